@@ -1,0 +1,145 @@
+//! Writes a [`ModuleLayout`] as version-1 records into a byte image placed at
+//! a chosen base address: the inverse of [`crate::decode`]. Tests use it to
+//! make valid metadata and then corrupt it; tools use it to build manifests
+//! without a compiler.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::format::{
+    offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_SIZE, NATIVE_ENDIANNESS,
+    NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
+};
+use crate::layout::{Identity, ModuleLayout};
+
+const WORD: usize = core::mem::size_of::<usize>();
+const IDENTITY_SIZE: usize = core::mem::size_of::<crate::format::TypeIdentity>();
+
+/// An encoded image: `bytes` belong at address `base`; the manifest is at
+/// `base` itself.
+#[derive(Clone, Debug)]
+pub struct Image {
+    /// Where the image is meant to sit.
+    pub base: usize,
+    /// The records.
+    pub bytes: Vec<u8>,
+}
+
+impl Image {
+    /// The image as [`crate::Memory`]; `code` is the range that counts as code.
+    pub fn memory(&self, code: (usize, usize)) -> crate::SliceMemory<'_> {
+        crate::SliceMemory {
+            base: self.base,
+            bytes: &self.bytes,
+            code,
+        }
+    }
+}
+
+struct Writer {
+    base: usize,
+    bytes: Vec<u8>,
+}
+
+impl Writer {
+    fn alloc(&mut self, len: usize) -> usize {
+        while self.bytes.len() % 16 != 0 {
+            self.bytes.push(0);
+        }
+        let at = self.bytes.len();
+        self.bytes.resize(at + len, 0);
+        at
+    }
+    fn addr(&self, at: usize) -> usize {
+        self.base.wrapping_add(at)
+    }
+    fn put(&mut self, at: usize, data: &[u8]) {
+        self.bytes[at..at + data.len()].copy_from_slice(data);
+    }
+    fn word(&mut self, at: usize, w: usize) {
+        self.put(at, &w.to_ne_bytes());
+    }
+    fn str(&mut self, at: usize, s: &str) {
+        let data = self.alloc(s.len());
+        self.put(data, s.as_bytes());
+        let addr = self.addr(data);
+        self.word(at + offsets::of("rsl_str", "ptr"), addr);
+        self.word(at + offsets::of("rsl_str", "len"), s.len());
+    }
+    fn identity(&mut self, at: usize, id: &Identity) {
+        let o = |f| offsets::of("rsl_type_identity", f);
+        self.put(at + o("kind"), &id.kind_code().to_ne_bytes());
+        self.str(at + o("name"), id.name());
+        self.word(at + o("size"), id.size());
+        self.word(at + o("align"), id.align());
+        self.word(at + o("count"), id.count());
+        if let Some(e) = id.element() {
+            let rec = self.alloc(IDENTITY_SIZE);
+            self.identity(rec, e);
+            let addr = self.addr(rec);
+            self.word(at + o("element"), addr);
+        }
+    }
+}
+
+/// Encodes `module` (which need not be valid: tests encode invalid layouts
+/// too) as an image at `base`. Record sizes are those of version 1.
+pub fn encode(module: &ModuleLayout, base: usize) -> Image {
+    let mut w = Writer {
+        base,
+        bytes: vec![],
+    };
+    let m = |f| offsets::of("rsl_manifest", f);
+    let header = w.alloc(MANIFEST_V1_SIZE as usize);
+    w.put(header + m("magic"), &MAGIC);
+    w.put(header + m("format_version"), &FORMAT_VERSION.to_ne_bytes());
+    w.put(header + m("header_size"), &MANIFEST_V1_SIZE.to_ne_bytes());
+    w.put(
+        header + m("type_record_size"),
+        &TYPE_RECORD_V1_SIZE.to_ne_bytes(),
+    );
+    w.put(
+        header + m("field_record_size"),
+        &FIELD_RECORD_V1_SIZE.to_ne_bytes(),
+    );
+    w.put(header + m("pointer_width"), &[NATIVE_POINTER_WIDTH]);
+    w.put(header + m("endianness"), &[NATIVE_ENDIANNESS]);
+    w.str(header + m("module_name"), &module.name);
+    w.str(header + m("module_version"), &module.version);
+    w.word(header + m("type_count"), module.types.len());
+    let list = w.alloc(module.types.len() * WORD);
+    let list_addr = w.addr(list);
+    w.word(header + m("types"), list_addr);
+    let t = |f| offsets::of("rsl_type_descriptor", f);
+    let fo = |f| offsets::of("rsl_field_descriptor", f);
+    let wo = |f| offsets::of("rsl_value_witnesses", f);
+    for (i, ty) in module.types.iter().enumerate() {
+        let rec = w.alloc(TYPE_RECORD_V1_SIZE as usize);
+        let rec_addr = w.addr(rec);
+        w.word(list + i * WORD, rec_addr);
+        w.put(rec + t("flags"), &ty.flags.to_ne_bytes());
+        w.str(rec + t("name"), &ty.name);
+        w.word(rec + t("size"), ty.size);
+        w.word(rec + t("align"), ty.align);
+        w.word(rec + t("stride"), ty.stride);
+        w.put(rec + t("fingerprint"), &ty.fingerprint.to_ne_bytes());
+        w.word(rec + t("field_count"), ty.fields.len());
+        let wit = rec + t("witnesses");
+        w.word(wit + wo("drop"), ty.witnesses.drop);
+        w.word(wit + wo("clone"), ty.witnesses.clone);
+        w.word(wit + wo("default_init"), ty.witnesses.default_init);
+        let fields = w.alloc(ty.fields.len() * FIELD_RECORD_V1_SIZE as usize);
+        let fields_addr = w.addr(fields);
+        w.word(rec + t("fields"), fields_addr);
+        for (j, f) in ty.fields.iter().enumerate() {
+            let at = fields + j * FIELD_RECORD_V1_SIZE as usize;
+            w.str(at + fo("name"), &f.name);
+            w.word(at + fo("offset"), f.offset);
+            w.identity(at + fo("identity"), &f.identity);
+        }
+    }
+    Image {
+        base,
+        bytes: w.bytes,
+    }
+}

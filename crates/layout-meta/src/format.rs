@@ -1,0 +1,652 @@
+//! The records of format version 1, exactly as they sit in a library's memory.
+//!
+//! Every record is `#[repr(C)]`; `docs/FORMAT.md` gives each byte and
+//! `cpp/include/resilient/layout.h` declares the same records for C and C++ (a
+//! test compiles the header and compares every size and offset with these).
+//!
+//! The fields are private: a record can only be built through the `const`
+//! constructors below, which take `&'static` data. So every record that safe
+//! Rust code can name points at valid, immutable, `'static` memory, and the
+//! checked reader ([`crate::Manifest::check`]) may read it directly. Records
+//! that come from another library are never trusted that way: the loader reads
+//! them through a bounded [`crate::Memory`] instead.
+
+use core::mem::{align_of, size_of};
+
+/// The eight bytes every manifest starts with.
+pub const MAGIC: [u8; 8] = *b"RSLNTMF\0";
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The exported symbol under which a library publishes its manifest.
+pub const MANIFEST_SYMBOL: &str = "resilient_manifest";
+
+/// `endianness` value of a little-endian target.
+pub const LITTLE_ENDIAN: u8 = 1;
+/// `endianness` value of a big-endian target.
+pub const BIG_ENDIAN: u8 = 2;
+/// `endianness` of the target this crate is compiled for.
+pub const NATIVE_ENDIANNESS: u8 = if cfg!(target_endian = "little") {
+    LITTLE_ENDIAN
+} else {
+    BIG_ENDIAN
+};
+/// `pointer_width` (in bytes) of the target this crate is compiled for.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "a pointer is at most 16 bytes"
+)]
+pub const NATIVE_POINTER_WIDTH: u8 = size_of::<usize>() as u8;
+
+/// Type flags (the `flags` word of a [`TypeDescriptor`]).
+pub mod flags {
+    /// The type promises never to change its layout: clients may compile its
+    /// offsets in, and a loader refuses a library whose layout differs.
+    pub const FROZEN: u32 = 1 << 0;
+    /// Values must be destroyed through the `drop` witness (which is present).
+    pub const NEEDS_DROP: u32 = 1 << 1;
+    /// Values can be duplicated: through the `clone` witness (which is present).
+    pub const CLONABLE: u32 = 1 << 2;
+    /// Values can be created from nothing: through the `default_init` witness.
+    pub const DEFAULT_INIT: u32 = 1 << 3;
+    /// Plain old data: no drop, a bitwise copy is a clone, and all-zero bytes
+    /// are a valid value (so a client may create one without a witness).
+    pub const POD: u32 = 1 << 4;
+    /// Every flag version 1 defines. Readers ignore other bits (later minor
+    /// revisions may define them); producers of version 1 write them as zero.
+    pub const KNOWN: u32 = FROZEN | NEEDS_DROP | CLONABLE | DEFAULT_INIT | POD;
+}
+
+/// Kinds of [`TypeIdentity`].
+pub mod kind {
+    /// A primitive scalar, named canonically (`u32`, `f64`, `bool`, `char`, ...).
+    pub const SCALAR: u32 = 1;
+    /// A fixed array: `count` elements of the `element` identity.
+    pub const ARRAY: u32 = 2;
+    /// A nested resilient type, identified by its name alone (its layout is
+    /// bound separately, so it may change).
+    pub const RESILIENT: u32 = 3;
+    /// A named type of fixed layout (a `repr(C)` plain struct, a unit, a
+    /// marker): name, size and alignment identify it.
+    pub const OPAQUE: u32 = 4;
+}
+
+/// A UTF-8 string: pointer and length in bytes, not NUL-terminated.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RawStr {
+    ptr: *const u8,
+    len: usize,
+}
+
+impl RawStr {
+    /// Points at `s`.
+    pub const fn new(s: &'static str) -> Self {
+        RawStr {
+            ptr: s.as_ptr(),
+            len: s.len(),
+        }
+    }
+
+    /// The string.
+    pub const fn as_str(&self) -> &'static str {
+        // SAFETY:
+        // - `ptr` and `len` were taken from a `&'static str` in `new` (the only
+        //   constructor; the fields are private), so they describe `len`
+        //   initialised, immutable bytes valid for `'static` that are UTF-8.
+        unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.ptr, self.len)) }
+    }
+}
+
+/// Destroys the value at `value` in place (`drop_in_place`).
+pub type DropFn = unsafe extern "C" fn(value: *mut u8);
+/// Writes a copy of the value at `src` into the uninitialised `dst`.
+pub type CloneFn = unsafe extern "C" fn(dst: *mut u8, src: *const u8);
+/// Writes a new default value into the uninitialised `dst`.
+pub type DefaultInitFn = unsafe extern "C" fn(dst: *mut u8);
+
+/// The value witnesses of a type: the library's own code to destroy, copy and
+/// create its values. Each is `extern "C"` and never unwinds (a panic inside
+/// aborts the process). A witness is absent (null) where the type has none.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ValueWitnesses {
+    /// Present iff the type has [`flags::NEEDS_DROP`].
+    pub drop: Option<DropFn>,
+    /// Present iff the type has [`flags::CLONABLE`].
+    pub clone: Option<CloneFn>,
+    /// Present iff the type has [`flags::DEFAULT_INIT`].
+    pub default_init: Option<DefaultInitFn>,
+}
+
+impl ValueWitnesses {
+    /// No witnesses at all.
+    pub const NONE: ValueWitnesses = ValueWitnesses {
+        drop: None,
+        clone: None,
+        default_init: None,
+    };
+}
+
+/// What a field's type is: compared by a client before it reads the field.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TypeIdentity {
+    kind: u32,
+    reserved: u32,
+    name: RawStr,
+    size: usize,
+    align: usize,
+    count: usize,
+    element: *const TypeIdentity,
+}
+
+// SAFETY: a `TypeIdentity` is immutable and every pointer in it is a
+// `&'static` reference (see the constructors), so sharing it across threads
+// shares only immutable `'static` data.
+unsafe impl Sync for TypeIdentity {}
+// SAFETY: as for `Sync`: it owns nothing and points only at `'static` data.
+unsafe impl Send for TypeIdentity {}
+
+impl TypeIdentity {
+    /// A primitive scalar `T` under its canonical name.
+    pub const fn scalar<T>(name: &'static str) -> Self {
+        Self::leaf::<T>(kind::SCALAR, name)
+    }
+
+    /// A named type of fixed layout.
+    pub const fn opaque<T>(name: &'static str) -> Self {
+        Self::leaf::<T>(kind::OPAQUE, name)
+    }
+
+    /// A nested resilient type, identified by name.
+    pub const fn resilient<T>(name: &'static str) -> Self {
+        Self::leaf::<T>(kind::RESILIENT, name)
+    }
+
+    /// `[E; N]`.
+    pub const fn array<E: crate::FieldType, const N: usize>() -> Self {
+        let element = E::IDENTITY_REF;
+        TypeIdentity {
+            kind: kind::ARRAY,
+            reserved: 0,
+            name: RawStr::new(""),
+            size: size_of::<[E; N]>(),
+            align: align_of::<[E; N]>(),
+            count: N,
+            element,
+        }
+    }
+
+    const fn leaf<T>(kind: u32, name: &'static str) -> Self {
+        TypeIdentity {
+            kind,
+            reserved: 0,
+            name: RawStr::new(name),
+            size: size_of::<T>(),
+            align: align_of::<T>(),
+            count: 0,
+            element: core::ptr::null(),
+        }
+    }
+
+    /// One of [`kind`].
+    pub const fn kind(&self) -> u32 {
+        self.kind
+    }
+    /// The canonical name (empty for arrays).
+    pub const fn name(&self) -> &'static str {
+        self.name.as_str()
+    }
+    /// `size_of` the type.
+    pub const fn size(&self) -> usize {
+        self.size
+    }
+    /// `align_of` the type.
+    pub const fn align(&self) -> usize {
+        self.align
+    }
+    /// Array length (0 for other kinds).
+    pub const fn count(&self) -> usize {
+        self.count
+    }
+    /// The element identity of an array.
+    pub const fn element(&self) -> Option<&'static TypeIdentity> {
+        // SAFETY:
+        // - `element` is either null or was taken from a `&'static
+        //   TypeIdentity` in `array` (the fields are private), so it is
+        //   aligned, initialised, immutable and valid for `'static`.
+        unsafe { self.element.as_ref() }
+    }
+}
+
+/// One exported field of a type.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FieldDescriptor {
+    name: RawStr,
+    offset: usize,
+    identity: TypeIdentity,
+}
+
+impl FieldDescriptor {
+    /// A field `name` at `offset` whose type is `identity`.
+    pub const fn new(name: &'static str, offset: usize, identity: TypeIdentity) -> Self {
+        FieldDescriptor {
+            name: RawStr::new(name),
+            offset,
+            identity,
+        }
+    }
+    /// The field's name.
+    pub const fn name(&self) -> &'static str {
+        self.name.as_str()
+    }
+    /// Byte offset from the start of the value.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+    /// The field's type.
+    pub const fn identity(&self) -> &TypeIdentity {
+        &self.identity
+    }
+}
+
+/// Everything a client across a domain learns about one type.
+#[repr(C)]
+pub struct TypeDescriptor {
+    flags: u32,
+    reserved: u32,
+    name: RawStr,
+    size: usize,
+    align: usize,
+    stride: usize,
+    fingerprint: u64,
+    field_count: usize,
+    fields: *const FieldDescriptor,
+    witnesses: ValueWitnesses,
+}
+
+// SAFETY: immutable, and every pointer in it comes from a `&'static` reference
+// or is a function pointer (see `new`).
+unsafe impl Sync for TypeDescriptor {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for TypeDescriptor {}
+
+impl TypeDescriptor {
+    /// Describes a type `T` named `name`. Size, alignment and stride come from
+    /// the compiler; the fingerprint is computed here.
+    ///
+    /// # Panics
+    ///
+    /// At compile time (this is meant for `const` items), if the witnesses and
+    /// flags disagree.
+    pub const fn new<T>(
+        name: &'static str,
+        flags: u32,
+        fields: &'static [FieldDescriptor],
+        witnesses: ValueWitnesses,
+    ) -> Self {
+        let size = size_of::<T>();
+        let align = align_of::<T>();
+        let mut flags = flags;
+        if witnesses.drop.is_some() {
+            flags |= flags::NEEDS_DROP;
+        }
+        if witnesses.clone.is_some() {
+            flags |= flags::CLONABLE;
+        }
+        if witnesses.default_init.is_some() {
+            flags |= flags::DEFAULT_INIT;
+        }
+        assert!(
+            flags & flags::POD == 0 || witnesses.drop.is_none(),
+            "a plain-old-data type has no drop witness"
+        );
+        let fingerprint = crate::fingerprint::of_descriptor(size, align, size, fields);
+        TypeDescriptor {
+            flags,
+            reserved: 0,
+            name: RawStr::new(name),
+            size,
+            align,
+            stride: size,
+            fingerprint,
+            field_count: fields.len(),
+            fields: fields.as_ptr(),
+            witnesses,
+        }
+    }
+
+    /// The type's name.
+    pub const fn name(&self) -> &'static str {
+        self.name.as_str()
+    }
+    /// Its flags ([`flags`]).
+    pub const fn flags(&self) -> u32 {
+        self.flags
+    }
+    /// `size_of`.
+    pub const fn size(&self) -> usize {
+        self.size
+    }
+    /// `align_of`.
+    pub const fn align(&self) -> usize {
+        self.align
+    }
+    /// Distance between consecutive values in an array.
+    pub const fn stride(&self) -> usize {
+        self.stride
+    }
+    /// The layout fingerprint: equal fingerprints mean identical layouts.
+    pub const fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+    /// The exported fields.
+    pub const fn fields(&self) -> &'static [FieldDescriptor] {
+        // SAFETY:
+        // - `fields` and `field_count` were taken from a `&'static
+        //   [FieldDescriptor]` in `new` (fields are private), so they describe
+        //   `field_count` initialised, aligned, immutable records valid for
+        //   `'static`.
+        unsafe { core::slice::from_raw_parts(self.fields, self.field_count) }
+    }
+    /// The value witnesses.
+    pub const fn witnesses(&self) -> &ValueWitnesses {
+        &self.witnesses
+    }
+}
+
+/// The per-module root record, exported as [`MANIFEST_SYMBOL`].
+#[repr(C)]
+pub struct Manifest {
+    magic: [u8; 8],
+    format_version: u32,
+    header_size: u32,
+    type_record_size: u32,
+    field_record_size: u32,
+    pointer_width: u8,
+    endianness: u8,
+    reserved: [u8; 6],
+    module_name: RawStr,
+    module_version: RawStr,
+    type_count: usize,
+    types: *const &'static TypeDescriptor,
+}
+
+// SAFETY: immutable, and every pointer in it comes from a `&'static` reference.
+unsafe impl Sync for Manifest {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for Manifest {}
+
+/// Size of a version-1 manifest header, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const MANIFEST_V1_SIZE: u32 = size_of::<Manifest>() as u32;
+/// Size of a version-1 type record, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const TYPE_RECORD_V1_SIZE: u32 = size_of::<TypeDescriptor>() as u32;
+/// Size of a version-1 field record, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const FIELD_RECORD_V1_SIZE: u32 = size_of::<FieldDescriptor>() as u32;
+
+const _: () = assert!(
+    size_of::<Manifest>() < 4096
+        && size_of::<TypeDescriptor>() < 4096
+        && size_of::<FieldDescriptor>() < 4096,
+    "record sizes fit in a u32 header field"
+);
+const _: () = assert!(
+    size_of::<Option<DropFn>>() == size_of::<usize>(),
+    "an absent witness is a null pointer"
+);
+
+impl Manifest {
+    /// The manifest of module `name`, version `version` (semver), listing
+    /// `types`.
+    pub const fn new(
+        name: &'static str,
+        version: &'static str,
+        types: &'static [&'static TypeDescriptor],
+    ) -> Self {
+        Manifest {
+            magic: MAGIC,
+            format_version: FORMAT_VERSION,
+            header_size: MANIFEST_V1_SIZE,
+            type_record_size: TYPE_RECORD_V1_SIZE,
+            field_record_size: FIELD_RECORD_V1_SIZE,
+            pointer_width: NATIVE_POINTER_WIDTH,
+            endianness: NATIVE_ENDIANNESS,
+            reserved: [0; 6],
+            module_name: RawStr::new(name),
+            module_version: RawStr::new(version),
+            type_count: types.len(),
+            types: types.as_ptr(),
+        }
+    }
+
+    /// The module's name.
+    pub const fn module_name(&self) -> &'static str {
+        self.module_name.as_str()
+    }
+    /// The module's version text.
+    pub const fn module_version(&self) -> &'static str {
+        self.module_version.as_str()
+    }
+    /// The described types.
+    pub const fn types(&self) -> &'static [&'static TypeDescriptor] {
+        // SAFETY:
+        // - `types` and `type_count` were taken from a `&'static [&'static
+        //   TypeDescriptor]` in `new` (fields are private), so they describe
+        //   initialised, aligned, immutable references valid for `'static`.
+        unsafe { core::slice::from_raw_parts(self.types, self.type_count) }
+    }
+}
+
+/// Byte offsets of every record field, for the reader and for the test that
+/// compares the C header against these definitions.
+#[doc(hidden)]
+pub mod offsets {
+    use super::*;
+    use core::mem::offset_of;
+
+    /// (record, field, offset) for every field of every record.
+    pub const ALL: &[(&str, &str, usize)] = &[
+        ("rsl_str", "ptr", offset_of!(RawStr, ptr)),
+        ("rsl_str", "len", offset_of!(RawStr, len)),
+        (
+            "rsl_value_witnesses",
+            "drop",
+            offset_of!(ValueWitnesses, drop),
+        ),
+        (
+            "rsl_value_witnesses",
+            "clone",
+            offset_of!(ValueWitnesses, clone),
+        ),
+        (
+            "rsl_value_witnesses",
+            "default_init",
+            offset_of!(ValueWitnesses, default_init),
+        ),
+        ("rsl_type_identity", "kind", offset_of!(TypeIdentity, kind)),
+        (
+            "rsl_type_identity",
+            "reserved",
+            offset_of!(TypeIdentity, reserved),
+        ),
+        ("rsl_type_identity", "name", offset_of!(TypeIdentity, name)),
+        ("rsl_type_identity", "size", offset_of!(TypeIdentity, size)),
+        (
+            "rsl_type_identity",
+            "align",
+            offset_of!(TypeIdentity, align),
+        ),
+        (
+            "rsl_type_identity",
+            "count",
+            offset_of!(TypeIdentity, count),
+        ),
+        (
+            "rsl_type_identity",
+            "element",
+            offset_of!(TypeIdentity, element),
+        ),
+        (
+            "rsl_field_descriptor",
+            "name",
+            offset_of!(FieldDescriptor, name),
+        ),
+        (
+            "rsl_field_descriptor",
+            "offset",
+            offset_of!(FieldDescriptor, offset),
+        ),
+        (
+            "rsl_field_descriptor",
+            "identity",
+            offset_of!(FieldDescriptor, identity),
+        ),
+        (
+            "rsl_type_descriptor",
+            "flags",
+            offset_of!(TypeDescriptor, flags),
+        ),
+        (
+            "rsl_type_descriptor",
+            "reserved",
+            offset_of!(TypeDescriptor, reserved),
+        ),
+        (
+            "rsl_type_descriptor",
+            "name",
+            offset_of!(TypeDescriptor, name),
+        ),
+        (
+            "rsl_type_descriptor",
+            "size",
+            offset_of!(TypeDescriptor, size),
+        ),
+        (
+            "rsl_type_descriptor",
+            "align",
+            offset_of!(TypeDescriptor, align),
+        ),
+        (
+            "rsl_type_descriptor",
+            "stride",
+            offset_of!(TypeDescriptor, stride),
+        ),
+        (
+            "rsl_type_descriptor",
+            "fingerprint",
+            offset_of!(TypeDescriptor, fingerprint),
+        ),
+        (
+            "rsl_type_descriptor",
+            "field_count",
+            offset_of!(TypeDescriptor, field_count),
+        ),
+        (
+            "rsl_type_descriptor",
+            "fields",
+            offset_of!(TypeDescriptor, fields),
+        ),
+        (
+            "rsl_type_descriptor",
+            "witnesses",
+            offset_of!(TypeDescriptor, witnesses),
+        ),
+        ("rsl_manifest", "magic", offset_of!(Manifest, magic)),
+        (
+            "rsl_manifest",
+            "format_version",
+            offset_of!(Manifest, format_version),
+        ),
+        (
+            "rsl_manifest",
+            "header_size",
+            offset_of!(Manifest, header_size),
+        ),
+        (
+            "rsl_manifest",
+            "type_record_size",
+            offset_of!(Manifest, type_record_size),
+        ),
+        (
+            "rsl_manifest",
+            "field_record_size",
+            offset_of!(Manifest, field_record_size),
+        ),
+        (
+            "rsl_manifest",
+            "pointer_width",
+            offset_of!(Manifest, pointer_width),
+        ),
+        (
+            "rsl_manifest",
+            "endianness",
+            offset_of!(Manifest, endianness),
+        ),
+        ("rsl_manifest", "reserved", offset_of!(Manifest, reserved)),
+        (
+            "rsl_manifest",
+            "module_name",
+            offset_of!(Manifest, module_name),
+        ),
+        (
+            "rsl_manifest",
+            "module_version",
+            offset_of!(Manifest, module_version),
+        ),
+        (
+            "rsl_manifest",
+            "type_count",
+            offset_of!(Manifest, type_count),
+        ),
+        ("rsl_manifest", "types", offset_of!(Manifest, types)),
+    ];
+
+    /// (record, size) for every record.
+    pub const SIZES: &[(&str, usize)] = &[
+        ("rsl_str", size_of::<RawStr>()),
+        ("rsl_value_witnesses", size_of::<ValueWitnesses>()),
+        ("rsl_type_identity", size_of::<TypeIdentity>()),
+        ("rsl_field_descriptor", size_of::<FieldDescriptor>()),
+        ("rsl_type_descriptor", size_of::<TypeDescriptor>()),
+        ("rsl_manifest", size_of::<Manifest>()),
+    ];
+
+    pub(crate) const fn of(record: &str, field: &str) -> usize {
+        let mut i = 0;
+        while i < ALL.len() {
+            if eq(ALL[i].0, record) && eq(ALL[i].1, field) {
+                return ALL[i].2;
+            }
+            i += 1;
+        }
+        panic!("no such record field")
+    }
+
+    const fn eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+}

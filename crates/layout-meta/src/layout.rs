@@ -1,0 +1,265 @@
+//! Checked layouts: what the validator hands out once it has accepted a
+//! manifest. Every number here satisfies the invariants listed on each type;
+//! unsafe code may rely on them.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::format::{flags, kind};
+
+/// A validated module: its name, version and types.
+///
+/// Invariants (unsafe code may rely on them): type names are unique; every
+/// [`TypeLayout`] satisfies its own invariants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleLayout {
+    /// The module's name.
+    pub name: String,
+    /// The module's version (semver text, checked for syntax).
+    pub version: String,
+    /// The types, in manifest order.
+    pub types: Vec<TypeLayout>,
+}
+
+impl ModuleLayout {
+    /// The type called `name`, if the module has it.
+    pub fn get(&self, name: &str) -> Option<&TypeLayout> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}
+
+/// Addresses of a type's value witnesses (0 where absent). They are only
+/// addresses here: the loader turns them into callable functions once it has
+/// checked that they lie in the library's code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WitnessAddrs {
+    /// `drop` witness address, or 0.
+    pub drop: usize,
+    /// `clone` witness address, or 0.
+    pub clone: usize,
+    /// `default_init` witness address, or 0.
+    pub default_init: usize,
+}
+
+/// A validated type layout.
+///
+/// Invariants (unsafe code may rely on them):
+/// - `align` is a power of two no larger than [`crate::limits::MAX_ALIGN`];
+/// - `size` is a multiple of `align` and at most `isize::MAX`;
+/// - `stride >= size`, `stride` is a multiple of `align`, at most `isize::MAX`;
+/// - every field lies inside `[0, size)`: `offset + identity.size() <= size`;
+/// - no two fields of nonzero size overlap; field names are unique;
+/// - `fingerprint` is the fingerprint of exactly this layout;
+/// - a witness address is nonzero iff its flag is set, and lies in code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeLayout {
+    /// The type's name.
+    pub name: String,
+    /// Flags ([`crate::flags`]), unknown bits cleared.
+    pub flags: u32,
+    /// Size in bytes.
+    pub size: usize,
+    /// Alignment in bytes.
+    pub align: usize,
+    /// Distance between array elements.
+    pub stride: usize,
+    /// Layout fingerprint.
+    pub fingerprint: u64,
+    /// Exported fields, in declaration order.
+    pub fields: Vec<FieldLayout>,
+    /// Value witnesses.
+    pub witnesses: WitnessAddrs,
+}
+
+impl TypeLayout {
+    /// The field called `name`.
+    pub fn field(&self, name: &str) -> Option<&FieldLayout> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+    /// Whether the type is frozen.
+    pub fn is_frozen(&self) -> bool {
+        self.flags & flags::FROZEN != 0
+    }
+    /// Whether the type is plain old data.
+    pub fn is_pod(&self) -> bool {
+        self.flags & flags::POD != 0
+    }
+    /// The fingerprint this layout would have; equal to `fingerprint` for
+    /// every validated layout.
+    pub fn compute_fingerprint(&self) -> u64 {
+        crate::fingerprint::of_layout(self.size, self.align, self.stride, &self.fields)
+    }
+}
+
+/// A validated field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldLayout {
+    /// The field's name.
+    pub name: String,
+    /// Byte offset in the value.
+    pub offset: usize,
+    /// The field's type.
+    pub identity: Identity,
+}
+
+impl FieldLayout {
+    /// Whether the field's offset is a multiple of its alignment (it is not,
+    /// in packed types): only aligned fields may be referenced in place.
+    pub fn is_aligned(&self) -> bool {
+        self.offset % self.identity.align() == 0
+    }
+}
+
+/// A checked type identity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// A primitive scalar.
+    Scalar {
+        /// Canonical name (`u32`, `f64`, `bool`, ...).
+        name: String,
+        /// Size in bytes.
+        size: usize,
+        /// Alignment.
+        align: usize,
+    },
+    /// A fixed array.
+    Array {
+        /// The element type.
+        element: Box<Identity>,
+        /// Element count.
+        count: usize,
+        /// Size in bytes (`count * element.size()`).
+        size: usize,
+        /// Alignment (the element's).
+        align: usize,
+    },
+    /// A nested resilient type.
+    Resilient {
+        /// The type's name.
+        name: String,
+        /// Its size in the library that exported this identity.
+        size: usize,
+        /// Its alignment in that library.
+        align: usize,
+    },
+    /// A named type of fixed layout.
+    Opaque {
+        /// Its name.
+        name: String,
+        /// Size in bytes.
+        size: usize,
+        /// Alignment.
+        align: usize,
+    },
+}
+
+impl Identity {
+    /// Size in bytes.
+    pub fn size(&self) -> usize {
+        match self {
+            Identity::Scalar { size, .. }
+            | Identity::Array { size, .. }
+            | Identity::Resilient { size, .. }
+            | Identity::Opaque { size, .. } => *size,
+        }
+    }
+    /// Alignment in bytes.
+    pub fn align(&self) -> usize {
+        match self {
+            Identity::Scalar { align, .. }
+            | Identity::Array { align, .. }
+            | Identity::Resilient { align, .. }
+            | Identity::Opaque { align, .. } => *align,
+        }
+    }
+    /// The name (empty for arrays).
+    pub fn name(&self) -> &str {
+        match self {
+            Identity::Scalar { name, .. }
+            | Identity::Resilient { name, .. }
+            | Identity::Opaque { name, .. } => name,
+            Identity::Array { .. } => "",
+        }
+    }
+    /// Array length, 0 for other kinds.
+    pub fn count(&self) -> usize {
+        match self {
+            Identity::Array { count, .. } => *count,
+            _ => 0,
+        }
+    }
+    /// Array element.
+    pub fn element(&self) -> Option<&Identity> {
+        match self {
+            Identity::Array { element, .. } => Some(element),
+            _ => None,
+        }
+    }
+    /// The [`crate::kind`] code.
+    pub fn kind_code(&self) -> u32 {
+        match self {
+            Identity::Scalar { .. } => kind::SCALAR,
+            Identity::Array { .. } => kind::ARRAY,
+            Identity::Resilient { .. } => kind::RESILIENT,
+            Identity::Opaque { .. } => kind::OPAQUE,
+        }
+    }
+
+    /// Whether a client that expects `self` may use a field of identity
+    /// `found`: same kind and name, and same size and alignment except for
+    /// nested resilient types (whose layout is bound on its own).
+    pub fn matches(&self, found: &Identity) -> bool {
+        match (self, found) {
+            (Identity::Resilient { name: a, .. }, Identity::Resilient { name: b, .. }) => a == b,
+            (
+                Identity::Array {
+                    element: a,
+                    count: n,
+                    ..
+                },
+                Identity::Array {
+                    element: b,
+                    count: m,
+                    ..
+                },
+            ) => n == m && a.matches(b) && self.size() == found.size(),
+            (a, b) => {
+                a.kind_code() == b.kind_code()
+                    && a.name() == b.name()
+                    && a.size() == b.size()
+                    && a.align() == b.align()
+            }
+        }
+    }
+
+    /// The identity described by a producer's record.
+    pub fn from_record(id: &crate::format::TypeIdentity) -> Identity {
+        let (name, size, align) = (String::from(id.name()), id.size(), id.align());
+        match (id.kind(), id.element()) {
+            (kind::ARRAY, Some(e)) => Identity::Array {
+                element: Box::new(Identity::from_record(e)),
+                count: id.count(),
+                size,
+                align,
+            },
+            (kind::SCALAR, _) => Identity::Scalar { name, size, align },
+            (kind::RESILIENT, _) => Identity::Resilient { name, size, align },
+            _ => Identity::Opaque { name, size, align },
+        }
+    }
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Identity::Scalar { name, .. } => f.write_str(name),
+            Identity::Array { element, count, .. } => write!(f, "[{element}; {count}]"),
+            Identity::Resilient { name, .. } => write!(f, "resilient {name}"),
+            Identity::Opaque {
+                name, size, align, ..
+            } => write!(f, "{name} ({size} bytes, align {align})"),
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! # layout-meta: the resilient layout metadata format
+//!
+//! A library that wants to change its types without breaking the binaries
+//! built against it exports its layouts as data. This crate is that data:
+//!
+//! - the **format** ([`format`]): `#[repr(C)]` records for a module manifest,
+//!   type descriptors, field descriptors and type identities, documented byte
+//!   for byte in `docs/FORMAT.md` and declared for C in
+//!   `cpp/include/resilient/layout.h`;
+//! - the **producer side**: `#[derive(Resilient)]` on a library's real type
+//!   (any `repr`) and [`export_module!`] export every number as the compiler
+//!   computed it, under stable symbols (`Widget_size`, `Widget_align`,
+//!   `Widget_<field>_offset`, `Widget_descriptor`, `resilient_manifest`);
+//! - the **validator** ([`validate()`]): untrusted bytes in, a checked
+//!   [`ModuleLayout`] or a typed [`Error`] out, never a panic.
+//!
+//! No loading, no I/O: that is `resilient-loader`'s job.
+//!
+//! ## Example
+//!
+//! ```
+//! use layout_meta::Resilient;
+//!
+//! #[derive(Resilient, Clone, Default)]
+//! #[resilient(clone, default)]
+//! pub struct Widget {
+//!     pub id: u64,
+//!     pub weight: f32,
+//!     pub tags: [u8; 4],
+//!     // Private fields are not exported: the library may change them freely.
+//!     cache: Vec<u8>,
+//! }
+//!
+//! layout_meta::export_module! { name: "widgets", version: "1.0.0", types: [Widget] }
+//!
+//! // The numbers a client across the boundary will read, as the compiler
+//! // computed them:
+//! let layout = Widget::DESCRIPTOR.to_layout();
+//! assert_eq!(layout.size, core::mem::size_of::<Widget>());
+//! assert_eq!(layout.field("weight").unwrap().offset, core::mem::offset_of!(Widget, weight));
+//! assert!(layout.field("cache").is_none());
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod encode;
+mod fingerprint;
+pub mod format;
+mod identity;
+mod layout;
+mod validate;
+
+pub use format::{
+    flags, kind, CloneFn, DefaultInitFn, DropFn, FieldDescriptor, Manifest, TypeDescriptor,
+    TypeIdentity, ValueWitnesses, FORMAT_VERSION, MAGIC, MANIFEST_SYMBOL,
+};
+pub use identity::FieldType;
+pub use layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+pub use validate::{check, check_witness_addresses, decode, validate, Error, Memory, SliceMemory};
+
+#[cfg(feature = "derive")]
+pub use layout_meta_derive::Resilient;
+
+/// Documented limits of format version 1. Metadata over any of them is
+/// refused with [`Error::LimitExceeded`] before anything is allocated for it.
+pub mod limits {
+    /// Types in one module.
+    pub const MAX_TYPES: usize = 65_536;
+    /// Exported fields in one type.
+    pub const MAX_FIELDS: usize = 4_096;
+    /// Bytes in a module, type, field or type-identity name.
+    pub const MAX_NAME_LEN: usize = 1_024;
+    /// Bytes in a module version.
+    pub const MAX_VERSION_LEN: usize = 128;
+    /// Nesting depth of array identities (`[[[u8; 2]; 2]; 2]` is depth 2).
+    pub const MAX_IDENTITY_DEPTH: usize = 16;
+    /// Largest alignment (the largest Rust accepts).
+    pub const MAX_ALIGN: usize = 1 << 29;
+    /// Largest size or stride of a type.
+    pub const MAX_SIZE: usize = isize::MAX as usize;
+    /// Largest record size a manifest may declare (version-1 records are far
+    /// smaller; later minor revisions append fields).
+    pub const MAX_RECORD_SIZE: u32 = 4_096;
+}
+
+/// A type whose layout metadata this program exports.
+///
+/// # Safety
+///
+/// [`Self::DESCRIPTOR`] describes `Self` exactly: its size and alignment are
+/// `size_of::<Self>()` and `align_of::<Self>()`, every field offset is the
+/// field's `offset_of!`, every field identity is the field's type, and the
+/// witnesses act on `Self`. `#[derive(Resilient)]` implements it so; write it
+/// by hand only with the same guarantees.
+pub unsafe trait Resilient: Sized {
+    /// The type's descriptor (the one exported as `<Type>_descriptor`).
+    const DESCRIPTOR: &'static TypeDescriptor;
+}
+
+impl TypeDescriptor {
+    /// The checked-layout form of this descriptor. Built from records made
+    /// by the `const` constructors, so it needs no untrusted reading; run
+    /// [`check`] on a module to prove its invariants.
+    pub fn to_layout(&self) -> TypeLayout {
+        let w = self.witnesses();
+        TypeLayout {
+            name: self.name().into(),
+            flags: self.flags() & flags::KNOWN,
+            size: self.size(),
+            align: self.align(),
+            stride: self.stride(),
+            fingerprint: self.fingerprint(),
+            fields: self
+                .fields()
+                .iter()
+                .map(|f| FieldLayout {
+                    name: f.name().into(),
+                    offset: f.offset(),
+                    identity: Identity::from_record(f.identity()),
+                })
+                .collect(),
+            witnesses: WitnessAddrs {
+                drop: w.drop.map_or(0, |f| f as usize),
+                clone: w.clone.map_or(0, |f| f as usize),
+                default_init: w.default_init.map_or(0, |f| f as usize),
+            },
+        }
+    }
+}
+
+impl Manifest {
+    /// The layout of this (in-process, compiled-in) manifest, checked.
+    ///
+    /// # Errors
+    ///
+    /// What [`check`] finds (for a manifest made by the derive and
+    /// [`export_module!`], only a bad module version or duplicate names).
+    pub fn to_layout(&self) -> Result<ModuleLayout, Error> {
+        if !validate::is_semver(self.module_version()) {
+            return Err(Error::InvalidVersion {
+                found: self.module_version().into(),
+            });
+        }
+        let module = ModuleLayout {
+            name: self.module_name().into(),
+            version: self.module_version().into(),
+            types: self.types().iter().map(|t| t.to_layout()).collect(),
+        };
+        check(&module)?;
+        Ok(module)
+    }
+}
+
+/// Exports this library's manifest under the symbol `resilient_manifest`.
+///
+/// ```
+/// # use layout_meta::Resilient;
+/// #[derive(Resilient)]
+/// pub struct Point { pub x: i32, pub y: i32 }
+/// layout_meta::export_module! { name: "geometry", version: "2.1.0", types: [Point] }
+/// ```
+///
+/// One call per library: the manifest symbol name is fixed so a loader finds
+/// it without knowing the module, and a second call is a duplicate-symbol
+/// error at link time.
+#[macro_export]
+macro_rules! export_module {
+    (name: $name:expr, version: $version:expr, types: [$($ty:ty),* $(,)?] $(,)?) => {
+        const _: () = {
+            #[no_mangle]
+            #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
+            pub static resilient_manifest: $crate::Manifest = $crate::Manifest::new(
+                $name,
+                $version,
+                &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
+            );
+        };
+    };
+}
+
+/// What the derive's output needs; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use core;
+
+    /// Compile-time proof that a type marked `pod` is `Copy` (so has no drop) and
+    /// `Zeroable` (so all-zero bytes are a value).
+    pub const fn assert_pod<T: Copy + bytemuck::Zeroable>() {}
+}

@@ -1,0 +1,389 @@
+//! The validator against generated layouts (accepted, round-trip) and
+//! arbitrary mutations of them (never a panic; accepted only if every
+//! promised invariant holds, checked here by a naive reference).
+
+use layout_meta::encode::encode;
+use layout_meta::{
+    flags, limits, validate, Error, FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs,
+};
+use proptest::prelude::*;
+
+const BASE: usize = 0x4000_0000;
+const CODE: (usize, usize) = (0x1000, 0x2000);
+
+fn scalar() -> impl Strategy<Value = Identity> {
+    prop_oneof![
+        Just(("u8", 1)),
+        Just(("u16", 2)),
+        Just(("u32", 4)),
+        Just(("u64", 8)),
+        Just(("f32", 4)),
+        Just(("f64", 8)),
+        Just(("bool", 1)),
+        Just(("u128", 16)),
+    ]
+    .prop_map(|(name, size)| Identity::Scalar {
+        name: name.into(),
+        size,
+        align: size,
+    })
+}
+
+fn identity() -> impl Strategy<Value = Identity> {
+    scalar().prop_recursive(3, 8, 1, |inner| {
+        prop_oneof![
+            (inner.clone(), 0usize..5).prop_map(|(e, count)| Identity::Array {
+                size: e.size() * count,
+                align: e.align(),
+                element: Box::new(e),
+                count,
+            }),
+            inner.prop_map(|e| Identity::Opaque {
+                name: format!("Opaque{}", e.size()),
+                size: e.size(),
+                align: e.align(),
+            }),
+        ]
+    })
+}
+
+fn round_up(n: usize, align: usize) -> usize {
+    n.div_ceil(align) * align
+}
+
+/// A valid type: fields laid out in order with random padding.
+fn type_layout(index: usize) -> impl Strategy<Value = TypeLayout> {
+    (
+        prop::collection::vec((identity(), 0usize..3), 0..8),
+        0u32..7,
+        0usize..3,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(move |(fields, align_log, extra_stride, frozen, clonable)| {
+            let mut offset = 0;
+            let mut align = 1usize << align_log;
+            let mut out = Vec::new();
+            for (i, (id, pad)) in fields.into_iter().enumerate() {
+                align = align.max(id.align());
+                offset = round_up(offset + pad, id.align());
+                out.push(FieldLayout {
+                    name: format!("f{i}"),
+                    offset,
+                    identity: id.clone(),
+                });
+                offset += id.size();
+            }
+            let size = round_up(offset, align);
+            let mut t = TypeLayout {
+                name: format!("T{index}"),
+                flags: if frozen { flags::FROZEN } else { 0 }
+                    | if clonable { flags::CLONABLE } else { 0 },
+                size,
+                align,
+                stride: size + extra_stride * align,
+                fingerprint: 0,
+                fields: out,
+                witnesses: WitnessAddrs {
+                    clone: if clonable { CODE.0 + 16 } else { 0 },
+                    ..WitnessAddrs::default()
+                },
+            };
+            t.fingerprint = t.compute_fingerprint();
+            t
+        })
+}
+
+fn module() -> impl Strategy<Value = ModuleLayout> {
+    (0usize..5)
+        .prop_flat_map(|n| (0..n).map(type_layout).collect::<Vec<_>>())
+        .prop_map(|types| ModuleLayout {
+            name: "generated".into(),
+            version: "0.3.1".into(),
+            types,
+        })
+}
+
+/// Every invariant the validator promises, checked the slow, obvious way.
+fn assert_invariants(m: &ModuleLayout) {
+    for (i, t) in m.types.iter().enumerate() {
+        assert!(m.types[..i].iter().all(|u| u.name != t.name));
+        assert!(t.align.is_power_of_two() && t.align <= limits::MAX_ALIGN);
+        assert_eq!(t.size % t.align, 0);
+        assert!(t.stride >= t.size && t.stride % t.align == 0);
+        assert_eq!(t.fingerprint, t.compute_fingerprint());
+        for (j, f) in t.fields.iter().enumerate() {
+            assert!(f.identity.align().is_power_of_two());
+            assert!(f.offset as u128 + f.identity.size() as u128 <= t.size as u128);
+            for g in &t.fields[..j] {
+                assert_ne!(f.name, g.name);
+                let (a, b) = (f.offset as u128, g.offset as u128);
+                let (sa, sb) = (f.identity.size() as u128, g.identity.size() as u128);
+                assert!(sa == 0 || sb == 0 || a + sa <= b || b + sb <= a, "overlap");
+            }
+        }
+        let w = t.witnesses;
+        assert_eq!(w.drop != 0, t.flags & flags::NEEDS_DROP != 0);
+        assert_eq!(w.clone != 0, t.flags & flags::CLONABLE != 0);
+        assert_eq!(w.default_init != 0, t.flags & flags::DEFAULT_INIT != 0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn valid_layouts_are_accepted_and_round_trip(m in module()) {
+        let image = encode(&m, BASE);
+        let decoded = validate(&image.memory(CODE), BASE).expect("a valid layout is accepted");
+        prop_assert_eq!(&decoded, &m);
+        assert_invariants(&decoded);
+    }
+
+    #[test]
+    fn mutated_metadata_is_rejected_or_sound(
+        m in module(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<bool>()), 1..8),
+    ) {
+        let mut image = encode(&m, BASE);
+        let len = image.bytes.len();
+        for (at, byte, word) in edits {
+            let i = at.index(len);
+            if word {
+                // Write a whole word of "interesting" value: pointers into and
+                // out of the image, huge counts.
+                let v = match byte % 4 {
+                    0 => usize::MAX - usize::from(byte),
+                    1 => BASE + usize::from(byte) * 8,
+                    2 => usize::from(byte),
+                    _ => 1usize << (byte % 64),
+                };
+                let end = (i + 8).min(len);
+                image.bytes[i..end].copy_from_slice(&v.to_ne_bytes()[..end - i]);
+            } else {
+                image.bytes[i] = byte;
+            }
+        }
+        if let Ok(decoded) = validate(&image.memory(CODE), BASE) {
+            assert_invariants(&decoded);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let mem = layout_meta::SliceMemory { base: BASE, bytes: &bytes, code: CODE };
+        let _ = validate(&mem, BASE);
+    }
+}
+
+fn valid() -> ModuleLayout {
+    let id = Identity::Scalar {
+        name: "u32".into(),
+        size: 4,
+        align: 4,
+    };
+    let mut t = TypeLayout {
+        name: "Widget".into(),
+        flags: 0,
+        size: 8,
+        align: 4,
+        stride: 8,
+        fingerprint: 0,
+        fields: vec![
+            FieldLayout {
+                name: "a".into(),
+                offset: 0,
+                identity: id.clone(),
+            },
+            FieldLayout {
+                name: "b".into(),
+                offset: 4,
+                identity: id,
+            },
+        ],
+        witnesses: WitnessAddrs::default(),
+    };
+    t.fingerprint = t.compute_fingerprint();
+    ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types: vec![t],
+    }
+}
+
+fn refused(edit: impl FnOnce(&mut ModuleLayout)) -> Error {
+    let mut m = valid();
+    edit(&mut m);
+    for t in &mut m.types {
+        if t.fingerprint != 0xbad {
+            t.fingerprint = t.compute_fingerprint();
+        }
+    }
+    validate(&encode(&m, BASE).memory(CODE), BASE).expect_err("must be refused")
+}
+
+fn refused_bytes(edit: impl FnOnce(&mut Vec<u8>)) -> Error {
+    let mut image = encode(&valid(), BASE);
+    edit(&mut image.bytes);
+    validate(&image.memory(CODE), BASE).expect_err("must be refused")
+}
+
+#[test]
+fn each_problem_gets_its_own_error() {
+    use layout_meta::format::offsets::ALL;
+    let at = |rec: &str, f: &str| ALL.iter().find(|e| e.0 == rec && e.1 == f).unwrap().2;
+    assert!(matches!(
+        refused_bytes(|b| b[0] = b'X'),
+        Error::BadMagic { .. }
+    ));
+    let v = at("rsl_manifest", "format_version");
+    assert!(matches!(
+        refused_bytes(|b| b[v..v + 4].copy_from_slice(&2u32.to_ne_bytes())),
+        Error::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        }
+    ));
+    let pw = at("rsl_manifest", "pointer_width");
+    assert!(matches!(
+        refused_bytes(|b| b[pw] = 4),
+        Error::TargetMismatch {
+            property: "pointer width",
+            ..
+        }
+    ));
+    let e = at("rsl_manifest", "endianness");
+    assert!(matches!(
+        refused_bytes(|b| b[e] = 9),
+        Error::TargetMismatch {
+            property: "endianness",
+            ..
+        }
+    ));
+    let hs = at("rsl_manifest", "header_size");
+    assert!(matches!(
+        refused_bytes(|b| b[hs..hs + 4].copy_from_slice(&8u32.to_ne_bytes())),
+        Error::BadRecordSize { .. }
+    ));
+    let tc = at("rsl_manifest", "type_count");
+    assert!(matches!(
+        refused_bytes(|b| b[tc..tc + 8].copy_from_slice(&usize::MAX.to_ne_bytes())),
+        Error::LimitExceeded { .. }
+    ));
+    assert!(matches!(
+        refused_bytes(|b| b[tc..tc + 8].copy_from_slice(&1000usize.to_ne_bytes())),
+        Error::Unreadable { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.version = "1.0".into()),
+        Error::InvalidVersion { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.name = String::new()),
+        Error::InvalidName { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.name = "a\nb".into()),
+        Error::InvalidName { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].align = 3),
+        Error::BadAlignment { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].size = 6),
+        Error::BadSize { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].stride = 4),
+        Error::BadStride { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].fields[1].offset = 6),
+        Error::FieldOutOfBounds { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].fields[1].offset = usize::MAX - 1),
+        Error::Overflow { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].fields[1].offset = 2),
+        Error::OverlappingFields { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].fields[1].name = "a".into()),
+        Error::DuplicateField { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types.push(m.types[0].clone())),
+        Error::DuplicateType { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].fingerprint = 0xbad),
+        Error::FingerprintMismatch { .. }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].witnesses.drop = CODE.0),
+        Error::BadWitness {
+            witness: "drop",
+            ..
+        }
+    ));
+    assert!(matches!(
+        refused(|m| m.types[0].fields[0].identity = Identity::Array {
+            element: Box::new(Identity::Scalar {
+                name: "u8".into(),
+                size: 1,
+                align: 1
+            }),
+            count: 3,
+            size: 4,
+            align: 1,
+        }),
+        Error::BadIdentity { .. }
+    ));
+    // A name that is not UTF-8: corrupt the first byte of the module name.
+    let name_at = {
+        let image = encode(&valid(), BASE);
+        let p = at("rsl_manifest", "module_name");
+        usize::from_ne_bytes(image.bytes[p..p + 8].try_into().unwrap()) - BASE
+    };
+    assert!(matches!(
+        refused_bytes(|b| b[name_at] = 0xff),
+        Error::InvalidName {
+            reason: "it is not UTF-8",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn errors_name_the_problem_and_are_send_sync() {
+    fn assert_bounds<T: Send + Sync + 'static + std::error::Error>() {}
+    assert_bounds::<Error>();
+    let e = refused(|m| m.types[0].fields[1].offset = 6);
+    assert_eq!(
+        e.to_string(),
+        "field `Widget.b` at offset 6 with size 4 ends past the type's size 8"
+    );
+}
+
+#[test]
+fn witnesses_outside_code_are_refused() {
+    let mut m = valid();
+    m.types[0].flags |= flags::CLONABLE;
+    m.types[0].witnesses.clone = 0x9999_9999;
+    let image = encode(&m, BASE);
+    let module = validate(&image.memory(CODE), BASE).unwrap();
+    let err = layout_meta::check_witness_addresses(&image.memory(CODE), &module).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BadWitness {
+                witness: "clone",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
