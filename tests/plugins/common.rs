@@ -1,0 +1,95 @@
+// Shared by every version of the widgets fixture plugin (included with
+// `include!`): witness counters and the C-FFI getters the benchmarks compare
+// against. The including file defines `Widget` with `id: u64` and `LABEL`.
+
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static CLONES: AtomicIsize = AtomicIsize::new(0);
+static DROPS: AtomicIsize = AtomicIsize::new(0);
+
+/// Widgets alive now (created by default-init or clone, not yet dropped).
+#[no_mangle]
+pub extern "C" fn widget_live_count() -> isize {
+    LIVE.load(Ordering::SeqCst)
+}
+
+/// Clones made so far.
+#[no_mangle]
+pub extern "C" fn widget_clone_count() -> isize {
+    CLONES.load(Ordering::SeqCst)
+}
+
+/// Drops run so far.
+#[no_mangle]
+pub extern "C" fn widget_drop_count() -> isize {
+    DROPS.load(Ordering::SeqCst)
+}
+
+/// The opaque-pointer way: read `id` through a call.
+///
+/// # Safety
+///
+/// `w` points at a valid `Widget`.
+#[no_mangle]
+pub unsafe extern "C" fn widget_get_id(w: *const Widget) -> u64 {
+    // SAFETY: the caller passes a valid Widget.
+    unsafe { (*w).id }
+}
+
+/// The opaque-pointer way: write `id` through a call.
+///
+/// # Safety
+///
+/// `w` points at a valid `Widget` that nothing else accesses.
+#[no_mangle]
+pub unsafe extern "C" fn widget_set_id(w: *mut Widget, id: u64) {
+    // SAFETY: the caller passes a valid, exclusive Widget.
+    unsafe { (*w).id = id }
+}
+
+/// Length of the private label (proves the library's own heap data survives
+/// clones and is freed by the library).
+///
+/// # Safety
+///
+/// `w` points at a valid `Widget`.
+#[no_mangle]
+pub unsafe extern "C" fn widget_label_len(w: *const Widget) -> usize {
+    // SAFETY: the caller passes a valid Widget.
+    unsafe { (&(*w).label).len() }
+}
+
+impl Clone for Widget {
+    fn clone(&self) -> Self {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        CLONES.fetch_add(1, Ordering::SeqCst);
+        self.clone_fields()
+    }
+}
+
+impl Default for Widget {
+    fn default() -> Self {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        Widget::new_default()
+    }
+}
+
+impl Drop for Widget {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+        DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A plain point, nested in widgets.
+#[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+#[resilient(pod, default)]
+pub struct Point {
+    /// Horizontal.
+    pub x: i32,
+    /// Vertical.
+    pub y: i32,
+}
+
+layout_meta::export_module! { name: "widgets", version: VERSION, types: [Widget, Point] }

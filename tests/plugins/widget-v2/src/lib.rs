@@ -1,0 +1,37 @@
+//! Fixture plugin: widgets 1.1.0. A field (`color`) added in the middle and
+//! the fields reordered (`repr(C)` pins the new order so every offset moves).
+
+const VERSION: &str = "1.1.0";
+
+/// A widget.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+#[repr(C)]
+pub struct Widget {
+    /// Flag bits.
+    pub flags: u16,
+    /// Whether it is on.
+    pub active: bool,
+    /// New in 1.1: a colour.
+    pub color: u32,
+    /// Four tag bytes.
+    pub tags: [u8; 4],
+    /// Where it sits.
+    pub origin: Point,
+    label: String,
+    /// Weight in kg.
+    pub weight: f32,
+    /// Identifier.
+    pub id: u64,
+}
+
+impl Widget {
+    fn new_default() -> Self {
+        Widget { flags: 0x0202, active: true, color: 0x00ff_00ff, tags: *b"v2v2", origin: Point { x: -2, y: 2 }, label: "widget v2, longer".into(), weight: 2.5, id: 2 }
+    }
+    fn clone_fields(&self) -> Self {
+        Widget { flags: self.flags, active: self.active, color: self.color, tags: self.tags, origin: self.origin, label: self.label.clone(), weight: self.weight, id: self.id }
+    }
+}
+
+include!("../../common.rs");

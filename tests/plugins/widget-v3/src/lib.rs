@@ -1,0 +1,42 @@
+//! Fixture plugin: widgets 1.2.0. Grown (a 32-byte serial), alignment raised
+//! to 64, and a new optional field `scale` that hosts built against 1.0 may
+//! ask for and find only here.
+
+const VERSION: &str = "1.2.0";
+
+/// A widget.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+#[repr(C, align(64))]
+pub struct Widget {
+    /// New in 1.2: a serial number.
+    pub serial: [u64; 4],
+    /// Identifier.
+    pub id: u64,
+    /// New in 1.2: a scale factor.
+    pub scale: f64,
+    label: String,
+    /// Where it sits.
+    pub origin: Point,
+    /// Weight in kg.
+    pub weight: f32,
+    /// Four tag bytes.
+    pub tags: [u8; 4],
+    /// Flag bits.
+    pub flags: u16,
+    /// Whether it is on.
+    pub active: bool,
+    /// New in 1.1: a colour.
+    pub color: u32,
+}
+
+impl Widget {
+    fn new_default() -> Self {
+        Widget { serial: [3; 4], id: 3, scale: 0.5, label: "widget v3".into(), origin: Point { x: -3, y: 3 }, weight: 3.5, tags: *b"v3v3", flags: 0x0303, active: true, color: 0x0033_3333 }
+    }
+    fn clone_fields(&self) -> Self {
+        Widget { serial: self.serial, id: self.id, scale: self.scale, label: self.label.clone(), origin: self.origin, weight: self.weight, tags: self.tags, flags: self.flags, active: self.active, color: self.color }
+    }
+}
+
+include!("../../common.rs");

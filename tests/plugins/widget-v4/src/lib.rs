@@ -1,0 +1,32 @@
+//! Fixture plugin: widgets 2.0.0, a breaking release: `weight` is retyped to
+//! `f64` and `flags` is removed. Hosts that use either must be refused.
+
+const VERSION: &str = "2.0.0";
+
+/// A widget.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+pub struct Widget {
+    /// Identifier.
+    pub id: u64,
+    /// Weight in kg, now double precision.
+    pub weight: f64,
+    /// Four tag bytes.
+    pub tags: [u8; 4],
+    /// Where it sits.
+    pub origin: Point,
+    /// Whether it is on.
+    pub active: bool,
+    label: String,
+}
+
+impl Widget {
+    fn new_default() -> Self {
+        Widget { id: 4, weight: 4.5, tags: *b"v4v4", origin: Point { x: -4, y: 4 }, active: false, label: "widget v4".into() }
+    }
+    fn clone_fields(&self) -> Self {
+        Widget { id: self.id, weight: self.weight, tags: self.tags, origin: self.origin, active: self.active, label: self.label.clone() }
+    }
+}
+
+include!("../../common.rs");
