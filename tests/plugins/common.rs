@@ -57,7 +57,8 @@ pub unsafe extern "C" fn widget_set_id(w: *mut Widget, id: u64) {
 #[no_mangle]
 pub unsafe extern "C" fn widget_label_len(w: *const Widget) -> usize {
     // SAFETY: the caller passes a valid Widget.
-    unsafe { (&(*w).label).len() }
+    let w: &Widget = unsafe { &*w };
+    w.label.len()
 }
 
 impl Clone for Widget {

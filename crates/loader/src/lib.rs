@@ -1,1 +1,71 @@
-//! Placeholder: filled by the loader issue.
+//! # resilient-loader: open libraries, validate once, bind views
+//!
+//! ```no_run
+//! use resilient_loader::Library;
+//! use resilient_types::{view, Field, Value};
+//!
+//! view! {
+//!     pub struct WidgetView = "widgets"::"Widget" {
+//!         pub id: Field<u64>,
+//!         pub weight: Field<f32>,
+//!     }
+//! }
+//!
+//! let lib = Library::open("plugins/libwidgets.so")?;  // validated here, once
+//! let w = lib.bind::<WidgetView>()?;                  // every field checked here, once
+//! let mut value = Value::new(&w).expect("the library can make widgets");
+//! value.as_mut().set(w.id, 7);                        // base + offset, nothing else
+//! assert_eq!(value.as_ref().get(w.id), 7);
+//! # Ok::<(), resilient_loader::Error>(())
+//! ```
+//!
+//! ## The trust contract
+//!
+//! Opening a library runs its code: ELF initialisers, C++ static
+//! constructors, anything the library asked the dynamic loader to run. That
+//! code is **trusted**, as with any `dlopen`. Its **metadata is not**: the
+//! manifest and everything it points to is read through bounded reads of
+//! the library's own read-only (or RELRO) segments and validated before any
+//! use, so a corrupt or hostile manifest is refused with
+//! [`Error::InvalidMetadata`], never a crash. Witness addresses must lie in
+//! the library's code segments; what the code then does is the library's
+//! business.
+//!
+//! ## Lifetimes and unloading
+//!
+//! Every [`Library`] clone, every [`resilient_types::Bound`] binding, and
+//! every value made from one holds the library loaded. [`Library::unload`]
+//! while any of them lives is refused with [`Error::InUse`]: nothing is
+//! unmapped under a live pointer. With the default [`UnloadPolicy`] the
+//! library is `dlclose`d when the last user is gone.
+//!
+//! `dlclose` has hazards this cannot see:
+//! - **thread-local destructors**: a library that registered TLS destructors
+//!   (Rust `thread_local!` with `Drop`, C++ `thread_local` objects) must stay
+//!   mapped until every thread that touched them exits. glibc keeps such a
+//!   library loaded on its own (`__cxa_thread_atexit_impl` pins it), other C
+//!   libraries may not;
+//! - **`atexit` handlers and pointers into the library** handed out through
+//!   other channels (a `&'static str` returned by a function, a callback
+//!   registered elsewhere) dangle after unloading.
+//!
+//! Libraries like that should be opened with [`UnloadPolicy::Never`]. Also,
+//! never overwrite a loaded library file in place (the mapping would change
+//! under the running code): install new versions under a new name or by
+//! `rename`, as [`Registry`] expects.
+//!
+//! ## Platform
+//!
+//! Linux (ELF, glibc or musl): the bounded image reader uses
+//! `dl_iterate_phdr`.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
+
+mod error;
+mod image;
+mod library;
+mod registry;
+
+pub use error::Error;
+pub use library::{Library, UnloadPolicy};
+pub use registry::{Global, Registry, Slot};

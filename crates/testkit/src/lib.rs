@@ -92,7 +92,11 @@ impl Build {
         if self.profile == Profile::Release {
             cmd.arg("--release");
         }
-        let packages = if packages.is_empty() { PLUGINS } else { packages };
+        let packages = if packages.is_empty() {
+            PLUGINS
+        } else {
+            packages
+        };
         for p in packages {
             cmd.args(["-p", p]);
         }

@@ -24,10 +24,26 @@ pub struct Widget {
 
 impl Widget {
     fn new_default() -> Self {
-        Widget { id: 1, weight: 1.5, flags: 0x0101, tags: *b"v1v1", origin: Point { x: -1, y: 1 }, active: true, label: "widget v1".into() }
+        Widget {
+            id: 1,
+            weight: 1.5,
+            flags: 0x0101,
+            tags: *b"v1v1",
+            origin: Point { x: -1, y: 1 },
+            active: true,
+            label: "widget v1".into(),
+        }
     }
     fn clone_fields(&self) -> Self {
-        Widget { id: self.id, weight: self.weight, flags: self.flags, tags: self.tags, origin: self.origin, active: self.active, label: self.label.clone() }
+        Widget {
+            id: self.id,
+            weight: self.weight,
+            flags: self.flags,
+            tags: self.tags,
+            origin: self.origin,
+            active: self.active,
+            label: self.label.clone(),
+        }
     }
 }
 

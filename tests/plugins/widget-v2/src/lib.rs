@@ -27,10 +27,28 @@ pub struct Widget {
 
 impl Widget {
     fn new_default() -> Self {
-        Widget { flags: 0x0202, active: true, color: 0x00ff_00ff, tags: *b"v2v2", origin: Point { x: -2, y: 2 }, label: "widget v2, longer".into(), weight: 2.5, id: 2 }
+        Widget {
+            flags: 0x0202,
+            active: true,
+            color: 0x00ff_00ff,
+            tags: *b"v2v2",
+            origin: Point { x: -2, y: 2 },
+            label: "widget v2, longer".into(),
+            weight: 2.5,
+            id: 2,
+        }
     }
     fn clone_fields(&self) -> Self {
-        Widget { flags: self.flags, active: self.active, color: self.color, tags: self.tags, origin: self.origin, label: self.label.clone(), weight: self.weight, id: self.id }
+        Widget {
+            flags: self.flags,
+            active: self.active,
+            color: self.color,
+            tags: self.tags,
+            origin: self.origin,
+            label: self.label.clone(),
+            weight: self.weight,
+            id: self.id,
+        }
     }
 }
 

@@ -32,10 +32,32 @@ pub struct Widget {
 
 impl Widget {
     fn new_default() -> Self {
-        Widget { serial: [3; 4], id: 3, scale: 0.5, label: "widget v3".into(), origin: Point { x: -3, y: 3 }, weight: 3.5, tags: *b"v3v3", flags: 0x0303, active: true, color: 0x0033_3333 }
+        Widget {
+            serial: [3; 4],
+            id: 3,
+            scale: 0.5,
+            label: "widget v3".into(),
+            origin: Point { x: -3, y: 3 },
+            weight: 3.5,
+            tags: *b"v3v3",
+            flags: 0x0303,
+            active: true,
+            color: 0x0033_3333,
+        }
     }
     fn clone_fields(&self) -> Self {
-        Widget { serial: self.serial, id: self.id, scale: self.scale, label: self.label.clone(), origin: self.origin, weight: self.weight, tags: self.tags, flags: self.flags, active: self.active, color: self.color }
+        Widget {
+            serial: self.serial,
+            id: self.id,
+            scale: self.scale,
+            label: self.label.clone(),
+            origin: self.origin,
+            weight: self.weight,
+            tags: self.tags,
+            flags: self.flags,
+            active: self.active,
+            color: self.color,
+        }
     }
 }
 

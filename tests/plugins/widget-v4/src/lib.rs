@@ -22,10 +22,24 @@ pub struct Widget {
 
 impl Widget {
     fn new_default() -> Self {
-        Widget { id: 4, weight: 4.5, tags: *b"v4v4", origin: Point { x: -4, y: 4 }, active: false, label: "widget v4".into() }
+        Widget {
+            id: 4,
+            weight: 4.5,
+            tags: *b"v4v4",
+            origin: Point { x: -4, y: 4 },
+            active: false,
+            label: "widget v4".into(),
+        }
     }
     fn clone_fields(&self) -> Self {
-        Widget { id: self.id, weight: self.weight, tags: self.tags, origin: self.origin, active: self.active, label: self.label.clone() }
+        Widget {
+            id: self.id,
+            weight: self.weight,
+            tags: self.tags,
+            origin: self.origin,
+            active: self.active,
+            label: self.label.clone(),
+        }
     }
 }
 

@@ -1,0 +1,137 @@
+//! The loader's error type.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why a library could not be opened, bound or unloaded. Every message
+/// names the library path and what is wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// No file at the path.
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The dynamic loader refused the file (not a shared library, missing
+    /// dependency, wrong architecture...).
+    Open {
+        /// The path.
+        path: PathBuf,
+        /// The loader's own error.
+        source: libloading::Error,
+    },
+    /// The library exports no `resilient_manifest`.
+    NoManifest {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The manifest symbol resolved to another object (a dependency).
+    ForeignManifest {
+        /// The path.
+        path: PathBuf,
+        /// The object that defines it.
+        object: PathBuf,
+    },
+    /// The metadata was refused by the validator.
+    InvalidMetadata {
+        /// The path.
+        path: PathBuf,
+        /// What the validator found.
+        source: layout_meta::Error,
+    },
+    /// A view does not bind.
+    Bind {
+        /// The path.
+        path: PathBuf,
+        /// Every mismatch (boxed: it is much larger than the other variants).
+        source: Box<resilient_types::Error>,
+    },
+    /// An explicit unload while bindings or values still use the library.
+    /// The library stays loaded until they are gone.
+    InUse {
+        /// The path.
+        path: PathBuf,
+        /// How many bindings, values and handles use it.
+        users: usize,
+    },
+    /// No library in a registry binds the view.
+    NoCompatibleVersion {
+        /// The directory.
+        dir: PathBuf,
+        /// The module.
+        module: String,
+        /// Each candidate and why it was passed over.
+        rejected: Vec<(PathBuf, String)>,
+    },
+    /// A directory could not be read.
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotFound { path } => write!(f, "{}: no such file", path.display()),
+            Error::Open { path, source } => write!(
+                f,
+                "{}: cannot be loaded as a shared library: {source}",
+                path.display()
+            ),
+            Error::NoManifest { path } => write!(
+                f,
+                "{}: exports no `{}` symbol (not a resilient library)",
+                path.display(),
+                layout_meta::MANIFEST_SYMBOL
+            ),
+            Error::ForeignManifest { path, object } => write!(
+                f,
+                "{}: its `{}` symbol is defined by another object, {}",
+                path.display(),
+                layout_meta::MANIFEST_SYMBOL,
+                object.display()
+            ),
+            Error::InvalidMetadata { path, source } => {
+                write!(f, "{}: invalid layout metadata: {source}", path.display())
+            }
+            Error::Bind { source, .. } => write!(f, "{source}"),
+            Error::InUse { path, users } => write!(
+                f,
+                "{}: cannot unload, {users} binding(s), value(s) or handle(s) still use it",
+                path.display()
+            ),
+            Error::NoCompatibleVersion {
+                dir,
+                module,
+                rejected,
+            } => {
+                write!(
+                    f,
+                    "{}: no library of module `{module}` binds the view",
+                    dir.display()
+                )?;
+                for (p, why) in rejected {
+                    write!(f, "; {}: {why}", p.display())?;
+                }
+                Ok(())
+            }
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Open { source, .. } => Some(source),
+            Error::InvalidMetadata { source, .. } => Some(source),
+            Error::Bind { source, .. } => Some(&**source),
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

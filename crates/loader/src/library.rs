@@ -1,0 +1,270 @@
+//! One opened library: its validated module, its foreign types, and the
+//! handle that keeps it loaded.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use layout_meta::{ModuleLayout, MANIFEST_SYMBOL};
+use resilient_types::{Bound, ForeignType, Origin, TypeSource, View, Witnesses};
+
+use crate::image::LoadedImage;
+use crate::Error;
+
+/// What to do with the library once nothing uses it any more.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnloadPolicy {
+    /// `dlclose` it when the last handle, binding and value are gone (the
+    /// default). See the crate docs for the hazards this avoids and those it
+    /// cannot.
+    #[default]
+    WhenUnused,
+    /// Never `dlclose` it: its code and data stay mapped for the life of the
+    /// process. For libraries that register thread-local destructors or
+    /// `atexit` handlers, or hand out pointers to their statics.
+    Never,
+}
+
+/// The dynamic-loader handle. Dropped (and the library `dlclose`d, unless
+/// the policy says never) only when every foreign type is gone, since each
+/// holds an `Arc` of it.
+struct Handle {
+    lib: Option<libloading::Library>,
+    policy: UnloadPolicy,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Some(lib) = self.lib.take() {
+            match self.policy {
+                UnloadPolicy::WhenUnused => drop(lib),
+                UnloadPolicy::Never => std::mem::forget(lib),
+            }
+        }
+    }
+}
+
+struct Loaded {
+    path: PathBuf,
+    module: ModuleLayout,
+    types: Vec<Arc<ForeignType>>,
+    index: HashMap<String, usize>,
+}
+
+/// An opened library whose metadata has been validated.
+///
+/// Cloning is cheap and shares the same load. Every binding and value made
+/// from it keeps the library loaded; see [`Library::unload`].
+///
+/// # Thread safety
+///
+/// `Send + Sync`: the validated metadata is immutable, and binding takes no
+/// lock.
+#[derive(Clone)]
+pub struct Library {
+    loaded: Arc<Loaded>,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library")
+            .field("path", &self.loaded.path)
+            .field("module", &self.loaded.module.name)
+            .field("version", &self.loaded.module.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Library {
+    /// Opens the library at `path`, finds and validates its manifest, and
+    /// indexes its types.
+    ///
+    /// Opening runs the library's initialisers: code is trusted, metadata is
+    /// not (see the crate docs).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`], [`Error::Open`] (not a shared library),
+    /// [`Error::NoManifest`], [`Error::ForeignManifest`],
+    /// [`Error::InvalidMetadata`] (corrupt metadata, format version or
+    /// target mismatch: the validator's error as the source). On error the
+    /// library is closed again and nothing else is touched.
+    pub fn open(path: impl AsRef<Path>) -> Result<Library, Error> {
+        Self::open_with(path, UnloadPolicy::default())
+    }
+
+    /// [`Library::open`] with an explicit unload policy.
+    ///
+    /// # Errors
+    ///
+    /// As [`Library::open`].
+    pub fn open_with(path: impl AsRef<Path>, policy: UnloadPolicy) -> Result<Library, Error> {
+        let path = path.as_ref().to_path_buf();
+        if !path.is_file() {
+            return Err(Error::NotFound { path });
+        }
+        // SAFETY: loading a library runs its initialisers; that code is
+        // trusted by contract (documented on this function and the crate).
+        // Its metadata is not trusted and is validated below.
+        let lib = unsafe { libloading::Library::new(&path) }.map_err(|source| Error::Open {
+            path: path.clone(),
+            source,
+        })?;
+        // SAFETY: we take only the symbol's address (a `*const u8` that we
+        // never dereference); nothing is read through the symbol here.
+        let addr = match unsafe { lib.get::<*const u8>(MANIFEST_SYMBOL.as_bytes()) } {
+            // For a data symbol, the value libloading hands out is its address.
+            Ok(sym) => *sym as usize,
+            Err(_) => return Err(Error::NoManifest { path }),
+        };
+        // SAFETY: we read the image only below, while `lib` keeps it loaded.
+        let image = unsafe { LoadedImage::containing(addr) }
+            .ok_or(Error::NoManifest { path: path.clone() })?;
+        if !same_file(&image.name, &path) {
+            return Err(Error::ForeignManifest {
+                path,
+                object: image.name,
+            });
+        }
+        let invalid = |source| Error::InvalidMetadata {
+            path: path.clone(),
+            source,
+        };
+        let module = layout_meta::validate(&image, addr).map_err(invalid)?;
+        layout_meta::check_witness_addresses(&image, &module).map_err(invalid)?;
+
+        let handle: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Handle {
+            lib: Some(lib),
+            policy,
+        });
+        let origin = Origin {
+            library: path.display().to_string(),
+            module: module.name.clone(),
+            version: module.version.clone(),
+        };
+        let types: Vec<Arc<ForeignType>> = module
+            .types
+            .iter()
+            .map(|t| {
+                // SAFETY:
+                // - `t` was accepted by `validate` (every invariant of
+                //   `TypeLayout` holds) and describes the library's type, as
+                //   its producer computed it;
+                // - each nonzero witness address lies in the library's code
+                //   (`check_witness_addresses`) and is, by the format's
+                //   contract, a function of the documented signature;
+                //   `usize` and function pointers have the same size;
+                // - `handle` keeps the library loaded while the type lives.
+                unsafe {
+                    let w = &t.witnesses;
+                    ForeignType::new(
+                        t.clone(),
+                        Witnesses {
+                            drop: (w.drop != 0)
+                                .then(|| std::mem::transmute::<usize, layout_meta::DropFn>(w.drop)),
+                            clone: (w.clone != 0).then(|| {
+                                std::mem::transmute::<usize, layout_meta::CloneFn>(w.clone)
+                            }),
+                            default_init: (w.default_init != 0).then(|| {
+                                std::mem::transmute::<usize, layout_meta::DefaultInitFn>(
+                                    w.default_init,
+                                )
+                            }),
+                        },
+                        origin.clone(),
+                        Arc::clone(&handle),
+                    )
+                }
+            })
+            .map(Arc::new)
+            .collect();
+        let index = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.layout().name.clone(), i))
+            .collect();
+        Ok(Library {
+            loaded: Arc::new(Loaded {
+                path,
+                module,
+                types,
+                index,
+            }),
+        })
+    }
+
+    /// The library's path.
+    pub fn path(&self) -> &Path {
+        &self.loaded.path
+    }
+    /// Its validated module layout.
+    pub fn module(&self) -> &ModuleLayout {
+        &self.loaded.module
+    }
+    /// Its module's semver version.
+    pub fn version(&self) -> Option<semver::Version> {
+        semver::Version::parse(&self.loaded.module.version).ok()
+    }
+
+    /// Binds view `V` against this library (see [`Bound::bind`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] with every mismatch (type, field, expected, found).
+    pub fn bind<V: View>(&self) -> Result<Bound<V>, Error> {
+        Bound::bind(self).map_err(|source| Error::Bind {
+            path: self.loaded.path.clone(),
+            source: Box::new(source),
+        })
+    }
+
+    /// How many bindings, values and other handles use this library now.
+    pub fn users(&self) -> usize {
+        let handles = Arc::strong_count(&self.loaded) - 1;
+        let bound: usize = self
+            .loaded
+            .types
+            .iter()
+            .map(|t| Arc::strong_count(t) - 1)
+            .sum();
+        handles + bound
+    }
+
+    /// Unloads the library now, if nothing uses it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] if bindings, values or other handles still use it:
+    /// then nothing is unloaded, and the library stays loaded until the last
+    /// of them is dropped (this handle is given up either way).
+    pub fn unload(self) -> Result<(), Error> {
+        match self.users() {
+            0 => Ok(()),
+            users => Err(Error::InUse {
+                path: self.loaded.path.clone(),
+                users,
+            }),
+        }
+    }
+}
+
+impl TypeSource for Library {
+    fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>> {
+        let i = *self.loaded.index.get(name)?;
+        self.loaded.types.get(i).cloned()
+    }
+    fn origin(&self) -> Origin {
+        Origin {
+            library: self.loaded.path.display().to_string(),
+            module: self.loaded.module.name.clone(),
+            version: self.loaded.module.version.clone(),
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}

@@ -1,0 +1,199 @@
+//! Every way opening or binding can fail gets its own typed error naming the
+//! library path, and nothing already loaded is disturbed.
+
+use std::path::{Path, PathBuf};
+
+use resilient_loader::{Error, Library};
+use resilient_types::{view, Field, Mismatch};
+
+use crate::{plugin, WidgetView};
+
+fn scratch(name: &str) -> PathBuf {
+    resilient_testkit::scratch_dir(&format!("loader-errors-{name}"))
+}
+
+/// A copy of widget-v1 with `patch` applied at every manifest's magic.
+fn patched(name: &str, patch: impl Fn(&mut [u8])) -> PathBuf {
+    let mut bytes = std::fs::read(plugin("widget-v1")).unwrap();
+    let magic = layout_meta::MAGIC;
+    let hits: Vec<usize> = bytes
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| *w == magic)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!hits.is_empty(), "manifest magic found in the file");
+    for i in hits {
+        patch(&mut bytes[i..]);
+    }
+    let path = scratch(name).join("libpatched.so");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn names_path(err: &Error, path: &Path) {
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&path.display().to_string()),
+        "message names the path: {msg}"
+    );
+}
+
+#[test]
+fn missing_file() {
+    let path = scratch("missing").join("libnothing.so");
+    let err = Library::open(&path).unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    names_path(&err, &path);
+}
+
+#[test]
+fn not_a_shared_library() {
+    let path = scratch("text").join("libtext.so");
+    std::fs::write(&path, "this is not an ELF file\n").unwrap();
+    let err = Library::open(&path).unwrap_err();
+    assert!(matches!(err, Error::Open { .. }), "{err}");
+    names_path(&err, &path);
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[test]
+fn no_manifest_symbol() {
+    let path = plugin("no-manifest");
+    let err = Library::open(&path).unwrap_err();
+    assert!(matches!(err, Error::NoManifest { .. }), "{err}");
+    names_path(&err, &path);
+}
+
+#[test]
+fn corrupt_metadata_passes_the_validator_error_through() {
+    let path = plugin("corrupt");
+    let err = Library::open(&path).unwrap_err();
+    let Error::InvalidMetadata { source, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        matches!(source, layout_meta::Error::Unreadable { .. }),
+        "{source}"
+    );
+    names_path(&err, &path);
+    assert!(
+        err.to_string().contains("outside the library image"),
+        "{err}"
+    );
+}
+
+#[test]
+fn format_version_mismatch() {
+    let path = patched("version", |b| b[8..12].copy_from_slice(&2u32.to_ne_bytes()));
+    let err = Library::open(&path).unwrap_err();
+    let Error::InvalidMetadata { source, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        source,
+        &layout_meta::Error::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        }
+    );
+    names_path(&err, &path);
+}
+
+#[test]
+fn target_mismatch() {
+    let at = layout_meta::format::offsets::ALL
+        .iter()
+        .find(|e| e.0 == "rsl_manifest" && e.1 == "pointer_width")
+        .unwrap()
+        .2;
+    let path = patched("target", |b| b[at] = 4);
+    let err = Library::open(&path).unwrap_err();
+    let Error::InvalidMetadata { source, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(matches!(
+        source,
+        layout_meta::Error::TargetMismatch {
+            property: "pointer width",
+            found: 4,
+            ..
+        }
+    ));
+}
+
+view! {
+    pub struct GadgetView = "widgets"::"Gadget" { pub id: Field<u64> }
+}
+view! {
+    pub struct OtherModuleView = "sprockets"::"Widget" { pub id: Field<u64> }
+}
+view! {
+    pub struct FrozenPoint = "widgets"::"Point" frozen(0x1234) { pub x: Field<i32> }
+}
+view! {
+    pub struct ByValue = "widgets"::"Widget" { pub origin: Field<PlainPoint> }
+}
+
+#[derive(layout_meta::Resilient, Clone, Copy)]
+pub struct PlainPoint {
+    pub x: i32,
+    pub y: i32,
+}
+
+#[test]
+fn missing_type_module_mismatch_frozen_and_by_value_nested() {
+    let lib = Library::open(plugin("widget-v1")).unwrap();
+    let err = lib.bind::<GadgetView>().unwrap_err();
+    assert!(
+        err.to_string().contains("type `Gadget` is missing"),
+        "{err}"
+    );
+    let err = lib.bind::<OtherModuleView>().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("exports module `widgets`, the view is of module `sprockets`"),
+        "{err}"
+    );
+    let err = lib.bind::<FrozenPoint>().unwrap_err();
+    assert!(
+        err.to_string().contains("type `Point` is not frozen"),
+        "{err}"
+    );
+    let err = lib.bind::<ByValue>().unwrap_err();
+    let Error::Bind { source, .. } = &err else {
+        panic!("expected a bind error, got {err}");
+    };
+    let resilient_types::Error::Bind { mismatches, .. } = &**source else {
+        panic!()
+    };
+    assert!(
+        matches!(mismatches[0], Mismatch::NotByValue { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn failures_do_not_disturb_what_is_loaded() {
+    let lib = Library::open(plugin("widget-v1")).unwrap();
+    let w = lib.bind::<WidgetView>().unwrap();
+    let mut v = resilient_types::Value::new(&w).unwrap();
+    v.as_mut().set(w.id, 99);
+    for bad in ["corrupt", "no-manifest", "widget-v4"] {
+        let _ = Library::open(plugin(bad)).and_then(|l| l.bind::<WidgetView>().map(drop));
+    }
+    let _ = Library::open(plugin("widget-v1"))
+        .unwrap()
+        .bind::<GadgetView>();
+    assert_eq!(v.as_ref().get(w.id), 99);
+    assert_eq!(Value::new(&w).unwrap().as_ref().get(w.id), 1);
+}
+
+use resilient_types::Value;
+
+#[test]
+fn errors_are_send_sync_static() {
+    fn bounds<T: Send + Sync + 'static + std::error::Error>() {}
+    bounds::<Error>();
+    bounds::<resilient_types::Error>();
+}

@@ -1,0 +1,293 @@
+//! Handles to foreign values: a pointer plus the binding its tokens must come
+//! from. Reads go through `bytemuck` bounds, so no read can produce an
+//! invalid value: `AnyBitPattern` types are read as they are, `bool`, `char`
+//! and other `CheckedBitPattern` types are checked, anything else is refused
+//! at compile time.
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use bytemuck::{AnyBitPattern, CheckedBitPattern, NoUninit};
+
+use crate::foreign::BindingId;
+use crate::view::{Field, Nested, Shape, View};
+use crate::Error;
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn wrong_binding(operation: &'static str) -> ! {
+    panic!("{}", Error::WrongBinding { operation })
+}
+
+#[inline(always)]
+#[track_caller]
+fn check(have: BindingId, token: BindingId, operation: &'static str) {
+    if have != token {
+        wrong_binding(operation)
+    }
+}
+
+/// Borrows bytes for `'a` and is tied to view `V` (invariance is not needed:
+/// `V` only selects the tokens' type).
+type Shared<'a, V> = PhantomData<(&'a [u8], fn() -> V)>;
+/// As [`Shared`], exclusively.
+type Exclusive<'a, V> = PhantomData<(&'a mut [u8], fn() -> V)>;
+
+/// A shared reference to a foreign value of the type `V` is bound to.
+pub struct Ref<'a, V> {
+    ptr: NonNull<u8>,
+    binding: BindingId,
+    _p: Shared<'a, V>,
+}
+
+impl<V> Clone for Ref<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<V> Copy for Ref<'_, V> {}
+
+// SAFETY: a `Ref` is a shared borrow of bytes that only it and other shared
+// borrows read; foreign values are plain memory read with unaligned loads, and
+// any interior mutability would be the library's `unsafe` contract, not ours
+// (views reach only exported fields of `Copy` types).
+unsafe impl<V> Send for Ref<'_, V> {}
+// SAFETY: as for `Send`.
+unsafe impl<V> Sync for Ref<'_, V> {}
+
+impl<'a, V: View> Ref<'a, V> {
+    /// A handle to the value at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points at a live, initialised value of the type `shape` was
+    /// bound from, readable for `shape.size` bytes and not written by anyone
+    /// for `'a`.
+    #[inline(always)]
+    pub unsafe fn from_raw(ptr: *const u8, shape: Shape) -> Self {
+        Ref {
+            // A value of size 0 may sit at any non-null address; callers
+            // pass a real pointer, and a null one would fail here loudly.
+            ptr: NonNull::new(ptr.cast_mut()).unwrap_or(NonNull::dangling()),
+            binding: shape.binding,
+            _p: PhantomData,
+        }
+    }
+
+    /// Reads a field.
+    ///
+    /// # Panics
+    ///
+    /// If `field` was bound from another type or library version.
+    #[inline(always)]
+    #[track_caller]
+    pub fn get<T: AnyBitPattern>(self, field: Field<T>) -> T {
+        check(self.binding, field.binding(), "read");
+        // SAFETY: the binding check proves the token was bound from this
+        // value's type, and `from_raw`'s contract gives a live value of it.
+        unsafe { field.read_raw(self.ptr.as_ptr()) }
+    }
+
+    /// Reads a field of a type with invalid bit patterns (`bool`, `char`,
+    /// checked enums): `None` if the bytes are not a valid value.
+    ///
+    /// # Panics
+    ///
+    /// If `field` was bound from another type or library version.
+    #[inline]
+    #[track_caller]
+    pub fn get_checked<T: CheckedBitPattern>(self, field: Field<T>) -> Option<T> {
+        check(self.binding, field.binding(), "read");
+        // SAFETY: as for `get`: the field's `size_of::<T>()` bytes lie inside
+        // the live value and are initialised.
+        let bytes = unsafe {
+            core::slice::from_raw_parts(
+                self.ptr.as_ptr().add(field.offset()),
+                core::mem::size_of::<T>(),
+            )
+        };
+        bytemuck::checked::try_pod_read_unaligned(bytes).ok()
+    }
+
+    /// Reads a field, or says why not.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongBinding`] if `field` was bound from another type.
+    #[inline]
+    pub fn try_get<T: AnyBitPattern>(self, field: Field<T>) -> Result<T, Error> {
+        if self.binding != field.binding() {
+            return Err(Error::WrongBinding { operation: "read" });
+        }
+        Ok(self.get(field))
+    }
+
+    /// The nested value in field `field`.
+    ///
+    /// # Panics
+    ///
+    /// If `field` was bound from another type or library version.
+    #[inline(always)]
+    #[track_caller]
+    pub fn nested<W: View>(self, field: Nested<W>) -> Ref<'a, W> {
+        check(self.binding, field.binding(), "nested");
+        // SAFETY: binding proved the nested field lies inside this value and
+        // holds a value of the nested type, bound as `field.view()`.
+        unsafe { Ref::from_raw(self.ptr.as_ptr().add(field.offset()), field.view().shape()) }
+    }
+
+    /// The value's address.
+    pub fn as_ptr(self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+    /// The binding the value belongs to.
+    pub fn binding(self) -> BindingId {
+        self.binding
+    }
+}
+
+/// An exclusive reference to a foreign value.
+pub struct Mut<'a, V> {
+    ptr: NonNull<u8>,
+    binding: BindingId,
+    _p: Exclusive<'a, V>,
+}
+
+// SAFETY: an exclusive borrow of plain bytes; see `Ref`.
+unsafe impl<V> Send for Mut<'_, V> {}
+// SAFETY: shared access to a `Mut` only reads; see `Ref`.
+unsafe impl<V> Sync for Mut<'_, V> {}
+
+impl<'a, V: View> Mut<'a, V> {
+    /// An exclusive handle to the value at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points at a live, initialised value of the type `shape` was
+    /// bound from, readable and writable for `shape.size` bytes, that nobody
+    /// else accesses for `'a`.
+    #[inline(always)]
+    pub unsafe fn from_raw(ptr: *mut u8, shape: Shape) -> Self {
+        Mut {
+            ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            binding: shape.binding,
+            _p: PhantomData,
+        }
+    }
+
+    /// A shared view of the same value.
+    #[inline(always)]
+    pub fn as_ref(&self) -> Ref<'_, V> {
+        Ref {
+            ptr: self.ptr,
+            binding: self.binding,
+            _p: PhantomData,
+        }
+    }
+
+    /// Reads a field (see [`Ref::get`]).
+    #[inline(always)]
+    #[track_caller]
+    pub fn get<T: AnyBitPattern>(&self, field: Field<T>) -> T {
+        self.as_ref().get(field)
+    }
+
+    /// Writes a field.
+    ///
+    /// # Panics
+    ///
+    /// If `field` was bound from another type or library version.
+    #[inline(always)]
+    #[track_caller]
+    pub fn set<T: NoUninit>(&mut self, field: Field<T>, value: T) {
+        check(self.binding, field.binding(), "write");
+        // SAFETY: the binding check proves the token was bound from this
+        // value's type; `from_raw`'s contract gives exclusive, writable
+        // access to a live value of it.
+        unsafe { field.write_raw(self.ptr.as_ptr(), value) }
+    }
+
+    /// The nested value in field `field`, exclusively.
+    ///
+    /// # Panics
+    ///
+    /// If `field` was bound from another type or library version.
+    #[inline(always)]
+    #[track_caller]
+    pub fn nested<W: View>(&mut self, field: Nested<W>) -> Mut<'_, W> {
+        check(self.binding, field.binding(), "nested");
+        // SAFETY: as for `Ref::nested`, with this handle's exclusive access
+        // (reborrowed for the result's lifetime).
+        unsafe { Mut::from_raw(self.ptr.as_ptr().add(field.offset()), field.view().shape()) }
+    }
+
+    /// The value's address.
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+}
+
+/// A slice of foreign values laid out at the run-time stride.
+pub struct Slice<'a, V> {
+    ptr: NonNull<u8>,
+    len: usize,
+    shape: Shape,
+    _p: Shared<'a, V>,
+}
+
+impl<V> Clone for Slice<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<V> Copy for Slice<'_, V> {}
+
+// SAFETY: shared borrows of plain bytes; see `Ref`.
+unsafe impl<V> Send for Slice<'_, V> {}
+// SAFETY: as for `Send`.
+unsafe impl<V> Sync for Slice<'_, V> {}
+
+impl<'a, V: View> Slice<'a, V> {
+    /// `len` values starting at `ptr`, `shape.stride` bytes apart.
+    ///
+    /// # Safety
+    ///
+    /// Each of the `len` positions holds a live, initialised value of the
+    /// type `shape` was bound from, nobody writes them for `'a`.
+    pub unsafe fn from_raw_parts(ptr: *const u8, len: usize, shape: Shape) -> Self {
+        Slice {
+            ptr: NonNull::new(ptr.cast_mut()).unwrap_or(NonNull::dangling()),
+            len,
+            shape,
+            _p: PhantomData,
+        }
+    }
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The `i`th value.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<Ref<'a, V>> {
+        (i < self.len).then(|| {
+            // SAFETY: `i < len`, so by `from_raw_parts`'s contract a live
+            // value sits at `i * stride` (in bounds of the allocation, so the
+            // product does not overflow).
+            unsafe { Ref::from_raw(self.ptr.as_ptr().add(i * self.shape.stride), self.shape) }
+        })
+    }
+    /// The values in order.
+    #[inline]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Ref<'a, V>> + 'a {
+        let (ptr, stride, shape) = (self.ptr.as_ptr(), self.shape.stride, self.shape);
+        (0..self.len).map(move |i| {
+            // SAFETY: as for `get`: `i < len`.
+            unsafe { Ref::from_raw(ptr.add(i * stride), shape) }
+        })
+    }
+}

@@ -1,0 +1,191 @@
+//! The crate's error type.
+
+use core::fmt;
+
+use crate::foreign::Origin;
+
+/// One reason a view does not bind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// The module has no type of that name.
+    MissingType {
+        /// The type.
+        ty: String,
+    },
+    /// A required field is absent.
+    MissingField {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The type the view expects it to have.
+        expected: String,
+    },
+    /// A field has another type than the view expects.
+    Retyped {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// What the view expects.
+        expected: String,
+        /// What the library has.
+        found: String,
+    },
+    /// A nested resilient type was declared as a plain `Field<T>`: it must be
+    /// `Nested<View>`, since its layout may change.
+    NotByValue {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The field's identity in the library.
+        found: String,
+    },
+    /// The view expects a frozen type and the library's is not frozen.
+    NotFrozen {
+        /// The type.
+        ty: String,
+    },
+    /// A frozen type's layout changed.
+    FrozenChanged {
+        /// The type.
+        ty: String,
+        /// Fingerprint the view was written against.
+        expected: u64,
+        /// Fingerprint in the library.
+        found: u64,
+    },
+    /// The library's metadata contradicts itself.
+    Inconsistent {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::MissingType { ty } => write!(f, "type `{ty}` is missing"),
+            Mismatch::MissingField { ty, field, expected } => {
+                write!(f, "field `{ty}.{field}` ({expected}) is missing")
+            }
+            Mismatch::Retyped {
+                ty,
+                field,
+                expected,
+                found,
+            } => write!(f, "field `{ty}.{field}` is {found}, the view expects {expected}"),
+            Mismatch::NotByValue { ty, field, found } => write!(
+                f,
+                "field `{ty}.{field}` is {found}: declare it `Nested<View>`, not `Field<_>`"
+            ),
+            Mismatch::NotFrozen { ty } => {
+                write!(f, "type `{ty}` is not frozen, the view expects it frozen")
+            }
+            Mismatch::FrozenChanged {
+                ty,
+                expected,
+                found,
+            } => write!(
+                f,
+                "frozen type `{ty}` changed its layout (fingerprint {found:#018x}, the view expects {expected:#018x})"
+            ),
+            Mismatch::Inconsistent { ty, field, reason } => {
+                write!(f, "field `{ty}.{field}`: {reason}")
+            }
+        }
+    }
+}
+
+/// Why a client-side operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The view does not bind: every mismatch, at once.
+    Bind {
+        /// The module and library bound against.
+        origin: Origin,
+        /// The view's type.
+        ty: String,
+        /// Every reason.
+        mismatches: Vec<Mismatch>,
+    },
+    /// The view is of another module than the library exports.
+    ModuleMismatch {
+        /// The library.
+        library: String,
+        /// The view's module.
+        expected: String,
+        /// The library's module.
+        found: String,
+    },
+    /// A token was used with a value of another binding.
+    WrongBinding {
+        /// What was attempted.
+        operation: &'static str,
+    },
+    /// The type has no witness for what was asked.
+    NoWitness {
+        /// The type.
+        ty: String,
+        /// `"clone"` or `"default_init"`.
+        witness: &'static str,
+    },
+    /// Memory for a value could not be allocated.
+    Alloc {
+        /// The type.
+        ty: String,
+        /// Bytes asked for.
+        size: usize,
+        /// Alignment asked for.
+        align: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Bind {
+                origin,
+                ty,
+                mismatches,
+            } => {
+                write!(f, "cannot bind view of `{ty}` to {origin}: ")?;
+                for (i, m) in mismatches.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{m}")?;
+                }
+                Ok(())
+            }
+            Error::ModuleMismatch {
+                library,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{library} exports module `{found}`, the view is of module `{expected}`"
+            ),
+            Error::WrongBinding { operation } => write!(
+                f,
+                "{operation}: the token belongs to another binding (another type or library version)"
+            ),
+            Error::NoWitness { ty, witness } => {
+                write!(f, "type `{ty}` has no {witness} witness")
+            }
+            Error::Alloc { ty, size, align } => write!(
+                f,
+                "cannot allocate a `{ty}` ({size} bytes, align {align})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,177 @@
+//! Foreign types: a validated layout, its callable witnesses, and the owner
+//! that keeps the library holding them alive.
+
+use core::any::Any;
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use layout_meta::{CloneFn, DefaultInitFn, DropFn, TypeLayout};
+
+/// Identifies one [`ForeignType`] for the life of the process. Field tokens
+/// carry the id of the type they were bound from; handles check it, so a
+/// token can never be used on a value of another type or library version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BindingId(u64);
+
+impl BindingId {
+    fn fresh() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        // Relaxed: only uniqueness matters; a u64 does not wrap in practice.
+        BindingId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// The value witnesses of a foreign type, as callable functions.
+#[derive(Clone, Copy, Default)]
+pub struct Witnesses {
+    /// Destroys a value in place.
+    pub drop: Option<DropFn>,
+    /// Copies a value into uninitialised room.
+    pub clone: Option<CloneFn>,
+    /// Creates a default value in uninitialised room.
+    pub default_init: Option<DefaultInitFn>,
+}
+
+impl fmt::Debug for Witnesses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Witnesses")
+            .field("drop", &self.drop.is_some())
+            .field("clone", &self.clone.is_some())
+            .field("default_init", &self.default_init.is_some())
+            .finish()
+    }
+}
+
+/// Where a foreign type comes from, for error messages: the library path and
+/// the module name and version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Path of the library (or `"<in-process>"`).
+    pub library: String,
+    /// Module name.
+    pub module: String,
+    /// Module version.
+    pub version: String,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.module, self.version, self.library)
+    }
+}
+
+/// One type of a loaded library: its checked layout and witnesses, plus an
+/// owner that keeps the library loaded for as long as this lives.
+pub struct ForeignType {
+    id: BindingId,
+    layout: TypeLayout,
+    witnesses: Witnesses,
+    origin: Origin,
+    owner: Arc<dyn Any + Send + Sync>,
+}
+
+impl fmt::Debug for ForeignType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignType")
+            .field("id", &self.id)
+            .field("name", &self.layout.name)
+            .field("origin", &self.origin)
+            .field("size", &self.layout.size)
+            .field("align", &self.layout.align)
+            .field("witnesses", &self.witnesses)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ForeignType {
+    /// A foreign type with the given layout and witnesses, kept alive by
+    /// `owner`.
+    ///
+    /// # Safety
+    ///
+    /// - `layout` is a validated layout ([`layout_meta::check`] accepted it)
+    ///   that truly describes the values the witnesses create, and that the
+    ///   library's own code reads and writes;
+    /// - each witness present is a function of its documented signature
+    ///   that honours the witness contract of `docs/FORMAT.md` and does not
+    ///   unwind;
+    /// - the code and data those point into stay valid as long as `owner`
+    ///   lives.
+    pub unsafe fn new(
+        layout: TypeLayout,
+        witnesses: Witnesses,
+        origin: Origin,
+        owner: Arc<dyn Any + Send + Sync>,
+    ) -> Self {
+        ForeignType {
+            id: BindingId::fresh(),
+            layout,
+            witnesses,
+            origin,
+            owner,
+        }
+    }
+
+    /// The type of a [`layout_meta::Resilient`] type compiled into this
+    /// program: the in-domain case, always safe.
+    pub fn in_process<T: layout_meta::Resilient>(module: &str, version: &str) -> Self {
+        let d = T::DESCRIPTOR;
+        let w = d.witnesses();
+        // SAFETY:
+        // - the descriptor was produced by the derive from `T` itself (the
+        //   `Resilient` contract), so its layout describes `T` exactly, and
+        //   `to_layout` only copies it (the derive's numbers satisfy every
+        //   invariant `check` proves, the compiler computed them);
+        // - the witnesses are the derive's, compiled into this program, with
+        //   the documented signatures;
+        // - they live in this program, which outlives every value.
+        unsafe {
+            ForeignType::new(
+                d.to_layout(),
+                Witnesses {
+                    drop: w.drop,
+                    clone: w.clone,
+                    default_init: w.default_init,
+                },
+                Origin {
+                    library: "<in-process>".into(),
+                    module: module.into(),
+                    version: version.into(),
+                },
+                Arc::new(()),
+            )
+        }
+    }
+
+    /// Its binding id.
+    pub fn id(&self) -> BindingId {
+        self.id
+    }
+    /// Its checked layout. Unsafe code may rely on the invariants documented
+    /// on [`TypeLayout`].
+    pub fn layout(&self) -> &TypeLayout {
+        &self.layout
+    }
+    /// Its witnesses.
+    pub fn witnesses(&self) -> &Witnesses {
+        &self.witnesses
+    }
+    /// Where it comes from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+    /// The owner that keeps its library alive.
+    pub fn owner(&self) -> &Arc<dyn Any + Send + Sync> {
+        &self.owner
+    }
+}
+
+/// Something that hands out the foreign types of one module: a loaded
+/// library, or an in-process registry.
+pub trait TypeSource {
+    /// The type called `name`, if the module has it.
+    fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>>;
+    /// The module's name, version and library.
+    fn origin(&self) -> Origin;
+}

@@ -1,0 +1,273 @@
+//! Owned foreign values on the heap, of a size known only at run time.
+//!
+//! The value's block is allocated here with the run-time size and alignment;
+//! its contents are created, cloned and destroyed by the library's own
+//! witnesses, exactly once each. Whatever the library allocates inside a
+//! value (a `String` in a private field) it also frees, in its drop witness:
+//! this side never frees it.
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use std::alloc::Layout;
+
+use crate::access::{Mut, Ref, Slice};
+use crate::view::{Bound, Shape, View};
+use crate::Error;
+
+/// A heap block of the bound type's size and alignment (dangling, not
+/// allocated, for size 0).
+pub(crate) struct Block {
+    ptr: NonNull<u8>,
+    layout: Layout,
+}
+
+impl Block {
+    pub(crate) fn new(ty: &str, size: usize, align: usize) -> Result<Self, Error> {
+        let err = || Error::Alloc {
+            ty: ty.into(),
+            size,
+            align,
+        };
+        let layout = Layout::from_size_align(size, align).map_err(|_| err())?;
+        if size == 0 {
+            // An aligned, non-null, dangling pointer: valid for size-0 access.
+            let ptr =
+                NonNull::new(core::ptr::without_provenance_mut::<u8>(align)).ok_or_else(err)?;
+            return Ok(Block { ptr, layout });
+        }
+        // SAFETY: `layout` has nonzero size.
+        let ptr = unsafe { std::alloc::alloc(layout) };
+        Ok(Block {
+            ptr: NonNull::new(ptr).ok_or_else(err)?,
+            layout,
+        })
+    }
+    pub(crate) fn ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        if self.layout.size() != 0 {
+            // SAFETY: allocated in `new` with this same layout, freed once.
+            unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+        }
+    }
+}
+
+/// Initialises `count` values at `dst` (stride apart) from the default
+/// witness, or with zeros for plain old data. On failure nothing is left
+/// initialised.
+///
+/// # Safety
+///
+/// `dst` is writable for `count * stride` bytes, aligned for the type.
+pub(crate) unsafe fn init_default<V: View>(
+    bound: &Bound<V>,
+    dst: *mut u8,
+    count: usize,
+) -> Result<(), Error> {
+    let ty = bound.foreign_type();
+    let layout = ty.layout();
+    if let Some(init) = ty.witnesses().default_init {
+        for i in 0..count {
+            // SAFETY: the caller gives room for `count` values; the witness
+            // writes one value into uninitialised room (its contract) and
+            // does not unwind.
+            unsafe { init(dst.add(i * layout.stride)) };
+        }
+        Ok(())
+    } else if layout.is_pod() {
+        // SAFETY: the caller gives `count * stride` writable bytes; all-zero
+        // bytes are a value of a POD type (the flag's meaning).
+        unsafe { dst.write_bytes(0, count * layout.stride) };
+        Ok(())
+    } else {
+        Err(Error::NoWitness {
+            ty: layout.name.clone(),
+            witness: "default_init",
+        })
+    }
+}
+
+/// Drops `count` values at `ptr` with the drop witness (if the type has one).
+///
+/// # Safety
+///
+/// `count` live values of the bound type sit at `ptr`, stride apart, and are
+/// not used afterwards.
+pub(crate) unsafe fn drop_values<V: View>(bound: &Bound<V>, ptr: *mut u8, count: usize) {
+    let ty = bound.foreign_type();
+    if let Some(drop) = ty.witnesses().drop {
+        for i in 0..count {
+            // SAFETY: by the caller's contract a live value sits here and is
+            // dropped once; the witness does not unwind.
+            unsafe { drop(ptr.add(i * ty.layout().stride)) };
+        }
+    }
+}
+
+/// Clones the value at `src` into `dst`.
+///
+/// # Safety
+///
+/// `src` holds a live value of the bound type; `dst` is writable room for one.
+pub(crate) unsafe fn clone_into<V: View>(
+    bound: &Bound<V>,
+    dst: *mut u8,
+    src: *const u8,
+) -> Result<(), Error> {
+    let ty = bound.foreign_type();
+    let layout = ty.layout();
+    if let Some(clone) = ty.witnesses().clone {
+        // SAFETY: the caller's contract; the witness does not unwind.
+        unsafe { clone(dst, src) };
+        Ok(())
+    } else if layout.is_pod() {
+        // SAFETY: a bitwise copy clones plain old data; the regions are
+        // distinct blocks of `size` bytes.
+        unsafe { core::ptr::copy_nonoverlapping(src, dst, layout.size) };
+        Ok(())
+    } else {
+        Err(Error::NoWitness {
+            ty: layout.name.clone(),
+            witness: "clone",
+        })
+    }
+}
+
+/// An owned foreign value on the heap. It holds its binding, so the library
+/// stays loaded until the value is dropped.
+///
+/// Values stay on the thread that made them: the format does not (yet) say
+/// whether a foreign type is thread-safe.
+pub struct Value<V: View> {
+    block: Block,
+    bound: Bound<V>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<V: View> Value<V> {
+    /// A new value made by the library's default-init witness (or zeroed, for
+    /// plain old data).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoWitness`] if the type can be neither, [`Error::Alloc`].
+    pub fn new(bound: &Bound<V>) -> Result<Self, Error> {
+        let s = bound.shape();
+        let block = Block::new(V::TYPE_NAME, s.size, s.align)?;
+        // SAFETY: the block has room for one value, aligned.
+        unsafe { init_default(bound, block.ptr(), 1)? };
+        Ok(Value {
+            block,
+            bound: bound.clone(),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// A copy made by the library's clone witness (bitwise for plain data).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoWitness`] if the type cannot be cloned, [`Error::Alloc`].
+    pub fn try_clone(&self) -> Result<Self, Error> {
+        let s = self.bound.shape();
+        let block = Block::new(V::TYPE_NAME, s.size, s.align)?;
+        // SAFETY: `self` holds a live value; the new block has room for one.
+        unsafe { clone_into(&self.bound, block.ptr(), self.block.ptr())? };
+        Ok(Value {
+            block,
+            bound: self.bound.clone(),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// A shared handle.
+    #[inline(always)]
+    pub fn as_ref(&self) -> Ref<'_, V> {
+        // SAFETY: the block holds a live value of the bound type for as long
+        // as `self` is borrowed.
+        unsafe { Ref::from_raw(self.block.ptr(), self.bound.shape()) }
+    }
+    /// An exclusive handle.
+    #[inline(always)]
+    pub fn as_mut(&mut self) -> Mut<'_, V> {
+        // SAFETY: as for `as_ref`, exclusively borrowed.
+        unsafe { Mut::from_raw(self.block.ptr(), self.bound.shape()) }
+    }
+    /// The binding.
+    pub fn bound(&self) -> &Bound<V> {
+        &self.bound
+    }
+}
+
+impl<V: View> Drop for Value<V> {
+    fn drop(&mut self) {
+        // SAFETY: the block holds a live value, never used again; the block
+        // itself is freed after this by `Block::drop`.
+        unsafe { drop_values(&self.bound, self.block.ptr(), 1) }
+    }
+}
+
+/// An owned array of foreign values at the run-time stride.
+pub struct Array<V: View> {
+    block: Block,
+    len: usize,
+    bound: Bound<V>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<V: View> Array<V> {
+    /// `len` default values.
+    ///
+    /// # Errors
+    ///
+    /// As [`Value::new`]; [`Error::Alloc`] if `len * stride` overflows.
+    pub fn new(bound: &Bound<V>, len: usize) -> Result<Self, Error> {
+        let Shape { stride, align, .. } = bound.shape();
+        let bytes = stride.checked_mul(len).ok_or_else(|| Error::Alloc {
+            ty: V::TYPE_NAME.into(),
+            size: usize::MAX,
+            align,
+        })?;
+        let block = Block::new(V::TYPE_NAME, bytes, align)?;
+        // SAFETY: room for `len` values, aligned (stride is a multiple of align).
+        unsafe { init_default(bound, block.ptr(), len)? };
+        Ok(Array {
+            block,
+            len,
+            bound: bound.clone(),
+            _not_send: PhantomData,
+        })
+    }
+    /// The values as a slice.
+    pub fn as_slice(&self) -> Slice<'_, V> {
+        // SAFETY: `len` live values at the stride, borrowed with `self`.
+        unsafe { Slice::from_raw_parts(self.block.ptr(), self.len, self.bound.shape()) }
+    }
+    /// The `i`th value, exclusively.
+    pub fn get_mut(&mut self, i: usize) -> Option<Mut<'_, V>> {
+        let s = self.bound.shape();
+        (i < self.len).then(|| {
+            // SAFETY: `i < len`: a live value, exclusively borrowed with self.
+            unsafe { Mut::from_raw(self.block.ptr().add(i * s.stride), s) }
+        })
+    }
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<V: View> Drop for Array<V> {
+    fn drop(&mut self) {
+        // SAFETY: `len` live values, never used again.
+        unsafe { drop_values(&self.bound, self.block.ptr(), self.len) }
+    }
+}

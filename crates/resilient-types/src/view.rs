@@ -1,0 +1,498 @@
+//! Views: what a consumer needs of a foreign type, declared once with
+//! [`view!`](crate::view), checked once at bind time, then used through
+//! `Copy` field tokens.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::Deref;
+use std::sync::Arc;
+
+use layout_meta::{kind, FieldLayout, FieldType, Identity, TypeIdentity};
+
+use crate::error::{Error, Mismatch};
+use crate::foreign::{BindingId, ForeignType, TypeSource};
+
+/// Size, alignment and stride of a bound type, plus its binding: what a
+/// handle needs besides field tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// The binding these numbers come from.
+    pub binding: BindingId,
+    /// Size in bytes.
+    pub size: usize,
+    /// Alignment (a power of two).
+    pub align: usize,
+    /// Distance between array elements.
+    pub stride: usize,
+}
+
+/// A field token: the offset of a field of type `T` in values of one bound
+/// type. `Copy`, two words: a hot loop keeps it in registers.
+///
+/// Handles check that a token belongs to their binding (one compare of two
+/// registers, hoisted out of loops), so a token cannot read another type's
+/// or another version's bytes.
+pub struct Field<T> {
+    offset: usize,
+    binding: BindingId,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Field<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Field<T> {}
+
+impl<T> fmt::Debug for Field<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Field<{}>(+{})",
+            core::any::type_name::<T>(),
+            self.offset
+        )
+    }
+}
+
+impl<T> Field<T> {
+    /// The field's byte offset.
+    pub fn offset(self) -> usize {
+        self.offset
+    }
+    /// The binding this token belongs to.
+    pub fn binding(self) -> BindingId {
+        self.binding
+    }
+
+    /// Reads the field of the value at `base` without checking the binding.
+    ///
+    /// # Safety
+    ///
+    /// `base` points at a live value of the type this token was bound from
+    /// (the same [`ForeignType`]), readable for its whole size.
+    #[inline(always)]
+    pub unsafe fn read_raw(self, base: *const u8) -> T
+    where
+        T: bytemuck::AnyBitPattern,
+    {
+        // SAFETY:
+        // - the caller passes a live value of the bound type, and binding
+        //   proved `offset + size_of::<T>() <= size` (the field lies inside
+        //   the value) with a field type identical to `T`, so the bytes are
+        //   initialised and readable;
+        // - `T: AnyBitPattern`: any bytes are a valid `T`;
+        // - `read_unaligned` needs no alignment (packed types).
+        unsafe { base.add(self.offset).cast::<T>().read_unaligned() }
+    }
+
+    /// Writes the field of the value at `base` without checking the binding.
+    ///
+    /// # Safety
+    ///
+    /// `base` points at a live value of the type this token was bound from,
+    /// writable for its whole size, that nothing else accesses meanwhile.
+    #[inline(always)]
+    pub unsafe fn write_raw(self, base: *mut u8, value: T)
+    where
+        T: bytemuck::NoUninit,
+    {
+        // SAFETY: as for `read_raw`, with the caller's exclusive, writable
+        // access; the field's type is `T`, so any `T` is a valid field value.
+        unsafe { base.add(self.offset).cast::<T>().write_unaligned(value) }
+    }
+}
+
+/// A nested resilient field: its offset, and the bound view of the nested
+/// type (bound from the same library, checked like any other).
+#[derive(Clone, Copy, Debug)]
+pub struct Nested<V> {
+    offset: usize,
+    binding: BindingId,
+    view: V,
+}
+
+impl<V: View> Nested<V> {
+    /// The field's byte offset.
+    pub fn offset(self) -> usize {
+        self.offset
+    }
+    /// The binding of the outer type.
+    pub fn binding(self) -> BindingId {
+        self.binding
+    }
+    /// The nested type's view.
+    pub fn view(&self) -> &V {
+        &self.view
+    }
+}
+
+/// What a view asks of one field: its name, whether it is required, and the
+/// type identity it expects.
+#[derive(Clone, Copy)]
+pub struct FieldSpec {
+    /// The field's name in the library.
+    pub name: &'static str,
+    /// Whether binding fails without it.
+    pub required: bool,
+    /// The identity it must have.
+    pub identity: TypeIdentity,
+}
+
+/// The tokens a view can hold: [`Field`], [`Nested`], and `Option` of
+/// either for optional fields.
+pub trait Token: Copy + Send + Sync + 'static {
+    /// Whether a library without the field is refused.
+    const REQUIRED: bool;
+    /// The identity the field must have.
+    const IDENTITY: TypeIdentity;
+    #[doc(hidden)]
+    fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self>;
+}
+
+fn expected(id: &TypeIdentity) -> Identity {
+    Identity::from_record(id)
+}
+
+impl<T: FieldType + Copy + Send + Sync + 'static> Token for Field<T> {
+    const REQUIRED: bool = true;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
+        let Some(f) = found else {
+            cx.missing(Self::IDENTITY);
+            return None;
+        };
+        let want = expected(&Self::IDENTITY);
+        if want.kind_code() == kind::RESILIENT {
+            cx.push(Mismatch::NotByValue {
+                ty: cx.type_name(),
+                field: cx.field.into(),
+                found: f.identity.to_string(),
+            });
+            return None;
+        }
+        if !want.matches(&f.identity) || f.identity.size() != core::mem::size_of::<T>() {
+            cx.retyped(&want, &f.identity);
+            return None;
+        }
+        Some(Field {
+            offset: f.offset,
+            binding: cx.ty.id(),
+            _type: PhantomData,
+        })
+    }
+}
+
+impl<V: View> Token for Nested<V> {
+    const REQUIRED: bool = true;
+    const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
+    fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
+        let Some(f) = found else {
+            cx.missing(Self::IDENTITY);
+            return None;
+        };
+        let want = expected(&Self::IDENTITY);
+        if !want.matches(&f.identity) {
+            cx.retyped(&want, &f.identity);
+            return None;
+        }
+        let Some(inner) = cx.source.foreign_type(V::TYPE_NAME) else {
+            cx.push(Mismatch::MissingType {
+                ty: V::TYPE_NAME.into(),
+            });
+            return None;
+        };
+        if inner.layout().size != f.identity.size() {
+            cx.push(Mismatch::Inconsistent {
+                ty: cx.type_name(),
+                field: cx.field.into(),
+                reason: "the nested type's size differs from the field's",
+            });
+            return None;
+        }
+        let view = bind_view::<V>(&inner, cx.source, cx.mismatches)?;
+        Some(Nested {
+            offset: f.offset,
+            binding: cx.ty.id(),
+            view,
+        })
+    }
+}
+
+impl<T: Token> Token for Option<T> {
+    const REQUIRED: bool = false;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
+        match found {
+            None => Some(None),
+            Some(_) => T::resolve(found, cx).map(Some),
+        }
+    }
+}
+
+/// Binding state handed to the tokens of one view.
+#[doc(hidden)]
+pub struct BindCx<'a> {
+    ty: &'a ForeignType,
+    source: &'a dyn TypeSource,
+    mismatches: &'a mut Vec<Mismatch>,
+    field: &'static str,
+}
+
+impl BindCx<'_> {
+    fn type_name(&self) -> String {
+        self.ty.layout().name.clone()
+    }
+    fn push(&mut self, m: Mismatch) {
+        self.mismatches.push(m);
+    }
+    fn missing(&mut self, id: TypeIdentity) {
+        self.push(Mismatch::MissingField {
+            ty: self.type_name(),
+            field: self.field.into(),
+            expected: expected(&id).to_string(),
+        });
+    }
+    fn retyped(&mut self, want: &Identity, found: &Identity) {
+        self.push(Mismatch::Retyped {
+            ty: self.type_name(),
+            field: self.field.into(),
+            expected: want.to_string(),
+            found: found.to_string(),
+        });
+    }
+
+    /// Resolves the field `name` as token `T`.
+    pub fn field<T: Token>(&mut self, name: &'static str) -> Option<T> {
+        self.field = name;
+        let ty = self.ty;
+        T::resolve(ty.layout().field(name), self)
+    }
+
+    /// The shape of the type being bound.
+    pub fn shape(&self) -> Shape {
+        let l = self.ty.layout();
+        Shape {
+            binding: self.ty.id(),
+            size: l.size,
+            align: l.align,
+            stride: l.stride,
+        }
+    }
+}
+
+/// A consumer's view of a foreign type: declared with
+/// [`view!`](crate::view), which implements this trait.
+pub trait View: Copy + Send + Sync + 'static {
+    /// The module that exports the type.
+    const MODULE: &'static str;
+    /// The type's name in the module.
+    const TYPE_NAME: &'static str;
+    /// `Some(fingerprint)` if the view expects the type frozen with exactly
+    /// that layout.
+    const FROZEN: Option<u64>;
+    /// The fields the view uses.
+    const FIELDS: &'static [FieldSpec];
+    /// Size, alignment, stride and binding of the bound type.
+    fn shape(&self) -> Shape;
+    #[doc(hidden)]
+    fn resolve(cx: &mut BindCx<'_>) -> Option<Self>;
+}
+
+fn bind_view<V: View>(
+    ty: &ForeignType,
+    source: &dyn TypeSource,
+    mismatches: &mut Vec<Mismatch>,
+) -> Option<V> {
+    let l = ty.layout();
+    if let Some(fp) = V::FROZEN {
+        if !l.is_frozen() {
+            mismatches.push(Mismatch::NotFrozen { ty: l.name.clone() });
+        } else if l.fingerprint != fp {
+            mismatches.push(Mismatch::FrozenChanged {
+                ty: l.name.clone(),
+                expected: fp,
+                found: l.fingerprint,
+            });
+        }
+    }
+    let before = mismatches.len();
+    let mut cx = BindCx {
+        ty,
+        source,
+        mismatches,
+        field: "",
+    };
+    let view = V::resolve(&mut cx);
+    if mismatches.len() > before {
+        return None;
+    }
+    view
+}
+
+/// A view bound to a foreign type: its field tokens (reach them through
+/// `Deref`) and the type, which keeps the library alive.
+pub struct Bound<V: View> {
+    view: V,
+    ty: Arc<ForeignType>,
+}
+
+impl<V: View> Clone for Bound<V> {
+    fn clone(&self) -> Self {
+        Bound {
+            view: self.view,
+            ty: Arc::clone(&self.ty),
+        }
+    }
+}
+
+impl<V: View + fmt::Debug> fmt::Debug for Bound<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bound")
+            .field("view", &self.view)
+            .field("type", &self.ty)
+            .finish()
+    }
+}
+
+impl<V: View> Deref for Bound<V> {
+    type Target = V;
+    fn deref(&self) -> &V {
+        &self.view
+    }
+}
+
+impl<V: View> Bound<V> {
+    /// Binds `V` against the module `source` exports: every required field
+    /// must exist with the identity the view expects, optional fields may be
+    /// absent, a frozen view needs the same frozen layout.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ModuleMismatch`] if `source` is another module,
+    /// [`Error::Bind`] listing every mismatch at once (type, field, expected,
+    /// found).
+    pub fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
+        let origin = source.origin();
+        if origin.module != V::MODULE {
+            return Err(Error::ModuleMismatch {
+                library: origin.library,
+                expected: V::MODULE.into(),
+                found: origin.module,
+            });
+        }
+        let Some(ty) = source.foreign_type(V::TYPE_NAME) else {
+            return Err(Error::Bind {
+                origin,
+                ty: V::TYPE_NAME.into(),
+                mismatches: vec![Mismatch::MissingType {
+                    ty: V::TYPE_NAME.into(),
+                }],
+            });
+        };
+        let mut mismatches = Vec::new();
+        match bind_view::<V>(&ty, source, &mut mismatches) {
+            Some(view) if mismatches.is_empty() => Ok(Bound { view, ty }),
+            _ => Err(Error::Bind {
+                origin,
+                ty: V::TYPE_NAME.into(),
+                mismatches,
+            }),
+        }
+    }
+
+    /// The tokens (also reachable through `Deref`).
+    pub fn view(&self) -> &V {
+        &self.view
+    }
+    /// The bound foreign type.
+    pub fn foreign_type(&self) -> &Arc<ForeignType> {
+        &self.ty
+    }
+    /// Size, alignment, stride and binding.
+    pub fn shape(&self) -> Shape {
+        self.view.shape()
+    }
+}
+
+/// Declares a view of a foreign type: the module and type it comes from, and
+/// the fields this consumer uses, each as a token type.
+///
+/// ```
+/// use resilient_types::{view, Field, Nested};
+///
+/// view! {
+///     /// A point, as this consumer sees it.
+///     pub struct PointView = "widgets"::"Point" {
+///         pub x: Field<i32>,
+///         pub y: Field<i32>,
+///     }
+/// }
+///
+/// view! {
+///     /// What this host needs of a widget.
+///     pub struct WidgetView = "widgets"::"Widget" {
+///         pub id: Field<u64>,
+///         pub weight: Field<f32>,
+///         pub origin: Nested<PointView>,
+///         /// Only newer libraries have it: `None` when absent.
+///         pub scale: Option<Field<f64>>,
+///     }
+/// }
+/// ```
+///
+/// A view expecting a frozen type adds `frozen(<fingerprint>)` after the type
+/// name: binding then also requires the type frozen with that exact layout.
+#[macro_export]
+macro_rules! view {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident = $module:literal :: $ty:literal $(frozen($fp:expr))? {
+            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $token:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug)]
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field: $token, )*
+            __shape: $crate::Shape,
+        }
+
+        impl $crate::View for $name {
+            const MODULE: &'static str = $module;
+            const TYPE_NAME: &'static str = $ty;
+            const FROZEN: ::core::option::Option<u64> = $crate::__view_frozen!($($fp)?);
+            const FIELDS: &'static [$crate::FieldSpec] = &[
+                $( $crate::FieldSpec {
+                    name: ::core::stringify!($field),
+                    required: <$token as $crate::Token>::REQUIRED,
+                    identity: <$token as $crate::Token>::IDENTITY,
+                }, )*
+            ];
+            fn shape(&self) -> $crate::Shape {
+                self.__shape
+            }
+            fn resolve(cx: &mut $crate::BindCx<'_>) -> ::core::option::Option<Self> {
+                // Resolve every field before giving up, so that one bind
+                // reports every mismatch.
+                $( let $field = cx.field::<$token>(::core::stringify!($field)); )*
+                ::core::option::Option::Some($name {
+                    $( $field: $field?, )*
+                    __shape: cx.shape(),
+                })
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __view_frozen {
+    () => {
+        ::core::option::Option::None
+    };
+    ($fp:expr) => {
+        ::core::option::Option::Some($fp)
+    };
+}
