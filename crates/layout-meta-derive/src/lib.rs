@@ -279,7 +279,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
 
             #[automatically_derived]
-            impl #krate::FieldType for #ty {
+            // SAFETY: a resilient type is identified by its exported name;
+            // clients reach it only through its own bound layout.
+            unsafe impl #krate::FieldType for #ty {
                 const IDENTITY: #krate::TypeIdentity = #krate::TypeIdentity::resilient::<#ty>(#type_name);
             }
         };

@@ -12,10 +12,16 @@ use crate::format::TypeIdentity;
 /// (as a nested resilient type). Fields of other types are exported with
 /// `#[resilient(opaque)]`, which names them by their written type.
 ///
-/// The identity's size and alignment always come from the compiler (the
-/// [`TypeIdentity`] constructors take them from `T`), so an impl can name a
-/// type wrongly but cannot lie about its layout.
-pub trait FieldType {
+/// # Safety
+///
+/// The identity must be that of `Self` exactly: two types with equal
+/// identities must have the same size, alignment and valid bit patterns,
+/// because a client reads and writes a field through any type whose identity
+/// matches (a `u8` posing as `bool` would let a client write 2 into a
+/// `bool`). Size and alignment always come from the compiler (the
+/// [`TypeIdentity`] constructors take them from `T`); the name is the impl's
+/// promise.
+pub unsafe trait FieldType {
     /// The identity.
     const IDENTITY: TypeIdentity;
     /// A `'static` reference to [`Self::IDENTITY`], for array elements.
@@ -24,7 +30,8 @@ pub trait FieldType {
 
 macro_rules! scalars {
     ($($t:ty),* $(,)?) => {$(
-        impl FieldType for $t {
+        // SAFETY: the canonical name of the primitive itself.
+        unsafe impl FieldType for $t {
             const IDENTITY: TypeIdentity = TypeIdentity::scalar::<$t>(stringify!($t));
         }
     )*};
@@ -32,14 +39,18 @@ macro_rules! scalars {
 
 scalars!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char);
 
-impl FieldType for () {
+// SAFETY: `()` has one value and no bytes.
+unsafe impl FieldType for () {
     const IDENTITY: TypeIdentity = TypeIdentity::opaque::<()>("()");
 }
 
-impl<T: ?Sized> FieldType for PhantomData<T> {
+// SAFETY: `PhantomData` has one value and no bytes.
+unsafe impl<T: ?Sized> FieldType for PhantomData<T> {
     const IDENTITY: TypeIdentity = TypeIdentity::opaque::<PhantomData<T>>("PhantomData");
 }
 
-impl<T: FieldType, const N: usize> FieldType for [T; N] {
+// SAFETY: an array's identity is its element's and its length: arrays of
+// equal element identity and length accept the same bit patterns.
+unsafe impl<T: FieldType, const N: usize> FieldType for [T; N] {
     const IDENTITY: TypeIdentity = TypeIdentity::array::<T, N>();
 }

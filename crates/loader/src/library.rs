@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use layout_meta::{ModuleLayout, MANIFEST_SYMBOL};
-use resilient_types::{Bound, ForeignType, Origin, TypeSource, View, Witnesses};
+use resilient_types::{Bindable, Bound, ForeignType, Origin, TypeSource, Witnesses};
 
 use crate::image::LoadedImage;
 use crate::Error;
@@ -211,7 +211,7 @@ impl Library {
     /// # Errors
     ///
     /// [`Error::Bind`] with every mismatch (type, field, expected, found).
-    pub fn bind<V: View>(&self) -> Result<Bound<V>, Error> {
+    pub fn bind<V: Bindable>(&self) -> Result<Bound<V>, Error> {
         Bound::bind(self).map_err(|source| Error::Bind {
             path: self.loaded.path.clone(),
             source: Box::new(source),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use parking_lot::{Mutex, RwLock};
-use resilient_types::{Bound, View};
+use resilient_types::{Bindable, Bound};
 
 use crate::{Error, Library};
 
@@ -59,7 +59,7 @@ impl Registry {
     /// [`Error::Io`] if the directory cannot be read;
     /// [`Error::NoCompatibleVersion`] listing every candidate and why it was
     /// passed over.
-    pub fn newest<V: View>(&self) -> Result<Bound<V>, Error> {
+    pub fn newest<V: Bindable>(&self) -> Result<Bound<V>, Error> {
         let mut rejected = Vec::new();
         let mut libs: Vec<(semver::Version, Library)> = Vec::new();
         for path in self.candidates()? {
@@ -97,11 +97,11 @@ impl Registry {
 /// use its tokens lock-free. [`Slot::upgrade`] swaps in a newer library: new
 /// readers get it, and everything made from the old binding (values, other
 /// clones) keeps the old library loaded until dropped.
-pub struct Slot<V: View> {
+pub struct Slot<V: Bindable> {
     current: RwLock<Bound<V>>,
 }
 
-impl<V: View> Slot<V> {
+impl<V: Bindable> Slot<V> {
     /// A slot holding `bound`.
     pub fn new(bound: Bound<V>) -> Self {
         Slot {
@@ -155,18 +155,18 @@ impl<V: View> Slot<V> {
 /// let again = WIDGETS.get().expect("bound above");  // lock-free afterwards
 /// # Ok::<(), resilient_loader::Error>(())
 /// ```
-pub struct Global<V: View> {
+pub struct Global<V: Bindable> {
     cell: OnceLock<Bound<V>>,
     init: Mutex<()>,
 }
 
-impl<V: View> Default for Global<V> {
+impl<V: Bindable> Default for Global<V> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<V: View> Global<V> {
+impl<V: Bindable> Global<V> {
     /// An empty global binding.
     pub const fn new() -> Self {
         Global {

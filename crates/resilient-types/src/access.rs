@@ -10,13 +10,14 @@ use core::ptr::NonNull;
 use bytemuck::{AnyBitPattern, CheckedBitPattern, NoUninit};
 
 use crate::foreign::BindingId;
-use crate::view::{Field, Nested, Shape, View};
+use crate::strategy::Access;
+use crate::view::{Bindable, Nested, Shape, View};
 use crate::Error;
 
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn wrong_binding(operation: &'static str) -> ! {
+pub(crate) fn wrong_binding(operation: &'static str) -> ! {
     panic!("{}", Error::WrongBinding { operation })
 }
 
@@ -26,6 +27,19 @@ fn check(have: BindingId, token: BindingId, operation: &'static str) {
     if have != token {
         wrong_binding(operation)
     }
+}
+
+/// Reads `T` at `base + offset`.
+///
+/// # Safety
+///
+/// `size_of::<T>()` initialised bytes at `base + offset` hold a field whose
+/// identity is `T`'s, inside a live value.
+#[inline(always)]
+unsafe fn read_at<T: AnyBitPattern>(base: *const u8, offset: usize) -> T {
+    // SAFETY: the caller's contract; `T: AnyBitPattern` makes any bytes a
+    // valid `T`; `read_unaligned` needs no alignment (packed types).
+    unsafe { base.add(offset).cast::<T>().read_unaligned() }
 }
 
 /// Borrows bytes for `'a` and is tied to view `V` (invariance is not needed:
@@ -82,11 +96,13 @@ impl<'a, V: View> Ref<'a, V> {
     /// If `field` was bound from another type or library version.
     #[inline(always)]
     #[track_caller]
-    pub fn get<T: AnyBitPattern>(self, field: Field<T>) -> T {
-        check(self.binding, field.binding(), "read");
-        // SAFETY: the binding check proves the token was bound from this
-        // value's type, and `from_raw`'s contract gives a live value of it.
-        unsafe { field.read_raw(self.ptr.as_ptr()) }
+    pub fn get<T: AnyBitPattern, F: Access<T, Strategy = V::Strategy>>(self, field: F) -> T {
+        field.check(self.binding, "read");
+        // SAFETY: the check proves the token belongs to this value's type
+        // (same binding, or for direct tokens the same in-domain type), so
+        // binding proved its field lies inside the value with type `T`;
+        // `from_raw`'s contract gives a live value.
+        unsafe { read_at(self.ptr.as_ptr(), field.offset()) }
     }
 
     /// Reads a field of a type with invalid bit patterns (`bool`, `char`,
@@ -97,8 +113,11 @@ impl<'a, V: View> Ref<'a, V> {
     /// If `field` was bound from another type or library version.
     #[inline]
     #[track_caller]
-    pub fn get_checked<T: CheckedBitPattern>(self, field: Field<T>) -> Option<T> {
-        check(self.binding, field.binding(), "read");
+    pub fn get_checked<T: CheckedBitPattern, F: Access<T, Strategy = V::Strategy>>(
+        self,
+        field: F,
+    ) -> Option<T> {
+        field.check(self.binding, "read");
         // SAFETY: as for `get`: the field's `size_of::<T>()` bytes lie inside
         // the live value and are initialised.
         let bytes = unsafe {
@@ -116,7 +135,10 @@ impl<'a, V: View> Ref<'a, V> {
     ///
     /// [`Error::WrongBinding`] if `field` was bound from another type.
     #[inline]
-    pub fn try_get<T: AnyBitPattern>(self, field: Field<T>) -> Result<T, Error> {
+    pub fn try_get<T: AnyBitPattern>(self, field: crate::Field<T>) -> Result<T, Error>
+    where
+        V: View<Strategy = crate::Indirect>,
+    {
         if self.binding != field.binding() {
             return Err(Error::WrongBinding { operation: "read" });
         }
@@ -130,7 +152,7 @@ impl<'a, V: View> Ref<'a, V> {
     /// If `field` was bound from another type or library version.
     #[inline(always)]
     #[track_caller]
-    pub fn nested<W: View>(self, field: Nested<W>) -> Ref<'a, W> {
+    pub fn nested<W: Bindable>(self, field: Nested<W>) -> Ref<'a, W> {
         check(self.binding, field.binding(), "nested");
         // SAFETY: binding proved the nested field lies inside this value and
         // holds a value of the nested type, bound as `field.view()`.
@@ -144,6 +166,16 @@ impl<'a, V: View> Ref<'a, V> {
     /// The binding the value belongs to.
     pub fn binding(self) -> BindingId {
         self.binding
+    }
+}
+
+impl<'a, D: layout_meta::Resilient + 'static, V: View<Strategy = crate::Direct<D>>> Ref<'a, V> {
+    /// A handle to an in-domain value, for direct views of `D`.
+    #[inline(always)]
+    pub fn from_direct(value: &'a D) -> Self {
+        // SAFETY: a live `D`, borrowed for `'a`; direct tokens of `D` reach
+        // only `D`'s own fields.
+        unsafe { Ref::from_raw((value as *const D).cast::<u8>(), Shape::direct::<D>()) }
     }
 }
 
@@ -189,7 +221,7 @@ impl<'a, V: View> Mut<'a, V> {
     /// Reads a field (see [`Ref::get`]).
     #[inline(always)]
     #[track_caller]
-    pub fn get<T: AnyBitPattern>(&self, field: Field<T>) -> T {
+    pub fn get<T: AnyBitPattern, F: Access<T, Strategy = V::Strategy>>(&self, field: F) -> T {
         self.as_ref().get(field)
     }
 
@@ -200,12 +232,19 @@ impl<'a, V: View> Mut<'a, V> {
     /// If `field` was bound from another type or library version.
     #[inline(always)]
     #[track_caller]
-    pub fn set<T: NoUninit>(&mut self, field: Field<T>, value: T) {
-        check(self.binding, field.binding(), "write");
-        // SAFETY: the binding check proves the token was bound from this
-        // value's type; `from_raw`'s contract gives exclusive, writable
-        // access to a live value of it.
-        unsafe { field.write_raw(self.ptr.as_ptr(), value) }
+    pub fn set<T: NoUninit, F: Access<T, Strategy = V::Strategy>>(&mut self, field: F, value: T) {
+        field.check(self.binding, "write");
+        // SAFETY: the check proves the token belongs to this value's type,
+        // whose field at that offset has type `T` (so any `T` is a valid
+        // field value); `from_raw`'s contract gives exclusive, writable
+        // access; `write_unaligned` needs no alignment.
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .add(field.offset())
+                .cast::<T>()
+                .write_unaligned(value)
+        }
     }
 
     /// The nested value in field `field`, exclusively.
@@ -215,7 +254,7 @@ impl<'a, V: View> Mut<'a, V> {
     /// If `field` was bound from another type or library version.
     #[inline(always)]
     #[track_caller]
-    pub fn nested<W: View>(&mut self, field: Nested<W>) -> Mut<'_, W> {
+    pub fn nested<W: Bindable>(&mut self, field: Nested<W>) -> Mut<'_, W> {
         check(self.binding, field.binding(), "nested");
         // SAFETY: as for `Ref::nested`, with this handle's exclusive access
         // (reborrowed for the result's lifetime).
@@ -225,6 +264,15 @@ impl<'a, V: View> Mut<'a, V> {
     /// The value's address.
     pub fn as_mut_ptr(&mut self) -> *mut u8 {
         self.ptr.as_ptr()
+    }
+}
+
+impl<'a, D: layout_meta::Resilient + 'static, V: View<Strategy = crate::Direct<D>>> Mut<'a, V> {
+    /// An exclusive handle to an in-domain value, for direct views of `D`.
+    #[inline(always)]
+    pub fn from_direct(value: &'a mut D) -> Self {
+        // SAFETY: a live `D`, exclusively borrowed for `'a`.
+        unsafe { Mut::from_raw((value as *mut D).cast::<u8>(), Shape::direct::<D>()) }
     }
 }
 
@@ -271,6 +319,14 @@ impl<'a, V: View> Slice<'a, V> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Address of the first value.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+    /// The shape the slice was made with.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
     /// The `i`th value.
     #[inline]
     pub fn get(&self, i: usize) -> Option<Ref<'a, V>> {
@@ -289,5 +345,19 @@ impl<'a, V: View> Slice<'a, V> {
             // SAFETY: as for `get`: `i < len`.
             unsafe { Ref::from_raw(ptr.add(i * stride), shape) }
         })
+    }
+}
+
+impl<'a, D: layout_meta::Resilient + 'static, V: View<Strategy = crate::Direct<D>>> Slice<'a, V> {
+    /// In-domain values, for direct views of `D`.
+    pub fn from_direct(values: &'a [D]) -> Self {
+        // SAFETY: live `D`s, `size_of::<D>()` apart, borrowed for `'a`.
+        unsafe {
+            Slice::from_raw_parts(
+                values.as_ptr().cast::<u8>(),
+                values.len(),
+                Shape::direct::<D>(),
+            )
+        }
     }
 }

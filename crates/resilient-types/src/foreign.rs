@@ -15,6 +15,10 @@ use layout_meta::{CloneFn, DefaultInitFn, DropFn, TypeLayout};
 pub struct BindingId(u64);
 
 impl BindingId {
+    /// The binding of direct (in-domain) views: never handed out to a
+    /// loaded type.
+    pub const DIRECT: BindingId = BindingId(0);
+
     fn fresh() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         // Relaxed: only uniqueness matters; a u64 does not wrap in practice.
@@ -174,4 +178,50 @@ pub trait TypeSource {
     fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>>;
     /// The module's name, version and library.
     fn origin(&self) -> Origin;
+}
+
+/// A module whose types are compiled into this program: a [`TypeSource`]
+/// for in-domain use, tests and examples.
+///
+/// ```
+/// use resilient_types::InProcess;
+/// #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+/// #[resilient(pod)]
+/// pub struct Point { pub x: i32, pub y: i32 }
+/// let module = InProcess::new("geometry", "1.0.0").with::<Point>();
+/// ```
+#[derive(Debug)]
+pub struct InProcess {
+    origin: Origin,
+    types: Vec<Arc<ForeignType>>,
+}
+
+impl InProcess {
+    /// An empty module.
+    pub fn new(module: &str, version: &str) -> Self {
+        InProcess {
+            origin: Origin {
+                library: "<in-process>".into(),
+                module: module.into(),
+                version: version.into(),
+            },
+            types: Vec::new(),
+        }
+    }
+
+    /// Adds the in-domain type `T`.
+    pub fn with<T: layout_meta::Resilient>(mut self) -> Self {
+        let ty = ForeignType::in_process::<T>(&self.origin.module, &self.origin.version);
+        self.types.push(Arc::new(ty));
+        self
+    }
+}
+
+impl TypeSource for InProcess {
+    fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>> {
+        self.types.iter().find(|t| t.layout().name == name).cloned()
+    }
+    fn origin(&self) -> Origin {
+        self.origin.clone()
+    }
 }

@@ -7,8 +7,7 @@
 //! a hot loop keeps in registers: no lock, no hash, no global re-read.
 //!
 //! ```
-//! use resilient_types::{view, Bound, Field, ForeignType, Nested, TypeSource, Origin, Value};
-//! use std::sync::Arc;
+//! use resilient_types::{view, Bound, Field, InProcess, Value};
 //!
 //! // A library type (here compiled in, to keep the example self-contained;
 //! // normally it lives in a plugin and `resilient-loader` binds it).
@@ -24,14 +23,7 @@
 //!     }
 //! }
 //!
-//! struct InProcess(Arc<ForeignType>);
-//! impl TypeSource for InProcess {
-//!     fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>> {
-//!         (name == "Widget").then(|| self.0.clone())
-//!     }
-//!     fn origin(&self) -> Origin { self.0.origin().clone() }
-//! }
-//! let src = InProcess(Arc::new(ForeignType::in_process::<Widget>("widgets", "1.0.0")));
+//! let src = InProcess::new("widgets", "1.0.0").with::<Widget>();
 //!
 //! let w = Bound::<WidgetView>::bind(&src)?;
 //! let mut value = Value::new(&w)?;            // the library's Default
@@ -40,6 +32,14 @@
 //! assert!(w.scale.is_none());
 //! # Ok::<(), resilient_types::Error>(())
 //! ```
+//!
+//! Values of run-time size live on the heap ([`Value`], [`Array`]), on the
+//! stack ([`with_stack`], an `alloca` trampoline) or in an inline buffer
+//! ([`with_inline`]); their witnesses run exactly once. Views are generic
+//! over a [`Strategy`]: the same client code runs over loaded offsets
+//! ([`Indirect`]) or compile-time constants ([`Direct`]), and
+//! [`Bound::specialize`] picks the direct one when the loaded layout equals
+//! the compiled-in one.
 //!
 //! Field reads use `bytemuck` bounds: [`Ref::get`] needs `AnyBitPattern`,
 //! `bool` and `char` go through [`Ref::get_checked`], and types with neither
@@ -50,11 +50,24 @@
 mod access;
 mod error;
 mod foreign;
+mod stack;
+mod strategy;
 mod value;
 mod view;
 
 pub use access::{Mut, Ref, Slice};
 pub use error::{Error, Mismatch};
-pub use foreign::{BindingId, ForeignType, Origin, TypeSource, Witnesses};
+pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
+pub use stack::{with_inline, with_stack, STACK_CAP};
+pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};
 pub use value::{Array, Value};
-pub use view::{BindCx, Bound, Field, FieldSpec, Nested, Shape, Token, View};
+pub use view::{
+    BindCx, Bindable, Bound, Client, DirectView, Field, FieldSpec, Nested, Shape, Token, View,
+};
+
+/// What the macros need; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::strategy::{name_hash, DirectToken};
+    pub use layout_meta::Resilient;
+}

@@ -11,7 +11,7 @@ use core::ptr::NonNull;
 use std::alloc::Layout;
 
 use crate::access::{Mut, Ref, Slice};
-use crate::view::{Bound, Shape, View};
+use crate::view::{Bindable, Bound, Shape};
 use crate::Error;
 
 /// A heap block of the bound type's size and alignment (dangling, not
@@ -63,7 +63,7 @@ impl Drop for Block {
 /// # Safety
 ///
 /// `dst` is writable for `count * stride` bytes, aligned for the type.
-pub(crate) unsafe fn init_default<V: View>(
+pub(crate) unsafe fn init_default<V: Bindable>(
     bound: &Bound<V>,
     dst: *mut u8,
     count: usize,
@@ -97,7 +97,7 @@ pub(crate) unsafe fn init_default<V: View>(
 ///
 /// `count` live values of the bound type sit at `ptr`, stride apart, and are
 /// not used afterwards.
-pub(crate) unsafe fn drop_values<V: View>(bound: &Bound<V>, ptr: *mut u8, count: usize) {
+pub(crate) unsafe fn drop_values<V: Bindable>(bound: &Bound<V>, ptr: *mut u8, count: usize) {
     let ty = bound.foreign_type();
     if let Some(drop) = ty.witnesses().drop {
         for i in 0..count {
@@ -113,7 +113,7 @@ pub(crate) unsafe fn drop_values<V: View>(bound: &Bound<V>, ptr: *mut u8, count:
 /// # Safety
 ///
 /// `src` holds a live value of the bound type; `dst` is writable room for one.
-pub(crate) unsafe fn clone_into<V: View>(
+pub(crate) unsafe fn clone_into<V: Bindable>(
     bound: &Bound<V>,
     dst: *mut u8,
     src: *const u8,
@@ -142,13 +142,13 @@ pub(crate) unsafe fn clone_into<V: View>(
 ///
 /// Values stay on the thread that made them: the format does not (yet) say
 /// whether a foreign type is thread-safe.
-pub struct Value<V: View> {
+pub struct Value<V: Bindable> {
     block: Block,
     bound: Bound<V>,
     _not_send: PhantomData<*const ()>,
 }
 
-impl<V: View> Value<V> {
+impl<V: Bindable> Value<V> {
     /// A new value made by the library's default-init witness (or zeroed, for
     /// plain old data).
     ///
@@ -203,7 +203,7 @@ impl<V: View> Value<V> {
     }
 }
 
-impl<V: View> Drop for Value<V> {
+impl<V: Bindable> Drop for Value<V> {
     fn drop(&mut self) {
         // SAFETY: the block holds a live value, never used again; the block
         // itself is freed after this by `Block::drop`.
@@ -212,14 +212,14 @@ impl<V: View> Drop for Value<V> {
 }
 
 /// An owned array of foreign values at the run-time stride.
-pub struct Array<V: View> {
+pub struct Array<V: Bindable> {
     block: Block,
     len: usize,
     bound: Bound<V>,
     _not_send: PhantomData<*const ()>,
 }
 
-impl<V: View> Array<V> {
+impl<V: Bindable> Array<V> {
     /// `len` default values.
     ///
     /// # Errors
@@ -265,7 +265,7 @@ impl<V: View> Array<V> {
     }
 }
 
-impl<V: View> Drop for Array<V> {
+impl<V: Bindable> Drop for Array<V> {
     fn drop(&mut self) {
         // SAFETY: `len` live values, never used again.
         unsafe { drop_values(&self.bound, self.block.ptr(), self.len) }

@@ -26,6 +26,18 @@ pub struct Shape {
     pub stride: usize,
 }
 
+impl Shape {
+    /// The shape of the in-domain type `D`, for direct views.
+    pub const fn direct<D>() -> Shape {
+        Shape {
+            binding: BindingId::DIRECT,
+            size: core::mem::size_of::<D>(),
+            align: core::mem::align_of::<D>(),
+            stride: core::mem::size_of::<D>(),
+        }
+    }
+}
+
 /// A field token: the offset of a field of type `T` in values of one bound
 /// type. `Copy`, two words: a hot loop keeps it in registers.
 ///
@@ -113,7 +125,7 @@ pub struct Nested<V> {
     view: V,
 }
 
-impl<V: View> Nested<V> {
+impl<V: Bindable> Nested<V> {
     /// The field's byte offset.
     pub fn offset(self) -> usize {
         self.offset
@@ -184,7 +196,7 @@ impl<T: FieldType + Copy + Send + Sync + 'static> Token for Field<T> {
     }
 }
 
-impl<V: View> Token for Nested<V> {
+impl<V: Bindable> Token for Nested<V> {
     const REQUIRED: bool = true;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
     fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
@@ -283,8 +295,11 @@ impl BindCx<'_> {
 }
 
 /// A consumer's view of a foreign type: declared with
-/// [`view!`](crate::view), which implements this trait.
-pub trait View: Copy + Send + Sync + 'static {
+/// [`view!`](crate::view), which implements this trait for every
+/// [`Strategy`](crate::Strategy).
+pub trait View: Copy + Send + Sync + fmt::Debug + 'static {
+    /// How the view's tokens reach fields.
+    type Strategy: crate::Strategy;
     /// The module that exports the type.
     const MODULE: &'static str;
     /// The type's name in the module.
@@ -294,13 +309,29 @@ pub trait View: Copy + Send + Sync + 'static {
     const FROZEN: Option<u64>;
     /// The fields the view uses.
     const FIELDS: &'static [FieldSpec];
-    /// Size, alignment, stride and binding of the bound type.
+    /// Size, alignment, stride and binding of the type.
     fn shape(&self) -> Shape;
+}
+
+/// A view that can be bound against a library: the indirect instantiation
+/// of a [`view!`](crate::view).
+pub trait Bindable: View<Strategy = crate::Indirect> {
+    /// The same view under another strategy.
+    type With<S: crate::Strategy>: View<Strategy = S>;
+    /// `self` as `Self::With<Indirect>` (the same type).
+    fn as_with(&self) -> &Self::With<crate::Indirect>;
     #[doc(hidden)]
     fn resolve(cx: &mut BindCx<'_>) -> Option<Self>;
 }
 
-fn bind_view<V: View>(
+/// A view instantiated with the direct strategy of the in-domain type:
+/// made at compile time.
+pub trait DirectView: View {
+    /// The view, every offset a constant.
+    fn direct() -> Self;
+}
+
+fn bind_view<V: Bindable>(
     ty: &ForeignType,
     source: &dyn TypeSource,
     mismatches: &mut Vec<Mismatch>,
@@ -333,12 +364,12 @@ fn bind_view<V: View>(
 
 /// A view bound to a foreign type: its field tokens (reach them through
 /// `Deref`) and the type, which keeps the library alive.
-pub struct Bound<V: View> {
+pub struct Bound<V: Bindable> {
     view: V,
     ty: Arc<ForeignType>,
 }
 
-impl<V: View> Clone for Bound<V> {
+impl<V: Bindable> Clone for Bound<V> {
     fn clone(&self) -> Self {
         Bound {
             view: self.view,
@@ -347,7 +378,7 @@ impl<V: View> Clone for Bound<V> {
     }
 }
 
-impl<V: View + fmt::Debug> fmt::Debug for Bound<V> {
+impl<V: Bindable> fmt::Debug for Bound<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Bound")
             .field("view", &self.view)
@@ -356,14 +387,14 @@ impl<V: View + fmt::Debug> fmt::Debug for Bound<V> {
     }
 }
 
-impl<V: View> Deref for Bound<V> {
+impl<V: Bindable> Deref for Bound<V> {
     type Target = V;
     fn deref(&self) -> &V {
         &self.view
     }
 }
 
-impl<V: View> Bound<V> {
+impl<V: Bindable> Bound<V> {
     /// Binds `V` against the module `source` exports: every required field
     /// must exist with the identity the view expects, optional fields may be
     /// absent, a frozen view needs the same frozen layout.
@@ -416,6 +447,73 @@ impl<V: View> Bound<V> {
     }
 }
 
+/// Generic client code run by [`Bound::specialize`] under whichever
+/// strategy the loaded layout allows.
+pub trait Client<V: Bindable> {
+    /// What the client returns.
+    type Output;
+    /// Runs over `values` with `view` (both of strategy `S`).
+    fn run<S: crate::Strategy>(
+        self,
+        view: &V::With<S>,
+        values: crate::Slice<'_, V::With<S>>,
+    ) -> Self::Output;
+}
+
+impl<V: Bindable> Bound<V> {
+    /// Whether the loaded layout is exactly that of the in-domain type `D`:
+    /// same name, size, alignment and fingerprint (so every exported field
+    /// has the same offset and type).
+    pub fn matches_in_domain<D: layout_meta::Resilient>(&self) -> bool {
+        let (l, d) = (self.ty.layout(), D::DESCRIPTOR);
+        l.fingerprint == d.fingerprint()
+            && l.size == d.size()
+            && l.align == d.align()
+            && l.stride == d.stride()
+            && l.name == d.name()
+    }
+
+    /// Optimistic specialisation: runs `client` with the direct
+    /// instantiation (constant offsets of `D`) when the loaded layout equals
+    /// `D`'s, and with the bound tokens otherwise. Returns whether the
+    /// direct path was taken, and the client's output.
+    ///
+    /// # Panics
+    ///
+    /// If `values` belong to another binding.
+    pub fn specialize<D, C>(&self, values: crate::Slice<'_, V>, client: C) -> (bool, C::Output)
+    where
+        D: layout_meta::Resilient + 'static,
+        C: Client<V>,
+        V::With<crate::Direct<D>>: DirectView,
+    {
+        assert_eq!(
+            values.shape().binding,
+            self.shape().binding,
+            "specialize: the values belong to another binding"
+        );
+        if self.matches_in_domain::<D>() {
+            let view = <V::With<crate::Direct<D>> as DirectView>::direct();
+            // SAFETY: the values are live values of the bound type (the
+            // slice's contract), whose exported layout equals `D`'s: the
+            // same offsets, types, size and stride (fingerprint, size,
+            // stride and name compared above). The direct view reaches only
+            // exported fields, at `D`'s offsets.
+            let direct = unsafe {
+                crate::Slice::from_raw_parts(values.as_ptr(), values.len(), view.shape())
+            };
+            (true, client.run(&view, direct))
+        } else {
+            // SAFETY: `With<Indirect>` is `V` itself (`as_with`); the slice
+            // is unchanged.
+            let same = unsafe {
+                crate::Slice::from_raw_parts(values.as_ptr(), values.len(), values.shape())
+            };
+            (false, client.run(self.view.as_with(), same))
+        }
+    }
+}
+
 /// Declares a view of a foreign type: the module and type it comes from, and
 /// the fields this consumer uses, each as a token type.
 ///
@@ -453,13 +551,32 @@ macro_rules! view {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug)]
-        $vis struct $name {
-            $( $(#[$fmeta])* $fvis $field: $token, )*
+        $vis struct $name<S: $crate::Strategy = $crate::Indirect> {
+            $( $(#[$fmeta])* $fvis $field: <$token as $crate::TokenFor>::In<
+                S,
+                { $crate::__private::name_hash(::core::stringify!($field)) },
+            >, )*
             __shape: $crate::Shape,
+            __strategy: ::core::marker::PhantomData<S>,
         }
 
-        impl $crate::View for $name {
+        impl<S: $crate::Strategy> ::core::clone::Clone for $name<S> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<S: $crate::Strategy> ::core::marker::Copy for $name<S> {}
+        impl<S: $crate::Strategy> ::core::fmt::Debug for $name<S> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(::core::stringify!($name))
+                    $( .field(::core::stringify!($field), &self.$field) )*
+                    .field("shape", &self.__shape)
+                    .finish()
+            }
+        }
+
+        impl<S: $crate::Strategy> $crate::View for $name<S> {
+            type Strategy = S;
             const MODULE: &'static str = $module;
             const TYPE_NAME: &'static str = $ty;
             const FROZEN: ::core::option::Option<u64> = $crate::__view_frozen!($($fp)?);
@@ -473,6 +590,13 @@ macro_rules! view {
             fn shape(&self) -> $crate::Shape {
                 self.__shape
             }
+        }
+
+        impl $crate::Bindable for $name<$crate::Indirect> {
+            type With<S2: $crate::Strategy> = $name<S2>;
+            fn as_with(&self) -> &Self::With<$crate::Indirect> {
+                self
+            }
             fn resolve(cx: &mut $crate::BindCx<'_>) -> ::core::option::Option<Self> {
                 // Resolve every field before giving up, so that one bind
                 // reports every mismatch.
@@ -480,7 +604,23 @@ macro_rules! view {
                 ::core::option::Option::Some($name {
                     $( $field: $field?, )*
                     __shape: cx.shape(),
+                    __strategy: ::core::marker::PhantomData,
                 })
+            }
+        }
+
+        impl<D: $crate::__private::Resilient + 'static> $crate::DirectView
+            for $name<$crate::Direct<D>>
+        {
+            fn direct() -> Self {
+                $name {
+                    $( $field: <<$token as $crate::TokenFor>::In<
+                        $crate::Direct<D>,
+                        { $crate::__private::name_hash(::core::stringify!($field)) },
+                    > as $crate::__private::DirectToken>::NEW, )*
+                    __shape: $crate::Shape::direct::<D>(),
+                    __strategy: ::core::marker::PhantomData,
+                }
             }
         }
     };

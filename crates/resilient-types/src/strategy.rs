@@ -1,0 +1,285 @@
+//! One generic access API, two strategies.
+//!
+//! A view declared with [`view!`](crate::view) is generic over a
+//! [`Strategy`]: `WidgetView<Indirect>` (the default) holds offsets loaded
+//! from a library, `WidgetView<Direct<Widget>>` holds offsets that are
+//! compile-time constants (`offset_of!` on the in-domain `Widget`). Client
+//! code written once, generic over the strategy, is monomorphised into
+//! register-offset code for the first and constant-offset code for the
+//! second:
+//!
+//! ```
+//! use resilient_types::{view, Direct, DirectView, Field, Slice, Strategy};
+//!
+//! #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! #[resilient(pod)]
+//! pub struct Sample { pub a: u32, pub b: u64 }
+//!
+//! view! {
+//!     pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub b: Field<u64> }
+//! }
+//!
+//! fn sum<S: Strategy>(v: &SampleView<S>, values: Slice<'_, SampleView<S>>) -> u64 {
+//!     values.iter().map(|r| u64::from(r.get(v.a)) + r.get(v.b)).sum()
+//! }
+//!
+//! let direct = SampleView::<Direct<Sample>>::direct();
+//! let data = [Sample { a: 1, b: 2 }, Sample { a: 3, b: 4 }];
+//! assert_eq!(sum(&direct, Slice::from_direct(&data)), 10);
+//! ```
+//!
+//! [`crate::Bound::specialize`] picks the direct instantiation at run time
+//! when the loaded layout's fingerprint equals the compiled-in one
+//! (optimistic specialisation).
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use layout_meta::{FieldType, Resilient, TypeIdentity};
+
+use crate::foreign::BindingId;
+use crate::view::{Field, Nested, Token, View};
+
+/// How a view's tokens reach fields: [`Indirect`] or [`Direct`].
+pub trait Strategy: Copy + Send + Sync + fmt::Debug + 'static {
+    /// The token of a field of type `T` named (by hash) `NAME`.
+    type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64>: Access<T, Strategy = Self>
+        + Send
+        + Sync
+        + fmt::Debug
+        + 'static;
+    /// The token of a nested resilient field.
+    type Nested<W: View, const NAME: u64>: Copy + Send + Sync + fmt::Debug + 'static;
+}
+
+/// Offsets loaded from a library at bind time: tokens are [`Field`]s held in
+/// registers, checked against the handle's binding.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Indirect;
+
+impl Strategy for Indirect {
+    type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64> = Field<T>;
+    type Nested<W: View, const NAME: u64> = Nested<W>;
+}
+
+/// Offsets of the in-domain type `D`, known at compile time: tokens are
+/// zero-sized [`Const`]s.
+pub struct Direct<D>(PhantomData<fn() -> D>);
+
+impl<D> Clone for Direct<D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<D> Copy for Direct<D> {}
+impl<D> fmt::Debug for Direct<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Direct<{}>", core::any::type_name::<D>())
+    }
+}
+
+impl<D: Resilient + 'static> Strategy for Direct<D> {
+    type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64> = Const<D, T, NAME>;
+    type Nested<W: View, const NAME: u64> = NoDirectNested<D, W>;
+}
+
+/// A token whose offset is a compile-time constant: the offset of the field
+/// whose name hashes to `NAME` in the in-domain type `D`.
+pub struct Const<D, T, const NAME: u64>(PhantomData<fn() -> (D, T)>);
+
+impl<D, T, const NAME: u64> Clone for Const<D, T, NAME> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<D, T, const NAME: u64> Copy for Const<D, T, NAME> {}
+impl<D: Resilient, T: FieldType, const NAME: u64> fmt::Debug for Const<D, T, NAME> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Const(+{:?})", Self::OFFSET)
+    }
+}
+
+/// FNV-1a of a field name: how view structs key direct tokens by name.
+#[doc(hidden)]
+pub const fn name_hash(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < b.len() {
+        h = (h ^ b[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn same_identity(a: &TypeIdentity, b: &TypeIdentity) -> bool {
+    if a.kind() != b.kind()
+        || !same_str(a.name(), b.name())
+        || a.size() != b.size()
+        || a.align() != b.align()
+        || a.count() != b.count()
+    {
+        return false;
+    }
+    match (a.element(), b.element()) {
+        (Some(x), Some(y)) => same_identity(x, y),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// The offset of the field of `D` whose name hashes to `name`, if it exists
+/// with identity `id`. Panics (at compile time, where it is used) if it
+/// exists with another type or the name is ambiguous.
+const fn find<D: Resilient>(name: u64, id: &TypeIdentity) -> Option<usize> {
+    let fields = D::DESCRIPTOR.fields();
+    let mut found = None;
+    let mut i = 0;
+    while i < fields.len() {
+        if name_hash(fields[i].name()) == name {
+            assert!(
+                found.is_none(),
+                "two fields of the in-domain type share a name hash"
+            );
+            assert!(
+                same_identity(fields[i].identity(), id),
+                "the in-domain type's field has another type than the view expects"
+            );
+            found = Some(fields[i].offset());
+        }
+        i += 1;
+    }
+    found
+}
+
+impl<D: Resilient, T: FieldType, const NAME: u64> Const<D, T, NAME> {
+    /// The field's offset in `D`, or `None` if `D` has no such field.
+    pub const MAYBE_OFFSET: Option<usize> = find::<D>(NAME, &T::IDENTITY);
+    /// The field's offset in `D`; a compile-time error if `D` lacks it.
+    pub const OFFSET: usize = match Self::MAYBE_OFFSET {
+        Some(o) => o,
+        None => panic!("the in-domain type lacks a required field of the view"),
+    };
+}
+
+/// The direct strategy cannot hold nested resilient fields yet: building a
+/// direct view that has one is a compile-time error.
+// FIXME: a direct nested token needs the nested in-domain type; views would
+// have to name it (`Nested<PointView, Point>`). Until then such views bind
+// indirectly only.
+pub struct NoDirectNested<D, W>(PhantomData<fn() -> (D, W)>);
+
+impl<D, W> Clone for NoDirectNested<D, W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<D, W> Copy for NoDirectNested<D, W> {}
+impl<D, W> fmt::Debug for NoDirectNested<D, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NoDirectNested")
+    }
+}
+
+/// Tokens of a direct view, made at compile time.
+#[doc(hidden)]
+pub trait DirectToken: Copy {
+    const NEW: Self;
+}
+
+impl<D: Resilient, T: FieldType, const NAME: u64> DirectToken for Const<D, T, NAME> {
+    const NEW: Self = {
+        let _ = Self::OFFSET;
+        Const(PhantomData)
+    };
+}
+
+impl<D: Resilient, T: FieldType, const NAME: u64> DirectToken for Option<Const<D, T, NAME>> {
+    const NEW: Self = match Const::<D, T, NAME>::MAYBE_OFFSET {
+        Some(_) => Some(Const(PhantomData)),
+        None => None,
+    };
+}
+
+// Generic over `D` so that the error fires only when a direct view with a
+// nested field is actually built.
+impl<D, W> DirectToken for NoDirectNested<D, W> {
+    const NEW: Self = panic!("a direct view cannot hold a nested resilient field (yet)");
+}
+
+impl<D, W> DirectToken for Option<NoDirectNested<D, W>> {
+    const NEW: Self = panic!("a direct view cannot hold a nested resilient field (yet)");
+}
+
+/// A token that reaches a field of type `T` under strategy
+/// [`Access::Strategy`]. Handles accept only tokens of their own strategy.
+pub trait Access<T>: Copy {
+    /// The strategy the token belongs to.
+    type Strategy: Strategy;
+    /// The field's offset.
+    fn offset(self) -> usize;
+    /// Panics unless the token may be used on a value of `binding`.
+    fn check(self, binding: BindingId, operation: &'static str);
+}
+
+impl<T> Access<T> for Field<T> {
+    type Strategy = Indirect;
+    #[inline(always)]
+    fn offset(self) -> usize {
+        Field::offset(self)
+    }
+    #[inline(always)]
+    #[track_caller]
+    fn check(self, binding: BindingId, operation: &'static str) {
+        if binding != self.binding() {
+            crate::access::wrong_binding(operation)
+        }
+    }
+}
+
+impl<D: Resilient + 'static, T: FieldType, const NAME: u64> Access<T> for Const<D, T, NAME> {
+    type Strategy = Direct<D>;
+    #[inline(always)]
+    fn offset(self) -> usize {
+        Self::OFFSET
+    }
+    #[inline(always)]
+    fn check(self, _: BindingId, _: &'static str) {
+        // Direct handles are made only from `&D` (or from values whose
+        // layout has `D`'s fingerprint), and `OFFSET` is `D`'s own.
+    }
+}
+
+/// What a view's written field type (`Field<T>`, `Option<Field<T>>`,
+/// `Nested<V>`) becomes under a strategy.
+pub trait TokenFor: Token {
+    /// The token under strategy `S`, for the field whose name hashes to `N`.
+    type In<S: Strategy, const N: u64>: Copy + Send + Sync + fmt::Debug + 'static;
+}
+
+impl<T: FieldType + Copy + Send + Sync + 'static> TokenFor for Field<T> {
+    type In<S: Strategy, const N: u64> = S::Field<T, N>;
+}
+
+impl<W: crate::Bindable> TokenFor for Nested<W> {
+    type In<S: Strategy, const N: u64> = S::Nested<W, N>;
+}
+
+impl<T: TokenFor> TokenFor for Option<T> {
+    type In<S: Strategy, const N: u64> = Option<T::In<S, N>>;
+}

@@ -1,0 +1,11 @@
+//! resilient-types integration tests on in-domain types (the loader's tests
+//! cover real cdylibs): values of run-time size, witnesses, strategies.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    reason = "test code: a panic is the failure report"
+)]
+
+mod strategy;
+mod values;
