@@ -106,21 +106,31 @@ fn readers_see_whole_versions_while_the_slot_upgrades() {
                     if kept.len() < 64 {
                         kept.push((id, v)); // old values outlive the upgrade
                     }
+                    std::thread::yield_now();
                 }
                 for (id, v) in kept {
                     assert_eq!(v.as_ref().get(v.bound().id), id, "old values stay valid");
                 }
             });
         }
+        // Upgrade only once readers made progress on the current version, so
+        // the test does not depend on timing (it also runs under valgrind,
+        // which serialises threads).
+        let progress = |n: usize| {
+            let start = reads.load(Ordering::Relaxed);
+            while reads.load(Ordering::Relaxed) < start + n {
+                std::thread::yield_now();
+            }
+        };
         for path in &paths[1..] {
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            progress(20);
             slot.upgrade(path).unwrap();
         }
         assert!(
             slot.upgrade(plugin("widget-v4")).is_err(),
             "a refused upgrade keeps v3"
         );
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        progress(20);
         done.store(true, Ordering::Release);
     });
     assert!(reads.load(Ordering::Relaxed) > 0);
