@@ -78,6 +78,12 @@ pub struct RawStr {
     len: usize,
 }
 
+// SAFETY: a `RawStr` is only ever made from a `&'static str` (`new`; the
+// fields are private): it shares immutable `'static` data.
+unsafe impl Sync for RawStr {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for RawStr {}
+
 impl RawStr {
     /// Points at `s`.
     pub const fn new(s: &'static str) -> Self {

@@ -51,6 +51,7 @@ mod fingerprint;
 pub mod format;
 mod identity;
 mod layout;
+pub mod needs;
 mod validate;
 
 pub use format::{

@@ -352,28 +352,64 @@ const WORD: usize = core::mem::size_of::<usize>();
 
 /// A record read in one piece; fields are decoded from it by offset, so a
 /// short read is impossible once the record is in hand.
-struct Record<'a>(&'a [u8]);
+pub(crate) struct Record<'a>(&'a [u8]);
 
-impl Record<'_> {
-    fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
+impl<'a> Record<'a> {
+    /// The record's bytes from `at` on (empty past the end).
+    pub(crate) fn sub(&self, at: usize) -> Record<'a> {
+        Record(self.0.get(at..).unwrap_or_default())
+    }
+    pub(crate) fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
         let mut out = [0u8; N];
         if let Some(src) = self.0.get(at..at.saturating_add(N)) {
             out.copy_from_slice(src);
         }
         out
     }
-    fn word(&self, at: usize) -> usize {
+    pub(crate) fn word(&self, at: usize) -> usize {
         usize::from_ne_bytes(self.bytes(at))
     }
-    fn u32(&self, at: usize) -> u32 {
+    pub(crate) fn u32(&self, at: usize) -> u32 {
         u32::from_ne_bytes(self.bytes(at))
     }
-    fn u64(&self, at: usize) -> u64 {
+    pub(crate) fn u64(&self, at: usize) -> u64 {
         u64::from_ne_bytes(self.bytes(at))
     }
     fn u8(&self, at: usize) -> u8 {
         self.bytes::<1>(at)[0]
     }
+}
+
+/// Reads a `len`-byte record at `addr`, or says what could not be read.
+pub(crate) fn record<'m, M: Memory + ?Sized>(
+    mem: &'m M,
+    addr: usize,
+    len: usize,
+    what: &str,
+) -> Result<Record<'m>> {
+    read(mem, addr, len, || what.to_owned())
+}
+
+/// Reads a non-empty name (an `rsl_str` at `at` in `rec`).
+pub(crate) fn read_name_at<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    at: usize,
+    max: usize,
+    what: &dyn Fn() -> String,
+) -> Result<String> {
+    read_name(mem, rec, at, max, false, what)
+}
+
+/// Decodes the type identity at `at` in `rec`, for field `ty.field`.
+pub(crate) fn decode_identity_at<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    at: usize,
+    ty: &str,
+    field: &str,
+) -> Result<Identity> {
+    decode_identity(mem, rec, at, 0, ty, field)
 }
 
 fn read<'m, M: Memory + ?Sized>(
@@ -552,7 +588,7 @@ fn decode_type<M: Memory + ?Sized>(
     })?;
     let mut fields = Vec::with_capacity(field_count);
     for i in 0..field_count {
-        let rec = Record(list.0.get(i * field_size..).unwrap_or_default());
+        let rec = list.sub(i * field_size);
         let fname = read_name(mem, &rec, F_NAME, limits::MAX_NAME_LEN, false, &|| {
             format!("name of field #{i} of type `{name}`")
         })?;

@@ -609,6 +609,25 @@ macro_rules! view {
             }
         }
 
+        // What this view needs, recorded as data in the consumer binary (ELF
+        // section `resilient_views`) so tools can check a library against it
+        // offline (`resilient check LIB --consumer BIN`).
+        const _: () = {
+            static RECORD: $crate::__private::ViewRecord = $crate::__private::ViewRecord::new(
+                $module,
+                $ty,
+                $crate::__view_frozen!($($fp)?),
+                &[$( $crate::__private::ViewFieldRecord::new(
+                    ::core::stringify!($field),
+                    <$token as $crate::Token>::REQUIRED,
+                    <$token as $crate::Token>::IDENTITY,
+                ), )*],
+            );
+            #[used]
+            #[cfg_attr(target_os = "linux", link_section = "resilient_views")]
+            static POINTER: &$crate::__private::ViewRecord = &RECORD;
+        };
+
         impl<D: $crate::__private::Resilient + 'static> $crate::DirectView
             for $name<$crate::Direct<D>>
         {
