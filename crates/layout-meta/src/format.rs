@@ -215,6 +215,24 @@ impl TypeIdentity {
     pub const fn count(&self) -> usize {
         self.count
     }
+    /// Whether `self` and `other` are the same identity, field by field
+    /// (arrays recursively); usable at compile time.
+    pub const fn same_as(&self, other: &TypeIdentity) -> bool {
+        if self.kind != other.kind
+            || !crate::str_eq(self.name(), other.name())
+            || self.size != other.size
+            || self.align != other.align
+            || self.count != other.count
+        {
+            return false;
+        }
+        match (self.element(), other.element()) {
+            (Some(a), Some(b)) => a.same_as(b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
     /// The element identity of an array.
     pub const fn element(&self) -> Option<&'static TypeIdentity> {
         // SAFETY:
@@ -633,26 +651,11 @@ pub mod offsets {
     pub(crate) const fn of(record: &str, field: &str) -> usize {
         let mut i = 0;
         while i < ALL.len() {
-            if eq(ALL[i].0, record) && eq(ALL[i].1, field) {
+            if crate::str_eq(ALL[i].0, record) && crate::str_eq(ALL[i].1, field) {
                 return ALL[i].2;
             }
             i += 1;
         }
         panic!("no such record field")
-    }
-
-    const fn eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
     }
 }

@@ -182,6 +182,29 @@ macro_rules! export_module {
     };
 }
 
+/// Byte-wise string equality, usable at compile time.
+#[doc(hidden)]
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// FNV-1a 64 of a name, usable at compile time (the fingerprint's hash).
+#[doc(hidden)]
+pub const fn name_hash(name: &str) -> u64 {
+    fingerprint::Fnv::new().str(name).finish()
+}
+
 /// What the derive's output needs; not part of the public API.
 #[doc(hidden)]
 pub mod __private {

@@ -99,48 +99,10 @@ impl<D: Resilient, T: FieldType, const NAME: u64> fmt::Debug for Const<D, T, NAM
     }
 }
 
-/// FNV-1a of a field name: how view structs key direct tokens by name.
+/// The hash of a field name: how view structs key direct tokens by name.
 #[doc(hidden)]
 pub const fn name_hash(name: &str) -> u64 {
-    let b = name.as_bytes();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < b.len() {
-        h = (h ^ b[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        i += 1;
-    }
-    h
-}
-
-const fn same_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-const fn same_identity(a: &TypeIdentity, b: &TypeIdentity) -> bool {
-    if a.kind() != b.kind()
-        || !same_str(a.name(), b.name())
-        || a.size() != b.size()
-        || a.align() != b.align()
-        || a.count() != b.count()
-    {
-        return false;
-    }
-    match (a.element(), b.element()) {
-        (Some(x), Some(y)) => same_identity(x, y),
-        (None, None) => true,
-        _ => false,
-    }
+    layout_meta::name_hash(name)
 }
 
 /// The offset of the field of `D` whose name hashes to `name`, if it exists
@@ -157,7 +119,7 @@ const fn find<D: Resilient>(name: u64, id: &TypeIdentity) -> Option<usize> {
                 "two fields of the in-domain type share a name hash"
             );
             assert!(
-                same_identity(fields[i].identity(), id),
+                fields[i].identity().same_as(id),
                 "the in-domain type's field has another type than the view expects"
             );
             found = Some(fields[i].offset());
