@@ -11,6 +11,7 @@ mod bind;
 mod errors;
 mod lifetime;
 mod registry;
+mod specialize;
 
 use resilient_types::{view, Field, Nested};
 
