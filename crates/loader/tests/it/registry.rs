@@ -33,6 +33,12 @@ fn newest_compatible_version_is_chosen() {
         "1.2.0",
         "2.0.0 is refused, 1.2.0 is next"
     );
+    // A running host upgrades from the registry: new readers get 1.2.0.
+    let old = plugin_dir("newest-old", &[1]);
+    let slot = Slot::new(Registry::new(&old).newest::<WidgetView>().unwrap());
+    assert_eq!(slot.current().foreign_type().origin().version, "1.0.0");
+    slot.upgrade_from(&Registry::new(&dir)).unwrap();
+    assert_eq!(slot.current().foreign_type().origin().version, "1.2.0");
 }
 
 #[test]
