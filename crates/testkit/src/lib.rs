@@ -49,6 +49,11 @@ pub struct Build {
     pub rustflags: String,
     /// Sub-directory of `target/fixtures` to build into.
     pub dir: String,
+    /// Build for this explicit target triple (`--target`): `RUSTFLAGS` then
+    /// apply to the target's crates only, not to proc macros and build
+    /// scripts, which are built once and shared between builds that differ
+    /// only in flags (layout seeds).
+    pub target: Option<String>,
 }
 
 impl Build {
@@ -62,11 +67,12 @@ impl Build {
                 Profile::Debug => "debug".into(),
                 Profile::Release => "release".into(),
             },
+            target: None,
         }
     }
 
     /// Builds `packages` (all of [`PLUGINS`] if empty) and returns the
-    /// directory that holds the `lib*.so` files.
+    /// directory that holds the `lib*.so` files (and binaries).
     ///
     /// # Panics
     ///
@@ -91,6 +97,9 @@ impl Build {
             .arg(&target);
         if self.profile == Profile::Release {
             cmd.arg("--release");
+        }
+        if let Some(t) = &self.target {
+            cmd.args(["--target", t]);
         }
         let packages = if packages.is_empty() {
             PLUGINS
@@ -117,6 +126,10 @@ impl Build {
             "building fixture plugins {packages:?} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let target = match &self.target {
+            Some(t) => target.join(t),
+            None => target,
+        };
         target.join(match self.profile {
             Profile::Debug => "debug",
             Profile::Release => "release",
@@ -152,4 +165,16 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create scratch dir {}: {e}", dir.display()));
     dir
+}
+
+/// The host's target triple (for [`Build::target`]).
+pub fn host_triple() -> String {
+    let out = Command::new("rustc").arg("-vV").output();
+    out.ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        })
+        .unwrap_or_else(|| "x86_64-unknown-linux-gnu".into())
 }

@@ -1,0 +1,300 @@
+//! `widget-host`: a host built once against widgets 1.0's view.
+//!
+//! ```text
+//! widget-host PLUGIN              check every field of one plugin version
+//! widget-host --hot P1 P2 P3...   readers run while the host upgrades P1 -> P2 -> ...
+//! ```
+//!
+//! It prints one line per fact (`read ...`, `check NAME ok|FAIL ...`,
+//! `verdict ...`) so that the demo and the tests can read it, and exits 0
+//! when compatible, 3 when the plugin is refused at load, 1 when a check
+//! fails.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use resilient_loader::{Library, Slot};
+use resilient_types::{view, with_stack, Field, Nested, Ref, Value};
+
+view! {
+    /// A point, as widgets 1.0 published it.
+    pub struct PointView = "widgets"::"Point" {
+        /// Across.
+        pub x: Field<i32>,
+        /// Down.
+        pub y: Field<i32>,
+    }
+}
+
+view! {
+    /// What this host uses of a widget: written against widgets 1.0.
+    pub struct WidgetView = "widgets"::"Widget" {
+        /// Identifier.
+        pub id: Field<u64>,
+        /// Weight.
+        pub weight: Field<f32>,
+        /// Flag bits.
+        pub flags: Field<u16>,
+        /// Tags.
+        pub tags: Field<[u8; 4]>,
+        /// Position.
+        pub origin: Nested<PointView>,
+        /// On or off.
+        pub active: Field<bool>,
+        /// Only libraries from 1.2 on have it.
+        pub scale: Option<Field<f64>>,
+    }
+}
+
+/// The plugin's own C entry points, to check that it sees what we wrote.
+struct Ffi {
+    _lib: libloading::Library,
+    get_id: unsafe extern "C" fn(*const u8) -> u64,
+    label_len: unsafe extern "C" fn(*const u8) -> usize,
+    live: extern "C" fn() -> isize,
+}
+
+impl Ffi {
+    fn open(path: &Path) -> Result<Ffi, libloading::Error> {
+        // SAFETY: the widgets plugins export these functions with exactly
+        // these signatures (their C API); opening an already-loaded library
+        // only bumps its reference count.
+        unsafe {
+            let lib = libloading::Library::new(path)?;
+            let get_id = *lib.get(b"widget_get_id")?;
+            let label_len = *lib.get(b"widget_label_len")?;
+            let live = *lib.get(b"widget_live_count")?;
+            Ok(Ffi {
+                _lib: lib,
+                get_id,
+                label_len,
+                live,
+            })
+        }
+    }
+}
+
+fn describe(r: Ref<'_, WidgetView>, w: &WidgetView) -> String {
+    let o = r.nested(w.origin);
+    let p = w.origin.view();
+    let tags = r.get(w.tags);
+    format!(
+        "id={} weight={} flags={:#06x} tags={} origin=({},{}) active={} scale={}",
+        r.get(w.id),
+        r.get(w.weight),
+        r.get(w.flags),
+        String::from_utf8_lossy(&tags),
+        o.get(p.x),
+        o.get(p.y),
+        r.get_checked(w.active)
+            .map_or("invalid".into(), |b| b.to_string()),
+        w.scale.map_or("absent".into(), |s| r.get(s).to_string()),
+    )
+}
+
+/// Every field gets a distinct value with distinct bytes, so a wrong
+/// offset shows which bytes moved.
+const ID: u64 = 0x0102_0304_0506_0708;
+const WEIGHT_BITS: u32 = 0x1112_1314;
+const FLAGS: u16 = 0x2122;
+const TAGS: [u8; 4] = [0x31, 0x32, 0x33, 0x34];
+const X: i32 = 0x4142_4344;
+const Y: i32 = 0x5152_5354;
+
+fn check(failures: &mut usize, name: &str, ok: bool, detail: impl FnOnce() -> String) {
+    if ok {
+        println!("check {name} ok");
+    } else {
+        *failures += 1;
+        println!("check {name} FAIL {}", detail());
+    }
+}
+
+fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
+    let lib = Library::open(path)?;
+    println!("module {} {}", lib.module().name, lib.module().version);
+    let w = lib.bind::<WidgetView>()?;
+    let ffi = Ffi::open(path).map_err(|source| resilient_loader::Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let live_before = (ffi.live)();
+    let mut failures = 0;
+    {
+        let mut v = Value::new(&w).map_err(|e| bind_error(path, e))?;
+        println!("read {}", describe(v.as_ref(), &w));
+        // SAFETY: `v` is a live Widget made by this very library.
+        let label = unsafe { (ffi.label_len)(v.as_ref().as_ptr()) };
+
+        let mut m = v.as_mut();
+        m.set(w.id, ID);
+        m.set(w.weight, f32::from_bits(WEIGHT_BITS));
+        m.set(w.flags, FLAGS);
+        m.set(w.tags, TAGS);
+        m.set(w.active, false);
+        let p = *w.origin.view();
+        let mut o = m.nested(w.origin);
+        o.set(p.x, X);
+        o.set(p.y, Y);
+
+        let r = v.as_ref();
+        check(&mut failures, "id", r.get(w.id) == ID, || {
+            format!("{:#x}", r.get(w.id))
+        });
+        check(
+            &mut failures,
+            "weight",
+            r.get(w.weight).to_bits() == WEIGHT_BITS,
+            || format!("{:#x}", r.get(w.weight).to_bits()),
+        );
+        check(&mut failures, "flags", r.get(w.flags) == FLAGS, || {
+            format!("{:#x}", r.get(w.flags))
+        });
+        check(&mut failures, "tags", r.get(w.tags) == TAGS, || {
+            format!("{:?}", r.get(w.tags))
+        });
+        check(
+            &mut failures,
+            "active",
+            r.get_checked(w.active) == Some(false),
+            || format!("{:?}", r.get_checked(w.active)),
+        );
+        let o = r.nested(w.origin);
+        check(
+            &mut failures,
+            "origin",
+            (o.get(p.x), o.get(p.y)) == (X, Y),
+            || format!("({:#x},{:#x})", o.get(p.x), o.get(p.y)),
+        );
+        // SAFETY: `r` points at a live Widget of this library.
+        let (lib_id, lib_label) =
+            unsafe { ((ffi.get_id)(r.as_ptr()), (ffi.label_len)(r.as_ptr())) };
+        check(&mut failures, "library-sees-id", lib_id == ID, || {
+            format!("{lib_id:#x}")
+        });
+        check(
+            &mut failures,
+            "private-label-untouched",
+            lib_label == label,
+            || format!("{lib_label} != {label}"),
+        );
+        let copy = v.try_clone().map_err(|e| bind_error(path, e))?;
+        check(
+            &mut failures,
+            "clone",
+            copy.as_ref().get(w.id) == ID,
+            || "clone differs".into(),
+        );
+        let on_stack = with_stack(&w, |s| s.get(w.id)).map_err(|e| bind_error(path, e))?;
+        check(&mut failures, "stack-value", on_stack != ID, || {
+            "fresh value equals ours".into()
+        });
+    }
+    let live_after = (ffi.live)();
+    check(
+        &mut failures,
+        "witnesses-balanced",
+        live_after == live_before,
+        || format!("{} values leaked", live_after - live_before),
+    );
+    Ok(failures)
+}
+
+fn bind_error(path: &Path, source: resilient_types::Error) -> resilient_loader::Error {
+    resilient_loader::Error::Bind {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    }
+}
+
+/// Readers read through a slot while the host upgrades it through `paths`.
+fn run_hot(paths: &[String]) -> Result<usize, resilient_loader::Error> {
+    let Some((first, rest)) = paths.split_first() else {
+        return Ok(0);
+    };
+    let slot = Slot::new(Library::open(first)?.bind::<WidgetView>()?);
+    let done = AtomicBool::new(false);
+    let reads = AtomicUsize::new(0);
+    let torn = AtomicUsize::new(0);
+    let result = std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let mut kept = Vec::new();
+                while !done.load(Ordering::Acquire) {
+                    let w = slot.current();
+                    let Ok(v) = Value::new(&w) else { continue };
+                    let r = v.as_ref();
+                    let id = r.get(w.id);
+                    // The fixtures' defaults tie every field to the version.
+                    if r.get(w.weight) != id as f32 + 0.5
+                        || u64::from(r.get(w.flags)) != 0x0101 * id
+                    {
+                        torn.fetch_add(1, Ordering::Relaxed);
+                    }
+                    reads.fetch_add(1, Ordering::Relaxed);
+                    if kept.len() < 32 {
+                        kept.push((id, v));
+                    }
+                    std::thread::yield_now();
+                }
+                // Values made before an upgrade still work after it.
+                for (id, v) in kept {
+                    if v.as_ref().get(v.bound().id) != id {
+                        torn.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        let progress = |n: usize| {
+            let start = reads.load(Ordering::Relaxed);
+            while reads.load(Ordering::Relaxed) < start + n {
+                std::thread::yield_now();
+            }
+        };
+        for p in rest {
+            progress(50);
+            if let Err(e) = slot.upgrade(p) {
+                done.store(true, Ordering::Release);
+                return Err(e);
+            }
+            println!(
+                "upgraded to {}",
+                slot.current().foreign_type().origin().version
+            );
+        }
+        progress(50);
+        done.store(true, Ordering::Release);
+        Ok(())
+    });
+    result?;
+    let torn = torn.load(Ordering::Relaxed);
+    println!("hot reads={} torn={torn}", reads.load(Ordering::Relaxed));
+    Ok(torn)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("--hot") => run_hot(&args[1..]),
+        Some(path) if args.len() == 1 => run_one(Path::new(path)),
+        _ => {
+            eprintln!("usage: widget-host PLUGIN | widget-host --hot PLUGIN...");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(0) => {
+            println!("verdict compatible");
+            ExitCode::SUCCESS
+        }
+        Ok(n) => {
+            println!("verdict broken ({n} checks failed)");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            println!("verdict refused: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
