@@ -1,0 +1,150 @@
+//! The version matrix: one host binary, every plugin version, randomized
+//! layouts, another compiler, and a hot upgrade inside the running host.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use resilient_demo::{
+    build_all, file_hash, install, plugin_in, run_host, widget, HostRun, VERSIONS,
+};
+use resilient_loader::Library;
+use resilient_testkit::{host_triple, scratch_dir, Build, Profile};
+
+/// Plugins and host, built once per test process (debug profile).
+fn built() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| build_all(&Build::new(Profile::Debug)))
+}
+
+fn host() -> PathBuf {
+    built().join("widget-host")
+}
+
+fn run_installed(lib: &Path, scratch: &Path) -> HostRun {
+    let installed = install(lib, scratch).unwrap();
+    run_host(&host(), &[&installed]).unwrap()
+}
+
+fn assert_compatible(run: &HostRun, what: &str) {
+    assert_eq!(run.code, Some(0), "{what}: {}", run.stdout);
+    assert!(run.failed.is_empty(), "{what}: {:?}", run.failed);
+    assert_eq!(run.ok.len(), 11, "{what}: every check ran: {}", run.stdout);
+}
+
+#[test]
+fn one_host_binary_runs_every_version_by_replacing_the_file() {
+    let host_hash = file_hash(&host()).unwrap();
+    let scratch = scratch_dir("demo-matrix");
+    for (i, package) in VERSIONS.iter().enumerate() {
+        let run = run_installed(&plugin_in(built(), package), &scratch);
+        if i < 3 {
+            assert_compatible(&run, package);
+            let read = run.read.as_deref().unwrap();
+            let n = i + 1;
+            assert!(read.starts_with(&format!("id={n} weight={n}.5 flags=0x0{n}0{n} tags=v{n}v{n} origin=(-{n},{n}) active=true")), "{read}");
+            assert_eq!(read.ends_with("scale=0.5"), n == 3, "{read}");
+        } else {
+            assert_eq!(run.code, Some(3), "2.0 is refused at load: {}", run.stdout);
+            assert!(run.read.is_none(), "nothing is read from a refused library");
+            assert!(
+                run.verdict
+                    .contains("`Widget.weight` is f64, the view expects f32"),
+                "{}",
+                run.verdict
+            );
+            assert!(
+                run.verdict.contains("`Widget.flags` (u16) is missing"),
+                "{}",
+                run.verdict
+            );
+        }
+    }
+    assert_eq!(
+        file_hash(&host()).unwrap(),
+        host_hash,
+        "the host binary never changed"
+    );
+}
+
+#[test]
+fn hot_upgrade_inside_the_running_host() {
+    let libs: Vec<PathBuf> = VERSIONS[..3]
+        .iter()
+        .map(|p| plugin_in(built(), p))
+        .collect();
+    let mut args: Vec<&Path> = vec![Path::new("--hot")];
+    args.extend(libs.iter().map(PathBuf::as_path));
+    let run = run_host(&host(), &args).unwrap();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("upgraded to 1.1.0") && run.stdout.contains("upgraded to 1.2.0"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(" torn=0"), "{}", run.stdout);
+}
+
+fn nightly_available() -> bool {
+    Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `Widget`'s field offsets in the library at `path`, by field name.
+fn offsets(path: &Path) -> Vec<(String, usize)> {
+    let lib = Library::open(path).unwrap();
+    let mut v: Vec<(String, usize)> = widget(lib.module())
+        .unwrap()
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), f.offset))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn randomized_layouts_and_another_compiler() {
+    if !nightly_available() {
+        println!("SKIPPED: no nightly toolchain (.ci/run installs one)");
+        return;
+    }
+    let scratch = scratch_dir("demo-random");
+    let stable = offsets(&plugin_in(built(), "widget-v1"));
+    let mut layouts = vec![stable.clone()];
+    // One target dir for every nightly build, with an explicit --target so
+    // proc macros (syn, the derive) are built once and only the plugin's
+    // crates are rebuilt per seed.
+    let mut build = Build::new(Profile::Debug);
+    build.toolchain = Some("nightly".into());
+    build.dir = "nightly".into();
+    build.target = Some(host_triple());
+    for flags in [
+        "",
+        "-Zrandomize-layout -Zlayout-seed=1",
+        "-Zrandomize-layout -Zlayout-seed=2",
+        "-Zrandomize-layout -Zlayout-seed=3",
+    ] {
+        build.rustflags = flags.into();
+        let dir = build.run(&["widget-v1"]);
+        let copy = scratch.join(format!("libwidget-{}.so", layouts.len()));
+        std::fs::copy(plugin_in(&dir, "widget-v1"), &copy).unwrap();
+        let layout = offsets(&copy);
+        println!("nightly {flags:?}: {layout:?}");
+        let run = run_installed(&copy, &scratch);
+        assert_compatible(&run, &format!("stable host, nightly plugin {flags:?}"));
+        layouts.push(layout);
+    }
+    let distinct: std::collections::BTreeSet<_> = layouts.iter().collect();
+    assert!(
+        distinct.len() >= 3,
+        "the seeds really changed the layout: {layouts:?}"
+    );
+}
