@@ -1,1 +1,60 @@
-//! Cross-crate integration tests: one binary, one module per thing proven.
+//! Cross-crate, cross-language integration tests: one binary, one module per
+//! thing proven.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+mod c_header;
+mod c_symbols;
+mod format_doc;
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs a command, panicking with its output if it fails; returns stdout.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `cpp/include`.
+pub fn include_dir() -> std::path::PathBuf {
+    resilient_testkit::workspace_root()
+        .join("cpp")
+        .join("include")
+}
+
+/// Whether `tool` runs.
+pub fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Parses `name value` lines.
+pub fn pairs(text: &str) -> Vec<(String, usize)> {
+    text.lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.to_owned(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Writes `source` to `dir/name`.
+pub fn write(dir: &Path, name: &str, source: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, source).unwrap();
+    p
+}

@@ -1,0 +1,139 @@
+/*
+ * resilient/layout.h: the resilient layout metadata format, version 1, as C
+ * declarations (C99 and C++17).
+ *
+ * docs/FORMAT.md documents every byte. A test compiles this header as C and
+ * as C++ and compares the size of every record and the offset of every field
+ * with the Rust definitions (crates/layout-meta/src/format.rs), so the two
+ * cannot drift.
+ *
+ * Ownership and lifetime: every record lives in the image of the library that
+ * exports it. It is immutable, owned by that library, and valid for exactly
+ * as long as the library stays loaded; nothing here is ever freed by a
+ * reader. Records read from a library are untrusted until validated: follow
+ * a pointer only after checking that it stays inside the library's image
+ * (the Rust and C++ validators do).
+ *
+ * Thread safety: records are immutable, so any number of threads may read
+ * them at once.
+ */
+#ifndef RESILIENT_LAYOUT_H
+#define RESILIENT_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The eight bytes every manifest starts with. */
+#define RSL_MAGIC "RSLNTMF"            /* followed by a NUL: 8 bytes */
+/* The format version these declarations describe. */
+#define RSL_FORMAT_VERSION 1u
+/* The symbol under which a library exports its manifest. */
+#define RSL_MANIFEST_SYMBOL "resilient_manifest"
+/* The ELF section that holds pointers to a client's view records. */
+#define RSL_VIEWS_SECTION "resilient_views"
+
+/* rsl_manifest.endianness */
+#define RSL_LITTLE_ENDIAN 1u
+#define RSL_BIG_ENDIAN 2u
+
+/* rsl_type_descriptor.flags */
+#define RSL_FLAG_FROZEN 1u       /* the layout never changes */
+#define RSL_FLAG_NEEDS_DROP 2u   /* the drop witness is present */
+#define RSL_FLAG_CLONABLE 4u     /* the clone witness is present */
+#define RSL_FLAG_DEFAULT_INIT 8u /* the default_init witness is present */
+#define RSL_FLAG_POD 16u         /* no drop, bitwise clone, zero is a value */
+
+/* rsl_type_identity.kind */
+#define RSL_KIND_SCALAR 1u    /* a primitive, by canonical name (u32, f64...) */
+#define RSL_KIND_ARRAY 2u     /* count elements of *element */
+#define RSL_KIND_RESILIENT 3u /* a nested resilient type, by name */
+#define RSL_KIND_OPAQUE 4u    /* a named type of fixed layout */
+
+/* A UTF-8 string, not NUL-terminated. Points into the library image. */
+typedef struct rsl_str {
+    const uint8_t *ptr;
+    size_t len;
+} rsl_str;
+
+/* Destroys the value at `value` in place. Never unwinds. */
+typedef void (*rsl_drop_fn)(void *value);
+/* Writes a copy of `*src` into uninitialised `dst`. Never unwinds. */
+typedef void (*rsl_clone_fn)(void *dst, const void *src);
+/* Writes a new default value into uninitialised `dst`. Never unwinds. */
+typedef void (*rsl_default_init_fn)(void *dst);
+
+/*
+ * The library's own code for values of a type. NULL where the type has no
+ * such witness. The caller passes memory of the type's size and alignment,
+ * and calls `drop` exactly once for each value `clone` or `default_init`
+ * made. Values made by witnesses may own library allocations: only the
+ * library's `drop` frees them.
+ */
+typedef struct rsl_value_witnesses {
+    rsl_drop_fn drop;
+    rsl_clone_fn clone;
+    rsl_default_init_fn default_init;
+} rsl_value_witnesses;
+
+/* What a field's type is. `element` points to another identity in the
+ * same image (arrays only; NULL otherwise). */
+typedef struct rsl_type_identity {
+    uint32_t kind;
+    uint32_t reserved;
+    rsl_str name;
+    size_t size;
+    size_t align;
+    size_t count;
+    const struct rsl_type_identity *element;
+} rsl_type_identity;
+
+/* One exported field. Its size and alignment are its identity's. */
+typedef struct rsl_field_descriptor {
+    rsl_str name;
+    size_t offset;
+    rsl_type_identity identity;
+} rsl_field_descriptor;
+
+/* One type, exported as `<Type>_descriptor`. `fields` points to
+ * `field_count` records, `field_record_size` bytes apart (see the manifest). */
+typedef struct rsl_type_descriptor {
+    uint32_t flags;
+    uint32_t reserved;
+    rsl_str name;
+    size_t size;
+    size_t align;
+    size_t stride;
+    uint64_t fingerprint;
+    size_t field_count;
+    const rsl_field_descriptor *fields;
+    rsl_value_witnesses witnesses;
+} rsl_type_descriptor;
+
+/* The module, exported as `resilient_manifest`. `types` points to
+ * `type_count` pointers to type descriptors. Readers check `magic`,
+ * `format_version`, the record sizes, `pointer_width` and `endianness`
+ * before anything else. */
+typedef struct rsl_manifest {
+    uint8_t magic[8];
+    uint32_t format_version;
+    uint32_t header_size;
+    uint32_t type_record_size;
+    uint32_t field_record_size;
+    uint8_t pointer_width;
+    uint8_t endianness;
+    uint8_t reserved[6];
+    rsl_str module_name;
+    rsl_str module_version;
+    size_t type_count;
+    const rsl_type_descriptor *const *types;
+} rsl_manifest;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* RESILIENT_LAYOUT_H */

@@ -1,0 +1,67 @@
+//! cpp/include/resilient/layout.h and the Rust records cannot drift: a C
+//! program generated from the Rust offset tables prints `sizeof` and
+//! `offsetof` of everything, compiled as C99 and as C++17.
+
+use std::process::Command;
+
+use layout_meta::format::offsets::{ALL, SIZES};
+
+use crate::{include_dir, pairs, run, write};
+
+fn program() -> String {
+    let mut s = String::from("#include <stdio.h>\n#include <stddef.h>\n#include \"resilient/layout.h\"\nint main(void) {\n");
+    for (record, size) in SIZES {
+        let _ = size;
+        s += &format!("    printf(\"{record} %zu\\n\", sizeof({record}));\n");
+    }
+    for (record, field, _) in ALL {
+        s += &format!("    printf(\"{record}.{field} %zu\\n\", offsetof({record}, {field}));\n");
+    }
+    s += "    return 0;\n}\n";
+    s
+}
+
+fn expected() -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = SIZES.iter().map(|(r, s)| ((*r).to_owned(), *s)).collect();
+    v.extend(ALL.iter().map(|(r, f, o)| (format!("{r}.{f}"), *o)));
+    v
+}
+
+fn compile_and_run(compiler: &str, std: &str, ext: &str) {
+    let dir = resilient_testkit::scratch_dir(&format!("c-header-{compiler}"));
+    let src = write(&dir, &format!("sizes.{ext}"), &program());
+    let exe = dir.join("sizes");
+    run(Command::new(compiler)
+        .arg(format!("-std={std}"))
+        .args(["-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg("-I")
+        .arg(include_dir())
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe));
+    let got = pairs(&run(&mut Command::new(&exe)));
+    assert_eq!(
+        got,
+        expected(),
+        "{compiler} -std={std} disagrees with the Rust records"
+    );
+}
+
+#[test]
+fn header_matches_rust_records_as_c99() {
+    compile_and_run("gcc", "c99", "c");
+}
+
+#[test]
+fn header_matches_rust_records_as_cpp17() {
+    compile_and_run("g++", "c++17", "cpp");
+}
+
+#[test]
+fn header_matches_rust_records_with_clang_where_installed() {
+    if !crate::have("clang") {
+        println!("SKIPPED: clang not installed");
+        return;
+    }
+    compile_and_run("clang", "c99", "c");
+}
