@@ -37,6 +37,18 @@ pub unsafe extern "C" fn widget_get_id(w: *const Widget) -> u64 {
     unsafe { (*w).id }
 }
 
+/// The opaque-pointer way: read `tags` (as a little-endian `u32`) through a
+/// call.
+///
+/// # Safety
+///
+/// `w` points at a valid `Widget`.
+#[no_mangle]
+pub unsafe extern "C" fn widget_get_tags(w: *const Widget) -> u32 {
+    // SAFETY: the caller passes a valid Widget.
+    u32::from_le_bytes(unsafe { (*w).tags })
+}
+
 /// The opaque-pointer way: write `id` through a call.
 ///
 /// # Safety

@@ -1,0 +1,225 @@
+//! The criterion harness: every group registered here, direct and indirect
+//! variants of the same code side by side in the same run.
+//!
+//! `cargo bench -p resilient-benches` (add `-- GROUP` to run one group).
+//! docs/BENCHMARKS.md has the results and the ratios.
+#![allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    reason = "benchmark harness; synthetic data wraps on purpose"
+)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use resilient_benches::{
+    fixtures, plugin, scan, scan_getters, widget, widgets, Blob1K, Blob1KView, Blob64, Blob64View,
+    Gen1, Gen10, Gen100, Gen1000, Getters, ScanView, Widget,
+};
+use resilient_loader::Library;
+use resilient_types::{
+    with_inline, with_stack, Array, Bindable, Direct, DirectView, Ref, Slice, Value,
+};
+
+const SCAN_LEN: usize = 1_000_000;
+
+fn field(c: &mut Criterion) {
+    let dir = fixtures();
+    let (_lib, w) = widgets(&dir);
+    let g = Getters::open(&plugin(&dir, "widget-v1"));
+    let mut foreign = Value::new(&w).expect("widgets have a default");
+    let mut local = widget(7);
+    let direct = ScanView::<Direct<Widget>>::direct();
+
+    let mut grp = c.benchmark_group("field");
+    grp.bench_function("read/direct-field", |b| b.iter(|| black_box(&local).id));
+    grp.bench_function("read/direct-view", |b| {
+        b.iter(|| Ref::<ScanView<Direct<Widget>>>::from_direct(black_box(&local)).get(direct.id))
+    });
+    let p = foreign.as_ref().as_ptr();
+    grp.bench_function("read/indirect-token", |b| {
+        b.iter(|| {
+            // SAFETY: `p` is a live widget of the library `w` was bound from.
+            unsafe { black_box(w.id).read_raw(black_box(p)) }
+        })
+    });
+    grp.bench_function("read/indirect-handle", |b| {
+        b.iter(|| black_box(foreign.as_ref()).get(black_box(w.id)))
+    });
+    grp.bench_function("read/getter", |b| {
+        b.iter(|| {
+            // SAFETY: `p` is a live widget of the getter's own library.
+            unsafe { (g.get_id)(black_box(p)) }
+        })
+    });
+
+    grp.bench_function("write/direct-field", |b| {
+        b.iter(|| black_box(&mut local).id = black_box(9))
+    });
+    let pm = foreign.as_mut().as_mut_ptr();
+    grp.bench_function("write/indirect-token", |b| {
+        b.iter(|| {
+            // SAFETY: `pm` is a live widget of `w`'s library, not otherwise
+            // accessed while the loop runs.
+            unsafe { black_box(w.id).write_raw(black_box(pm), black_box(9)) }
+        })
+    });
+    grp.bench_function("write/indirect-handle", |b| {
+        b.iter(|| black_box(foreign.as_mut()).set(black_box(w.id), black_box(9)))
+    });
+    grp.bench_function("write/setter", |b| {
+        b.iter(|| {
+            // SAFETY: as above, through the library's own setter.
+            unsafe { (g.set_id)(black_box(pm), black_box(9)) }
+        })
+    });
+    grp.finish();
+}
+
+fn scan_group(c: &mut Criterion) {
+    let dir = fixtures();
+    let (_lib, w) = widgets(&dir);
+    let g = Getters::open(&plugin(&dir, "widget-v1"));
+    let mut foreign = Array::new(&w, SCAN_LEN).expect("widgets have a default");
+    for i in 0..SCAN_LEN {
+        let mut m = foreign.get_mut(i).expect("in bounds");
+        m.set(w.id, i as u64);
+        m.set(w.tags, (i as u32).to_le_bytes());
+    }
+    let local: Vec<Widget> = (0..SCAN_LEN as u64).map(widget).collect();
+    let direct = ScanView::<Direct<Widget>>::direct();
+    let expected = scan(&direct, Slice::from_direct(&local));
+    assert_eq!(
+        scan(&*w, foreign.as_slice()),
+        expected,
+        "both strategies agree"
+    );
+
+    let mut grp = c.benchmark_group("scan");
+    grp.throughput(criterion::Throughput::Elements(SCAN_LEN as u64));
+    grp.bench_function("direct", |b| {
+        b.iter(|| scan(black_box(&direct), Slice::from_direct(black_box(&local))))
+    });
+    grp.bench_function("indirect", |b| {
+        b.iter(|| scan(black_box(w.view().as_with()), black_box(foreign.as_slice())))
+    });
+    assert_eq!(
+        scan_getters(&g, foreign.as_slice()),
+        expected,
+        "getters agree"
+    );
+    grp.bench_function("getter", |b| {
+        b.iter(|| scan_getters(&g, black_box(foreign.as_slice())))
+    });
+    grp.finish();
+}
+
+fn alloc(c: &mut Criterion) {
+    let dir = fixtures();
+    let lib = Library::open(plugin(&dir, "bench-blobs")).expect("blobs load");
+    let b64 = lib.bind::<Blob64View>().expect("binds");
+    let b1k = lib.bind::<Blob1KView>().expect("binds");
+    let mut grp = c.benchmark_group("alloc");
+    macro_rules! variants {
+        ($name:literal, $bound:expr, $local:expr) => {
+            let bound = &$bound;
+            grp.bench_function(concat!($name, "/stack"), |b| {
+                b.iter(|| with_stack(black_box(bound), |m| m.get(bound.tag)).expect("default"))
+            });
+            grp.bench_function(concat!($name, "/inline"), |b| {
+                b.iter(|| {
+                    with_inline::<1088, _, _>(black_box(bound), |m| m.get(bound.tag))
+                        .expect("default")
+                })
+            });
+            grp.bench_function(concat!($name, "/heap-witness"), |b| {
+                b.iter(|| {
+                    Value::new(black_box(bound))
+                        .expect("default")
+                        .as_ref()
+                        .get(bound.tag)
+                })
+            });
+            grp.bench_function(concat!($name, "/box-in-domain"), |b| {
+                b.iter(|| Box::new(black_box($local)).tag)
+            });
+        };
+    }
+    variants!(
+        "64B",
+        b64,
+        Blob64 {
+            tag: 64,
+            data: [0; 7]
+        }
+    );
+    variants!(
+        "1KiB",
+        b1k,
+        Blob1K {
+            tag: 1024,
+            data: [0; 127]
+        }
+    );
+    grp.finish();
+}
+
+fn load(c: &mut Criterion) {
+    let dir = fixtures();
+    let mut grp = c.benchmark_group("load");
+    grp.sample_size(30).measurement_time(Duration::from_secs(4));
+    fn open_bind<V: Bindable>(path: &std::path::Path) -> usize {
+        let lib = Library::open(path).expect("generated module loads");
+        let bound = lib.bind::<V>().expect("binds");
+        let n = lib.module().types.len() + bound.shape().size;
+        drop(bound);
+        lib.unload().expect("unused");
+        n
+    }
+    for (n, pkg) in [
+        (1, "bench-module-1"),
+        (10, "bench-module-10"),
+        (100, "bench-module-100"),
+        (1000, "bench-module-1000"),
+    ] {
+        let path = plugin(&dir, pkg);
+        // The floor: what any plugin host pays to open a library and find a
+        // symbol, then close it (each iteration maps and unmaps it anew).
+        grp.bench_with_input(BenchmarkId::new("dlopen-dlsym", n), &path, |b, path| {
+            b.iter(|| {
+                // SAFETY: the generated fixtures run no initialisers of their own.
+                let lib = unsafe { libloading::Library::new(path) }.expect("loads");
+                // SAFETY: only the symbol's address is taken.
+                let sym = unsafe { lib.get::<*const u8>(b"resilient_manifest") }.expect("manifest");
+                black_box(*sym);
+            })
+        });
+        grp.bench_with_input(
+            BenchmarkId::new("open-validate-bind", n),
+            &path,
+            |b, path| {
+                b.iter(|| match n {
+                    1 => open_bind::<Gen1>(path),
+                    10 => open_bind::<Gen10>(path),
+                    100 => open_bind::<Gen100>(path),
+                    _ => open_bind::<Gen1000>(path),
+                })
+            },
+        );
+        // Binding alone, the library already open: the per-type cost.
+        let lib = Library::open(&path).expect("loads");
+        grp.bench_with_input(BenchmarkId::new("bind-one-view", n), &lib, |b, lib| {
+            b.iter(|| match n {
+                1 => lib.bind::<Gen1>().map(|b| b.shape().size),
+                10 => lib.bind::<Gen10>().map(|b| b.shape().size),
+                100 => lib.bind::<Gen100>().map(|b| b.shape().size),
+                _ => lib.bind::<Gen1000>().map(|b| b.shape().size),
+            })
+        });
+    }
+    grp.finish();
+}
+
+criterion_group!(benches, field, scan_group, alloc, load);
+criterion_main!(benches);

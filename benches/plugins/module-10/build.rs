@@ -1,0 +1,6 @@
+//! Generates 10 types with 8 fields each (see ../gen/gen.rs).
+#[path = "../gen/gen.rs"]
+mod gen;
+fn main() {
+    gen::write(10);
+}

@@ -1,0 +1,581 @@
+//! The `resilient` tool's library: everything the binary does, testable
+//! without spawning it.
+//!
+//! - [`inspect`]: modules, types and fields of a library, as a table or JSON;
+//! - [`diff`]: every change between two versions, classified by the change
+//!   rules, with a verdict per type;
+//! - [`check`]: whether a consumer binary's recorded views bind against a
+//!   library;
+//! - [`gen_rust`], [`gen_cpp`]: view declarations a consumer can include.
+//!
+//! Nothing here loads or runs the libraries it reads: see [`elf`].
+
+pub mod elf;
+
+use std::fmt::{self, Write as _};
+use std::path::PathBuf;
+
+use layout_meta::{flags, Identity, ModuleLayout, TypeLayout};
+use serde_json::{json, Value};
+
+/// The JSON schema version of `inspect --json`.
+pub const INSPECT_SCHEMA: &str = "resilient-inspect/1";
+/// The JSON schema version of `diff --json`.
+pub const DIFF_SCHEMA: &str = "resilient-diff/1";
+
+/// Why a command failed: one line, naming the file.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not an ELF file (or truncated before its headers end).
+    NotElf {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        reason: String,
+    },
+    /// An ELF file of an architecture or byte order this tool does not read.
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// Which.
+        what: String,
+    },
+    /// The ELF structure is inconsistent (truncated segments...).
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What.
+        reason: String,
+    },
+    /// The file exports no `resilient_manifest`.
+    NoManifest {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The metadata was refused by the validator.
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The validator's error.
+        source: layout_meta::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::NotElf { path, reason } => {
+                write!(f, "{}: not a shared library ({reason})", path.display())
+            }
+            Error::Unsupported { path, what } => {
+                write!(
+                    f,
+                    "{}: unsupported target ({what}); this tool reads x86_64 ELF",
+                    path.display()
+                )
+            }
+            Error::Malformed { path, reason } => {
+                write!(f, "{}: malformed ELF: {reason}", path.display())
+            }
+            Error::NoManifest { path } => write!(
+                f,
+                "{}: no `{}` symbol: not a resilient library",
+                path.display(),
+                layout_meta::MANIFEST_SYMBOL
+            ),
+            Error::Invalid { path, source } => {
+                write!(f, "{}: invalid layout metadata: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Invalid { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn flag_names(f: u32) -> String {
+    let names: Vec<&str> = [
+        (flags::FROZEN, "frozen"),
+        (flags::NEEDS_DROP, "needs-drop"),
+        (flags::CLONABLE, "clone"),
+        (flags::DEFAULT_INIT, "default"),
+        (flags::POD, "pod"),
+    ]
+    .iter()
+    .filter(|(bit, _)| f & bit != 0)
+    .map(|(_, n)| *n)
+    .collect();
+    if names.is_empty() {
+        "-".into()
+    } else {
+        names.join(",")
+    }
+}
+
+fn identity_json(id: &Identity) -> Value {
+    let kind = match id {
+        Identity::Scalar { .. } => "scalar",
+        Identity::Array { .. } => "array",
+        Identity::Resilient { .. } => "resilient",
+        Identity::Opaque { .. } => "opaque",
+    };
+    let mut v = json!({
+        "kind": kind,
+        "name": id.name(),
+        "size": id.size(),
+        "align": id.align(),
+        "display": id.to_string(),
+    });
+    if let Some(e) = id.element() {
+        v["count"] = json!(id.count());
+        v["element"] = identity_json(e);
+    }
+    v
+}
+
+/// `inspect --json`: the module as JSON (schema [`INSPECT_SCHEMA`], see
+/// `crates/cli/schema/inspect.schema.json`).
+pub fn inspect_json(module: &ModuleLayout) -> Value {
+    json!({
+        "schema": INSPECT_SCHEMA,
+        "module": { "name": module.name, "version": module.version },
+        "types": module.types.iter().map(|t| json!({
+            "name": t.name,
+            "size": t.size,
+            "align": t.align,
+            "stride": t.stride,
+            "flags": flag_names(t.flags).split(',').filter(|s| *s != "-").collect::<Vec<_>>(),
+            "fingerprint": format!("{:#018x}", t.fingerprint),
+            "witnesses": {
+                "drop": t.witnesses.drop != 0,
+                "clone": t.witnesses.clone != 0,
+                "default_init": t.witnesses.default_init != 0,
+            },
+            "fields": t.fields.iter().map(|f| json!({
+                "name": f.name,
+                "offset": f.offset,
+                "size": f.identity.size(),
+                "align": f.identity.align(),
+                "type": identity_json(&f.identity),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `inspect`: the module as aligned tables.
+pub fn inspect_table(module: &ModuleLayout) -> String {
+    let mut out = format!("module {} {}\n", module.name, module.version);
+    for t in &module.types {
+        let _ = writeln!(
+            out,
+            "\ntype {}  size {}  align {}  stride {}  flags {}  fingerprint {:#018x}",
+            t.name,
+            t.size,
+            t.align,
+            t.stride,
+            flag_names(t.flags),
+            t.fingerprint
+        );
+        let rows: Vec<[String; 5]> = t
+            .fields
+            .iter()
+            .map(|f| {
+                [
+                    f.name.clone(),
+                    f.offset.to_string(),
+                    f.identity.size().to_string(),
+                    f.identity.align().to_string(),
+                    f.identity.to_string(),
+                ]
+            })
+            .collect();
+        let header = ["field", "offset", "size", "align", "type"];
+        let mut w = header.map(str::len);
+        for r in &rows {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        let line = |out: &mut String, cells: [&str; 5]| {
+            let _ = writeln!(
+                out,
+                "  {:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {}",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3],
+                cells[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3]
+            );
+        };
+        line(&mut out, header);
+        for r in &rows {
+            line(&mut out, [&r[0], &r[1], &r[2], &r[3], &r[4]]);
+        }
+    }
+    out
+}
+
+/// How much a change matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Consumers built against the old version keep working.
+    Compatible,
+    /// Some consumer may break (for a field: those that use it).
+    Breaking,
+}
+
+/// One classified change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The type.
+    pub ty: String,
+    /// What kind of change (`field-added`, `field-moved`...).
+    pub kind: &'static str,
+    /// Details.
+    pub detail: String,
+    /// How much it matters.
+    pub severity: Severity,
+}
+
+/// Every change from `old` to `new`, by the change rules of
+/// `ARCHITECTURE.md`: a resilient type may add, reorder and grow; removing
+/// or retyping a field breaks the consumers that use it (reported here as
+/// breaking: `check` answers for a given consumer); any layout change of a
+/// frozen type breaks.
+pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
+    use Severity::{Breaking, Compatible};
+    let mut out = Vec::new();
+    let mut push = |ty: &str, kind, detail: String, severity| {
+        out.push(Change {
+            ty: ty.to_owned(),
+            kind,
+            detail,
+            severity,
+        });
+    };
+    for t in &new.types {
+        if old.get(&t.name).is_none() {
+            push(&t.name, "type-added", String::new(), Compatible);
+        }
+    }
+    for o in &old.types {
+        let Some(n) = new.get(&o.name) else {
+            push(&o.name, "type-removed", String::new(), Breaking);
+            continue;
+        };
+        diff_type(o, n, &mut push);
+    }
+    out
+}
+
+fn diff_type(
+    o: &TypeLayout,
+    n: &TypeLayout,
+    push: &mut impl FnMut(&str, &'static str, String, Severity),
+) {
+    use Severity::{Breaking, Compatible};
+    let ty = o.name.as_str();
+    let frozen = o.is_frozen();
+    let layout = if frozen { Breaking } else { Compatible };
+    if frozen && (!n.is_frozen() || o.fingerprint != n.fingerprint) {
+        push(
+            ty,
+            "frozen-changed",
+            format!(
+                "fingerprint {:#018x} -> {:#018x}",
+                o.fingerprint, n.fingerprint
+            ),
+            Breaking,
+        );
+    }
+    for f in &n.fields {
+        if o.field(&f.name).is_none() {
+            push(
+                ty,
+                "field-added",
+                format!("{}: {} at {}", f.name, f.identity, f.offset),
+                layout,
+            );
+        }
+    }
+    for f in &o.fields {
+        match n.field(&f.name) {
+            None => push(ty, "field-removed", f.name.clone(), Breaking),
+            Some(g) => {
+                if !f.identity.matches(&g.identity) {
+                    let kind = if f.identity.size() != g.identity.size() {
+                        "field-resized"
+                    } else {
+                        "field-retyped"
+                    };
+                    push(
+                        ty,
+                        kind,
+                        format!("{}: {} -> {}", f.name, f.identity, g.identity),
+                        Breaking,
+                    );
+                }
+                if f.offset != g.offset {
+                    push(
+                        ty,
+                        "field-moved",
+                        format!("{}: {} -> {}", f.name, f.offset, g.offset),
+                        layout,
+                    );
+                }
+            }
+        }
+    }
+    if o.size != n.size {
+        push(
+            ty,
+            "size-changed",
+            format!("{} -> {}", o.size, n.size),
+            layout,
+        );
+    }
+    if o.align != n.align {
+        push(
+            ty,
+            "align-changed",
+            format!("{} -> {}", o.align, n.align),
+            layout,
+        );
+    }
+    if o.stride != n.stride {
+        push(
+            ty,
+            "stride-changed",
+            format!("{} -> {}", o.stride, n.stride),
+            layout,
+        );
+    }
+    for (name, had, has) in [
+        ("clone", o.witnesses.clone != 0, n.witnesses.clone != 0),
+        (
+            "default_init",
+            o.witnesses.default_init != 0,
+            n.witnesses.default_init != 0,
+        ),
+    ] {
+        if had && !has {
+            push(ty, "witness-removed", name.into(), Breaking);
+        } else if has && !had {
+            push(ty, "witness-added", name.into(), Compatible);
+        }
+    }
+}
+
+/// The exit status of `diff`: 0 no change, 4 compatible changes, 8 breaking.
+pub fn diff_status(changes: &[Change]) -> u8 {
+    match changes.iter().map(|c| c.severity).max() {
+        None => 0,
+        Some(Severity::Compatible) => 4,
+        Some(Severity::Breaking) => 8,
+    }
+}
+
+fn verdicts(changes: &[Change]) -> Vec<(String, Severity)> {
+    let mut v: Vec<(String, Severity)> = Vec::new();
+    for c in changes {
+        match v.iter_mut().find(|(t, _)| *t == c.ty) {
+            Some((_, s)) => *s = (*s).max(c.severity),
+            None => v.push((c.ty.clone(), c.severity)),
+        }
+    }
+    v
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Compatible => "compatible",
+        Severity::Breaking => "breaking",
+    }
+}
+
+/// `diff`: one line per change, then a verdict per type.
+pub fn diff_text(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> String {
+    let mut out = format!(
+        "{} {} -> {} {}\n",
+        old.name, old.version, new.name, new.version
+    );
+    if changes.is_empty() {
+        out.push_str("no change\n");
+        return out;
+    }
+    for c in changes {
+        let _ = writeln!(
+            out,
+            "  {:<10}  {:<16}  {:<15}  {}",
+            severity_name(c.severity),
+            c.ty,
+            c.kind,
+            c.detail
+        );
+    }
+    for (ty, s) in verdicts(changes) {
+        let _ = writeln!(out, "type {ty}: {}", severity_name(s));
+    }
+    out
+}
+
+/// `diff --json` (schema [`DIFF_SCHEMA`]).
+pub fn diff_json(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> Value {
+    json!({
+        "schema": DIFF_SCHEMA,
+        "old": { "name": old.name, "version": old.version },
+        "new": { "name": new.name, "version": new.version },
+        "changes": changes.iter().map(|c| json!({
+            "type": c.ty, "kind": c.kind, "detail": c.detail, "severity": severity_name(c.severity),
+        })).collect::<Vec<_>>(),
+        "verdicts": verdicts(changes).into_iter().map(|(t, s)| json!({ "type": t, "verdict": severity_name(s) })).collect::<Vec<_>>(),
+        "status": diff_status(changes),
+    })
+}
+
+fn rust_type(id: &Identity) -> String {
+    match id {
+        Identity::Resilient { name, .. } => format!("Nested<{name}View>"),
+        other => format!("Field<{}>", rust_value_type(other)),
+    }
+}
+
+fn rust_value_type(id: &Identity) -> String {
+    match id {
+        Identity::Array { element, count, .. } => {
+            format!("[{}; {count}]", rust_value_type(element))
+        }
+        other => other.name().to_owned(),
+    }
+}
+
+/// `gen rust`: `view!` declarations for `types` (all if empty).
+pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> String {
+    let mut out = format!(
+        "// Generated by `resilient gen rust` from {} {}.\n// Remove the fields this consumer does not use: what a view does not\n// name cannot break it.\nuse resilient_types::{{view, Field, Nested}};\n",
+        module.name, module.version
+    );
+    for t in module
+        .types
+        .iter()
+        .filter(|t| types.is_empty() || types.contains(&t.name))
+    {
+        let _ = writeln!(
+            out,
+            "\nview! {{\n    /// `{}` of module `{}`.",
+            t.name, module.name
+        );
+        let _ = writeln!(
+            out,
+            "    pub struct {}View = {:?}::{:?} {{",
+            t.name, module.name, t.name
+        );
+        for f in &t.fields {
+            if let Identity::Opaque { name, .. } = &f.identity {
+                let _ = writeln!(out, "        // `{name}` must be a type of this consumer that implements FieldType.");
+            }
+            let _ = writeln!(out, "        pub {}: {},", f.name, rust_type(&f.identity));
+        }
+        out.push_str("    }\n}\n");
+    }
+    out
+}
+
+fn c_type(id: &Identity) -> Option<String> {
+    Some(
+        match id.name() {
+            "u8" => "uint8_t",
+            "u16" => "uint16_t",
+            "u32" => "uint32_t",
+            "u64" => "uint64_t",
+            "i8" => "int8_t",
+            "i16" => "int16_t",
+            "i32" => "int32_t",
+            "i64" => "int64_t",
+            "usize" => "size_t",
+            "isize" => "ptrdiff_t",
+            "f32" => "float",
+            "f64" => "double",
+            "bool" => "bool",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+/// `gen cpp`: a C++ header that reads the library's scalar symbols
+/// (`<Type>_size`, `<Type>_<field>_offset`) and gives typed accessors.
+pub fn gen_cpp(module: &ModuleLayout, types: &[String]) -> String {
+    let mut out = format!(
+        "// Generated by `resilient gen cpp` from {} {}.\n// Link against the library (or dlopen it with RTLD_GLOBAL first): the\n// offsets are read from its exported symbols at load time.\n#pragma once\n#include <cstddef>\n#include <cstdint>\n#include <cstring>\n",
+        module.name, module.version
+    );
+    for t in module
+        .types
+        .iter()
+        .filter(|t| types.is_empty() || types.contains(&t.name))
+    {
+        let n = &t.name;
+        let _ = writeln!(
+            out,
+            "\nextern \"C\" const std::size_t {n}_size;\nextern \"C\" const std::size_t {n}_align;"
+        );
+        for f in &t.fields {
+            let _ = writeln!(out, "extern \"C\" const std::size_t {n}_{}_offset;", f.name);
+        }
+        let _ = writeln!(out, "\n/// `{n}` of module `{}`, reached through run-time offsets.\nstruct {n}Ref {{\n    unsigned char *p;", module.name);
+        for f in &t.fields {
+            match (&f.identity, c_type(&f.identity)) {
+                (Identity::Scalar { .. }, Some(ct)) => {
+                    let _ = writeln!(
+                        out,
+                        "    {ct} {0}() const {{ {ct} v; std::memcpy(&v, p + {n}_{0}_offset, sizeof v); return v; }}\n    void set_{0}({ct} v) {{ std::memcpy(p + {n}_{0}_offset, &v, sizeof v); }}",
+                        f.name
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "    unsigned char *{0}_ptr() const {{ return p + {n}_{0}_offset; }}  // {1}",
+                        f.name, f.identity
+                    );
+                }
+            }
+        }
+        out.push_str("};\n");
+    }
+    out
+}
+
+/// `check`: every problem with each of the consumer's views that concern
+/// `module` (views of other modules are skipped). Empty: it binds.
+pub fn check(
+    module: &ModuleLayout,
+    needs: &[layout_meta::needs::ViewNeed],
+) -> Vec<(String, Vec<String>)> {
+    needs
+        .iter()
+        .filter(|n| n.module == module.name)
+        .map(|n| (n.type_name.clone(), layout_meta::needs::check(n, module)))
+        .collect()
+}

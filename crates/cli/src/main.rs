@@ -1,0 +1,140 @@
+//! `resilient`: inspect, diff, check and generate views from library
+//! binaries alone, without loading or running them.
+//!
+//! Exit status: 0 success (for `diff`: no change), 4 compatible changes,
+//! 8 breaking change (or, for `check`, a consumer that does not bind),
+//! 1 error, 2 usage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use resilient_cli::elf::Image;
+use resilient_cli::{
+    check, diff, diff_json, diff_status, diff_text, gen_cpp, gen_rust, inspect_json, inspect_table,
+    Error,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "resilient",
+    version,
+    about = "Inspect, diff and check resilient libraries without loading them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a library's modules, types and fields.
+    Inspect {
+        /// The library (ELF shared object).
+        lib: PathBuf,
+        /// Print JSON (schema resilient-inspect/1).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify every change between two versions (exit 0 none, 4 compatible, 8 breaking).
+    Diff {
+        /// The old version.
+        old: PathBuf,
+        /// The new version.
+        new: PathBuf,
+        /// Print JSON (schema resilient-diff/1).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Does a consumer binary's recorded need bind against this library? (exit 0 yes, 8 no)
+    Check {
+        /// The library.
+        lib: PathBuf,
+        /// The consumer binary (its views are recorded in the section `resilient_views`).
+        #[arg(long)]
+        consumer: PathBuf,
+    },
+    /// Print view declarations for a consumer.
+    Gen {
+        /// Which language.
+        lang: Lang,
+        /// The library.
+        lib: PathBuf,
+        /// Types to declare (all if none).
+        types: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    Rust,
+    Cpp,
+}
+
+fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Inspect { lib, json } => {
+            let module = Image::read(&lib)?.module()?;
+            if json {
+                println!("{:#}", inspect_json(&module));
+            } else {
+                print!("{}", inspect_table(&module));
+            }
+            Ok(0)
+        }
+        Command::Diff { old, new, json } => {
+            let (o, n) = (Image::read(&old)?.module()?, Image::read(&new)?.module()?);
+            let changes = diff(&o, &n);
+            if json {
+                println!("{:#}", diff_json(&o, &n, &changes));
+            } else {
+                print!("{}", diff_text(&o, &n, &changes));
+            }
+            Ok(diff_status(&changes))
+        }
+        Command::Check { lib, consumer } => {
+            let module = Image::read(&lib)?.module()?;
+            let needs = Image::read(&consumer)?.views()?;
+            let results = check(&module, &needs);
+            if results.is_empty() {
+                println!(
+                    "{} records no view of module `{}`",
+                    consumer.display(),
+                    module.name
+                );
+                return Ok(0);
+            }
+            let mut bad = false;
+            for (ty, problems) in &results {
+                if problems.is_empty() {
+                    println!("view of `{ty}`: binds");
+                } else {
+                    bad = true;
+                    println!("view of `{ty}`: refused: {}", problems.join("; "));
+                }
+            }
+            Ok(if bad { 8 } else { 0 })
+        }
+        Command::Gen { lang, lib, types } => {
+            let module = Image::read(&lib)?.module()?;
+            print!(
+                "{}",
+                match lang {
+                    Lang::Rust => gen_rust(&module, &types),
+                    Lang::Cpp => gen_cpp(&module, &types),
+                }
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("resilient: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
