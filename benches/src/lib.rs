@@ -23,9 +23,12 @@ pub const PLUGINS: &[&str] = &[
     "bench-module-1000",
 ];
 
-/// Builds the plugins (release) once and returns their directory.
+/// Builds the plugins (release) on the first call of the process and
+/// returns their directory.
 pub fn fixtures() -> PathBuf {
-    Build::new(Profile::Release).run(PLUGINS)
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| Build::new(Profile::Release).run(PLUGINS))
+        .clone()
 }
 
 /// Path of a built plugin.

@@ -71,14 +71,26 @@ enum Lang {
     Cpp,
 }
 
+/// Writes to stdout; a closed pipe (`resilient inspect x | head`) ends the
+/// output quietly instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        // Any other write error: nothing sensible left to print it to.
+        _ => {}
+    }
+}
+
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Inspect { lib, json } => {
             let module = Image::read(&lib)?.module()?;
             if json {
-                println!("{:#}", inspect_json(&module));
+                emit(&format!("{:#}\n", inspect_json(&module)));
             } else {
-                print!("{}", inspect_table(&module));
+                emit(&inspect_table(&module));
             }
             Ok(0)
         }
@@ -86,9 +98,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let (o, n) = (Image::read(&old)?.module()?, Image::read(&new)?.module()?);
             let changes = diff(&o, &n);
             if json {
-                println!("{:#}", diff_json(&o, &n, &changes));
+                emit(&format!("{:#}\n", diff_json(&o, &n, &changes)));
             } else {
-                print!("{}", diff_text(&o, &n, &changes));
+                emit(&diff_text(&o, &n, &changes));
             }
             Ok(diff_status(&changes))
         }
@@ -97,33 +109,32 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let needs = Image::read(&consumer)?.views()?;
             let results = check(&module, &needs);
             if results.is_empty() {
-                println!(
-                    "{} records no view of module `{}`",
+                emit(&format!(
+                    "{} records no view of module `{}`\n",
                     consumer.display(),
                     module.name
-                );
+                ));
                 return Ok(0);
             }
             let mut bad = false;
+            let mut text = String::new();
             for (ty, problems) in &results {
                 if problems.is_empty() {
-                    println!("view of `{ty}`: binds");
+                    text += &format!("view of `{ty}`: binds\n");
                 } else {
                     bad = true;
-                    println!("view of `{ty}`: refused: {}", problems.join("; "));
+                    text += &format!("view of `{ty}`: refused: {}\n", problems.join("; "));
                 }
             }
+            emit(&text);
             Ok(if bad { 8 } else { 0 })
         }
         Command::Gen { lang, lib, types } => {
             let module = Image::read(&lib)?.module()?;
-            print!(
-                "{}",
-                match lang {
-                    Lang::Rust => gen_rust(&module, &types),
-                    Lang::Cpp => gen_cpp(&module, &types),
-                }
-            );
+            emit(&match lang {
+                Lang::Rust => gen_rust(&module, &types),
+                Lang::Cpp => gen_cpp(&module, &types),
+            });
             Ok(0)
         }
     }

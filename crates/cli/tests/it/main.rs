@@ -1,0 +1,229 @@
+//! The `resilient` tool against the fixture plugins: real output, exit
+//! statuses, JSON checked against the shipped schemas, one-line errors, and
+//! random or mutated files that must never make it panic.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use proptest::prelude::*;
+use resilient_cli::elf::Image;
+use serde_json::Value;
+
+fn plugin(name: &str) -> PathBuf {
+    resilient_testkit::plugin(name)
+}
+
+fn resilient(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_resilient"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn run(args: &[&Path]) -> (i32, String, String) {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|p| p.as_os_str()).collect();
+    let out = resilient(&args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn p(s: &str) -> &Path {
+    Path::new(s)
+}
+
+/// The library's own `<Type>_<field>_offset` symbols, read by loading it.
+fn symbol(lib: &Path, name: &str) -> usize {
+    // SAFETY: the fixtures' initialisers are harmless; the symbol is a
+    // `usize` static exported by the derive.
+    unsafe {
+        let l = libloading::Library::new(lib).unwrap();
+        let s = l.get::<*const usize>(name.as_bytes()).unwrap();
+        **s
+    }
+}
+
+#[test]
+fn inspect_prints_every_field_with_the_librarys_own_offsets() {
+    let lib = plugin("widget-v2");
+    let (code, out, _) = run(&[p("inspect"), &lib]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("module widgets 1.1.0\n"), "{out}");
+    assert!(out.contains("type Widget  size 64  align 8"), "{out}");
+    let (code, json, _) = run(&[p("inspect"), &lib, p("--json")]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&v, "inspect.schema.json");
+    let widget = v["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Widget")
+        .unwrap();
+    let fields = widget["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 7, "v2 exports 7 fields");
+    for f in fields {
+        let name = f["name"].as_str().unwrap();
+        let offset = usize::try_from(f["offset"].as_u64().unwrap()).unwrap();
+        assert_eq!(
+            offset,
+            symbol(&lib, &format!("Widget_{name}_offset")),
+            "{name}"
+        );
+        // The table shows the same offset on the field's row.
+        assert!(
+            out_row(&out, name).contains(&format!(" {offset} ")),
+            "{name}: {out}"
+        );
+    }
+    assert_eq!(
+        widget["size"].as_u64().unwrap(),
+        symbol(&lib, "Widget_size") as u64
+    );
+}
+
+fn out_row<'a>(out: &'a str, field: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.trim_start().starts_with(&format!("{field} ")))
+        .unwrap_or("")
+}
+
+#[test]
+fn diff_classifies_and_exits_like_abidiff() {
+    let v = |n: u32| plugin(&format!("widget-v{n}"));
+    let (code, out, _) = run(&[p("diff"), &v(1), &v(1)]);
+    assert_eq!((code, out.contains("no change")), (0, true), "{out}");
+    let (code, out, _) = run(&[p("diff"), &v(1), &v(2)]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("field-added      color"), "{out}");
+    assert!(out.contains("type Widget: compatible"), "{out}");
+    let (code, out, _) = run(&[p("diff"), &v(1), &v(3)]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("align-changed    8 -> 64"), "{out}");
+    let (code, out, _) = run(&[p("diff"), &v(1), &v(4)]);
+    assert_eq!(code, 8, "{out}");
+    assert!(out.contains("field-resized    weight: f32 -> f64"), "{out}");
+    assert!(out.contains("field-removed    flags"), "{out}");
+    assert!(out.contains("type Widget: breaking"), "{out}");
+    let (code, json, _) = run(&[p("diff"), &v(1), &v(4), p("--json")]);
+    assert_eq!(code, 8);
+    let j: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&j, "diff.schema.json");
+    assert_eq!(j["status"], 8);
+}
+
+#[test]
+fn check_reads_the_consumers_recorded_views() {
+    // The demo host records its views (widgets 1.0's Widget and Point).
+    let dir = resilient_testkit::Build::new(resilient_testkit::Profile::Debug)
+        .run(&["resilient-demo-host"]);
+    let host = dir.join("widget-host");
+    let (code, out, _) = run(&[p("check"), &plugin("widget-v3"), p("--consumer"), &host]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("view of `Widget`: binds"), "{out}");
+    let (code, out, _) = run(&[p("check"), &plugin("widget-v4"), p("--consumer"), &host]);
+    assert_eq!(code, 8, "{out}");
+    assert!(
+        out.contains("field `Widget.weight` is f64, the view expects f32"),
+        "{out}"
+    );
+    assert!(
+        out.contains("field `Widget.flags` (u16) is missing"),
+        "{out}"
+    );
+}
+
+#[test]
+fn gen_prints_views_a_consumer_can_use() {
+    let (code, out, _) = run(&[p("gen"), p("rust"), &plugin("widget-v1"), p("Widget")]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("pub struct WidgetView = \"widgets\"::\"Widget\" {"),
+        "{out}"
+    );
+    assert!(out.contains("pub origin: Nested<PointView>,"), "{out}");
+    assert!(out.contains("pub tags: Field<[u8; 4]>,"), "{out}");
+    assert!(
+        !out.contains("PointView = "),
+        "only the type asked for: {out}"
+    );
+    let (code, out, _) = run(&[p("gen"), p("cpp"), &plugin("widget-v1")]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("extern \"C\" const std::size_t Widget_id_offset;"),
+        "{out}"
+    );
+    assert!(
+        out.contains("std::uint64_t id() const") || out.contains("uint64_t id() const"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_a_nonzero_status() {
+    let dir = resilient_testkit::scratch_dir("cli-errors");
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let truncated = dir.join("libtruncated.so");
+    let bytes = std::fs::read(plugin("widget-v1")).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    for (file, needle) in [
+        (text, "not a shared library"),
+        (truncated, "libtruncated.so"),
+        (plugin("no-manifest"), "no `resilient_manifest` symbol"),
+        (plugin("corrupt"), "outside the library image"),
+        (dir.join("missing.so"), "missing.so"),
+    ] {
+        let (code, out, err) = run(&[p("inspect"), &file]);
+        assert_eq!(code, 1, "{file:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let (code, _, err) = run(&[p("diff"), p("only-one")]);
+    assert_eq!(code, 2, "usage errors exit 2: {err}");
+}
+
+fn read_all(path: &Path, bytes: &[u8]) {
+    if let Ok(img) = Image::parse(path, bytes) {
+        let _ = img.module();
+        let _ = img.views();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+        read_all(p("random.so"), &bytes);
+    }
+
+    #[test]
+    fn mutated_libraries_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<bool>()), 1..16)) {
+        static LIB: std::sync::OnceLock<(Vec<u8>, usize)> = std::sync::OnceLock::new();
+        let (orig, magic) = LIB.get_or_init(|| {
+            let b = std::fs::read(plugin("widget-v1")).unwrap();
+            let m = b.windows(8).position(|w| w == layout_meta::MAGIC).unwrap();
+            (b, m)
+        });
+        let mut bytes = orig.clone();
+        for (at, byte, near_manifest) in edits {
+            // Half the edits hit the manifest's neighbourhood, half anywhere.
+            let i = if near_manifest { magic + at.index(512) } else { at.index(bytes.len()) };
+            if let Some(b) = bytes.get_mut(i) {
+                *b = byte;
+            }
+        }
+        read_all(p("mutated.so"), &bytes);
+    }
+}
