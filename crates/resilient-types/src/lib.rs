@@ -58,7 +58,7 @@ mod view;
 pub use access::{Mut, Ref, Slice};
 pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
-pub use stack::{with_inline, with_stack, STACK_CAP};
+pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};
 pub use value::{Array, Value};
 pub use view::{
