@@ -3,11 +3,13 @@
 #![allow(
     missing_docs,
     clippy::unwrap_used,
+    clippy::cast_possible_truncation,
     reason = "test code: a panic is the failure report"
 )]
 
 mod c_header;
 mod c_symbols;
+mod cross_language;
 mod format_doc;
 
 use std::path::Path;

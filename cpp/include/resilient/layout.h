@@ -55,7 +55,7 @@ extern "C" {
 
 /* A UTF-8 string, not NUL-terminated. Points into the library image. */
 typedef struct rsl_str {
-    const uint8_t *ptr;
+    const char *ptr; /* UTF-8 bytes (declared char for constant initialisation in C++) */
     size_t len;
 } rsl_str;
 

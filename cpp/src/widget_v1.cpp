@@ -1,0 +1,26 @@
+// C++ sample library: widgets 1.0.0, the same module and field names and
+// types as the Rust widget-v1 plugin, exported with resilient.hpp.
+#include <string>
+
+#include "resilient/resilient.hpp"
+
+struct Point {
+    std::int32_t x = -1;
+    std::int32_t y = 1;
+};
+
+struct Widget {
+    std::uint64_t id = 1;
+    float weight = 1.5f;
+    std::uint16_t flags = 0x0101;
+    std::uint8_t tags[4] = {'v', '1', 'v', '1'};
+    Point origin;
+    bool active = true;
+    std::string label = "c++ widget v1, with a heap-allocated label";
+};
+
+RESILIENT_EXPORT_TYPE(Point, x, y)
+RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
+RESILIENT_EXPORT_MODULE("widgets", "1.0.0", Widget, Point)
+
+extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }
