@@ -88,7 +88,6 @@ fn field(c: &mut Criterion) {
     grp.bench_function("write/indirect-handle", |b| {
         b.iter(|| m.set(tok, black_box(v)))
     });
-    drop(m);
     grp.bench_function("write/setter", |b| {
         b.iter(|| {
             // SAFETY: as above, through the library's own setter.
