@@ -29,6 +29,8 @@ view! {
 
 struct Cpp {
     libs: Vec<PathBuf>,
+    /// The same libraries built by clang++, where installed.
+    clang_libs: Vec<PathBuf>,
     hosts: Vec<PathBuf>,
 }
 
@@ -48,7 +50,19 @@ fn cpp() -> &'static Cpp {
             "-Wno-invalid-offsetof",
         ];
         let mut libs = Vec::new();
+        let mut clang_libs = Vec::new();
         for v in [1, 2, 4] {
+            if have("clang++") {
+                let out = dir.join(format!("libclangwidget_v{v}.so"));
+                run(Command::new("clang++")
+                    .args(flags)
+                    .args(["-shared", "-fPIC", "-I"])
+                    .arg(include_dir())
+                    .arg(src.join(format!("widget_v{v}.cpp")))
+                    .arg("-o")
+                    .arg(&out));
+                clang_libs.push(out);
+            }
             let out = dir.join(format!("libcppwidget_v{v}.so"));
             run(Command::new("g++")
                 .args(flags)
@@ -76,7 +90,11 @@ fn cpp() -> &'static Cpp {
                 .arg("-ldl"));
             hosts.push(out);
         }
-        Cpp { libs, hosts }
+        Cpp {
+            libs,
+            clang_libs,
+            hosts,
+        }
     })
 }
 
@@ -95,12 +113,15 @@ fn cpp_lib(v: u32) -> &'static Path {
 #[test]
 fn cpp_host_reads_rust_and_cpp_libraries() {
     for host in &cpp().hosts {
-        for (lib, v) in [
+        let mut libs = vec![
             (rust_lib(1), 1),
             (rust_lib(2), 2),
             (cpp_lib(1).to_path_buf(), 1),
             (cpp_lib(2).to_path_buf(), 2),
-        ] {
+        ];
+        // The same libraries built by clang++ (where installed).
+        libs.extend(cpp().clang_libs.iter().take(2).cloned().zip([1, 2]));
+        for (lib, v) in libs {
             let out = Command::new(host).arg(&lib).output().unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
             assert_eq!(

@@ -95,9 +95,9 @@ impl Drop for Widget {
     }
 }
 
-/// A plain point, nested in widgets.
+/// A plain point, nested in widgets. Frozen: its layout is a promise.
 #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
-#[resilient(pod, default)]
+#[resilient(pod, default, frozen)]
 pub struct Point {
     /// Horizontal.
     pub x: i32,

@@ -677,7 +677,10 @@ class Value : public Local {
     extern "C" RSL_API const std::size_t T##_##f##_offset;                                           \
     const std::size_t T##_##f##_offset = offsetof(T, f);                                             \
     static_assert(T##_fields_check_<offsetof(T, f) + sizeof(decltype(T::f)) <= sizeof(T)>::ok,       \
-                  "field " #f " lies inside " #T);
+                  "field " #f " lies inside " #T);                                                    \
+    static_assert(::rsl::identity<decltype(T::f)>::value.size == sizeof(decltype(T::f)) &&            \
+                      ::rsl::identity<decltype(T::f)>::value.align == alignof(decltype(T::f)),         \
+                  "the identity of " #T "::" #f " has its size and alignment");
 #define RSL_FIELD_RECORD_(T, f) {{#f, sizeof(#f) - 1}, offsetof(T, f), ::rsl::identity<decltype(T::f)>::value},
 
 // Exports type T (any class whose listed fields are accessible) with the
@@ -687,7 +690,7 @@ class Value : public Local {
     namespace {                                                                                       \
     template <>                                                                                       \
     struct identity<T> {                                                                              \
-        static constexpr rsl_type_identity value = {                                                  \
+        [[maybe_unused]] static constexpr rsl_type_identity value = {                                 \
             RSL_KIND_RESILIENT, 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), 0, nullptr};           \
     };                                                                                                \
     }                                                                                                 \
@@ -707,7 +710,8 @@ class Value : public Local {
         ::rsl::witness<T>::flags(), 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),         \
         ::rsl::fingerprint(sizeof(T), alignof(T), sizeof(T), T##_fields_,                             \
                            sizeof(T##_fields_) / sizeof(T##_fields_[0])),                             \
-        sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table()};
+        sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table()};      \
+    static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");
 
 // Exports the module manifest listing the exported types. One per library.
 #define RSL_DESC_PTR_(unused, T) &T##_descriptor,

@@ -128,8 +128,38 @@ view! {
 view! {
     pub struct OtherModuleView = "sprockets"::"Widget" { pub id: Field<u64> }
 }
+/// The frozen `Point` as this host was compiled against it.
+mod frozen_point {
+    #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+    #[resilient(pod, default, frozen, prefix = "host_")]
+    pub struct Point {
+        pub x: i32,
+        pub y: i32,
+    }
+    /// Same name, frozen, but the fields swapped: another layout.
+    #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+    #[resilient(pod, default, frozen, prefix = "old_", name = "Point")]
+    #[repr(C)]
+    pub struct OldPoint {
+        pub y: i32,
+        pub x: i32,
+    }
+}
+
+use layout_meta::Resilient as _;
+
 view! {
-    pub struct FrozenPoint = "widgets"::"Point" frozen(0x1234) { pub x: Field<i32> }
+    pub struct FrozenPoint = "widgets"::"Point" frozen(frozen_point::Point::DESCRIPTOR.fingerprint()) {
+        pub x: Field<i32>,
+    }
+}
+view! {
+    pub struct ChangedFrozenPoint = "widgets"::"Point" frozen(frozen_point::OldPoint::DESCRIPTOR.fingerprint()) {
+        pub x: Field<i32>,
+    }
+}
+view! {
+    pub struct FrozenWidget = "widgets"::"Widget" frozen(0) { pub id: Field<u64> }
 }
 view! {
     pub struct ByValue = "widgets"::"Widget" { pub origin: Field<PlainPoint> }
@@ -155,9 +185,18 @@ fn missing_type_module_mismatch_frozen_and_by_value_nested() {
             .contains("exports module `widgets`, the view is of module `sprockets`"),
         "{err}"
     );
-    let err = lib.bind::<FrozenPoint>().unwrap_err();
+    let err = lib.bind::<FrozenWidget>().unwrap_err();
     assert!(
-        err.to_string().contains("type `Point` is not frozen"),
+        err.to_string().contains("type `Widget` is not frozen"),
+        "{err}"
+    );
+    // The frozen type with the layout the host was built against binds...
+    lib.bind::<FrozenPoint>().unwrap();
+    // ...and one whose layout changed since is refused, naming it.
+    let err = lib.bind::<ChangedFrozenPoint>().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("frozen type `Point` changed its layout"),
         "{err}"
     );
     let err = lib.bind::<ByValue>().unwrap_err();
