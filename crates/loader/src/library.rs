@@ -262,9 +262,19 @@ impl TypeSource for Library {
     }
 }
 
+/// Whether the loaded object's name `a` and the opened path `b` name the
+/// same file: equal as given (the usual case: the loader reports the name it
+/// was opened by), or the same device and inode (a symlink, a relative path,
+/// a hard link). Comparing inodes costs two `stat`s; `canonicalize` costs a
+/// `readlink` per path component and was a third of opening an
+/// already-mapped library.
 fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+    use std::os::unix::fs::MetadataExt;
+    if a == b {
+        return true;
+    }
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
     }
 }
