@@ -24,6 +24,30 @@ use resilient_types::{
 
 const SCAN_LEN: usize = 1_000_000;
 
+/// The peer: abi_stable's prefix types, from a real abi_stable plugin.
+mod peer {
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    use abi_stable::library::{lib_header_from_path, LibHeader};
+    use bench_abi_stable_iface::BenchModRef;
+
+    /// Loads the abi_stable plugin once, as abi_stable loads every library:
+    /// for good. (Its layout checker keeps references into each library it
+    /// has checked in process-wide tables, so an abi_stable library must
+    /// never be unloaded; this also keeps it mapped for the load group.)
+    pub fn module(path: &Path) -> (&'static LibHeader, BenchModRef) {
+        static LOADED: OnceLock<(&'static LibHeader, BenchModRef)> = OnceLock::new();
+        *LOADED.get_or_init(|| {
+            let header = lib_header_from_path(path).expect("the abi_stable plugin loads");
+            let module = header
+                .init_root_module::<BenchModRef>()
+                .expect("the abi_stable plugin's layout checks");
+            (header, module)
+        })
+    }
+}
+
 fn field(c: &mut Criterion) {
     let dir = fixtures();
     let (_lib, w) = widgets(&dir);
@@ -62,6 +86,18 @@ fn field(c: &mut Criterion) {
     });
     let r = black_box(foreign.as_ref());
     grp.bench_function("read/indirect-handle", |b| b.iter(|| r.get(tok)));
+    let abi = black_box(peer::module(&plugin(&dir, "bench-abi-stable")).1.widget());
+    assert_eq!(
+        (abi.id(), abi.active()),
+        (7, Some(true)),
+        "abi_stable reads"
+    );
+    // A field of the prefix every version has: a constant offset from the
+    // prefix pointer.
+    grp.bench_function("read/abi_stable-prefix", |b| b.iter(|| abi.id()));
+    // A field added after the prefix: checked against the number of fields
+    // the loaded library has, `None` if it has fewer.
+    grp.bench_function("read/abi_stable-optional", |b| b.iter(|| abi.active()));
     grp.bench_function("read/getter", |b| {
         b.iter(|| {
             // SAFETY: `p` is a live widget of the getter's own library.
@@ -260,6 +296,46 @@ fn load(c: &mut Criterion) {
             })
         });
     }
+
+    // The same, with the library already mapped (held by another handle):
+    // `dlopen` only bumps a reference count, so the time over the floor is
+    // the metadata check alone. abi_stable's full load (open, find its
+    // header, check versions, check the root module's layout) runs here
+    // because abi_stable never unloads a library (see `peer::module`); its
+    // module holds the same ten 8-field types as `bench-module-10`, plus
+    // the widget prefix type.
+    let path = plugin(&dir, "bench-module-10");
+    let abi_path = plugin(&dir, "bench-abi-stable");
+    let _pin_abi = peer::module(&abi_path);
+    // SAFETY: the generated fixture runs no initialisers of its own.
+    let _pin = unsafe { libloading::Library::new(&path) }.expect("loads");
+    grp.bench_function("mapped/dlopen-dlsym/10", |b| {
+        b.iter(|| {
+            // SAFETY: as for the floor above.
+            let lib = unsafe { libloading::Library::new(&path) }.expect("loads");
+            // SAFETY: only the symbol's address is taken.
+            let sym = unsafe { lib.get::<*const u8>(b"resilient_manifest") }.expect("manifest");
+            black_box(*sym);
+        })
+    });
+    grp.bench_function("mapped/open-validate-bind/10", |b| {
+        b.iter(|| open_bind::<Gen10>(&path))
+    });
+    grp.bench_function("mapped/abi_stable-load-check/10", |b| {
+        b.iter(|| {
+            let raw = abi_stable::library::RawLibrary::load_at(&abi_path).expect("loads");
+            // SAFETY: the plugin is an abi_stable library built against
+            // the same abi_stable version.
+            let header = unsafe { abi_stable::library::lib_header_from_raw_library(&raw) }
+                .expect("has a header");
+            let module = header
+                .init_root_module::<bench_abi_stable_iface::BenchModRef>()
+                .expect("checks");
+            black_box(module);
+            // Dropping `raw` only drops a reference: `peer::module` holds the
+            // library for good.
+        })
+    });
     grp.finish();
 }
 

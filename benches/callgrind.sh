@@ -18,7 +18,8 @@ count() {
 }
 printf '| variant | instructions per iteration |\n| --- | --- |\n'
 for v in read-direct read-indirect read-getter scan-direct scan-indirect scan-getter \
-         alloc-stack-64 alloc-inline-64 alloc-heap-64 alloc-stack-1k alloc-inline-1k alloc-heap-1k; do
+         alloc-stack-64 alloc-inline-64 alloc-heap-64 alloc-box-64 \
+         alloc-stack-1k alloc-inline-1k alloc-heap-1k alloc-box-1k; do
   base=$(count "$v" 0)
   full=$(count "$v" "$n")
   printf '| %s | %s |\n' "$v" "$(( (full - base) / n ))"

@@ -21,6 +21,7 @@ pub const PLUGINS: &[&str] = &[
     "bench-module-10",
     "bench-module-100",
     "bench-module-1000",
+    "bench-abi-stable",
 ];
 
 /// Builds the plugins (release) on the first call of the process and

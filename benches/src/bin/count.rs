@@ -6,8 +6,8 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use resilient_benches::{
-    fixtures, plugin, scan, scan_getters, widget, widgets, Blob1KView, Blob64View, Getters,
-    ScanView, Widget,
+    fixtures, plugin, scan, scan_getters, widget, widgets, Blob1K, Blob1KView, Blob64, Blob64View,
+    Getters, ScanView, Widget,
 };
 use resilient_loader::Library;
 use resilient_types::{
@@ -59,6 +59,20 @@ fn main() -> ExitCode {
                 with_inline::<1088, _, _>(&b1k, |m| m.get(b1k.tag)).expect("default")
             }
             "alloc-heap-1k" => Value::new(&b1k).expect("default").as_ref().get(b1k.tag),
+            "alloc-box-64" => {
+                Box::new(black_box(Blob64 {
+                    tag: 64,
+                    data: [0; 7],
+                }))
+                .tag
+            }
+            "alloc-box-1k" => {
+                Box::new(black_box(Blob1K {
+                    tag: 1024,
+                    data: [0; 127],
+                }))
+                .tag
+            }
             other => {
                 eprintln!("unknown variant {other}");
                 return ExitCode::from(2);
