@@ -19,7 +19,7 @@ use resilient_benches::{
 };
 use resilient_loader::Library;
 use resilient_types::{
-    with_inline, with_stack, Array, Bindable, Direct, DirectView, Ref, Slice, Value,
+    with_inline, with_stack, Array, Bindable, Direct, DirectView, Mut, Ref, Slice, Value,
 };
 
 const SCAN_LEN: usize = 1_000_000;
@@ -52,85 +52,116 @@ fn field(c: &mut Criterion) {
     let dir = fixtures();
     let (_lib, w) = widgets(&dir);
     let g = Getters::open(&plugin(&dir, "widget-v1"));
+    let (get_id, set_id) = (g.get_id, g.set_id);
     let mut foreign = Value::new(&w).expect("widgets have a default");
     let mut local = widget(7);
     let direct = ScanView::<Direct<Widget>>::direct();
-
-    // Inputs go through `black_box` once, outside the timed loop: the
-    // compiler cannot know the token's or the pointer's value, but may keep
-    // them in registers, as client code does. (Passing the token through
-    // `black_box` on every iteration would measure a store and a reload
-    // that real code does not do.)
-    let mut grp = c.benchmark_group("field");
-    let lp = black_box(&raw mut local);
-    grp.bench_function("read/direct-field", |b| {
-        b.iter(|| {
-            // SAFETY: `lp` points at `local`, alive for the whole function
-            // and not otherwise used while the loop runs.
-            unsafe { (*lp).id }
-        })
-    });
-    grp.bench_function("read/direct-view", |b| {
-        b.iter(|| {
-            // SAFETY: as above.
-            let local = unsafe { &*lp };
-            Ref::<ScanView<Direct<Widget>>>::from_direct(local).get(direct.id)
-        })
-    });
-    let (tok, p) = (black_box(w.id), black_box(foreign.as_ref().as_ptr()));
-    grp.bench_function("read/indirect-token", |b| {
-        b.iter(|| {
-            // SAFETY: `p` is a live widget of the library `w` was bound from.
-            unsafe { tok.read_raw(p) }
-        })
-    });
-    let r = black_box(foreign.as_ref());
-    grp.bench_function("read/indirect-handle", |b| b.iter(|| r.get(tok)));
-    let abi = black_box(peer::module(&plugin(&dir, "bench-abi-stable")).1.widget());
+    let abi = peer::module(&plugin(&dir, "bench-abi-stable")).1.widget();
     assert_eq!(
         (abi.id(), abi.active()),
         (7, Some(true)),
         "abi_stable reads"
     );
+
+    // Every variant does the same per iteration: it takes the value's
+    // address (or handle) through `black_box`, so the compiler must do the
+    // access each time instead of hoisting it out of the loop, and then
+    // reads or writes one field. Everything else (tokens, offsets, function
+    // pointers, the value written) is moved into the closure and stays in
+    // registers, as in client code. Without the `black_box` on the address
+    // a loop-invariant read is hoisted and the loop measures nothing; with
+    // `black_box` on everything, the loop measures reloads that client code
+    // does not do.
+    let mut grp = c.benchmark_group("field");
+    let lp = &raw mut local;
+    let id = direct.id;
+    grp.bench_function("read/direct-field", move |b| {
+        b.iter(move || {
+            // SAFETY: `lp` points at `local`, alive for the whole function
+            // and not otherwise used while the loop runs.
+            unsafe { (*black_box(lp)).id }
+        })
+    });
+    grp.bench_function("read/direct-view", move |b| {
+        b.iter(move || {
+            // SAFETY: as above.
+            let local = unsafe { &*black_box(lp) };
+            Ref::<ScanView<Direct<Widget>>>::from_direct(local).get(id)
+        })
+    });
+    let (tok, p) = (w.id, foreign.as_ref().as_ptr());
+    grp.bench_function("read/indirect-token", move |b| {
+        b.iter(move || {
+            // SAFETY: `p` is a live widget of the library `w` was bound from.
+            unsafe { tok.read_raw(black_box(p)) }
+        })
+    });
+    // A handle made from the (opaque) address and the binding's shape, as a
+    // client makes one per value: the binding check is loop-invariant and
+    // hoisted with the token.
+    let shape = w.shape();
+    grp.bench_function("read/indirect-handle", move |b| {
+        b.iter(move || {
+            // SAFETY: `p` is a live widget of the type `shape` is bound from.
+            unsafe { Ref::<ScanView>::from_raw(black_box(p), shape) }.get(tok)
+        })
+    });
+    // The whole handle opaque (as when it is loaded from memory each time):
+    // the check reloads the binding and compares it with the token's.
+    let r = foreign.as_ref();
+    grp.bench_function("read/indirect-handle-reloaded", move |b| {
+        b.iter(move || black_box(r).get(tok))
+    });
     // A field of the prefix every version has: a constant offset from the
     // prefix pointer.
-    grp.bench_function("read/abi_stable-prefix", |b| b.iter(|| abi.id()));
-    // A field added after the prefix: checked against the number of fields
-    // the loaded library has, `None` if it has fewer.
-    grp.bench_function("read/abi_stable-optional", |b| b.iter(|| abi.active()));
-    grp.bench_function("read/getter", |b| {
-        b.iter(|| {
+    grp.bench_function("read/abi_stable-prefix", move |b| {
+        b.iter(move || black_box(abi).id())
+    });
+    // A field added after the prefix: checked against the fields the loaded
+    // library has, `None` if it has fewer.
+    grp.bench_function("read/abi_stable-optional", move |b| {
+        b.iter(move || black_box(abi).active())
+    });
+    grp.bench_function("read/getter", move |b| {
+        b.iter(move || {
             // SAFETY: `p` is a live widget of the getter's own library.
-            unsafe { (g.get_id)(p) }
+            unsafe { get_id(black_box(p)) }
         })
     });
 
     let v = black_box(9u64);
-    grp.bench_function("write/direct-field", |b| {
-        b.iter(|| {
+    grp.bench_function("write/direct-field", move |b| {
+        b.iter(move || {
             // SAFETY: as for the reads of `lp` above.
-            unsafe { (*lp).id = black_box(v) };
+            unsafe { (*black_box(lp)).id = v };
         })
     });
-    let pm = black_box(foreign.as_mut().as_mut_ptr());
-    grp.bench_function("write/indirect-token", |b| {
-        b.iter(|| {
+    let pm = foreign.as_mut().as_mut_ptr();
+    grp.bench_function("write/indirect-token", move |b| {
+        b.iter(move || {
             // SAFETY: `pm` is a live widget of `w`'s library, not otherwise
             // accessed while the loop runs.
-            unsafe { tok.write_raw(pm, black_box(v)) }
+            unsafe { tok.write_raw(black_box(pm), v) }
         })
     });
-    let mut m = black_box(foreign.as_mut());
-    grp.bench_function("write/indirect-handle", |b| {
-        b.iter(|| m.set(tok, black_box(v)))
+    grp.bench_function("write/indirect-handle", move |b| {
+        b.iter(move || {
+            // SAFETY: as above; the handle is the only access while it lives.
+            unsafe { Mut::<ScanView>::from_raw(black_box(pm), shape) }.set(tok, v)
+        })
     });
-    grp.bench_function("write/setter", |b| {
-        b.iter(|| {
+    let mut m = foreign.as_mut();
+    grp.bench_function("write/indirect-handle-reloaded", |b| {
+        b.iter(|| black_box(&mut m).set(tok, v))
+    });
+    grp.bench_function("write/setter", move |b| {
+        b.iter(move || {
             // SAFETY: as above, through the library's own setter.
-            unsafe { (g.set_id)(pm, black_box(v)) }
+            unsafe { set_id(black_box(pm), v) }
         })
     });
     grp.finish();
+    drop(g);
 }
 
 fn scan_group(c: &mut Criterion) {

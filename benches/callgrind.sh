@@ -17,7 +17,7 @@ count() {
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 printf '| variant | instructions per iteration |\n| --- | --- |\n'
-for v in read-direct read-indirect read-getter scan-direct scan-indirect scan-getter \
+for v in read-direct read-token read-indirect read-getter scan-direct scan-indirect scan-getter \
          alloc-stack-64 alloc-inline-64 alloc-heap-64 alloc-box-64 \
          alloc-stack-1k alloc-inline-1k alloc-heap-1k alloc-box-1k; do
   base=$(count "$v" 0)

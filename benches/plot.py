@@ -5,8 +5,9 @@
 
 Reads every `<group>/<bench...>/new/estimates.json` under CRITERION_DIR
 (default target/criterion), and writes one horizontal bar per benchmark,
-grouped, on a log scale (default docs/benchmarks.svg). Also prints a
-markdown table of the medians.
+grouped, on a log scale (default docs/benchmarks.svg). Also prints two
+markdown tables: the medians, and the ratios the targets are stated in
+(each ratio from two medians of the same run), with the verdict.
 """
 import json
 import math
@@ -37,6 +38,58 @@ print("| group | benchmark | median |")
 print("| --- | --- | --- |")
 for g, b, m in rows:
     print(f"| {g} | {b} | {human(m)} |")
+
+# (what, numerator, denominator, target): a ratio of two medians; the target
+# is "<= x" or ">= x", or None where there is no target (for information).
+RATIOS = [
+    ("read: indirect (token) / direct", "field/read_indirect-token", "field/read_direct-field", "<= 1.10"),
+    ("read: indirect (handle) / direct", "field/read_indirect-handle", "field/read_direct-field", "<= 1.10"),
+    ("read: indirect (handle reloaded each time) / direct", "field/read_indirect-handle-reloaded", "field/read_direct-field", None),
+    ("read: direct view / direct field", "field/read_direct-view", "field/read_direct-field", None),
+    ("read: getter / indirect (handle)", "field/read_getter", "field/read_indirect-handle", ">= 5"),
+    ("read: indirect (handle) / abi_stable prefix field", "field/read_indirect-handle", "field/read_abi_stable-prefix", None),
+    ("read: indirect (handle) / abi_stable optional field", "field/read_indirect-handle", "field/read_abi_stable-optional", None),
+    ("write: indirect (token) / direct", "field/write_indirect-token", "field/write_direct-field", "<= 1.10"),
+    ("write: indirect (handle) / direct", "field/write_indirect-handle", "field/write_direct-field", "<= 1.10"),
+    ("write: indirect (handle reloaded each time) / direct", "field/write_indirect-handle-reloaded", "field/write_direct-field", None),
+    ("write: setter / indirect (handle)", "field/write_setter", "field/write_indirect-handle", None),
+    ("scan 1M: indirect / direct", "scan/indirect", "scan/direct", "<= 1.05"),
+    ("scan 1M: getter / indirect", "scan/getter", "scan/indirect", ">= 5"),
+    ("scan 10k (in cache): indirect / direct", "scan-in-cache/indirect", "scan-in-cache/direct", "<= 1.05"),
+    ("scan 10k (in cache): getter / indirect", "scan-in-cache/getter", "scan-in-cache/indirect", ">= 5"),
+    ("alloc 64 B: heap (witness) / stack", "alloc/64B_heap-witness", "alloc/64B_stack", ">= 3"),
+    ("alloc 1 KiB: heap (witness) / stack", "alloc/1KiB_heap-witness", "alloc/1KiB_stack", ">= 3"),
+    ("alloc 64 B: inline / stack", "alloc/64B_inline", "alloc/64B_stack", None),
+    ("alloc 1 KiB: inline / stack", "alloc/1KiB_inline", "alloc/1KiB_stack", None),
+    ("alloc 64 B: Box (in-domain) / stack", "alloc/64B_box-in-domain", "alloc/64B_stack", None),
+    ("alloc 1 KiB: Box (in-domain) / stack", "alloc/1KiB_box-in-domain", "alloc/1KiB_stack", None),
+] + [
+    (f"load {n} types: open+validate+bind / dlopen+dlsym", f"load/open-validate-bind/{n}", f"load/dlopen-dlsym/{n}",
+     "<= 2" if n == 10 else None)
+    for n in (1, 10, 100, 1000)
+] + [
+    ("load 10 types, mapped: open+validate+bind / abi_stable load+check", "load/mapped_open-validate-bind_10",
+     "load/mapped_abi_stable-load-check_10", None),
+]
+
+medians = {f"{g}/{b}": m for g, b, m in rows}
+print()
+print("| ratio | value | target | met |")
+print("| --- | --- | --- | --- |")
+for what, num, den, target in RATIOS:
+    if num not in medians or den not in medians:
+        continue
+    r = medians[num] / medians[den]
+    met = ""
+    if target:
+        op, bound = target.split()
+        met = "yes" if (r <= float(bound) if op == "<=" else r >= float(bound)) else "**no**"
+    print(f"| {what} | {r:.2f} | {target or ''} | {met} |")
+for n in (1, 10, 100, 1000):
+    key = f"load/bind-one-view/{n}"
+    if key in medians:
+        print(f"| load {n} types: bind one view (target <= 1 µs per type) | {human(medians[key])} | <= 1 µs | "
+              f"{'yes' if medians[key] <= 1000 else '**no**'} |")
 
 bar_h, gap, label_w, chart_w = 18, 6, 300, 520
 lo = math.floor(math.log10(min(m for _, _, m in rows)))

@@ -37,13 +37,17 @@ fn main() -> ExitCode {
     let many = Array::new(&w, SCAN_LEN).expect("default");
     let locals: Vec<Widget> = (0..SCAN_LEN as u64).map(widget).collect();
     let p = foreign.as_ref().as_ptr();
+    let shape = w.shape();
     let mut sink = 0u64;
     for _ in 0..n {
         sink = sink.wrapping_add(match variant.as_str() {
             "read-direct" => {
                 Ref::<ScanView<Direct<Widget>>>::from_direct(black_box(&local)).get(direct.id)
             }
-            "read-indirect" => black_box(foreign.as_ref()).get(black_box(w.id)),
+            // SAFETY: `p` is a live widget of the type `w` is bound from.
+            "read-indirect" => unsafe { Ref::<ScanView>::from_raw(black_box(p), shape) }.get(w.id),
+            // SAFETY: as above.
+            "read-token" => unsafe { w.id.read_raw(black_box(p)) },
             // SAFETY: a live widget of the getter's library.
             "read-getter" => unsafe { (g.get_id)(black_box(p)) },
             "scan-direct" => scan(&direct, Slice::from_direct(black_box(&locals))),
