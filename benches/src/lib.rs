@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use resilient_loader::Library;
 use resilient_testkit::{library_file_name, Build, Profile};
-use resilient_types::{view, Field, Slice, Strategy};
+use resilient_types::{view, Client, Field, Slice, Strategy};
 
 /// The release-built fixture plugins used by the benchmarks.
 pub const PLUGINS: &[&str] = &[
@@ -115,6 +115,20 @@ pub fn scan<S: Strategy>(v: &ScanView<S>, values: Slice<'_, ScanView<S>>) -> u64
             .wrapping_add(u64::from(u32::from_le_bytes(r.get(tags))));
     }
     sum
+}
+
+/// The scan as a [`Client`]: run by [`Bound::specialize`], which takes the
+/// direct instantiation over the foreign values themselves when the loaded
+/// layout is the compiled-in one.
+///
+/// [`Bound::specialize`]: resilient_types::Bound::specialize
+pub struct ScanClient;
+
+impl Client<ScanView> for ScanClient {
+    type Output = u64;
+    fn run<S: Strategy>(self, view: &ScanView<S>, values: Slice<'_, ScanView<S>>) -> u64 {
+        scan(view, values)
+    }
 }
 
 /// The plugin's C entry points (the opaque-pointer, C-FFI way).
