@@ -24,3 +24,4 @@ RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
 RESILIENT_EXPORT_MODULE("widgets", "1.0.0", Widget, Point)
 
 extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }
+extern "C" RSL_API std::uint16_t widget_get_flags(const void *w) { return static_cast<const Widget *>(w)->flags; }
