@@ -15,7 +15,8 @@ pub mod elf;
 use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 
-use layout_meta::{flags, Identity, ModuleLayout, TypeLayout};
+use layout_meta::diff::verdicts;
+use layout_meta::{flags, Identity, ModuleLayout};
 use serde_json::{json, Value};
 
 /// The JSON schema version of `inspect --json`.
@@ -235,156 +236,7 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
     out
 }
 
-/// How much a change matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Consumers built against the old version keep working.
-    Compatible,
-    /// Some consumer may break (for a field: those that use it).
-    Breaking,
-}
-
-/// One classified change.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    /// The type.
-    pub ty: String,
-    /// What kind of change (`field-added`, `field-moved`...).
-    pub kind: &'static str,
-    /// Details.
-    pub detail: String,
-    /// How much it matters.
-    pub severity: Severity,
-}
-
-/// Every change from `old` to `new`, by the change rules of
-/// `ARCHITECTURE.md`: a resilient type may add, reorder and grow; removing
-/// or retyping a field breaks the consumers that use it (reported here as
-/// breaking: `check` answers for a given consumer); any layout change of a
-/// frozen type breaks.
-pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
-    use Severity::{Breaking, Compatible};
-    let mut out = Vec::new();
-    let mut push = |ty: &str, kind, detail: String, severity| {
-        out.push(Change {
-            ty: ty.to_owned(),
-            kind,
-            detail,
-            severity,
-        });
-    };
-    for t in &new.types {
-        if old.get(&t.name).is_none() {
-            push(&t.name, "type-added", String::new(), Compatible);
-        }
-    }
-    for o in &old.types {
-        let Some(n) = new.get(&o.name) else {
-            push(&o.name, "type-removed", String::new(), Breaking);
-            continue;
-        };
-        diff_type(o, n, &mut push);
-    }
-    out
-}
-
-fn diff_type(
-    o: &TypeLayout,
-    n: &TypeLayout,
-    push: &mut impl FnMut(&str, &'static str, String, Severity),
-) {
-    use Severity::{Breaking, Compatible};
-    let ty = o.name.as_str();
-    let frozen = o.is_frozen();
-    let layout = if frozen { Breaking } else { Compatible };
-    if frozen && (!n.is_frozen() || o.fingerprint != n.fingerprint) {
-        push(
-            ty,
-            "frozen-changed",
-            format!(
-                "fingerprint {:#018x} -> {:#018x}",
-                o.fingerprint, n.fingerprint
-            ),
-            Breaking,
-        );
-    }
-    for f in &n.fields {
-        if o.field(&f.name).is_none() {
-            push(
-                ty,
-                "field-added",
-                format!("{}: {} at {}", f.name, f.identity, f.offset),
-                layout,
-            );
-        }
-    }
-    for f in &o.fields {
-        match n.field(&f.name) {
-            None => push(ty, "field-removed", f.name.clone(), Breaking),
-            Some(g) => {
-                if !f.identity.matches(&g.identity) {
-                    let kind = if f.identity.size() != g.identity.size() {
-                        "field-resized"
-                    } else {
-                        "field-retyped"
-                    };
-                    push(
-                        ty,
-                        kind,
-                        format!("{}: {} -> {}", f.name, f.identity, g.identity),
-                        Breaking,
-                    );
-                }
-                if f.offset != g.offset {
-                    push(
-                        ty,
-                        "field-moved",
-                        format!("{}: {} -> {}", f.name, f.offset, g.offset),
-                        layout,
-                    );
-                }
-            }
-        }
-    }
-    if o.size != n.size {
-        push(
-            ty,
-            "size-changed",
-            format!("{} -> {}", o.size, n.size),
-            layout,
-        );
-    }
-    if o.align != n.align {
-        push(
-            ty,
-            "align-changed",
-            format!("{} -> {}", o.align, n.align),
-            layout,
-        );
-    }
-    if o.stride != n.stride {
-        push(
-            ty,
-            "stride-changed",
-            format!("{} -> {}", o.stride, n.stride),
-            layout,
-        );
-    }
-    for (name, had, has) in [
-        ("clone", o.witnesses.clone != 0, n.witnesses.clone != 0),
-        (
-            "default_init",
-            o.witnesses.default_init != 0,
-            n.witnesses.default_init != 0,
-        ),
-    ] {
-        if had && !has {
-            push(ty, "witness-removed", name.into(), Breaking);
-        } else if has && !had {
-            push(ty, "witness-added", name.into(), Compatible);
-        }
-    }
-}
+pub use layout_meta::diff::{diff, Change, ChangeKind, Severity};
 
 /// The exit status of `diff`: 0 no change, 4 compatible changes, 8 breaking.
 pub fn diff_status(changes: &[Change]) -> u8 {
@@ -392,24 +244,6 @@ pub fn diff_status(changes: &[Change]) -> u8 {
         None => 0,
         Some(Severity::Compatible) => 4,
         Some(Severity::Breaking) => 8,
-    }
-}
-
-fn verdicts(changes: &[Change]) -> Vec<(String, Severity)> {
-    let mut v: Vec<(String, Severity)> = Vec::new();
-    for c in changes {
-        match v.iter_mut().find(|(t, _)| *t == c.ty) {
-            Some((_, s)) => *s = (*s).max(c.severity),
-            None => v.push((c.ty.clone(), c.severity)),
-        }
-    }
-    v
-}
-
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Compatible => "compatible",
-        Severity::Breaking => "breaking",
     }
 }
 
@@ -427,14 +261,14 @@ pub fn diff_text(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> 
         let _ = writeln!(
             out,
             "  {:<10}  {:<16}  {:<15}  {}",
-            severity_name(c.severity),
+            c.severity.as_str(),
             c.ty,
-            c.kind,
-            c.detail
+            c.kind.as_str(),
+            c.detail()
         );
     }
     for (ty, s) in verdicts(changes) {
-        let _ = writeln!(out, "type {ty}: {}", severity_name(s));
+        let _ = writeln!(out, "type {ty}: {s}");
     }
     out
 }
@@ -446,9 +280,9 @@ pub fn diff_json(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> 
         "old": { "name": old.name, "version": old.version },
         "new": { "name": new.name, "version": new.version },
         "changes": changes.iter().map(|c| json!({
-            "type": c.ty, "kind": c.kind, "detail": c.detail, "severity": severity_name(c.severity),
+            "type": c.ty, "kind": c.kind.as_str(), "detail": c.detail(), "severity": c.severity.as_str(),
         })).collect::<Vec<_>>(),
-        "verdicts": verdicts(changes).into_iter().map(|(t, s)| json!({ "type": t, "verdict": severity_name(s) })).collect::<Vec<_>>(),
+        "verdicts": verdicts(changes).into_iter().map(|(t, s)| json!({ "type": t, "verdict": s.as_str() })).collect::<Vec<_>>(),
         "status": diff_status(changes),
     })
 }

@@ -80,37 +80,34 @@ pub fn run_host(host: &Path, args: &[&Path]) -> std::io::Result<HostRun> {
     Ok(run)
 }
 
-/// A short description of how type `new` differs from `old`: fields added,
-/// removed, retyped and moved, size and alignment.
+/// A short description of how type `new` differs from `old` (the changes
+/// `resilient diff` reports, by the same rules, in a table cell): fields
+/// added, removed and retyped, how many moved, size and alignment.
 pub fn describe_changes(old: &TypeLayout, new: &TypeLayout) -> String {
-    let mut parts = Vec::new();
-    for f in &new.fields {
-        if old.field(&f.name).is_none() {
-            parts.push(format!("+{}", f.name));
-        }
-    }
-    for f in &old.fields {
-        match new.field(&f.name) {
-            None => parts.push(format!("-{}", f.name)),
-            Some(g) if !f.identity.matches(&g.identity) => {
-                parts.push(format!("{}: {}→{}", f.name, f.identity, g.identity));
+    use layout_meta::diff::{diff_type, ChangeKind as K};
+    let changes = diff_type(old, new);
+    let item = |c: &layout_meta::diff::Change| c.item.clone().unwrap_or_default();
+    let mut parts: Vec<String> = Vec::new();
+    for c in &changes {
+        match c.kind {
+            K::FieldAdded => parts.push(format!("+{}", item(c))),
+            K::FieldRemoved => parts.push(format!("-{}", item(c))),
+            K::FieldRetyped | K::FieldResized => {
+                parts.push(format!("{}: {}→{}", item(c), c.old, c.new));
             }
             _ => {}
         }
     }
-    let moved = old
-        .fields
-        .iter()
-        .filter(|f| new.field(&f.name).is_some_and(|g| g.offset != f.offset))
-        .count();
+    let moved = changes.iter().filter(|c| c.kind == K::FieldMoved).count();
     if moved > 0 {
         parts.push(format!("{moved} moved"));
     }
-    if old.size != new.size {
-        parts.push(format!("size {}→{}", old.size, new.size));
-    }
-    if old.align != new.align {
-        parts.push(format!("align {}→{}", old.align, new.align));
+    for c in &changes {
+        match c.kind {
+            K::SizeChanged => parts.push(format!("size {}→{}", c.old, c.new)),
+            K::AlignChanged => parts.push(format!("align {}→{}", c.old, c.new)),
+            _ => {}
+        }
     }
     if parts.is_empty() {
         "(baseline)".into()

@@ -12,7 +12,9 @@
 //!   computed it, under stable symbols (`Widget_size`, `Widget_align`,
 //!   `Widget_<field>_offset`, `Widget_descriptor`, `resilient_manifest`);
 //! - the **validator** ([`validate()`]): untrusted bytes in, a checked
-//!   [`ModuleLayout`] or a typed [`Error`] out, never a panic.
+//!   [`ModuleLayout`] or a typed [`Error`] out, never a panic;
+//! - the **change rules** ([`diff`]): what changed between two versions of a
+//!   module, compatible or breaking.
 //!
 //! No loading, no I/O: that is `resilient-loader`'s job.
 //!
@@ -46,6 +48,7 @@
 
 extern crate alloc;
 
+pub mod diff;
 pub mod encode;
 mod fingerprint;
 pub mod format;

@@ -1,0 +1,276 @@
+//! What changed between two versions of a module, classified by the change
+//! rules of `ARCHITECTURE.md`: a resilient type may add fields, reorder
+//! them, grow and raise its alignment; removing or retyping a field breaks
+//! the consumers that use it; any layout change of a frozen type breaks.
+//!
+//! One classification for every tool that reports changes (the `resilient`
+//! CLI's `diff`, the upgrade demo's table), so they cannot disagree.
+
+use std::fmt;
+
+use crate::layout::{ModuleLayout, TypeLayout};
+
+/// How much a change matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Consumers built against the old version keep working.
+    Compatible,
+    /// Some consumer may break (for a field: those that use it).
+    Breaking,
+}
+
+impl Severity {
+    /// `compatible` or `breaking`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Compatible => "compatible",
+            Severity::Breaking => "breaking",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// A type is new.
+    TypeAdded,
+    /// A type is gone.
+    TypeRemoved,
+    /// A frozen type's layout changed, or it is no longer frozen.
+    FrozenChanged,
+    /// A field is new.
+    FieldAdded,
+    /// A field is gone.
+    FieldRemoved,
+    /// A field's type changed size.
+    FieldResized,
+    /// A field's type changed, same size.
+    FieldRetyped,
+    /// A field's offset changed.
+    FieldMoved,
+    /// The type's size changed.
+    SizeChanged,
+    /// The type's alignment changed.
+    AlignChanged,
+    /// The distance between array elements changed.
+    StrideChanged,
+    /// A clone or default-init witness is new.
+    WitnessAdded,
+    /// A clone or default-init witness is gone.
+    WitnessRemoved,
+}
+
+impl ChangeKind {
+    /// The kebab-case name tools print (`field-added`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::TypeAdded => "type-added",
+            ChangeKind::TypeRemoved => "type-removed",
+            ChangeKind::FrozenChanged => "frozen-changed",
+            ChangeKind::FieldAdded => "field-added",
+            ChangeKind::FieldRemoved => "field-removed",
+            ChangeKind::FieldResized => "field-resized",
+            ChangeKind::FieldRetyped => "field-retyped",
+            ChangeKind::FieldMoved => "field-moved",
+            ChangeKind::SizeChanged => "size-changed",
+            ChangeKind::AlignChanged => "align-changed",
+            ChangeKind::StrideChanged => "stride-changed",
+            ChangeKind::WitnessAdded => "witness-added",
+            ChangeKind::WitnessRemoved => "witness-removed",
+        }
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One classified change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The type.
+    pub ty: String,
+    /// What kind of change.
+    pub kind: ChangeKind,
+    /// The field or witness it concerns, if any.
+    pub item: Option<String>,
+    /// The value before (a type identity, an offset, a size...), or empty.
+    pub old: String,
+    /// The value after, or empty.
+    pub new: String,
+    /// How much it matters.
+    pub severity: Severity,
+}
+
+impl Change {
+    /// A one-line description: `id: 0 -> 8` for a moved field, `scale: f64
+    /// at 24` for an added one, `label` for a removed one, `16 -> 24` for a
+    /// size.
+    pub fn detail(&self) -> String {
+        let arrow = |a: &str, b: &str| format!("{a} -> {b}");
+        match (self.kind, &self.item) {
+            (ChangeKind::FrozenChanged, _) => {
+                format!("fingerprint {}", arrow(&self.old, &self.new))
+            }
+            (_, Some(f)) if self.old.is_empty() && self.new.is_empty() => f.clone(),
+            (_, Some(f)) if self.old.is_empty() => format!("{f}: {}", self.new),
+            (_, Some(f)) => format!("{f}: {}", arrow(&self.old, &self.new)),
+            (_, None) if self.old.is_empty() && self.new.is_empty() => String::new(),
+            (_, None) => arrow(&self.old, &self.new),
+        }
+    }
+}
+
+/// Every change from `old` to `new`: types added first, then, for each old
+/// type, what became of it (in declaration order).
+pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
+    let mut out = Vec::new();
+    for t in &new.types {
+        if old.get(&t.name).is_none() {
+            out.push(change(&t.name, ChangeKind::TypeAdded, None, "", ""));
+        }
+    }
+    for o in &old.types {
+        match new.get(&o.name) {
+            Some(n) => out.extend(diff_type(o, n)),
+            None => out.push(change(&o.name, ChangeKind::TypeRemoved, None, "", "")),
+        }
+    }
+    out
+}
+
+/// Every change from type `o` to type `n` (of the same name).
+pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
+    use ChangeKind as K;
+    let ty = o.name.as_str();
+    let mut out = Vec::new();
+    let mut push = |kind, item: Option<&str>, old: String, new: String| {
+        out.push(change(ty, kind, item, &old, &new));
+    };
+    if o.is_frozen() && (!n.is_frozen() || o.fingerprint != n.fingerprint) {
+        push(
+            K::FrozenChanged,
+            None,
+            format!("{:#018x}", o.fingerprint),
+            format!("{:#018x}", n.fingerprint),
+        );
+    }
+    for f in &n.fields {
+        if o.field(&f.name).is_none() {
+            push(
+                K::FieldAdded,
+                Some(&f.name),
+                String::new(),
+                format!("{} at {}", f.identity, f.offset),
+            );
+        }
+    }
+    for f in &o.fields {
+        let Some(g) = n.field(&f.name) else {
+            push(K::FieldRemoved, Some(&f.name), String::new(), String::new());
+            continue;
+        };
+        if !f.identity.matches(&g.identity) {
+            let kind = if f.identity.size() == g.identity.size() {
+                K::FieldRetyped
+            } else {
+                K::FieldResized
+            };
+            push(
+                kind,
+                Some(&f.name),
+                f.identity.to_string(),
+                g.identity.to_string(),
+            );
+        }
+        if f.offset != g.offset {
+            push(
+                K::FieldMoved,
+                Some(&f.name),
+                f.offset.to_string(),
+                g.offset.to_string(),
+            );
+        }
+    }
+    for (kind, a, b) in [
+        (K::SizeChanged, o.size, n.size),
+        (K::AlignChanged, o.align, n.align),
+        (K::StrideChanged, o.stride, n.stride),
+    ] {
+        if a != b {
+            push(kind, None, a.to_string(), b.to_string());
+        }
+    }
+    for (name, had, has) in [
+        ("clone", o.witnesses.clone != 0, n.witnesses.clone != 0),
+        (
+            "default_init",
+            o.witnesses.default_init != 0,
+            n.witnesses.default_init != 0,
+        ),
+    ] {
+        if had != has {
+            let kind = if has {
+                K::WitnessAdded
+            } else {
+                K::WitnessRemoved
+            };
+            push(kind, Some(name), String::new(), String::new());
+        }
+    }
+    if o.is_frozen() {
+        // A frozen type's consumers compiled its layout in: any layout
+        // change breaks them all.
+        for c in &mut out {
+            if matches!(
+                c.kind,
+                K::FieldAdded | K::FieldMoved | K::SizeChanged | K::AlignChanged | K::StrideChanged
+            ) {
+                c.severity = Severity::Breaking;
+            }
+        }
+    }
+    out
+}
+
+fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) -> Change {
+    use ChangeKind as K;
+    let severity = match kind {
+        K::TypeRemoved
+        | K::FrozenChanged
+        | K::FieldRemoved
+        | K::FieldResized
+        | K::FieldRetyped
+        | K::WitnessRemoved => Severity::Breaking,
+        _ => Severity::Compatible,
+    };
+    Change {
+        ty: ty.to_owned(),
+        kind,
+        item: item.map(str::to_owned),
+        old: old.to_owned(),
+        new: new.to_owned(),
+        severity,
+    }
+}
+
+/// The most severe change per type, in first-mention order.
+pub fn verdicts(changes: &[Change]) -> Vec<(String, Severity)> {
+    let mut v: Vec<(String, Severity)> = Vec::new();
+    for c in changes {
+        match v.iter_mut().find(|(t, _)| *t == c.ty) {
+            Some((_, s)) => *s = (*s).max(c.severity),
+            None => v.push((c.ty.clone(), c.severity)),
+        }
+    }
+    v
+}

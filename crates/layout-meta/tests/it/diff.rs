@@ -1,0 +1,152 @@
+//! The change rules, on layouts the compiler produced: each kind of change
+//! is reported once, with the severity the rules give it.
+
+use layout_meta::diff::{diff, diff_type, verdicts, ChangeKind as K, Severity};
+use layout_meta::{ModuleLayout, Resilient, TypeLayout};
+
+mod v1 {
+    #[derive(layout_meta::Resilient)]
+    #[resilient(prefix = "diff_v1_")]
+    #[repr(C)]
+    pub struct W {
+        pub id: u64,
+        pub weight: f32,
+        pub flags: u16,
+    }
+    #[derive(layout_meta::Resilient)]
+    #[resilient(frozen, prefix = "diff_v1_")]
+    #[repr(C)]
+    pub struct P {
+        pub x: i32,
+        pub y: i32,
+    }
+}
+
+mod v2 {
+    // A field added in the middle, two reordered, grown.
+    #[derive(layout_meta::Resilient)]
+    #[resilient(prefix = "diff_v2_")]
+    #[repr(C)]
+    pub struct W {
+        pub flags: u16,
+        pub scale: f64,
+        pub id: u64,
+        pub weight: f32,
+    }
+    // The frozen type grew.
+    #[derive(layout_meta::Resilient)]
+    #[resilient(frozen, prefix = "diff_v2_")]
+    #[repr(C)]
+    pub struct P {
+        pub x: i32,
+        pub y: i32,
+        pub z: i32,
+    }
+}
+
+mod v4 {
+    // `weight` retyped (same size), `flags` resized, `id` removed.
+    #[derive(layout_meta::Resilient)]
+    #[resilient(prefix = "diff_v4_")]
+    #[repr(C)]
+    pub struct W {
+        pub weight: u32,
+        pub flags: u32,
+    }
+}
+
+fn layout<T: Resilient>() -> TypeLayout {
+    T::DESCRIPTOR.to_layout()
+}
+
+fn kinds(changes: &[layout_meta::diff::Change]) -> Vec<(K, Option<&str>, Severity)> {
+    changes
+        .iter()
+        .map(|c| (c.kind, c.item.as_deref(), c.severity))
+        .collect()
+}
+
+#[test]
+fn no_change_is_empty() {
+    assert!(diff_type(&layout::<v1::W>(), &layout::<v1::W>()).is_empty());
+}
+
+#[test]
+fn adding_and_reordering_is_compatible() {
+    let c = diff_type(&layout::<v1::W>(), &layout::<v2::W>());
+    assert_eq!(
+        kinds(&c),
+        [
+            (K::FieldAdded, Some("scale"), Severity::Compatible),
+            (K::FieldMoved, Some("id"), Severity::Compatible),
+            (K::FieldMoved, Some("weight"), Severity::Compatible),
+            (K::FieldMoved, Some("flags"), Severity::Compatible),
+            (K::SizeChanged, None, Severity::Compatible),
+            (K::StrideChanged, None, Severity::Compatible),
+        ]
+    );
+    assert_eq!(c[0].detail(), "scale: f64 at 8");
+    assert_eq!(c[1].detail(), "id: 0 -> 16");
+    assert_eq!(c[4].detail(), "16 -> 32");
+    assert_eq!(verdicts(&c), [("W".to_owned(), Severity::Compatible)]);
+}
+
+#[test]
+fn removing_retyping_and_resizing_break() {
+    let c = diff_type(&layout::<v1::W>(), &layout::<v4::W>());
+    assert_eq!(
+        kinds(&c),
+        [
+            (K::FieldRemoved, Some("id"), Severity::Breaking),
+            (K::FieldRetyped, Some("weight"), Severity::Breaking),
+            (K::FieldMoved, Some("weight"), Severity::Compatible),
+            (K::FieldResized, Some("flags"), Severity::Breaking),
+            (K::FieldMoved, Some("flags"), Severity::Compatible),
+            (K::SizeChanged, None, Severity::Compatible),
+            (K::AlignChanged, None, Severity::Compatible),
+            (K::StrideChanged, None, Severity::Compatible),
+        ]
+    );
+    assert_eq!(c[0].detail(), "id");
+    assert_eq!(c[1].detail(), "weight: f32 -> u32");
+    assert_eq!(verdicts(&c), [("W".to_owned(), Severity::Breaking)]);
+}
+
+#[test]
+fn any_layout_change_of_a_frozen_type_breaks() {
+    let c = diff_type(&layout::<v1::P>(), &layout::<v2::P>());
+    assert_eq!(c[0].kind, K::FrozenChanged);
+    assert!(
+        c[0].detail().starts_with("fingerprint 0x"),
+        "{}",
+        c[0].detail()
+    );
+    assert!(c.iter().any(|c| c.kind == K::FieldAdded));
+    assert!(c.iter().all(|c| c.severity == Severity::Breaking), "{c:#?}");
+}
+
+#[test]
+fn types_added_and_removed() {
+    let m = |types| ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types,
+    };
+    let c = diff(
+        &m(vec![layout::<v1::W>(), layout::<v1::P>()]),
+        &m(vec![layout::<v1::W>(), {
+            let mut t = layout::<v2::W>();
+            t.name = "Q".into();
+            t
+        }]),
+    );
+    assert_eq!(
+        kinds(&c),
+        [
+            (K::TypeAdded, None, Severity::Compatible),
+            (K::TypeRemoved, None, Severity::Breaking),
+        ]
+    );
+    assert_eq!((c[0].ty.as_str(), c[1].ty.as_str()), ("Q", "P"));
+    assert_eq!(K::TypeAdded.to_string(), "type-added");
+}
