@@ -139,11 +139,14 @@ impl<D: Resilient, T: FieldType, const NAME: u64> Const<D, T, NAME> {
     };
 }
 
-/// The direct strategy cannot hold nested resilient fields yet: building a
-/// direct view that has one is a compile-time error.
-// FIXME: a direct nested token needs the nested in-domain type; views would
-// have to name it (`Nested<PointView, Point>`). Until then such views bind
-// indirectly only.
+/// The direct strategy's stand-in for a nested resilient field: building a
+/// direct view that has one is a compile-time error, and such views bind
+/// indirectly only.
+///
+/// This is a limitation of version 0.1, listed in the CHANGELOG: a direct
+/// nested token needs the nested field's in-domain type as well as its
+/// view, which `view!` does not let a declaration name
+/// (`Nested<PointView, Point>` would).
 pub struct NoDirectNested<D, W>(PhantomData<fn() -> (D, W)>);
 
 impl<D, W> Clone for NoDirectNested<D, W> {
