@@ -5,8 +5,23 @@
 use std::process::Command;
 
 use layout_meta::format::offsets::{ALL, SIZES};
+use layout_meta::format::{flags, kind};
 
 use crate::{include_dir, pairs, run, write};
+
+/// The header's constants and the Rust ones they must equal.
+const CONSTANTS: &[(&str, u32)] = &[
+    ("RSL_FLAG_FROZEN", flags::FROZEN),
+    ("RSL_FLAG_NEEDS_DROP", flags::NEEDS_DROP),
+    ("RSL_FLAG_CLONABLE", flags::CLONABLE),
+    ("RSL_FLAG_DEFAULT_INIT", flags::DEFAULT_INIT),
+    ("RSL_FLAG_POD", flags::POD),
+    ("RSL_FLAG_SEND", flags::SEND),
+    ("RSL_KIND_SCALAR", kind::SCALAR),
+    ("RSL_KIND_ARRAY", kind::ARRAY),
+    ("RSL_KIND_RESILIENT", kind::RESILIENT),
+    ("RSL_KIND_OPAQUE", kind::OPAQUE),
+];
 
 fn program() -> String {
     let mut s = String::from("#include <stdio.h>\n#include <stddef.h>\n#include \"resilient/layout.h\"\nint main(void) {\n");
@@ -17,6 +32,9 @@ fn program() -> String {
     for (record, field, _) in ALL {
         s += &format!("    printf(\"{record}.{field} %zu\\n\", offsetof({record}, {field}));\n");
     }
+    for (name, _) in CONSTANTS {
+        s += &format!("    printf(\"{name} %zu\\n\", (size_t){name});\n");
+    }
     s += "    return 0;\n}\n";
     s
 }
@@ -24,6 +42,11 @@ fn program() -> String {
 fn expected() -> Vec<(String, usize)> {
     let mut v: Vec<(String, usize)> = SIZES.iter().map(|(r, s)| ((*r).to_owned(), *s)).collect();
     v.extend(ALL.iter().map(|(r, f, o)| (format!("{r}.{f}"), *o)));
+    v.extend(
+        CONSTANTS
+            .iter()
+            .map(|(n, c)| ((*n).to_owned(), usize::try_from(*c).unwrap())),
+    );
     v
 }
 

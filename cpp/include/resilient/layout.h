@@ -46,6 +46,7 @@ extern "C" {
 #define RSL_FLAG_CLONABLE 4u     /* the clone witness is present */
 #define RSL_FLAG_DEFAULT_INIT 8u /* the default_init witness is present */
 #define RSL_FLAG_POD 16u         /* no drop, bitwise clone, zero is a value */
+#define RSL_FLAG_SEND 32u        /* values may move to another thread */
 
 /* rsl_type_identity.kind */
 #define RSL_KIND_SCALAR 1u    /* a primitive, by canonical name (u32, f64...) */

@@ -144,6 +144,13 @@ constexpr std::uint64_t fingerprint(std::size_t size, std::size_t align, std::si
 
 // ---------------------------------------------------------------- witnesses
 
+// Whether values of T may move to, and be destroyed on, another thread
+// (RSL_FLAG_SEND). C++ cannot tell, so a library says so for its type by
+// specialising this before exporting it:
+//   template <> struct rsl::thread_movable<Widget> : std::true_type {};
+template <class T>
+struct thread_movable : std::false_type {};
+
 // The library's own code for values of T. Never throw across the boundary:
 // an exception inside terminates the process.
 template <class T>
@@ -165,6 +172,7 @@ struct witness {
         if (std::is_copy_constructible<T>::value) f |= RSL_FLAG_CLONABLE;
         if (std::is_default_constructible<T>::value) f |= RSL_FLAG_DEFAULT_INIT;
         if (std::is_trivial<T>::value) f |= RSL_FLAG_POD;
+        if (thread_movable<T>::value) f |= RSL_FLAG_SEND;
         return f;
     }
 };

@@ -110,18 +110,22 @@ impl std::error::Error for Error {
     }
 }
 
+/// Each type flag and the name `inspect` prints for it.
+pub const FLAG_NAMES: &[(u32, &str)] = &[
+    (flags::FROZEN, "frozen"),
+    (flags::NEEDS_DROP, "needs-drop"),
+    (flags::CLONABLE, "clone"),
+    (flags::DEFAULT_INIT, "default"),
+    (flags::POD, "pod"),
+    (flags::SEND, "send"),
+];
+
 fn flag_names(f: u32) -> String {
-    let names: Vec<&str> = [
-        (flags::FROZEN, "frozen"),
-        (flags::NEEDS_DROP, "needs-drop"),
-        (flags::CLONABLE, "clone"),
-        (flags::DEFAULT_INIT, "default"),
-        (flags::POD, "pod"),
-    ]
-    .iter()
-    .filter(|(bit, _)| f & bit != 0)
-    .map(|(_, n)| *n)
-    .collect();
+    let names: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(bit, _)| f & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
     if names.is_empty() {
         "-".into()
     } else {

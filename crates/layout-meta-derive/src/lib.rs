@@ -7,6 +7,8 @@
 //! - `clone`, `default`: export the `Clone` / `Default` impls as witnesses;
 //! - `pod`: plain old data (`Copy + bytemuck::Zeroable`, checked at compile
 //!   time): no drop, bitwise clone, zero is a value;
+//! - `send`: values may move to another thread (`Send`, checked at compile
+//!   time);
 //! - `name = "..."`: the exported type name (default: the Rust name);
 //! - `prefix = "..."`: prepended to every exported symbol name;
 //! - `crate = "path"`: where `layout-meta` is, for crates that rename it.
@@ -37,6 +39,7 @@ struct Options {
     clone: bool,
     default: bool,
     pod: bool,
+    send: bool,
     name: Option<String>,
     prefix: String,
     krate: Option<Path>,
@@ -59,6 +62,8 @@ fn container_options(input: &DeriveInput) -> syn::Result<Options> {
                 o.default = true;
             } else if p.is_ident("pod") {
                 o.pod = true;
+            } else if p.is_ident("send") {
+                o.send = true;
             } else if p.is_ident("name") {
                 o.name = Some(meta.value()?.parse::<LitStr>()?.value());
             } else if p.is_ident("prefix") {
@@ -67,7 +72,7 @@ fn container_options(input: &DeriveInput) -> syn::Result<Options> {
                 o.krate = Some(meta.value()?.parse::<LitStr>()?.parse()?);
             } else {
                 return Err(meta.error(
-                    "unknown #[resilient] option; expected one of: frozen, clone, default, pod, name, prefix, crate",
+                    "unknown #[resilient] option; expected one of: frozen, clone, default, pod, send, name, prefix, crate",
                 ));
             }
             Ok(())
@@ -187,6 +192,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         flags.push(quote!(#krate::flags::FROZEN));
     }
     let mut witness_fns = Vec::new();
+    if o.send {
+        flags.push(quote!(#krate::flags::SEND));
+        witness_fns.push(quote! {
+            const _: () = #krate::__private::assert_send::<#ty>();
+        });
+    }
     let drop_w = quote! {
         if #core::mem::needs_drop::<#ty>() { ::core::option::Option::Some(__resilient_drop) } else { ::core::option::Option::None }
     };

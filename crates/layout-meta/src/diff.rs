@@ -65,9 +65,32 @@ pub enum ChangeKind {
     WitnessAdded,
     /// A clone or default-init witness is gone.
     WitnessRemoved,
+    /// A capability flag is new (`send`).
+    FlagAdded,
+    /// A capability flag is gone (`send`): clients that relied on it break.
+    FlagRemoved,
 }
 
 impl ChangeKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [ChangeKind] = &[
+        ChangeKind::TypeAdded,
+        ChangeKind::TypeRemoved,
+        ChangeKind::FrozenChanged,
+        ChangeKind::FieldAdded,
+        ChangeKind::FieldRemoved,
+        ChangeKind::FieldResized,
+        ChangeKind::FieldRetyped,
+        ChangeKind::FieldMoved,
+        ChangeKind::SizeChanged,
+        ChangeKind::AlignChanged,
+        ChangeKind::StrideChanged,
+        ChangeKind::WitnessAdded,
+        ChangeKind::WitnessRemoved,
+        ChangeKind::FlagAdded,
+        ChangeKind::FlagRemoved,
+    ];
+
     /// The kebab-case name tools print (`field-added`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -84,6 +107,8 @@ impl ChangeKind {
             ChangeKind::StrideChanged => "stride-changed",
             ChangeKind::WitnessAdded => "witness-added",
             ChangeKind::WitnessRemoved => "witness-removed",
+            ChangeKind::FlagAdded => "flag-added",
+            ChangeKind::FlagRemoved => "flag-removed",
         }
     }
 }
@@ -227,6 +252,14 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
             push(kind, Some(name), String::new(), String::new());
         }
     }
+    if o.is_send() != n.is_send() {
+        let kind = if n.is_send() {
+            K::FlagAdded
+        } else {
+            K::FlagRemoved
+        };
+        push(kind, Some("send"), String::new(), String::new());
+    }
     if o.is_frozen() {
         // A frozen type's consumers compiled its layout in: any layout
         // change breaks them all.
@@ -250,7 +283,8 @@ fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) 
         | K::FieldRemoved
         | K::FieldResized
         | K::FieldRetyped
-        | K::WitnessRemoved => Severity::Breaking,
+        | K::WitnessRemoved
+        | K::FlagRemoved => Severity::Breaking,
         _ => Severity::Compatible,
     };
     Change {

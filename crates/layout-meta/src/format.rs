@@ -51,9 +51,14 @@ pub mod flags {
     /// Plain old data: no drop, a bitwise copy is a clone, and all-zero bytes
     /// are a valid value (so a client may create one without a witness).
     pub const POD: u32 = 1 << 4;
+    /// Values may move to, and be dropped on, another thread: the producer
+    /// promises the type is `Send` (a Rust producer proves it at compile
+    /// time). Without it a client keeps each value on the thread that made
+    /// it.
+    pub const SEND: u32 = 1 << 5;
     /// Every flag version 1 defines. Readers ignore other bits (later minor
     /// revisions may define them); producers of version 1 write them as zero.
-    pub const KNOWN: u32 = FROZEN | NEEDS_DROP | CLONABLE | DEFAULT_INIT | POD;
+    pub const KNOWN: u32 = FROZEN | NEEDS_DROP | CLONABLE | DEFAULT_INIT | POD | SEND;
 }
 
 /// Kinds of [`TypeIdentity`].

@@ -86,6 +86,10 @@ impl TypeLayout {
     pub fn is_pod(&self) -> bool {
         self.flags & flags::POD != 0
     }
+    /// Whether values may move to another thread ([`flags::SEND`]).
+    pub fn is_send(&self) -> bool {
+        self.flags & flags::SEND != 0
+    }
     /// The fingerprint this layout would have; equal to `fingerprint` for
     /// every validated layout.
     pub fn compute_fingerprint(&self) -> u64 {

@@ -42,6 +42,18 @@
 //! assert_eq!(layout.field("weight").unwrap().offset, core::mem::offset_of!(Widget, weight));
 //! assert!(layout.field("cache").is_none());
 //! ```
+//!
+//! `#[resilient(send)]` lets clients move values to other threads; it is
+//! checked, so a type that is not `Send` cannot claim it:
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! #[resilient(send)]
+//! pub struct Shared {
+//!     pub id: u64,
+//!     counter: std::rc::Rc<u64>,
+//! }
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -216,4 +228,7 @@ pub mod __private {
     /// Compile-time proof that a type marked `pod` is `Copy` (so has no drop) and
     /// `Zeroable` (so all-zero bytes are a value).
     pub const fn assert_pod<T: Copy + bytemuck::Zeroable>() {}
+
+    /// Compile-time proof that a type marked `send` is `Send`.
+    pub const fn assert_send<T: Send>() {}
 }

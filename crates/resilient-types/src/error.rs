@@ -137,6 +137,11 @@ pub enum Error {
         /// `"clone"` or `"default_init"`.
         witness: &'static str,
     },
+    /// The type's library does not let its values move to another thread.
+    NotSend {
+        /// The type.
+        ty: String,
+    },
     /// Memory for a value could not be allocated.
     Alloc {
         /// The type.
@@ -180,6 +185,10 @@ impl fmt::Display for Error {
             Error::NoWitness { ty, witness } => {
                 write!(f, "type `{ty}` has no {witness} witness")
             }
+            Error::NotSend { ty } => write!(
+                f,
+                "type `{ty}` is not marked send by its library: its values stay on the thread that made them"
+            ),
             Error::Alloc { ty, size, align } => write!(
                 f,
                 "cannot allocate a `{ty}` ({size} bytes, align {align})"

@@ -60,7 +60,7 @@ pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
 pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};
-pub use value::{Array, Value};
+pub use value::{Array, Sendable, Value};
 pub use view::{
     BindCx, Bindable, Bound, Client, DirectView, Field, FieldSpec, Nested, Shape, Token, View,
 };

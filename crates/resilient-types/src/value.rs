@@ -140,8 +140,9 @@ pub(crate) unsafe fn clone_into<V: Bindable>(
 /// An owned foreign value on the heap. It holds its binding, so the library
 /// stays loaded until the value is dropped.
 ///
-/// Values stay on the thread that made them: the format does not (yet) say
-/// whether a foreign type is thread-safe.
+/// A value stays on the thread that made it unless its library marks the
+/// type `send` ([`layout_meta::flags::SEND`]): then [`Value::into_send`]
+/// wraps it in a [`Sendable`] that may cross threads.
 pub struct Value<V: Bindable> {
     block: Block,
     bound: Bound<V>,
@@ -201,7 +202,64 @@ impl<V: Bindable> Value<V> {
     pub fn bound(&self) -> &Bound<V> {
         &self.bound
     }
+    /// The value, made movable to another thread.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotSend`] if the library does not mark the type `send`; the
+    /// value comes back with the error, untouched.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error hands the value back (as `Rc::try_unwrap` does); boxing it would allocate"
+    )]
+    pub fn into_send(self) -> Result<Sendable<Self>, (Self, Error)> {
+        match check_send(&self.bound) {
+            Ok(()) => Ok(Sendable(self)),
+            Err(e) => Err((self, e)),
+        }
+    }
 }
+
+fn check_send<V: Bindable>(bound: &Bound<V>) -> Result<(), Error> {
+    let layout = bound.foreign_type().layout();
+    if layout.is_send() {
+        Ok(())
+    } else {
+        Err(Error::NotSend {
+            ty: layout.name.clone(),
+        })
+    }
+}
+
+/// A [`Value`] or [`Array`] of a type its library marks `send`: it may move
+/// to another thread, and be dropped there. Made by [`Value::into_send`] or
+/// [`Array::into_send`]; [`Sendable::into_inner`] gives the value back.
+pub struct Sendable<T>(T);
+
+impl<T> Sendable<T> {
+    /// The value, on whichever thread now holds it.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> core::ops::Deref for Sendable<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+// SAFETY: a `Sendable` is made only for a type whose library sets the send
+// flag: its producer promised (a Rust producer proved, at compile time) that
+// the type is `Send`, so its bytes may be used and its drop witness run on
+// another thread. The rest of a `Value` is its heap block (owned, moved with
+// it) and its `Bound` (`Send`: an `Arc` of immutable data and the library
+// handle). `Deref` hands out only `&Value`, which allows shared reads alone
+// (`as_ref`), and `Sendable` is deliberately not `Sync`.
+unsafe impl<V: Bindable> Send for Sendable<Value<V>> {}
+// SAFETY: as for `Sendable<Value<V>>`, for each of the array's values.
+unsafe impl<V: Bindable> Send for Sendable<Array<V>> {}
 
 impl<V: Bindable> Drop for Value<V> {
     fn drop(&mut self) {
@@ -262,6 +320,21 @@ impl<V: Bindable> Array<V> {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+    /// The array, made movable to another thread.
+    ///
+    /// # Errors
+    ///
+    /// As [`Value::into_send`].
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error hands the value back (as `Rc::try_unwrap` does); boxing it would allocate"
+    )]
+    pub fn into_send(self) -> Result<Sendable<Self>, (Self, Error)> {
+        match check_send(&self.bound) {
+            Ok(()) => Ok(Sendable(self)),
+            Err(e) => Err((self, e)),
+        }
     }
 }
 

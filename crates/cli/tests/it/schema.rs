@@ -63,3 +63,33 @@ fn check(v: &Value, s: &Value, at: &str, errors: &mut Vec<String>) {
         }
     }
 }
+
+/// The schemas name every change kind and flag the tool can print.
+#[test]
+fn schemas_list_every_kind_and_flag() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let load = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    let diff = load("diff.schema.json");
+    let kinds = &diff["properties"]["changes"]["items"]["properties"]["kind"]["enum"];
+    let want: Vec<Value> = layout_meta::diff::ChangeKind::ALL
+        .iter()
+        .map(|k| Value::from(k.as_str()))
+        .collect();
+    let mut got = kinds.as_array().unwrap().clone();
+    let key = |v: &Value| v.as_str().unwrap().to_owned();
+    got.sort_by_key(key);
+    let mut want_sorted = want;
+    want_sorted.sort_by_key(key);
+    assert_eq!(got, want_sorted);
+
+    let inspect = load("inspect.schema.json");
+    let flags = inspect.to_string();
+    for name in resilient_cli::FLAG_NAMES.iter().map(|(_, n)| n) {
+        assert!(
+            flags.contains(&format!("\"{name}\"")),
+            "{name} missing from inspect.schema.json"
+        );
+    }
+}

@@ -126,6 +126,23 @@ fn any_layout_change_of_a_frozen_type_breaks() {
 }
 
 #[test]
+fn losing_send_breaks_gaining_it_does_not() {
+    let plain = layout::<v1::W>();
+    let mut movable = plain.clone();
+    movable.flags |= layout_meta::flags::SEND;
+    assert_eq!(
+        kinds(&diff_type(&plain, &movable)),
+        [(K::FlagAdded, Some("send"), Severity::Compatible)]
+    );
+    let lost = diff_type(&movable, &plain);
+    assert_eq!(
+        kinds(&lost),
+        [(K::FlagRemoved, Some("send"), Severity::Breaking)]
+    );
+    assert_eq!(lost[0].detail(), "send");
+}
+
+#[test]
 fn types_added_and_removed() {
     let m = |types| ModuleLayout {
         name: "m".into(),

@@ -182,6 +182,23 @@ fn nested_arrays_and_zero_sized_fields_match_compiler() {
     assert!(p.witnesses().drop.is_none());
 }
 
+/// `send` sets the flag (and is checked at compile time: see the
+/// `compile_fail` example in layout-meta's crate docs).
+#[derive(Resilient)]
+#[resilient(send)]
+pub struct Movable {
+    pub id: u64,
+    #[allow(dead_code, reason = "a private field that is Send")]
+    data: Vec<u8>,
+}
+
+#[test]
+fn send_sets_the_flag_only_when_asked() {
+    assert_eq!(Movable::DESCRIPTOR.flags() & flags::SEND, flags::SEND);
+    assert!(Movable::DESCRIPTOR.to_layout().is_send());
+    assert_eq!(DefaultRepr::DESCRIPTOR.flags() & flags::SEND, 0);
+}
+
 #[test]
 fn tuple_unit_renamed_and_opaque() {
     check_type::<Tuple>(&[

@@ -7,5 +7,6 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod send;
 mod strategy;
 mod values;
