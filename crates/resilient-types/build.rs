@@ -8,5 +8,8 @@ fn main() {
         .file(src)
         .warnings(true)
         .flag_if_supported("-std=c99")
+        // Probe the stack while `alloca` grows it (the C file also probes
+        // by hand, for compilers without the flag).
+        .flag_if_supported("-fstack-clash-protection")
         .compile("resilient_dynstack");
 }

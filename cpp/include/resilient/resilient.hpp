@@ -558,8 +558,12 @@ class Library {
     };
 };
 
-// Stack cap of RSL_DYNAMIC_LOCAL: larger values go to the heap.
-constexpr std::size_t STACK_CAP = 16 * 1024;
+// Stack cap of RSL_DYNAMIC_LOCAL (size + alignment): larger values go to the
+// heap. One page: an alloca this small cannot step over a thread's guard page
+// (the 4 KiB probe interval compilers assume for any frame), so a stack
+// overflow still faults in the guard page whatever flags the caller's code
+// was compiled with. (Rust's with_stack probes by hand and allows 16 KiB.)
+constexpr std::size_t STACK_CAP = 4096;
 
 // A value of a foreign type made by the library's witnesses; `mem` is where
 // it lives (aligned room of the type's size), or null for the heap.
@@ -567,13 +571,7 @@ class Local {
   public:
     Local(const Bound &b, void *room) : b_(b) {
         const auto &t = b.type();
-        if (room) {
-            auto p = reinterpret_cast<std::uintptr_t>(room);
-            p_ = reinterpret_cast<unsigned char *>((p + t.align - 1) & ~(std::uintptr_t)(t.align - 1));
-        } else {
-            heap_ = true;
-            p_ = static_cast<unsigned char *>(::operator new(t.size ? t.size : 1, std::align_val_t(t.align)));
-        }
+        place(room);
         if (t.witnesses.default_init) {
             t.witnesses.default_init(p_);
         } else if (t.flags & RSL_FLAG_POD) {
@@ -586,8 +584,7 @@ class Local {
     // Room for a copy of `src`, made by the clone witness.
     Local(const Bound &b, void *room, const unsigned char *src) : b_(b) {
         const auto &t = b.type();
-        heap_ = room == nullptr;
-        p_ = static_cast<unsigned char *>(::operator new(t.size ? t.size : 1, std::align_val_t(t.align)));
+        place(room);
         if (t.witnesses.clone) {
             t.witnesses.clone(p_, src);
         } else if (t.flags & RSL_FLAG_POD) {
@@ -629,6 +626,18 @@ class Local {
   protected:
     void check(const void *binding) const {
         if (binding != b_.id()) throw Error("a token of another binding was used (another type or library version)");
+    }
+    // Points p_ at `room` (aligned up; it holds size + align bytes), or at a
+    // new heap block when `room` is null.
+    void place(void *room) {
+        const auto &t = b_.type();
+        if (room) {
+            auto p = reinterpret_cast<std::uintptr_t>(room);
+            p_ = reinterpret_cast<unsigned char *>((p + t.align - 1) & ~(std::uintptr_t)(t.align - 1));
+        } else {
+            heap_ = true;
+            p_ = static_cast<unsigned char *>(::operator new(t.size ? t.size : 1, std::align_val_t(t.align)));
+        }
     }
     void release() {
         if (heap_) ::operator delete(p_, std::align_val_t(b_.type().align));

@@ -90,6 +90,22 @@ impl TypeLayout {
     pub fn is_send(&self) -> bool {
         self.flags & flags::SEND != 0
     }
+    /// Whether this is exactly the layout `d` describes: same name, size,
+    /// alignment, stride and fingerprint, and the same fields (name, offset
+    /// and identity, in order). Compares every field rather than trusting
+    /// the 64-bit fingerprint alone, and allocates nothing.
+    pub fn is_descriptor(&self, d: &crate::format::TypeDescriptor) -> bool {
+        self.name == d.name()
+            && self.size == d.size()
+            && self.align == d.align()
+            && self.stride == d.stride()
+            && self.fingerprint == d.fingerprint()
+            && self.fields.len() == d.fields().len()
+            && self.fields.iter().zip(d.fields()).all(|(f, r)| {
+                f.name == r.name() && f.offset == r.offset() && f.identity.is_record(r.identity())
+            })
+    }
+
     /// The fingerprint this layout would have; equal to `fingerprint` for
     /// every validated layout.
     pub fn compute_fingerprint(&self) -> u64 {
@@ -236,6 +252,22 @@ impl Identity {
                     && a.align() == b.align()
             }
         }
+    }
+
+    /// Whether this is exactly the identity of the producer's record `rec`
+    /// (kind, name, size, alignment, count and element), without allocating.
+    pub fn is_record(&self, rec: &crate::format::TypeIdentity) -> bool {
+        self.kind_code() == rec.kind()
+            // An array is named by its element and count, not a name.
+            && (rec.kind() == kind::ARRAY || self.name() == rec.name())
+            && self.size() == rec.size()
+            && self.align() == rec.align()
+            && self.count() == rec.count()
+            && match (self.element(), rec.element()) {
+                (Some(a), Some(b)) => a.is_record(b),
+                (None, None) => true,
+                _ => false,
+            }
     }
 
     /// The identity described by a producer's record.

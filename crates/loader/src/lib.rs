@@ -31,6 +31,19 @@
 //! the library's code segments; what the code then does is the library's
 //! business.
 //!
+//! What validation proves is that the metadata is **self-consistent** and
+//! lies inside the library: every field inside its type, no overlap, sizes
+//! and alignments that add up, witnesses where their flags say. It cannot
+//! prove that the metadata tells the truth about the library's real types:
+//! metadata that is consistent but wrong (hand-written, or stale: the
+//! library's code rebuilt without it) describes memory that the library's
+//! code then fills differently, with the consequences of any wrong header
+//! file. So the metadata is trusted to be *true* exactly as far as the code
+//! is trusted, and it can only be true by construction: `#[derive(Resilient)]`
+//! and `RESILIENT_EXPORT_TYPE` take every number from the compiler, in the
+//! same build as the code. Untrusted bytes get a typed error; a trusted
+//! library that lies about itself is not defended against.
+//!
 //! ## Lifetimes and unloading
 //!
 //! Every [`Library`] clone, every [`resilient_types::Bound`] binding, and

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use parking_lot::{Mutex, RwLock};
 use resilient_types::{Bindable, Bound};
 
-use crate::{Error, Library};
+use crate::{Error, Library, UnloadPolicy};
 
 /// A directory of plugin files, each a version of some module.
 ///
@@ -14,20 +14,41 @@ use crate::{Error, Library};
 /// binds the view against the newest version that accepts it, so a host
 /// built against 1.0 picks 1.2 when it binds, and passes over 2.0 when 2.0
 /// removed a field the host uses.
+///
+/// Every library it opens, the one chosen and those passed over, follows
+/// the registry's [`UnloadPolicy`] (by default [`UnloadPolicy::WhenUnused`]:
+/// the ones passed over are closed again at once). Plugins that must never
+/// be unloaded (see the crate docs) call for [`Registry::with_policy`].
 #[derive(Debug)]
 pub struct Registry {
     dir: PathBuf,
+    policy: UnloadPolicy,
 }
 
 impl Registry {
     /// A registry over the shared libraries in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Registry { dir: dir.into() }
+        Registry {
+            dir: dir.into(),
+            policy: UnloadPolicy::default(),
+        }
+    }
+
+    /// The same registry, opening libraries with `policy`.
+    #[must_use]
+    pub fn with_policy(mut self, policy: UnloadPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The unload policy libraries are opened with.
+    pub fn policy(&self) -> UnloadPolicy {
+        self.policy
     }
 
     fn candidates(&self) -> Result<Vec<PathBuf>, Error> {
@@ -63,7 +84,7 @@ impl Registry {
         let mut rejected = Vec::new();
         let mut libs: Vec<(semver::Version, Library)> = Vec::new();
         for path in self.candidates()? {
-            match Library::open(&path) {
+            match Library::open_with(&path, self.policy) {
                 Ok(lib) if lib.module().name != V::MODULE => rejected.push((
                     path,
                     format!("module `{}`, not `{}`", lib.module().name, V::MODULE),
@@ -126,7 +147,16 @@ impl<V: Bindable> Slot<V> {
     /// Any error of [`Library::open`] or [`Library::bind`]; the current
     /// binding is then left as it was.
     pub fn upgrade(&self, path: impl AsRef<Path>) -> Result<(), Error> {
-        let bound = Library::open(path)?.bind::<V>()?;
+        self.upgrade_with(path, UnloadPolicy::default())
+    }
+
+    /// [`Slot::upgrade`], opening the library with `policy`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Slot::upgrade`].
+    pub fn upgrade_with(&self, path: impl AsRef<Path>, policy: UnloadPolicy) -> Result<(), Error> {
+        let bound = Library::open_with(path, policy)?.bind::<V>()?;
         self.replace(bound);
         Ok(())
     }
@@ -183,6 +213,19 @@ impl<V: Bindable> Global<V> {
     /// As [`Library::open`] and [`Library::bind`]; a failed first call
     /// leaves the global empty, so it can be tried again.
     pub fn init(&self, path: impl AsRef<Path>) -> Result<&Bound<V>, Error> {
+        self.init_with(path, UnloadPolicy::default())
+    }
+
+    /// [`Global::init`], opening the library with `policy`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Global::init`].
+    pub fn init_with(
+        &self,
+        path: impl AsRef<Path>,
+        policy: UnloadPolicy,
+    ) -> Result<&Bound<V>, Error> {
         if let Some(b) = self.cell.get() {
             return Ok(b);
         }
@@ -190,7 +233,7 @@ impl<V: Bindable> Global<V> {
         if let Some(b) = self.cell.get() {
             return Ok(b);
         }
-        let bound = Library::open(path)?.bind::<V>()?;
+        let bound = Library::open_with(path, policy)?.bind::<V>()?;
         Ok(self.cell.get_or_init(|| bound))
     }
 

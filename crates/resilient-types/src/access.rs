@@ -21,6 +21,24 @@ pub(crate) fn wrong_binding(operation: &'static str) -> ! {
     panic!("{}", Error::WrongBinding { operation })
 }
 
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn null_value() -> ! {
+    panic!("a handle to a foreign value was made from a null pointer")
+}
+
+/// `ptr` as `NonNull`; a null pointer (a broken `from_raw` contract) fails
+/// loudly here rather than being read later.
+#[inline(always)]
+#[track_caller]
+fn non_null(ptr: *mut u8) -> NonNull<u8> {
+    match NonNull::new(ptr) {
+        Some(p) => p,
+        None => null_value(),
+    }
+}
+
 #[inline(always)]
 #[track_caller]
 fn check(have: BindingId, token: BindingId, operation: &'static str) {
@@ -78,12 +96,15 @@ impl<'a, V: View> Ref<'a, V> {
     /// `ptr` points at a live, initialised value of the type `shape` was
     /// bound from, readable for `shape.size` bytes and not written by anyone
     /// for `'a`.
+    ///
+    /// # Panics
+    ///
+    /// If `ptr` is null.
     #[inline(always)]
+    #[track_caller]
     pub unsafe fn from_raw(ptr: *const u8, shape: Shape) -> Self {
         Ref {
-            // A value of size 0 may sit at any non-null address; callers
-            // pass a real pointer, and a null one would fail here loudly.
-            ptr: NonNull::new(ptr.cast_mut()).unwrap_or(NonNull::dangling()),
+            ptr: non_null(ptr.cast_mut()),
             binding: shape.binding,
             _p: PhantomData,
         }
@@ -199,10 +220,15 @@ impl<'a, V: View> Mut<'a, V> {
     /// `ptr` points at a live, initialised value of the type `shape` was
     /// bound from, readable and writable for `shape.size` bytes, that nobody
     /// else accesses for `'a`.
+    ///
+    /// # Panics
+    ///
+    /// If `ptr` is null.
     #[inline(always)]
+    #[track_caller]
     pub unsafe fn from_raw(ptr: *mut u8, shape: Shape) -> Self {
         Mut {
-            ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            ptr: non_null(ptr),
             binding: shape.binding,
             _p: PhantomData,
         }
@@ -303,9 +329,18 @@ impl<'a, V: View> Slice<'a, V> {
     ///
     /// Each of the `len` positions holds a live, initialised value of the
     /// type `shape` was bound from, nobody writes them for `'a`.
+    ///
+    /// # Panics
+    ///
+    /// If `ptr` is null and `len` is not 0 (an empty slice may be null).
+    #[track_caller]
     pub unsafe fn from_raw_parts(ptr: *const u8, len: usize, shape: Shape) -> Self {
         Slice {
-            ptr: NonNull::new(ptr.cast_mut()).unwrap_or(NonNull::dangling()),
+            ptr: if len == 0 {
+                NonNull::new(ptr.cast_mut()).unwrap_or(NonNull::dangling())
+            } else {
+                non_null(ptr.cast_mut())
+            },
             len,
             shape,
             _p: PhantomData,

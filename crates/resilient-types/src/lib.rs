@@ -49,6 +49,13 @@
 
 mod access;
 mod error;
+
+/// The supertrait that keeps [`Access`], [`Strategy`], [`Token`],
+/// [`TokenFor`] and the direct tokens to this crate's own types: unsafe code
+/// here trusts their offsets and checks, so nobody else may implement them.
+mod sealed {
+    pub trait Sealed {}
+}
 mod foreign;
 mod stack;
 mod strategy;

@@ -40,8 +40,9 @@ use layout_meta::{FieldType, Resilient, TypeIdentity};
 use crate::foreign::BindingId;
 use crate::view::{Field, Nested, Token, View};
 
-/// How a view's tokens reach fields: [`Indirect`] or [`Direct`].
-pub trait Strategy: Copy + Send + Sync + fmt::Debug + 'static {
+/// How a view's tokens reach fields: [`Indirect`] or [`Direct`] (sealed:
+/// these two only).
+pub trait Strategy: Copy + Send + Sync + fmt::Debug + 'static + crate::sealed::Sealed {
     /// The token of a field of type `T` named (by hash) `NAME`.
     type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64>: Access<T, Strategy = Self>
         + Send
@@ -56,6 +57,11 @@ pub trait Strategy: Copy + Send + Sync + fmt::Debug + 'static {
 /// registers, checked against the handle's binding.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Indirect;
+
+impl crate::sealed::Sealed for Indirect {}
+impl<D> crate::sealed::Sealed for Direct<D> {}
+impl<D, T, const NAME: u64> crate::sealed::Sealed for Const<D, T, NAME> {}
+impl<D, W> crate::sealed::Sealed for NoDirectNested<D, W> {}
 
 impl Strategy for Indirect {
     type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64> = Field<T>;
@@ -163,7 +169,7 @@ impl<D, W> fmt::Debug for NoDirectNested<D, W> {
 
 /// Tokens of a direct view, made at compile time.
 #[doc(hidden)]
-pub trait DirectToken: Copy {
+pub trait DirectToken: Copy + crate::sealed::Sealed {
     const NEW: Self;
 }
 
@@ -193,7 +199,11 @@ impl<D, W> DirectToken for Option<NoDirectNested<D, W>> {
 
 /// A token that reaches a field of type `T` under strategy
 /// [`Access::Strategy`]. Handles accept only tokens of their own strategy.
-pub trait Access<T>: Copy {
+///
+/// Sealed: handles trust a token's offset (it lies inside the value and
+/// holds a `T`), so only this crate's tokens, made by binding or from the
+/// in-domain type's own layout, implement it.
+pub trait Access<T>: Copy + crate::sealed::Sealed {
     /// The strategy the token belongs to.
     type Strategy: Strategy;
     /// The field's offset.
@@ -231,7 +241,7 @@ impl<D: Resilient + 'static, T: FieldType, const NAME: u64> Access<T> for Const<
 }
 
 /// What a view's written field type (`Field<T>`, `Option<Field<T>>`,
-/// `Nested<V>`) becomes under a strategy.
+/// `Nested<V>`) becomes under a strategy (sealed, as [`Token`]).
 pub trait TokenFor: Token {
     /// The token under strategy `S`, for the field whose name hashes to `N`.
     type In<S: Strategy, const N: u64>: Copy + Send + Sync + fmt::Debug + 'static;

@@ -36,6 +36,17 @@ impl Shape {
             stride: core::mem::size_of::<D>(),
         }
     }
+
+    /// The shape of a bound foreign type, from its validated layout.
+    pub(crate) fn of(ty: &ForeignType) -> Shape {
+        let l = ty.layout();
+        Shape {
+            binding: ty.id(),
+            size: l.size,
+            align: l.align,
+            stride: l.stride,
+        }
+    }
 }
 
 /// A field token: the offset of a field of type `T` in values of one bound
@@ -153,8 +164,8 @@ pub struct FieldSpec {
 }
 
 /// The tokens a view can hold: [`Field`], [`Nested`], and `Option` of
-/// either for optional fields.
-pub trait Token: Copy + Send + Sync + 'static {
+/// either for optional fields (sealed: these only).
+pub trait Token: Copy + Send + Sync + 'static + crate::sealed::Sealed {
     /// Whether a library without the field is refused.
     const REQUIRED: bool;
     /// The identity the field must have.
@@ -166,6 +177,10 @@ pub trait Token: Copy + Send + Sync + 'static {
 fn expected(id: &TypeIdentity) -> Identity {
     Identity::from_record(id)
 }
+
+impl<T> crate::sealed::Sealed for Field<T> {}
+impl<V> crate::sealed::Sealed for Nested<V> {}
+impl<T: crate::sealed::Sealed> crate::sealed::Sealed for Option<T> {}
 
 impl<T: FieldType + Copy + Send + Sync + 'static> Token for Field<T> {
     const REQUIRED: bool = true;
@@ -284,20 +299,23 @@ impl BindCx<'_> {
 
     /// The shape of the type being bound.
     pub fn shape(&self) -> Shape {
-        let l = self.ty.layout();
-        Shape {
-            binding: self.ty.id(),
-            size: l.size,
-            align: l.align,
-            stride: l.stride,
-        }
+        Shape::of(self.ty)
     }
 }
 
 /// A consumer's view of a foreign type: declared with
 /// [`view!`](crate::view), which implements this trait for every
 /// [`Strategy`](crate::Strategy).
-pub trait View: Copy + Send + Sync + fmt::Debug + 'static {
+///
+/// # Safety
+///
+/// Handles trust a view: [`View::shape`] returns the size, alignment,
+/// stride and binding of the type the view was bound to (or, for a direct
+/// view, of the in-domain type), and every token the view holds was made
+/// for that same binding (by [`Bindable::resolve`] through [`BindCx`], or
+/// as a compile-time constant of the in-domain type). Implement it only
+/// through [`view!`](crate::view).
+pub unsafe trait View: Copy + Send + Sync + fmt::Debug + 'static {
     /// How the view's tokens reach fields.
     type Strategy: crate::Strategy;
     /// The module that exports the type.
@@ -315,7 +333,14 @@ pub trait View: Copy + Send + Sync + fmt::Debug + 'static {
 
 /// A view that can be bound against a library: the indirect instantiation
 /// of a [`view!`](crate::view).
-pub trait Bindable: View<Strategy = crate::Indirect> {
+///
+/// # Safety
+///
+/// As [`View`]; moreover `resolve` builds the view only from tokens that
+/// [`BindCx::field`] returned and the shape [`BindCx::shape`] returned, and
+/// `as_with` returns `self`. Implement it only through
+/// [`view!`](crate::view).
+pub unsafe trait Bindable: View<Strategy = crate::Indirect> {
     /// The same view under another strategy.
     type With<S: crate::Strategy>: View<Strategy = S>;
     /// `self` as `Self::With<Indirect>` (the same type).
@@ -326,7 +351,13 @@ pub trait Bindable: View<Strategy = crate::Indirect> {
 
 /// A view instantiated with the direct strategy of the in-domain type:
 /// made at compile time.
-pub trait DirectView: View {
+///
+/// # Safety
+///
+/// `direct` returns the view whose tokens are the in-domain type's own
+/// compile-time offsets and whose shape is that type's. Implement it only
+/// through [`view!`](crate::view).
+pub unsafe trait DirectView: View {
     /// The view, every offset a constant.
     fn direct() -> Self;
 }
@@ -441,9 +472,10 @@ impl<V: Bindable> Bound<V> {
     pub fn foreign_type(&self) -> &Arc<ForeignType> {
         &self.ty
     }
-    /// Size, alignment, stride and binding.
+    /// Size, alignment, stride and binding, from the bound type's validated
+    /// layout itself (what values are allocated with).
     pub fn shape(&self) -> Shape {
-        self.view.shape()
+        Shape::of(&self.ty)
     }
 }
 
@@ -462,15 +494,11 @@ pub trait Client<V: Bindable> {
 
 impl<V: Bindable> Bound<V> {
     /// Whether the loaded layout is exactly that of the in-domain type `D`:
-    /// same name, size, alignment and fingerprint (so every exported field
-    /// has the same offset and type).
+    /// same name, size, alignment, stride and fingerprint, and every
+    /// exported field at the same offset with the same type (compared one
+    /// by one: a fingerprint is a 64-bit hash, not a proof).
     pub fn matches_in_domain<D: layout_meta::Resilient>(&self) -> bool {
-        let (l, d) = (self.ty.layout(), D::DESCRIPTOR);
-        l.fingerprint == d.fingerprint()
-            && l.size == d.size()
-            && l.align == d.align()
-            && l.stride == d.stride()
-            && l.name == d.name()
+        self.ty.layout().is_descriptor(D::DESCRIPTOR)
     }
 
     /// Optimistic specialisation: runs `client` with the direct
@@ -496,8 +524,8 @@ impl<V: Bindable> Bound<V> {
             let view = <V::With<crate::Direct<D>> as DirectView>::direct();
             // SAFETY: the values are live values of the bound type (the
             // slice's contract), whose exported layout equals `D`'s: the
-            // same offsets, types, size and stride (fingerprint, size,
-            // stride and name compared above). The direct view reaches only
+            // same fields, offsets, types, size and stride (compared field
+            // by field above). The direct view reaches only
             // exported fields, at `D`'s offsets.
             let direct = unsafe {
                 crate::Slice::from_raw_parts(values.as_ptr(), values.len(), view.shape())
@@ -575,7 +603,10 @@ macro_rules! view {
             }
         }
 
-        impl<S: $crate::Strategy> $crate::View for $name<S> {
+        // SAFETY: the shape and the tokens come from binding (`resolve`
+        // below) or from the in-domain type (`direct` below), never from
+        // elsewhere: the macro is the only way this view is built.
+        unsafe impl<S: $crate::Strategy> $crate::View for $name<S> {
             type Strategy = S;
             const MODULE: &'static str = $module;
             const TYPE_NAME: &'static str = $ty;
@@ -592,7 +623,9 @@ macro_rules! view {
             }
         }
 
-        impl $crate::Bindable for $name<$crate::Indirect> {
+        // SAFETY: `resolve` builds the view from `cx.field` tokens and
+        // `cx.shape()` only; `as_with` returns `self` (the same type).
+        unsafe impl $crate::Bindable for $name<$crate::Indirect> {
             type With<S2: $crate::Strategy> = $name<S2>;
             fn as_with(&self) -> &Self::With<$crate::Indirect> {
                 self
@@ -628,7 +661,9 @@ macro_rules! view {
             static POINTER: &$crate::__private::ViewRecord = &RECORD;
         };
 
-        impl<D: $crate::__private::Resilient + 'static> $crate::DirectView
+        // SAFETY: every token is a `DirectToken::NEW` constant of `D`'s own
+        // layout, and the shape is `D`'s.
+        unsafe impl<D: $crate::__private::Resilient + 'static> $crate::DirectView
             for $name<$crate::Direct<D>>
         {
             fn direct() -> Self {

@@ -257,3 +257,23 @@ fn the_manifest_checks_and_round_trips_through_the_validator() {
     decoded.types[0].fields[0].offset += 1;
     assert!(layout_meta::check(&decoded).is_err());
 }
+
+#[test]
+fn is_descriptor_compares_fields_not_just_the_fingerprint() {
+    let d = &Nested::DESCRIPTOR;
+    let l = d.to_layout();
+    assert!(l.is_descriptor(d));
+    // A layout whose fingerprint collides with `d`'s (kept as is) but whose
+    // field moved: not the same layout.
+    let mut moved = l.clone();
+    moved.fields[0].offset += 1;
+    assert_eq!(moved.fingerprint, d.fingerprint());
+    assert!(!moved.is_descriptor(d));
+    let mut retyped = l.clone();
+    retyped.fields[0].identity = Identity::from_record(&u32::IDENTITY);
+    assert!(!retyped.is_descriptor(d));
+    let mut renamed = l;
+    renamed.fields[1].name.push('_');
+    assert!(!renamed.is_descriptor(d));
+    assert!(!DefaultRepr::DESCRIPTOR.to_layout().is_descriptor(d));
+}

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use resilient_loader::{Error, Global, Registry, Slot};
+use resilient_loader::{Error, Global, Registry, Slot, UnloadPolicy};
 use resilient_types::Value;
 
 use crate::{plugin, WidgetView};
@@ -145,4 +145,33 @@ fn readers_see_whole_versions_while_the_slot_upgrades() {
         "every version was read"
     );
     assert_eq!(slot.current().foreign_type().origin().version, "1.2.0");
+}
+
+fn mapped(path: &std::path::Path) -> bool {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let canon = path.canonicalize().unwrap();
+    maps.contains(canon.to_str().unwrap())
+}
+
+#[test]
+fn the_registry_policy_applies_to_the_versions_it_passes_over() {
+    // widgets 2.0 is passed over (it retyped a field the view uses).
+    let dir = plugin_dir("policy-when-unused", &[1, 4]);
+    let w = Registry::new(&dir).newest::<WidgetView>().unwrap();
+    assert_eq!(w.foreign_type().origin().version, "1.0.0");
+    assert!(mapped(&dir.join("libwidgets-1.so")), "the chosen one stays");
+    assert!(
+        !mapped(&dir.join("libwidgets-4.so")),
+        "closed again at once"
+    );
+
+    let dir = plugin_dir("policy-never", &[1, 4]);
+    let r = Registry::new(&dir).with_policy(UnloadPolicy::Never);
+    assert_eq!(r.policy(), UnloadPolicy::Never);
+    let w = r.newest::<WidgetView>().unwrap();
+    assert_eq!(w.foreign_type().origin().version, "1.0.0");
+    assert!(
+        mapped(&dir.join("libwidgets-4.so")),
+        "never unloaded, though passed over"
+    );
 }

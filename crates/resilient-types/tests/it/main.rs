@@ -8,5 +8,6 @@
 )]
 
 mod send;
+mod stack_probe;
 mod strategy;
 mod values;
