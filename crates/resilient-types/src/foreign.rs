@@ -3,7 +3,7 @@
 
 use core::any::Any;
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use layout_meta::{CloneFn, DefaultInitFn, DropFn, TypeLayout};
@@ -73,6 +73,10 @@ pub struct ForeignType {
     witnesses: Witnesses,
     origin: Origin,
     owner: Arc<dyn Any + Send + Sync>,
+    /// The address of the last in-domain descriptor this layout was found
+    /// to equal (0: none yet): a one-entry cache for
+    /// [`ForeignType::is_in_domain`].
+    same_as: AtomicUsize,
 }
 
 impl fmt::Debug for ForeignType {
@@ -114,7 +118,26 @@ impl ForeignType {
             witnesses,
             origin,
             owner,
+            same_as: AtomicUsize::new(0),
         }
+    }
+
+    /// Whether this type's layout is exactly the in-domain descriptor `d`
+    /// ([`TypeLayout::is_descriptor`]: every field compared). A match is
+    /// remembered by the descriptor's address, so asking again for the same
+    /// in-domain type costs one load and one compare.
+    ///
+    /// [`TypeLayout::is_descriptor`]: layout_meta::TypeLayout::is_descriptor
+    pub fn is_in_domain(&self, d: &'static layout_meta::TypeDescriptor) -> bool {
+        let addr = core::ptr::from_ref(d) as usize;
+        if self.same_as.load(Ordering::Relaxed) == addr {
+            return true;
+        }
+        let same = self.layout.is_descriptor(d);
+        if same {
+            self.same_as.store(addr, Ordering::Relaxed);
+        }
+        same
     }
 
     /// The type of a [`layout_meta::Resilient`] type compiled into this

@@ -498,7 +498,7 @@ impl<V: Bindable> Bound<V> {
     /// exported field at the same offset with the same type (compared one
     /// by one: a fingerprint is a 64-bit hash, not a proof).
     pub fn matches_in_domain<D: layout_meta::Resilient>(&self) -> bool {
-        self.ty.layout().is_descriptor(D::DESCRIPTOR)
+        self.ty.is_in_domain(D::DESCRIPTOR)
     }
 
     /// Optimistic specialisation: runs `client` with the direct
