@@ -25,6 +25,14 @@ struct Segment {
     code: bool,
 }
 
+/// At most this many loadable segments (real libraries have four to six).
+pub const MAX_SEGMENTS: usize = 64;
+/// At most this many bytes in all loadable segments together (their memory
+/// size, `.bss` included): the image is built in memory.
+pub const MAX_IMAGE_BYTES: usize = 1 << 30;
+/// At most this many view records in a consumer binary.
+pub const MAX_VIEWS: usize = 4096;
+
 /// A binary's image as [`Memory`]: segments with relocations applied.
 pub struct Image {
     path: PathBuf,
@@ -83,15 +91,24 @@ impl Image {
             });
         }
         let mut segments = Vec::new();
+        let mut total = 0usize;
         for seg in file.segments() {
+            if segments.len() == MAX_SEGMENTS {
+                return Err(malformed(format!(
+                    "more than {MAX_SEGMENTS} loadable segments"
+                )));
+            }
             let (readable, code) = match seg.flags() {
                 SegmentFlags::Elf { p_flags } => (p_flags & PF_R != 0, p_flags & PF_X != 0),
                 _ => (true, false),
             };
             let addr = usize_of(seg.address(), path, "a segment address")?;
             let size = usize_of(seg.size(), path, "a segment size")?;
-            if size > 1 << 32 {
-                return Err(malformed(format!("a segment of {size} bytes")));
+            total = total.saturating_add(size);
+            if total > MAX_IMAGE_BYTES {
+                return Err(malformed(format!(
+                    "segments of more than {MAX_IMAGE_BYTES} bytes in all"
+                )));
             }
             let data = seg
                 .data()
@@ -206,9 +223,26 @@ impl Image {
             source,
         };
         let word = std::mem::size_of::<usize>();
+        let count = size / word;
+        if count > MAX_VIEWS {
+            return Err(Error::Malformed {
+                path: self.path.clone(),
+                reason: format!("{count} view records, more than {MAX_VIEWS}"),
+            });
+        }
         let mut needs = Vec::new();
-        for i in 0..size / word {
-            let at = addr + i * word;
+        for i in 0..count {
+            let unreadable = |address| {
+                invalid(layout_meta::Error::Unreadable {
+                    what: "view pointer".into(),
+                    address,
+                    len: word,
+                })
+            };
+            let at = i
+                .checked_mul(word)
+                .and_then(|o| addr.checked_add(o))
+                .ok_or_else(|| unreadable(addr))?;
             let bytes = self.read(at, word).ok_or_else(|| {
                 invalid(layout_meta::Error::Unreadable {
                     what: "view pointer".into(),

@@ -71,15 +71,18 @@ enum Lang {
     Cpp,
 }
 
-/// Writes to stdout; a closed pipe (`resilient inspect x | head`) ends the
-/// output quietly instead of panicking.
-fn emit(text: &str) {
+/// Writes to stdout. A closed pipe (`resilient inspect x | head`) ends the
+/// output quietly and keeps the command's status; any other write error
+/// (a full disk) is an error, status 1.
+fn emit(text: &str) -> Result<(), Error> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        // Any other write error: nothing sensible left to print it to.
-        _ => {}
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -88,9 +91,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Inspect { lib, json } => {
             let module = Image::read(&lib)?.module()?;
             if json {
-                emit(&format!("{:#}\n", inspect_json(&module)));
+                emit(&format!("{:#}\n", inspect_json(&module)))?;
             } else {
-                emit(&inspect_table(&module));
+                emit(&inspect_table(&module))?;
             }
             Ok(0)
         }
@@ -98,9 +101,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let (o, n) = (Image::read(&old)?.module()?, Image::read(&new)?.module()?);
             let changes = diff(&o, &n);
             if json {
-                emit(&format!("{:#}\n", diff_json(&o, &n, &changes)));
+                emit(&format!("{:#}\n", diff_json(&o, &n, &changes)))?;
             } else {
-                emit(&diff_text(&o, &n, &changes));
+                emit(&diff_text(&o, &n, &changes))?;
             }
             Ok(diff_status(&changes))
         }
@@ -113,7 +116,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     "{} records no view of module `{}`\n",
                     consumer.display(),
                     module.name
-                ));
+                ))?;
                 return Ok(0);
             }
             let mut bad = false;
@@ -126,15 +129,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     text += &format!("view of `{ty}`: refused: {}\n", problems.join("; "));
                 }
             }
-            emit(&text);
+            emit(&text)?;
             Ok(if bad { 8 } else { 0 })
         }
         Command::Gen { lang, lib, types } => {
             let module = Image::read(&lib)?.module()?;
             emit(&match lang {
-                Lang::Rust => gen_rust(&module, &types),
-                Lang::Cpp => gen_cpp(&module, &types),
-            });
+                Lang::Rust => gen_rust(&module, &types)?,
+                Lang::Cpp => gen_cpp(&module, &types)?,
+            })?;
             Ok(0)
         }
     }

@@ -100,6 +100,12 @@ pub mod limits {
     /// Largest record size a manifest may declare (version-1 records are far
     /// smaller; later minor revisions append fields).
     pub const MAX_RECORD_SIZE: u32 = 4_096;
+    /// Bytes a decoded module may take in a reader's memory: every type,
+    /// field and identity record at its in-memory size, plus every name.
+    /// The per-record limits alone would let a small hostile file that lists
+    /// one large type record many times make a reader allocate hundreds of
+    /// gigabytes; real modules use a few kilobytes per type.
+    pub const MAX_MODULE_BYTES: usize = 64 << 20;
 }
 
 /// A type whose layout metadata this program exports.

@@ -527,16 +527,55 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
         .checked_mul(WORD)
         .ok_or_else(|| overflow("type list length"))?;
     let list = read(mem, m.word(M_TYPES), list_len, || "type list".to_owned())?;
+    let mut budget = Budget(limits::MAX_MODULE_BYTES);
+    budget.take(count.saturating_mul(core::mem::size_of::<TypeLayout>()))?;
     let mut types = Vec::with_capacity(count);
     for i in 0..count {
         let addr = list.word(i * WORD);
-        types.push(decode_type(mem, addr, i, type_size, field_size)?);
+        types.push(decode_type(
+            mem,
+            addr,
+            i,
+            type_size,
+            field_size,
+            &mut budget,
+        )?);
     }
     Ok(ModuleLayout {
         name,
         version,
         types,
     })
+}
+
+/// What is left of [`limits::MAX_MODULE_BYTES`] while a module is decoded:
+/// charged before each allocation it bounds.
+struct Budget(usize);
+
+impl Budget {
+    fn take(&mut self, bytes: usize) -> Result<()> {
+        match self.0.checked_sub(bytes) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => Err(Error::LimitExceeded {
+                what: "size in memory of the decoded module".to_owned(),
+                found: limits::MAX_MODULE_BYTES - self.0 + bytes.min(usize::MAX / 2),
+                limit: limits::MAX_MODULE_BYTES,
+            }),
+        }
+    }
+}
+
+/// The heap bytes an identity holds: its names and its boxed elements.
+fn identity_bytes(id: &Identity) -> usize {
+    match id {
+        Identity::Array { element, .. } => {
+            core::mem::size_of::<Identity>() + identity_bytes(element)
+        }
+        other => other.name().len(),
+    }
 }
 
 fn record_size(found: u32, min: u32, record: &'static str) -> Result<usize> {
@@ -569,17 +608,20 @@ fn decode_type<M: Memory + ?Sized>(
     index: usize,
     type_size: usize,
     field_size: usize,
+    budget: &mut Budget,
 ) -> Result<TypeLayout> {
     let t = read(mem, addr, type_size, || format!("type record #{index}"))?;
     let name = read_name(mem, &t, T_NAME, limits::MAX_NAME_LEN, false, &|| {
         format!("name of type #{index}")
     })?;
+    budget.take(name.len())?;
     let field_count = t.word(T_FIELD_COUNT);
     limit(
         &format!("number of fields of type `{name}`"),
         field_count,
         limits::MAX_FIELDS,
     )?;
+    budget.take(field_count.saturating_mul(core::mem::size_of::<FieldLayout>()))?;
     let fields_len = field_count
         .checked_mul(field_size)
         .ok_or_else(|| overflow("field list length"))?;
@@ -593,6 +635,7 @@ fn decode_type<M: Memory + ?Sized>(
             format!("name of field #{i} of type `{name}`")
         })?;
         let identity = decode_identity(mem, &rec, F_IDENTITY, 0, &name, &fname)?;
+        budget.take(fname.len() + identity_bytes(&identity))?;
         fields.push(FieldLayout {
             name: fname,
             offset: rec.word(F_OFFSET),

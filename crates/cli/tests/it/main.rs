@@ -227,3 +227,71 @@ proptest! {
         read_all(p("mutated.so"), &bytes);
     }
 }
+
+#[test]
+fn gen_refuses_names_that_are_not_identifiers() {
+    use layout_meta::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+    let module = |field: &str| ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types: vec![TypeLayout {
+            name: "T".into(),
+            flags: 0,
+            size: 8,
+            align: 8,
+            stride: 8,
+            fingerprint: 0,
+            fields: vec![FieldLayout {
+                name: field.into(),
+                offset: 0,
+                identity: Identity::Scalar {
+                    name: "u64".into(),
+                    size: 8,
+                    align: 8,
+                },
+            }],
+            witnesses: WitnessAddrs::default(),
+        }],
+    };
+    let hostile =
+        "x: Field<u64>, } } pub fn injected() { } view! { pub struct Z = \"m\"::\"T\" { pub y";
+    for (name, rust_ok, cpp_ok) in [
+        ("id", true, true),
+        (hostile, false, false),
+        ("type", false, true),
+        ("class", true, false),
+        ("9lives", false, false),
+        ("naïve", false, false),
+    ] {
+        let m = module(name);
+        assert_eq!(resilient_cli::gen_rust(&m, &[]).is_ok(), rust_ok, "{name}");
+        assert_eq!(resilient_cli::gen_cpp(&m, &[]).is_ok(), cpp_ok, "{name}");
+    }
+    let err = resilient_cli::gen_rust(&module(hostile), &[]).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot generate rust: the name \"x: Field<u64>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_write_is_status_1_and_a_closed_pipe_keeps_the_status() {
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_resilient"))
+        .args([p("inspect"), &plugin("widget-v1")])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<stdout>"));
+
+    // `diff` of a breaking change into a pipe closed at once: still 8.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_resilient"))
+        .args([p("diff"), &plugin("widget-v1"), &plugin("widget-v4")])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(8));
+}

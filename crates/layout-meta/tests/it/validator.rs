@@ -387,3 +387,64 @@ fn witnesses_outside_code_are_refused() {
         "{err}"
     );
 }
+
+/// One large type record listed 65,536 times (a file of a few megabytes)
+/// would decode to hundreds of gigabytes; the module budget refuses it after
+/// a few dozen copies.
+#[test]
+fn a_type_record_listed_many_times_hits_the_module_budget() {
+    use layout_meta::format::offsets::ALL;
+    let off = |field: &str| {
+        ALL.iter()
+            .find(|(r, f, _)| *r == "rsl_manifest" && *f == field)
+            .unwrap()
+            .2
+    };
+    let u8_id = Identity::Scalar {
+        name: "u8".into(),
+        size: 1,
+        align: 1,
+    };
+    let mut t = TypeLayout {
+        name: "Wide".into(),
+        flags: 0,
+        size: limits::MAX_FIELDS,
+        align: 1,
+        stride: limits::MAX_FIELDS,
+        fingerprint: 0,
+        fields: (0..limits::MAX_FIELDS)
+            .map(|i| FieldLayout {
+                name: format!("{i:0>1000}"),
+                offset: i,
+                identity: u8_id.clone(),
+            })
+            .collect(),
+        witnesses: WitnessAddrs::default(),
+    };
+    t.fingerprint = t.compute_fingerprint();
+    let m = ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types: vec![t],
+    };
+    let mut image = encode(&m, BASE);
+    validate(&image.memory(CODE), BASE).expect("one copy is fine");
+    let word = std::mem::size_of::<usize>();
+    let read_word =
+        |bytes: &[u8], at: usize| usize::from_ne_bytes(bytes[at..at + word].try_into().unwrap());
+    let list = read_word(&image.bytes, off("types")) - BASE;
+    let record = read_word(&image.bytes, list);
+    let copies = limits::MAX_TYPES;
+    let new_list = image.bytes.len();
+    for _ in 0..copies {
+        image.bytes.extend_from_slice(&record.to_ne_bytes());
+    }
+    image.bytes[off("type_count")..off("type_count") + word].copy_from_slice(&copies.to_ne_bytes());
+    image.bytes[off("types")..off("types") + word]
+        .copy_from_slice(&(BASE + new_list).to_ne_bytes());
+    let err = validate(&image.memory(CODE), BASE).unwrap_err();
+    assert!(
+        matches!(&err, Error::LimitExceeded { what, .. } if what.contains("decoded module")),
+        "{err}"
+    );
+}
