@@ -685,9 +685,20 @@ fn decode_identity<M: Memory + ?Sized>(
         rec.word(at + I_COUNT),
     );
     let what = || format!("type name of field `{ty}.{field}`");
+    // The shape FORMAT.md gives each kind: arrays have no name, other kinds
+    // no count and no element. (Readers must not follow, nor hash, what a
+    // record should not have.)
+    let (name_len, element_addr) = (rec.word(at + I_NAME + WORD), rec.word(at + I_ELEMENT));
+    if kind_code == kind::ARRAY && name_len != 0 {
+        return Err(bad("an array identity has a name"));
+    }
+    if kind_code != kind::ARRAY && (count != 0 || element_addr != 0) {
+        return Err(bad(
+            "a count or element on an identity that is not an array",
+        ));
+    }
     Ok(match kind_code {
         kind::ARRAY => {
-            let element_addr = rec.word(at + I_ELEMENT);
             let e = read(mem, element_addr, IDENTITY_SIZE, || {
                 format!("element type of field `{ty}.{field}`")
             })?;

@@ -448,3 +448,36 @@ fn a_type_record_listed_many_times_hits_the_module_budget() {
         "{err}"
     );
 }
+
+/// A scalar identity with a count or an element pointer is malformed
+/// (FORMAT.md: both are for arrays only): refused, never followed.
+#[test]
+fn non_array_identities_carry_no_count_or_element() {
+    use layout_meta::format::offsets::ALL;
+    let off = |record: &str, field: &str| {
+        ALL.iter()
+            .find(|(r, f, _)| *r == record && *f == field)
+            .unwrap()
+            .2
+    };
+    let word = std::mem::size_of::<usize>();
+    let read_word =
+        |bytes: &[u8], at: usize| usize::from_ne_bytes(bytes[at..at + word].try_into().unwrap());
+    // manifest -> type list -> type record -> field list -> first field's identity.
+    let at_identity = |bytes: &[u8]| {
+        let list = read_word(bytes, off("rsl_manifest", "types")) - BASE;
+        let ty = read_word(bytes, list) - BASE;
+        let fields = read_word(bytes, ty + off("rsl_type_descriptor", "fields")) - BASE;
+        fields + off("rsl_field_descriptor", "identity")
+    };
+    for (what, field, value) in [("count", "count", 1usize), ("element", "element", BASE)] {
+        let err = refused_bytes(|b| {
+            let at = at_identity(b) + off("rsl_type_identity", field);
+            b[at..at + word].copy_from_slice(&value.to_ne_bytes());
+        });
+        assert!(
+            matches!(&err, Error::BadIdentity { reason, .. } if reason.contains("not an array")),
+            "{what}: {err}"
+        );
+    }
+}
