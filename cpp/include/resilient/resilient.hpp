@@ -33,17 +33,20 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -208,10 +211,15 @@ struct Image {
             std::uintptr_t addr;
             Image img;
             bool found;
-        } s{addr, {}, false};
+            bool oom;
+        } s{addr, {}, false, false};
+        // The callback runs inside glibc with its loader lock held: nothing
+        // may propagate out of it, so an allocation failure is recorded and
+        // thrown after the walk.
         dl_iterate_phdr(
             [](dl_phdr_info *info, std::size_t, void *data) -> int {
                 auto *s = static_cast<Search *>(data);
+                try {
                 bool mine = false;
                 for (int i = 0; i < info->dlpi_phnum; ++i) {
                     const auto &p = info->dlpi_phdr[i];
@@ -242,8 +250,13 @@ struct Image {
                 }
                 s->found = true;
                 return 1;
+                } catch (...) {
+                    s->oom = true;
+                    return 1;
+                }
             },
             &s);
+        if (s.oom) throw Error("out of memory while reading the loaded objects' segments");
         if (!s.found) throw Error("the manifest address is in no loaded object");
         return s.img;
     }
@@ -257,7 +270,10 @@ inline bool is_pow2(std::size_t x) { return x && !(x & (x - 1)); }
 struct FieldInfo {
     std::string name;
     std::size_t offset;
-    const rsl_type_identity *identity;  // validated, in the library image
+    // A validated copy (owned by the library handle): its `element` points
+    // at the validated copy of the element, its name into the library's
+    // read-only image, checked.
+    const rsl_type_identity *identity;
 };
 
 // One validated type.
@@ -339,6 +355,7 @@ struct LibState {
     void *handle = nullptr;
     std::string path, module, version;
     std::vector<TypeInfo> types;
+    std::deque<rsl_type_identity> idents;  // validated copies (stable addresses)
     ~LibState() {
         if (handle) dlclose(handle);
     }
@@ -406,8 +423,12 @@ class Library {
             std::free(b);
             if (!same) throw Error(path + ": its `resilient_manifest` is defined by another object");
         }
-        Reader r{detail::Image::containing(reinterpret_cast<std::uintptr_t>(sym)), path};
-        r.manifest(reinterpret_cast<std::uintptr_t>(sym), *st);
+        try {
+            Reader r{detail::Image::containing(reinterpret_cast<std::uintptr_t>(sym)), path};
+            r.manifest(reinterpret_cast<std::uintptr_t>(sym), *st);
+        } catch (const std::bad_alloc &) {
+            throw Error(path + ": out of memory while reading its layout metadata");
+        }
         Library lib;
         lib.s_ = std::move(st);
         return lib;
@@ -448,11 +469,23 @@ class Library {
   private:
     std::shared_ptr<detail::LibState> s_;
 
+    // Validates a manifest with the checks of the Rust validator
+    // (crates/layout-meta/src/validate.rs), reading the library only through
+    // bounded reads of its read-only image, and never following or hashing
+    // anything it has not checked.
     struct Reader {
         detail::Image img;
         std::string path;
+        // What the decoded module may take in memory, as the Rust reader's
+        // limits::MAX_MODULE_BYTES: records may be shared, so the per-record
+        // limits alone do not bound it.
+        mutable std::size_t budget = std::size_t{64} << 20;
 
         [[noreturn]] void fail(const std::string &what) const { throw Error(path + ": invalid layout metadata: " + what); }
+        void take(std::size_t bytes) const {
+            if (bytes > budget) fail("the decoded module would take more than 64 MiB");
+            budget -= bytes;
+        }
         template <class R>
         R read(std::uintptr_t addr, const char *what) const {
             if (!img.ok(addr, sizeof(R))) fail(std::string(what) + " lies outside the library image");
@@ -460,28 +493,104 @@ class Library {
             std::memcpy(&r, reinterpret_cast<const void *>(addr), sizeof(R));
             return r;
         }
-        std::string name(const rsl_str &s, const std::string &what) const {
-            if (s.len == 0) fail(what + ": it is empty");
-            if (s.len > 1024) fail(what + " is too long");
-            if (!img.ok(reinterpret_cast<std::uintptr_t>(s.ptr), s.len)) fail(what + " lies outside the library image");
-            std::string out(s.ptr, s.len);
-            for (unsigned char c : out)
-                if (c < 0x20 || c == 0x7f) fail(what + ": it contains control characters");
-            return out;
+        // A list of `count` records `size` bytes apart at `base`, all inside
+        // the image (checked once, without wrapping).
+        void list(const void *base, std::size_t count, std::size_t size, const std::string &what) const {
+            if (count && !img.ok(reinterpret_cast<std::uintptr_t>(base), count * size))
+                fail(what + " lies outside the library image");
         }
-        void identity(const rsl_type_identity &id, int depth, const std::string &where) const {
+        static bool utf8_without_controls(const unsigned char *p, std::size_t n) {
+            for (std::size_t i = 0; i < n;) {
+                std::uint32_t c = p[i];
+                std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+                if (len == 0 || i + len > n) return false;
+                for (std::size_t k = 1; k < len; ++k) {
+                    if ((p[i + k] & 0xc0) != 0x80) return false;
+                    c = (c << 6) | (p[i + k] & 0x3f);
+                }
+                if (len == 2) c &= 0x7ff;
+                if (len == 3) c &= 0xffff;
+                if (len == 4) c &= 0x1fffff;
+                const std::uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+                if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;  // overlong, surrogate
+                if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;                           // control
+                i += len;
+            }
+            return true;
+        }
+        std::string name(const rsl_str &s, const std::string &what, std::size_t max = 1024) const {
+            if (s.len == 0) fail(what + ": it is empty");
+            if (s.len > max) fail(what + " is too long");
+            if (!img.ok(reinterpret_cast<std::uintptr_t>(s.ptr), s.len)) fail(what + " lies outside the library image");
+            take(s.len);
+            if (!utf8_without_controls(reinterpret_cast<const unsigned char *>(s.ptr), s.len))
+                fail(what + ": it is not UTF-8, or contains control characters");
+            return std::string(s.ptr, s.len);
+        }
+        static bool is_semver(const std::string &v) {
+            auto split = [](const std::string &s, char c) {
+                std::vector<std::string> out(1);
+                for (char ch : s) {
+                    if (ch == c)
+                        out.emplace_back();
+                    else
+                        out.back().push_back(ch);
+                }
+                return out;
+            };
+            auto number = [](const std::string &p) {
+                return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                       (p == "0" || p[0] != '0');
+            };
+            auto ident = [](const std::string &p) {
+                return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) {
+                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+                });
+            };
+            std::string rest = v, build, pre;
+            bool has_build = false, has_pre = false;
+            if (auto b = rest.find('+'); b != std::string::npos) {
+                build = rest.substr(b + 1), rest = rest.substr(0, b), has_build = true;
+            }
+            if (auto d = rest.find('-'); d != std::string::npos) {
+                pre = rest.substr(d + 1), rest = rest.substr(0, d), has_pre = true;
+            }
+            auto core = split(rest, '.');
+            if (core.size() != 3 || !std::all_of(core.begin(), core.end(), number)) return false;
+            for (auto *part : {has_pre ? &pre : nullptr, has_build ? &build : nullptr})
+                if (part) {
+                    auto ids = split(*part, '.');
+                    if (!std::all_of(ids.begin(), ids.end(), ident)) return false;
+                }
+            return true;
+        }
+        // Checks the identity record `id` (already copied out of the image)
+        // and returns a validated copy owned by `st`.
+        const rsl_type_identity *identity(const rsl_type_identity &id, int depth, const std::string &where,
+                                          detail::LibState &st) const {
             if (depth > 16) fail(where + ": array nesting too deep");
-            if (!detail::is_pow2(id.align) || id.size % id.align) fail(where + ": bad size or alignment");
+            if (!detail::is_pow2(id.align) || id.align > (std::size_t{1} << 29) || id.size % id.align ||
+                id.size > static_cast<std::size_t>(PTRDIFF_MAX))
+                fail(where + ": bad size or alignment");
+            take(sizeof(rsl_type_identity));
+            rsl_type_identity out = id;
             if (id.kind == RSL_KIND_ARRAY) {
+                if (id.name.len != 0) fail(where + ": malformed type identity: an array identity has a name");
                 auto e = read<rsl_type_identity>(reinterpret_cast<std::uintptr_t>(id.element), "an array element type");
-                identity(e, depth + 1, where);
-                if (e.size * id.count != id.size || (id.count && id.size / id.count != e.size) || e.align != id.align)
+                const rsl_type_identity *ev = identity(e, depth + 1, where, st);
+                if (ev->size * id.count != id.size || (id.count && id.size / id.count != ev->size) || ev->align != id.align)
                     fail(where + ": malformed array identity");
+                out.element = ev;
+                out.name = {"", 0};
             } else if (id.kind >= RSL_KIND_SCALAR && id.kind <= RSL_KIND_OPAQUE) {
+                if (id.count != 0 || id.element != nullptr)
+                    fail(where + ": malformed type identity: a count or element on an identity that is not an array");
                 name(id.name, where + " type name");
             } else {
                 fail(where + ": unknown identity kind");
             }
+            st.idents.push_back(out);
+            return &st.idents.back();
         }
         void manifest(std::uintptr_t addr, detail::LibState &st) const {
             auto m = read<rsl_manifest>(addr, "the manifest");
@@ -495,15 +604,19 @@ class Library {
             if (m.pointer_width != sizeof(void *)) fail("metadata is for another target: pointer width");
             if (m.endianness != RSL_LITTLE_ENDIAN) fail("metadata is for another target: endianness");
             st.module = name(m.module_name, "module name");
-            st.version = name(m.module_version, "module version");
+            st.version = name(m.module_version, "module version", 128);
+            if (!is_semver(st.version)) fail("module version `" + st.version + "` is not semver");
             if (m.type_count > 65536) fail("too many types");
+            list(m.types, m.type_count, sizeof(void *), "the type list");
+            take(m.type_count * sizeof(TypeInfo));
+            st.types.reserve(m.type_count);
+            std::unordered_set<std::string> type_names;
             for (std::size_t i = 0; i < m.type_count; ++i) {
-                auto tp = read<const rsl_type_descriptor *>(reinterpret_cast<std::uintptr_t>(m.types) + i * sizeof(void *), "the type list");
+                auto tp = read<const rsl_type_descriptor *>(reinterpret_cast<std::uintptr_t>(m.types + i), "the type list");
                 auto t = read<rsl_type_descriptor>(reinterpret_cast<std::uintptr_t>(tp), "a type record");
                 TypeInfo ti;
                 ti.name = name(t.name, "type name");
-                for (auto &o : st.types)
-                    if (o.name == ti.name) fail("type `" + ti.name + "` is described twice");
+                if (!type_names.insert(ti.name).second) fail("type `" + ti.name + "` is described twice");
                 ti.flags = t.flags;
                 ti.size = t.size;
                 ti.align = t.align;
@@ -511,36 +624,49 @@ class Library {
                 ti.fingerprint = t.fingerprint;
                 ti.witnesses = t.witnesses;
                 const std::string ty = "type `" + ti.name + "`";
-                if (!detail::is_pow2(t.align) || t.align > (1u << 29)) fail(ty + " has a bad alignment");
-                if (t.size % t.align || t.size > PTRDIFF_MAX) fail(ty + " has a bad size");
-                if (t.stride < t.size || t.stride % t.align) fail(ty + " has a bad stride");
+                const auto max_size = static_cast<std::size_t>(PTRDIFF_MAX);
+                if (!detail::is_pow2(t.align) || t.align > (std::size_t{1} << 29)) fail(ty + " has a bad alignment");
+                if (t.size % t.align || t.size > max_size) fail(ty + " has a bad size");
+                if (t.stride < t.size || t.stride % t.align || t.stride > max_size) fail(ty + " has a bad stride");
                 if (t.field_count > 4096) fail(ty + " has too many fields");
-                Fnv fp;
-                fp.word(t.size);
-                fp.word(t.align);
-                fp.word(t.stride);
-                fp.word(t.field_count);
+                list(t.fields, t.field_count, m.field_record_size, ty + "'s field list");
+                take(t.field_count * sizeof(FieldInfo));
+                ti.fields.reserve(t.field_count);
+                std::unordered_set<std::string> field_names;
                 for (std::size_t j = 0; j < t.field_count; ++j) {
                     auto fa = reinterpret_cast<std::uintptr_t>(t.fields) + j * m.field_record_size;
                     auto f = read<rsl_field_descriptor>(fa, "a field record");
                     FieldInfo fi;
                     fi.name = name(f.name, ty + " field name");
                     const std::string where = "field `" + ti.name + "." + fi.name + "`";
-                    identity(f.identity, 0, where);
+                    if (!field_names.insert(fi.name).second) fail(where + " is described twice");
+                    fi.identity = identity(f.identity, 0, where, st);
                     fi.offset = f.offset;
-                    fi.identity = &reinterpret_cast<const rsl_field_descriptor *>(fa)->identity;
-                    if (f.offset + f.identity.size < f.offset || f.offset + f.identity.size > t.size)
+                    if (f.offset + fi.identity->size < f.offset || f.offset + fi.identity->size > t.size)
                         fail(where + " ends past the type's size");
-                    for (auto &g : ti.fields) {
-                        if (g.name == fi.name) fail(where + " is described twice");
-                        std::size_t gs = g.identity->size, fs = f.identity.size;
-                        if (gs && fs && g.offset < fi.offset + fs && fi.offset < g.offset + gs)
-                            fail("fields `" + ti.name + "." + g.name + "` and `" + ti.name + "." + fi.name + "` overlap");
-                    }
-                    fp.str(f.name);
-                    fp.word(f.offset);
-                    fp.identity(*fi.identity);
                     ti.fields.push_back(std::move(fi));
+                }
+                // Overlaps: fields of nonzero size, by offset; each ends
+                // before the next begins (ends cannot overflow: checked).
+                std::vector<const FieldInfo *> spans;
+                for (auto &f : ti.fields)
+                    if (f.identity->size) spans.push_back(&f);
+                std::sort(spans.begin(), spans.end(),
+                          [](const FieldInfo *a, const FieldInfo *b) { return a->offset < b->offset; });
+                for (std::size_t k = 1; k < spans.size(); ++k)
+                    if (spans[k - 1]->offset + spans[k - 1]->identity->size > spans[k]->offset)
+                        fail("fields `" + ti.name + "." + spans[k - 1]->name + "` and `" + ti.name + "." + spans[k]->name +
+                             "` overlap");
+                // The fingerprint, over the validated copies only.
+                Fnv fp;
+                fp.word(t.size);
+                fp.word(t.align);
+                fp.word(t.stride);
+                fp.word(t.field_count);
+                for (auto &f : ti.fields) {
+                    fp.str({f.name.data(), f.name.size()});
+                    fp.word(f.offset);
+                    fp.identity(*f.identity);
                 }
                 if (fp.h != t.fingerprint) fail(ty + " has a fingerprint that is not its layout's");
                 const std::pair<const void *, std::uint32_t> ws[] = {
@@ -552,6 +678,8 @@ class Library {
                     if (w.first && !img.is_code(reinterpret_cast<std::uintptr_t>(w.first)))
                         fail(ty + ": a witness address is not in the library's code");
                 }
+                if ((t.flags & RSL_FLAG_POD) && t.witnesses.drop)
+                    fail(ty + ": a plain-old-data type cannot need drop");
                 st.types.push_back(std::move(ti));
             }
         }
