@@ -11,6 +11,7 @@ mod c_header;
 mod c_symbols;
 mod cross_language;
 mod format_doc;
+mod hostile;
 
 use std::path::Path;
 use std::process::Command;
