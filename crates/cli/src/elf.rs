@@ -231,6 +231,10 @@ impl Image {
             });
         }
         let mut needs = Vec::new();
+        // Records may be shared: each is decoded once, and all of them
+        // together may take no more than a module may.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut budget = layout_meta::limits::MAX_MODULE_BYTES;
         for i in 0..count {
             let unreadable = |address| {
                 invalid(layout_meta::Error::Unreadable {
@@ -253,7 +257,20 @@ impl Image {
             let mut w = [0u8; 8];
             w[..word].copy_from_slice(bytes);
             let ptr = usize::from_le_bytes(w);
-            needs.push(decode_view(self, ptr).map_err(invalid)?);
+            if !seen.insert(ptr) {
+                continue;
+            }
+            let need = decode_view(self, ptr).map_err(invalid)?;
+            budget = budget
+                .checked_sub(need.heap_bytes())
+                .ok_or_else(|| Error::Malformed {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "view records that take more than {} bytes decoded",
+                        layout_meta::limits::MAX_MODULE_BYTES
+                    ),
+                })?;
+            needs.push(need);
         }
         Ok(needs)
     }

@@ -15,7 +15,9 @@
 //!
 //! Field attributes: `skip` (do not export a public field), `export` (export
 //! a private field), `opaque` (export a field whose type has no `FieldType`
-//! impl by its written name, size and alignment).
+//! impl by its written name, size and alignment; the type must be
+//! `bytemuck::Pod`, since a name says nothing about which bit patterns are
+//! values).
 //!
 //! Exported fields are the `pub` ones (any `pub(...)` too) unless skipped.
 
@@ -109,9 +111,19 @@ fn field_options(attrs: &[syn::Attribute]) -> syn::Result<FieldOptions> {
     Ok(o)
 }
 
-/// The written type, without spaces: `Vec3`, `foo::Bar<u8>`.
+/// The written type, spaced canonically: a space only between two word
+/// tokens (`Vec3`, `foo::Bar<u8>`, `&'a mut T`, `dyn A`), so that no two
+/// different types print the same.
 fn written_type(ty: &syn::Type) -> String {
-    quote!(#ty).to_string().split_whitespace().collect()
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '\'';
+    let mut out = String::new();
+    for token in quote!(#ty).to_string().split_whitespace() {
+        if out.ends_with(word) && token.starts_with(word) {
+            out.push(' ');
+        }
+        out.push_str(token);
+    }
+    out
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
@@ -146,6 +158,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
     let mut field_descs = Vec::new();
     let mut offset_statics = Vec::new();
+    let mut witness_free_checks = Vec::new();
     let members: Vec<(syn::Member, &syn::Field)> = match &data.fields {
         Fields::Named(f) => f
             .named
@@ -173,6 +186,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let fty = &field.ty;
         let identity = if fo.opaque {
             let n = written_type(fty);
+            // An identity by name alone is a promise about every bit
+            // pattern a client may read or write: only for `Pod` types.
+            witness_free_checks.push(quote! {
+                const _: () = #krate::__private::assert_opaque_field::<#fty>();
+            });
             quote!(#krate::TypeIdentity::opaque::<#fty>(#n))
         } else {
             quote!(<#fty as #krate::FieldType>::IDENTITY)
@@ -257,6 +275,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     Ok(quote! {
         const _: () = {
             #(#witness_fns)*
+            #(#witness_free_checks)*
 
             #[no_mangle]
             #[allow(non_upper_case_globals, reason = "the documented C symbol name")]

@@ -54,6 +54,17 @@
 //!     counter: std::rc::Rc<u64>,
 //! }
 //! ```
+//!
+//! A field exported `opaque` (by its written name) must be `bytemuck::Pod`:
+//! a name does not say which bit patterns are values.
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Flags {
+//!     #[resilient(opaque)]
+//!     pub on: std::num::NonZeroU8,
+//! }
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -234,6 +245,11 @@ pub mod __private {
     /// Compile-time proof that a type marked `pod` is `Copy` (so has no drop) and
     /// `Zeroable` (so all-zero bytes are a value).
     pub const fn assert_pod<T: Copy + bytemuck::Zeroable>() {}
+
+    /// Compile-time proof that a field exported `opaque` (by name) accepts
+    /// every bit pattern, so two types that share the name cannot make a
+    /// client write an invalid value.
+    pub const fn assert_opaque_field<T: bytemuck::Pod>() {}
 
     /// Compile-time proof that a type marked `send` is `Send`.
     pub const fn assert_send<T: Send>() {}

@@ -134,6 +134,31 @@ pub struct ViewNeed {
     pub fields: Vec<FieldNeed>,
 }
 
+impl ViewNeed {
+    /// The bytes this need holds in memory (its records and names): what a
+    /// reader of many views charges against a budget.
+    pub fn heap_bytes(&self) -> usize {
+        fn identity(id: &Identity) -> usize {
+            match id {
+                Identity::Array { element, .. } => size_of::<Identity>() + identity(element),
+                other => other.name().len(),
+            }
+        }
+        size_of::<ViewNeed>()
+            + self.module.len()
+            + self.type_name.len()
+            + self
+                .fields
+                .iter()
+                .map(|f| size_of::<FieldNeed>() + f.name.len() + identity(&f.identity))
+                .sum::<usize>()
+    }
+}
+
+/// At most this many problems are reported for one view; the rest are
+/// counted.
+pub const MAX_PROBLEMS: usize = 64;
+
 /// One field of a [`ViewNeed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldNeed {
@@ -237,10 +262,21 @@ pub fn decode_view<M: Memory + ?Sized>(mem: &M, addr: usize) -> Result<ViewNeed,
 }
 
 /// Every reason `module` does not satisfy `need`, as sentences naming the
-/// type and field (empty: it binds). Nested resilient fields are checked
-/// to exist as types of the module; their own views are records of their
-/// own.
+/// type and field (empty: it binds), at most [`MAX_PROBLEMS`] of them and
+/// then a count of the rest. Nested resilient fields are checked to exist as
+/// types of the module with the size the field has (as binding checks);
+/// their own views are records of their own.
 pub fn check(need: &ViewNeed, module: &ModuleLayout) -> Vec<String> {
+    let mut problems = problems(need, module);
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(format!("and {more} more"));
+    }
+    problems
+}
+
+fn problems(need: &ViewNeed, module: &ModuleLayout) -> Vec<String> {
     let mut problems = Vec::new();
     if need.module != module.name {
         problems.push(format!(
@@ -263,8 +299,15 @@ pub fn check(need: &ViewNeed, module: &ModuleLayout) -> Vec<String> {
             problems.push(format!("frozen type `{}` changed its layout", ty.name));
         }
     }
+    // One lookup table per check, not a scan of the type's fields per need.
+    let by_name: alloc::collections::BTreeMap<&str, &crate::FieldLayout> =
+        ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
     for f in &need.fields {
-        match ty.field(&f.name) {
+        if problems.len() > MAX_PROBLEMS {
+            problems.push(format!("(further fields of `{}` not checked)", ty.name));
+            break;
+        }
+        match by_name.get(f.name.as_str()).copied() {
             None if f.required => problems.push(format!(
                 "field `{}.{}` ({}) is missing",
                 ty.name, f.name, f.identity
@@ -275,12 +318,17 @@ pub fn check(need: &ViewNeed, module: &ModuleLayout) -> Vec<String> {
                 ty.name, f.name, found.identity, f.identity
             )),
             Some(found) => {
-                if let Identity::Resilient { name, .. } = &found.identity {
-                    if module.get(name).is_none() {
-                        problems.push(format!(
+                if let Identity::Resilient { name, size, .. } = &found.identity {
+                    match module.get(name) {
+                        None => problems.push(format!(
                             "field `{}.{}` nests type `{name}`, which the library does not describe",
                             ty.name, f.name
-                        ));
+                        )),
+                        Some(inner) if inner.size != *size => problems.push(format!(
+                            "field `{}.{}` nests a `{name}` of {size} bytes, the library's `{name}` has {}",
+                            ty.name, f.name, inner.size
+                        )),
+                        Some(_) => {}
                     }
                 }
             }
@@ -381,5 +429,82 @@ mod tests {
         ranges.remove(1);
         let err = decode_view(&Statics(ranges), &raw const POINT_VIEW as usize).unwrap_err();
         assert!(matches!(err, Error::Unreadable { .. }), "{err}");
+    }
+
+    fn ty(name: &str, size: usize, fields: Vec<crate::FieldLayout>) -> crate::TypeLayout {
+        crate::TypeLayout {
+            name: name.into(),
+            flags: 0,
+            size,
+            align: 1,
+            stride: size,
+            fingerprint: 0,
+            fields,
+            witnesses: crate::WitnessAddrs::default(),
+        }
+    }
+
+    #[test]
+    fn a_nested_type_of_another_size_is_a_problem() {
+        let nested = |size| Identity::Resilient {
+            name: "Inner".into(),
+            size,
+            align: 1,
+        };
+        let module = ModuleLayout {
+            name: "geo".into(),
+            version: "1.0.0".into(),
+            types: alloc::vec![
+                ty(
+                    "Outer",
+                    4,
+                    alloc::vec![crate::FieldLayout {
+                        name: "inner".into(),
+                        offset: 0,
+                        identity: nested(4),
+                    }],
+                ),
+                ty("Inner", 8, Vec::new()),
+            ],
+        };
+        let need = ViewNeed {
+            module: "geo".into(),
+            type_name: "Outer".into(),
+            frozen: None,
+            fields: alloc::vec![FieldNeed {
+                name: "inner".into(),
+                required: true,
+                identity: nested(0),
+            }],
+        };
+        assert_eq!(
+            check(&need, &module),
+            ["field `Outer.inner` nests a `Inner` of 4 bytes, the library's `Inner` has 8"]
+        );
+    }
+
+    #[test]
+    fn problems_are_capped() {
+        let module = ModuleLayout {
+            name: "geo".into(),
+            version: "1.0.0".into(),
+            types: alloc::vec![ty("T", 0, Vec::new())],
+        };
+        let need = ViewNeed {
+            module: "geo".into(),
+            type_name: "T".into(),
+            frozen: None,
+            fields: (0..1000)
+                .map(|i| FieldNeed {
+                    name: format!("f{i}"),
+                    required: true,
+                    identity: Identity::from_record(&<u8 as FieldType>::IDENTITY),
+                })
+                .collect(),
+        };
+        let p = check(&need, &module);
+        assert_eq!(p.len(), MAX_PROBLEMS + 1);
+        assert!(p[MAX_PROBLEMS].starts_with("and "), "{p:?}");
+        assert!(need.heap_bytes() > 1000 * size_of::<FieldNeed>());
     }
 }

@@ -70,6 +70,7 @@ pub struct Tuple(
 );
 
 #[repr(C)]
+#[derive(Clone, Copy, bytemuck::Zeroable, bytemuck::Pod)]
 pub struct Vec3 {
     x: f32,
     y: f32,
