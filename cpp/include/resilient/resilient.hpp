@@ -46,6 +46,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -682,6 +683,21 @@ class Library {
                     fail(ty + ": a plain-old-data type cannot need drop");
                 st.types.push_back(std::move(ti));
             }
+            // A nested resilient field is bound through the module's type of
+            // that name: where the module lists one, it must have the
+            // field's size and alignment.
+            std::unordered_map<std::string, const TypeInfo *> by_name;
+            for (auto &t : st.types) by_name.emplace(t.name, &t);
+            for (auto &t : st.types)
+                for (auto &f : t.fields) {
+                    const rsl_type_identity *id = f.identity;
+                    while (id->kind == RSL_KIND_ARRAY) id = id->element;
+                    if (id->kind != RSL_KIND_RESILIENT) continue;
+                    auto n = by_name.find(std::string(id->name.ptr, id->name.len));
+                    if (n != by_name.end() && (n->second->size != id->size || n->second->align != id->align))
+                        fail("field `" + t.name + "." + f.name +
+                             "`: the module's type of the nested name has another size or alignment");
+                }
         }
     };
 };

@@ -159,6 +159,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let mut field_descs = Vec::new();
     let mut offset_statics = Vec::new();
     let mut witness_free_checks = Vec::new();
+    let mut nested = Vec::new();
     let members: Vec<(syn::Member, &syn::Field)> = match &data.fields {
         Fields::Named(f) => f
             .named
@@ -191,8 +192,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             witness_free_checks.push(quote! {
                 const _: () = #krate::__private::assert_opaque_field::<#fty>();
             });
+            nested.push(quote!(::core::option::Option::None));
             quote!(#krate::TypeIdentity::opaque::<#fty>(#n))
         } else {
+            nested.push(quote!(<#fty as #krate::FieldType>::NESTED));
             quote!(<#fty as #krate::FieldType>::IDENTITY)
         };
         let offset = quote!(#krate::__private::core::mem::offset_of!(#ty, #member));
@@ -306,6 +309,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             // fields' types), and the witnesses act on this type.
             unsafe impl #krate::Resilient for #ty {
                 const DESCRIPTOR: &'static #krate::TypeDescriptor = &#desc_sym;
+                const NESTED: &'static [::core::option::Option<&'static #krate::TypeDescriptor>] =
+                    &[#(#nested),*];
             }
 
             #[automatically_derived]
@@ -313,6 +318,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             // clients reach it only through its own bound layout.
             unsafe impl #krate::FieldType for #ty {
                 const IDENTITY: #krate::TypeIdentity = #krate::TypeIdentity::resilient::<#ty>(#type_name);
+                const NESTED: ::core::option::Option<&'static #krate::TypeDescriptor> =
+                    ::core::option::Option::Some(&#desc_sym);
             }
         };
     })

@@ -26,6 +26,12 @@ pub unsafe trait FieldType {
     const IDENTITY: TypeIdentity;
     /// A `'static` reference to [`Self::IDENTITY`], for array elements.
     const IDENTITY_REF: &'static TypeIdentity = &Self::IDENTITY;
+    /// The descriptor of the resilient type this field type nests (itself,
+    /// or an array's element), if any: what [`export_module!`] checks the
+    /// module's type of that name against.
+    ///
+    /// [`export_module!`]: crate::export_module
+    const NESTED: Option<&'static crate::TypeDescriptor> = None;
 }
 
 macro_rules! scalars {
@@ -53,4 +59,5 @@ unsafe impl<T: ?Sized> FieldType for PhantomData<T> {
 // equal element identity and length accept the same bit patterns.
 unsafe impl<T: FieldType, const N: usize> FieldType for [T; N] {
     const IDENTITY: TypeIdentity = TypeIdentity::array::<T, N>();
+    const NESTED: Option<&'static crate::TypeDescriptor> = T::NESTED;
 }

@@ -55,6 +55,24 @@
 //! }
 //! ```
 //!
+//! A module cannot list, under the name of a type nested in one of its
+//! types, a different type (clients bind nested fields through the
+//! module's type of that name):
+//!
+//! ```compile_fail
+//! mod dep {
+//!     #[derive(layout_meta::Resilient)]
+//!     #[resilient(prefix = "dep_")]
+//!     pub struct Widget { pub flag: bool }
+//! }
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Outer { pub inner: dep::Widget }
+//! #[derive(layout_meta::Resilient)]
+//! #[resilient(name = "Widget", prefix = "impostor_")]
+//! pub struct Impostor { pub x: u8 }
+//! layout_meta::export_module! { name: "m", version: "1.0.0", types: [Outer, Impostor] }
+//! ```
+//!
 //! A field exported `opaque` (by its written name) must be `bytemuck::Pod`:
 //! a name does not say which bit patterns are values.
 //!
@@ -131,6 +149,10 @@ pub mod limits {
 pub unsafe trait Resilient: Sized {
     /// The type's descriptor (the one exported as `<Type>_descriptor`).
     const DESCRIPTOR: &'static TypeDescriptor;
+    /// The descriptors of the resilient types its exported fields nest
+    /// ([`FieldType::NESTED`] of each field), checked by [`export_module!`]
+    /// against the module's types of those names.
+    const NESTED: &'static [Option<&'static TypeDescriptor>] = &[];
 }
 
 impl TypeDescriptor {
@@ -210,6 +232,13 @@ macro_rules! export_module {
                 $version,
                 &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
             );
+            // A type nested in a listed type and a listed type of the same
+            // name must be the same type: clients bind a nested field through
+            // the module's type of that name.
+            const _: () = $crate::__private::check_nested(
+                &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
+                &[$(<$ty as $crate::Resilient>::NESTED),*],
+            );
         };
     };
 }
@@ -253,4 +282,38 @@ pub mod __private {
 
     /// Compile-time proof that a type marked `send` is `Send`.
     pub const fn assert_send<T: Send>() {}
+
+    /// Panics (at compile time, in `export_module!`) if a listed type has
+    /// the name of a resilient type nested in a listed type but another
+    /// layout: a client would bind the nested field through the wrong one.
+    pub const fn check_nested(
+        types: &[&crate::TypeDescriptor],
+        nested: &[&[Option<&crate::TypeDescriptor>]],
+    ) {
+        let mut i = 0;
+        while i < nested.len() {
+            let mut j = 0;
+            while j < nested[i].len() {
+                if let Some(inner) = nested[i][j] {
+                    let mut k = 0;
+                    while k < types.len() {
+                        let t = types[k];
+                        if crate::str_eq(t.name(), inner.name())
+                            && (t.fingerprint() != inner.fingerprint()
+                                || t.size() != inner.size()
+                                || t.align() != inner.align()
+                                || t.stride() != inner.stride())
+                        {
+                            panic!(
+                                "export_module!: a listed type has the name of a type nested in a listed type, but another layout"
+                            );
+                        }
+                        k += 1;
+                    }
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+    }
 }

@@ -734,14 +734,38 @@ fn decode_identity<M: Memory + ?Sized>(
 ///
 /// The first violated invariant, naming the type and field.
 pub fn check(module: &ModuleLayout) -> Result<()> {
-    let mut names = BTreeSet::new();
+    let mut names = alloc::collections::BTreeMap::new();
     for t in &module.types {
-        if !names.insert(t.name.as_str()) {
+        if names.insert(t.name.as_str(), (t.size, t.align)).is_some() {
             return Err(Error::DuplicateType {
                 name: t.name.clone(),
             });
         }
         check_type(t)?;
+    }
+    // A nested resilient field is bound through the module's type of that
+    // name: where the module lists one, it must have the field's size and
+    // alignment.
+    for t in &module.types {
+        for f in &t.fields {
+            let mut id = &f.identity;
+            while let Identity::Array { element, .. } = id {
+                id = element;
+            }
+            if let Identity::Resilient { name, size, align } = id {
+                if names
+                    .get(name.as_str())
+                    .is_some_and(|&listed| listed != (*size, *align))
+                {
+                    return Err(Error::BadIdentity {
+                        ty: t.name.clone(),
+                        field: f.name.clone(),
+                        reason:
+                            "the module's type of the nested name has another size or alignment",
+                    });
+                }
+            }
+        }
     }
     Ok(())
 }

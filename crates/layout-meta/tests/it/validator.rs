@@ -481,3 +481,32 @@ fn non_array_identities_carry_no_count_or_element() {
         );
     }
 }
+
+/// A nested field and the module's type of that name must agree in size
+/// and alignment (a client binds the field through that type).
+#[test]
+fn a_nested_field_must_fit_the_modules_type_of_that_name() {
+    let nest = |m: &mut ModuleLayout, inner_size: usize| {
+        let mut inner = m.types[0].clone();
+        inner.name = "Inner".into();
+        inner.size = inner_size;
+        inner.stride = inner_size;
+        inner.fields.clear();
+        inner.fingerprint = inner.compute_fingerprint();
+        m.types[0].fields[1].identity = Identity::Resilient {
+            name: "Inner".into(),
+            size: 4,
+            align: 4,
+        };
+        m.types[0].fingerprint = m.types[0].compute_fingerprint();
+        m.types.push(inner);
+    };
+    let mut ok = valid();
+    nest(&mut ok, 4);
+    validate(&encode(&ok, BASE).memory(CODE), BASE).expect("same size: accepted");
+    let err = refused(|m| nest(m, 8));
+    assert!(
+        matches!(&err, Error::BadIdentity { field, reason, .. } if field == "b" && reason.contains("nested")),
+        "{err}"
+    );
+}
