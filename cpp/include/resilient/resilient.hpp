@@ -16,12 +16,14 @@
 //
 //     rsl::Library lib = rsl::Library::open("libwidgets.so");   // validated once
 //     rsl::View view("widgets", "Widget");
-//     auto id = view.field<uint64_t>("id");
-//     auto scale = view.optional<double>("scale");
+//     view.field<uint64_t>("id").optional<double>("scale");
 //     rsl::Bound w = lib.bind(view);             // every mismatch at once
+//     auto id = w.field<uint64_t>("id");         // tokens from the bound type
+//     rsl::Field<double> scale{};
+//     bool has_scale = w.optional("scale", scale);
 //     rsl::Value v(w);                            // RAII through witnesses
-//     v.set(id, 42); uint64_t x = v.get(id);
-//     RSL_DYNAMIC_LOCAL(tmp, w);                  // alloca in this frame
+//     v.set(id, uint64_t{42}); uint64_t x = v.get(id);
+//     RSL_DYNAMIC_LOCAL(tmp, w);                  // alloca in this frame (heap above one page)
 //
 // Errors are thrown as rsl::Error (what() names the library, type and field).
 // Thread safety: a Library, its Bound types and tokens are immutable after

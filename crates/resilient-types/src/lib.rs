@@ -34,7 +34,9 @@
 //! ```
 //!
 //! Values of run-time size live on the heap ([`Value`], [`Array`]), on the
-//! stack ([`with_stack`], an `alloca` trampoline) or in an inline buffer
+//! stack ([`with_stack`]: in its own frame up to [`SMALL_STACK`] bytes, else
+//! through an `alloca` trampoline, on the heap over [`STACK_CAP`]) or in an
+//! inline buffer
 //! ([`with_inline`]); their witnesses run exactly once. Views are generic
 //! over a [`Strategy`]: the same client code runs over loaded offsets
 //! ([`Indirect`]) or compile-time constants ([`Direct`]), and

@@ -29,8 +29,9 @@
 //! ```
 //!
 //! [`crate::Bound::specialize`] picks the direct instantiation at run time
-//! when the loaded layout's fingerprint equals the compiled-in one
-//! (optimistic specialisation).
+//! when the loaded layout equals the compiled-in one, field by field
+//! (optimistic specialisation). Views with nested resilient fields bind
+//! indirectly only: the direct strategy has no nested tokens.
 
 use core::fmt;
 use core::marker::PhantomData;
