@@ -332,14 +332,7 @@ fn type_name(name: &str, lang: Lang) -> Result<&str, Error> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_:<>,()[]; ".contains(c));
-    if ok {
-        Ok(name)
-    } else {
-        Err(Error::NotAnIdentifier {
-            lang: lang.name(),
-            name: name.to_owned(),
-        })
-    }
+    accepted(ok, name, lang)
 }
 
 /// `gen rust`: `view!` declarations for `types` (all if empty).
@@ -504,6 +497,11 @@ fn identifier(name: &str, lang: Lang) -> Result<&str, Error> {
             Lang::Cpp => CPP_KEYWORDS,
         }
         .contains(&name);
+    accepted(ok, name, lang)
+}
+
+/// `name`, or the error that it may not be written in `lang`.
+fn accepted(ok: bool, name: &str, lang: Lang) -> Result<&str, Error> {
     if ok {
         Ok(name)
     } else {

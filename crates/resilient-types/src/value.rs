@@ -213,10 +213,19 @@ impl<V: Bindable> Value<V> {
         reason = "the error hands the value back (as `Rc::try_unwrap` does); boxing it would allocate"
     )]
     pub fn into_send(self) -> Result<Sendable<Self>, (Self, Error)> {
-        match check_send(&self.bound) {
-            Ok(()) => Ok(Sendable(self)),
-            Err(e) => Err((self, e)),
-        }
+        let checked = check_send(&self.bound);
+        sendable(self, checked)
+    }
+}
+
+#[allow(
+    clippy::result_large_err,
+    reason = "as `into_send`: the error hands the value back"
+)]
+fn sendable<T>(value: T, checked: Result<(), Error>) -> Result<Sendable<T>, (T, Error)> {
+    match checked {
+        Ok(()) => Ok(Sendable(value)),
+        Err(e) => Err((value, e)),
     }
 }
 
@@ -331,10 +340,8 @@ impl<V: Bindable> Array<V> {
         reason = "the error hands the value back (as `Rc::try_unwrap` does); boxing it would allocate"
     )]
     pub fn into_send(self) -> Result<Sendable<Self>, (Self, Error)> {
-        match check_send(&self.bound) {
-            Ok(()) => Ok(Sendable(self)),
-            Err(e) => Err((self, e)),
-        }
+        let checked = check_send(&self.bound);
+        sendable(self, checked)
     }
 }
 
