@@ -3,7 +3,8 @@
 //! tutorial; this crate only generates code.
 //!
 //! Container attributes, in `#[resilient(...)]`:
-//! - `frozen`: the type promises never to change its layout;
+//! - `frozen`: the type promises never to change its layout (every field is
+//!   then exported: a frozen type has no private layout);
 //! - `clone`, `default`: export the `Clone` / `Default` impls as witnesses;
 //! - `pod`: plain old data (`Copy + bytemuck::Zeroable`, checked at compile
 //!   time): no drop, bitwise clone, zero is a value;
@@ -177,6 +178,16 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     for (member, field) in &members {
         let fo = field_options(&field.attrs)?;
         let public = !matches!(field.vis, Visibility::Inherited);
+        if o.frozen && (fo.skip || !(public || fo.export)) {
+            // Consumers of a frozen type compile its whole layout in, so a
+            // change to a field they cannot see would still break them: a
+            // frozen type has no unexported fields, and every change shows in
+            // its fingerprint.
+            return Err(syn::Error::new_spanned(
+                field,
+                "a frozen type exports every field (its whole layout is the promise): make this field pub or mark it #[resilient(export)]",
+            ));
+        }
         if fo.skip || !(public || fo.export) {
             continue;
         }

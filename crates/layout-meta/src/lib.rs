@@ -55,6 +55,18 @@
 //! }
 //! ```
 //!
+//! A frozen type exports every field: its consumers compile its whole layout
+//! in, so it has no private fields that could change unseen.
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! #[resilient(frozen)]
+//! pub struct Point {
+//!     pub x: i32,
+//!     y: i32,
+//! }
+//! ```
+//!
 //! A module cannot list, under the name of a type nested in one of its
 //! types, a different type (clients bind nested fields through the
 //! module's type of that name):
