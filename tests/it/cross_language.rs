@@ -56,7 +56,7 @@ fn cpp() -> &'static Cpp {
                 let out = dir.join(format!("libclangwidget_v{v}.so"));
                 run(Command::new("clang++")
                     .args(flags)
-                    .args(["-shared", "-fPIC", "-I"])
+                    .args(["-shared", "-fPIC", "-fvisibility-inlines-hidden", "-I"])
                     .arg(include_dir())
                     .arg(src.join(format!("widget_v{v}.cpp")))
                     .arg("-o")
@@ -66,7 +66,7 @@ fn cpp() -> &'static Cpp {
             let out = dir.join(format!("libcppwidget_v{v}.so"));
             run(Command::new("g++")
                 .args(flags)
-                .args(["-shared", "-fPIC", "-I"])
+                .args(["-shared", "-fPIC", "-fvisibility-inlines-hidden", "-I"])
                 .arg(include_dir())
                 .arg(src.join(format!("widget_v{v}.cpp")))
                 .arg("-o")

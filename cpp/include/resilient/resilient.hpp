@@ -158,7 +158,13 @@ template <class T>
 struct thread_movable : std::false_type {};
 
 // The library's own code for values of T. Never throw across the boundary:
-// an exception inside terminates the process.
+// an exception inside terminates the process. Internal linkage: the
+// manifest's witness pointers bind to this library's own functions even when
+// another version of the library is loaded with global visibility. (The
+// constructors and destructor they call are the type's own inline members:
+// build plugins with -fvisibility-inlines-hidden, as the CMake target does,
+// so that those bind locally too.)
+namespace {
 template <class T>
 struct witness {
     static void drop(void *p) noexcept { static_cast<T *>(p)->~T(); }
@@ -182,6 +188,7 @@ struct witness {
         return f;
     }
 };
+}  // namespace
 
 // --------------------------------------------------------------- validation
 
@@ -868,16 +875,20 @@ class Value : public Local {
     const std::size_t T##_align = alignof(T);                                                         \
     RSL_EACH(RSL_OFFSET_SYMBOL_, T, __VA_ARGS__)                                                      \
     static constexpr rsl_field_descriptor T##_fields_[] = {RSL_EACH(RSL_FIELD_RECORD_, T, __VA_ARGS__)}; \
-    extern "C" RSL_API const rsl_type_descriptor T##_descriptor;                                      \
-    const rsl_type_descriptor T##_descriptor = {                                                      \
+    /* The manifest points at this internal copy, so that it binds to this  \
+       library's descriptor even beside another version loaded globally;  \
+       T_descriptor is the same record, exported for C readers. */         \
+    static constexpr rsl_type_descriptor T##_descriptor_local_ = {                                    \
         ::rsl::witness<T>::flags(), 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),         \
         ::rsl::fingerprint(sizeof(T), alignof(T), sizeof(T), T##_fields_,                             \
                            sizeof(T##_fields_) / sizeof(T##_fields_[0])),                             \
         sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table()};      \
+    extern "C" RSL_API const rsl_type_descriptor T##_descriptor;                                      \
+    const rsl_type_descriptor T##_descriptor = T##_descriptor_local_;                                 \
     static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");
 
 // Exports the module manifest listing the exported types. One per library.
-#define RSL_DESC_PTR_(unused, T) &T##_descriptor,
+#define RSL_DESC_PTR_(unused, T) &T##_descriptor_local_,
 #define RESILIENT_EXPORT_MODULE(NAME, VERSION, ...)                                                   \
     static const rsl_type_descriptor *const rsl_module_types_[] = {RSL_EACH(RSL_DESC_PTR_, _, __VA_ARGS__)}; \
     extern "C" RSL_API const rsl_manifest resilient_manifest;                                         \
