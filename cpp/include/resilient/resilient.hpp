@@ -133,6 +133,15 @@ struct Fnv {
     }
 };
 
+// Whether the listed fields are in declaration order (strictly increasing
+// offsets): the fingerprint walks fields in that order, as the Rust producer
+// does, so a type listed out of order would not match its Rust twin.
+constexpr bool in_declaration_order(const rsl_field_descriptor *fields, std::size_t n) {
+    for (std::size_t i = 1; i < n; ++i)
+        if (fields[i].offset <= fields[i - 1].offset) return false;
+    return true;
+}
+
 constexpr std::uint64_t fingerprint(std::size_t size, std::size_t align, std::size_t stride,
                                     const rsl_field_descriptor *fields, std::size_t n) {
     Fnv f;
@@ -172,10 +181,13 @@ struct witness {
     static void default_init(void *dst) noexcept { ::new (dst) T(); }
 
     static constexpr rsl_value_witnesses table() {
+        // `if constexpr`: a witness is instantiated only where T has the
+        // operation (a move-only or non-default-constructible type exports
+        // without it).
         rsl_value_witnesses w = {nullptr, nullptr, nullptr};
-        if (!std::is_trivially_destructible<T>::value) w.drop = &drop;
-        if (std::is_copy_constructible<T>::value) w.clone = &clone;
-        if (std::is_default_constructible<T>::value) w.default_init = &default_init;
+        if constexpr (!std::is_trivially_destructible<T>::value) w.drop = &drop;
+        if constexpr (std::is_copy_constructible<T>::value) w.clone = &clone;
+        if constexpr (std::is_default_constructible<T>::value) w.default_init = &default_init;
         return w;
     }
     static constexpr std::uint32_t flags() {
@@ -183,7 +195,11 @@ struct witness {
         if (!std::is_trivially_destructible<T>::value) f |= RSL_FLAG_NEEDS_DROP;
         if (std::is_copy_constructible<T>::value) f |= RSL_FLAG_CLONABLE;
         if (std::is_default_constructible<T>::value) f |= RSL_FLAG_DEFAULT_INIT;
-        if (std::is_trivial<T>::value) f |= RSL_FLAG_POD;
+        // Plain old data: a bitwise copy is a copy (and copying is allowed),
+        // nothing to destroy, and zero bytes are a value.
+        if (std::is_trivially_copyable<T>::value && std::is_copy_constructible<T>::value &&
+            std::is_trivially_destructible<T>::value && std::is_trivially_default_constructible<T>::value)
+            f |= RSL_FLAG_POD;
         if (thread_movable<T>::value) f |= RSL_FLAG_SEND;
         return f;
     }
@@ -885,7 +901,9 @@ class Value : public Local {
         sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table()};      \
     extern "C" RSL_API const rsl_type_descriptor T##_descriptor;                                      \
     const rsl_type_descriptor T##_descriptor = T##_descriptor_local_;                                 \
-    static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");
+    static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");                \
+    static_assert(::rsl::in_declaration_order(T##_fields_, sizeof(T##_fields_) / sizeof(T##_fields_[0])), \
+                  #T ": list the exported fields in declaration order");
 
 // Exports the module manifest listing the exported types. One per library.
 #define RSL_DESC_PTR_(unused, T) &T##_descriptor_local_,
