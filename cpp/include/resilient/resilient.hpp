@@ -246,36 +246,36 @@ struct Image {
             [](dl_phdr_info *info, std::size_t, void *data) -> int {
                 auto *s = static_cast<Search *>(data);
                 try {
-                bool mine = false;
-                for (int i = 0; i < info->dlpi_phnum; ++i) {
-                    const auto &p = info->dlpi_phdr[i];
-                    std::uintptr_t a = info->dlpi_addr + p.p_vaddr;
-                    if (p.p_type == PT_LOAD && s->addr >= a && s->addr < a + p.p_memsz) mine = true;
-                }
-                if (!mine) return 0;
-                std::vector<std::pair<std::uintptr_t, std::uintptr_t>> relro;
-                for (int i = 0; i < info->dlpi_phnum; ++i) {
-                    const auto &p = info->dlpi_phdr[i];
-                    std::uintptr_t a = info->dlpi_addr + p.p_vaddr;
-                    if (p.p_type == PT_GNU_RELRO) relro.push_back({a, a + p.p_memsz});
-                }
-                for (int i = 0; i < info->dlpi_phnum; ++i) {
-                    const auto &p = info->dlpi_phdr[i];
-                    if (p.p_type != PT_LOAD) continue;
-                    std::uintptr_t a = info->dlpi_addr + p.p_vaddr, e = a + p.p_memsz;
-                    if (p.p_flags & PF_X) s->img.code.push_back({a, e});
-                    if (!(p.p_flags & PF_R)) continue;
-                    if (!(p.p_flags & PF_W)) {
-                        s->img.readable.push_back({a, e});
-                    } else {
-                        for (auto &r : relro) {
-                            std::uintptr_t lo = a > r.first ? a : r.first, hi = e < r.second ? e : r.second;
-                            if (lo < hi) s->img.readable.push_back({lo, hi});
+                    bool mine = false;
+                    for (int i = 0; i < info->dlpi_phnum; ++i) {
+                        const auto &p = info->dlpi_phdr[i];
+                        std::uintptr_t a = info->dlpi_addr + p.p_vaddr;
+                        if (p.p_type == PT_LOAD && s->addr >= a && s->addr < a + p.p_memsz) mine = true;
+                    }
+                    if (!mine) return 0;
+                    std::vector<std::pair<std::uintptr_t, std::uintptr_t>> relro;
+                    for (int i = 0; i < info->dlpi_phnum; ++i) {
+                        const auto &p = info->dlpi_phdr[i];
+                        std::uintptr_t a = info->dlpi_addr + p.p_vaddr;
+                        if (p.p_type == PT_GNU_RELRO) relro.push_back({a, a + p.p_memsz});
+                    }
+                    for (int i = 0; i < info->dlpi_phnum; ++i) {
+                        const auto &p = info->dlpi_phdr[i];
+                        if (p.p_type != PT_LOAD) continue;
+                        std::uintptr_t a = info->dlpi_addr + p.p_vaddr, e = a + p.p_memsz;
+                        if (p.p_flags & PF_X) s->img.code.push_back({a, e});
+                        if (!(p.p_flags & PF_R)) continue;
+                        if (!(p.p_flags & PF_W)) {
+                            s->img.readable.push_back({a, e});
+                        } else {
+                            for (auto &r : relro) {
+                                std::uintptr_t lo = a > r.first ? a : r.first, hi = e < r.second ? e : r.second;
+                                if (lo < hi) s->img.readable.push_back({lo, hi});
+                            }
                         }
                     }
-                }
-                s->found = true;
-                return 1;
+                    s->found = true;
+                    return 1;
                 } catch (...) {
                     s->oom = true;
                     return 1;

@@ -254,6 +254,17 @@ impl Identity {
         }
     }
 
+    /// The bytes this identity holds on the heap: its names and its boxed
+    /// elements (what decoders charge against their memory budgets).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Identity::Array { element, .. } => {
+                core::mem::size_of::<Identity>() + element.heap_bytes()
+            }
+            other => other.name().len(),
+        }
+    }
+
     /// Whether this is exactly the identity of the producer's record `rec`
     /// (kind, name, size, alignment, count and element), without allocating.
     pub fn is_record(&self, rec: &crate::format::TypeIdentity) -> bool {

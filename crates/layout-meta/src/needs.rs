@@ -138,19 +138,13 @@ impl ViewNeed {
     /// The bytes this need holds in memory (its records and names): what a
     /// reader of many views charges against a budget.
     pub fn heap_bytes(&self) -> usize {
-        fn identity(id: &Identity) -> usize {
-            match id {
-                Identity::Array { element, .. } => size_of::<Identity>() + identity(element),
-                other => other.name().len(),
-            }
-        }
         size_of::<ViewNeed>()
             + self.module.len()
             + self.type_name.len()
             + self
                 .fields
                 .iter()
-                .map(|f| size_of::<FieldNeed>() + f.name.len() + identity(&f.identity))
+                .map(|f| size_of::<FieldNeed>() + f.name.len() + f.identity.heap_bytes())
                 .sum::<usize>()
     }
 }

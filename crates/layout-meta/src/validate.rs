@@ -561,20 +561,11 @@ impl Budget {
             }
             None => Err(Error::LimitExceeded {
                 what: "size in memory of the decoded module".to_owned(),
-                found: limits::MAX_MODULE_BYTES - self.0 + bytes.min(usize::MAX / 2),
+                // What the module would take: what it took so far and this.
+                found: (limits::MAX_MODULE_BYTES - self.0).saturating_add(bytes),
                 limit: limits::MAX_MODULE_BYTES,
             }),
         }
-    }
-}
-
-/// The heap bytes an identity holds: its names and its boxed elements.
-fn identity_bytes(id: &Identity) -> usize {
-    match id {
-        Identity::Array { element, .. } => {
-            core::mem::size_of::<Identity>() + identity_bytes(element)
-        }
-        other => other.name().len(),
     }
 }
 
@@ -635,7 +626,7 @@ fn decode_type<M: Memory + ?Sized>(
             format!("name of field #{i} of type `{name}`")
         })?;
         let identity = decode_identity(mem, &rec, F_IDENTITY, 0, &name, &fname)?;
-        budget.take(fname.len() + identity_bytes(&identity))?;
+        budget.take(fname.len() + identity.heap_bytes())?;
         fields.push(FieldLayout {
             name: fname,
             offset: rec.word(F_OFFSET),
