@@ -592,8 +592,14 @@ pub fn gen_cpp(module: &ModuleLayout, types: &[String]) -> Result<String, Error>
     Ok(out)
 }
 
+/// At most this many problems are printed for one view; the rest are
+/// counted.
+pub const MAX_PROBLEMS: usize = 64;
+
 /// `check`: every problem with each of the consumer's views that concern
-/// `module` (views of other modules are skipped). Empty: it binds.
+/// `module` (views of other modules are skipped), as
+/// [`layout_meta::compat::bind_view`] (the run-time binder's rule) finds
+/// them, at most [`MAX_PROBLEMS`] per view. Empty: it binds.
 pub fn check(
     module: &ModuleLayout,
     needs: &[layout_meta::needs::ViewNeed],
@@ -601,6 +607,17 @@ pub fn check(
     needs
         .iter()
         .filter(|n| n.module == module.name)
-        .map(|n| (n.type_name.clone(), layout_meta::needs::check(n, module)))
+        .map(|n| {
+            let mut problems: Vec<String> = match layout_meta::compat::bind_view(n, module) {
+                Ok(_) => Vec::new(),
+                Err(m) => m.iter().map(ToString::to_string).collect(),
+            };
+            if problems.len() > MAX_PROBLEMS {
+                let more = problems.len() - MAX_PROBLEMS;
+                problems.truncate(MAX_PROBLEMS);
+                problems.push(format!("and {more} more"));
+            }
+            (n.type_name.clone(), problems)
+        })
         .collect()
 }

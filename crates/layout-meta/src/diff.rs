@@ -6,7 +6,11 @@
 //! One classification for every tool that reports changes (the `resilient`
 //! CLI's `diff`, the upgrade demo's table), so they cannot disagree.
 
-use std::fmt;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
 
 use crate::layout::{ModuleLayout, TypeLayout};
 
@@ -204,7 +208,7 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
             push(K::FieldRemoved, Some(&f.name), String::new(), String::new());
             continue;
         };
-        if !f.identity.matches(&g.identity) {
+        if !crate::compat::same_identity(&f.identity, &g.identity) {
             let kind = if f.identity.size() == g.identity.size() {
                 K::FieldRetyped
             } else {
@@ -307,4 +311,32 @@ pub fn verdicts(changes: &[Change]) -> Vec<(String, Severity)> {
         }
     }
     v
+}
+
+/// The changes that break a consumer with view `need` (which bound to the
+/// old version): the view's type removed; a change to its layout if it
+/// expects the type frozen; a field it uses removed (if required), retyped
+/// or resized. Other changes do not touch it, breaking or not for others.
+///
+/// An independent road to the verdict of [`crate::compat::bind_view`] on the
+/// new version: the two are tested to agree.
+pub fn breaking_for<'a>(changes: &'a [Change], need: &crate::needs::ViewNeed) -> Vec<&'a Change> {
+    use ChangeKind as K;
+    let used: alloc::collections::BTreeMap<&str, bool> = need
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.required))
+        .collect();
+    let uses = |field: &str| used.get(field).copied();
+    changes
+        .iter()
+        .filter(|c| c.ty == need.type_name)
+        .filter(|c| match (c.kind, c.item.as_deref()) {
+            (K::TypeRemoved, _) => true,
+            (K::FrozenChanged, _) => need.frozen.is_some(),
+            (K::FieldRemoved, Some(f)) => uses(f) == Some(true),
+            (K::FieldRetyped | K::FieldResized, Some(f)) => uses(f).is_some(),
+            _ => false,
+        })
+        .collect()
 }

@@ -93,17 +93,16 @@ impl TypeLayout {
     /// Whether this is exactly the layout `d` describes: same name, size,
     /// alignment, stride and fingerprint, and the same fields (name, offset
     /// and identity, in order). Compares every field rather than trusting
-    /// the 64-bit fingerprint alone, and allocates nothing.
+    /// the 64-bit fingerprint alone; flags and witnesses are not compared
+    /// (they say what a type can do, not where its fields are).
     pub fn is_descriptor(&self, d: &crate::format::TypeDescriptor) -> bool {
-        self.name == d.name()
-            && self.size == d.size()
-            && self.align == d.align()
-            && self.stride == d.stride()
-            && self.fingerprint == d.fingerprint()
-            && self.fields.len() == d.fields().len()
-            && self.fields.iter().zip(d.fields()).all(|(f, r)| {
-                f.name == r.name() && f.offset == r.offset() && f.identity.is_record(r.identity())
-            })
+        let d = d.to_layout();
+        self.name == d.name
+            && self.size == d.size
+            && self.align == d.align
+            && self.stride == d.stride
+            && self.fingerprint == d.fingerprint
+            && self.fields == d.fields
     }
 
     /// The fingerprint this layout would have; equal to `fingerprint` for
@@ -227,33 +226,6 @@ impl Identity {
         }
     }
 
-    /// Whether a client that expects `self` may use a field of identity
-    /// `found`: same kind and name, and same size and alignment except for
-    /// nested resilient types (whose layout is bound on its own).
-    pub fn matches(&self, found: &Identity) -> bool {
-        match (self, found) {
-            (Identity::Resilient { name: a, .. }, Identity::Resilient { name: b, .. }) => a == b,
-            (
-                Identity::Array {
-                    element: a,
-                    count: n,
-                    ..
-                },
-                Identity::Array {
-                    element: b,
-                    count: m,
-                    ..
-                },
-            ) => n == m && a.matches(b) && self.size() == found.size(),
-            (a, b) => {
-                a.kind_code() == b.kind_code()
-                    && a.name() == b.name()
-                    && a.size() == b.size()
-                    && a.align() == b.align()
-            }
-        }
-    }
-
     /// The bytes this identity holds on the heap: its names and its boxed
     /// elements (what decoders charge against their memory budgets).
     pub fn heap_bytes(&self) -> usize {
@@ -263,22 +235,6 @@ impl Identity {
             }
             other => other.name().len(),
         }
-    }
-
-    /// Whether this is exactly the identity of the producer's record `rec`
-    /// (kind, name, size, alignment, count and element), without allocating.
-    pub fn is_record(&self, rec: &crate::format::TypeIdentity) -> bool {
-        self.kind_code() == rec.kind()
-            // An array is named by its element and count, not a name.
-            && (rec.kind() == kind::ARRAY || self.name() == rec.name())
-            && self.size() == rec.size()
-            && self.align() == rec.align()
-            && self.count() == rec.count()
-            && match (self.element(), rec.element()) {
-                (Some(a), Some(b)) => a.is_record(b),
-                (None, None) => true,
-                _ => false,
-            }
     }
 
     /// The identity described by a producer's record.

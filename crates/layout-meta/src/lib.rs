@@ -101,6 +101,7 @@
 
 extern crate alloc;
 
+pub mod compat;
 pub mod diff;
 pub mod encode;
 mod fingerprint;

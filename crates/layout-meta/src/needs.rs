@@ -6,7 +6,8 @@
 //! `resilient_types::view!` emits one [`ViewRecord`] per view and a pointer
 //! to it in the ELF section [`VIEWS_SECTION`]. A reader walks that section
 //! (an array of pointers), decodes each record through a bounded
-//! [`Memory`], and [`check`]s it against a validated [`ModuleLayout`].
+//! [`Memory`], and binds it against a validated [`ModuleLayout`] with
+//! [`crate::compat::bind_view`], the rule the run-time binder applies.
 
 use alloc::borrow::ToOwned;
 use alloc::format;
@@ -14,8 +15,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::mem::{offset_of, size_of};
 
+use crate::compat::Access;
 use crate::format::{RawStr, TypeIdentity, MAGIC};
-use crate::layout::{Identity, ModuleLayout};
+use crate::layout::Identity;
 use crate::validate::{decode_identity_at, read_name_at, record, Error};
 use crate::{limits, Memory};
 
@@ -31,17 +33,23 @@ const _: () = assert!(VIEW_MAGIC.len() == MAGIC.len(), "magics have one size");
 pub struct ViewFieldRecord {
     name: RawStr,
     required: u32,
-    reserved: u32,
+    access: u32,
     identity: TypeIdentity,
 }
 
 impl ViewFieldRecord {
-    /// The field `name`, of type `identity`, required or optional.
-    pub const fn new(name: &'static str, required: bool, identity: TypeIdentity) -> Self {
+    /// The field `name`, of type `identity`, required or optional, reached
+    /// by `access`.
+    pub const fn new(
+        name: &'static str,
+        required: bool,
+        access: Access,
+        identity: TypeIdentity,
+    ) -> Self {
         ViewFieldRecord {
             name: RawStr::new(name),
             required: required as u32,
-            reserved: 0,
+            access: access.code(),
             identity,
         }
     }
@@ -114,6 +122,8 @@ impl ViewRecord {
                 .map(|f| FieldNeed {
                     name: f.name.as_str().into(),
                     required: f.required != 0,
+                    // Records made by `new` hold a code of `Access`.
+                    access: Access::from_code(f.access).unwrap_or(Access::ByValue),
                     identity: Identity::from_record(&f.identity),
                 })
                 .collect(),
@@ -149,10 +159,6 @@ impl ViewNeed {
     }
 }
 
-/// At most this many problems are reported for one view; the rest are
-/// counted.
-pub const MAX_PROBLEMS: usize = 64;
-
 /// One field of a [`ViewNeed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldNeed {
@@ -160,6 +166,8 @@ pub struct FieldNeed {
     pub name: String,
     /// Whether binding fails without it.
     pub required: bool,
+    /// How the consumer reaches it.
+    pub access: Access,
     /// The identity expected.
     pub identity: Identity,
 }
@@ -240,8 +248,17 @@ pub fn decode_view<M: Memory + ?Sized>(mem: &M, addr: usize) -> Result<ViewNeed,
             &type_name,
             &name,
         )?;
+        let code = f.u32(offset_of!(ViewFieldRecord, access));
+        let Some(access) = Access::from_code(code) else {
+            return Err(Error::BadIdentity {
+                ty: type_name,
+                field: name,
+                reason: "unknown access code in a view record",
+            });
+        };
         fields.push(FieldNeed {
             required: f.u32(offset_of!(ViewFieldRecord, required)) != 0,
+            access,
             name,
             identity,
         });
@@ -255,90 +272,15 @@ pub fn decode_view<M: Memory + ?Sized>(mem: &M, addr: usize) -> Result<ViewNeed,
     })
 }
 
-/// Every reason `module` does not satisfy `need`, as sentences naming the
-/// type and field (empty: it binds), at most [`MAX_PROBLEMS`] of them and
-/// then a count of the rest. Nested resilient fields are checked to exist as
-/// types of the module with the size the field has (as binding checks);
-/// their own views are records of their own.
-pub fn check(need: &ViewNeed, module: &ModuleLayout) -> Vec<String> {
-    let mut problems = problems(need, module);
-    if problems.len() > MAX_PROBLEMS {
-        let more = problems.len() - MAX_PROBLEMS;
-        problems.truncate(MAX_PROBLEMS);
-        problems.push(format!("and {more} more"));
-    }
-    problems
-}
-
-fn problems(need: &ViewNeed, module: &ModuleLayout) -> Vec<String> {
-    let mut problems = Vec::new();
-    if need.module != module.name {
-        problems.push(format!(
-            "the library exports module `{}`, the view is of module `{}`",
-            module.name, need.module
-        ));
-        return problems;
-    }
-    let Some(ty) = module.get(&need.type_name) else {
-        problems.push(format!("type `{}` is missing", need.type_name));
-        return problems;
-    };
-    if let Some(fp) = need.frozen {
-        if !ty.is_frozen() {
-            problems.push(format!(
-                "type `{}` is not frozen, the view expects it frozen",
-                ty.name
-            ));
-        } else if ty.fingerprint != fp {
-            problems.push(format!("frozen type `{}` changed its layout", ty.name));
-        }
-    }
-    // One lookup table per check, not a scan of the type's fields per need.
-    let by_name: alloc::collections::BTreeMap<&str, &crate::FieldLayout> =
-        ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-    for f in &need.fields {
-        if problems.len() > MAX_PROBLEMS {
-            problems.push(format!("(further fields of `{}` not checked)", ty.name));
-            break;
-        }
-        match by_name.get(f.name.as_str()).copied() {
-            None if f.required => problems.push(format!(
-                "field `{}.{}` ({}) is missing",
-                ty.name, f.name, f.identity
-            )),
-            None => {}
-            Some(found) if !f.identity.matches(&found.identity) => problems.push(format!(
-                "field `{}.{}` is {}, the view expects {}",
-                ty.name, f.name, found.identity, f.identity
-            )),
-            Some(found) => {
-                if let Identity::Resilient { name, size, .. } = &found.identity {
-                    match module.get(name) {
-                        None => problems.push(format!(
-                            "field `{}.{}` nests type `{name}`, which the library does not describe",
-                            ty.name, f.name
-                        )),
-                        Some(inner) if inner.size != *size => problems.push(format!(
-                            "field `{}.{}` nests a `{name}` of {size} bytes, the library's `{name}` has {}",
-                            ty.name, f.name, inner.size
-                        )),
-                        Some(_) => {}
-                    }
-                }
-            }
-        }
-    }
-    problems
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::FieldType;
+    use crate::compat::{bind_view, Mismatch};
+    use crate::{FieldType, ModuleLayout};
 
     static POINT: &[ViewFieldRecord] = &[
-        ViewFieldRecord::new("x", true, <i32 as FieldType>::IDENTITY),
-        ViewFieldRecord::new("z", false, <f64 as FieldType>::IDENTITY),
+        ViewFieldRecord::new("x", true, Access::ByValue, <i32 as FieldType>::IDENTITY),
+        ViewFieldRecord::new("z", false, Access::ByValue, <f64 as FieldType>::IDENTITY),
     ];
     static POINT_VIEW: ViewRecord = ViewRecord::new("geo", "Point", None, POINT);
 
@@ -371,12 +313,25 @@ mod tests {
         assert_eq!(need.type_name, "Point");
         assert!(need.fields[0].required && !need.fields[1].required);
         use crate::Resilient;
-        assert!(check(&need, &module_of(Point::DESCRIPTOR)).is_empty());
-        let problems = check(&need, &module_of(Retyped::DESCRIPTOR));
-        assert_eq!(problems, ["field `Point.x` is i64, the view expects i32"]);
+        let x = core::mem::offset_of!(Point, x);
+        assert_eq!(
+            bind_view(&need, &module_of(Point::DESCRIPTOR)),
+            Ok(alloc::vec![Some(x), None])
+        );
+        let problems = bind_view(&need, &module_of(Retyped::DESCRIPTOR)).unwrap_err();
+        assert_eq!(
+            problems
+                .iter()
+                .map(alloc::string::ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["field `Point.x` is i64, the view expects i32"]
+        );
         let mut other = module_of(Point::DESCRIPTOR);
         other.name = "other".into();
-        assert_eq!(check(&need, &other).len(), 1);
+        assert!(matches!(
+            &bind_view(&need, &other).unwrap_err()[..],
+            [Mismatch::Module { .. }]
+        ));
     }
 
     /// Reads only the listed ranges of this process's memory: each is a
@@ -468,17 +423,19 @@ mod tests {
             fields: alloc::vec![FieldNeed {
                 name: "inner".into(),
                 required: true,
+                access: Access::Nested,
                 identity: nested(0),
             }],
         };
+        let problems = bind_view(&need, &module).unwrap_err();
         assert_eq!(
-            check(&need, &module),
-            ["field `Outer.inner` nests a `Inner` of 4 bytes, the library's `Inner` has 8"]
+            problems[0].to_string(),
+            "field `Outer.inner` nests a `Inner` of 4 bytes (align 1), the library's `Inner` has 8 bytes (align 1)"
         );
     }
 
     #[test]
-    fn problems_are_capped() {
+    fn every_missing_field_is_reported() {
         let module = ModuleLayout {
             name: "geo".into(),
             version: "1.0.0".into(),
@@ -491,14 +448,14 @@ mod tests {
             fields: (0..1000)
                 .map(|i| FieldNeed {
                     name: format!("f{i}"),
-                    required: true,
+                    required: i % 2 == 0,
+                    access: Access::ByValue,
                     identity: Identity::from_record(&<u8 as FieldType>::IDENTITY),
                 })
                 .collect(),
         };
-        let p = check(&need, &module);
-        assert_eq!(p.len(), MAX_PROBLEMS + 1);
-        assert!(p[MAX_PROBLEMS].starts_with("and "), "{p:?}");
+        let p = bind_view(&need, &module).unwrap_err();
+        assert_eq!(p.len(), 500);
         assert!(need.heap_bytes() > 1000 * size_of::<FieldNeed>());
     }
 }

@@ -418,6 +418,11 @@ fn read<'m, M: Memory + ?Sized>(
     len: usize,
     what: impl FnOnce() -> String,
 ) -> Result<Record<'m>> {
+    // An empty list or name needs no memory, whatever its address (Rust
+    // gives an empty slice a dangling one): `docs/FORMAT.md`, "Pointers".
+    if len == 0 {
+        return Ok(Record(&[]));
+    }
     mem.read(addr, len)
         .map(Record)
         .ok_or_else(|| Error::Unreadable {
@@ -727,7 +732,7 @@ fn decode_identity<M: Memory + ?Sized>(
 pub fn check(module: &ModuleLayout) -> Result<()> {
     let mut names = alloc::collections::BTreeMap::new();
     for t in &module.types {
-        if names.insert(t.name.as_str(), (t.size, t.align)).is_some() {
+        if names.insert(t.name.as_str(), t).is_some() {
             return Err(Error::DuplicateType {
                 name: t.name.clone(),
             });
@@ -735,18 +740,18 @@ pub fn check(module: &ModuleLayout) -> Result<()> {
         check_type(t)?;
     }
     // A nested resilient field is bound through the module's type of that
-    // name: where the module lists one, it must have the field's size and
-    // alignment.
+    // name: where the module lists one, it must be the type the field holds
+    // (the rule of `compat::nested_matches`).
     for t in &module.types {
         for f in &t.fields {
             let mut id = &f.identity;
             while let Identity::Array { element, .. } = id {
                 id = element;
             }
-            if let Identity::Resilient { name, size, align } = id {
+            if let Identity::Resilient { name, .. } = id {
                 if names
                     .get(name.as_str())
-                    .is_some_and(|&listed| listed != (*size, *align))
+                    .is_some_and(|listed| !crate::compat::nested_matches(id, listed))
                 {
                     return Err(Error::BadIdentity {
                         ty: t.name.clone(),

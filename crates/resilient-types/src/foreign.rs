@@ -65,6 +65,11 @@ impl fmt::Display for Origin {
     }
 }
 
+const _: () = assert!(
+    core::mem::align_of::<layout_meta::TypeDescriptor>() >= 2,
+    "ForeignType::is_in_domain keeps a flag in bit 0 of a descriptor's address"
+);
+
 /// One type of a loaded library: its checked layout and witnesses, plus an
 /// owner that keeps the library loaded for as long as this lives.
 pub struct ForeignType {
@@ -73,9 +78,9 @@ pub struct ForeignType {
     witnesses: Witnesses,
     origin: Origin,
     owner: Arc<dyn Any + Send + Sync>,
-    /// The address of the last in-domain descriptor this layout was found
-    /// to equal (0: none yet): a one-entry cache for
-    /// [`ForeignType::is_in_domain`].
+    /// The address of the last in-domain descriptor this layout was
+    /// compared with, bit 0 set if it differed (0: none yet): a one-entry
+    /// cache for [`ForeignType::is_in_domain`].
     same_as: AtomicUsize,
 }
 
@@ -123,26 +128,39 @@ impl ForeignType {
     }
 
     /// Whether this type's layout is exactly the in-domain descriptor `d`
-    /// ([`TypeLayout::is_descriptor`]: every field compared). A match is
-    /// remembered by the descriptor's address, so asking again for the same
-    /// in-domain type costs one load and one compare.
+    /// ([`TypeLayout::is_descriptor`]: every field compared). The verdict
+    /// is remembered by the descriptor's address, so asking again for the
+    /// same in-domain type costs one load and one compare.
     ///
     /// [`TypeLayout::is_descriptor`]: layout_meta::TypeLayout::is_descriptor
     pub fn is_in_domain(&self, d: &'static layout_meta::TypeDescriptor) -> bool {
+        // The cache holds the descriptor's address, with bit 0 set for "not
+        // the same" (descriptors are word-aligned, so bit 0 is free).
         let addr = core::ptr::from_ref(d) as usize;
-        if self.same_as.load(Ordering::Relaxed) == addr {
-            return true;
+        let cached = self.same_as.load(Ordering::Relaxed);
+        if cached & !1 == addr {
+            return cached & 1 == 0;
         }
         let same = self.layout.is_descriptor(d);
-        if same {
-            self.same_as.store(addr, Ordering::Relaxed);
-        }
+        self.same_as
+            .store(addr | usize::from(!same), Ordering::Relaxed);
         same
     }
 
     /// The type of a [`layout_meta::Resilient`] type compiled into this
     /// program: the in-domain case, always safe.
     pub fn in_process<T: layout_meta::Resilient>(module: &str, version: &str) -> Self {
+        Self::in_process_with::<T>(module, version, Arc::new(()))
+    }
+
+    /// [`ForeignType::in_process`] with the owner of its module: the types
+    /// of one module share one owner (nested fields bind only to a type of
+    /// the same library, that is, of the same owner).
+    fn in_process_with<T: layout_meta::Resilient>(
+        module: &str,
+        version: &str,
+        owner: Arc<dyn Any + Send + Sync>,
+    ) -> Self {
         let d = T::DESCRIPTOR;
         let w = d.witnesses();
         // SAFETY:
@@ -166,7 +184,7 @@ impl ForeignType {
                     module: module.into(),
                     version: version.into(),
                 },
-                Arc::new(()),
+                owner,
             )
         }
     }
@@ -217,6 +235,7 @@ pub trait TypeSource {
 pub struct InProcess {
     origin: Origin,
     types: Vec<Arc<ForeignType>>,
+    owner: Arc<dyn Any + Send + Sync>,
 }
 
 impl InProcess {
@@ -229,12 +248,17 @@ impl InProcess {
                 version: version.into(),
             },
             types: Vec::new(),
+            owner: Arc::new(()),
         }
     }
 
     /// Adds the in-domain type `T`.
     pub fn with<T: layout_meta::Resilient>(mut self) -> Self {
-        let ty = ForeignType::in_process::<T>(&self.origin.module, &self.origin.version);
+        let ty = ForeignType::in_process_with::<T>(
+            &self.origin.module,
+            &self.origin.version,
+            Arc::clone(&self.owner),
+        );
         self.types.push(Arc::new(ty));
         self
     }

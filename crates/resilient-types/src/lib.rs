@@ -46,6 +46,19 @@
 //! Field reads use `bytemuck` bounds: [`Ref::get`] needs `AnyBitPattern`,
 //! `bool` and `char` go through [`Ref::get_checked`], and types with neither
 //! bound cannot be read at all.
+//!
+//! A resilient type, or an array of one, is never read by value: its layout
+//! may change under its name. It is reached through `Nested<View>`, and a
+//! `Field<T>` of one does not compile:
+//!
+//! ```compile_fail
+//! use resilient_types::{view, Field};
+//! #[derive(layout_meta::Resilient, Clone, Copy)]
+//! pub struct Point { pub x: i32, pub y: i32 }
+//! view! {
+//!     pub struct Shape = "shapes"::"Shape" { pub corners: Field<[Point; 4]> }
+//! }
+//! ```
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 

@@ -62,7 +62,9 @@ impl Drop for Block {
 ///
 /// # Safety
 ///
-/// `dst` is writable for `count * stride` bytes, aligned for the type.
+/// `dst` is aligned for the type and writable for `count` values at the
+/// stride: `size` bytes at each `i * stride` (a single value's room is
+/// `size` bytes, which may be less than `stride`).
 pub(crate) unsafe fn init_default<V: Bindable>(
     bound: &Bound<V>,
     dst: *mut u8,
@@ -79,9 +81,13 @@ pub(crate) unsafe fn init_default<V: Bindable>(
         }
         Ok(())
     } else if layout.is_pod() {
-        // SAFETY: the caller gives `count * stride` writable bytes; all-zero
-        // bytes are a value of a POD type (the flag's meaning).
-        unsafe { dst.write_bytes(0, count * layout.stride) };
+        for i in 0..count {
+            // SAFETY: the caller gives `size` writable bytes at each
+            // `i * stride` (never the stride's padding: a lone value's room
+            // is only `size` bytes); all-zero bytes are a value of a POD type
+            // (the flag's meaning).
+            unsafe { dst.add(i * layout.stride).write_bytes(0, layout.size) };
+        }
         Ok(())
     } else {
         Err(Error::NoWitness {

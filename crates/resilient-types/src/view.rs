@@ -7,7 +7,8 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use std::sync::Arc;
 
-use layout_meta::{kind, FieldLayout, FieldType, Identity, TypeIdentity};
+use layout_meta::compat::{self, Access as Reach, FieldQuery};
+use layout_meta::{FieldLayout, FieldType, Identity, TypeIdentity};
 
 use crate::error::{Error, Mismatch};
 use crate::foreign::{BindingId, ForeignType, TypeSource};
@@ -159,6 +160,8 @@ pub struct FieldSpec {
     pub name: &'static str,
     /// Whether binding fails without it.
     pub required: bool,
+    /// How the consumer reaches it (by value, or nested through a view).
+    pub access: Reach,
     /// The identity it must have.
     pub identity: TypeIdentity,
 }
@@ -168,41 +171,39 @@ pub struct FieldSpec {
 pub trait Token: Copy + Send + Sync + 'static + crate::sealed::Sealed {
     /// Whether a library without the field is refused.
     const REQUIRED: bool;
+    /// How the token reaches the field.
+    const ACCESS: Reach;
     /// The identity the field must have.
     const IDENTITY: TypeIdentity;
     #[doc(hidden)]
     fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self>;
 }
 
-fn expected(id: &TypeIdentity) -> Identity {
-    Identity::from_record(id)
-}
-
 impl<T> crate::sealed::Sealed for Field<T> {}
 impl<V> crate::sealed::Sealed for Nested<V> {}
 impl<T: crate::sealed::Sealed> crate::sealed::Sealed for Option<T> {}
 
+/// Refuses, at compile time, a by-value token of a type that is or holds a
+/// resilient type (whose layout may change: it is reached through
+/// `Nested<View>`). [`compat::bind_field`] refuses the same at bind time.
+struct ByValue<T>(PhantomData<T>);
+impl<T: FieldType> ByValue<T> {
+    const PLAIN: () = assert!(
+        T::NESTED.is_none(),
+        "a resilient type is reached through `Nested<View>`, never as `Field<T>`"
+    );
+}
+
 impl<T: FieldType + Copy + Send + Sync + 'static> Token for Field<T> {
     const REQUIRED: bool = true;
-    const IDENTITY: TypeIdentity = T::IDENTITY;
+    const ACCESS: Reach = Reach::ByValue;
+    const IDENTITY: TypeIdentity = {
+        // Evaluated wherever a view names `Field<T>`.
+        let () = ByValue::<T>::PLAIN;
+        T::IDENTITY
+    };
     fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
-        let Some(f) = found else {
-            cx.missing(Self::IDENTITY);
-            return None;
-        };
-        let want = expected(&Self::IDENTITY);
-        if want.kind_code() == kind::RESILIENT {
-            cx.push(Mismatch::NotByValue {
-                ty: cx.type_name(),
-                field: cx.field.into(),
-                found: f.identity.to_string(),
-            });
-            return None;
-        }
-        if !want.matches(&f.identity) || f.identity.size() != core::mem::size_of::<T>() {
-            cx.retyped(&want, &f.identity);
-            return None;
-        }
+        let f = cx.bind_field(Self::REQUIRED, Self::ACCESS, &Self::IDENTITY, found)?;
         Some(Field {
             offset: f.offset,
             binding: cx.ty.id(),
@@ -213,31 +214,11 @@ impl<T: FieldType + Copy + Send + Sync + 'static> Token for Field<T> {
 
 impl<V: Bindable> Token for Nested<V> {
     const REQUIRED: bool = true;
+    const ACCESS: Reach = Reach::Nested;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
     fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
-        let Some(f) = found else {
-            cx.missing(Self::IDENTITY);
-            return None;
-        };
-        let want = expected(&Self::IDENTITY);
-        if !want.matches(&f.identity) {
-            cx.retyped(&want, &f.identity);
-            return None;
-        }
-        let Some(inner) = cx.source.foreign_type(V::TYPE_NAME) else {
-            cx.push(Mismatch::MissingType {
-                ty: V::TYPE_NAME.into(),
-            });
-            return None;
-        };
-        if inner.layout().size != f.identity.size() {
-            cx.push(Mismatch::Inconsistent {
-                ty: cx.type_name(),
-                field: cx.field.into(),
-                reason: "the nested type's size differs from the field's",
-            });
-            return None;
-        }
+        let f = cx.bind_field(Self::REQUIRED, Self::ACCESS, &Self::IDENTITY, found)?;
+        let inner = cx.nested(f)?;
         let view = bind_view::<V>(&inner, cx.source, cx.mismatches)?;
         Some(Nested {
             offset: f.offset,
@@ -249,6 +230,7 @@ impl<V: Bindable> Token for Nested<V> {
 
 impl<T: Token> Token for Option<T> {
     const REQUIRED: bool = false;
+    const ACCESS: Reach = T::ACCESS;
     const IDENTITY: TypeIdentity = T::IDENTITY;
     fn resolve(found: Option<&FieldLayout>, cx: &mut BindCx<'_>) -> Option<Self> {
         match found {
@@ -267,27 +249,66 @@ pub struct BindCx<'a> {
     field: &'static str,
 }
 
-impl BindCx<'_> {
+impl<'a> BindCx<'a> {
     fn type_name(&self) -> String {
         self.ty.layout().name.clone()
     }
     fn push(&mut self, m: Mismatch) {
         self.mismatches.push(m);
     }
-    fn missing(&mut self, id: TypeIdentity) {
-        self.push(Mismatch::MissingField {
-            ty: self.type_name(),
-            field: self.field.into(),
-            expected: expected(&id).to_string(),
-        });
+
+    /// Applies the field rule ([`compat::bind_field`]) to the field being
+    /// resolved; records the mismatch and returns `None` if it fails or the
+    /// (optional) field is absent.
+    fn bind_field<'f>(
+        &mut self,
+        required: bool,
+        access: Reach,
+        id: &TypeIdentity,
+        found: Option<&'f FieldLayout>,
+    ) -> Option<&'f FieldLayout> {
+        let identity = Identity::from_record(id);
+        let want = FieldQuery {
+            name: self.field,
+            required,
+            identity: &identity,
+            access,
+        };
+        match compat::bind_field(self.ty.layout(), want, found) {
+            Ok(f) => f,
+            Err(m) => {
+                self.push(m);
+                None
+            }
+        }
     }
-    fn retyped(&mut self, want: &Identity, found: &Identity) {
-        self.push(Mismatch::Retyped {
-            ty: self.type_name(),
-            field: self.field.into(),
-            expected: want.to_string(),
-            found: found.to_string(),
-        });
+
+    /// The type a nested field `f` holds, bound by the nested rule
+    /// ([`compat::bind_nested`]) and coming from the same library as the
+    /// outer type (a type source is safe to implement, so it is not
+    /// trusted to hand out the right one).
+    fn nested(&mut self, f: &FieldLayout) -> Option<Arc<ForeignType>> {
+        let inner = self.source.foreign_type(f.identity.name());
+        let verdict =
+            compat::bind_nested(self.ty.layout(), f, inner.as_deref().map(|t| t.layout()));
+        if let Err(m) = verdict {
+            self.push(m);
+            return None;
+        }
+        let inner = inner?;
+        if !Arc::ptr_eq(inner.owner(), self.ty.owner()) || inner.origin() != self.ty.origin() {
+            self.push(Mismatch::NestedMismatch {
+                ty: self.type_name(),
+                field: f.name.clone(),
+                nested: f.identity.name().into(),
+                reason: format!(
+                    "from {}, not from the library of the outer type",
+                    inner.origin()
+                ),
+            });
+            return None;
+        }
+        Some(inner)
     }
 
     /// Resolves the field `name` as token `T`.
@@ -367,17 +388,8 @@ fn bind_view<V: Bindable>(
     source: &dyn TypeSource,
     mismatches: &mut Vec<Mismatch>,
 ) -> Option<V> {
-    let l = ty.layout();
-    if let Some(fp) = V::FROZEN {
-        if !l.is_frozen() {
-            mismatches.push(Mismatch::NotFrozen { ty: l.name.clone() });
-        } else if l.fingerprint != fp {
-            mismatches.push(Mismatch::FrozenChanged {
-                ty: l.name.clone(),
-                expected: fp,
-                found: l.fingerprint,
-            });
-        }
+    if let Err(m) = compat::bind_frozen(ty.layout(), V::FROZEN) {
+        mismatches.push(m);
     }
     let before = mismatches.len();
     let mut cx = BindCx {
@@ -437,7 +449,7 @@ impl<V: Bindable> Bound<V> {
     /// found).
     pub fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
         let origin = source.origin();
-        if origin.module != V::MODULE {
+        if compat::bind_module(V::MODULE, &origin.module).is_err() {
             return Err(Error::ModuleMismatch {
                 library: origin.library,
                 expected: V::MODULE.into(),
@@ -615,6 +627,7 @@ macro_rules! view {
                 $( $crate::FieldSpec {
                     name: ::core::stringify!($field),
                     required: <$token as $crate::Token>::REQUIRED,
+                    access: <$token as $crate::Token>::ACCESS,
                     identity: <$token as $crate::Token>::IDENTITY,
                 }, )*
             ];
@@ -653,6 +666,7 @@ macro_rules! view {
                 &[$( $crate::__private::ViewFieldRecord::new(
                     ::core::stringify!($field),
                     <$token as $crate::Token>::REQUIRED,
+                    <$token as $crate::Token>::ACCESS,
                     <$token as $crate::Token>::IDENTITY,
                 ), )*],
             );

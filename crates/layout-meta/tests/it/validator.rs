@@ -510,3 +510,47 @@ fn a_nested_field_must_fit_the_modules_type_of_that_name() {
         "{err}"
     );
 }
+
+/// `#[derive(Resilient)]` on a type with no public field exports an empty
+/// field list at a dangling address (Rust's empty slice): the validator
+/// refused the library our own producer made. An empty list needs no memory.
+#[test]
+fn an_empty_field_list_at_a_dangling_address_is_accepted() {
+    #[derive(layout_meta::Resilient)]
+    #[allow(dead_code, reason = "private: exported as an empty field list")]
+    pub struct Sealed {
+        secret: u64,
+    }
+    use layout_meta::Resilient;
+    let d = Sealed::DESCRIPTOR;
+    assert!(d.fields().is_empty());
+    let mut t = d.to_layout();
+    t.witnesses = WitnessAddrs::default();
+    t.flags = 0;
+    let m = ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types: vec![t.clone()],
+    };
+    use layout_meta::format::offsets::ALL;
+    let off = |record: &str, field: &str| {
+        ALL.iter()
+            .find(|(r, f, _)| *r == record && *f == field)
+            .unwrap()
+            .2
+    };
+    let word = std::mem::size_of::<usize>();
+    let mut image = encode(&m, BASE);
+    let list = usize::from_ne_bytes(
+        image.bytes[off("rsl_manifest", "types")..][..word]
+            .try_into()
+            .unwrap(),
+    ) - BASE;
+    let ty = usize::from_ne_bytes(image.bytes[list..][..word].try_into().unwrap()) - BASE;
+    let at = ty + off("rsl_type_descriptor", "fields");
+    // The address the compiler gives the derive's empty list.
+    let dangling = d.fields().as_ptr() as usize;
+    image.bytes[at..at + word].copy_from_slice(&dangling.to_ne_bytes());
+    let decoded = validate(&image.memory(CODE), BASE).expect("an empty list needs no memory");
+    assert_eq!(decoded.types[0], t);
+}

@@ -7,6 +7,7 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod holes;
 mod send;
 mod stack_probe;
 mod strategy;

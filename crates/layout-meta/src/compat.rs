@@ -1,0 +1,571 @@
+//! The rules of compatibility, each stated once: when a field's type is the
+//! type a consumer expects ([`same_identity`]), when a consumer's need of a
+//! field is met ([`bind_field`], [`bind_nested`]), when a frozen need is met
+//! ([`bind_frozen`]), and when a whole view binds ([`bind_view`]).
+//!
+//! Every reader calls these functions and no other copy exists: the run-time
+//! binder of `resilient-types` (through its tokens), the dynamic binder
+//! behind the C API (and so the C++ client), the offline `resilient check`,
+//! and [`crate::diff::breaking_for`], which is tested to reach the same
+//! verdict by another road. `docs/FORMAT.md` ("Binding") states the same
+//! rules in prose.
+//!
+//! All functions are pure: validated layouts in, a typed [`Mismatch`] out.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout};
+use crate::needs::ViewNeed;
+
+/// How a consumer reaches a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Read and written by value (`Field<T>`): the field's type must be
+    /// exactly the consumer's, and must contain no resilient type (whose
+    /// layout may change without the consumer knowing).
+    ByValue,
+    /// A nested resilient type reached through a view of its own
+    /// (`Nested<V>`): the field is bound by the nested type's name, and the
+    /// module's type of that name must be the one the field holds.
+    Nested,
+}
+
+impl Access {
+    /// The code stored in a view record (`docs/FORMAT.md`, "View records").
+    pub const fn code(self) -> u32 {
+        match self {
+            Access::ByValue => 0,
+            Access::Nested => 1,
+        }
+    }
+    /// The access of a view record's code, if known.
+    pub const fn from_code(code: u32) -> Option<Access> {
+        match code {
+            0 => Some(Access::ByValue),
+            1 => Some(Access::Nested),
+            _ => None,
+        }
+    }
+}
+
+/// One reason a consumer's view does not bind to a library's type.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// The library exports another module than the view is of.
+    Module {
+        /// The view's module.
+        expected: String,
+        /// The library's module.
+        found: String,
+    },
+    /// The module has no type of that name.
+    MissingType {
+        /// The type.
+        ty: String,
+    },
+    /// A required field is absent.
+    MissingField {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The type the view expects it to have.
+        expected: String,
+    },
+    /// A field has another type than the view expects.
+    Retyped {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// What the view expects.
+        expected: String,
+        /// What the library has.
+        found: String,
+    },
+    /// A field holds (or the view expects) a resilient type by value: its
+    /// layout may change, so it must be reached through `Nested<View>`.
+    NotByValue {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The field's identity in the library.
+        found: String,
+    },
+    /// A nested field names a type the module does not describe.
+    NestedMissing {
+        /// The outer type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The nested type's name.
+        nested: String,
+    },
+    /// The module's type of a nested field's name is not the type the field
+    /// holds (another size or alignment, or from another library).
+    NestedMismatch {
+        /// The outer type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The nested type's name.
+        nested: String,
+        /// What is different.
+        reason: String,
+    },
+    /// The view expects a frozen type and the library's is not frozen.
+    NotFrozen {
+        /// The type.
+        ty: String,
+    },
+    /// A frozen type's layout changed.
+    FrozenChanged {
+        /// The type.
+        ty: String,
+        /// Fingerprint the view was written against.
+        expected: u64,
+        /// Fingerprint in the library.
+        found: u64,
+    },
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Module { expected, found } => write!(
+                f,
+                "the library exports module `{found}`, the view is of module `{expected}`"
+            ),
+            Mismatch::MissingType { ty } => write!(f, "type `{ty}` is missing"),
+            Mismatch::MissingField { ty, field, expected } => {
+                write!(f, "field `{ty}.{field}` ({expected}) is missing")
+            }
+            Mismatch::Retyped {
+                ty,
+                field,
+                expected,
+                found,
+            } => write!(f, "field `{ty}.{field}` is {found}, the view expects {expected}"),
+            Mismatch::NotByValue { ty, field, found } => write!(
+                f,
+                "field `{ty}.{field}` is {found}: a resilient type is reached through `Nested<View>`, never by value"
+            ),
+            Mismatch::NestedMissing { ty, field, nested } => write!(
+                f,
+                "field `{ty}.{field}` nests type `{nested}`, which the library does not describe"
+            ),
+            Mismatch::NestedMismatch {
+                ty,
+                field,
+                nested,
+                reason,
+            } => write!(f, "field `{ty}.{field}` nests a `{nested}` {reason}"),
+            Mismatch::NotFrozen { ty } => {
+                write!(f, "type `{ty}` is not frozen, the view expects it frozen")
+            }
+            Mismatch::FrozenChanged {
+                ty,
+                expected,
+                found,
+            } => write!(
+                f,
+                "frozen type `{ty}` changed its layout (fingerprint {found:#018x}, the view expects {expected:#018x})"
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for Mismatch {
+    /// The same sentence as `Display`: this is what `{:?}` of an error
+    /// chain shows a person.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Mismatch {}
+
+/// The one identity rule: whether a field of identity `found` has the type
+/// a consumer that expects `expected` reads and writes.
+///
+/// Scalars and opaque types: same kind, name, size and alignment. Arrays:
+/// same count, size and alignment, and elements that satisfy this rule.
+/// Resilient types: the same name (their layout is bound on its own, by
+/// [`bind_nested`]; size and alignment are the library's).
+///
+/// Unsafe code may rely on it: where it holds for a by-value field (no
+/// resilient type inside, see [`contains_resilient`]), the two identities
+/// have the same size, alignment and valid bit patterns (the
+/// [`crate::FieldType`] contract).
+pub fn same_identity(expected: &Identity, found: &Identity) -> bool {
+    match (expected, found) {
+        (Identity::Resilient { name: a, .. }, Identity::Resilient { name: b, .. }) => a == b,
+        (
+            Identity::Array {
+                element: a,
+                count: n,
+                size: s,
+                align: al,
+            },
+            Identity::Array {
+                element: b,
+                count: m,
+                size: t,
+                align: bl,
+            },
+        ) => n == m && s == t && al == bl && same_identity(a, b),
+        (Identity::Scalar { .. }, Identity::Scalar { .. })
+        | (Identity::Opaque { .. }, Identity::Opaque { .. }) => {
+            expected.name() == found.name()
+                && expected.size() == found.size()
+                && expected.align() == found.align()
+        }
+        _ => false,
+    }
+}
+
+/// Whether `id` is or holds (as an array element, at any depth) a resilient
+/// type: such a field is never read or written by value.
+pub fn contains_resilient(id: &Identity) -> bool {
+    match id {
+        Identity::Resilient { .. } => true,
+        Identity::Array { element, .. } => contains_resilient(element),
+        _ => false,
+    }
+}
+
+/// The module rule: a view of module `expected` binds only to a library
+/// that exports a module of that name.
+///
+/// # Errors
+///
+/// [`Mismatch::Module`].
+pub fn bind_module(expected: &str, found: &str) -> Result<(), Mismatch> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Mismatch::Module {
+            expected: expected.into(),
+            found: found.into(),
+        })
+    }
+}
+
+/// The frozen rule: a view that expects type `ty` frozen with fingerprint
+/// `frozen` binds only if it is frozen with exactly that fingerprint.
+///
+/// # Errors
+///
+/// [`Mismatch::NotFrozen`] or [`Mismatch::FrozenChanged`].
+pub fn bind_frozen(ty: &TypeLayout, frozen: Option<u64>) -> Result<(), Mismatch> {
+    let Some(fp) = frozen else { return Ok(()) };
+    if !ty.is_frozen() {
+        Err(Mismatch::NotFrozen {
+            ty: ty.name.clone(),
+        })
+    } else if ty.fingerprint != fp {
+        Err(Mismatch::FrozenChanged {
+            ty: ty.name.clone(),
+            expected: fp,
+            found: ty.fingerprint,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// What a consumer asks of one field.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldQuery<'a> {
+    /// The field's name.
+    pub name: &'a str,
+    /// Whether binding fails without it.
+    pub required: bool,
+    /// The identity the consumer expects.
+    pub identity: &'a Identity,
+    /// How the consumer reaches it.
+    pub access: Access,
+}
+
+/// The field rule: whether type `ty`'s field `found` (looked up by
+/// `want.name`, `None` if absent) meets `want`. On success returns the
+/// field to use (`None`: an optional field that is absent).
+///
+/// A by-value field must have exactly the expected identity
+/// ([`same_identity`]) and contain no resilient type. A nested field must
+/// be a resilient field of the expected type's name; the caller then checks
+/// the nested type itself with [`bind_nested`].
+///
+/// # Errors
+///
+/// [`Mismatch::MissingField`], [`Mismatch::Retyped`],
+/// [`Mismatch::NotByValue`].
+pub fn bind_field<'a>(
+    ty: &TypeLayout,
+    want: FieldQuery<'_>,
+    found: Option<&'a FieldLayout>,
+) -> Result<Option<&'a FieldLayout>, Mismatch> {
+    let Some(f) = found else {
+        return if want.required {
+            Err(Mismatch::MissingField {
+                ty: ty.name.clone(),
+                field: want.name.into(),
+                expected: want.identity.to_string(),
+            })
+        } else {
+            Ok(None)
+        };
+    };
+    let by_value = want.access == Access::ByValue;
+    if by_value && (contains_resilient(want.identity) || contains_resilient(&f.identity)) {
+        return Err(Mismatch::NotByValue {
+            ty: ty.name.clone(),
+            field: want.name.into(),
+            found: f.identity.to_string(),
+        });
+    }
+    let nested_ok = by_value || matches!(want.identity, Identity::Resilient { .. });
+    if !nested_ok || !same_identity(want.identity, &f.identity) {
+        return Err(Mismatch::Retyped {
+            ty: ty.name.clone(),
+            field: want.name.into(),
+            expected: want.identity.to_string(),
+            found: f.identity.to_string(),
+        });
+    }
+    Ok(Some(f))
+}
+
+/// The nested rule: a nested resilient field `field` of type `ty` is bound
+/// through the module's type of the nested name, `inner` (`None` if the
+/// module has none), which must have the size and alignment the field holds.
+///
+/// # Errors
+///
+/// [`Mismatch::NestedMissing`], [`Mismatch::NestedMismatch`].
+pub fn bind_nested(
+    ty: &TypeLayout,
+    field: &FieldLayout,
+    inner: Option<&TypeLayout>,
+) -> Result<(), Mismatch> {
+    let nested = field.identity.name();
+    let Some(inner) = inner else {
+        return Err(Mismatch::NestedMissing {
+            ty: ty.name.clone(),
+            field: field.name.clone(),
+            nested: nested.into(),
+        });
+    };
+    let (size, align) = (field.identity.size(), field.identity.align());
+    if !nested_matches(&field.identity, inner) {
+        return Err(Mismatch::NestedMismatch {
+            ty: ty.name.clone(),
+            field: field.name.clone(),
+            nested: nested.into(),
+            reason: alloc::format!(
+                "of {size} bytes (align {align}), the library's `{}` has {} bytes (align {})",
+                inner.name,
+                inner.size,
+                inner.align
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `inner` is the type a nested resilient identity `id` holds: the
+/// same name, size and alignment. The validator requires it of every type a
+/// module lists under a nested name; [`bind_nested`] of the type it binds.
+pub fn nested_matches(id: &Identity, inner: &TypeLayout) -> bool {
+    matches!(id, Identity::Resilient { .. })
+        && inner.name == id.name()
+        && inner.size == id.size()
+        && inner.align == id.align()
+}
+
+/// Where each field of a bound view is: one entry per field of the need,
+/// in order; `None` for an optional field the library lacks.
+pub type Placement = Vec<Option<usize>>;
+
+/// The view rule: whether `module` satisfies `need` (module, type, frozen,
+/// every field, nested types), and if so where each field is. Every
+/// mismatch is reported at once, in the need's field order.
+///
+/// This is [`bind_module`], [`bind_frozen`], [`bind_field`] and
+/// [`bind_nested`] composed; the run-time binder composes the same calls.
+/// Nested types' own fields are bound by their own views.
+///
+/// # Errors
+///
+/// Every [`Mismatch`] found.
+pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Vec<Mismatch>> {
+    bind_module(&need.module, &module.name).map_err(|m| alloc::vec![m])?;
+    let Some(ty) = module.get(&need.type_name) else {
+        return Err(alloc::vec![Mismatch::MissingType {
+            ty: need.type_name.clone(),
+        }]);
+    };
+    let mut mismatches = Vec::new();
+    if let Err(m) = bind_frozen(ty, need.frozen) {
+        mismatches.push(m);
+    }
+    let by_name: alloc::collections::BTreeMap<&str, &FieldLayout> =
+        ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
+    let mut placement = Vec::with_capacity(need.fields.len());
+    for f in &need.fields {
+        let want = FieldQuery {
+            name: &f.name,
+            required: f.required,
+            identity: &f.identity,
+            access: f.access,
+        };
+        let found = by_name.get(f.name.as_str()).copied();
+        let bound = bind_field(ty, want, found).and_then(|found| {
+            if let (Some(field), Access::Nested) = (found, f.access) {
+                bind_nested(ty, field, module.get(field.identity.name()))?;
+            }
+            Ok(found)
+        });
+        match bound {
+            Ok(found) => placement.push(found.map(|f| f.offset)),
+            Err(m) => mismatches.push(m),
+        }
+    }
+    if mismatches.is_empty() {
+        Ok(placement)
+    } else {
+        Err(mismatches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(name: &str, size: usize) -> Identity {
+        Identity::Scalar {
+            name: name.into(),
+            size,
+            align: size,
+        }
+    }
+    fn resilient(name: &str, size: usize) -> Identity {
+        Identity::Resilient {
+            name: name.into(),
+            size,
+            align: 1,
+        }
+    }
+    fn array(element: Identity, count: usize) -> Identity {
+        Identity::Array {
+            size: element.size() * count,
+            align: element.align(),
+            element: alloc::boxed::Box::new(element),
+            count,
+        }
+    }
+
+    #[test]
+    fn identities_compare_by_kind_name_size_and_alignment() {
+        assert!(same_identity(&scalar("u32", 4), &scalar("u32", 4)));
+        assert!(!same_identity(&scalar("u32", 4), &scalar("i32", 4)));
+        assert!(!same_identity(&scalar("f32", 4), &scalar("f64", 8)));
+        let opaque = Identity::Opaque {
+            name: "u32".into(),
+            size: 4,
+            align: 4,
+        };
+        assert!(!same_identity(&scalar("u32", 4), &opaque));
+        assert!(same_identity(&resilient("P", 0), &resilient("P", 8)));
+        assert!(same_identity(
+            &array(scalar("u8", 1), 4),
+            &array(scalar("u8", 1), 4)
+        ));
+        assert!(!same_identity(
+            &array(scalar("u8", 1), 4),
+            &array(scalar("i8", 1), 4)
+        ));
+        assert!(!same_identity(
+            &array(scalar("u8", 1), 4),
+            &array(scalar("u8", 1), 3)
+        ));
+    }
+
+    fn ty(fields: Vec<FieldLayout>) -> TypeLayout {
+        TypeLayout {
+            name: "T".into(),
+            flags: 0,
+            size: 64,
+            align: 1,
+            stride: 64,
+            fingerprint: 0,
+            fields,
+            witnesses: crate::WitnessAddrs::default(),
+        }
+    }
+
+    /// The hole: an array of a resilient type bound by the element's name
+    /// and read by value (the element's layout may have changed).
+    #[test]
+    fn arrays_of_resilient_types_never_bind_by_value() {
+        let id = array(resilient("Inner", 2), 2);
+        let field = FieldLayout {
+            name: "pair".into(),
+            offset: 0,
+            identity: id.clone(),
+        };
+        let t = ty(alloc::vec![field.clone()]);
+        let want = FieldQuery {
+            name: "pair",
+            required: true,
+            identity: &id,
+            access: Access::ByValue,
+        };
+        let err = bind_field(&t, want, Some(&field)).unwrap_err();
+        assert!(matches!(err, Mismatch::NotByValue { .. }), "{err}");
+        // Nor as a nested field: only a resilient type itself nests.
+        let want = FieldQuery {
+            access: Access::Nested,
+            ..want
+        };
+        let err = bind_field(&t, want, Some(&field)).unwrap_err();
+        assert!(matches!(err, Mismatch::Retyped { .. }), "{err}");
+    }
+
+    #[test]
+    fn nested_types_must_have_the_fields_size_and_alignment() {
+        let field = FieldLayout {
+            name: "inner".into(),
+            offset: 0,
+            identity: resilient("Inner", 4),
+        };
+        let outer = ty(alloc::vec![field.clone()]);
+        let mut inner = ty(Vec::new());
+        inner.name = "Inner".into();
+        inner.size = 8;
+        let err = bind_nested(&outer, &field, Some(&inner)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field `T.inner` nests a `Inner` of 4 bytes (align 1), the library's `Inner` has 8 bytes (align 1)"
+        );
+        inner.size = 4;
+        assert!(bind_nested(&outer, &field, Some(&inner)).is_ok());
+        inner.name = "Other".into();
+        assert!(bind_nested(&outer, &field, Some(&inner)).is_err());
+        assert!(matches!(
+            bind_nested(&outer, &field, None),
+            Err(Mismatch::NestedMissing { .. })
+        ));
+    }
+
+    #[test]
+    fn debug_reads_like_display() {
+        let m = Mismatch::MissingType { ty: "T".into() };
+        assert_eq!(alloc::format!("{m:?}"), alloc::format!("{m}"));
+    }
+}
