@@ -7,8 +7,10 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod handmade;
 mod holes;
 mod send;
 mod stack_probe;
 mod strategy;
 mod values;
+mod verdicts;
