@@ -4,7 +4,7 @@
 //! - [`inspect`]: modules, types and fields of a library, as a table or JSON;
 //! - [`diff`]: every change between two versions, classified by the change
 //!   rules, with a verdict per type;
-//! - [`check`]: whether a consumer binary's recorded views bind against a
+//! - [`verify`]: whether a consumer binary's recorded views bind against a
 //!   library;
 //! - [`gen_rust`], [`gen_cpp`]: view declarations a consumer can include.
 //!
@@ -600,7 +600,7 @@ pub const MAX_PROBLEMS: usize = 64;
 /// `module` (views of other modules are skipped), as
 /// [`layout_meta::compat::bind_view`] (the run-time binder's rule) finds
 /// them, at most [`MAX_PROBLEMS`] per view. Empty: it binds.
-pub fn check(
+pub fn check_consumer(
     module: &ModuleLayout,
     needs: &[layout_meta::needs::ViewNeed],
 ) -> Vec<(String, Vec<String>)> {

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use resilient_cli::elf::Image;
 use resilient_cli::{
-    check, diff, diff_json, diff_status, diff_text, gen_cpp, gen_rust, inspect_json, inspect_table,
-    Error,
+    check_consumer, diff, diff_json, diff_status, diff_text, gen_cpp, gen_rust, inspect_json,
+    inspect_table, Error,
 };
 
 #[derive(Parser)]
@@ -110,7 +110,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Check { lib, consumer } => {
             let module = Image::read(&lib)?.module()?;
             let needs = Image::read(&consumer)?.views()?;
-            let results = check(&module, &needs);
+            let results = check_consumer(&module, &needs);
             if results.is_empty() {
                 emit(&format!(
                     "{} records no view of module `{}`\n",

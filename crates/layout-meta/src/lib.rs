@@ -117,7 +117,9 @@ pub use format::{
 };
 pub use identity::FieldType;
 pub use layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
-pub use validate::{check, check_witness_addresses, decode, validate, Error, Memory, SliceMemory};
+pub use validate::{
+    decode, validate, verify, verify_witness_addresses, Error, Memory, SliceMemory,
+};
 
 #[cfg(feature = "derive")]
 pub use layout_meta_derive::Resilient;
@@ -171,7 +173,7 @@ pub unsafe trait Resilient: Sized {
 impl TypeDescriptor {
     /// The checked-layout form of this descriptor. Built from records made
     /// by the `const` constructors, so it needs no untrusted reading; run
-    /// [`check`] on a module to prove its invariants.
+    /// [`verify`] on a module to prove its invariants.
     pub fn to_layout(&self) -> TypeLayout {
         let w = self.witnesses();
         TypeLayout {
@@ -204,7 +206,7 @@ impl Manifest {
     ///
     /// # Errors
     ///
-    /// What [`check`] finds (for a manifest made by the derive and
+    /// What [`verify`] finds (for a manifest made by the derive and
     /// [`export_module!`], only a bad module version or duplicate names).
     pub fn to_layout(&self) -> Result<ModuleLayout, Error> {
         if !validate::is_semver(self.module_version()) {
@@ -217,7 +219,7 @@ impl Manifest {
             version: self.module_version().into(),
             types: self.types().iter().map(|t| t.to_layout()).collect(),
         };
-        check(&module)?;
+        verify(&module)?;
         Ok(module)
     }
 }
@@ -248,7 +250,7 @@ macro_rules! export_module {
             // A type nested in a listed type and a listed type of the same
             // name must be the same type: clients bind a nested field through
             // the module's type of that name.
-            const _: () = $crate::__private::check_nested(
+            const _: () = $crate::__private::assert_nested_consistent(
                 &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
                 &[$(<$ty as $crate::Resilient>::NESTED),*],
             );
@@ -299,7 +301,7 @@ pub mod __private {
     /// Panics (at compile time, in `export_module!`) if a listed type has
     /// the name of a resilient type nested in a listed type but another
     /// layout: a client would bind the nested field through the wrong one.
-    pub const fn check_nested(
+    pub const fn assert_nested_consistent(
         types: &[&crate::TypeDescriptor],
         nested: &[&[Option<&crate::TypeDescriptor>]],
     ) {

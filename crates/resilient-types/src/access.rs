@@ -41,7 +41,7 @@ fn non_null(ptr: *mut u8) -> NonNull<u8> {
 
 #[inline(always)]
 #[track_caller]
-fn check(have: BindingId, token: BindingId, operation: &'static str) {
+fn assert_same_binding(have: BindingId, token: BindingId, operation: &'static str) {
     if have != token {
         wrong_binding(operation)
     }
@@ -118,7 +118,7 @@ impl<'a, V: View> Ref<'a, V> {
     #[inline(always)]
     #[track_caller]
     pub fn get<T: AnyBitPattern, F: Access<T, Strategy = V::Strategy>>(self, field: F) -> T {
-        field.check(self.binding, "read");
+        field.assert_binding(self.binding, "read");
         // SAFETY: the check proves the token belongs to this value's type
         // (same binding, or for direct tokens the same in-domain type), so
         // binding proved its field lies inside the value with type `T`;
@@ -138,7 +138,7 @@ impl<'a, V: View> Ref<'a, V> {
         self,
         field: F,
     ) -> Option<T> {
-        field.check(self.binding, "read");
+        field.assert_binding(self.binding, "read");
         // SAFETY: as for `get`: the field's `size_of::<T>()` bytes lie inside
         // the live value and are initialised.
         let bytes = unsafe {
@@ -174,7 +174,7 @@ impl<'a, V: View> Ref<'a, V> {
     #[inline(always)]
     #[track_caller]
     pub fn nested<W: Bindable>(self, field: Nested<W>) -> Ref<'a, W> {
-        check(self.binding, field.binding(), "nested");
+        assert_same_binding(self.binding, field.binding(), "nested");
         // SAFETY: binding proved the nested field lies inside this value and
         // holds a value of the nested type, bound as `field.view()`.
         unsafe { Ref::from_raw(self.ptr.as_ptr().add(field.offset()), field.view().shape()) }
@@ -259,7 +259,7 @@ impl<'a, V: View> Mut<'a, V> {
     #[inline(always)]
     #[track_caller]
     pub fn set<T: NoUninit, F: Access<T, Strategy = V::Strategy>>(&mut self, field: F, value: T) {
-        field.check(self.binding, "write");
+        field.assert_binding(self.binding, "write");
         // SAFETY: the check proves the token belongs to this value's type,
         // whose field at that offset has type `T` (so any `T` is a valid
         // field value); `from_raw`'s contract gives exclusive, writable
@@ -281,7 +281,7 @@ impl<'a, V: View> Mut<'a, V> {
     #[inline(always)]
     #[track_caller]
     pub fn nested<W: Bindable>(&mut self, field: Nested<W>) -> Mut<'_, W> {
-        check(self.binding, field.binding(), "nested");
+        assert_same_binding(self.binding, field.binding(), "nested");
         // SAFETY: as for `Ref::nested`, with this handle's exclusive access
         // (reborrowed for the result's lifetime).
         unsafe { Mut::from_raw(self.ptr.as_ptr().add(field.offset()), field.view().shape()) }

@@ -103,7 +103,7 @@ impl ForeignType {
     ///
     /// # Safety
     ///
-    /// - `layout` is a validated layout ([`layout_meta::check`] accepted it)
+    /// - `layout` is a validated layout ([`layout_meta::verify`] accepted it)
     ///   that truly describes the values the witnesses create, and that the
     ///   library's own code reads and writes;
     /// - each witness present is a function of its documented signature

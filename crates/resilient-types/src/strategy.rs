@@ -210,7 +210,7 @@ pub trait Access<T>: Copy + crate::sealed::Sealed {
     /// The field's offset.
     fn offset(self) -> usize;
     /// Panics unless the token may be used on a value of `binding`.
-    fn check(self, binding: BindingId, operation: &'static str);
+    fn assert_binding(self, binding: BindingId, operation: &'static str);
 }
 
 impl<T> Access<T> for Field<T> {
@@ -221,7 +221,7 @@ impl<T> Access<T> for Field<T> {
     }
     #[inline(always)]
     #[track_caller]
-    fn check(self, binding: BindingId, operation: &'static str) {
+    fn assert_binding(self, binding: BindingId, operation: &'static str) {
         if binding != self.binding() {
             crate::access::wrong_binding(operation)
         }
@@ -235,7 +235,7 @@ impl<D: Resilient + 'static, T: FieldType, const NAME: u64> Access<T> for Const<
         Self::OFFSET
     }
     #[inline(always)]
-    fn check(self, _: BindingId, _: &'static str) {
+    fn assert_binding(self, _: BindingId, _: &'static str) {
         // Direct handles are made only from `&D` (or from values whose
         // layout has `D`'s fingerprint), and `OFFSET` is `D`'s own.
     }

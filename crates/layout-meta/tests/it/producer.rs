@@ -256,7 +256,7 @@ fn the_manifest_checks_and_round_trips_through_the_validator() {
     let mut decoded = layout_meta::validate(&image.memory((0, usize::MAX)), 0x1_0000).unwrap();
     assert_eq!(decoded, module);
     decoded.types[0].fields[0].offset += 1;
-    assert!(layout_meta::check(&decoded).is_err());
+    assert!(layout_meta::verify(&decoded).is_err());
 }
 
 #[test]

@@ -375,7 +375,7 @@ fn witnesses_outside_code_are_refused() {
     m.types[0].witnesses.clone = 0x9999_9999;
     let image = encode(&m, BASE);
     let module = validate(&image.memory(CODE), BASE).unwrap();
-    let err = layout_meta::check_witness_addresses(&image.memory(CODE), &module).unwrap_err();
+    let err = layout_meta::verify_witness_addresses(&image.memory(CODE), &module).unwrap_err();
     assert!(
         matches!(
             err,

@@ -15,10 +15,10 @@ pub struct Handmade {
 }
 
 impl Handmade {
-    /// A module `m` of these types, which `layout_meta::check` accepted as a
+    /// A module `m` of these types, which `layout_meta::verify` accepted as a
     /// module (checked here) and which have no witnesses.
     pub fn new(types: Vec<TypeLayout>) -> Self {
-        layout_meta::check(&module(types.clone())).expect("hand-made layouts are valid");
+        layout_meta::verify(&module(types.clone())).expect("hand-made layouts are valid");
         Self::each_valid(types)
     }
 
@@ -27,7 +27,7 @@ impl Handmade {
     /// library's validated module would.
     pub fn each_valid(types: Vec<TypeLayout>) -> Self {
         for t in &types {
-            layout_meta::check(&module(vec![t.clone()])).expect("each layout is valid");
+            layout_meta::verify(&module(vec![t.clone()])).expect("each layout is valid");
         }
         let owner: Arc<dyn Any + Send + Sync> = Arc::new(());
         let origin = Origin {

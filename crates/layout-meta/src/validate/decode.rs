@@ -1,0 +1,440 @@
+//! Decoding: records read through a bounded [`Memory`] into an owned,
+//! unchecked layout (bounds, counts, names and kinds only).
+
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::verify::is_semver;
+use super::{Error, Memory, Result};
+use crate::format::{
+    flags, kind, offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_SIZE,
+    NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
+};
+use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+use crate::limits;
+
+/// Decodes and checks the manifest at `manifest_addr`: [`decode`] then [`verify`].
+///
+/// # Errors
+///
+/// Any [`Error`]: the first problem found.
+pub fn validate<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<ModuleLayout> {
+    let module = decode(mem, manifest_addr)?;
+    super::verify(&module)?;
+    Ok(module)
+}
+
+// Offsets of the record fields this reader decodes.
+const M_MAGIC: usize = offsets::of("rsl_manifest", "magic");
+const M_VERSION: usize = offsets::of("rsl_manifest", "format_version");
+const M_HEADER_SIZE: usize = offsets::of("rsl_manifest", "header_size");
+const M_TYPE_SIZE: usize = offsets::of("rsl_manifest", "type_record_size");
+const M_FIELD_SIZE: usize = offsets::of("rsl_manifest", "field_record_size");
+const M_PTR_WIDTH: usize = offsets::of("rsl_manifest", "pointer_width");
+const M_ENDIAN: usize = offsets::of("rsl_manifest", "endianness");
+const M_NAME: usize = offsets::of("rsl_manifest", "module_name");
+const M_MOD_VERSION: usize = offsets::of("rsl_manifest", "module_version");
+const M_TYPE_COUNT: usize = offsets::of("rsl_manifest", "type_count");
+const M_TYPES: usize = offsets::of("rsl_manifest", "types");
+const T_FLAGS: usize = offsets::of("rsl_type_descriptor", "flags");
+const T_NAME: usize = offsets::of("rsl_type_descriptor", "name");
+const T_SIZE: usize = offsets::of("rsl_type_descriptor", "size");
+const T_ALIGN: usize = offsets::of("rsl_type_descriptor", "align");
+const T_STRIDE: usize = offsets::of("rsl_type_descriptor", "stride");
+const T_FINGERPRINT: usize = offsets::of("rsl_type_descriptor", "fingerprint");
+const T_FIELD_COUNT: usize = offsets::of("rsl_type_descriptor", "field_count");
+const T_FIELDS: usize = offsets::of("rsl_type_descriptor", "fields");
+const T_WITNESSES: usize = offsets::of("rsl_type_descriptor", "witnesses");
+const W_DROP: usize = offsets::of("rsl_value_witnesses", "drop");
+const W_CLONE: usize = offsets::of("rsl_value_witnesses", "clone");
+const W_DEFAULT: usize = offsets::of("rsl_value_witnesses", "default_init");
+const F_NAME: usize = offsets::of("rsl_field_descriptor", "name");
+const F_OFFSET: usize = offsets::of("rsl_field_descriptor", "offset");
+const F_IDENTITY: usize = offsets::of("rsl_field_descriptor", "identity");
+const I_KIND: usize = offsets::of("rsl_type_identity", "kind");
+const I_NAME: usize = offsets::of("rsl_type_identity", "name");
+const I_SIZE: usize = offsets::of("rsl_type_identity", "size");
+const I_ALIGN: usize = offsets::of("rsl_type_identity", "align");
+const I_COUNT: usize = offsets::of("rsl_type_identity", "count");
+const I_ELEMENT: usize = offsets::of("rsl_type_identity", "element");
+const S_PTR: usize = offsets::of("rsl_str", "ptr");
+const S_LEN: usize = offsets::of("rsl_str", "len");
+const IDENTITY_SIZE: usize = core::mem::size_of::<crate::format::TypeIdentity>();
+const WORD: usize = core::mem::size_of::<usize>();
+
+/// A record read in one piece; fields are decoded from it by offset, so a
+/// short read is impossible once the record is in hand.
+pub(crate) struct Record<'a>(&'a [u8]);
+
+impl<'a> Record<'a> {
+    /// The record's bytes from `at` on (empty past the end).
+    pub(crate) fn sub(&self, at: usize) -> Record<'a> {
+        Record(self.0.get(at..).unwrap_or_default())
+    }
+    pub(crate) fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        if let Some(src) = self.0.get(at..at.saturating_add(N)) {
+            out.copy_from_slice(src);
+        }
+        out
+    }
+    pub(crate) fn word(&self, at: usize) -> usize {
+        usize::from_ne_bytes(self.bytes(at))
+    }
+    pub(crate) fn u32(&self, at: usize) -> u32 {
+        u32::from_ne_bytes(self.bytes(at))
+    }
+    pub(crate) fn u64(&self, at: usize) -> u64 {
+        u64::from_ne_bytes(self.bytes(at))
+    }
+    fn u8(&self, at: usize) -> u8 {
+        self.bytes::<1>(at)[0]
+    }
+}
+
+/// Reads a `len`-byte record at `addr`, or says what could not be read.
+pub(crate) fn record<'m, M: Memory + ?Sized>(
+    mem: &'m M,
+    addr: usize,
+    len: usize,
+    what: &str,
+) -> Result<Record<'m>> {
+    read(mem, addr, len, || what.to_owned())
+}
+
+/// Reads a non-empty name (an `rsl_str` at `at` in `rec`).
+pub(crate) fn read_name_at<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    at: usize,
+    max: usize,
+    what: &dyn Fn() -> String,
+) -> Result<String> {
+    read_name(mem, rec, at, max, false, what)
+}
+
+/// Decodes the type identity at `at` in `rec`, for field `ty.field`.
+pub(crate) fn decode_identity_at<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    at: usize,
+    ty: &str,
+    field: &str,
+) -> Result<Identity> {
+    decode_identity(mem, rec, at, 0, ty, field)
+}
+
+fn read<'m, M: Memory + ?Sized>(
+    mem: &'m M,
+    addr: usize,
+    len: usize,
+    what: impl FnOnce() -> String,
+) -> Result<Record<'m>> {
+    // An empty list or name needs no memory, whatever its address (Rust
+    // gives an empty slice a dangling one): `docs/FORMAT.md`, "Pointers".
+    if len == 0 {
+        return Ok(Record(&[]));
+    }
+    mem.read(addr, len)
+        .map(Record)
+        .ok_or_else(|| Error::Unreadable {
+            what: what(),
+            address: addr,
+            len,
+        })
+}
+
+fn read_name<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    at: usize,
+    max: usize,
+    allow_empty: bool,
+    what: &dyn Fn() -> String,
+) -> Result<String> {
+    let (ptr, len) = (rec.word(at + S_PTR), rec.word(at + S_LEN));
+    if len > max {
+        return Err(Error::LimitExceeded {
+            what: format!("length of {}", what()),
+            found: len,
+            limit: max,
+        });
+    }
+    if len == 0 {
+        return if allow_empty {
+            Ok(String::new())
+        } else {
+            Err(Error::InvalidName {
+                what: what(),
+                reason: "it is empty",
+            })
+        };
+    }
+    let bytes = read(mem, ptr, len, what)?.0;
+    let s = core::str::from_utf8(bytes).map_err(|_| Error::InvalidName {
+        what: what(),
+        reason: "it is not UTF-8",
+    })?;
+    if s.chars().any(char::is_control) {
+        return Err(Error::InvalidName {
+            what: what(),
+            reason: "it contains control characters",
+        });
+    }
+    Ok(s.to_owned())
+}
+
+/// Decodes the manifest at `manifest_addr` into an owned layout, checking what
+/// decoding needs (readable ranges, version, target, counts, names, kinds)
+/// but not the layout invariants; [`verify`] does those.
+///
+/// # Errors
+///
+/// Any [`Error`] about the manifest's framing: magic, version, target, record
+/// sizes, unreadable ranges, limits, names, identity kinds.
+pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<ModuleLayout> {
+    // The first 16 bytes are the same in every format version.
+    let head = read(mem, manifest_addr, 16, || "manifest header".to_owned())?;
+    let magic: [u8; 8] = head.bytes(M_MAGIC);
+    if magic != MAGIC {
+        return Err(Error::BadMagic { found: magic });
+    }
+    let version = head.u32(M_VERSION);
+    if version != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let header_size = record_size(head.u32(M_HEADER_SIZE), MANIFEST_V1_SIZE, "manifest header")?;
+    let m = read(mem, manifest_addr, header_size, || {
+        "manifest header".to_owned()
+    })?;
+    let type_size = record_size(m.u32(M_TYPE_SIZE), TYPE_RECORD_V1_SIZE, "type record")?;
+    let field_size = record_size(m.u32(M_FIELD_SIZE), FIELD_RECORD_V1_SIZE, "field record")?;
+    for (property, found, expected) in [
+        ("pointer width", m.u8(M_PTR_WIDTH), NATIVE_POINTER_WIDTH),
+        ("endianness", m.u8(M_ENDIAN), NATIVE_ENDIANNESS),
+    ] {
+        if found != expected {
+            return Err(Error::TargetMismatch {
+                property,
+                found,
+                expected,
+            });
+        }
+    }
+    let name = read_name(mem, &m, M_NAME, limits::MAX_NAME_LEN, false, &|| {
+        "module name".to_owned()
+    })?;
+    let version = read_name(
+        mem,
+        &m,
+        M_MOD_VERSION,
+        limits::MAX_VERSION_LEN,
+        false,
+        &|| format!("version of module `{name}`"),
+    )?;
+    if !is_semver(&version) {
+        return Err(Error::InvalidVersion { found: version });
+    }
+    let count = m.word(M_TYPE_COUNT);
+    limit("number of types", count, limits::MAX_TYPES)?;
+    let list_len = count
+        .checked_mul(WORD)
+        .ok_or_else(|| overflow("type list length"))?;
+    let list = read(mem, m.word(M_TYPES), list_len, || "type list".to_owned())?;
+    let mut budget = Budget(limits::MAX_MODULE_BYTES);
+    budget.take(count.saturating_mul(core::mem::size_of::<TypeLayout>()))?;
+    let mut types = Vec::with_capacity(count);
+    for i in 0..count {
+        let addr = list.word(i * WORD);
+        types.push(decode_type(
+            mem,
+            addr,
+            i,
+            type_size,
+            field_size,
+            &mut budget,
+        )?);
+    }
+    Ok(ModuleLayout {
+        name,
+        version,
+        types,
+    })
+}
+
+/// What is left of [`limits::MAX_MODULE_BYTES`] while a module is decoded:
+/// charged before each allocation it bounds.
+struct Budget(usize);
+
+impl Budget {
+    fn take(&mut self, bytes: usize) -> Result<()> {
+        match self.0.checked_sub(bytes) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => Err(Error::LimitExceeded {
+                what: "size in memory of the decoded module".to_owned(),
+                // What the module would take: what it took so far and this.
+                found: (limits::MAX_MODULE_BYTES - self.0).saturating_add(bytes),
+                limit: limits::MAX_MODULE_BYTES,
+            }),
+        }
+    }
+}
+
+fn record_size(found: u32, min: u32, record: &'static str) -> Result<usize> {
+    if found < min || found > limits::MAX_RECORD_SIZE {
+        return Err(Error::BadRecordSize { record, found, min });
+    }
+    usize::try_from(found).map_err(|_| overflow(record))
+}
+
+fn limit(what: &str, found: usize, limit: usize) -> Result<()> {
+    if found > limit {
+        return Err(Error::LimitExceeded {
+            what: what.to_owned(),
+            found,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn overflow(what: &str) -> Error {
+    Error::Overflow {
+        what: what.to_owned(),
+    }
+}
+
+fn decode_type<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    index: usize,
+    type_size: usize,
+    field_size: usize,
+    budget: &mut Budget,
+) -> Result<TypeLayout> {
+    let t = read(mem, addr, type_size, || format!("type record #{index}"))?;
+    let name = read_name(mem, &t, T_NAME, limits::MAX_NAME_LEN, false, &|| {
+        format!("name of type #{index}")
+    })?;
+    budget.take(name.len())?;
+    let field_count = t.word(T_FIELD_COUNT);
+    limit(
+        &format!("number of fields of type `{name}`"),
+        field_count,
+        limits::MAX_FIELDS,
+    )?;
+    budget.take(field_count.saturating_mul(core::mem::size_of::<FieldLayout>()))?;
+    let fields_len = field_count
+        .checked_mul(field_size)
+        .ok_or_else(|| overflow("field list length"))?;
+    let list = read(mem, t.word(T_FIELDS), fields_len, || {
+        format!("field list of type `{name}`")
+    })?;
+    let mut fields = Vec::with_capacity(field_count);
+    for i in 0..field_count {
+        let rec = list.sub(i * field_size);
+        let fname = read_name(mem, &rec, F_NAME, limits::MAX_NAME_LEN, false, &|| {
+            format!("name of field #{i} of type `{name}`")
+        })?;
+        let identity = decode_identity(mem, &rec, F_IDENTITY, 0, &name, &fname)?;
+        budget.take(fname.len() + identity.heap_bytes())?;
+        fields.push(FieldLayout {
+            name: fname,
+            offset: rec.word(F_OFFSET),
+            identity,
+        });
+    }
+    Ok(TypeLayout {
+        flags: t.u32(T_FLAGS) & flags::KNOWN,
+        size: t.word(T_SIZE),
+        align: t.word(T_ALIGN),
+        stride: t.word(T_STRIDE),
+        fingerprint: t.u64(T_FINGERPRINT),
+        witnesses: WitnessAddrs {
+            drop: t.word(T_WITNESSES + W_DROP),
+            clone: t.word(T_WITNESSES + W_CLONE),
+            default_init: t.word(T_WITNESSES + W_DEFAULT),
+        },
+        name,
+        fields,
+    })
+}
+
+fn decode_identity<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    at: usize,
+    depth: usize,
+    ty: &str,
+    field: &str,
+) -> Result<Identity> {
+    let bad = |reason| Error::BadIdentity {
+        ty: ty.to_owned(),
+        field: field.to_owned(),
+        reason,
+    };
+    if depth > limits::MAX_IDENTITY_DEPTH {
+        return Err(Error::LimitExceeded {
+            what: format!("array nesting of field `{ty}.{field}`"),
+            found: depth,
+            limit: limits::MAX_IDENTITY_DEPTH,
+        });
+    }
+    let kind_code = rec.u32(at + I_KIND);
+    let (size, align, count) = (
+        rec.word(at + I_SIZE),
+        rec.word(at + I_ALIGN),
+        rec.word(at + I_COUNT),
+    );
+    let what = || format!("type name of field `{ty}.{field}`");
+    // The shape FORMAT.md gives each kind: arrays have no name, other kinds
+    // no count and no element. (Readers must not follow, nor hash, what a
+    // record should not have.)
+    let (name_len, element_addr) = (rec.word(at + I_NAME + WORD), rec.word(at + I_ELEMENT));
+    if kind_code == kind::ARRAY && name_len != 0 {
+        return Err(bad("an array identity has a name"));
+    }
+    if kind_code != kind::ARRAY && (count != 0 || element_addr != 0) {
+        return Err(bad(
+            "a count or element on an identity that is not an array",
+        ));
+    }
+    Ok(match kind_code {
+        kind::ARRAY => {
+            let e = read(mem, element_addr, IDENTITY_SIZE, || {
+                format!("element type of field `{ty}.{field}`")
+            })?;
+            Identity::Array {
+                element: Box::new(decode_identity(mem, &e, 0, depth + 1, ty, field)?),
+                count,
+                size,
+                align,
+            }
+        }
+        kind::SCALAR => Identity::Scalar {
+            name: read_name(mem, rec, at + I_NAME, limits::MAX_NAME_LEN, false, &what)?,
+            size,
+            align,
+        },
+        kind::RESILIENT => Identity::Resilient {
+            name: read_name(mem, rec, at + I_NAME, limits::MAX_NAME_LEN, false, &what)?,
+            size,
+            align,
+        },
+        kind::OPAQUE => Identity::Opaque {
+            name: read_name(mem, rec, at + I_NAME, limits::MAX_NAME_LEN, false, &what)?,
+            size,
+            align,
+        },
+        _ => return Err(bad("unknown kind")),
+    })
+}

@@ -1,0 +1,278 @@
+//! Verification: every invariant a checked layout promises, proved over a
+//! decoded one.
+
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::String;
+
+use alloc::vec::Vec;
+
+use super::decode::overflow;
+use super::{Error, Memory, Result};
+use crate::format::flags;
+use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout};
+use crate::limits;
+
+/// Proves every invariant [`TypeLayout`] and [`ModuleLayout`] promise.
+///
+/// # Errors
+///
+/// The first violated invariant, naming the type and field.
+pub fn verify(module: &ModuleLayout) -> Result<()> {
+    let mut names = alloc::collections::BTreeMap::new();
+    for t in &module.types {
+        if names.insert(t.name.as_str(), t).is_some() {
+            return Err(Error::DuplicateType {
+                name: t.name.clone(),
+            });
+        }
+        check_type(t)?;
+    }
+    // A nested resilient field is bound through the module's type of that
+    // name: where the module lists one, it must be the type the field holds
+    // (the rule of `compat::nested_matches`).
+    for t in &module.types {
+        for f in &t.fields {
+            let mut id = &f.identity;
+            while let Identity::Array { element, .. } = id {
+                id = element;
+            }
+            if let Identity::Resilient { name, .. } = id {
+                if names
+                    .get(name.as_str())
+                    .is_some_and(|listed| !crate::compat::nested_matches(id, listed))
+                {
+                    return Err(Error::BadIdentity {
+                        ty: t.name.clone(),
+                        field: f.name.clone(),
+                        reason:
+                            "the module's type of the nested name has another size or alignment",
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_size(what: impl Fn() -> String, size: usize, align: usize) -> Result<()> {
+    if !align.is_power_of_two() || align > limits::MAX_ALIGN {
+        return Err(Error::BadAlignment {
+            what: what(),
+            align,
+        });
+    }
+    if size % align != 0 || size > limits::MAX_SIZE {
+        return Err(Error::BadSize {
+            what: what(),
+            size,
+            align,
+        });
+    }
+    Ok(())
+}
+
+fn check_identity(id: &Identity, ty: &str, field: &str) -> Result<()> {
+    check_size(|| format!("field `{ty}.{field}`"), id.size(), id.align())?;
+    if let Identity::Array {
+        element,
+        count,
+        size,
+        align,
+    } = id
+    {
+        check_identity(element, ty, field)?;
+        let bad = |reason| Error::BadIdentity {
+            ty: ty.to_owned(),
+            field: field.to_owned(),
+            reason,
+        };
+        let total = element
+            .size()
+            .checked_mul(*count)
+            .ok_or_else(|| overflow(&format!("array size of field `{ty}.{field}`")))?;
+        if total != *size {
+            return Err(bad("array size is not element size times count"));
+        }
+        if element.align() != *align {
+            return Err(bad("array alignment differs from its element's"));
+        }
+    }
+    Ok(())
+}
+
+fn check_type(t: &TypeLayout) -> Result<()> {
+    let ty = t.name.as_str();
+    check_size(|| format!("type `{ty}`"), t.size, t.align)?;
+    if t.stride < t.size || t.stride % t.align != 0 || t.stride > limits::MAX_SIZE {
+        return Err(Error::BadStride {
+            ty: ty.to_owned(),
+            stride: t.stride,
+            size: t.size,
+        });
+    }
+    let mut names = BTreeSet::new();
+    for f in &t.fields {
+        if !names.insert(f.name.as_str()) {
+            return Err(Error::DuplicateField {
+                ty: ty.to_owned(),
+                field: f.name.clone(),
+            });
+        }
+        check_identity(&f.identity, ty, &f.name)?;
+        let end = f
+            .offset
+            .checked_add(f.identity.size())
+            .ok_or_else(|| overflow(&format!("end of field `{ty}.{}`", f.name)))?;
+        if end > t.size {
+            return Err(Error::FieldOutOfBounds {
+                ty: ty.to_owned(),
+                field: f.name.clone(),
+                offset: f.offset,
+                size: f.identity.size(),
+                type_size: t.size,
+            });
+        }
+    }
+    // Overlaps: sort the fields of nonzero size by offset; each must end
+    // before the next begins.
+    let mut spans: Vec<&FieldLayout> = t.fields.iter().filter(|f| f.identity.size() > 0).collect();
+    spans.sort_by_key(|f| f.offset);
+    for pair in spans.windows(2) {
+        if let [a, b] = pair {
+            // `a.offset + size` cannot overflow: checked above.
+            if a.offset + a.identity.size() > b.offset {
+                return Err(Error::OverlappingFields {
+                    ty: ty.to_owned(),
+                    first: a.name.clone(),
+                    second: b.name.clone(),
+                });
+            }
+        }
+    }
+    let computed = t.compute_fingerprint();
+    if computed != t.fingerprint {
+        return Err(Error::FingerprintMismatch {
+            ty: ty.to_owned(),
+            stored: t.fingerprint,
+            computed,
+        });
+    }
+    check_witnesses(t)
+}
+
+fn check_witnesses(t: &TypeLayout) -> Result<()> {
+    let w = &t.witnesses;
+    for (witness, addr, flag) in [
+        ("drop", w.drop, flags::NEEDS_DROP),
+        ("clone", w.clone, flags::CLONABLE),
+        ("default_init", w.default_init, flags::DEFAULT_INIT),
+    ] {
+        let reason = match (addr != 0, t.flags & flag != 0) {
+            (true, false) => "present but its flag is not set",
+            (false, true) => "flag set but the witness is absent",
+            _ => continue,
+        };
+        return Err(Error::BadWitness {
+            ty: t.name.clone(),
+            witness,
+            reason,
+        });
+    }
+    if t.is_pod() && w.drop != 0 {
+        return Err(Error::BadWitness {
+            ty: t.name.clone(),
+            witness: "drop",
+            reason: "a plain-old-data type cannot need drop",
+        });
+    }
+    Ok(())
+}
+
+/// Checks that every witness address of every type lies in `mem`'s code.
+///
+/// # Errors
+///
+/// [`Error::BadWitness`] naming the type and witness.
+pub fn verify_witness_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout) -> Result<()> {
+    for t in &module.types {
+        let w = &t.witnesses;
+        for (witness, addr) in [
+            ("drop", w.drop),
+            ("clone", w.clone),
+            ("default_init", w.default_init),
+        ] {
+            if addr != 0 && !mem.is_code(addr) {
+                return Err(Error::BadWitness {
+                    ty: t.name.clone(),
+                    witness,
+                    reason: "its address is not in the library's code",
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Strict semver 2.0 syntax: `MAJOR.MINOR.PATCH`, optional `-pre` and
+/// `+build` of dot-separated `[0-9A-Za-z-]` identifiers, no leading zeros in
+/// numbers.
+pub(crate) fn is_semver(s: &str) -> bool {
+    let (rest, build) = match s.split_once('+') {
+        Some((r, b)) => (r, Some(b)),
+        None => (s, None),
+    };
+    let (core, pre) = match rest.split_once('-') {
+        Some((c, p)) => (c, Some(p)),
+        None => (rest, None),
+    };
+    let number = |p: &str| {
+        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p == "0" || !p.starts_with('0'))
+    };
+    let ident =
+        |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| number(p))
+        && pre.is_none_or(|p| p.split('.').all(ident))
+        && build.is_none_or(|b| b.split('.').all(ident))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SliceMemory;
+
+    #[test]
+    fn semver_syntax() {
+        for ok in ["1.0.0", "0.1.2-alpha.1", "10.20.30+build.5", "1.0.0-rc-1+x"] {
+            assert!(is_semver(ok), "{ok}");
+        }
+        for bad in [
+            "1.0",
+            "01.0.0",
+            "1.0.0-",
+            "1.0.0+",
+            "a.b.c",
+            "1.0.0-al pha",
+            "",
+        ] {
+            assert!(!is_semver(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn slice_memory_bounds() {
+        let bytes = [1u8, 2, 3, 4];
+        let mem = SliceMemory {
+            base: 100,
+            bytes: &bytes,
+            code: (0, 0),
+        };
+        assert_eq!(mem.read(101, 2), Some(&bytes[1..3]));
+        assert_eq!(mem.read(99, 1), None);
+        assert_eq!(mem.read(103, 2), None);
+        assert_eq!(mem.read(usize::MAX, 2), None);
+    }
+}
