@@ -118,7 +118,8 @@ pub use format::{
 pub use identity::FieldType;
 pub use layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
 pub use validate::{
-    decode, validate, verify, verify_witness_addresses, Error, Memory, SliceMemory,
+    decode, type_record_addresses, validate, verify, verify_c_symbols, verify_witness_addresses,
+    Error, Memory, SliceMemory, SymbolTable,
 };
 
 #[cfg(feature = "derive")]

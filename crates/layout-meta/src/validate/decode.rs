@@ -27,6 +27,28 @@ pub fn validate<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Mod
     Ok(module)
 }
 
+/// The addresses of the type records a manifest lists, in order (what the
+/// C symbols of each type are checked beside, [`super::verify_c_symbols`]).
+///
+/// # Errors
+///
+/// As [`decode`], for the manifest header and the type list only.
+pub fn type_record_addresses<M: Memory + ?Sized>(
+    mem: &M,
+    manifest_addr: usize,
+) -> Result<Vec<usize>> {
+    let m = read(mem, manifest_addr, MANIFEST_V1_SIZE as usize, || {
+        "manifest header".to_owned()
+    })?;
+    let count = m.word(M_TYPE_COUNT);
+    limit("number of types", count, limits::MAX_TYPES)?;
+    let list_len = count
+        .checked_mul(WORD)
+        .ok_or_else(|| overflow("type list length"))?;
+    let list = read(mem, m.word(M_TYPES), list_len, || "type list".to_owned())?;
+    Ok((0..count).map(|i| list.word(i * WORD)).collect())
+}
+
 // Offsets of the record fields this reader decodes.
 const M_MAGIC: usize = offsets::of("rsl_manifest", "magic");
 const M_VERSION: usize = offsets::of("rsl_manifest", "format_version");

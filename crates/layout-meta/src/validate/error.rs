@@ -161,6 +161,15 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A C symbol beside a type's descriptor is missing or disagrees with it.
+    CSymbol {
+        /// The type.
+        ty: String,
+        /// The symbol.
+        symbol: String,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -242,6 +251,11 @@ impl fmt::Display for Error {
             Error::BadWitness { ty, witness, reason } => {
                 write!(f, "type `{ty}` {witness} witness: {reason}")
             }
+            Error::CSymbol {
+                ty,
+                symbol,
+                problem,
+            } => write!(f, "type `{ty}`: symbol `{symbol}` {problem}"),
         }
     }
 }

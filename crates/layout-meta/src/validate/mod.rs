@@ -10,12 +10,14 @@
 
 mod decode;
 mod error;
+mod symbols;
 mod verify;
 
-pub use decode::{decode, validate};
+pub use decode::{decode, type_record_addresses, validate};
 pub(crate) use decode::{decode_identity_at, read_name_at, record};
 pub use error::Error;
 pub(crate) use error::Result;
+pub use symbols::{verify_c_symbols, SymbolTable};
 pub(crate) use verify::is_semver;
 pub use verify::{verify, verify_witness_addresses};
 

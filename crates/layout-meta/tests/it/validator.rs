@@ -554,3 +554,90 @@ fn an_empty_field_list_at_a_dangling_address_is_accepted() {
     let decoded = validate(&image.memory(CODE), BASE).expect("an empty list needs no memory");
     assert_eq!(decoded.types[0], t);
 }
+
+/// The symbols C readers use (`T_size`, `T_align`, `T_<field>_offset`) are
+/// compared with the descriptor: a library whose symbols disagree, or lack
+/// one, is refused, naming the type and symbol.
+#[test]
+fn c_symbols_must_say_what_the_descriptor_says() {
+    use layout_meta::{type_record_addresses, verify_c_symbols, SymbolTable};
+    use std::collections::HashMap;
+    struct Table(HashMap<String, usize>);
+    impl SymbolTable for Table {
+        fn name_at(&self, addr: usize) -> Option<String> {
+            self.0
+                .iter()
+                .find(|&(_, &a)| a == addr)
+                .map(|(n, _)| n.clone())
+        }
+        fn address_of(&self, name: &str) -> Option<usize> {
+            self.0.get(name).copied()
+        }
+    }
+    let m = valid();
+    let mut image = encode(&m, BASE);
+    let records = type_record_addresses(&image.memory(CODE), BASE).unwrap();
+    let mut table = HashMap::new();
+    let mut words = Vec::new();
+    for (t, &rec) in m.types.iter().zip(&records) {
+        table.insert(format!("p_{}_descriptor", t.name), rec);
+        let mut put = |name: String, value: usize| {
+            table.insert(name, BASE + image.bytes.len() + words.len() * 8);
+            words.push(value);
+        };
+        put(format!("p_{}_size", t.name), t.size);
+        put(format!("p_{}_align", t.name), t.align);
+        for f in &t.fields {
+            put(format!("p_{}_{}_offset", t.name, f.name), f.offset);
+        }
+    }
+    let at = image.bytes.len();
+    for w in &words {
+        image.bytes.extend_from_slice(&w.to_ne_bytes());
+    }
+    let mem = image.memory(CODE);
+    verify_c_symbols(&mem, &Table(table.clone()), BASE, &m).expect("symbols agree");
+
+    let t = &m.types[0];
+    // A size symbol that disagrees.
+    let mut bad = image.bytes.clone();
+    bad[at..at + 8].copy_from_slice(&(t.size + 8).to_ne_bytes());
+    let err = verify_c_symbols(
+        &image_with(&image, bad).memory(CODE),
+        &Table(table.clone()),
+        BASE,
+        &m,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "type `{0}`: symbol `p_{0}_size` holds {1}, the descriptor says {2}",
+            t.name,
+            t.size + 8,
+            t.size
+        )
+    );
+    // A missing offset symbol.
+    if let Some(f) = t.fields.first() {
+        let mut missing = table.clone();
+        missing.remove(&format!("p_{}_{}_offset", t.name, f.name));
+        let err = verify_c_symbols(&mem, &Table(missing), BASE, &m).unwrap_err();
+        assert!(err.to_string().ends_with("_offset` missing"), "{err}");
+    }
+    // A descriptor not exported under its type's name.
+    let mut renamed = table.clone();
+    renamed.remove(&format!("p_{}_descriptor", t.name));
+    renamed.insert("Other_descriptor".into(), records[0]);
+    let err = verify_c_symbols(&mem, &Table(renamed), BASE, &m).unwrap_err();
+    assert!(
+        err.to_string().contains("exported under another name"),
+        "{err}"
+    );
+}
+
+fn image_with(image: &layout_meta::encode::Image, bytes: Vec<u8>) -> layout_meta::encode::Image {
+    let mut copy = image.clone();
+    copy.bytes = bytes;
+    copy
+}

@@ -1,0 +1,89 @@
+//! The C symbols beside the descriptors: `<P><Type>_size`, `<P><Type>_align`
+//! and `<P><Type>_<field>_offset`, which C readers use without reading a
+//! descriptor, must say what the descriptor says (`docs/FORMAT.md`,
+//! "Symbols"). `P` is the type's symbol prefix, learnt from the name of the
+//! symbol its descriptor is exported under, `<P><Type>_descriptor`.
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+
+use super::{Error, Memory, Result};
+use crate::layout::ModuleLayout;
+
+/// A library's exported symbols, as the dynamic loader resolves them (the
+/// loader asks `dladdr`/`dlsym`; the offline reader, the file's dynamic
+/// symbol table).
+pub trait SymbolTable {
+    /// The name of an exported symbol defined exactly at `addr`, if any.
+    fn name_at(&self, addr: usize) -> Option<String>;
+    /// The address of the exported symbol `name` of this library, if any.
+    fn address_of(&self, name: &str) -> Option<usize>;
+}
+
+/// Checks that every type of `module` (validated, read from the manifest at
+/// `manifest_addr` in `mem`) is exported under `<P><Type>_descriptor`, and
+/// that `<P><Type>_size`, `<P><Type>_align` and `<P><Type>_<field>_offset`
+/// exist, lie in the image and hold what the descriptor holds.
+///
+/// # Errors
+///
+/// [`Error::CSymbol`], naming the type and symbol; what [`super::decode`]
+/// finds if the manifest cannot be read.
+pub fn verify_c_symbols<M: Memory + ?Sized>(
+    mem: &M,
+    syms: &dyn SymbolTable,
+    manifest_addr: usize,
+    module: &ModuleLayout,
+) -> Result<()> {
+    let addrs = super::type_record_addresses(mem, manifest_addr)?;
+    for (t, &addr) in module.types.iter().zip(&addrs) {
+        let bad = |symbol: String, problem: String| Error::CSymbol {
+            ty: t.name.clone(),
+            symbol,
+            problem,
+        };
+        let suffix = format!("{}_descriptor", t.name);
+        let prefix = match syms.name_at(addr) {
+            Some(name) if name.ends_with(&suffix) => name[..name.len() - suffix.len()].to_owned(),
+            Some(name) => {
+                return Err(bad(
+                    name,
+                    format!("the type record is exported under another name than `..{suffix}`"),
+                ))
+            }
+            None => {
+                return Err(bad(
+                    suffix,
+                    "the type record is not an exported symbol".into(),
+                ))
+            }
+        };
+        let word = |what: &str, expected: usize| -> Result<()> {
+            let symbol = format!("{prefix}{}_{what}", t.name);
+            let Some(at) = syms.address_of(&symbol) else {
+                return Err(bad(symbol, "missing".into()));
+            };
+            let Some(bytes) = mem.read(at, core::mem::size_of::<usize>()) else {
+                return Err(bad(symbol, "not in the library's data".into()));
+            };
+            let mut raw = [0u8; core::mem::size_of::<usize>()];
+            raw.copy_from_slice(bytes);
+            let found = usize::from_ne_bytes(raw);
+            if found == expected {
+                Ok(())
+            } else {
+                Err(bad(
+                    symbol,
+                    format!("holds {found}, the descriptor says {expected}"),
+                ))
+            }
+        };
+        word("size", t.size)?;
+        word("align", t.align)?;
+        for f in &t.fields {
+            word(&format!("{}_offset", f.name), f.offset)?;
+        }
+    }
+    Ok(())
+}
