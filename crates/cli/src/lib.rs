@@ -358,7 +358,7 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
             module.name, t.name
         );
         for f in &t.fields {
-            let field = identifier(&f.name, Lang::Rust)?;
+            let field = rust_field(&f.name)?;
             if let Identity::Opaque { name, .. } = &f.identity {
                 let _ = writeln!(
                     out,
@@ -498,6 +498,21 @@ fn identifier(name: &str, lang: Lang) -> Result<&str, Error> {
         }
         .contains(&name);
     accepted(ok, name, lang)
+}
+
+/// A field name as a Rust identifier: a keyword that may be raw (`type`)
+/// is written raw (`r#type`), which `view!` binds to the field `type`.
+fn rust_field(name: &str) -> Result<String, Error> {
+    match identifier(name, Lang::Rust) {
+        Ok(name) => Ok(name.to_owned()),
+        Err(e) if !["self", "Self", "super", "crate", "_"].contains(&name)
+            && RUST_KEYWORDS.contains(&name) =>
+        {
+            drop(e);
+            Ok(format!("r#{name}"))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `name`, or the error that it may not be written in `lang`.

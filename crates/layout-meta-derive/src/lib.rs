@@ -146,7 +146,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::layout_meta));
     let ty = &input.ident;
-    let type_name = o.name.clone().unwrap_or_else(|| ty.to_string());
+    // A raw identifier (`r#Match`) is exported by its name (`Match`).
+    let type_name = o
+        .name
+        .clone()
+        .unwrap_or_else(|| syn::ext::IdentExt::unraw(ty).to_string());
     let sym = |suffix: &str| {
         Ident::new(
             &format!("{}{type_name}_{suffix}", o.prefix),
@@ -192,7 +196,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             continue;
         }
         let fname = match member {
-            syn::Member::Named(i) => i.to_string(),
+            syn::Member::Named(i) => syn::ext::IdentExt::unraw(i).to_string(),
             syn::Member::Unnamed(i) => i.index.to_string(),
         };
         let fty = &field.ty;

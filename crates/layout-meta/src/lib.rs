@@ -276,6 +276,19 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+/// A field or type name as written, without the `r#` of a raw identifier
+/// (`r#type` is the field `type`), usable at compile time.
+#[doc(hidden)]
+pub const fn unraw(name: &str) -> &str {
+    match name.as_bytes() {
+        [b'r', b'#', rest @ ..] => match core::str::from_utf8(rest) {
+            Ok(rest) => rest,
+            Err(_) => name,
+        },
+        _ => name,
+    }
+}
+
 /// FNV-1a 64 of a name, usable at compile time (the fingerprint's hash).
 #[doc(hidden)]
 pub const fn name_hash(name: &str) -> u64 {

@@ -92,5 +92,5 @@ pub use view::{
 pub mod __private {
     pub use crate::strategy::{name_hash, DirectToken};
     pub use layout_meta::needs::{ViewFieldRecord, ViewRecord};
-    pub use layout_meta::Resilient;
+    pub use layout_meta::{unraw, Resilient};
 }

@@ -594,7 +594,7 @@ macro_rules! view {
         $vis struct $name<S: $crate::Strategy = $crate::Indirect> {
             $( $(#[$fmeta])* $fvis $field: <$token as $crate::TokenFor>::In<
                 S,
-                { $crate::__private::name_hash(::core::stringify!($field)) },
+                { $crate::__private::name_hash($crate::__private::unraw(::core::stringify!($field))) },
             >, )*
             __shape: $crate::Shape,
             __strategy: ::core::marker::PhantomData<S>,
@@ -609,7 +609,7 @@ macro_rules! view {
         impl<S: $crate::Strategy> ::core::fmt::Debug for $name<S> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(::core::stringify!($name))
-                    $( .field(::core::stringify!($field), &self.$field) )*
+                    $( .field($crate::__private::unraw(::core::stringify!($field)), &self.$field) )*
                     .field("shape", &self.__shape)
                     .finish()
             }
@@ -625,7 +625,7 @@ macro_rules! view {
             const FROZEN: ::core::option::Option<u64> = $crate::__view_frozen!($($fp)?);
             const FIELDS: &'static [$crate::FieldSpec] = &[
                 $( $crate::FieldSpec {
-                    name: ::core::stringify!($field),
+                    name: $crate::__private::unraw(::core::stringify!($field)),
                     required: <$token as $crate::Token>::REQUIRED,
                     access: <$token as $crate::Token>::ACCESS,
                     identity: <$token as $crate::Token>::IDENTITY,
@@ -646,7 +646,7 @@ macro_rules! view {
             fn resolve(cx: &mut $crate::BindCx<'_>) -> ::core::option::Option<Self> {
                 // Resolve every field before giving up, so that one bind
                 // reports every mismatch.
-                $( let $field = cx.field::<$token>(::core::stringify!($field)); )*
+                $( let $field = cx.field::<$token>($crate::__private::unraw(::core::stringify!($field))); )*
                 ::core::option::Option::Some($name {
                     $( $field: $field?, )*
                     __shape: cx.shape(),
@@ -664,7 +664,7 @@ macro_rules! view {
                 $ty,
                 $crate::__view_frozen!($($fp)?),
                 &[$( $crate::__private::ViewFieldRecord::new(
-                    ::core::stringify!($field),
+                    $crate::__private::unraw(::core::stringify!($field)),
                     <$token as $crate::Token>::REQUIRED,
                     <$token as $crate::Token>::ACCESS,
                     <$token as $crate::Token>::IDENTITY,
@@ -684,7 +684,7 @@ macro_rules! view {
                 $name {
                     $( $field: <<$token as $crate::TokenFor>::In<
                         $crate::Direct<D>,
-                        { $crate::__private::name_hash(::core::stringify!($field)) },
+                        { $crate::__private::name_hash($crate::__private::unraw(::core::stringify!($field))) },
                     > as $crate::__private::DirectToken>::NEW, )*
                     __shape: $crate::Shape::direct::<D>(),
                     __strategy: ::core::marker::PhantomData,

@@ -258,7 +258,10 @@ fn gen_refuses_names_that_are_not_identifiers() {
     for (name, rust_ok, cpp_ok) in [
         ("id", true, true),
         (hostile, false, false),
-        ("type", false, true),
+        // A Rust keyword is written raw (`r#type`), which `view!` binds to
+        // the field `type`; `self` cannot be raw.
+        ("type", true, true),
+        ("self", false, true),
         ("class", true, false),
         ("9lives", false, false),
         ("naïve", false, false),
@@ -267,6 +270,8 @@ fn gen_refuses_names_that_are_not_identifiers() {
         assert_eq!(resilient_cli::gen_rust(&m, &[]).is_ok(), rust_ok, "{name}");
         assert_eq!(resilient_cli::gen_cpp(&m, &[]).is_ok(), cpp_ok, "{name}");
     }
+    let raw = resilient_cli::gen_rust(&module("type"), &[]).unwrap();
+    assert!(raw.contains("pub r#type: Field<u64>,"), "{raw}");
     let err = resilient_cli::gen_rust(&module(hostile), &[]).unwrap_err();
     assert!(
         err.to_string()

@@ -9,6 +9,7 @@
 
 mod handmade;
 mod holes;
+mod names;
 mod send;
 mod stack_probe;
 mod strategy;
