@@ -129,6 +129,23 @@ pub struct ValueWitnesses {
     pub default_init: Option<DefaultInitFn>,
 }
 
+impl Default for ValueWitnesses {
+    fn default() -> Self {
+        ValueWitnesses::NONE
+    }
+}
+
+impl core::fmt::Debug for ValueWitnesses {
+    /// Which witnesses are present (their addresses say nothing useful).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ValueWitnesses")
+            .field("drop", &self.drop.is_some())
+            .field("clone", &self.clone.is_some())
+            .field("default_init", &self.default_init.is_some())
+            .finish()
+    }
+}
+
 impl ValueWitnesses {
     /// No witnesses at all.
     pub const NONE: ValueWitnesses = ValueWitnesses {

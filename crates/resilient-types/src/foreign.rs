@@ -6,7 +6,7 @@ use core::fmt;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use layout_meta::{CloneFn, DefaultInitFn, DropFn, TypeLayout};
+use layout_meta::TypeLayout;
 
 /// Identifies one [`ForeignType`] for the life of the process. Field tokens
 /// carry the id of the type they were bound from; handles check it, so a
@@ -26,26 +26,10 @@ impl BindingId {
     }
 }
 
-/// The value witnesses of a foreign type, as callable functions.
-#[derive(Clone, Copy, Default)]
-pub struct Witnesses {
-    /// Destroys a value in place.
-    pub drop: Option<DropFn>,
-    /// Copies a value into uninitialised room.
-    pub clone: Option<CloneFn>,
-    /// Creates a default value in uninitialised room.
-    pub default_init: Option<DefaultInitFn>,
-}
-
-impl fmt::Debug for Witnesses {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Witnesses")
-            .field("drop", &self.drop.is_some())
-            .field("clone", &self.clone.is_some())
-            .field("default_init", &self.default_init.is_some())
-            .finish()
-    }
-}
+/// The value witnesses of a foreign type, as callable functions: the
+/// format's own record ([`layout_meta::ValueWitnesses`]), one form in every
+/// crate.
+pub use layout_meta::ValueWitnesses as Witnesses;
 
 /// Where a foreign type comes from, for error messages: the library path and
 /// the module name and version.
@@ -174,11 +158,7 @@ impl ForeignType {
         unsafe {
             ForeignType::new(
                 d.to_layout(),
-                Witnesses {
-                    drop: w.drop,
-                    clone: w.clone,
-                    default_init: w.default_init,
-                },
+                *w,
                 Origin {
                     library: "<in-process>".into(),
                     module: module.into(),
