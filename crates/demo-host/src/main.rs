@@ -122,7 +122,7 @@ fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
     let live_before = (ffi.live)();
     let mut failures = 0;
     {
-        let mut v = Value::new(&w).map_err(|e| bind_error(path, e))?;
+        let mut v = Value::new(&w)?;
         println!("read {}", describe(v.as_ref(), &w));
         // SAFETY: `v` is a live Widget made by this very library.
         let label = unsafe { (ffi.label_len)(v.as_ref().as_ptr()) };
@@ -179,14 +179,14 @@ fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
             lib_label == label,
             || format!("{lib_label} != {label}"),
         );
-        let copy = v.try_clone().map_err(|e| bind_error(path, e))?;
+        let copy = v.try_clone()?;
         check(
             &mut failures,
             "clone",
             copy.as_ref().get(w.id) == ID,
             || "clone differs".into(),
         );
-        let on_stack = with_stack(&w, |s| s.get(w.id)).map_err(|e| bind_error(path, e))?;
+        let on_stack = with_stack(&w, |s| s.get(w.id))?;
         check(&mut failures, "stack-value", on_stack != ID, || {
             "fresh value equals ours".into()
         });
@@ -199,13 +199,6 @@ fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
         || format!("{} values leaked", live_after - live_before),
     );
     Ok(failures)
-}
-
-fn bind_error(path: &Path, source: resilient_types::Error) -> resilient_loader::Error {
-    resilient_loader::Error::Bind {
-        path: path.to_path_buf(),
-        source: Box::new(source),
-    }
 }
 
 /// Readers read through a slot while the host upgrades it through `paths`.

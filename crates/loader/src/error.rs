@@ -40,11 +40,17 @@ pub enum Error {
         /// What the validator found.
         source: layout_meta::Error,
     },
-    /// A view does not bind.
+    /// A view does not bind. The inner error names the library (its
+    /// origin), so this variant carries no path of its own.
     Bind {
-        /// The path.
-        path: PathBuf,
         /// Every mismatch (boxed: it is much larger than the other variants).
+        source: Box<resilient_types::Error>,
+    },
+    /// Another client-side failure (a value that cannot be made, a token of
+    /// another binding...), for hosts that use one error type: every
+    /// `resilient_types::Error` converts into this crate's with `?`.
+    Client {
+        /// The client's error.
         source: Box<resilient_types::Error>,
     },
     /// An explicit unload while bindings or values still use the library.
@@ -98,7 +104,8 @@ impl fmt::Display for Error {
             Error::InvalidMetadata { path, source } => {
                 write!(f, "{}: invalid layout metadata: {source}", path.display())
             }
-            Error::Bind { source, .. } => write!(f, "{source}"),
+            // Transparent: the inner error's sentence, and its source.
+            Error::Bind { source } | Error::Client { source } => write!(f, "{source}"),
             Error::InUse { path, users } => write!(
                 f,
                 "{}: cannot unload, {users} binding(s), value(s) or handle(s) still use it",
@@ -124,14 +131,29 @@ impl fmt::Display for Error {
     }
 }
 
+/// Every message is one whole sentence that already includes the inner
+/// error's, so `source()` skips to the inner error's own source: a chain
+/// printed through `source()` never repeats a sentence. The inner errors are
+/// the variants' public fields, typed.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Open { source, .. } => Some(source),
-            Error::InvalidMetadata { source, .. } => Some(source),
-            Error::Bind { source, .. } => Some(&**source),
-            Error::Io { source, .. } => Some(source),
+            Error::Open { source, .. } => source.source(),
+            Error::InvalidMetadata { source, .. } => source.source(),
+            Error::Bind { source } | Error::Client { source } => source.source(),
+            Error::Io { source, .. } => source.source(),
             _ => None,
+        }
+    }
+}
+
+impl From<resilient_types::Error> for Error {
+    /// A bind error becomes [`Error::Bind`], any other [`Error::Client`].
+    fn from(source: resilient_types::Error) -> Self {
+        let source = Box::new(source);
+        match *source {
+            resilient_types::Error::Bind { .. } => Error::Bind { source },
+            _ => Error::Client { source },
         }
     }
 }

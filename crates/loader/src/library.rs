@@ -212,10 +212,7 @@ impl Library {
     ///
     /// [`Error::Bind`] with every mismatch (type, field, expected, found).
     pub fn bind<V: Bindable>(&self) -> Result<Bound<V>, Error> {
-        Bound::bind(self).map_err(|source| Error::Bind {
-            path: self.loaded.path.clone(),
-            source: Box::new(source),
-        })
+        Ok(Bound::bind(self)?)
     }
 
     /// How many bindings, values and other handles use this library now.

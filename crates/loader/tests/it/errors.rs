@@ -54,7 +54,11 @@ fn not_a_shared_library() {
     let err = Library::open(&path).unwrap_err();
     assert!(matches!(err, Error::Open { .. }), "{err}");
     names_path(&err, &path);
-    assert!(std::error::Error::source(&err).is_some());
+    // The dynamic loader's own words are in the sentence, and in the field.
+    let Error::Open { source, .. } = &err else {
+        unreachable!()
+    };
+    assert!(err.to_string().ends_with(&source.to_string()), "{err}");
 }
 
 #[test]
@@ -231,4 +235,40 @@ fn errors_are_send_sync_static() {
     fn bounds<T: Send + Sync + 'static + std::error::Error>() {}
     bounds::<Error>();
     bounds::<resilient_types::Error>();
+}
+
+/// A bind error names the library once, and printing its chain through
+/// `source()` does not repeat a sentence; a client error converts with `?`.
+#[test]
+fn error_chains_say_each_thing_once() {
+    let path = plugin("widget-v4");
+    let bind = Library::open(&path)
+        .unwrap()
+        .bind::<WidgetView>()
+        .unwrap_err();
+    let corrupt = plugin("corrupt");
+    for (err, path) in [(bind, path), (Library::open(&corrupt).unwrap_err(), corrupt)] {
+        chain_says_each_thing_once(&err, &path);
+    }
+    fn host() -> Result<(), Error> {
+        Err(resilient_types::Error::WrongBinding { operation: "read" })?
+    }
+    assert!(matches!(host(), Err(Error::Client { .. })));
+}
+
+fn chain_says_each_thing_once(err: &Error, path: &std::path::Path) {
+    let mut chain = vec![err.to_string()];
+    let mut next = std::error::Error::source(err);
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    let text = chain.join(" / ");
+    let shown = path.display().to_string();
+    assert_eq!(text.matches(shown.as_str()).count(), 1, "{text}");
+    for (i, a) in chain.iter().enumerate() {
+        for b in &chain[i + 1..] {
+            assert!(!a.contains(b.as_str()), "repeated: {text}");
+        }
+    }
 }
