@@ -505,8 +505,9 @@ fn identifier(name: &str, lang: Lang) -> Result<&str, Error> {
 fn rust_field(name: &str) -> Result<String, Error> {
     match identifier(name, Lang::Rust) {
         Ok(name) => Ok(name.to_owned()),
-        Err(e) if !["self", "Self", "super", "crate", "_"].contains(&name)
-            && RUST_KEYWORDS.contains(&name) =>
+        Err(e)
+            if !["self", "Self", "super", "crate", "_"].contains(&name)
+                && RUST_KEYWORDS.contains(&name) =>
         {
             drop(e);
             Ok(format!("r#{name}"))

@@ -6,7 +6,7 @@
 //! `resilient_types::view!` emits one [`ViewRecord`] per view and a pointer
 //! to it in the ELF section [`VIEWS_SECTION`]. A reader walks that section
 //! (an array of pointers), decodes each record through a bounded
-//! [`Memory`], and binds it against a validated [`ModuleLayout`] with
+//! [`Memory`], and binds it against a validated [`crate::ModuleLayout`] with
 //! [`crate::compat::bind_view`], the rule the run-time binder applies.
 
 use alloc::borrow::ToOwned;

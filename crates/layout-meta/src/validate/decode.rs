@@ -16,7 +16,8 @@ use crate::format::{
 use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
 use crate::limits;
 
-/// Decodes and checks the manifest at `manifest_addr`: [`decode`] then [`verify`].
+/// Decodes and checks the manifest at `manifest_addr`: [`decode`] then
+/// [`verify`](super::verify).
 ///
 /// # Errors
 ///
@@ -211,7 +212,7 @@ fn read_name<M: Memory + ?Sized>(
 
 /// Decodes the manifest at `manifest_addr` into an owned layout, checking what
 /// decoding needs (readable ranges, version, target, counts, names, kinds)
-/// but not the layout invariants; [`verify`] does those.
+/// but not the layout invariants; [`verify`](super::verify) does those.
 ///
 /// # Errors
 ///

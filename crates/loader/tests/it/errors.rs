@@ -247,7 +247,10 @@ fn error_chains_say_each_thing_once() {
         .bind::<WidgetView>()
         .unwrap_err();
     let corrupt = plugin("corrupt");
-    for (err, path) in [(bind, path), (Library::open(&corrupt).unwrap_err(), corrupt)] {
+    for (err, path) in [
+        (bind, path),
+        (Library::open(&corrupt).unwrap_err(), corrupt),
+    ] {
         chain_says_each_thing_once(&err, &path);
     }
     fn host() -> Result<(), Error> {

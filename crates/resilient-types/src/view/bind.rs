@@ -1,0 +1,117 @@
+//! The run-time binder: the rules of `layout_meta::compat` applied to a
+//! view's tokens, one field at a time, against a [`TypeSource`].
+
+use std::sync::Arc;
+
+use layout_meta::compat::{self, Access as Reach, FieldQuery};
+use layout_meta::{FieldLayout, Identity, TypeIdentity};
+
+use super::{Bindable, Shape, Token};
+use crate::error::Mismatch;
+use crate::foreign::{ForeignType, TypeSource};
+
+/// Binding state handed to the tokens of one view.
+#[doc(hidden)]
+pub struct BindCx<'a> {
+    pub(super) ty: &'a ForeignType,
+    pub(super) source: &'a dyn TypeSource,
+    pub(super) mismatches: &'a mut Vec<Mismatch>,
+    field: &'static str,
+}
+
+impl<'a> BindCx<'a> {
+    pub(super) fn type_name(&self) -> String {
+        self.ty.layout().name.clone()
+    }
+    pub(super) fn push(&mut self, m: Mismatch) {
+        self.mismatches.push(m);
+    }
+
+    /// Applies the field rule ([`compat::bind_field`]) to the field being
+    /// resolved; records the mismatch and returns `None` if it fails or the
+    /// (optional) field is absent.
+    pub(super) fn bind_field<'f>(
+        &mut self,
+        required: bool,
+        access: Reach,
+        id: &TypeIdentity,
+        found: Option<&'f FieldLayout>,
+    ) -> Option<&'f FieldLayout> {
+        let identity = Identity::from_record(id);
+        let want = FieldQuery {
+            name: self.field,
+            required,
+            identity: &identity,
+            access,
+        };
+        match compat::bind_field(self.ty.layout(), want, found) {
+            Ok(f) => f,
+            Err(m) => {
+                self.push(m);
+                None
+            }
+        }
+    }
+
+    /// The type a nested field `f` holds, bound by the nested rule
+    /// ([`compat::bind_nested`]) and coming from the same library as the
+    /// outer type (a type source is safe to implement, so it is not
+    /// trusted to hand out the right one).
+    pub(super) fn nested(&mut self, f: &FieldLayout) -> Option<Arc<ForeignType>> {
+        let inner = self.source.foreign_type(f.identity.name());
+        let verdict =
+            compat::bind_nested(self.ty.layout(), f, inner.as_deref().map(|t| t.layout()));
+        if let Err(m) = verdict {
+            self.push(m);
+            return None;
+        }
+        let inner = inner?;
+        if !Arc::ptr_eq(inner.owner(), self.ty.owner()) || inner.origin() != self.ty.origin() {
+            self.push(Mismatch::NestedMismatch {
+                ty: self.type_name(),
+                field: f.name.clone(),
+                nested: f.identity.name().into(),
+                reason: format!(
+                    "from {}, not from the library of the outer type",
+                    inner.origin()
+                ),
+            });
+            return None;
+        }
+        Some(inner)
+    }
+
+    /// Resolves the field `name` as token `T`.
+    pub fn field<T: Token>(&mut self, name: &'static str) -> Option<T> {
+        self.field = name;
+        let ty = self.ty;
+        T::resolve(ty.layout().field(name), self)
+    }
+
+    /// The shape of the type being bound.
+    pub fn shape(&self) -> Shape {
+        Shape::of(self.ty)
+    }
+}
+
+pub(crate) fn bind_view<V: Bindable>(
+    ty: &ForeignType,
+    source: &dyn TypeSource,
+    mismatches: &mut Vec<Mismatch>,
+) -> Option<V> {
+    if let Err(m) = compat::bind_frozen(ty.layout(), V::FROZEN) {
+        mismatches.push(m);
+    }
+    let before = mismatches.len();
+    let mut cx = BindCx {
+        ty,
+        source,
+        mismatches,
+        field: "",
+    };
+    let view = V::resolve(&mut cx);
+    if mismatches.len() > before {
+        return None;
+    }
+    view
+}
