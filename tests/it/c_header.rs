@@ -6,6 +6,7 @@ use std::process::Command;
 
 use layout_meta::format::offsets::{ALL, SIZES};
 use layout_meta::format::{flags, kind};
+use layout_meta::function::{abi, fn_flags, pass, status};
 
 use crate::{include_dir, pairs, run, write};
 
@@ -21,6 +22,18 @@ const CONSTANTS: &[(&str, u32)] = &[
     ("RSL_KIND_ARRAY", kind::ARRAY),
     ("RSL_KIND_RESILIENT", kind::RESILIENT),
     ("RSL_KIND_OPAQUE", kind::OPAQUE),
+    ("RSL_PASS_VALUE", pass::VALUE),
+    ("RSL_PASS_REF", pass::REF),
+    ("RSL_PASS_MUT", pass::MUT),
+    ("RSL_PASS_OPT_REF", pass::OPT_REF),
+    ("RSL_PASS_STR", pass::STR),
+    ("RSL_PASS_SLICE", pass::SLICE),
+    ("RSL_PASS_UNIT", pass::UNIT),
+    ("RSL_ABI_THUNK_V1", abi::THUNK_V1),
+    ("RSL_FN_FALLIBLE", fn_flags::FALLIBLE),
+    ("RSL_STATUS_OK", status::OK),
+    ("RSL_STATUS_FAILED", status::FAILED),
+    ("RSL_STATUS_PANICKED", status::PANICKED),
 ];
 
 fn program() -> String {

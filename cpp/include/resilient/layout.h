@@ -114,10 +114,68 @@ typedef struct rsl_type_descriptor {
     rsl_value_witnesses witnesses;
 } rsl_type_descriptor;
 
+/* rsl_param_descriptor.pass: how a parameter or result crosses. */
+#define RSL_PASS_VALUE 1u   /* a scalar by value */
+#define RSL_PASS_REF 2u     /* const T* to a live value of an exported type */
+#define RSL_PASS_MUT 3u     /* T* to a live value, exclusive */
+#define RSL_PASS_OPT_REF 4u /* const T*, or NULL */
+#define RSL_PASS_STR 5u     /* rsl_slice of UTF-8 bytes */
+#define RSL_PASS_SLICE 6u   /* rsl_slice of `len` elements */
+#define RSL_PASS_UNIT 7u    /* a result of nothing */
+
+/* rsl_function_descriptor.abi */
+#define RSL_ABI_THUNK_V1 1u
+/* rsl_function_descriptor.flags */
+#define RSL_FN_FALLIBLE 1u  /* may end with RSL_STATUS_FAILED */
+/* What a thunk returns. */
+#define RSL_STATUS_OK 0u
+#define RSL_STATUS_FAILED 1u   /* an error; its message is in *err */
+#define RSL_STATUS_PANICKED 2u /* a panic or exception; message in *err */
+
+/* `&str` and `&[T]` as they cross. */
+typedef struct rsl_slice {
+    const void *ptr;
+    size_t len; /* in elements */
+} rsl_slice;
+
+/* An error message a thunk hands over: the library's bytes, freed once by
+ * the caller through the library's `free`. */
+typedef struct rsl_call_error {
+    char *ptr;
+    size_t len;
+    size_t cap;
+    void (*free)(char *ptr, size_t len, size_t cap);
+} rsl_call_error;
+
+/* One parameter, or the result (named "return"). For a reference or slice,
+ * `identity` is the referent's or element's type. */
+typedef struct rsl_param_descriptor {
+    rsl_str name;
+    uint32_t pass;
+    uint32_t reserved;
+    rsl_type_identity identity;
+} rsl_param_descriptor;
+
+/* One exported function. `thunk` has the signature
+ *     uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);
+ * with each parameter lowered by its pass code (docs/FORMAT.md, "Functions").
+ * Call it only through that exact signature, after checking it. */
+typedef struct rsl_function_descriptor {
+    rsl_str name;
+    uint32_t abi;
+    uint32_t flags;
+    size_t param_count;
+    const rsl_param_descriptor *params;
+    rsl_param_descriptor ret;
+    void (*thunk)(void);
+} rsl_function_descriptor;
+
 /* The module, exported as `resilient_manifest`. `types` points to
  * `type_count` pointers to type descriptors. Readers check `magic`,
  * `format_version`, the record sizes, `pointer_width` and `endianness`
- * before anything else. */
+ * before anything else. The fields from `function_record_size` on were
+ * appended in format 1.1: `header_size` says whether they are there, and a
+ * manifest with `function_count` 0 may leave the record sizes 0. */
 typedef struct rsl_manifest {
     uint8_t magic[8];
     uint32_t format_version;
@@ -131,6 +189,10 @@ typedef struct rsl_manifest {
     rsl_str module_version;
     size_t type_count;
     const rsl_type_descriptor *const *types;
+    uint32_t function_record_size;
+    uint32_t param_record_size;
+    size_t function_count;
+    const rsl_function_descriptor *const *functions;
 } rsl_manifest;
 
 #ifdef __cplusplus

@@ -205,7 +205,7 @@ impl Image {
             source,
         };
         let module = layout_meta::validate(self, addr).map_err(invalid)?;
-        layout_meta::verify_witness_addresses(self, &module).map_err(invalid)?;
+        layout_meta::verify_code_addresses(self, &module).map_err(invalid)?;
         Ok(module)
     }
 

@@ -16,7 +16,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout};
+use crate::layout::{FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout};
 use crate::needs::ViewNeed;
 
 /// How a consumer reaches a field.
@@ -131,6 +131,42 @@ pub enum Mismatch {
         /// Fingerprint in the library.
         found: u64,
     },
+    /// A required function is not exported.
+    MissingFunction {
+        /// The signature the client expects.
+        expected: String,
+    },
+    /// A function's calling convention is not the one the client calls.
+    FunctionAbi {
+        /// The function.
+        function: String,
+        /// The convention the client calls.
+        expected: u32,
+        /// The library's.
+        found: u32,
+    },
+    /// A function takes another number of parameters.
+    FunctionArity {
+        /// The function.
+        function: String,
+        /// The signature the client expects.
+        expected: String,
+        /// The library's.
+        found: String,
+    },
+    /// A parameter (or the result) has another type or is passed otherwise.
+    ParamRetyped {
+        /// The function.
+        function: String,
+        /// The parameter's position (0-based), `None` for the result.
+        index: Option<usize>,
+        /// Its name in the library.
+        param: String,
+        /// What the client passes.
+        expected: String,
+        /// What the library takes.
+        found: String,
+    },
 }
 
 impl fmt::Display for Mismatch {
@@ -174,6 +210,46 @@ impl fmt::Display for Mismatch {
             } => write!(
                 f,
                 "frozen type `{ty}` changed its layout (fingerprint {found:#018x}, the view expects {expected:#018x})"
+            ),
+            Mismatch::MissingFunction { expected } => {
+                write!(f, "function `{expected}` is missing")
+            }
+            Mismatch::FunctionAbi {
+                function,
+                expected,
+                found,
+            } => write!(
+                f,
+                "function `{function}` has calling convention {found}, the client calls convention {expected}"
+            ),
+            Mismatch::FunctionArity {
+                function,
+                expected,
+                found,
+            } => write!(
+                f,
+                "function `{function}` is `{found}`, the client expects `{expected}`"
+            ),
+            Mismatch::ParamRetyped {
+                function,
+                index: Some(i),
+                param,
+                expected,
+                found,
+            } => write!(
+                f,
+                "function `{function}`: parameter {} (`{param}`) is {found}, the client passes {expected}",
+                i + 1
+            ),
+            Mismatch::ParamRetyped {
+                function,
+                index: None,
+                expected,
+                found,
+                ..
+            } => write!(
+                f,
+                "function `{function}` returns {found}, the client expects {expected}"
             ),
         }
     }
@@ -386,6 +462,67 @@ pub fn nested_matches(id: &Identity, inner: &TypeLayout) -> bool {
         && inner.name == id.name()
         && inner.size == id.size()
         && inner.align == id.align()
+}
+
+/// The function rule: whether the module's function of `want`'s name
+/// (`found`, `None` if absent) can be called as `want` says: the same
+/// calling convention, the same number of parameters, and each parameter
+/// and the result passed the same way with the same identity (by
+/// [`same_identity`]). Parameter names and the fallible flag do not matter
+/// (every call can fail: a panic is caught). On success returns the
+/// function (`None`: an optional function that is absent).
+///
+/// # Errors
+///
+/// [`Mismatch::MissingFunction`], [`Mismatch::FunctionAbi`],
+/// [`Mismatch::FunctionArity`], [`Mismatch::ParamRetyped`] (the first
+/// parameter that differs, or the result).
+pub fn bind_function<'a>(
+    want: &FunctionLayout,
+    required: bool,
+    found: Option<&'a FunctionLayout>,
+) -> Result<Option<&'a FunctionLayout>, Mismatch> {
+    let Some(f) = found else {
+        return if required {
+            Err(Mismatch::MissingFunction {
+                expected: want.to_string(),
+            })
+        } else {
+            Ok(None)
+        };
+    };
+    if f.abi != want.abi {
+        return Err(Mismatch::FunctionAbi {
+            function: f.name.clone(),
+            expected: want.abi,
+            found: f.abi,
+        });
+    }
+    if f.params.len() != want.params.len() {
+        return Err(Mismatch::FunctionArity {
+            function: f.name.clone(),
+            expected: want.to_string(),
+            found: f.to_string(),
+        });
+    }
+    let same = |a: &ParamLayout, b: &ParamLayout| a.pass == b.pass && same_identity(&a.identity, &b.identity);
+    let params = want.params.iter().zip(&f.params).map(Some);
+    for (i, pair) in params.chain(core::iter::once(None)).enumerate() {
+        let (index, (w, g)) = match pair {
+            Some(pair) => (Some(i), pair),
+            None => (None, (&want.ret, &f.ret)),
+        };
+        if !same(w, g) {
+            return Err(Mismatch::ParamRetyped {
+                function: f.name.clone(),
+                index,
+                param: g.name.clone(),
+                expected: w.to_string(),
+                found: g.to_string(),
+            });
+        }
+    }
+    Ok(Some(f))
 }
 
 /// Where each field of a bound view is: one entry per field of the need,

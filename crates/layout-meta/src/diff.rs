@@ -73,6 +73,13 @@ pub enum ChangeKind {
     FlagAdded,
     /// A capability flag is gone (`send`): clients that relied on it break.
     FlagRemoved,
+    /// A function is new.
+    FunctionAdded,
+    /// A function is gone.
+    FunctionRemoved,
+    /// A function's signature changed (a parameter or the result retyped,
+    /// parameters added or removed, another calling convention).
+    FunctionChanged,
 }
 
 impl ChangeKind {
@@ -93,6 +100,9 @@ impl ChangeKind {
         ChangeKind::WitnessRemoved,
         ChangeKind::FlagAdded,
         ChangeKind::FlagRemoved,
+        ChangeKind::FunctionAdded,
+        ChangeKind::FunctionRemoved,
+        ChangeKind::FunctionChanged,
     ];
 
     /// The kebab-case name tools print (`field-added`, ...).
@@ -113,6 +123,9 @@ impl ChangeKind {
             ChangeKind::WitnessRemoved => "witness-removed",
             ChangeKind::FlagAdded => "flag-added",
             ChangeKind::FlagRemoved => "flag-removed",
+            ChangeKind::FunctionAdded => "function-added",
+            ChangeKind::FunctionRemoved => "function-removed",
+            ChangeKind::FunctionChanged => "function-changed",
         }
     }
 }
@@ -174,7 +187,48 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
             None => out.push(change(&o.name, ChangeKind::TypeRemoved, None, "", "")),
         }
     }
+    // Functions, under `fn <name>`; a signature change is what binding the
+    // old signature against the new function says (the one function rule).
+    for f in &new.functions {
+        if old.function(&f.name).is_none() {
+            let sig = f.to_string();
+            out.push(change(&fn_key(f), ChangeKind::FunctionAdded, None, "", &sig));
+        }
+    }
+    for f in &old.functions {
+        match new.function(&f.name) {
+            None => out.push(change(&fn_key(f), ChangeKind::FunctionRemoved, None, "", "")),
+            Some(g) => {
+                if let Err(m) = crate::compat::bind_function(f, true, Some(g)) {
+                    // The parameter that changed, or the result.
+                    let item = match &m {
+                        crate::compat::Mismatch::ParamRetyped {
+                            index: Some(_),
+                            param,
+                            ..
+                        } => Some(param.as_str()),
+                        crate::compat::Mismatch::ParamRetyped { index: None, .. } => {
+                            Some("return")
+                        }
+                        _ => None,
+                    };
+                    out.push(change(
+                        &fn_key(f),
+                        ChangeKind::FunctionChanged,
+                        item,
+                        &f.to_string(),
+                        &g.to_string(),
+                    ));
+                }
+            }
+        }
+    }
     out
+}
+
+/// The `ty` under which a function's changes are listed: `fn <name>`.
+pub fn fn_key(f: &crate::FunctionLayout) -> String {
+    format!("fn {}", f.name)
 }
 
 /// Every change from type `o` to type `n` (of the same name).
@@ -288,7 +342,9 @@ fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) 
         | K::FieldResized
         | K::FieldRetyped
         | K::WitnessRemoved
-        | K::FlagRemoved => Severity::Breaking,
+        | K::FlagRemoved
+        | K::FunctionRemoved
+        | K::FunctionChanged => Severity::Breaking,
         _ => Severity::Compatible,
     };
     Change {

@@ -138,6 +138,44 @@ pub fn encode(module: &ModuleLayout, base: usize) -> Image {
             w.identity(at + fo("identity"), &f.identity);
         }
     }
+    w.put(
+        header + m("function_record_size"),
+        &crate::function::FUNCTION_RECORD_SIZE.to_ne_bytes(),
+    );
+    w.put(
+        header + m("param_record_size"),
+        &crate::function::PARAM_RECORD_SIZE.to_ne_bytes(),
+    );
+    w.word(header + m("function_count"), module.functions.len());
+    let list = w.alloc(module.functions.len() * WORD);
+    let list_addr = w.addr(list);
+    w.word(header + m("functions"), list_addr);
+    let fo = |f| offsets::of("rsl_function_descriptor", f);
+    let po = |f| offsets::of("rsl_param_descriptor", f);
+    let fn_size = crate::function::FUNCTION_RECORD_SIZE as usize;
+    let param_size = crate::function::PARAM_RECORD_SIZE as usize;
+    for (i, f) in module.functions.iter().enumerate() {
+        let rec = w.alloc(fn_size);
+        let rec_addr = w.addr(rec);
+        w.word(list + i * WORD, rec_addr);
+        w.str(rec + fo("name"), &f.name);
+        w.put(rec + fo("abi"), &f.abi.to_ne_bytes());
+        w.put(rec + fo("flags"), &f.flags.to_ne_bytes());
+        w.word(rec + fo("param_count"), f.params.len());
+        w.word(rec + fo("thunk"), f.thunk);
+        let params = w.alloc(f.params.len() * param_size);
+        let params_addr = w.addr(params);
+        w.word(rec + fo("params"), params_addr);
+        let param = |w: &mut Writer, at: usize, p: &crate::ParamLayout| {
+            w.str(at + po("name"), &p.name);
+            w.put(at + po("pass"), &p.pass.to_ne_bytes());
+            w.identity(at + po("identity"), &p.identity);
+        };
+        for (j, p) in f.params.iter().enumerate() {
+            param(&mut w, params + j * param_size, p);
+        }
+        param(&mut w, rec + fo("ret"), &f.ret);
+    }
     Image {
         base,
         bytes: w.bytes,

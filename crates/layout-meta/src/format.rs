@@ -417,6 +417,12 @@ pub struct Manifest {
     module_version: RawStr,
     type_count: usize,
     types: *const &'static TypeDescriptor,
+    // Appended in format 1.1 (functions); a reader of 1.0 manifests stops
+    // before these (`header_size` says whether they are there).
+    function_record_size: u32,
+    param_record_size: u32,
+    function_count: usize,
+    functions: *const &'static crate::function::FunctionDescriptor,
 }
 
 // SAFETY: immutable, and every pointer in it comes from a `&'static` reference.
@@ -424,12 +430,20 @@ unsafe impl Sync for Manifest {}
 // SAFETY: as for `Sync`.
 unsafe impl Send for Manifest {}
 
-/// Size of a version-1 manifest header, in bytes.
+/// Size of a version-1 manifest header as producers write it (format 1.1,
+/// with functions), in bytes.
 #[allow(
     clippy::cast_possible_truncation,
     reason = "checked by the assertion below"
 )]
 pub const MANIFEST_V1_SIZE: u32 = size_of::<Manifest>() as u32;
+/// Size of the smallest version-1 manifest header (format 1.0: no
+/// functions), in bytes: what a reader requires.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const MANIFEST_V1_0_SIZE: u32 = core::mem::offset_of!(Manifest, function_record_size) as u32;
 /// Size of a version-1 type record, in bytes.
 #[allow(
     clippy::cast_possible_truncation,
@@ -462,6 +476,16 @@ impl Manifest {
         version: &'static str,
         types: &'static [&'static TypeDescriptor],
     ) -> Self {
+        Self::with_functions(name, version, types, &[])
+    }
+
+    /// [`Manifest::new`], also listing exported `functions`.
+    pub const fn with_functions(
+        name: &'static str,
+        version: &'static str,
+        types: &'static [&'static TypeDescriptor],
+        functions: &'static [&'static crate::function::FunctionDescriptor],
+    ) -> Self {
         Manifest {
             magic: MAGIC,
             format_version: FORMAT_VERSION,
@@ -475,6 +499,10 @@ impl Manifest {
             module_version: RawStr::new(version),
             type_count: types.len(),
             types: types.as_ptr(),
+            function_record_size: crate::function::FUNCTION_RECORD_SIZE,
+            param_record_size: crate::function::PARAM_RECORD_SIZE,
+            function_count: functions.len(),
+            functions: functions.as_ptr(),
         }
     }
 
@@ -485,6 +513,14 @@ impl Manifest {
     /// The module's version text.
     pub const fn module_version(&self) -> &'static str {
         self.module_version.as_str()
+    }
+    /// The exported functions.
+    pub const fn functions(&self) -> &'static [&'static crate::function::FunctionDescriptor] {
+        // SAFETY:
+        // - `functions` and `function_count` were taken from a `&'static
+        //   [&'static FunctionDescriptor]` in `with_functions` (fields are
+        //   private): initialised, aligned, immutable, valid for `'static`.
+        unsafe { core::slice::from_raw_parts(self.functions, self.function_count) }
     }
     /// The described types.
     pub const fn types(&self) -> &'static [&'static TypeDescriptor] {
@@ -501,6 +537,7 @@ impl Manifest {
 #[doc(hidden)]
 pub mod offsets {
     use super::*;
+    use crate::function::{CallError, FunctionDescriptor, ParamDescriptor, RawSlice};
     use core::mem::offset_of;
 
     /// (record, field, offset) for every field of every record.
@@ -658,6 +695,83 @@ pub mod offsets {
             offset_of!(Manifest, type_count),
         ),
         ("rsl_manifest", "types", offset_of!(Manifest, types)),
+        (
+            "rsl_manifest",
+            "function_record_size",
+            offset_of!(Manifest, function_record_size),
+        ),
+        (
+            "rsl_manifest",
+            "param_record_size",
+            offset_of!(Manifest, param_record_size),
+        ),
+        (
+            "rsl_manifest",
+            "function_count",
+            offset_of!(Manifest, function_count),
+        ),
+        ("rsl_manifest", "functions", offset_of!(Manifest, functions)),
+        (
+            "rsl_param_descriptor",
+            "name",
+            offset_of!(ParamDescriptor, name),
+        ),
+        (
+            "rsl_param_descriptor",
+            "pass",
+            offset_of!(ParamDescriptor, pass),
+        ),
+        (
+            "rsl_param_descriptor",
+            "reserved",
+            offset_of!(ParamDescriptor, reserved),
+        ),
+        (
+            "rsl_param_descriptor",
+            "identity",
+            offset_of!(ParamDescriptor, identity),
+        ),
+        (
+            "rsl_function_descriptor",
+            "name",
+            offset_of!(FunctionDescriptor, name),
+        ),
+        (
+            "rsl_function_descriptor",
+            "abi",
+            offset_of!(FunctionDescriptor, abi),
+        ),
+        (
+            "rsl_function_descriptor",
+            "flags",
+            offset_of!(FunctionDescriptor, flags),
+        ),
+        (
+            "rsl_function_descriptor",
+            "param_count",
+            offset_of!(FunctionDescriptor, param_count),
+        ),
+        (
+            "rsl_function_descriptor",
+            "params",
+            offset_of!(FunctionDescriptor, params),
+        ),
+        (
+            "rsl_function_descriptor",
+            "ret",
+            offset_of!(FunctionDescriptor, ret),
+        ),
+        (
+            "rsl_function_descriptor",
+            "thunk",
+            offset_of!(FunctionDescriptor, thunk),
+        ),
+        ("rsl_slice", "ptr", offset_of!(RawSlice, ptr)),
+        ("rsl_slice", "len", offset_of!(RawSlice, len)),
+        ("rsl_call_error", "ptr", offset_of!(CallError, ptr)),
+        ("rsl_call_error", "len", offset_of!(CallError, len)),
+        ("rsl_call_error", "cap", offset_of!(CallError, cap)),
+        ("rsl_call_error", "free", offset_of!(CallError, free)),
     ];
 
     /// (record, size) for every record.
@@ -668,6 +782,10 @@ pub mod offsets {
         ("rsl_field_descriptor", size_of::<FieldDescriptor>()),
         ("rsl_type_descriptor", size_of::<TypeDescriptor>()),
         ("rsl_manifest", size_of::<Manifest>()),
+        ("rsl_param_descriptor", size_of::<ParamDescriptor>()),
+        ("rsl_function_descriptor", size_of::<FunctionDescriptor>()),
+        ("rsl_slice", size_of::<RawSlice>()),
+        ("rsl_call_error", size_of::<CallError>()),
     ];
 
     pub(crate) const fn of(record: &str, field: &str) -> usize {

@@ -21,12 +21,108 @@ pub struct ModuleLayout {
     pub version: String,
     /// The types, in manifest order.
     pub types: Vec<TypeLayout>,
+    /// The exported functions, in manifest order (none before format 1.1).
+    pub functions: Vec<FunctionLayout>,
 }
 
 impl ModuleLayout {
     /// The type called `name`, if the module has it.
     pub fn get(&self, name: &str) -> Option<&TypeLayout> {
         self.types.iter().find(|t| t.name == name)
+    }
+    /// The function called `name`, if the module exports it.
+    pub fn function(&self, name: &str) -> Option<&FunctionLayout> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+/// A validated exported function.
+///
+/// Invariants (unsafe code may rely on them): parameter and result
+/// identities are well formed; a parameter passed by reference names a type
+/// of the module; one passed by value holds no resilient type; `thunk` lies
+/// in the library's code. The calling convention and pass codes are those
+/// the library wrote, possibly unknown to this reader: binding refuses what
+/// it does not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionLayout {
+    /// The function's name.
+    pub name: String,
+    /// Its calling convention ([`crate::function::abi`]).
+    pub abi: u32,
+    /// Its flags ([`crate::function::fn_flags`]), unknown bits cleared.
+    pub flags: u32,
+    /// Its parameters, in order.
+    pub params: Vec<ParamLayout>,
+    /// Its result (named `return`).
+    pub ret: ParamLayout,
+    /// The thunk's address (0 for a layout not read from a library).
+    pub thunk: usize,
+}
+
+/// A validated parameter or result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamLayout {
+    /// The parameter's name.
+    pub name: String,
+    /// How it crosses ([`crate::function::pass`]).
+    pub pass: u32,
+    /// Its type (for references and slices, the referent's or element's).
+    pub identity: Identity,
+}
+
+impl fmt::Display for ParamLayout {
+    /// The parameter as its type reads in Rust: `f64`, `&Circle`, `&str`...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::function::pass;
+        let name = self.identity.name();
+        match self.pass {
+            pass::VALUE => write!(f, "{}", self.identity),
+            pass::REF => write!(f, "&{name}"),
+            pass::MUT => write!(f, "&mut {name}"),
+            pass::OPT_REF => write!(f, "Option<&{name}>"),
+            pass::STR => f.write_str("&str"),
+            pass::SLICE => write!(f, "&[{}]", self.identity),
+            pass::UNIT => f.write_str("()"),
+            other => write!(f, "<unknown pass {other}> {}", self.identity),
+        }
+    }
+}
+
+impl fmt::Display for FunctionLayout {
+    /// The signature: `fn scale(x: f64, by: f64) -> f64`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fn {}(", self.name)?;
+        for (i, p) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}: {p}", p.name)?;
+        }
+        f.write_str(")")?;
+        if self.ret.pass != crate::function::pass::UNIT {
+            write!(f, " -> {}", self.ret)?;
+        }
+        Ok(())
+    }
+}
+
+impl crate::function::FunctionDescriptor {
+    /// The checked-layout form of this (compiled-in) record.
+    pub fn to_layout(&self) -> FunctionLayout {
+        let param = |p: &crate::function::ParamDescriptor| ParamLayout {
+            name: p.name().into(),
+            pass: p.pass(),
+            identity: Identity::from_record(p.identity()),
+        };
+        FunctionLayout {
+            name: self.name().into(),
+            abi: self.abi(),
+            flags: self.flags() & crate::function::fn_flags::KNOWN,
+            params: self.params().iter().map(param).collect(),
+            ret: param(self.ret()),
+            thunk: self.thunk() as usize,
+        }
     }
 }
 

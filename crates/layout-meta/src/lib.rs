@@ -106,6 +106,7 @@ pub mod diff;
 pub mod encode;
 mod fingerprint;
 pub mod format;
+pub mod function;
 mod identity;
 mod layout;
 pub mod needs;
@@ -116,9 +117,11 @@ pub use format::{
     TypeIdentity, ValueWitnesses, FORMAT_VERSION, MAGIC, MANIFEST_SYMBOL,
 };
 pub use identity::FieldType;
-pub use layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+pub use layout::{
+    FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
+};
 pub use validate::{
-    decode, type_record_addresses, validate, verify, verify_c_symbols, verify_witness_addresses,
+    decode, type_record_addresses, validate, verify, verify_c_symbols, verify_code_addresses,
     Error, Memory, SliceMemory, SymbolTable,
 };
 
@@ -136,6 +139,10 @@ pub mod limits {
     pub const MAX_NAME_LEN: usize = 1_024;
     /// Bytes in a module version.
     pub const MAX_VERSION_LEN: usize = 128;
+    /// Functions in one module.
+    pub const MAX_FUNCTIONS: usize = 65_536;
+    /// Parameters of one function.
+    pub const MAX_PARAMS: usize = 64;
     /// Nesting depth of array identities (`[[[u8; 2]; 2]; 2]` is depth 2).
     pub const MAX_IDENTITY_DEPTH: usize = 16;
     /// Largest alignment (the largest Rust accepts).
@@ -219,6 +226,7 @@ impl Manifest {
             name: self.module_name().into(),
             version: self.module_version().into(),
             types: self.types().iter().map(|t| t.to_layout()).collect(),
+            functions: self.functions().iter().map(|f| f.to_layout()).collect(),
         };
         verify(&module)?;
         Ok(module)

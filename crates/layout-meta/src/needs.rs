@@ -304,6 +304,7 @@ mod tests {
             name: "geo".into(),
             version: "1.0.0".into(),
             types: alloc::vec![t.to_layout()],
+            functions: Vec::new(),
         }
     }
 
@@ -415,6 +416,7 @@ mod tests {
                 ),
                 ty("Inner", 8, Vec::new()),
             ],
+            functions: Vec::new(),
         };
         let need = ViewNeed {
             module: "geo".into(),
@@ -440,6 +442,7 @@ mod tests {
             name: "geo".into(),
             version: "1.0.0".into(),
             types: alloc::vec![ty("T", 0, Vec::new())],
+            functions: Vec::new(),
         };
         let need = ViewNeed {
             module: "geo".into(),

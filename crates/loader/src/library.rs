@@ -131,7 +131,7 @@ impl Library {
             source,
         };
         let module = layout_meta::validate(&image, addr).map_err(invalid)?;
-        layout_meta::verify_witness_addresses(&image, &module).map_err(invalid)?;
+        layout_meta::verify_code_addresses(&image, &module).map_err(invalid)?;
 
         let handle: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Handle {
             lib: Some(lib),
@@ -151,7 +151,7 @@ impl Library {
                 //   `TypeLayout` holds) and describes the library's type, as
                 //   its producer computed it;
                 // - each nonzero witness address lies in the library's code
-                //   (`verify_witness_addresses`) and is, by the format's
+                //   (`verify_code_addresses`) and is, by the format's
                 //   contract, a function of the documented signature;
                 //   `usize` and function pointers have the same size;
                 // - `handle` keeps the library loaded while the type lives.

@@ -252,6 +252,7 @@ fn gen_refuses_names_that_are_not_identifiers() {
             }],
             witnesses: WitnessAddrs::default(),
         }],
+        functions: Vec::new(),
     };
     let hostile =
         "x: Field<u64>, } } pub fn injected() { } view! { pub struct Z = \"m\"::\"T\" { pub y";

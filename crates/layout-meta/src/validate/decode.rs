@@ -10,10 +10,12 @@ use alloc::vec::Vec;
 use super::verify::is_semver;
 use super::{Error, Memory, Result};
 use crate::format::{
-    flags, kind, offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_SIZE,
-    NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
+    flags, kind, offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_0_SIZE,
+    MANIFEST_V1_SIZE, NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
 };
-use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+use crate::layout::{
+    FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
+};
 use crate::limits;
 
 /// Decodes and checks the manifest at `manifest_addr`: [`decode`] then
@@ -38,7 +40,7 @@ pub fn type_record_addresses<M: Memory + ?Sized>(
     mem: &M,
     manifest_addr: usize,
 ) -> Result<Vec<usize>> {
-    let m = read(mem, manifest_addr, MANIFEST_V1_SIZE as usize, || {
+    let m = read(mem, manifest_addr, MANIFEST_V1_0_SIZE as usize, || {
         "manifest header".to_owned()
     })?;
     let count = m.word(M_TYPE_COUNT);
@@ -62,6 +64,20 @@ const M_NAME: usize = offsets::of("rsl_manifest", "module_name");
 const M_MOD_VERSION: usize = offsets::of("rsl_manifest", "module_version");
 const M_TYPE_COUNT: usize = offsets::of("rsl_manifest", "type_count");
 const M_TYPES: usize = offsets::of("rsl_manifest", "types");
+const M_FUNCTION_SIZE: usize = offsets::of("rsl_manifest", "function_record_size");
+const M_PARAM_SIZE: usize = offsets::of("rsl_manifest", "param_record_size");
+const M_FUNCTION_COUNT: usize = offsets::of("rsl_manifest", "function_count");
+const M_FUNCTIONS: usize = offsets::of("rsl_manifest", "functions");
+const FN_NAME: usize = offsets::of("rsl_function_descriptor", "name");
+const FN_ABI: usize = offsets::of("rsl_function_descriptor", "abi");
+const FN_FLAGS: usize = offsets::of("rsl_function_descriptor", "flags");
+const FN_PARAM_COUNT: usize = offsets::of("rsl_function_descriptor", "param_count");
+const FN_PARAMS: usize = offsets::of("rsl_function_descriptor", "params");
+const FN_RET: usize = offsets::of("rsl_function_descriptor", "ret");
+const FN_THUNK: usize = offsets::of("rsl_function_descriptor", "thunk");
+const P_NAME: usize = offsets::of("rsl_param_descriptor", "name");
+const P_PASS: usize = offsets::of("rsl_param_descriptor", "pass");
+const P_IDENTITY: usize = offsets::of("rsl_param_descriptor", "identity");
 const T_FLAGS: usize = offsets::of("rsl_type_descriptor", "flags");
 const T_NAME: usize = offsets::of("rsl_type_descriptor", "name");
 const T_SIZE: usize = offsets::of("rsl_type_descriptor", "size");
@@ -232,7 +248,11 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
             supported: FORMAT_VERSION,
         });
     }
-    let header_size = record_size(head.u32(M_HEADER_SIZE), MANIFEST_V1_SIZE, "manifest header")?;
+    let header_size = record_size(
+        head.u32(M_HEADER_SIZE),
+        MANIFEST_V1_0_SIZE,
+        "manifest header",
+    )?;
     let m = read(mem, manifest_addr, header_size, || {
         "manifest header".to_owned()
     })?;
@@ -284,10 +304,105 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
             &mut budget,
         )?);
     }
+    // Functions: format 1.1 appended them to the header.
+    let mut functions = Vec::new();
+    let count = if header_size >= MANIFEST_V1_SIZE as usize {
+        m.word(M_FUNCTION_COUNT)
+    } else {
+        0
+    };
+    // No records to step through: their sizes may be left 0 (C producers
+    // that zero-fill the appended fields do).
+    if count > 0 {
+        let fn_size = record_size(
+            m.u32(M_FUNCTION_SIZE),
+            crate::function::FUNCTION_RECORD_SIZE,
+            "function record",
+        )?;
+        let param_size = record_size(
+            m.u32(M_PARAM_SIZE),
+            crate::function::PARAM_RECORD_SIZE,
+            "parameter record",
+        )?;
+        limit("number of functions", count, limits::MAX_FUNCTIONS)?;
+        let list_len = count
+            .checked_mul(WORD)
+            .ok_or_else(|| overflow("function list length"))?;
+        let list = read(mem, m.word(M_FUNCTIONS), list_len, || {
+            "function list".to_owned()
+        })?;
+        budget.take(count.saturating_mul(core::mem::size_of::<FunctionLayout>()))?;
+        functions.reserve(count);
+        for i in 0..count {
+            let addr = list.word(i * WORD);
+            functions.push(decode_function(
+                mem,
+                addr,
+                i,
+                fn_size,
+                param_size,
+                &mut budget,
+            )?);
+        }
+    }
     Ok(ModuleLayout {
         name,
         version,
         types,
+        functions,
+    })
+}
+
+fn decode_function<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    index: usize,
+    fn_size: usize,
+    param_size: usize,
+    budget: &mut Budget,
+) -> Result<FunctionLayout> {
+    let r = read(mem, addr, fn_size, || format!("function record #{index}"))?;
+    let name = read_name(mem, &r, FN_NAME, limits::MAX_NAME_LEN, false, &|| {
+        format!("name of function #{index}")
+    })?;
+    budget.take(name.len())?;
+    let count = r.word(FN_PARAM_COUNT);
+    limit(
+        &format!("number of parameters of function `{name}`"),
+        count,
+        limits::MAX_PARAMS,
+    )?;
+    budget.take(count.saturating_mul(core::mem::size_of::<ParamLayout>()))?;
+    let len = count
+        .checked_mul(param_size)
+        .ok_or_else(|| overflow("parameter list length"))?;
+    let list = read(mem, r.word(FN_PARAMS), len, || {
+        format!("parameter list of function `{name}`")
+    })?;
+    let mut param = |rec: &Record<'_>, what: &dyn Fn() -> String| -> Result<ParamLayout> {
+        let pname = read_name(mem, rec, P_NAME, limits::MAX_NAME_LEN, false, what)?;
+        let identity = decode_identity(mem, rec, P_IDENTITY, 0, &name, &pname)?;
+        budget.take(pname.len() + identity.heap_bytes())?;
+        Ok(ParamLayout {
+            name: pname,
+            pass: rec.u32(P_PASS),
+            identity,
+        })
+    };
+    let mut params = Vec::with_capacity(count);
+    for i in 0..count {
+        params.push(param(&list.sub(i * param_size), &|| {
+            format!("name of parameter #{i} of function `{name}`")
+        })?);
+    }
+    let ret = param(&r.sub(FN_RET), &|| format!("result of function `{name}`"))?;
+    Ok(FunctionLayout {
+        abi: r.u32(FN_ABI),
+        flags: r.u32(FN_FLAGS) & crate::function::fn_flags::KNOWN,
+        thunk: r.word(FN_THUNK),
+        params,
+        ret,
+        name,
     })
 }
 

@@ -161,6 +161,20 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// Two functions share a name.
+    DuplicateFunction {
+        /// The name.
+        name: String,
+    },
+    /// A function record is malformed.
+    BadFunction {
+        /// The function.
+        function: String,
+        /// The parameter (or `return`; empty for the function itself).
+        param: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A C symbol beside a type's descriptor is missing or disagrees with it.
     CSymbol {
         /// The type.
@@ -251,6 +265,19 @@ impl fmt::Display for Error {
             Error::BadWitness { ty, witness, reason } => {
                 write!(f, "type `{ty}` {witness} witness: {reason}")
             }
+            Error::DuplicateFunction { name } => {
+                write!(f, "two functions are called `{name}`")
+            }
+            Error::BadFunction {
+                function,
+                param,
+                reason,
+            } if param.is_empty() => write!(f, "function `{function}`: {reason}"),
+            Error::BadFunction {
+                function,
+                param,
+                reason,
+            } => write!(f, "function `{function}`, parameter `{param}`: {reason}"),
             Error::CSymbol {
                 ty,
                 symbol,

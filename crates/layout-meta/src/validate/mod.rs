@@ -19,7 +19,7 @@ pub use error::Error;
 pub(crate) use error::Result;
 pub use symbols::{verify_c_symbols, SymbolTable};
 pub(crate) use verify::is_semver;
-pub use verify::{verify, verify_witness_addresses};
+pub use verify::{verify, verify_code_addresses};
 
 /// Memory that holds a library's metadata: a loaded image, or a file read
 /// offline with its relocations applied.

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use super::decode::overflow;
 use super::{Error, Memory, Result};
 use crate::format::flags;
-use crate::layout::{FieldLayout, Identity, ModuleLayout, TypeLayout};
+use crate::layout::{FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout};
 use crate::limits;
 
 /// Proves every invariant [`TypeLayout`] and [`ModuleLayout`] promise.
@@ -51,6 +51,67 @@ pub fn verify(module: &ModuleLayout) -> Result<()> {
                     });
                 }
             }
+        }
+    }
+    let mut functions = BTreeSet::new();
+    for f in &module.functions {
+        if !functions.insert(f.name.as_str()) {
+            return Err(Error::DuplicateFunction {
+                name: f.name.clone(),
+            });
+        }
+        check_function(f, &names)?;
+    }
+    Ok(())
+}
+
+/// A function's parameters and result have well-formed identities of the
+/// shape their pass code gives (`docs/FORMAT.md`, "Functions").
+fn check_function(
+    f: &FunctionLayout,
+    types: &alloc::collections::BTreeMap<&str, &TypeLayout>,
+) -> Result<()> {
+    use crate::function::pass;
+    let bad = |param: &str, reason| Error::BadFunction {
+        function: f.name.clone(),
+        param: param.to_owned(),
+        reason,
+    };
+    let is_ret = |p: &ParamLayout| core::ptr::eq(p, &f.ret);
+    for p in f.params.iter().chain(core::iter::once(&f.ret)) {
+        check_identity(&p.identity, &f.name, &p.name)?;
+        let resilient = crate::compat::contains_resilient(&p.identity);
+        match p.pass {
+            pass::VALUE | pass::SLICE if resilient => {
+                return Err(bad(
+                    &p.name,
+                    "a resilient type never crosses by value or in a slice",
+                ))
+            }
+            pass::REF | pass::MUT | pass::OPT_REF => {
+                let Identity::Resilient { name, .. } = &p.identity else {
+                    return Err(bad(&p.name, "a reference is to a resilient type"));
+                };
+                if !types.contains_key(name.as_str()) {
+                    return Err(bad(&p.name, "it refers to a type the module does not list"));
+                }
+                if is_ret(p) {
+                    return Err(bad(&p.name, "a result is not a reference"));
+                }
+            }
+            pass::STR
+                if p.identity.kind_code() != crate::format::kind::OPAQUE
+                    || p.identity.name() != "str" =>
+            {
+                return Err(bad(&p.name, "a `&str` has the identity `str`"))
+            }
+            pass::STR if is_ret(p) => return Err(bad(&p.name, "a result is not borrowed")),
+            pass::SLICE if is_ret(p) => return Err(bad(&p.name, "a result is not borrowed")),
+            pass::UNIT if !is_ret(p) || p.identity.size() != 0 => {
+                return Err(bad(&p.name, "`()` is a result of no bytes"))
+            }
+            // Other codes are a later revision's: binding refuses them.
+            _ => {}
         }
     }
     Ok(())
@@ -190,12 +251,14 @@ fn check_witnesses(t: &TypeLayout) -> Result<()> {
     Ok(())
 }
 
-/// Checks that every witness address of every type lies in `mem`'s code.
+/// Checks that every witness of every type and every function's thunk lies
+/// in `mem`'s code.
 ///
 /// # Errors
 ///
-/// [`Error::BadWitness`] naming the type and witness.
-pub fn verify_witness_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout) -> Result<()> {
+/// [`Error::BadWitness`] naming the type and witness, [`Error::BadFunction`]
+/// naming the function.
+pub fn verify_code_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout) -> Result<()> {
     for t in &module.types {
         let w = &t.witnesses;
         for (witness, addr) in [
@@ -210,6 +273,15 @@ pub fn verify_witness_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayo
                     reason: "its address is not in the library's code",
                 });
             }
+        }
+    }
+    for f in &module.functions {
+        if !mem.is_code(f.thunk) {
+            return Err(Error::BadFunction {
+                function: f.name.clone(),
+                param: String::new(),
+                reason: "its thunk is not in the library's code",
+            });
         }
     }
     Ok(())

@@ -148,6 +148,7 @@ fn types_added_and_removed() {
         name: "m".into(),
         version: "1.0.0".into(),
         types,
+        functions: Vec::new(),
     };
     let c = diff(
         &m(vec![layout::<v1::W>(), layout::<v1::P>()]),

@@ -101,6 +101,7 @@ fn module() -> impl Strategy<Value = ModuleLayout> {
             name: "generated".into(),
             version: "0.3.1".into(),
             types,
+            functions: Vec::new(),
         })
 }
 
@@ -208,6 +209,7 @@ fn valid() -> ModuleLayout {
         name: "m".into(),
         version: "1.0.0".into(),
         types: vec![t],
+        functions: Vec::new(),
     }
 }
 
@@ -375,7 +377,7 @@ fn witnesses_outside_code_are_refused() {
     m.types[0].witnesses.clone = 0x9999_9999;
     let image = encode(&m, BASE);
     let module = validate(&image.memory(CODE), BASE).unwrap();
-    let err = layout_meta::verify_witness_addresses(&image.memory(CODE), &module).unwrap_err();
+    let err = layout_meta::verify_code_addresses(&image.memory(CODE), &module).unwrap_err();
     assert!(
         matches!(
             err,
@@ -426,6 +428,7 @@ fn a_type_record_listed_many_times_hits_the_module_budget() {
         name: "m".into(),
         version: "1.0.0".into(),
         types: vec![t],
+        functions: Vec::new(),
     };
     let mut image = encode(&m, BASE);
     validate(&image.memory(CODE), BASE).expect("one copy is fine");
@@ -531,6 +534,7 @@ fn an_empty_field_list_at_a_dangling_address_is_accepted() {
         name: "m".into(),
         version: "1.0.0".into(),
         types: vec![t.clone()],
+        functions: Vec::new(),
     };
     use layout_meta::format::offsets::ALL;
     let off = |record: &str, field: &str| {

@@ -65,5 +65,6 @@ pub fn module(types: Vec<TypeLayout>) -> layout_meta::ModuleLayout {
         name: "m".into(),
         version: "1.0.0".into(),
         types,
+        functions: Vec::new(),
     }
 }

@@ -1,0 +1,509 @@
+//! Functions across the boundary: the records a library exports for each
+//! function (name, parameters and return with their type identities, the
+//! calling convention, the thunk's address), the calling convention itself,
+//! and the producer side (`#[layout_meta::export]` on an ordinary function).
+//!
+//! # The calling convention (`abi::THUNK_V1`)
+//!
+//! A library never exports the function itself: it exports a thunk,
+//!
+//! ```text
+//! uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);
+//! ```
+//!
+//! where each parameter is lowered by how it is passed ([`pass`]): a scalar
+//! by value, `&T`/`&mut T`/`Option<&T>` of an exported type as a pointer to
+//! the value, `&str` and `&[T]` as an [`RawSlice`] (pointer, length). The
+//! result is written to `*ret` (nothing for `()`). The status ([`status`])
+//! says whether it was: [`status::OK`]; [`status::FAILED`], a `Result::Err`
+//! whose message is in `*err`; or [`status::PANICKED`], a panic (in C++, an
+//! exception) caught by the thunk, whose message is in `*err`. Nothing ever
+//! unwinds across the boundary, and the library frees its own message
+//! ([`CallError`]).
+//!
+//! A client calls the thunk through a pointer of exactly that signature,
+//! after binding has proved that the signature it expects is the one the
+//! library exports ([`crate::compat::bind_function`]): one indirect call.
+
+use core::mem::size_of;
+
+use crate::format::{RawStr, TypeIdentity};
+
+/// How a parameter or result crosses (the `pass` word of a
+/// [`ParamDescriptor`]).
+pub mod pass {
+    /// A scalar (or fixed-layout plain type) by value.
+    pub const VALUE: u32 = 1;
+    /// `&T` of an exported type: a pointer to a live value.
+    pub const REF: u32 = 2;
+    /// `&mut T` of an exported type: a pointer to a live value, exclusive.
+    pub const MUT: u32 = 3;
+    /// `Option<&T>` of an exported type: a pointer, or null for `None`.
+    pub const OPT_REF: u32 = 4;
+    /// `&str`: a [`super::RawSlice`] of UTF-8 bytes.
+    pub const STR: u32 = 5;
+    /// `&[T]` of a scalar `T`: a [`super::RawSlice`] of `len` elements.
+    pub const SLICE: u32 = 6;
+    /// `()`, as a result only: nothing is written.
+    pub const UNIT: u32 = 7;
+
+    /// A short name for messages.
+    pub const fn name(pass: u32) -> &'static str {
+        match pass {
+            VALUE => "by value",
+            REF => "&",
+            MUT => "&mut",
+            OPT_REF => "Option<&>",
+            STR => "&str",
+            SLICE => "&[]",
+            UNIT => "()",
+            _ => "unknown",
+        }
+    }
+}
+
+/// Calling conventions of function records.
+pub mod abi {
+    /// The thunk convention of this module's docs.
+    pub const THUNK_V1: u32 = 1;
+}
+
+/// Function flags.
+pub mod fn_flags {
+    /// The function returns a `Result`: it may end with
+    /// [`super::status::FAILED`]. Informational: every call can fail (a
+    /// panic), so a client binds whether or not it is set.
+    pub const FALLIBLE: u32 = 1 << 0;
+    /// Every flag this version defines.
+    pub const KNOWN: u32 = FALLIBLE;
+}
+
+/// What a thunk returns.
+pub mod status {
+    /// The function returned; its result is in `*ret`.
+    pub const OK: u32 = 0;
+    /// The function returned an error; its message is in `*err`.
+    pub const FAILED: u32 = 1;
+    /// The function panicked (or threw); the message is in `*err`.
+    pub const PANICKED: u32 = 2;
+}
+
+/// `&str` and `&[T]` as they cross: a pointer and a length (in elements).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawSlice {
+    /// The first element (dangling and aligned for an empty slice).
+    pub ptr: *const u8,
+    /// The number of elements.
+    pub len: usize,
+}
+
+/// An error message a thunk hands to its caller: bytes the library
+/// allocated, and the library's function that frees them. The caller reads
+/// the message and calls `free` exactly once; it never frees the bytes any
+/// other way.
+#[repr(C)]
+#[derive(Debug)]
+pub struct CallError {
+    /// UTF-8 bytes of the message (null if none).
+    pub ptr: *mut u8,
+    /// Their length.
+    pub len: usize,
+    /// The allocation's capacity (for `free`).
+    pub cap: usize,
+    /// Frees `(ptr, len, cap)` with the library's allocator.
+    pub free: Option<unsafe extern "C" fn(ptr: *mut u8, len: usize, cap: usize)>,
+}
+
+impl CallError {
+    /// No message.
+    pub const EMPTY: CallError = CallError {
+        ptr: core::ptr::null_mut(),
+        len: 0,
+        cap: 0,
+        free: None,
+    };
+}
+
+/// The code address of a thunk, typed only as code: a client calls it
+/// through its real signature once binding has checked that signature.
+pub type ThunkFn = unsafe extern "C" fn();
+
+/// One parameter, or the result, of a function.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ParamDescriptor {
+    pub(crate) name: RawStr,
+    pub(crate) pass: u32,
+    pub(crate) reserved: u32,
+    pub(crate) identity: TypeIdentity,
+}
+
+impl ParamDescriptor {
+    /// Parameter `name`, passed as `pass`, of type `identity` (for
+    /// references and slices, the referent's or element's type).
+    pub const fn new(name: &'static str, pass: u32, identity: TypeIdentity) -> Self {
+        ParamDescriptor {
+            name: RawStr::new(name),
+            pass,
+            reserved: 0,
+            identity,
+        }
+    }
+    /// The parameter's name (`"return"` for the result).
+    pub const fn name(&self) -> &'static str {
+        self.name.as_str()
+    }
+    /// How it crosses ([`pass`]).
+    pub const fn pass(&self) -> u32 {
+        self.pass
+    }
+    /// Its type.
+    pub const fn identity(&self) -> &TypeIdentity {
+        &self.identity
+    }
+}
+
+/// One exported function.
+#[repr(C)]
+pub struct FunctionDescriptor {
+    pub(crate) name: RawStr,
+    pub(crate) abi: u32,
+    pub(crate) flags: u32,
+    pub(crate) param_count: usize,
+    pub(crate) params: *const ParamDescriptor,
+    pub(crate) ret: ParamDescriptor,
+    pub(crate) thunk: ThunkFn,
+}
+
+// SAFETY: immutable, and every pointer in it comes from a `&'static`
+// reference or is a function pointer (see `new`).
+unsafe impl Sync for FunctionDescriptor {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for FunctionDescriptor {}
+
+impl FunctionDescriptor {
+    /// The function `name` with these parameters and result, called through
+    /// `thunk` (whose real signature the parameters give, see the module
+    /// docs).
+    pub const fn new(
+        name: &'static str,
+        flags: u32,
+        params: &'static [ParamDescriptor],
+        ret: ParamDescriptor,
+        thunk: ThunkFn,
+    ) -> Self {
+        FunctionDescriptor {
+            name: RawStr::new(name),
+            abi: abi::THUNK_V1,
+            flags,
+            param_count: params.len(),
+            params: params.as_ptr(),
+            ret,
+            thunk,
+        }
+    }
+    /// The function's name.
+    pub const fn name(&self) -> &'static str {
+        self.name.as_str()
+    }
+    /// Its calling convention ([`abi`]).
+    pub const fn abi(&self) -> u32 {
+        self.abi
+    }
+    /// Its flags ([`fn_flags`]).
+    pub const fn flags(&self) -> u32 {
+        self.flags
+    }
+    /// Its parameters.
+    pub const fn params(&self) -> &'static [ParamDescriptor] {
+        // SAFETY:
+        // - `params` and `param_count` were taken from a `&'static
+        //   [ParamDescriptor]` in `new` (fields are private): initialised,
+        //   aligned, immutable and valid for `'static`.
+        unsafe { core::slice::from_raw_parts(self.params, self.param_count) }
+    }
+    /// Its result.
+    pub const fn ret(&self) -> &ParamDescriptor {
+        &self.ret
+    }
+    /// The thunk.
+    pub const fn thunk(&self) -> ThunkFn {
+        self.thunk
+    }
+}
+
+/// Size of a version-1 function record, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const FUNCTION_RECORD_SIZE: u32 = size_of::<FunctionDescriptor>() as u32;
+/// Size of a version-1 parameter record, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const PARAM_RECORD_SIZE: u32 = size_of::<ParamDescriptor>() as u32;
+
+const _: () = assert!(
+    size_of::<FunctionDescriptor>() < 4096 && size_of::<ParamDescriptor>() < 4096,
+    "record sizes fit in a u32 header field"
+);
+
+/// A function exported with `#[layout_meta::export]`: the attribute
+/// implements this for a unit struct of the function's name (which lives in
+/// the type namespace, beside the function), so `export_module!` can list
+/// it by name.
+///
+/// # Safety
+///
+/// [`Self::DESCRIPTOR`]'s thunk has exactly the signature its parameters and
+/// result give (module docs), never unwinds, and honours the status and
+/// error conventions.
+pub unsafe trait ExportedFn {
+    /// The function's record.
+    const DESCRIPTOR: &'static FunctionDescriptor;
+}
+
+/// A parameter type an exported function may take: how it crosses and how
+/// the thunk turns the lowered form back into it.
+///
+/// # Safety
+///
+/// `Ffi` is the lowered form `PASS` gives (module docs) for `IDENTITY`, and
+/// `IDENTITY` is the type's own (the [`crate::FieldType`] contract); for
+/// references, `from_ffi` is sound for any pointer to a live value of the
+/// referent type.
+pub unsafe trait Param: Sized {
+    /// How it crosses ([`pass`]).
+    const PASS: u32;
+    /// Its type (for references and slices, the referent's or element's).
+    const IDENTITY: TypeIdentity;
+    /// The lowered form.
+    type Ffi: Copy;
+    /// The parameter from its lowered form.
+    ///
+    /// # Safety
+    ///
+    /// `ffi` is what a client that bound this function's signature passes:
+    /// for a reference, a pointer to a live value of the referent type,
+    /// borrowed as the reference says for the whole call; for a slice, a
+    /// pointer to `len` live elements (UTF-8 bytes for `&str`).
+    unsafe fn from_ffi(ffi: Self::Ffi) -> Self;
+}
+
+/// A result type an exported function may return.
+///
+/// # Safety
+///
+/// `Ffi` is the lowered form `PASS` gives for `IDENTITY`; `into_ffi` writes
+/// one `Ffi` to `ret` exactly when it returns [`status::OK`] (nothing for
+/// `()`), and otherwise fills `err`.
+pub unsafe trait Return: Sized {
+    /// How it crosses ([`pass::VALUE`] or [`pass::UNIT`]).
+    const PASS: u32;
+    /// Its type (the `Ok` type's, for a `Result`).
+    const IDENTITY: TypeIdentity;
+    /// [`fn_flags::FALLIBLE`] for a `Result`, else 0.
+    const FLAGS: u32 = 0;
+    /// The lowered form.
+    type Ffi: Copy;
+    /// Writes the result (or the error) and returns the status.
+    ///
+    /// # Safety
+    ///
+    /// `ret` is writable room for one `Ffi`; `err` is writable.
+    unsafe fn into_ffi(self, ret: *mut Self::Ffi, err: *mut CallError) -> u32;
+}
+
+macro_rules! scalar_params {
+    ($($t:ty),* $(,)?) => {$(
+        // SAFETY: a scalar crosses as itself; its identity is its own
+        // (`FieldType`).
+        unsafe impl Param for $t {
+            const PASS: u32 = pass::VALUE;
+            const IDENTITY: TypeIdentity = <$t as crate::FieldType>::IDENTITY;
+            type Ffi = $t;
+            unsafe fn from_ffi(ffi: $t) -> $t {
+                ffi
+            }
+        }
+        // SAFETY: written to `ret` and `OK` returned.
+        unsafe impl Return for $t {
+            const PASS: u32 = pass::VALUE;
+            const IDENTITY: TypeIdentity = <$t as crate::FieldType>::IDENTITY;
+            type Ffi = $t;
+            unsafe fn into_ffi(self, ret: *mut $t, _: *mut CallError) -> u32 {
+                // SAFETY: the caller gives writable room for one `$t`.
+                unsafe { ret.write(self) };
+                status::OK
+            }
+        }
+    )*};
+}
+
+scalar_params!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char
+);
+
+// SAFETY: nothing is written; `OK` returned.
+unsafe impl Return for () {
+    const PASS: u32 = pass::UNIT;
+    const IDENTITY: TypeIdentity = <() as crate::FieldType>::IDENTITY;
+    type Ffi = ();
+    unsafe fn into_ffi(self, _: *mut (), _: *mut CallError) -> u32 {
+        status::OK
+    }
+}
+
+// SAFETY: a reference crosses as a pointer to the value; the identity names
+// the exported type (`Resilient`), whose layout the library owns.
+unsafe impl<T: crate::Resilient + crate::FieldType> Param for &T {
+    const PASS: u32 = pass::REF;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    type Ffi = *const u8;
+    unsafe fn from_ffi(ffi: *const u8) -> Self {
+        // SAFETY: the caller passes a pointer to a live `T`, shared for the
+        // call (`from_ffi`'s contract; binding checked the type by name
+        // and the client checked the value's binding).
+        unsafe { &*ffi.cast::<T>() }
+    }
+}
+
+// SAFETY: as for `&T`, exclusive.
+unsafe impl<T: crate::Resilient + crate::FieldType> Param for &mut T {
+    const PASS: u32 = pass::MUT;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    type Ffi = *mut u8;
+    unsafe fn from_ffi(ffi: *mut u8) -> Self {
+        // SAFETY: a pointer to a live `T`, exclusive for the call.
+        unsafe { &mut *ffi.cast::<T>() }
+    }
+}
+
+// SAFETY: as for `&T`, null for `None`.
+unsafe impl<T: crate::Resilient + crate::FieldType> Param for Option<&T> {
+    const PASS: u32 = pass::OPT_REF;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    type Ffi = *const u8;
+    unsafe fn from_ffi(ffi: *const u8) -> Self {
+        // SAFETY: null, or a pointer to a live `T` shared for the call.
+        unsafe { ffi.cast::<T>().as_ref() }
+    }
+}
+
+// SAFETY: `&str` crosses as a `RawSlice` of UTF-8 bytes; its identity is
+// the opaque `str`.
+unsafe impl Param for &str {
+    const PASS: u32 = pass::STR;
+    const IDENTITY: TypeIdentity = TypeIdentity::opaque::<u8>("str");
+    type Ffi = RawSlice;
+    unsafe fn from_ffi(ffi: RawSlice) -> Self {
+        // SAFETY: `len` live UTF-8 bytes at `ptr` for the call (the
+        // client made them from a `&str`).
+        unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(ffi.ptr, ffi.len)) }
+    }
+}
+
+// SAFETY: `&[T]` crosses as a `RawSlice` of `len` elements; the identity is
+// the element's, a scalar (any bit pattern the client wrote is a `T` the
+// client had).
+unsafe impl<T: crate::FieldType + bytemuck::Pod> Param for &[T] {
+    const PASS: u32 = pass::SLICE;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    type Ffi = RawSlice;
+    unsafe fn from_ffi(ffi: RawSlice) -> Self {
+        // SAFETY: `len` live, aligned `T`s at `ptr` for the call.
+        unsafe { core::slice::from_raw_parts(ffi.ptr.cast::<T>(), ffi.len) }
+    }
+}
+
+#[cfg(feature = "std")]
+// SAFETY: `Ok` is written as `T` is; `Err` fills `err` with the library's
+// own allocation and its own `free`.
+unsafe impl<T: Return, E: core::fmt::Display> Return for Result<T, E> {
+    const PASS: u32 = T::PASS;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    const FLAGS: u32 = fn_flags::FALLIBLE;
+    type Ffi = T::Ffi;
+    unsafe fn into_ffi(self, ret: *mut T::Ffi, err: *mut CallError) -> u32 {
+        match self {
+            // SAFETY: the caller's room and error slot, passed on.
+            Ok(v) => unsafe { v.into_ffi(ret, err) },
+            Err(e) => {
+                // SAFETY: `err` is writable (the caller's contract).
+                unsafe { err.write(__private::message(alloc::format!("{e}"))) };
+                status::FAILED
+            }
+        }
+    }
+}
+
+/// What the thunks `#[layout_meta::export]` generates need.
+#[doc(hidden)]
+pub mod __private {
+    use super::{status, CallError, Return};
+    use alloc::string::String;
+
+    /// `message` handed over as a [`CallError`] the caller frees with
+    /// [`free_message`].
+    pub fn message(message: String) -> CallError {
+        let mut bytes = core::mem::ManuallyDrop::new(message.into_bytes());
+        CallError {
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            cap: bytes.capacity(),
+            free: Some(free_message),
+        }
+    }
+
+    /// Frees a message made by [`message`].
+    ///
+    /// # Safety
+    ///
+    /// `(ptr, len, cap)` come from one [`message`] of this library and are
+    /// freed once.
+    pub unsafe extern "C" fn free_message(ptr: *mut u8, len: usize, cap: usize) {
+        // SAFETY: the parts of a `Vec<u8>` this library leaked in `message`.
+        drop(unsafe { alloc::vec::Vec::from_raw_parts(ptr, len, cap) });
+    }
+
+    /// Runs `f` (the exported function applied to its raised parameters),
+    /// writes its result or error, and turns a panic into
+    /// [`status::PANICKED`] with the panic's message: nothing unwinds.
+    ///
+    /// # Safety
+    ///
+    /// `ret` is writable room for one `R::Ffi`; `err` is writable.
+    #[cfg(feature = "std")]
+    pub unsafe fn call<R: Return>(
+        name: &str,
+        ret: *mut R::Ffi,
+        err: *mut CallError,
+        f: impl FnOnce() -> R,
+    ) -> u32 {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            // SAFETY: the caller's room and error slot.
+            Ok(r) => unsafe { r.into_ffi(ret, err) },
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| String::from(*s))
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| String::from("a panic with a non-string payload"));
+                // Dropping the payload could itself panic: catch that too
+                // (and leak only that second payload).
+                if let Err(again) =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)))
+                {
+                    core::mem::forget(again);
+                }
+                let m = message(alloc::format!("`{name}` panicked: {what}"));
+                // SAFETY: `err` is writable (the caller's contract).
+                unsafe { err.write(m) };
+                status::PANICKED
+            }
+        }
+    }
+}
