@@ -922,6 +922,7 @@ class Value : public Local {
         {NAME, sizeof(NAME) - 1},                                                                     \
         {VERSION, sizeof(VERSION) - 1},                                                               \
         sizeof(rsl_module_types_) / sizeof(rsl_module_types_[0]),                                     \
-        rsl_module_types_};
+        rsl_module_types_,                                                                            \
+        0, 0, 0, nullptr};
 
 #endif  // RESILIENT_RESILIENT_HPP

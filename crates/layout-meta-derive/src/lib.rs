@@ -27,6 +27,21 @@ use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
 use syn::{parse_macro_input, Data, DeriveInput, Fields, Ident, LitStr, Path, Visibility};
 
+mod export;
+
+/// Exports an ordinary Rust function across the boundary: its record and
+/// its `extern "C"` thunk (see `layout_meta::function`). List it in
+/// `export_module!`'s `functions: [...]`.
+///
+/// Options: `#[export(name = "...")]` (the exported name; default: the Rust
+/// name), `#[export(crate = "path")]` (where `layout-meta` is).
+#[proc_macro_attribute]
+pub fn export(attr: TokenStream, item: TokenStream) -> TokenStream {
+    export::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
 /// Derives `layout_meta::Resilient` and exports the type's metadata symbols.
 #[proc_macro_derive(Resilient, attributes(resilient))]
 pub fn derive_resilient(input: TokenStream) -> TokenStream {

@@ -505,7 +505,9 @@ pub fn bind_function<'a>(
             found: f.to_string(),
         });
     }
-    let same = |a: &ParamLayout, b: &ParamLayout| a.pass == b.pass && same_identity(&a.identity, &b.identity);
+    let same = |a: &ParamLayout, b: &ParamLayout| {
+        a.pass == b.pass && same_identity(&a.identity, &b.identity)
+    };
     let params = want.params.iter().zip(&f.params).map(Some);
     for (i, pair) in params.chain(core::iter::once(None)).enumerate() {
         let (index, (w, g)) = match pair {

@@ -192,12 +192,24 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
     for f in &new.functions {
         if old.function(&f.name).is_none() {
             let sig = f.to_string();
-            out.push(change(&fn_key(f), ChangeKind::FunctionAdded, None, "", &sig));
+            out.push(change(
+                &fn_key(f),
+                ChangeKind::FunctionAdded,
+                None,
+                "",
+                &sig,
+            ));
         }
     }
     for f in &old.functions {
         match new.function(&f.name) {
-            None => out.push(change(&fn_key(f), ChangeKind::FunctionRemoved, None, "", "")),
+            None => out.push(change(
+                &fn_key(f),
+                ChangeKind::FunctionRemoved,
+                None,
+                "",
+                "",
+            )),
             Some(g) => {
                 if let Err(m) = crate::compat::bind_function(f, true, Some(g)) {
                     // The parameter that changed, or the result.
@@ -207,9 +219,7 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
                             param,
                             ..
                         } => Some(param.as_str()),
-                        crate::compat::Mismatch::ParamRetyped { index: None, .. } => {
-                            Some("return")
-                        }
+                        crate::compat::Mismatch::ParamRetyped { index: None, .. } => Some("return"),
                         _ => None,
                     };
                     out.push(change(

@@ -116,6 +116,7 @@ pub use format::{
     flags, kind, CloneFn, DefaultInitFn, DropFn, FieldDescriptor, Manifest, TypeDescriptor,
     TypeIdentity, ValueWitnesses, FORMAT_VERSION, MAGIC, MANIFEST_SYMBOL,
 };
+pub use function::{ExportedFn, Param, Return};
 pub use identity::FieldType;
 pub use layout::{
     FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
@@ -126,7 +127,7 @@ pub use validate::{
 };
 
 #[cfg(feature = "derive")]
-pub use layout_meta_derive::Resilient;
+pub use layout_meta_derive::{export, Resilient};
 
 /// Documented limits of format version 1. Metadata over any of them is
 /// refused with [`Error::LimitExceeded`] before anything is allocated for it.
@@ -242,19 +243,51 @@ impl Manifest {
 /// layout_meta::export_module! { name: "geometry", version: "2.1.0", types: [Point] }
 /// ```
 ///
+/// Functions made with [`macro@export`] are listed by name after the types:
+///
+/// ```
+/// # use layout_meta::Resilient;
+/// #[derive(Resilient)]
+/// pub struct Circle { pub r: f64 }
+///
+/// /// The area of a circle.
+/// #[layout_meta::export]
+/// pub fn area(c: &Circle) -> f64 {
+///     std::f64::consts::PI * c.r * c.r
+/// }
+///
+/// #[layout_meta::export]
+/// pub fn parse_radius(text: &str) -> Result<f64, std::num::ParseFloatError> {
+///     text.trim().parse()
+/// }
+///
+/// layout_meta::export_module! {
+///     name: "geometry", version: "2.1.0", types: [Circle], functions: [area, parse_radius],
+/// }
+/// // The function itself is unchanged.
+/// assert_eq!(area(&Circle { r: 1.0 }), std::f64::consts::PI);
+/// ```
+///
 /// One call per library: the manifest symbol name is fixed so a loader finds
 /// it without knowing the module, and a second call is a duplicate-symbol
 /// error at link time.
 #[macro_export]
 macro_rules! export_module {
-    (name: $name:expr, version: $version:expr, types: [$($ty:ty),* $(,)?] $(,)?) => {
+    (
+        name: $name:expr,
+        version: $version:expr,
+        types: [$($ty:ty),* $(,)?]
+        $(, functions: [$($f:ty),* $(,)?])?
+        $(,)?
+    ) => {
         const _: () = {
             #[no_mangle]
             #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
-            pub static resilient_manifest: $crate::Manifest = $crate::Manifest::new(
+            pub static resilient_manifest: $crate::Manifest = $crate::Manifest::with_functions(
                 $name,
                 $version,
                 &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
+                &[$($(<$f as $crate::ExportedFn>::DESCRIPTOR),*)?],
             );
             // A type nested in a listed type and a listed type of the same
             // name must be the same type: clients bind a nested field through

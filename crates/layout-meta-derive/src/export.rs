@@ -1,0 +1,242 @@
+//! `#[export]`: an ordinary Rust function exported across the boundary.
+//!
+//! Generates, beside the function (unchanged), a unit struct of the same
+//! name in the type namespace that implements `layout_meta::ExportedFn`
+//! (what `export_module!`'s `functions: [...]` lists), the function's record
+//! and its `extern "C"` thunk (`layout_meta::function` documents the calling
+//! convention): the thunk raises each lowered parameter, calls the function
+//! inside `catch_unwind`, and writes the result, the error or the panic's
+//! message. Nothing unwinds across.
+
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, LitStr, Pat, Path, ReturnType, Type};
+
+/// Options of `#[export(...)]`.
+#[derive(Default)]
+struct Options {
+    name: Option<String>,
+    krate: Option<Path>,
+}
+
+fn options(attr: TokenStream2) -> syn::Result<Options> {
+    let mut o = Options::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("name") {
+            o.name = Some(meta.value()?.parse::<LitStr>()?.value());
+        } else if meta.path.is_ident("crate") {
+            o.krate = Some(meta.value()?.parse::<LitStr>()?.parse()?);
+        } else {
+            return Err(meta.error("unknown #[export] option; expected `name` or `crate`"));
+        }
+        Ok(())
+    });
+    syn::parse::Parser::parse2(parser, attr)?;
+    Ok(o)
+}
+
+/// `ty` with every lifetime made `'static`: the thunk names the lowered
+/// form of a parameter type through its `Param` impl, which does not depend
+/// on the lifetime. Refuses a `'static` the function itself asks for: the
+/// host's values live for the call only.
+fn erase_lifetimes(ty: &Type) -> syn::Result<Type> {
+    struct Eraser(Option<syn::Error>);
+    impl Eraser {
+        fn ty(&mut self, ty: &mut Type) {
+            match ty {
+                Type::Reference(r) => {
+                    if let Some(l) = &r.lifetime {
+                        if l.ident == "static" && self.0.is_none() {
+                            self.0 = Some(syn::Error::new(
+                                l.span(),
+                                "an exported function cannot keep a borrowed parameter: the host's values live for the call only",
+                            ));
+                        }
+                    }
+                    r.lifetime = Some(syn::Lifetime::new("'static", Span::call_site()));
+                    self.ty(&mut r.elem);
+                }
+                Type::Slice(s) => self.ty(&mut s.elem),
+                Type::Array(a) => self.ty(&mut a.elem),
+                Type::Paren(p) => self.ty(&mut p.elem),
+                Type::Group(g) => self.ty(&mut g.elem),
+                Type::Tuple(t) => t.elems.iter_mut().for_each(|e| self.ty(e)),
+                Type::Path(p) => {
+                    for seg in &mut p.path.segments {
+                        if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+                            for arg in &mut args.args {
+                                match arg {
+                                    syn::GenericArgument::Type(t) => self.ty(t),
+                                    syn::GenericArgument::Lifetime(l) => {
+                                        *l = syn::Lifetime::new("'static", Span::call_site());
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    let mut e = Eraser(None);
+    e.ty(&mut ty);
+    match e.0 {
+        Some(err) => Err(err),
+        None => Ok(ty),
+    }
+}
+
+pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let o = options(attr)?;
+    let f: ItemFn = syn::parse2(item)?;
+    let sig = &f.sig;
+    let refuse = |span: Span, what: &str| Err(syn::Error::new(span, what));
+    if sig.asyncness.is_some() {
+        return refuse(sig.asyncness.span(), "an exported function cannot be async");
+    }
+    if sig.variadic.is_some() {
+        return refuse(
+            sig.variadic.span(),
+            "an exported function cannot be variadic",
+        );
+    }
+    if sig
+        .generics
+        .params
+        .iter()
+        .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+    {
+        return refuse(
+            sig.generics.span(),
+            "an exported function cannot be generic (a library exports one instance of it)",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        return refuse(
+            abi.span(),
+            "write an ordinary Rust function: #[export] generates its extern \"C\" thunk",
+        );
+    }
+    let krate = o
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::layout_meta));
+    let ident = &sig.ident;
+    let vis = &f.vis;
+    let name = o
+        .name
+        .clone()
+        .unwrap_or_else(|| syn::ext::IdentExt::unraw(ident).to_string());
+
+    let mut lowered = Vec::new();
+    let mut raised = Vec::new();
+    let mut params = Vec::new();
+    for (i, arg) in sig.inputs.iter().enumerate() {
+        let FnArg::Typed(pt) = arg else {
+            return refuse(
+                arg.span(),
+                "an exported function has no `self`: export a method through an interface",
+            );
+        };
+        let pname = match &*pt.pat {
+            Pat::Ident(p) => syn::ext::IdentExt::unraw(&p.ident).to_string(),
+            _ => format!("arg{i}"),
+        };
+        let ty = erase_lifetimes(&pt.ty)?;
+        let p = format_ident!("__p{i}");
+        lowered.push(quote!(#p: <#ty as #krate::Param>::Ffi));
+        raised.push(quote! {
+            // SAFETY: the client bound this signature, so it passes what
+            // `Param::from_ffi` requires (a live value for a reference,
+            // `len` live elements for a slice).
+            unsafe { <#ty as #krate::Param>::from_ffi(#p) }
+        });
+        params.push(quote! {
+            #krate::function::ParamDescriptor::new(
+                #pname,
+                <#ty as #krate::Param>::PASS,
+                <#ty as #krate::Param>::IDENTITY,
+            )
+        });
+    }
+    let ret: Type = match &sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => erase_lifetimes(ty)?,
+    };
+    let thunk = format_ident!("__resilient_thunk_{}", ident);
+    let ffi_params: Vec<TokenStream2> = sig
+        .inputs
+        .iter()
+        .map(|arg| match arg {
+            FnArg::Typed(pt) => {
+                let ty = erase_lifetimes(&pt.ty).unwrap_or_else(|_| (*pt.ty).clone());
+                quote!(<#ty as #krate::Param>::Ffi)
+            }
+            FnArg::Receiver(_) => quote!(()),
+        })
+        .collect();
+
+    Ok(quote! {
+        #f
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, reason = "named after the exported function")]
+        #vis struct #ident {}
+
+        const _: () = {
+            /// The thunk (`layout_meta::function`'s calling convention).
+            ///
+            /// # Safety
+            ///
+            /// The caller passes what the function's record says, `ret` is
+            /// room for the result and `err` is writable.
+            unsafe extern "C" fn #thunk(
+                #(#lowered,)*
+                __ret: *mut <#ret as #krate::Return>::Ffi,
+                __err: *mut #krate::function::CallError,
+            ) -> u32 {
+                // SAFETY: `__ret` and `__err` as the caller promises.
+                unsafe {
+                    #krate::function::__private::call::<#ret>(#name, __ret, __err, || {
+                        #ident(#(#raised),*)
+                    })
+                }
+            }
+
+            #[automatically_derived]
+            // SAFETY: the thunk's signature is the lowered form of each
+            // parameter's and the result's `Param`/`Return` impl, as the
+            // record lists them; it catches every panic.
+            unsafe impl #krate::ExportedFn for #ident {
+                const DESCRIPTOR: &'static #krate::function::FunctionDescriptor =
+                    &#krate::function::FunctionDescriptor::new(
+                        #name,
+                        <#ret as #krate::Return>::FLAGS,
+                        &[#(#params),*],
+                        #krate::function::ParamDescriptor::new(
+                            "return",
+                            <#ret as #krate::Return>::PASS,
+                            <#ret as #krate::Return>::IDENTITY,
+                        ),
+                        // SAFETY: a function pointer as an opaque code
+                        // address; clients call it only through the
+                        // signature the record gives, once checked.
+                        unsafe {
+                            ::core::mem::transmute::<
+                                unsafe extern "C" fn(
+                                    #(#ffi_params,)*
+                                    *mut <#ret as #krate::Return>::Ffi,
+                                    *mut #krate::function::CallError,
+                                ) -> u32,
+                                #krate::function::ThunkFn,
+                            >(#thunk)
+                        },
+                    );
+            }
+        };
+    })
+}
