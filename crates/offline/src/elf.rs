@@ -158,12 +158,12 @@ impl Headers {
         mut read: impl FnMut(u64, usize) -> Result<Vec<u8>, Error>,
     ) -> Result<Headers, Error> {
         let p = || path.to_path_buf();
-        let magic_len = usize::try_from(len.min(4)).unwrap_or(4);
-        let magic = read(0, magic_len)?;
-        if magic.as_slice() != &b"\x7fELF"[..magic_len] || magic_len < 4 {
+        let head = usize::try_from(len.min(EHDR_SIZE as u64)).unwrap_or(EHDR_SIZE);
+        let ehdr = read(0, head)?;
+        if !ehdr.starts_with(b"\x7fELF") {
             return Err(Error::NotElf { path: p() });
         }
-        if len < EHDR_SIZE as u64 {
+        if head < EHDR_SIZE {
             return Err(Error::Truncated {
                 path: p(),
                 what: "the ELF header".into(),
@@ -171,7 +171,6 @@ impl Headers {
                 len,
             });
         }
-        let ehdr = read(0, EHDR_SIZE)?;
         let f = Fields { bytes: &ehdr };
         let target = |property, found: u8, expected: u8| -> Result<(), Error> {
             if found == expected {
