@@ -89,16 +89,12 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
         },
     })?;
     let before = loaded_objects();
-    let (lib, dynamic) = dlopen(path, path)?;
+    let (mut lib, mut dynamic) = dlopen(path, path)?;
+    // An object loaded by this call was opened from the path; one loaded
+    // before may have been matched by name and map another file.
     if before.contains(&dynamic) && !maps(dynamic, checked.id) {
-        // An object of that name, loaded before, maps another file.
         drop(lib);
-        let (lib, dynamic) = open_by_descriptor(&checked)?;
-        return Ok(Opened {
-            _held: Held::register(dynamic, checked.id),
-            lib,
-            dynamic,
-        });
+        (lib, dynamic) = open_by_descriptor(&checked)?;
     }
     Ok(Opened {
         _held: Held::register(dynamic, checked.id),
