@@ -29,7 +29,9 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
     )
 }
 
-const CASES: &[(&str, &str, &str, &str)] = &[
+/// Each hostile library: name, the field's identity (a C initialiser),
+/// declarations it needs, and what both clients' errors say.
+pub(crate) const CASES: &[(&str, &str, &str, &str)] = &[
     (
         "scalar-with-element",
         "{RSL_KIND_SCALAR, 0, {\"u64\", 3}, 8, 8, 0, (const rsl_type_identity *)0x10}",
@@ -50,7 +52,8 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn build(dir: &Path, name: &str, identity: &str, extra: &str) -> PathBuf {
+/// Builds one hostile library in `dir`.
+pub(crate) fn build(dir: &Path, name: &str, identity: &str, extra: &str) -> PathBuf {
     let src = write(dir, &format!("{name}.c"), &library_source(identity, extra));
     let lib = dir.join(format!("lib{name}.so"));
     run(Command::new("gcc")

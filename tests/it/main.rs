@@ -7,6 +7,7 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod agreement;
 mod c_header;
 mod c_symbols;
 mod cross_language;

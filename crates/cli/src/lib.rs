@@ -8,9 +8,9 @@
 //!   library;
 //! - [`gen_rust`], [`gen_cpp`]: view declarations a consumer can include.
 //!
-//! Nothing here loads or runs the libraries it reads: see [`elf`].
-
-pub mod elf;
+//! Nothing here loads or runs the libraries it reads: files are read by
+//! [`resilient_offline`], which applies the loader's own rules for where
+//! metadata may live, so `check` accepts what `Library::open` accepts.
 
 use std::fmt::{self, Write as _};
 use std::path::PathBuf;
@@ -28,45 +28,18 @@ pub const DIFF_SCHEMA: &str = "resilient-diff/1";
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The file could not be read.
+    /// The output could not be written (path `<stdout>`).
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
-    /// Not an ELF file (or truncated before its headers end).
-    NotElf {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
-        reason: String,
-    },
-    /// An ELF file of an architecture or byte order this tool does not read.
-    Unsupported {
-        /// The file.
-        path: PathBuf,
-        /// Which.
-        what: String,
-    },
-    /// The ELF structure is inconsistent (truncated segments...).
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// What.
-        reason: String,
-    },
-    /// The file exports no `resilient_manifest`.
-    NoManifest {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The metadata was refused by the validator.
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// The validator's error.
-        source: layout_meta::Error,
+    /// A library or consumer binary refused by the offline reader (its
+    /// error names the file and what is wrong).
+    Read {
+        /// The reader's error.
+        source: resilient_offline::Error,
     },
     /// `gen` refuses to write a name into code: not an ASCII identifier, or
     /// a keyword of the language.
@@ -82,28 +55,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::NotElf { path, reason } => {
-                write!(f, "{}: not a shared library ({reason})", path.display())
-            }
-            Error::Unsupported { path, what } => {
-                write!(
-                    f,
-                    "{}: unsupported target ({what}); this tool reads x86_64 ELF",
-                    path.display()
-                )
-            }
-            Error::Malformed { path, reason } => {
-                write!(f, "{}: malformed ELF: {reason}", path.display())
-            }
-            Error::NoManifest { path } => write!(
-                f,
-                "{}: no `{}` symbol: not a resilient library",
-                path.display(),
-                layout_meta::MANIFEST_SYMBOL
-            ),
-            Error::Invalid { path, source } => {
-                write!(f, "{}: invalid layout metadata: {source}", path.display())
-            }
+            Error::Read { source } => write!(f, "{source}"),
             Error::NotAnIdentifier { lang, name } => write!(
                 f,
                 "cannot generate {lang}: the name {name:?} is not an identifier there"
@@ -112,11 +64,18 @@ impl fmt::Display for Error {
     }
 }
 
+impl From<resilient_offline::Error> for Error {
+    fn from(source: resilient_offline::Error) -> Self {
+        Error::Read { source }
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Invalid { source, .. } => Some(source),
+            // Displayed whole above: its own cause comes next.
+            Error::Read { source } => source.source(),
             _ => None,
         }
     }

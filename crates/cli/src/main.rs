@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use resilient_cli::elf::Image;
 use resilient_cli::{
     check_consumer, diff, diff_json, diff_status, diff_text, gen_cpp, gen_rust, inspect_json,
     inspect_table, Error,
 };
+use resilient_offline::Image;
 
 #[derive(Parser)]
 #[command(
@@ -89,7 +89,7 @@ fn emit(text: &str) -> Result<(), Error> {
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Inspect { lib, json } => {
-            let module = Image::read(&lib)?.module()?;
+            let module = Image::read_library(&lib)?.module()?;
             if json {
                 emit(&format!("{:#}\n", inspect_json(&module)))?;
             } else {
@@ -98,7 +98,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Diff { old, new, json } => {
-            let (o, n) = (Image::read(&old)?.module()?, Image::read(&new)?.module()?);
+            let (o, n) = (
+                Image::read_library(&old)?.module()?,
+                Image::read_library(&new)?.module()?,
+            );
             let changes = diff(&o, &n);
             if json {
                 emit(&format!("{:#}\n", diff_json(&o, &n, &changes)))?;
@@ -108,8 +111,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(diff_status(&changes))
         }
         Command::Check { lib, consumer } => {
-            let module = Image::read(&lib)?.module()?;
-            let needs = Image::read(&consumer)?.views()?;
+            let module = Image::read_library(&lib)?.module()?;
+            let needs = Image::read_binary(&consumer)?.views()?;
             let results = check_consumer(&module, &needs);
             if results.is_empty() {
                 emit(&format!(
@@ -133,7 +136,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(if bad { 8 } else { 0 })
         }
         Command::Gen { lang, lib, types } => {
-            let module = Image::read(&lib)?.module()?;
+            let module = Image::read_library(&lib)?.module()?;
             emit(&match lang {
                 Lang::Rust => gen_rust(&module, &types)?,
                 Lang::Cpp => gen_cpp(&module, &types)?,

@@ -13,8 +13,20 @@ pub enum Error {
         /// The path.
         path: PathBuf,
     },
-    /// The dynamic loader refused the file (not a shared library, missing
-    /// dependency, wrong architecture...).
+    /// The file was refused before it was handed to the dynamic loader:
+    /// not a complete ELF shared object for this machine (truncated, not
+    /// ELF, another architecture, a segment past the end of the file...).
+    /// The source, `resilient-offline`'s pre-flight error, names the path
+    /// and the reason.
+    Malformed {
+        /// The path.
+        path: PathBuf,
+        /// What the pre-flight found (boxed: it is much larger than the
+        /// other variants).
+        source: Box<resilient_offline::Error>,
+    },
+    /// The dynamic loader refused the file (missing dependency, unresolved
+    /// symbol, initialiser failure...).
     Open {
         /// The path.
         path: PathBuf,
@@ -70,7 +82,7 @@ pub enum Error {
         /// Each candidate and why it was passed over.
         rejected: Vec<(PathBuf, String)>,
     },
-    /// A directory could not be read.
+    /// A directory, or a library file, could not be read.
     Io {
         /// The path.
         path: PathBuf,
@@ -83,6 +95,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotFound { path } => write!(f, "{}: no such file", path.display()),
+            // The pre-flight's message names the path and the reason.
+            Error::Malformed { source, .. } => write!(f, "{source}"),
             Error::Open { path, source } => write!(
                 f,
                 "{}: cannot be loaded as a shared library: {source}",
@@ -139,6 +153,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Open { source, .. } => source.source(),
+            // Displayed whole above: its own cause comes next.
+            Error::Malformed { source, .. } => (**source).source(),
             Error::InvalidMetadata { source, .. } => source.source(),
             Error::Bind { source } | Error::Client { source } => source.source(),
             Error::Io { source, .. } => source.source(),

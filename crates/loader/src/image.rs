@@ -1,20 +1,26 @@
 //! A loaded library's image as bounded [`Memory`]: the validator may read
-//! only bytes that are mapped by that library and read-only once it is
-//! loaded (read-only segments, and the RELRO part of writable ones), so a
-//! hostile pointer in its metadata is an error, never a crash or a race.
+//! only the ranges where metadata may live, by the rule that
+//! `resilient-offline` states once ([`Regions::of`]: read-only segments and
+//! the RELRO parts of writable ones, code for witnesses), applied here to
+//! the program headers of the loaded object at their run-time addresses.
+//! So a hostile pointer in its metadata is an error, never a crash or a
+//! race, and the offline tool accepts what the loader accepts.
 
 use std::ffi::{c_int, c_void, CStr};
 use std::path::PathBuf;
 
 use layout_meta::Memory;
+use resilient_offline::elf::PT_DYNAMIC;
+use resilient_offline::{ProgramHeader, Regions};
 
 /// The segments of one loaded object.
 #[derive(Debug)]
 pub(crate) struct LoadedImage {
-    /// `[start, end)` ranges readable and immutable after loading.
-    readable: Vec<(usize, usize)>,
-    /// `[start, end)` ranges of executable code.
-    code: Vec<(usize, usize)>,
+    /// Where metadata may be read, and the code.
+    regions: Regions,
+    /// The run-time address of its dynamic section (`l_ld`): which loaded
+    /// object this is.
+    pub(crate) dynamic: usize,
     /// The object's name as the dynamic loader knows it.
     pub(crate) name: PathBuf,
 }
@@ -24,15 +30,46 @@ struct Search {
     found: Option<LoadedImage>,
 }
 
-fn intersect(a: (usize, usize), b: (usize, usize)) -> Option<(usize, usize)> {
-    let (s, e) = (a.0.max(b.0), a.1.min(b.1));
-    (s < e).then_some((s, e))
-}
-
 /// An ELF address or size as `usize`; on a target where it does not fit it
 /// saturates, and so matches no real address.
 fn saturate(v: u64) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
+}
+
+/// The program headers of the object `info` describes.
+///
+/// # Safety
+///
+/// `info` is what the dynamic loader passed to a `dl_iterate_phdr`
+/// callback that is still running.
+pub(crate) unsafe fn program_headers(info: &libc::dl_phdr_info) -> Vec<ProgramHeader> {
+    let phdrs: &[libc::Elf64_Phdr] = if info.dlpi_phdr.is_null() {
+        &[]
+    } else {
+        // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers of a
+        // loaded object, valid during the callback (the caller's contract).
+        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
+    };
+    phdrs
+        .iter()
+        .map(|p| ProgramHeader {
+            kind: p.p_type,
+            flags: p.p_flags,
+            offset: p.p_offset,
+            vaddr: p.p_vaddr,
+            filesz: p.p_filesz,
+            memsz: p.p_memsz,
+        })
+        .collect()
+}
+
+/// The run-time address of the dynamic section of an object loaded at
+/// `base` with `phdrs` (0 if it has none).
+pub(crate) fn dynamic_address(base: usize, phdrs: &[ProgramHeader]) -> usize {
+    phdrs
+        .iter()
+        .find(|p| p.kind == PT_DYNAMIC)
+        .map_or(0, |p| base.wrapping_add(saturate(p.vaddr)))
 }
 
 unsafe extern "C" fn visit(
@@ -47,32 +84,21 @@ unsafe extern "C" fn visit(
     // duration of this callback.
     let info = unsafe { &*info };
     let base = saturate(info.dlpi_addr);
-    let phdrs: &[libc::Elf64_Phdr] = if info.dlpi_phdr.is_null() {
-        &[]
-    } else {
-        // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers of a
-        // loaded object, valid during the callback.
-        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
-    };
-    let range = |p: &libc::Elf64_Phdr| {
-        let start = base.wrapping_add(saturate(p.p_vaddr));
-        (start, start.saturating_add(saturate(p.p_memsz)))
-    };
-    let loads = phdrs.iter().filter(|p| p.p_type == libc::PT_LOAD);
-    if !loads.clone().any(|p| {
-        let (s, e) = range(p);
-        (s..e).contains(&search.addr)
-    }) {
+    // SAFETY: `info` is this running callback's.
+    let phdrs = unsafe { program_headers(info) };
+    let mapped = phdrs
+        .iter()
+        .filter(|p| p.kind == resilient_offline::elf::PT_LOAD)
+        .any(|p| {
+            let start = base.wrapping_add(saturate(p.vaddr));
+            (start..start.saturating_add(saturate(p.memsz))).contains(&search.addr)
+        });
+    if !mapped {
         return 0;
     }
-    let relro: Vec<(usize, usize)> = phdrs
-        .iter()
-        .filter(|p| p.p_type == libc::PT_GNU_RELRO)
-        .map(range)
-        .collect();
-    let mut image = LoadedImage {
-        readable: Vec::new(),
-        code: Vec::new(),
+    search.found = Some(LoadedImage {
+        regions: Regions::of(&phdrs, base),
+        dynamic: dynamic_address(base, &phdrs),
         name: if info.dlpi_name.is_null() {
             PathBuf::new()
         } else {
@@ -84,24 +110,7 @@ unsafe extern "C" fn visit(
                     .into_owned(),
             )
         },
-    };
-    for p in loads {
-        let r = range(p);
-        if p.p_flags & libc::PF_X != 0 {
-            image.code.push(r);
-        }
-        if p.p_flags & libc::PF_R == 0 {
-            continue;
-        }
-        if p.p_flags & libc::PF_W == 0 {
-            image.readable.push(r);
-        } else {
-            image
-                .readable
-                .extend(relro.iter().filter_map(|&rr| intersect(r, rr)));
-        }
-    }
-    search.found = Some(image);
+    });
     1
 }
 
@@ -123,21 +132,20 @@ impl LoadedImage {
 
 impl Memory for LoadedImage {
     fn read(&self, addr: usize, len: usize) -> Option<&[u8]> {
-        let end = addr.checked_add(len)?;
-        self.readable
-            .iter()
-            .any(|&(s, e)| s <= addr && end <= e)
-            .then(|| {
-                // SAFETY:
-                // - `[addr, end)` lies in one segment of the object, mapped
-                //   while it is loaded (`containing`'s contract);
-                // - the segment is read-only after loading (or RELRO), so no
-                //   one writes these bytes while the slice lives;
-                // - `u8` has no alignment or validity requirement.
-                unsafe { std::slice::from_raw_parts(addr as *const u8, len) }
-            })
+        self.regions.region_of(addr, len).map(|_| {
+            // SAFETY:
+            // - `[addr, addr + len)` lies in one readable region of the
+            //   object (`region_of`, which also refuses an overflowing
+            //   range), inside one of its loadable segments, mapped while
+            //   it is loaded (`containing`'s contract);
+            // - the region is read-only after loading (a read-only segment
+            //   or RELRO), so no one writes these bytes while the slice
+            //   lives;
+            // - `u8` has no alignment or validity requirement.
+            unsafe { std::slice::from_raw_parts(addr as *const u8, len) }
+        })
     }
     fn is_code(&self, addr: usize) -> bool {
-        self.code.iter().any(|&(s, e)| (s..e).contains(&addr))
+        self.regions.is_code(addr)
     }
 }

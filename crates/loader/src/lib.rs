@@ -23,13 +23,20 @@
 //!
 //! Opening a library runs its code: ELF initialisers, C++ static
 //! constructors, anything the library asked the dynamic loader to run. That
-//! code is **trusted**, as with any `dlopen`. Its **metadata is not**: the
-//! manifest and everything it points to is read through bounded reads of
-//! the library's own read-only (or RELRO) segments and validated before any
-//! use, so a corrupt or hostile manifest is refused with
-//! [`Error::InvalidMetadata`], never a crash. Witness addresses must lie in
-//! the library's code segments; what the code then does is the library's
-//! business.
+//! code is **trusted**, as with any `dlopen`. Its **file is not** until it
+//! passes a pre-flight: before the dynamic loader maps it, its ELF header
+//! and program headers are checked (`resilient_offline::preflight`), so a
+//! truncated or foreign file is refused with [`Error::Malformed`] instead of
+//! killing the process with `SIGBUS`. Its **metadata is not** trusted
+//! either: the manifest and everything it points to is read through
+//! bounded reads of the library's own read-only (or RELRO) segments and
+//! validated before any use, so a corrupt or hostile manifest is refused
+//! with [`Error::InvalidMetadata`], never a crash. Witness addresses must
+//! lie in the library's code segments; what the code then does is the
+//! library's business. These rules are `resilient_offline`'s (stated once
+//! in `docs/FORMAT.md`, "Where metadata may live"): the offline tool
+//! applies the same, so `resilient check` accepts what [`Library::open`]
+//! accepts.
 //!
 //! What validation proves is that the metadata is **self-consistent** and
 //! lies inside the library: every field inside its type, no overlap, sizes
@@ -65,18 +72,23 @@
 //! Libraries like that should be opened with [`UnloadPolicy::Never`]. Also,
 //! never overwrite a loaded library file in place (the mapping would change
 //! under the running code): install new versions under a new name or by
-//! `rename`, as [`Registry`] expects.
+//! `rename`, as [`Registry`] expects. A version installed by `rename` at
+//! the path of a version still loaded is loaded as itself (the dynamic
+//! loader alone would hand back the loaded one): see [`Library::open`].
 //!
 //! ## Platform
 //!
-//! Linux (ELF, glibc or musl): the bounded image reader uses
-//! `dl_iterate_phdr`.
+//! Linux (ELF, glibc or musl, 64-bit): the bounded image reader uses
+//! `dl_iterate_phdr`; loading a new version at the path of a loaded one
+//! uses `/proc/self/fd` (and `/proc/self/maps` for objects this crate did
+//! not load).
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
 mod error;
 mod image;
 mod library;
+mod load;
 mod registry;
 
 pub use error::Error;

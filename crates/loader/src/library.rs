@@ -9,6 +9,7 @@ use layout_meta::{ModuleLayout, MANIFEST_SYMBOL};
 use resilient_types::{Bindable, Bound, ForeignType, Origin, TypeSource, Witnesses};
 
 use crate::image::LoadedImage;
+use crate::load::{self, Opened};
 use crate::Error;
 
 /// What to do with the library once nothing uses it any more.
@@ -29,16 +30,19 @@ pub enum UnloadPolicy {
 /// the policy says never) only when every foreign type is gone, since each
 /// holds an `Arc` of it.
 struct Handle {
-    lib: Option<libloading::Library>,
+    opened: Option<Opened>,
     policy: UnloadPolicy,
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        if let Some(lib) = self.lib.take() {
+        if let Some(opened) = self.opened.take() {
             match self.policy {
-                UnloadPolicy::WhenUnused => drop(lib),
-                UnloadPolicy::Never => std::mem::forget(lib),
+                // The record of which file it maps goes first, then the
+                // handle (`Opened`'s field order).
+                UnloadPolicy::WhenUnused => drop(opened),
+                // Never closed: the object stays, and so does the record.
+                UnloadPolicy::Never => std::mem::forget(opened),
             }
         }
     }
@@ -79,13 +83,22 @@ impl Library {
     /// Opens the library at `path`, finds and validates its manifest, and
     /// indexes its types.
     ///
+    /// Before the file is handed to the dynamic loader, its ELF header and
+    /// program headers are checked (`resilient_offline::preflight`): a
+    /// truncated or foreign file is refused instead of being mapped. If an
+    /// object already loaded under the same name maps another file (a new
+    /// version installed at the path by `rename`), the file now at the path
+    /// is loaded, under another name.
+    ///
     /// Opening runs the library's initialisers: code is trusted, metadata is
     /// not (see the crate docs).
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`], [`Error::Open`] (not a shared library),
-    /// [`Error::NoManifest`], [`Error::ForeignManifest`],
+    /// [`Error::NotFound`], [`Error::Io`] (unreadable file),
+    /// [`Error::Malformed`] (not a complete ELF shared object for this
+    /// machine), [`Error::Open`] (refused by the dynamic loader: a missing
+    /// dependency...), [`Error::NoManifest`], [`Error::ForeignManifest`],
     /// [`Error::InvalidMetadata`] (corrupt metadata, format version or
     /// target mismatch: the validator's error as the source). On error the
     /// library is closed again and nothing else is touched.
@@ -103,24 +116,20 @@ impl Library {
         if !path.is_file() {
             return Err(Error::NotFound { path });
         }
-        // SAFETY: loading a library runs its initialisers; that code is
-        // trusted by contract (documented on this function and the crate).
-        // Its metadata is not trusted and is validated below.
-        let lib = unsafe { libloading::Library::new(&path) }.map_err(|source| Error::Open {
-            path: path.clone(),
-            source,
-        })?;
+        let opened = load::open(&path)?;
         // SAFETY: we take only the symbol's address (a `*const u8` that we
         // never dereference); nothing is read through the symbol here.
-        let addr = match unsafe { lib.get::<*const u8>(MANIFEST_SYMBOL.as_bytes()) } {
+        let addr = match unsafe { opened.lib.get::<*const u8>(MANIFEST_SYMBOL.as_bytes()) } {
             // For a data symbol, the value libloading hands out is its address.
             Ok(sym) => *sym as usize,
             Err(_) => return Err(Error::NoManifest { path }),
         };
-        // SAFETY: we read the image only below, while `lib` keeps it loaded.
+        // SAFETY: we read the image only below, while `opened` keeps it
+        // loaded.
         let image = unsafe { LoadedImage::containing(addr) }
             .ok_or(Error::NoManifest { path: path.clone() })?;
-        if !same_file(&image.name, &path) {
+        // The symbol must be the opened object's own, not a dependency's.
+        if image.dynamic != opened.dynamic {
             return Err(Error::ForeignManifest {
                 path,
                 object: image.name,
@@ -134,7 +143,7 @@ impl Library {
         layout_meta::verify_code_addresses(&image, &module).map_err(invalid)?;
 
         let handle: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Handle {
-            lib: Some(lib),
+            opened: Some(opened),
             policy,
         });
         let origin = Origin {
@@ -256,22 +265,5 @@ impl TypeSource for Library {
             module: self.loaded.module.name.clone(),
             version: self.loaded.module.version.clone(),
         }
-    }
-}
-
-/// Whether the loaded object's name `a` and the opened path `b` name the
-/// same file: equal as given (the usual case: the loader reports the name it
-/// was opened by), or the same device and inode (a symlink, a relative path,
-/// a hard link). Comparing inodes costs two `stat`s; `canonicalize` costs a
-/// `readlink` per path component and was a third of opening an
-/// already-mapped library.
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    if a == b {
-        return true;
-    }
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
-        _ => false,
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use proptest::prelude::*;
-use resilient_cli::elf::Image;
+use resilient_offline::{Expect, Image};
 use serde_json::Value;
 
 fn plugin(name: &str) -> PathBuf {
@@ -194,9 +194,11 @@ fn bad_input_is_one_line_and_a_nonzero_status() {
 }
 
 fn read_all(path: &Path, bytes: &[u8]) {
-    if let Ok(img) = Image::parse(path, bytes) {
-        let _ = img.module();
-        let _ = img.views();
+    for expect in [Expect::SharedObject, Expect::Binary] {
+        if let Ok(img) = Image::parse(path, bytes, expect) {
+            let _ = img.module();
+            let _ = img.views();
+        }
     }
 }
 

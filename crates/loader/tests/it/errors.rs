@@ -51,14 +51,17 @@ fn missing_file() {
 fn not_a_shared_library() {
     let path = scratch("text").join("libtext.so");
     std::fs::write(&path, "this is not an ELF file\n").unwrap();
+    // Refused by the pre-flight: never handed to the dynamic loader.
     let err = Library::open(&path).unwrap_err();
-    assert!(matches!(err, Error::Open { .. }), "{err}");
-    names_path(&err, &path);
-    // The dynamic loader's own words are in the sentence, and in the field.
-    let Error::Open { source, .. } = &err else {
-        unreachable!()
+    let Error::Malformed { source, .. } = &err else {
+        panic!("{err}")
     };
-    assert!(err.to_string().ends_with(&source.to_string()), "{err}");
+    assert!(
+        matches!(**source, resilient_offline::Error::NotElf { .. }),
+        "{err}"
+    );
+    names_path(&err, &path);
+    assert!(err.to_string().contains("not a shared library"), "{err}");
 }
 
 #[test]
@@ -273,5 +276,74 @@ fn chain_says_each_thing_once(err: &Error, path: &std::path::Path) {
         for b in &chain[i + 1..] {
             assert!(!a.contains(b.as_str()), "repeated: {text}");
         }
+    }
+}
+
+/// Set in the child process that opens the truncated copies.
+const TRUNCATED_CHILD: &str = "RESILIENT_TEST_TRUNCATED_CHILD";
+
+/// A truncated library used to be mapped past its end by `dlopen` and kill
+/// the process with `SIGBUS`: the pre-flight refuses it first. The opening
+/// runs in a child process (this test binary, running only this test), so
+/// a regression shows as a child killed by a signal, not as the whole test
+/// binary dying.
+#[test]
+fn truncated_libraries_are_refused_not_a_crash() {
+    if std::env::var_os(TRUNCATED_CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "errors::truncated_libraries_are_refused_not_a_crash",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(TRUNCATED_CHILD, "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "the child that opened truncated libraries failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "the child ran the test"
+        );
+        return;
+    }
+    let bytes = std::fs::read(plugin("widget-v1")).unwrap();
+    let word = |at: usize, n: usize| {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&bytes[at..at + n]);
+        usize::try_from(u64::from_ne_bytes(b)).unwrap()
+    };
+    // Just past the program headers: the ELF header and program headers
+    // are whole, every segment is cut.
+    let past_phdrs = word(32, 8) + word(54, 2) * word(56, 2) + 1;
+    let dir = scratch("truncated");
+    for (what, len) in [
+        ("past-phdrs", past_phdrs),
+        ("half", bytes.len() / 2),
+        ("one-short", bytes.len() - 1),
+    ] {
+        let path = dir.join(format!("libtruncated-{what}.so"));
+        std::fs::write(&path, &bytes[..len]).unwrap();
+        eprintln!(
+            "opening {} ({len} of {} bytes)",
+            path.display(),
+            bytes.len()
+        );
+        let err = Library::open(&path).unwrap_err();
+        let Error::Malformed { source, .. } = &err else {
+            panic!("{what}: {err}")
+        };
+        assert!(
+            matches!(**source, resilient_offline::Error::Truncated { .. }),
+            "{what}: {source}"
+        );
+        names_path(&err, &path);
+        assert!(err.to_string().contains("truncated"), "{what}: {err}");
     }
 }

@@ -175,3 +175,78 @@ fn the_registry_policy_applies_to_the_versions_it_passes_over() {
         "never unloaded, though passed over"
     );
 }
+
+/// A new version installed by `rename` at the path of a version still
+/// loaded: glibc's `dlopen` matches the path with the loaded object's name
+/// and would hand back the old version; the upgrade loads the new file.
+#[test]
+fn upgrade_by_rename_to_the_same_path_loads_the_new_file() {
+    let dir = resilient_testkit::scratch_dir("registry-rename");
+    let path = dir.join("libwidgets.so");
+    let install = |version: u32| {
+        let tmp = dir.join("libwidgets.so.new");
+        std::fs::copy(plugin(&format!("widget-v{version}")), &tmp).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    };
+    install(1);
+    let slot = Slot::new(
+        resilient_loader::Library::open(&path)
+            .unwrap()
+            .bind::<WidgetView>()
+            .unwrap(),
+    );
+    let v1 = slot.current();
+    let mut old = Value::new(&v1).unwrap();
+    old.as_mut().set(v1.id, 41);
+
+    install(2);
+    slot.upgrade(&path).unwrap();
+    let v2 = slot.current();
+    assert_eq!(v2.foreign_type().origin().version, "1.1.0", "the new file");
+    assert_eq!(
+        v2.foreign_type().origin().library,
+        path.display().to_string()
+    );
+    let fresh = Value::new(&v2).unwrap();
+    assert_eq!(fresh.as_ref().get(v2.id), 2, "v2's own default_init ran");
+
+    // Opening the path again, while both are loaded, gives the file there.
+    let again = resilient_loader::Library::open(&path).unwrap();
+    assert_eq!(again.module().version, "1.1.0");
+    drop(again);
+
+    // And once more, to v3, while v1 and v2 are still in use.
+    install(3);
+    slot.upgrade(&path).unwrap();
+    assert_eq!(slot.current().foreign_type().origin().version, "1.2.0");
+
+    // v1's values and binding still work, through v1's own code.
+    assert_eq!(v1.foreign_type().origin().version, "1.0.0");
+    assert_eq!(old.as_ref().get(v1.id), 41);
+    let copy = old.try_clone().unwrap();
+    assert_eq!(copy.as_ref().get(v1.id), 41);
+    assert_eq!(fresh.as_ref().get(v2.id), 2);
+}
+
+/// The same, when the old version was loaded by someone else (here plain
+/// `dlopen`): the loader has no record of which file that object maps and
+/// reads it from the process's mappings.
+#[test]
+fn an_object_loaded_by_someone_else_is_checked_by_its_mapping() {
+    let dir = resilient_testkit::scratch_dir("registry-foreign-load");
+    let path = dir.join("libwidgets.so");
+    let install = |version: u32| {
+        let tmp = dir.join("libwidgets.so.new");
+        std::fs::copy(plugin(&format!("widget-v{version}")), &tmp).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    };
+    install(1);
+    // SAFETY: the fixture's initialisers are harmless.
+    let foreign = unsafe { libloading::Library::new(&path) }.unwrap();
+    let same = resilient_loader::Library::open(&path).unwrap();
+    assert_eq!(same.module().version, "1.0.0", "the file there is v1");
+    install(2);
+    let new = resilient_loader::Library::open(&path).unwrap();
+    assert_eq!(new.module().version, "1.1.0", "the file there now is v2");
+    drop((same, new, foreign));
+}
