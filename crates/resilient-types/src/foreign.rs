@@ -27,7 +27,7 @@ impl BindingId {
     }
 
     /// A new id, never handed out before in this process: one counter
-    /// serves every [`ForeignType`] and every [`crate::DynBound`].
+    /// serves every [`ForeignType`] and every [`crate::dynamic::DynBound`].
     pub(crate) fn fresh() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         // Relaxed: only uniqueness matters; a u64 does not wrap in practice.
