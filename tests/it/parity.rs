@@ -29,6 +29,7 @@ view! {
 
 const VERDICT: &str = r#"#include <array>
 #include <cstdio>
+#include <cstdlib>
 #include "resilient/client.hpp"
 int main(int, char **argv) {
     rsl::Library lib = [&] {

@@ -113,6 +113,14 @@ pub struct rsl_value {
     value: DynValue,
 }
 
+// The header promises that libraries and bindings may be shared between
+// threads: they are immutable, and `Send + Sync`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<rsl_library>();
+    shared::<rsl_bound>();
+};
+
 /// A field token: which binding, where, and which field of the view.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
