@@ -1,10 +1,11 @@
 // The direct-vs-indirect comparison in C++: the same scan (sum of two
 // fields) over the same foreign values, made by the library's default
-// witness, once through compile-time member offsets (the in-domain struct,
-// whose layout the loaded library has: checked first) and once through
-// rsl::Field offsets bound at run time; plus the library's exported getter
-// (the opaque-pointer C-FFI way). 1,000,000 values (memory-bound) and 10,000
-// (in cache). Prints the median of 15 runs of each, and ratios.
+// witness (through the C API's init_at), once through compile-time member
+// offsets (the in-domain struct, whose layout the loaded library has:
+// checked first) and once through rsl::Field offsets bound at run time; plus
+// the library's exported getter (the opaque-pointer C-FFI way). 1,000,000
+// values (memory-bound) and 10,000 (in cache). Prints the median of 15 runs
+// of each, and ratios.
 //
 //   widget-bench-cpp LIBWIDGETS.so
 #include <dlfcn.h>
@@ -16,7 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <vector>
-#include "resilient/resilient.hpp"
+#include "resilient/client.hpp"
 
 // The in-domain twin of the C++ sample's widgets 1.0 Widget.
 struct Widget {
@@ -91,8 +92,8 @@ int main(int argc, char **argv) {
     rsl::Bound w = lib.bind(view);
     const auto id = w.field<std::uint64_t>("id");
     const auto flags = w.field<std::uint16_t>("flags");
-    const auto &t = w.type();
-    if (t.stride != sizeof(Widget) || t.align != alignof(Widget) || id.offset != offsetof(Widget, id) ||
+    const std::size_t stride = w.stride(), align = w.align();
+    if (stride != sizeof(Widget) || align != alignof(Widget) || id.offset != offsetof(Widget, id) ||
         flags.offset != offsetof(Widget, flags)) {
         std::fprintf(stderr, "%s: Widget's layout is not the compiled-in one; no direct baseline\n", argv[1]);
         return 1;
@@ -106,13 +107,13 @@ int main(int argc, char **argv) {
     }
 
     // n foreign values, made by the library's default witness, stride apart.
-    auto *raw = static_cast<unsigned char *>(::operator new(t.stride * n, std::align_val_t(t.align)));
+    auto *raw = static_cast<unsigned char *>(::operator new(stride * n, std::align_val_t(align)));
     for (std::size_t i = 0; i < n; ++i) {
-        t.witnesses.default_init(raw + i * t.stride);
+        w.init_at(raw + i * stride, stride);
         std::uint64_t v = i;
-        std::memcpy(raw + i * t.stride + id.offset, &v, 8);
+        std::memcpy(raw + i * stride + id.offset, &v, 8);
     }
-    Scans sc{raw, t.stride, id.offset, flags.offset, get_id, get_flags};
+    Scans sc{raw, stride, id.offset, flags.offset, get_id, get_flags};
     if (sc.direct(n) != sc.indirect(n) || sc.indirect(n) != sc.getter(n)) {
         std::fprintf(stderr, "the three scans disagree\n");
         return 1;
@@ -128,9 +129,8 @@ int main(int argc, char **argv) {
                     m, direct, indirect, getter, indirect / direct, getter / indirect);
     }
     keep(sink);
-    if (t.witnesses.drop)
-        for (std::size_t i = 0; i < n; ++i) t.witnesses.drop(raw + i * t.stride);
-    ::operator delete(raw, std::align_val_t(t.align));
+    for (std::size_t i = 0; i < n; ++i) w.drop_at(raw + i * stride);
+    ::operator delete(raw, std::align_val_t(align));
     dlclose(h);
     return 0;
 }

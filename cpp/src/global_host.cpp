@@ -7,7 +7,7 @@
 //   widget-global-host LIBWIDGETS.so
 #include <cstdio>
 
-#include "resilient/resilient.hpp"
+#include "resilient/client.hpp"
 
 extern "C" const std::size_t Widget_size;  // v1's, through the link
 

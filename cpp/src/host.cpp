@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdio>
 
-#include "resilient/resilient.hpp"
+#include "resilient/client.hpp"
 
 static int failures = 0;
 

@@ -1,8 +1,8 @@
 // C++ sample library: widgets 1.0.0, the same module and field names and
-// types as the Rust widget-v1 plugin, exported with resilient.hpp.
+// types as the Rust widget-v1 plugin, exported with export.hpp.
 #include <string>
 
-#include "resilient/resilient.hpp"
+#include "resilient/export.hpp"
 
 struct Point {
     std::int32_t x = -1;

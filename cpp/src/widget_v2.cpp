@@ -2,7 +2,7 @@
 // the fields reordered, the type grown.
 #include <string>
 
-#include "resilient/resilient.hpp"
+#include "resilient/export.hpp"
 
 struct Point {
     std::int32_t x = -2;

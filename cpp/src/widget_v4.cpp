@@ -1,7 +1,7 @@
 // C++ sample library: widgets 2.0.0, incompatible: `weight` is a double.
 #include <string>
 
-#include "resilient/resilient.hpp"
+#include "resilient/export.hpp"
 
 struct Point {
     std::int32_t x = -4;

@@ -9,14 +9,14 @@ use std::sync::OnceLock;
 use resilient_loader::{Error, Library};
 use resilient_types::{view, Field, Nested, Value};
 
-use crate::{have, include_dir, run};
+use crate::{have, include_dir, link_capi, run};
 
 view! {
-    pub struct PointView = "widgets"::"Point" { pub x: Field<i32>, pub y: Field<i32> }
+    pub(crate) struct PointView = "widgets"::"Point" { pub x: Field<i32>, pub y: Field<i32> }
 }
 
 view! {
-    pub struct WidgetView = "widgets"::"Widget" {
+    pub(crate) struct WidgetView = "widgets"::"Widget" {
         pub id: Field<u64>,
         pub weight: Field<f32>,
         pub flags: Field<u16>,
@@ -34,8 +34,8 @@ struct Cpp {
     hosts: Vec<PathBuf>,
 }
 
-/// The C++ sample libraries (v1, v2, v4) and the C++ host, compiled once
-/// with g++ (and clang++ where installed).
+/// The C++ sample libraries (v1, v2, v4) and the C++ host (linked with the
+/// C API), compiled once with g++ (and clang++ where installed).
 fn cpp() -> &'static Cpp {
     static BUILT: OnceLock<Cpp> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -80,14 +80,15 @@ fn cpp() -> &'static Cpp {
                 continue;
             }
             let out = dir.join(format!("host-{cxx}"));
-            run(Command::new(cxx)
-                .args(flags)
-                .arg("-I")
-                .arg(include_dir())
-                .arg(src.join("host.cpp"))
-                .arg("-o")
-                .arg(&out)
-                .arg("-ldl"));
+            run(link_capi(
+                Command::new(cxx)
+                    .args(flags)
+                    .arg("-I")
+                    .arg(include_dir())
+                    .arg(src.join("host.cpp"))
+                    .arg("-o")
+                    .arg(&out),
+            ));
             hosts.push(out);
         }
         Cpp {
@@ -98,11 +99,11 @@ fn cpp() -> &'static Cpp {
     })
 }
 
-fn rust_lib(v: u32) -> PathBuf {
+pub(crate) fn rust_lib(v: u32) -> PathBuf {
     resilient_testkit::plugin(&format!("widget-v{v}"))
 }
 
-fn cpp_lib(v: u32) -> &'static Path {
+pub(crate) fn cpp_lib(v: u32) -> &'static Path {
     &cpp().libs[match v {
         1 => 0,
         2 => 1,

@@ -1,14 +1,15 @@
 //! Hand-written C libraries whose metadata is consistent enough to pass the
 //! first checks but malformed inside (pointers where the format says there
 //! are none, self-referencing records): both clients, the Rust loader and
-//! the C++ `rsl::Library`, refuse each with an error, and neither crashes.
+//! the C++ `rsl::Library` (the C API, so the same loader), refuse each with
+//! the same error, and neither crashes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use resilient_loader::{Error, Library};
 
-use crate::{include_dir, run, write};
+use crate::{include_dir, link_capi, run, write};
 
 /// A manifest of one type `T` with one field `x` whose identity is
 /// `IDENTITY` (a C initialiser), and a fingerprint of 0 (any reader that
@@ -52,7 +53,15 @@ pub(crate) const CASES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Builds one hostile library in `dir`.
+/// Builds every hostile library of [`CASES`] into `dir`: (name, path,
+/// the reason its refusal names).
+pub(crate) fn build_all(dir: &Path) -> Vec<(&'static str, PathBuf, &'static str)> {
+    CASES
+        .iter()
+        .map(|(name, identity, extra, reason)| (*name, build(dir, name, identity, extra), *reason))
+        .collect()
+}
+
 pub(crate) fn build(dir: &Path, name: &str, identity: &str, extra: &str) -> PathBuf {
     let src = write(dir, &format!("{name}.c"), &library_source(identity, extra));
     let lib = dir.join(format!("lib{name}.so"));
@@ -71,7 +80,7 @@ fn both_clients_refuse_malformed_identities_without_crashing() {
     let host_src = write(
         &dir,
         "open.cpp",
-        r#"#include "resilient/resilient.hpp"
+        r#"#include "resilient/client.hpp"
 #include <cstdio>
 int main(int, char **argv) {
     try { rsl::Library::open(argv[1]); std::puts("accepted"); return 0; }
@@ -80,15 +89,15 @@ int main(int, char **argv) {
 "#,
     );
     let host = dir.join("open");
-    run(Command::new("g++")
-        .args(["-std=c++17", "-O1", "-I"])
-        .arg(include_dir())
-        .arg(&host_src)
-        .arg("-o")
-        .arg(&host)
-        .arg("-ldl"));
-    for (name, identity, extra, reason) in CASES {
-        let lib = build(&dir, name, identity, extra);
+    run(link_capi(
+        Command::new("g++")
+            .args(["-std=c++17", "-O1", "-I"])
+            .arg(include_dir())
+            .arg(&host_src)
+            .arg("-o")
+            .arg(&host),
+    ));
+    for (name, lib, reason) in build_all(&dir) {
         // C++: an rsl::Error (exit 3), not a signal.
         let out = Command::new(&host).arg(&lib).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -106,5 +115,6 @@ int main(int, char **argv) {
             "{name}: {err}"
         );
         assert!(err.to_string().contains(reason), "{name}: {err}");
+        assert_eq!(stdout.trim_end(), format!("refused: {err}"), "{name}");
     }
 }

@@ -8,11 +8,14 @@
 )]
 
 mod agreement;
+mod c_api;
 mod c_header;
 mod c_symbols;
+mod cpp_client;
 mod cross_language;
 mod format_doc;
 mod hostile;
+mod parity;
 
 use std::path::Path;
 use std::process::Command;
@@ -36,6 +39,13 @@ pub fn include_dir() -> std::path::PathBuf {
     resilient_testkit::workspace_root()
         .join("cpp")
         .join("include")
+}
+
+/// Adds the C API's static library and what it needs to a link command
+/// (after the sources: the linker reads archives in order).
+pub fn link_capi(cmd: &mut Command) -> &mut Command {
+    cmd.arg(resilient_testkit::capi_staticlib())
+        .args(resilient_testkit::CAPI_NATIVE_LIBS)
 }
 
 /// Whether `tool` runs.

@@ -2,7 +2,7 @@
 // a library given on the command line, binds a view, prints one field.
 #include <cstdio>
 
-#include "resilient/resilient.hpp"
+#include "resilient/client.hpp"
 
 int main(int argc, char **argv) {
     if (argc != 2) {

@@ -45,6 +45,57 @@ pub enum Error {
         /// The type.
         ty: String,
     },
+    /// A field was read or written with a buffer of another size than the
+    /// field's.
+    FieldSize {
+        /// `Type.field`.
+        field: String,
+        /// The field's size.
+        size: usize,
+        /// The buffer's size.
+        found: usize,
+    },
+    /// Bytes that are not a value of the field's type (a `bool` other than
+    /// 0 or 1, a `char` that is not a Unicode scalar value): refused on
+    /// write, and reported on read if the value holds them.
+    InvalidBits {
+        /// `Type.field`.
+        field: String,
+        /// The scalar whose bit patterns were broken (`bool`, `char`).
+        scalar: &'static str,
+    },
+    /// The field cannot be read or written by value: a nested resilient
+    /// type (reached through a view of its own), or a scalar of a name this
+    /// client does not know the valid bit patterns of.
+    NotByValue {
+        /// `Type.field`.
+        field: String,
+    },
+    /// No field of that name was declared by the view, or it was declared
+    /// with another type than the one asked for.
+    Undeclared {
+        /// `Type.field`.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Caller-provided room for a value is too small or misaligned.
+    Room {
+        /// The type.
+        ty: String,
+        /// Bytes needed.
+        size: usize,
+        /// Alignment needed.
+        align: usize,
+        /// Bytes given.
+        room: usize,
+    },
+    /// A view described as data is malformed (an unknown scalar name, an
+    /// impossible array or opaque type...).
+    BadView {
+        /// What is wrong.
+        reason: String,
+    },
     /// Memory for a value could not be allocated.
     Alloc {
         /// The type.
@@ -92,6 +143,28 @@ impl fmt::Display for Error {
                 f,
                 "type `{ty}` is not marked send by its library: its values stay on the thread that made them"
             ),
+            Error::FieldSize { field, size, found } => write!(
+                f,
+                "field `{field}` has {size} bytes, the buffer given has {found}"
+            ),
+            Error::InvalidBits { field, scalar } => {
+                write!(f, "field `{field}`: the bytes are not a valid {scalar}")
+            }
+            Error::NotByValue { field } => write!(
+                f,
+                "field `{field}` is not read or written by value (a nested resilient type is reached through a view of its own)"
+            ),
+            Error::Undeclared { field, reason } => write!(f, "field `{field}`: {reason}"),
+            Error::Room {
+                ty,
+                size,
+                align,
+                room,
+            } => write!(
+                f,
+                "room for a `{ty}` needs {size} bytes aligned to {align}, the room given has {room} bytes or another alignment"
+            ),
+            Error::BadView { reason } => write!(f, "malformed view: {reason}"),
             Error::Alloc { ty, size, align } => write!(
                 f,
                 "cannot allocate a `{ty}` ({size} bytes, align {align})"

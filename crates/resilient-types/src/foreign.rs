@@ -19,7 +19,16 @@ impl BindingId {
     /// loaded type.
     pub const DIRECT: BindingId = BindingId(0);
 
-    fn fresh() -> Self {
+    /// The id as a number (what the C API's field tokens carry). Never 0
+    /// for a loaded type or a dynamic binding, and never reused in the
+    /// process.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// A new id, never handed out before in this process: one counter
+    /// serves every [`ForeignType`] and every [`crate::dynamic::DynBound`].
+    pub(crate) fn fresh() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         // Relaxed: only uniqueness matters; a u64 does not wrap in practice.
         BindingId(NEXT.fetch_add(1, Ordering::Relaxed))

@@ -71,6 +71,7 @@ mod error;
 mod sealed {
     pub trait Sealed {}
 }
+pub mod dynamic;
 mod foreign;
 mod stack;
 mod strategy;

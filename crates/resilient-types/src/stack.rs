@@ -52,7 +52,7 @@ impl<V: Bindable> Drop for DropGuard<'_, V> {
     fn drop(&mut self) {
         // SAFETY: the guard is made right after the value at `mem` was
         // initialised and is dropped exactly once, after the last use.
-        unsafe { drop_values(self.bound, self.mem, 1) }
+        unsafe { drop_values(self.bound.foreign_type(), self.mem, 1) }
     }
 }
 
@@ -68,7 +68,7 @@ unsafe fn run_in<V: Bindable, R>(
     f: impl FnOnce(Mut<'_, V>) -> R,
 ) -> Result<R, Error> {
     // SAFETY: the caller's contract.
-    unsafe { init_default(bound, mem, 1)? };
+    unsafe { init_default(bound.foreign_type(), mem, 1)? };
     let guard = DropGuard { bound, mem };
     // SAFETY: a live value at `mem`, lent exclusively to `f` and dropped by
     // the guard only after `f` returns (or unwinds).

@@ -11,6 +11,7 @@ use core::ptr::NonNull;
 use std::alloc::Layout;
 
 use crate::access::{Mut, Ref, Slice};
+use crate::foreign::ForeignType;
 use crate::view::{Bindable, Bound, Shape};
 use crate::Error;
 
@@ -56,21 +57,20 @@ impl Drop for Block {
     }
 }
 
-/// Initialises `count` values at `dst` (stride apart) from the default
-/// witness, or with zeros for plain old data. On failure nothing is left
-/// initialised.
+/// Initialises `count` values of type `ty` at `dst` (stride apart) from the
+/// default witness, or with zeros for plain old data. On failure nothing is
+/// left initialised.
 ///
 /// # Safety
 ///
 /// `dst` is aligned for the type and writable for `count` values at the
 /// stride: `size` bytes at each `i * stride` (a single value's room is
 /// `size` bytes, which may be less than `stride`).
-pub(crate) unsafe fn init_default<V: Bindable>(
-    bound: &Bound<V>,
+pub(crate) unsafe fn init_default(
+    ty: &ForeignType,
     dst: *mut u8,
     count: usize,
 ) -> Result<(), Error> {
-    let ty = bound.foreign_type();
     let layout = ty.layout();
     if let Some(init) = ty.witnesses().default_init {
         for i in 0..count {
@@ -101,10 +101,9 @@ pub(crate) unsafe fn init_default<V: Bindable>(
 ///
 /// # Safety
 ///
-/// `count` live values of the bound type sit at `ptr`, stride apart, and are
-/// not used afterwards.
-pub(crate) unsafe fn drop_values<V: Bindable>(bound: &Bound<V>, ptr: *mut u8, count: usize) {
-    let ty = bound.foreign_type();
+/// `count` live values of type `ty` sit at `ptr`, stride apart, and are not
+/// used afterwards.
+pub(crate) unsafe fn drop_values(ty: &ForeignType, ptr: *mut u8, count: usize) {
     if let Some(drop) = ty.witnesses().drop {
         for i in 0..count {
             // SAFETY: by the caller's contract a live value sits here and is
@@ -118,13 +117,13 @@ pub(crate) unsafe fn drop_values<V: Bindable>(bound: &Bound<V>, ptr: *mut u8, co
 ///
 /// # Safety
 ///
-/// `src` holds a live value of the bound type; `dst` is writable room for one.
-pub(crate) unsafe fn clone_into<V: Bindable>(
-    bound: &Bound<V>,
+/// `src` holds a live value of type `ty`; `dst` is writable room for one,
+/// aligned, that does not overlap `src`.
+pub(crate) unsafe fn clone_into(
+    ty: &ForeignType,
     dst: *mut u8,
     src: *const u8,
 ) -> Result<(), Error> {
-    let ty = bound.foreign_type();
     let layout = ty.layout();
     if let Some(clone) = ty.witnesses().clone {
         // SAFETY: the caller's contract; the witness does not unwind.
@@ -166,7 +165,7 @@ impl<V: Bindable> Value<V> {
         let s = bound.shape();
         let block = Block::new(V::TYPE_NAME, s.size, s.align)?;
         // SAFETY: the block has room for one value, aligned.
-        unsafe { init_default(bound, block.ptr(), 1)? };
+        unsafe { init_default(bound.foreign_type(), block.ptr(), 1)? };
         Ok(Value {
             block,
             bound: bound.clone(),
@@ -183,7 +182,7 @@ impl<V: Bindable> Value<V> {
         let s = self.bound.shape();
         let block = Block::new(V::TYPE_NAME, s.size, s.align)?;
         // SAFETY: `self` holds a live value; the new block has room for one.
-        unsafe { clone_into(&self.bound, block.ptr(), self.block.ptr())? };
+        unsafe { clone_into(self.bound.foreign_type(), block.ptr(), self.block.ptr())? };
         Ok(Value {
             block,
             bound: self.bound.clone(),
@@ -280,7 +279,7 @@ impl<V: Bindable> Drop for Value<V> {
     fn drop(&mut self) {
         // SAFETY: the block holds a live value, never used again; the block
         // itself is freed after this by `Block::drop`.
-        unsafe { drop_values(&self.bound, self.block.ptr(), 1) }
+        unsafe { drop_values(self.bound.foreign_type(), self.block.ptr(), 1) }
     }
 }
 
@@ -307,7 +306,7 @@ impl<V: Bindable> Array<V> {
         })?;
         let block = Block::new(V::TYPE_NAME, bytes, align)?;
         // SAFETY: room for `len` values, aligned (stride is a multiple of align).
-        unsafe { init_default(bound, block.ptr(), len)? };
+        unsafe { init_default(bound.foreign_type(), block.ptr(), len)? };
         Ok(Array {
             block,
             len,
@@ -354,6 +353,6 @@ impl<V: Bindable> Array<V> {
 impl<V: Bindable> Drop for Array<V> {
     fn drop(&mut self) {
         // SAFETY: `len` live values, never used again.
-        unsafe { drop_values(&self.bound, self.block.ptr(), self.len) }
+        unsafe { drop_values(self.bound.foreign_type(), self.block.ptr(), self.len) }
     }
 }

@@ -178,3 +178,19 @@ pub fn host_triple() -> String {
         })
         .unwrap_or_else(|| "x86_64-unknown-linux-gnu".into())
 }
+
+/// The C API's static library (`libresilient.a` of `crates/capi`), built on
+/// the first call of this process (debug profile, in its own target
+/// directory `target/fixtures/capi`, so the nested build never waits on the
+/// outer one's lock). Link it with [`CAPI_NATIVE_LIBS`].
+pub fn capi_staticlib() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let mut build = Build::new(Profile::Debug);
+    build.dir = "capi".into();
+    DIR.get_or_init(|| build.run(&["resilient-capi"]))
+        .join("libresilient.a")
+}
+
+/// The system libraries a program linking [`capi_staticlib`] also needs
+/// (what `rustc --print native-static-libs` reports on Linux).
+pub const CAPI_NATIVE_LIBS: &[&str] = &["-ldl", "-lpthread", "-lm", "-lrt", "-lutil"];

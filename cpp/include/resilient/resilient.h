@@ -1,0 +1,269 @@
+/*
+ * resilient/resilient.h: the C API of resilient (C99 and C++17).
+ *
+ * One Rust implementation behind C, in the manner of regex's rure.h: C and
+ * C++ hosts open libraries, bind views and use values through these
+ * functions, so every verdict is the Rust one by construction. Opening and
+ * validating is resilient_loader::Library::open; binding a view is
+ * layout_meta::compat::bind_view, the one view rule; values and field
+ * access are resilient_types::dynamic. Implemented by the crate
+ * crates/capi (package resilient-capi); link libresilient.a (with -ldl
+ * -lpthread -lm, or the CMake target resilient::client) or libresilient.so.
+ *
+ *     rsl_error *err = rsl_error_new();
+ *     rsl_library *lib;
+ *     if (rsl_library_open("libwidgets.so", &lib, err) != RSL_OK) {
+ *         fprintf(stderr, "%s\n", rsl_error_message(err));    // the Rust loader's message
+ *     }
+ *     rsl_view *view;
+ *     rsl_view_new("widgets", "Widget", &view, err);
+ *     rsl_expect u64 = {RSL_EXPECT_SCALAR, "u64", 0, 0, 0, NULL};
+ *     rsl_view_add_field(view, "id", 1, RSL_BY_VALUE, &u64, err);  // field 0
+ *     rsl_bound *w;
+ *     if (rsl_view_bind(view, lib, &w, err) != RSL_OK) { ... }     // every mismatch in the message
+ *     rsl_field id;
+ *     rsl_bound_field(w, 0, &id, err);
+ *     rsl_value *v;
+ *     rsl_value_new(w, &v, err);                                    // the library's default witness
+ *     uint64_t x = 42;
+ *     rsl_value_set(v, id, &x, sizeof x, err);
+ *     rsl_value_free(v); rsl_bound_free(w); rsl_view_free(view); rsl_library_close(lib);
+ *     rsl_error_free(err);
+ *
+ * Conventions, for every function below unless it says otherwise:
+ *
+ * - Errors: functions that can fail return an rsl_status. RSL_OK and
+ *   RSL_ABSENT are successes; on any other code, if `err` is not NULL, the
+ *   code and a message (naming the library, type and field) are written into
+ *   it. `err` is never written on success. Pass NULL to get the code alone.
+ * - NULL: a NULL handle, string or output pointer is RSL_ERROR_NULL, never a
+ *   crash. Free functions ignore NULL. Queries on a NULL handle return 0 or
+ *   "" (the empty string).
+ * - Strings: arguments are NUL-terminated UTF-8 (a path may be any bytes).
+ *   Strings returned are owned by the handle they come from and valid until
+ *   it is freed.
+ * - Ownership: each handle is made by one function and freed by exactly one
+ *   (named at its declaration); it owns everything it needs. A bound view
+ *   and each value keep their library loaded, so a library handle may be
+ *   closed while they live: the library is unloaded after the last of them
+ *   is freed.
+ * - Panics never cross into C: every entry point catches them
+ *   (RSL_ERROR_PANIC, a bug worth reporting) and never unwinds.
+ * - Thread safety: rsl_library and rsl_bound are immutable once made: any
+ *   number of threads may use one at once (and free it once, after all
+ *   uses). rsl_view, rsl_value and rsl_error are used by one thread at a
+ *   time. A value (heap or in place) stays on the thread that made it
+ *   unless its type has RSL_FLAG_SEND (rsl_bound_flags); libraries'
+ *   witnesses may rely on that.
+ * - Field tokens (rsl_field) are plain data. Each binding (each successful
+ *   rsl_view_bind) has an id that no other binding in the process ever gets,
+ *   so a token is accepted only on values of the binding it came from: a
+ *   token kept after its library was unloaded, or taken from another view,
+ *   is refused with RSL_ERROR_BINDING, not read at a stale offset.
+ */
+#ifndef RESILIENT_RESILIENT_H
+#define RESILIENT_RESILIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a call did. */
+typedef enum rsl_status {
+    RSL_OK = 0,             /* success */
+    RSL_ABSENT = 1,         /* success: the optional field is absent from this library */
+    RSL_ERROR_NULL = 2,     /* a NULL handle, string or output pointer */
+    RSL_ERROR_ARGUMENT = 3, /* not UTF-8, a malformed view, a field the view does not declare so */
+    RSL_ERROR_OPEN = 4,     /* the library cannot be opened, or its metadata is refused */
+    RSL_ERROR_BIND = 5,     /* the view does not bind (every mismatch in the message) */
+    RSL_ERROR_BINDING = 6,  /* a token of another binding (view, type, library) */
+    RSL_ERROR_VALUE = 7,    /* wrong size, invalid bytes for bool/char, not a by-value field */
+    RSL_ERROR_WITNESS = 8,  /* the type has no default or clone witness */
+    RSL_ERROR_ROOM = 9,     /* room for a value is NULL, too small or misaligned */
+    RSL_ERROR_ALLOC = 10,   /* out of memory, or a size no allocation can have */
+    RSL_ERROR_PANIC = 11    /* a bug: a panic was caught at the boundary */
+} rsl_status;
+
+/* An error's code and message. */
+typedef struct rsl_error rsl_error;
+/* An opened library whose metadata was validated. */
+typedef struct rsl_library rsl_library;
+/* A view described as data: what a host needs of one foreign type. */
+typedef struct rsl_view rsl_view;
+/* A view bound to a type of a library: tokens, size, alignment. */
+typedef struct rsl_bound rsl_bound;
+/* A value of a bound type on the heap. */
+typedef struct rsl_value rsl_value;
+
+/* A field token: plain data, copy it freely. Accepted only by the binding
+ * whose id it carries, with the offset it was given. */
+typedef struct rsl_field {
+    uint64_t binding; /* the binding's id (never 0 for a real token) */
+    size_t offset;    /* the field's byte offset in values of the bound type */
+    uint32_t index;   /* the field's index in the view */
+} rsl_field;
+
+/* rsl_expect.kind */
+#define RSL_EXPECT_SCALAR 1u /* by name: u8 u16 u32 u64 u128 usize i8 ... i128 isize f32 f64 bool char */
+#define RSL_EXPECT_ARRAY 2u  /* `count` elements of `*element` */
+#define RSL_EXPECT_NESTED 3u /* a nested resilient type, by name (access RSL_NESTED) */
+#define RSL_EXPECT_OPAQUE 4u /* a named type of fixed layout: name, size, align */
+
+/* How a view reaches a field (rsl_view_add_field). */
+#define RSL_BY_VALUE 0 /* read and written by value */
+#define RSL_NESTED 1   /* a nested resilient type, through a view of its own */
+
+/* The type a view expects a field to have. Read during the call that takes
+ * it, never kept: the caller owns it. Scalars are named only (their size is
+ * this target's); arrays nest at most 16 deep. */
+typedef struct rsl_expect {
+    uint32_t kind;                   /* RSL_EXPECT_* */
+    const char *name;                /* scalar, opaque or nested name; NULL for arrays */
+    size_t size;                     /* opaque only */
+    size_t align;                    /* opaque only */
+    size_t count;                    /* arrays only */
+    const struct rsl_expect *element; /* arrays only */
+} rsl_expect;
+
+/* Room in the caller's frame for a value (RSL_DYNAMIC_LOCAL in C++): values
+ * up to RSL_INLINE_CAP bytes, aligned at most RSL_INLINE_ALIGN, fit a buffer
+ * of that size and alignment; larger ones belong on the heap. The same
+ * numbers as Rust's with_stack (SMALL_STACK, INLINE_ALIGN). */
+#define RSL_INLINE_CAP 2048u
+#define RSL_INLINE_ALIGN 64u
+
+/* ------------------------------------------------------------------ errors */
+
+/* A new, empty error (RSL_OK, message ""), to pass to any number of calls.
+ * Freed by rsl_error_free. NULL if memory is exhausted. */
+rsl_error *rsl_error_new(void);
+/* Frees an error. NULL is ignored. */
+void rsl_error_free(rsl_error *err);
+/* The message of the last failure written into `err`: "" if none or if
+ * `err` is NULL. Owned by `err`, valid until it is freed or written again. */
+const char *rsl_error_message(const rsl_error *err);
+/* The code of the last failure written into `err` (RSL_OK if none, or NULL). */
+rsl_status rsl_error_status(const rsl_error *err);
+
+/* ----------------------------------------------------------------- library */
+
+/* Opens the library at `path` (runs its initialisers: code is trusted) and
+ * validates its metadata through bounded reads (metadata is not trusted):
+ * resilient_loader::Library::open. On success *out is a new handle, freed
+ * by rsl_library_close. RSL_ERROR_OPEN with the Rust loader's message
+ * otherwise (*out untouched). */
+rsl_status rsl_library_open(const char *path, rsl_library **out, rsl_error *err);
+/* Frees a library handle. NULL is ignored. The library stays loaded while
+ * bound views or values made from it live. */
+void rsl_library_close(rsl_library *lib);
+/* The path the library was opened by. Owned by `lib`. */
+const char *rsl_library_path(const rsl_library *lib);
+/* The module's name. Owned by `lib`. */
+const char *rsl_library_module(const rsl_library *lib);
+/* The module's semver version. Owned by `lib`. */
+const char *rsl_library_version(const rsl_library *lib);
+
+/* -------------------------------------------------------------------- views */
+
+/* A new view of type `type_name` of module `module`, with no fields: *out,
+ * freed by rsl_view_free. */
+rsl_status rsl_view_new(const char *module, const char *type_name, rsl_view **out, rsl_error *err);
+/* Frees a view. NULL is ignored. Bindings made from it do not need it. */
+void rsl_view_free(rsl_view *view);
+/* Adds field `name`: required (nonzero) or optional (0), reached by
+ * `access` (RSL_BY_VALUE or RSL_NESTED), of the type `expected` describes
+ * (read during the call only). Its index is the number of fields added
+ * before it. RSL_ERROR_ARGUMENT for an unknown scalar name, a malformed
+ * type, an empty or repeated field name. */
+rsl_status rsl_view_add_field(rsl_view *view, const char *name, int required, int access,
+                              const rsl_expect *expected, rsl_error *err);
+/* Expects the type frozen, with exactly the layout of `fingerprint`. */
+rsl_status rsl_view_set_frozen(rsl_view *view, uint64_t fingerprint, rsl_error *err);
+/* Binds `view` to `lib` by the one view rule (layout_meta::compat::bind_view
+ * against the library's validated module): module, type, frozen layout,
+ * every field's presence and type, nested types. On success *out is a new
+ * binding with a fresh id, freed by rsl_bound_free; it keeps the library
+ * loaded. RSL_ERROR_BIND otherwise, with the Rust binder's message listing
+ * every mismatch. */
+rsl_status rsl_view_bind(const rsl_view *view, const rsl_library *lib, rsl_bound **out, rsl_error *err);
+
+/* ------------------------------------------------------------------- bound */
+
+/* Frees a binding. NULL is ignored. Values made from it hold it and stay
+ * valid; its tokens stay usable on those values only. */
+void rsl_bound_free(rsl_bound *bound);
+/* The id this binding's tokens carry. */
+uint64_t rsl_bound_binding(const rsl_bound *bound);
+/* The bound type's name. Owned by `bound`. */
+const char *rsl_bound_type_name(const rsl_bound *bound);
+/* The bound type's size, alignment and stride in bytes, from the library's
+ * validated layout: what room for a value needs. */
+size_t rsl_bound_size(const rsl_bound *bound);
+size_t rsl_bound_align(const rsl_bound *bound);
+size_t rsl_bound_stride(const rsl_bound *bound);
+/* The bound type's flags (RSL_FLAG_* of resilient/layout.h). */
+uint32_t rsl_bound_flags(const rsl_bound *bound);
+/* The number of fields of the view. */
+size_t rsl_bound_field_count(const rsl_bound *bound);
+/* The token of the view's field `index` in *out: RSL_OK, or RSL_ABSENT for
+ * an optional field this library lacks (*out untouched). */
+rsl_status rsl_bound_field(const rsl_bound *bound, size_t index, rsl_field *out, rsl_error *err);
+/* The token of the view's field `name`, to be used as type `as` reached by
+ * `access` (`as` NULL: as the view declared it). RSL_OK, RSL_ABSENT, or
+ * RSL_ERROR_ARGUMENT if the view does not declare the field so (the types
+ * are compared by the one identity rule). */
+rsl_status rsl_bound_field_named(const rsl_bound *bound, const char *name, const rsl_expect *as, int access,
+                                 rsl_field *out, rsl_error *err);
+
+/* Values in the caller's room: `room` is writable for `room_size` bytes,
+ * aligned to rsl_bound_align and at least rsl_bound_size bytes (else
+ * RSL_ERROR_ROOM), holds no live value, and outlives the value. Each value
+ * made here is dropped exactly once with rsl_bound_drop_at. */
+
+/* A default value (the library's default witness, or zeros for plain old
+ * data) in `room`. RSL_ERROR_WITNESS if the type has neither. */
+rsl_status rsl_bound_init_at(const rsl_bound *bound, void *room, size_t room_size, rsl_error *err);
+/* A copy of the live value at `src` (clone witness, or bitwise for plain old
+ * data) in `room`, which must not overlap it. */
+rsl_status rsl_bound_clone_at(const rsl_bound *bound, void *room, size_t room_size, const void *src,
+                              rsl_error *err);
+/* Drops the value at `value` (drop witness, if any). NULL is ignored. */
+void rsl_bound_drop_at(const rsl_bound *bound, void *value);
+/* Reads field `field` of the live value at `value` into `out`, `size` bytes
+ * (exactly the field's: else RSL_ERROR_VALUE). RSL_ERROR_BINDING for a token
+ * of another binding; RSL_ERROR_VALUE if the value holds bytes that are not
+ * a bool (0/1) or a char (a Unicode scalar value) where the field is one. */
+rsl_status rsl_bound_get(const rsl_bound *bound, const void *value, rsl_field field, void *out, size_t size,
+                         rsl_error *err);
+/* Writes field `field` of the live value at `value` from `in`, `size` bytes:
+ * the bytes must be a valid value of the field's type (a bool 0 or 1, a char
+ * a Unicode scalar value), or nothing is written (RSL_ERROR_VALUE). */
+rsl_status rsl_bound_set(const rsl_bound *bound, void *value, rsl_field field, const void *in, size_t size,
+                         rsl_error *err);
+
+/* ------------------------------------------------------------------ values */
+
+/* A new default value of the bound type on the heap: *out, freed by
+ * rsl_value_free. It holds the binding (and so the library). RSL_ERROR_ALLOC
+ * if the type's size cannot be allocated. */
+rsl_status rsl_value_new(const rsl_bound *bound, rsl_value **out, rsl_error *err);
+/* A copy of `value` on the heap (clone witness): *out, freed by
+ * rsl_value_free. */
+rsl_status rsl_value_clone(const rsl_value *value, rsl_value **out, rsl_error *err);
+/* Drops (drop witness) and frees a value. NULL is ignored. */
+void rsl_value_free(rsl_value *value);
+/* The address of the value's bytes (aligned to the type), valid until the
+ * value is freed. NULL for NULL. */
+void *rsl_value_data(rsl_value *value);
+/* As rsl_bound_get and rsl_bound_set, on a heap value (its own binding). */
+rsl_status rsl_value_get(const rsl_value *value, rsl_field field, void *out, size_t size, rsl_error *err);
+rsl_status rsl_value_set(rsl_value *value, rsl_field field, const void *in, size_t size, rsl_error *err);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* RESILIENT_RESILIENT_H */

@@ -1,0 +1,1319 @@
+//! # resilient-capi: the C API
+//!
+//! One Rust implementation behind a C header (`cpp/include/resilient/resilient.h`),
+//! in the manner of regex's `regex-capi` (`rure.h`): C and C++ hosts open
+//! libraries, bind views and use values through these functions, so they
+//! reach exactly the Rust verdicts by construction:
+//!
+//! - opening and validating is [`resilient_loader::Library::open`];
+//! - binding a view is [`layout_meta::compat::bind_view`] against the
+//!   library's validated module ([`resilient_loader::Library::module`]);
+//! - values and field access are [`resilient_types::dynamic`].
+//!
+//! This crate holds no rule of its own: it converts C data to Rust data and
+//! back, catches panics, and turns errors into an [`rsl_status`] code and a
+//! message in an [`rsl_error`].
+//!
+//! Every `extern "C"` function catches panics (`catch_unwind`) and never
+//! unwinds into C; a NULL argument where a handle is needed is
+//! [`rsl_status::RSL_ERROR_NULL`], never a crash. The built artefacts are
+//! `libresilient.a` (static) and `libresilient.so` (shared); the header
+//! documents ownership, thread safety and NULL handling per function.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![allow(
+    non_camel_case_types,
+    reason = "the C names of the header, which C callers spell"
+)]
+
+use std::any::Any;
+use std::ffi::{c_char, c_int, c_void, CStr, CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use layout_meta::compat::{self, Access};
+use layout_meta::Identity;
+use resilient_loader::Library;
+use resilient_types::dynamic::{self, DynBound, DynToken, DynValue, DynView};
+use resilient_types::{Error as TypesError, TypeSource};
+
+/// What a call did. `RSL_OK` and `RSL_ABSENT` are successes; every other
+/// code is an error whose message, if an [`rsl_error`] was passed, is in it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rsl_status {
+    /// Success.
+    RSL_OK = 0,
+    /// Success: the optional field asked for is absent from this library.
+    RSL_ABSENT = 1,
+    /// A NULL pointer where a handle, string or output was needed.
+    RSL_ERROR_NULL = 2,
+    /// An invalid argument: a string that is not UTF-8, a malformed view
+    /// description, a field the view does not declare.
+    RSL_ERROR_ARGUMENT = 3,
+    /// The library could not be opened, or its metadata was refused.
+    RSL_ERROR_OPEN = 4,
+    /// The view does not bind to the library (the message lists every
+    /// mismatch).
+    RSL_ERROR_BIND = 5,
+    /// A field token of another binding (another view, type or library).
+    RSL_ERROR_BINDING = 6,
+    /// A field access of the wrong size, invalid bytes for a `bool` or a
+    /// `char`, or a field that is not reached by value.
+    RSL_ERROR_VALUE = 7,
+    /// The type has no witness for what was asked (default or clone).
+    RSL_ERROR_WITNESS = 8,
+    /// Room given for a value is NULL, too small or misaligned.
+    RSL_ERROR_ROOM = 9,
+    /// Memory could not be allocated (an impossible size included).
+    RSL_ERROR_ALLOC = 10,
+    /// A bug: a panic was caught at the boundary.
+    RSL_ERROR_PANIC = 11,
+}
+
+use rsl_status::*;
+
+/// An error's code and message: allocated by [`rsl_error_new`], written by
+/// any call that fails, freed by [`rsl_error_free`].
+#[derive(Debug)]
+pub struct rsl_error {
+    status: rsl_status,
+    message: CString,
+}
+
+/// An opened, validated library: made by [`rsl_library_open`], freed by
+/// [`rsl_library_close`].
+#[derive(Debug)]
+pub struct rsl_library {
+    lib: Library,
+    path: CString,
+    module: CString,
+    version: CString,
+}
+
+/// A view described as data: made by [`rsl_view_new`], freed by
+/// [`rsl_view_free`].
+#[derive(Debug)]
+pub struct rsl_view {
+    view: DynView,
+}
+
+/// A view bound to a library's type: made by [`rsl_view_bind`], freed by
+/// [`rsl_bound_free`].
+#[derive(Debug)]
+pub struct rsl_bound {
+    bound: Arc<DynBound>,
+    type_name: CString,
+}
+
+/// A value on the heap: made by [`rsl_value_new`] or [`rsl_value_clone`],
+/// freed by [`rsl_value_free`].
+#[derive(Debug)]
+pub struct rsl_value {
+    value: DynValue,
+}
+
+// The header promises that libraries and bindings may be shared between
+// threads: they are immutable, and `Send + Sync`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<rsl_library>();
+    shared::<rsl_bound>();
+};
+
+/// A field token: which binding, where, and which field of the view.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct rsl_field {
+    /// The binding's id: never 0 for a real token, never reused.
+    pub binding: u64,
+    /// The field's byte offset in values of the bound type.
+    pub offset: usize,
+    /// The field's index in the view.
+    pub index: u32,
+}
+
+impl From<DynToken> for rsl_field {
+    fn from(t: DynToken) -> Self {
+        rsl_field {
+            binding: t.binding,
+            offset: t.offset,
+            index: t.index,
+        }
+    }
+}
+
+impl From<rsl_field> for DynToken {
+    fn from(t: rsl_field) -> Self {
+        DynToken {
+            binding: t.binding,
+            offset: t.offset,
+            index: t.index,
+        }
+    }
+}
+
+/// `rsl_expect.kind`: a scalar by name.
+pub const RSL_EXPECT_SCALAR: u32 = 1;
+/// `rsl_expect.kind`: an array of `count` `element`s.
+pub const RSL_EXPECT_ARRAY: u32 = 2;
+/// `rsl_expect.kind`: a nested resilient type, by name.
+pub const RSL_EXPECT_NESTED: u32 = 3;
+/// `rsl_expect.kind`: an opaque type, by name, size and alignment.
+pub const RSL_EXPECT_OPAQUE: u32 = 4;
+
+/// Access: read and written by value.
+pub const RSL_BY_VALUE: c_int = 0;
+/// Access: a nested resilient type, reached through a view of its own.
+pub const RSL_NESTED: c_int = 1;
+
+/// Room for a value in a caller's frame: values up to this many bytes
+/// (aligned at most [`RSL_INLINE_ALIGN`]) fit (the header's
+/// `RSL_INLINE_CAP`; Rust's `with_stack` uses the same number).
+pub const RSL_INLINE_CAP: usize = resilient_types::SMALL_STACK;
+/// The alignment of that room (the header's `RSL_INLINE_ALIGN`).
+pub const RSL_INLINE_ALIGN: usize = resilient_types::INLINE_ALIGN;
+
+/// The type a view expects a field to have.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rsl_expect {
+    /// `RSL_EXPECT_*`.
+    pub kind: u32,
+    /// Scalar, opaque or nested type name (NUL-terminated UTF-8); NULL for
+    /// arrays.
+    pub name: *const c_char,
+    /// Opaque types: size in bytes (else ignored).
+    pub size: usize,
+    /// Opaque types: alignment (else ignored).
+    pub align: usize,
+    /// Arrays: number of elements (else ignored).
+    pub count: usize,
+    /// Arrays: the element type (else ignored).
+    pub element: *const rsl_expect,
+}
+
+/// Why a call failed, before it is written into an `rsl_error`.
+struct Failure {
+    status: rsl_status,
+    message: String,
+}
+
+impl Failure {
+    fn null(what: &str) -> Self {
+        Failure {
+            status: RSL_ERROR_NULL,
+            message: format!("{what} is NULL"),
+        }
+    }
+    fn argument(message: String) -> Self {
+        Failure {
+            status: RSL_ERROR_ARGUMENT,
+            message,
+        }
+    }
+}
+
+impl From<TypesError> for Failure {
+    fn from(e: TypesError) -> Self {
+        let status = match &e {
+            TypesError::Bind { .. } | TypesError::ModuleMismatch { .. } => RSL_ERROR_BIND,
+            TypesError::WrongBinding { .. } => RSL_ERROR_BINDING,
+            TypesError::FieldSize { .. }
+            | TypesError::InvalidBits { .. }
+            | TypesError::NotByValue { .. } => RSL_ERROR_VALUE,
+            TypesError::NoWitness { .. } => RSL_ERROR_WITNESS,
+            TypesError::Room { .. } => RSL_ERROR_ROOM,
+            TypesError::Alloc { .. } => RSL_ERROR_ALLOC,
+            _ => RSL_ERROR_ARGUMENT,
+        };
+        Failure {
+            status,
+            message: e.to_string(),
+        }
+    }
+}
+
+type Res<T> = Result<T, Failure>;
+
+/// A message as a C string (interior NULs, impossible in validated names,
+/// are replaced rather than lost).
+fn c_string(message: String) -> CString {
+    CString::new(message).unwrap_or_else(|e| {
+        let bytes: Vec<u8> = e
+            .into_vec()
+            .into_iter()
+            .map(|b| if b == 0 { b'?' } else { b })
+            .collect();
+        CString::new(bytes).unwrap_or_default()
+    })
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    format!("internal error (a panic was caught at the C boundary): {what}")
+}
+
+/// Runs `f`, catching panics; writes a failure into `err` (if not NULL).
+///
+/// # Safety
+///
+/// `err` is NULL or a live `rsl_error` that no other thread uses during the
+/// call.
+unsafe fn guard(err: *mut rsl_error, f: impl FnOnce() -> Res<rsl_status>) -> rsl_status {
+    let result = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(Failure {
+            status: RSL_ERROR_PANIC,
+            message: panic_message(&*payload),
+        })
+    });
+    match result {
+        Ok(status) => status,
+        Err(failure) => {
+            let status = failure.status;
+            // Writing the message allocates; a panic there is caught too.
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the caller's contract: NULL or a live, unshared
+                // `rsl_error`.
+                if let Some(e) = unsafe { err.as_mut() } {
+                    e.status = status;
+                    e.message = c_string(failure.message);
+                }
+            }));
+            status
+        }
+    }
+}
+
+/// Runs `f`, catching panics; a panic gives `default`.
+fn quiet<T>(default: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
+}
+
+/// The handle behind `p`.
+///
+/// # Safety
+///
+/// `p` is NULL or points at a live `T` made by this library, not freed, that
+/// nobody mutates for `'a`.
+unsafe fn handle<'a, T>(p: *const T, what: &str) -> Res<&'a T> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_ref() }.ok_or_else(|| Failure::null(what))
+}
+
+/// The handle behind `p`, exclusively.
+///
+/// # Safety
+///
+/// `p` is NULL or points at a live `T` made by this library, not freed, that
+/// nobody else uses for `'a`.
+unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Res<&'a mut T> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_mut() }.ok_or_else(|| Failure::null(what))
+}
+
+/// The NUL-terminated string at `p`, as bytes.
+///
+/// # Safety
+///
+/// `p` is NULL or a NUL-terminated string readable for `'a`.
+unsafe fn bytes<'a>(p: *const c_char, what: &str) -> Res<&'a [u8]> {
+    if p.is_null() {
+        return Err(Failure::null(what));
+    }
+    // SAFETY: not NULL, and NUL-terminated by the caller's contract.
+    Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
+/// The NUL-terminated UTF-8 string at `p`.
+///
+/// # Safety
+///
+/// As [`bytes`].
+unsafe fn text<'a>(p: *const c_char, what: &str) -> Res<&'a str> {
+    // SAFETY: the caller's contract.
+    let b = unsafe { bytes(p, what) }?;
+    std::str::from_utf8(b).map_err(|_| Failure::argument(format!("{what} is not UTF-8")))
+}
+
+/// Stores `value` in the output slot `out` as a new heap handle.
+///
+/// # Safety
+///
+/// `out` is NULL or writable.
+unsafe fn give<T>(out: *mut *mut T, value: T) -> Res<rsl_status> {
+    if out.is_null() {
+        return Err(Failure::null("the output pointer"));
+    }
+    // SAFETY: not NULL, writable by the caller's contract.
+    unsafe { out.write(Box::into_raw(Box::new(value))) };
+    Ok(RSL_OK)
+}
+
+/// Frees a handle made by `Box::into_raw`, catching panics of its drop.
+///
+/// # Safety
+///
+/// `p` is NULL or a live handle of this library, not used afterwards.
+unsafe fn free<T>(p: *mut T) {
+    if !p.is_null() {
+        quiet((), || {
+            // SAFETY: the caller's contract: made by `Box::into_raw`, freed
+            // once.
+            drop(unsafe { Box::from_raw(p) });
+        });
+    }
+}
+
+// ------------------------------------------------------------------ errors
+
+/// A new, empty error (status `RSL_OK`, message ""): pass it to any call and
+/// read it after a failure. NULL if memory is exhausted (calls accept a NULL
+/// error and then only return the code).
+#[no_mangle]
+pub extern "C" fn rsl_error_new() -> *mut rsl_error {
+    quiet(core::ptr::null_mut(), || {
+        Box::into_raw(Box::new(rsl_error {
+            status: RSL_OK,
+            message: CString::default(),
+        }))
+    })
+}
+
+/// Frees an error. NULL is ignored.
+///
+/// # Safety
+///
+/// `err` is NULL or made by [`rsl_error_new`], not freed before and not used
+/// afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_error_free(err: *mut rsl_error) {
+    // SAFETY: the caller's contract.
+    unsafe { free(err) }
+}
+
+/// The message of the last failure written into `err` ("" if none; "" for
+/// NULL). Owned by `err`: valid until `err` is freed or written again.
+///
+/// # Safety
+///
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_error_message(err: *const rsl_error) -> *const c_char {
+    // SAFETY: the caller's contract.
+    match unsafe { err.as_ref() } {
+        Some(e) => e.message.as_ptr(),
+        None => c"".as_ptr(),
+    }
+}
+
+/// The status of the last failure written into `err` (`RSL_OK` if none or
+/// NULL).
+///
+/// # Safety
+///
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_error_status(err: *const rsl_error) -> rsl_status {
+    // SAFETY: the caller's contract.
+    unsafe { err.as_ref() }.map_or(RSL_OK, |e| e.status)
+}
+
+// ----------------------------------------------------------------- library
+
+/// Opens the library at `path` and validates its metadata
+/// ([`resilient_loader::Library::open`]).
+///
+/// # Safety
+///
+/// `path` is NULL or NUL-terminated; `out` is NULL or writable; `err` is
+/// NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_library_open(
+    path: *const c_char,
+    out: *mut *mut rsl_library,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `path` is NULL or NUL-terminated (the caller's contract).
+        let path = unsafe { bytes(path, "the path") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let lib = Library::open(OsStr::from_bytes(path)).map_err(|e| Failure {
+            status: RSL_ERROR_OPEN,
+            message: e.to_string(),
+        })?;
+        let m = lib.module();
+        let handle = rsl_library {
+            path: c_string(String::from_utf8_lossy(path).into_owned()),
+            module: c_string(m.name.clone()),
+            version: c_string(m.version.clone()),
+            lib,
+        };
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, handle) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Closes a library handle. NULL is ignored.
+///
+/// # Safety
+///
+/// `lib` is NULL or made by [`rsl_library_open`], not closed before and not
+/// used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_library_close(lib: *mut rsl_library) {
+    // SAFETY: the caller's contract.
+    unsafe { free(lib) }
+}
+
+/// # Safety
+///
+/// `lib` is NULL or a live library handle.
+unsafe fn library_str(lib: *const rsl_library, pick: fn(&rsl_library) -> &CStr) -> *const c_char {
+    // SAFETY: the caller's contract.
+    match unsafe { lib.as_ref() } {
+        Some(l) => pick(l).as_ptr(),
+        None => c"".as_ptr(),
+    }
+}
+
+/// The path the library was opened by ("" for NULL).
+///
+/// # Safety
+///
+/// `lib` is NULL or a live library handle.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_library_path(lib: *const rsl_library) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { library_str(lib, |l| &l.path) }
+}
+
+/// The library's module name ("" for NULL).
+///
+/// # Safety
+///
+/// `lib` is NULL or a live library handle.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_library_module(lib: *const rsl_library) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { library_str(lib, |l| &l.module) }
+}
+
+/// The library's module version ("" for NULL).
+///
+/// # Safety
+///
+/// `lib` is NULL or a live library handle.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_library_version(lib: *const rsl_library) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { library_str(lib, |l| &l.version) }
+}
+
+// -------------------------------------------------------------------- views
+
+/// A new view of type `type_name` of module `module`, with no fields.
+///
+/// # Safety
+///
+/// `module` and `type_name` are NULL or NUL-terminated; `out` is NULL or
+/// writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_new(
+    module: *const c_char,
+    type_name: *const c_char,
+    out: *mut *mut rsl_view,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: both strings are NULL or NUL-terminated (the caller's
+        // contract).
+        let (module, ty) = unsafe {
+            (
+                text(module, "the module")?,
+                text(type_name, "the type name")?,
+            )
+        };
+        let view = DynView::new(module, ty)?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, rsl_view { view }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Frees a view. NULL is ignored.
+///
+/// # Safety
+///
+/// `view` is NULL or made by [`rsl_view_new`], not freed before and not used
+/// afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_free(view: *mut rsl_view) {
+    // SAFETY: the caller's contract.
+    unsafe { free(view) }
+}
+
+/// The identity an `rsl_expect` describes.
+///
+/// # Safety
+///
+/// `e` is NULL or a readable `rsl_expect` whose strings are NULL or
+/// NUL-terminated and whose elements (arrays) are the same, recursively.
+unsafe fn identity_of(e: *const rsl_expect, depth: usize) -> Res<Identity> {
+    if depth > layout_meta::limits::MAX_IDENTITY_DEPTH {
+        return Err(Failure::argument(
+            "the expected type nests arrays too deeply (or refers to itself)".into(),
+        ));
+    }
+    // SAFETY: the caller's contract.
+    let e = unsafe { handle(e, "the expected type") }?;
+    // SAFETY: the caller's contract, for the name when the kind has one.
+    let name = || unsafe { text(e.name, "the expected type's name") };
+    let id = match e.kind {
+        RSL_EXPECT_SCALAR => dynamic::scalar(name()?)?,
+        RSL_EXPECT_NESTED => dynamic::nested(name()?)?,
+        RSL_EXPECT_OPAQUE => dynamic::opaque(name()?, e.size, e.align)?,
+        RSL_EXPECT_ARRAY => {
+            // SAFETY: the caller's contract, recursively.
+            let element = unsafe { identity_of(e.element, depth + 1) }?;
+            dynamic::array(element, e.count)?
+        }
+        other => {
+            return Err(Failure::argument(format!(
+                "unknown expected-type kind {other}"
+            )))
+        }
+    };
+    Ok(id)
+}
+
+fn access_of(access: c_int) -> Res<Access> {
+    match access {
+        RSL_BY_VALUE => Ok(Access::ByValue),
+        RSL_NESTED => Ok(Access::Nested),
+        other => Err(Failure::argument(format!("unknown access {other}"))),
+    }
+}
+
+/// Adds field `name` to the view: required (nonzero) or optional (0),
+/// reached by `access` (`RSL_BY_VALUE` or `RSL_NESTED`), expected to be of
+/// type `expected`. Its index is the number of fields added before it.
+///
+/// # Safety
+///
+/// `view` is NULL or a live view no other thread uses during the call;
+/// `name` is NULL or NUL-terminated; `expected` is NULL or a readable
+/// description (see [`rsl_expect`]); `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_add_field(
+    view: *mut rsl_view,
+    name: *const c_char,
+    required: c_int,
+    access: c_int,
+    expected: *const rsl_expect,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: the caller's contract:
+        // - `view` is NULL or a live view, unshared during the call;
+        // - `name` is NULL or NUL-terminated;
+        // - `expected` is NULL or a readable description.
+        let (v, name, id) = unsafe {
+            (
+                handle_mut(view, "the view")?,
+                text(name, "the field name")?,
+                identity_of(expected, 0)?,
+            )
+        };
+        v.view.add(name, required != 0, access_of(access)?, id)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Expects the type frozen with exactly the layout of `fingerprint`.
+///
+/// # Safety
+///
+/// `view` is NULL or a live view no other thread uses during the call;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_set_frozen(
+    view: *mut rsl_view,
+    fingerprint: u64,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `view` is NULL or a live view, unshared during the call
+        // (the caller's contract).
+        unsafe { handle_mut(view, "the view") }?
+            .view
+            .set_frozen(fingerprint);
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Binds `view` to `lib` by the one view rule,
+/// [`layout_meta::compat::bind_view`], against the library's validated
+/// module; on refusal the message is the Rust binder's, every mismatch at
+/// once.
+///
+/// # Safety
+///
+/// `view` and `lib` are NULL or live handles; `out` is NULL or writable;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_bind(
+    view: *const rsl_view,
+    lib: *const rsl_library,
+    out: *mut *mut rsl_bound,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `view` and `lib` are NULL or live handles (the caller's
+        // contract).
+        let (v, l) = unsafe { (handle(view, "the view")?, handle(lib, "the library")?) };
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let need = v.view.need();
+        let placement = compat::bind_view(need, l.lib.module())
+            .map_err(|m| v.view.refusal(l.lib.origin(), m))?;
+        let ty = l
+            .lib
+            .foreign_type(&need.type_name)
+            .ok_or_else(|| Failure::argument(format!("type `{}` vanished", need.type_name)))?;
+        let bound = DynBound::new(ty, &v.view, &placement)?;
+        let type_name = c_string(need.type_name.clone());
+        let handle = rsl_bound {
+            bound: Arc::new(bound),
+            type_name,
+        };
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, handle) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+// ------------------------------------------------------------------- bound
+
+/// Frees a bound view. NULL is ignored. Values made from it stay valid (each
+/// holds the binding).
+///
+/// # Safety
+///
+/// `bound` is NULL or made by [`rsl_view_bind`], not freed before and not
+/// used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_free(bound: *mut rsl_bound) {
+    // SAFETY: the caller's contract.
+    unsafe { free(bound) }
+}
+
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+unsafe fn bound_query<T>(bound: *const rsl_bound, default: T, f: fn(&rsl_bound) -> T) -> T {
+    // SAFETY: the caller's contract.
+    match unsafe { bound.as_ref() } {
+        Some(b) => quiet(default, || f(b)),
+        None => default,
+    }
+}
+
+/// The binding id that this binding's tokens carry (0 for NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_binding(bound: *const rsl_bound) -> u64 {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.binding()) }
+}
+
+/// The bound type's name ("" for NULL), owned by `bound`.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_type_name(bound: *const rsl_bound) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, c"".as_ptr(), |b| b.type_name.as_ptr()) }
+}
+
+/// The bound type's size in bytes (0 for NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_size(bound: *const rsl_bound) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.shape().0) }
+}
+
+/// The bound type's alignment (0 for NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_align(bound: *const rsl_bound) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.shape().1) }
+}
+
+/// The bound type's stride (distance between array elements; 0 for NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_stride(bound: *const rsl_bound) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.shape().2) }
+}
+
+/// The bound type's flags (`RSL_FLAG_*` of layout.h; 0 for NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_flags(bound: *const rsl_bound) -> u32 {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.foreign_type().layout().flags) }
+}
+
+/// The number of fields of the view (0 for NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_field_count(bound: *const rsl_bound) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.field_count()) }
+}
+
+/// # Safety
+///
+/// `out` is NULL or writable.
+unsafe fn give_token(out: *mut rsl_field, token: Option<DynToken>) -> Res<rsl_status> {
+    if out.is_null() {
+        return Err(Failure::null("the output token"));
+    }
+    match token {
+        Some(t) => {
+            // SAFETY: not NULL, writable by the caller's contract.
+            unsafe { out.write(t.into()) };
+            Ok(RSL_OK)
+        }
+        None => Ok(RSL_ABSENT),
+    }
+}
+
+/// The token of the view's field `index`: `RSL_OK`, or `RSL_ABSENT` for an
+/// optional field the library lacks (then `*out` is untouched).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `out` is NULL or writable; `err`
+/// is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_field(
+    bound: *const rsl_bound,
+    index: usize,
+    out: *mut rsl_field,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        let token = b.bound.token(index)?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give_token(out, token) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The token of the view's field `name`, to be used as type `as` reached
+/// by `access` (`as` NULL: as the view declared it, `access` ignored):
+/// `RSL_OK`, `RSL_ABSENT` for an optional field the library lacks, or
+/// `RSL_ERROR_ARGUMENT` if the view does not declare it so.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `name` is NULL or NUL-terminated;
+/// `as_` is NULL or a readable description; `out` is NULL or writable;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_field_named(
+    bound: *const rsl_bound,
+    name: *const c_char,
+    as_: *const rsl_expect,
+    access: c_int,
+    out: *mut rsl_field,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view, `name` NULL or
+        // NUL-terminated (the caller's contract).
+        let (b, name) = unsafe {
+            (
+                handle(bound, "the bound view")?,
+                text(name, "the field name")?,
+            )
+        };
+        let asked = if as_.is_null() {
+            None
+        } else {
+            // SAFETY: `as_` is a readable description (the caller's
+            // contract).
+            Some((unsafe { identity_of(as_, 0) }?, access_of(access)?))
+        };
+        let token = b
+            .bound
+            .token_named(name, asked.as_ref().map(|(id, a)| (id, *a)))?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give_token(out, token) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Makes a default value of the bound type (the library's default witness,
+/// or zeros for plain old data) in `room`, `room_size` bytes.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `room` is NULL or writable for
+/// `room_size` bytes, holds no live value, and outlives the value, which is
+/// dropped with [`rsl_bound_drop_at`] exactly once; `err` is NULL or a
+/// live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_init_at(
+    bound: *const rsl_bound,
+    room: *mut c_void,
+    room_size: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        // SAFETY: the caller's contract: `room` is NULL (refused) or
+        // writable for `room_size` bytes, holds no live value, and outlives
+        // the value, which the caller drops once.
+        unsafe { b.bound.init_at(room.cast(), room_size) }?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Makes a copy of the value at `src` (the library's clone witness, or a
+/// bitwise copy for plain old data) in `room`, `room_size` bytes.
+///
+/// # Safety
+///
+/// As [`rsl_bound_init_at`]; `src` is NULL or a live value of the bound
+/// type that does not overlap the room.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_clone_at(
+    bound: *const rsl_bound,
+    room: *mut c_void,
+    room_size: usize,
+    src: *const c_void,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if src.is_null() {
+            return Err(Failure::null("the source value"));
+        }
+        // SAFETY: the caller's contract: the room as for `init_at`, and
+        // `src` a live value of the type apart from the room.
+        unsafe { b.bound.clone_at(room.cast(), room_size, src.cast()) }?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Drops the value at `value` (the library's drop witness). NULL `bound` or
+/// `value` is ignored.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `value` is NULL or a live value of
+/// the bound type made by [`rsl_bound_init_at`] or [`rsl_bound_clone_at`],
+/// not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_drop_at(bound: *const rsl_bound, value: *mut c_void) {
+    // SAFETY: the caller's contract.
+    if let (Some(b), false) = (unsafe { bound.as_ref() }, value.is_null()) {
+        quiet((), || {
+            // SAFETY: the caller's contract: a live value, dropped once.
+            unsafe { b.bound.drop_at(value.cast()) }
+        });
+    }
+}
+
+/// Reads field `field` of the value at `value` into `out` (`size` bytes,
+/// exactly the field's).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `value` is NULL or a live value of
+/// the bound type that nobody writes during the call; `out` is NULL or
+/// writable for `size` bytes; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_get(
+    bound: *const rsl_bound,
+    value: *const c_void,
+    field: rsl_field,
+    out: *mut c_void,
+    size: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() || out.is_null() {
+            return Err(Failure::null("the value or the output buffer"));
+        }
+        // SAFETY: `out` is not NULL and writable for `size` bytes, which
+        // nothing else references during the call (the caller's contract).
+        let out = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), size) };
+        // SAFETY: `value` is a live value of the bound type that nobody
+        // writes during the call (the caller's contract).
+        unsafe { b.bound.read(value.cast(), field.into(), out) }?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Writes field `field` of the value at `value` from `in_` (`size` bytes,
+/// exactly the field's, a valid value of its type).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `value` is NULL or a live value of
+/// the bound type that nobody else accesses during the call; `in_` is NULL
+/// or readable for `size` bytes; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_set(
+    bound: *const rsl_bound,
+    value: *mut c_void,
+    field: rsl_field,
+    in_: *const c_void,
+    size: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() || in_.is_null() {
+            return Err(Failure::null("the value or the input buffer"));
+        }
+        // SAFETY: `in_` is not NULL and readable for `size` bytes (the
+        // caller's contract).
+        let bytes = unsafe { core::slice::from_raw_parts(in_.cast::<u8>(), size) };
+        // SAFETY: `value` is a live value of the bound type that nobody
+        // else accesses during the call (the caller's contract).
+        unsafe { b.bound.write(value.cast(), field.into(), bytes) }?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+// ------------------------------------------------------------------ values
+
+/// A new default value of the bound type on the heap.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `out` is NULL or writable; `err`
+/// is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_new(
+    bound: *const rsl_bound,
+    out: *mut *mut rsl_value,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let value = DynValue::new(&b.bound)?;
+        // SAFETY: `out` is writable (the caller's contract).
+        unsafe { give(out, rsl_value { value }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// A copy of `value` on the heap.
+///
+/// # Safety
+///
+/// `value` is NULL or a live value nobody writes during the call; `out` is
+/// NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_clone(
+    value: *const rsl_value,
+    out: *mut *mut rsl_value,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `value` is NULL or a live value nobody writes during the
+        // call (the caller's contract).
+        let v = unsafe { handle(value, "the value") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let copy = v.value.try_clone()?;
+        // SAFETY: `out` is writable (the caller's contract).
+        unsafe { give(out, rsl_value { value: copy }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Drops and frees a value. NULL is ignored.
+///
+/// # Safety
+///
+/// `value` is NULL or made by [`rsl_value_new`] or [`rsl_value_clone`], not
+/// freed before and not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_free(value: *mut rsl_value) {
+    // SAFETY: the caller's contract.
+    unsafe { free(value) }
+}
+
+/// The address of the value's bytes (NULL for NULL), valid until it is
+/// freed.
+///
+/// # Safety
+///
+/// `value` is NULL or a live value.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_data(value: *mut rsl_value) -> *mut c_void {
+    // SAFETY: the caller's contract.
+    match unsafe { value.as_mut() } {
+        Some(v) => v.value.as_mut_ptr().cast(),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Reads field `field` into `out` (`size` bytes, exactly the field's).
+///
+/// # Safety
+///
+/// `value` is NULL or a live value nobody writes during the call; `out` is
+/// NULL or writable for `size` bytes; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_get(
+    value: *const rsl_value,
+    field: rsl_field,
+    out: *mut c_void,
+    size: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `value` is NULL or a live value nobody writes during the
+        // call (the caller's contract).
+        let v = unsafe { handle(value, "the value") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output buffer"));
+        }
+        // SAFETY: `out` is not NULL and writable for `size` bytes, which
+        // nothing else references during the call (the caller's contract).
+        let out = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), size) };
+        v.value.read(field.into(), out)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Writes field `field` from `in_` (`size` bytes, exactly the field's, a
+/// valid value of its type).
+///
+/// # Safety
+///
+/// `value` is NULL or a live value nobody else uses during the call; `in_`
+/// is NULL or readable for `size` bytes; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_set(
+    value: *mut rsl_value,
+    field: rsl_field,
+    in_: *const c_void,
+    size: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `value` is NULL or a live value nobody else uses during
+        // the call (the caller's contract).
+        let v = unsafe { handle_mut(value, "the value") }?;
+        if in_.is_null() {
+            return Err(Failure::null("the input buffer"));
+        }
+        // SAFETY: `in_` is not NULL and readable for `size` bytes (the
+        // caller's contract).
+        let bytes = unsafe { core::slice::from_raw_parts(in_.cast::<u8>(), size) };
+        v.value.write(field.into(), bytes)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(err: *const rsl_error) -> String {
+        // SAFETY: a live error of this test.
+        unsafe { CStr::from_ptr(rsl_error_message(err)) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn null_arguments_are_error_codes() {
+        let err = rsl_error_new();
+        let mut lib = core::ptr::null_mut();
+        // SAFETY: every pointer is NULL or live.
+        unsafe {
+            assert_eq!(
+                rsl_library_open(core::ptr::null(), &mut lib, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(rsl_error_status(err), RSL_ERROR_NULL);
+            assert_eq!(message(err), "the path is NULL");
+            assert_eq!(
+                rsl_library_open(c"/no/such/file.so".as_ptr(), core::ptr::null_mut(), err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_library_open(c"/no/such/file.so".as_ptr(), &mut lib, err),
+                RSL_ERROR_OPEN
+            );
+            assert_eq!(message(err), "/no/such/file.so: no such file");
+            assert!(lib.is_null());
+            assert_eq!(rsl_bound_size(core::ptr::null()), 0);
+            assert_eq!(
+                CStr::from_ptr(rsl_library_module(core::ptr::null())).to_bytes(),
+                b""
+            );
+            let f = rsl_field {
+                binding: 0,
+                offset: 0,
+                index: 0,
+            };
+            let mut x = 0u64;
+            assert_eq!(
+                rsl_value_get(
+                    core::ptr::null(),
+                    f,
+                    (&raw mut x).cast(),
+                    8,
+                    core::ptr::null_mut()
+                ),
+                RSL_ERROR_NULL
+            );
+            rsl_value_free(core::ptr::null_mut());
+            rsl_bound_drop_at(core::ptr::null(), core::ptr::null_mut());
+            rsl_error_free(err);
+        }
+    }
+
+    #[test]
+    fn malformed_views_are_refused() {
+        let err = rsl_error_new();
+        let mut view = core::ptr::null_mut();
+        // SAFETY: every pointer is NULL or live; `cyclic` refers to itself,
+        // which the depth limit stops.
+        unsafe {
+            assert_eq!(
+                rsl_view_new(c"widgets".as_ptr(), c"Widget".as_ptr(), &mut view, err),
+                RSL_OK
+            );
+            let scalar = |name: &CStr| rsl_expect {
+                kind: RSL_EXPECT_SCALAR,
+                name: name.as_ptr(),
+                size: 0,
+                align: 0,
+                count: 0,
+                element: core::ptr::null(),
+            };
+            let bad = scalar(c"u24");
+            assert_eq!(
+                rsl_view_add_field(view, c"id".as_ptr(), 1, RSL_BY_VALUE, &bad, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(
+                message(err).contains("`u24` is not a scalar name"),
+                "{}",
+                message(err)
+            );
+            let mut cyclic = rsl_expect {
+                kind: RSL_EXPECT_ARRAY,
+                name: core::ptr::null(),
+                size: 0,
+                align: 0,
+                count: 2,
+                element: core::ptr::null(),
+            };
+            cyclic.element = &raw const cyclic;
+            assert_eq!(
+                rsl_view_add_field(view, c"id".as_ptr(), 1, RSL_BY_VALUE, &cyclic, err),
+                RSL_ERROR_ARGUMENT
+            );
+            let good = scalar(c"u64");
+            assert_eq!(
+                rsl_view_add_field(view, c"id".as_ptr(), 1, RSL_BY_VALUE, &good, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_add_field(view, c"id".as_ptr(), 1, RSL_BY_VALUE, &good, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                rsl_view_add_field(view, c"x".as_ptr(), 1, 7, &good, err),
+                RSL_ERROR_ARGUMENT
+            );
+            rsl_view_free(view);
+            rsl_error_free(err);
+        }
+    }
+}
