@@ -51,6 +51,23 @@
 //! same build as the code. Untrusted bytes get a typed error; a trusted
 //! library that lies about itself is not defended against.
 //!
+//! ### Why `Library::open` is a safe function
+//!
+//! libloading's `Library::new` is `unsafe`, and so is its `get::<T>`: the
+//! caller claims a type for a symbol, which nothing checks. Here nothing is
+//! claimed by the caller: every type claim a host makes (a view's fields,
+//! a function's signature) is checked against the library's metadata, and
+//! the file and the metadata are checked before use. What is left is the
+//! trust a host puts in the library's *code* when it chooses the path: the
+//! same trust it puts in every crate it links, which Rust's safety model
+//! does not cover either (a dependency's `unsafe` code, a program started
+//! with `std::process::Command`). That trust cannot be checked by any
+//! program, so an `unsafe` on every `open` would be a marker with nothing
+//! for the caller to verify; the decision is recorded here instead: **the
+//! trust boundary is the path.** Choose paths as you choose dependencies
+//! (a directory only trusted users can write; the `Registry` opens every
+//! library of its directory). Everything that crosses the path is checked.
+//!
 //! ## Lifetimes and unloading
 //!
 //! Every [`Library`] clone, every [`resilient_types::Bound`] binding, and

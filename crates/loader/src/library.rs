@@ -91,7 +91,8 @@ impl Library {
     /// is loaded, under another name.
     ///
     /// Opening runs the library's initialisers: code is trusted, metadata is
-    /// not (see the crate docs).
+    /// not. The trust boundary is the path, which is why this function is
+    /// safe (the crate docs, "Why `Library::open` is a safe function").
     ///
     /// # Errors
     ///
