@@ -198,7 +198,7 @@ fn libraries() -> Vec<(PathBuf, Option<bool>)> {
     libs
 }
 
-/// The offline verdict, with witnesses moved to where the loader put the
+/// The offline verdict, with witnesses and thunks moved to where the loader put the
 /// library (`bias`, once the loader told it).
 fn offline(path: &Path) -> Result<(ModuleLayout, usize), String> {
     let image = Image::read_library(path).map_err(|e| e.to_string())?;
@@ -217,6 +217,9 @@ fn rebase(mut module: ModuleLayout, bias: usize) -> ModuleLayout {
                 *w = w.wrapping_add(bias);
             }
         }
+    }
+    for f in &mut module.functions {
+        f.thunk = f.thunk.wrapping_add(bias);
     }
     module
 }

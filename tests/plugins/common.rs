@@ -105,4 +105,68 @@ pub struct Point {
     pub y: i32,
 }
 
-layout_meta::export_module! { name: "widgets", version: VERSION, types: [Widget, Point] }
+// Exported functions (every version): the host calls these through bound
+// functions, with signatures checked at load.
+
+/// Widgets alive now (created by default-init or clone, not yet dropped).
+#[layout_meta::export]
+pub fn live_count() -> isize {
+    LIVE.load(Ordering::SeqCst)
+}
+
+/// A widget's identifier, read by the library's own code.
+#[layout_meta::export]
+pub fn widget_id(w: &Widget) -> u64 {
+    w.id
+}
+
+/// The length of a widget's private label.
+#[layout_meta::export]
+pub fn label_len(w: &Widget) -> usize {
+    w.label.len()
+}
+
+/// Renames a widget (its private label, the library's own allocation).
+#[layout_meta::export]
+pub fn rename(w: &mut Widget, label: &str) {
+    w.label = label.to_owned();
+}
+
+/// Parses an identifier: an error comes back to the host as a typed error
+/// with this library's message.
+#[layout_meta::export]
+pub fn parse_id(text: &str) -> Result<u64, std::num::ParseIntError> {
+    text.trim().parse()
+}
+
+/// Panics with `message` if `fail`: the host receives an error, never an
+/// unwind.
+#[layout_meta::export]
+pub fn maybe_panic(fail: bool, message: &str) -> u32 {
+    if fail {
+        panic!("{message}");
+    }
+    7
+}
+
+/// Makes this library's panics silent (its own panic hook: a cdylib has its
+/// own standard library), for tests that panic thousands of times.
+#[layout_meta::export]
+pub fn silence_panics() {
+    std::panic::set_hook(Box::new(|_| {}));
+}
+
+/// The functions every version exports, for `export_module!`.
+macro_rules! export_widgets {
+    ($($extra:ty),* $(,)?) => {
+        layout_meta::export_module! {
+            name: "widgets",
+            version: VERSION,
+            types: [Widget, Point],
+            functions: [
+                live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics,
+                $($extra),*
+            ],
+        }
+    };
+}

@@ -133,6 +133,8 @@ pub enum Mismatch {
     },
     /// A required function is not exported.
     MissingFunction {
+        /// The function.
+        function: String,
         /// The signature the client expects.
         expected: String,
     },
@@ -211,8 +213,8 @@ impl fmt::Display for Mismatch {
                 f,
                 "frozen type `{ty}` changed its layout (fingerprint {found:#018x}, the view expects {expected:#018x})"
             ),
-            Mismatch::MissingFunction { expected } => {
-                write!(f, "function `{expected}` is missing")
+            Mismatch::MissingFunction { function, expected } => {
+                write!(f, "function `{function}` ({expected}) is missing")
             }
             Mismatch::FunctionAbi {
                 function,
@@ -485,6 +487,7 @@ pub fn bind_function<'a>(
     let Some(f) = found else {
         return if required {
             Err(Mismatch::MissingFunction {
+                function: want.name.clone(),
                 expected: want.to_string(),
             })
         } else {

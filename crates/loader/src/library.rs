@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use layout_meta::{ModuleLayout, MANIFEST_SYMBOL};
-use resilient_types::{Bindable, Bound, ForeignType, Origin, TypeSource, Witnesses};
+use resilient_types::{
+    Api, Bindable, Bound, ForeignFunction, ForeignType, Origin, TypeSource, Witnesses,
+};
 
 use crate::image::LoadedImage;
 use crate::load::{self, Opened};
@@ -53,6 +55,7 @@ struct Loaded {
     module: ModuleLayout,
     types: Vec<Arc<ForeignType>>,
     index: HashMap<String, usize>,
+    functions: HashMap<String, Arc<ForeignFunction>>,
 }
 
 /// An opened library whose metadata has been validated.
@@ -193,12 +196,36 @@ impl Library {
             .enumerate()
             .map(|(i, t)| (t.layout().name.clone(), i))
             .collect();
+        let functions = module
+            .functions
+            .iter()
+            .map(|f| {
+                // SAFETY:
+                // - `f` was accepted by `validate` and describes the
+                //   library's thunk as its producer generated it (the record
+                //   and the thunk come from one `#[export]` or C++ export);
+                // - its address lies in the library's code
+                //   (`verify_code_addresses`); `usize` and function pointers
+                //   have the same size;
+                // - `handle` keeps the library loaded while it lives.
+                let function = unsafe {
+                    ForeignFunction::new(
+                        f.clone(),
+                        std::mem::transmute::<usize, layout_meta::function::ThunkFn>(f.thunk),
+                        origin.clone(),
+                        Arc::clone(&handle),
+                    )
+                };
+                (f.name.clone(), Arc::new(function))
+            })
+            .collect();
         Ok(Library {
             loaded: Arc::new(Loaded {
                 path,
                 module,
                 types,
                 index,
+                functions,
             }),
         })
     }
@@ -225,7 +252,20 @@ impl Library {
         Ok(Bound::bind(self)?)
     }
 
-    /// How many bindings, values and other handles use this library now.
+    /// Binds the functions API `A` declares (see [`resilient_types::api!`]):
+    /// every signature checked once, here. The bound functions keep the
+    /// library loaded.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] with every mismatch (function, parameter, both
+    /// types).
+    pub fn bind_api<A: Api>(&self) -> Result<A, Error> {
+        Ok(A::bind(self)?)
+    }
+
+    /// How many bindings, values, bound functions and other handles use
+    /// this library now.
     pub fn users(&self) -> usize {
         let handles = Arc::strong_count(&self.loaded) - 1;
         let bound: usize = self
@@ -234,7 +274,13 @@ impl Library {
             .iter()
             .map(|t| Arc::strong_count(t) - 1)
             .sum();
-        handles + bound
+        let called: usize = self
+            .loaded
+            .functions
+            .values()
+            .map(|f| Arc::strong_count(f) - 1)
+            .sum();
+        handles + bound + called
     }
 
     /// Unloads the library now, if nothing uses it.
@@ -266,5 +312,8 @@ impl TypeSource for Library {
             module: self.loaded.module.name.clone(),
             version: self.loaded.module.version.clone(),
         }
+    }
+    fn function(&self, name: &str) -> Option<Arc<ForeignFunction>> {
+        self.loaded.functions.get(name).cloned()
     }
 }

@@ -10,6 +10,19 @@ pub use layout_meta::compat::Mismatch;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
+    /// A call returned an error or panicked in the library (a panic or
+    /// exception is caught by the library's thunk: the library stays
+    /// usable).
+    Call {
+        /// The function.
+        function: String,
+        /// Its library.
+        origin: Origin,
+        /// Whether it panicked (or threw), rather than returned an error.
+        panicked: bool,
+        /// The library's message.
+        message: String,
+    },
     /// The view does not bind: every mismatch, at once.
     Bind {
         /// The module and library bound against.
@@ -110,6 +123,15 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::Call {
+                function,
+                origin,
+                panicked: false,
+                message,
+            } => write!(f, "`{function}` of {origin} failed: {message}"),
+            Error::Call {
+                origin, message, ..
+            } => write!(f, "{message} (in {origin}; the panic was caught)"),
             Error::Bind {
                 origin,
                 ty,

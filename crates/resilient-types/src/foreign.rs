@@ -208,6 +208,12 @@ pub trait TypeSource {
     fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>>;
     /// The module's name, version and library.
     fn origin(&self) -> Origin;
+    /// The function called `name`, if the module exports it (none by
+    /// default: a source of types only).
+    fn function(&self, name: &str) -> Option<Arc<crate::ForeignFunction>> {
+        let _ = name;
+        None
+    }
 }
 
 /// A module whose types are compiled into this program: a [`TypeSource`]
@@ -224,6 +230,7 @@ pub trait TypeSource {
 pub struct InProcess {
     origin: Origin,
     types: Vec<Arc<ForeignType>>,
+    functions: Vec<Arc<crate::ForeignFunction>>,
     owner: Arc<dyn Any + Send + Sync>,
 }
 
@@ -237,8 +244,16 @@ impl InProcess {
                 version: version.into(),
             },
             types: Vec::new(),
+            functions: Vec::new(),
             owner: Arc::new(()),
         }
+    }
+
+    /// Adds the in-domain function `F` (made by `#[layout_meta::export]`).
+    pub fn with_fn<F: layout_meta::ExportedFn>(mut self) -> Self {
+        let f = crate::ForeignFunction::in_process::<F>(self.origin.clone());
+        self.functions.push(Arc::new(f));
+        self
     }
 
     /// Adds the in-domain type `T`.
@@ -259,5 +274,11 @@ impl TypeSource for InProcess {
     }
     fn origin(&self) -> Origin {
         self.origin.clone()
+    }
+    fn function(&self, name: &str) -> Option<Arc<crate::ForeignFunction>> {
+        self.functions
+            .iter()
+            .find(|f| f.layout().name == name)
+            .cloned()
     }
 }

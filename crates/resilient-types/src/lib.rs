@@ -73,6 +73,7 @@ mod sealed {
 }
 pub mod dynamic;
 mod foreign;
+mod function;
 mod stack;
 mod strategy;
 mod value;
@@ -81,6 +82,10 @@ mod view;
 pub use access::{Mut, Ref, Slice};
 pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
+pub use function::{
+    Api, ApiCx, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, OptIn, Signature,
+    SliceOf, Str, MAX_ARITY,
+};
 pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};
 pub use value::{Array, Sendable, Value};

@@ -9,6 +9,7 @@
 
 mod bind;
 mod errors;
+mod functions;
 mod lifetime;
 mod registry;
 mod specialize;

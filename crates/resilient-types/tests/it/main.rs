@@ -7,6 +7,7 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod functions;
 mod handmade;
 mod holes;
 mod names;

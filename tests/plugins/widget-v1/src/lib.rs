@@ -48,3 +48,5 @@ impl Widget {
 }
 
 include!("../../common.rs");
+
+export_widgets!();

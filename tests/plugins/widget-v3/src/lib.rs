@@ -62,3 +62,11 @@ impl Widget {
 }
 
 include!("../../common.rs");
+
+/// New in 1.1: the weight in pounds.
+#[layout_meta::export]
+pub fn weight_lb(w: &Widget) -> f64 {
+    f64::from(w.weight) * 2.204_622_6
+}
+
+export_widgets!(weight_lb);

@@ -44,3 +44,15 @@ impl Widget {
 }
 
 include!("../../common.rs");
+
+/// Retyped in 2.0: the weight in pounds is an `f32` now (a breaking change
+/// for hosts that call it, named at bind).
+#[layout_meta::export]
+pub fn weight_lb(w: &Widget) -> f32 {
+    // Narrowing is this version's documented choice.
+    #[allow(clippy::cast_possible_truncation, reason = "the 2.0 API returns f32")]
+    let lb = (w.weight * 2.204_622_6) as f32;
+    lb
+}
+
+export_widgets!(weight_lb);

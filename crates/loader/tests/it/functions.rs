@@ -1,0 +1,140 @@
+//! Functions of real plugins: bound once with their signatures checked,
+//! called through the library's thunks; errors and panics come back as
+//! errors and leave the library usable; signature changes are refused at
+//! bind, naming the function.
+
+use resilient_loader::{Error, Library};
+use resilient_types::{api, Func, In, InMut, Str, Value};
+
+use crate::{plugin, WidgetView};
+
+api! {
+    /// What a host written against widgets 1.0 calls.
+    pub struct WidgetApi = "widgets" {
+        pub live_count: Func<fn() -> isize>,
+        pub widget_id: Func<fn(In<WidgetView>) -> u64>,
+        pub label_len: Func<fn(In<WidgetView>) -> usize>,
+        pub rename: Func<fn(InMut<WidgetView>, Str)>,
+        pub parse_id: Func<fn(Str) -> u64>,
+        pub maybe_panic: Func<fn(bool, Str) -> u32>,
+        pub silence_panics: Func<fn()>,
+        /// New in 1.1.
+        pub weight_lb: Option<Func<fn(In<WidgetView>) -> f64>>,
+    }
+}
+
+#[test]
+fn a_plugins_functions_are_called_through_bound_signatures() {
+    let lib = Library::open(plugin("widget-v1")).unwrap();
+    let api = lib.bind_api::<WidgetApi>().unwrap();
+    assert!(api.weight_lb.is_none(), "1.0 has no weight_lb");
+    let w = lib.bind::<WidgetView>().unwrap();
+    let before = api.live_count.call().unwrap();
+    let mut v = Value::new(&w).unwrap();
+    assert_eq!(api.live_count.call().unwrap(), before + 1);
+    v.as_mut().set(w.id, 0xfeed);
+    assert_eq!(api.widget_id.call(v.as_ref()).unwrap(), 0xfeed);
+    api.rename
+        .call(v.as_mut(), "a longer label, on the library's heap")
+        .unwrap();
+    assert_eq!(api.label_len.call(v.as_ref()).unwrap(), 37);
+    assert_eq!(api.parse_id.call("123").unwrap(), 123);
+    let err = api.parse_id.call("12x").unwrap_err();
+    assert!(
+        err.to_string().starts_with("`parse_id` of widgets 1.0.0 (")
+            && err
+                .to_string()
+                .ends_with("failed: invalid digit found in string"),
+        "{err}"
+    );
+    drop(v);
+    assert_eq!(api.live_count.call().unwrap(), before);
+
+    let v2 = Library::open(plugin("widget-v2")).unwrap();
+    let api2 = v2.bind_api::<WidgetApi>().unwrap();
+    let w2 = v2.bind::<WidgetView>().unwrap();
+    let value = Value::new(&w2).unwrap();
+    let lb = api2
+        .weight_lb
+        .as_ref()
+        .unwrap()
+        .call(value.as_ref())
+        .unwrap();
+    assert!((lb - 2.5 * 2.204_622_6).abs() < 1e-9, "{lb}");
+    // A value of 1.1's Widget passed to 1.0's function: refused.
+    let err = api.widget_id.call(value.as_ref()).unwrap_err();
+    assert!(
+        matches!(err, resilient_types::Error::WrongBinding { .. }),
+        "{err}"
+    );
+}
+
+/// A panicking function, 10,000 times, then a normal one: every panic is
+/// an error naming the function with its message, the library stays
+/// usable, and nothing leaks (CI runs this under valgrind's memcheck).
+#[test]
+fn panics_never_cross_and_the_library_stays_usable() {
+    let lib = Library::open(plugin("widget-v1")).unwrap();
+    let api = lib.bind_api::<WidgetApi>().unwrap();
+    api.silence_panics.call().unwrap();
+    let rounds = if std::env::var_os("RESILIENT_SHORT").is_some() {
+        100
+    } else {
+        10_000
+    };
+    for i in 0..rounds {
+        let err = api
+            .maybe_panic
+            .call(true, "the bolts are loose")
+            .unwrap_err();
+        if i == 0 {
+            assert!(
+                err.to_string()
+                    .starts_with("`maybe_panic` panicked: the bolts are loose (in widgets 1.0.0 ("),
+                "{err}"
+            );
+            assert!(matches!(
+                err,
+                resilient_types::Error::Call { panicked: true, .. }
+            ));
+        }
+    }
+    assert_eq!(api.maybe_panic.call(false, "").unwrap(), 7);
+}
+
+api! {
+    pub struct Retyped = "widgets" {
+        pub weight_lb: Func<fn(In<WidgetView>) -> f64>,
+    }
+}
+
+#[test]
+fn a_changed_signature_is_refused_at_bind_naming_it() {
+    let lib = Library::open(plugin("widget-v4")).unwrap();
+    let err = lib.bind_api::<Retyped>().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("function `weight_lb` returns f32, the client expects f64"),
+        "{err}"
+    );
+    let err = Library::open(plugin("widget-v1"))
+        .unwrap()
+        .bind_api::<Retyped>()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bound_function_keeps_its_library_loaded() {
+    let lib = Library::open(plugin("widget-v1")).unwrap();
+    let api = lib.bind_api::<WidgetApi>().unwrap();
+    let err = lib.clone().unload().unwrap_err();
+    assert!(matches!(err, Error::InUse { .. }), "{err}");
+    drop(lib);
+    // The library is still mapped: the call runs its code.
+    assert!(api.live_count.call().unwrap() >= 0);
+}

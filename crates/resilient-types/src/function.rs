@@ -1,0 +1,627 @@
+//! Functions across the boundary, host side: [`api!`](crate::api) declares
+//! the functions a host calls, binding checks every signature once (the one
+//! rule, `layout_meta::compat::bind_function`), and a bound [`Func`] is
+//! called through the library's thunk: one indirect call, no lock, no
+//! lookup, no allocation. A panic (or a C++ exception) in the library never
+//! crosses: it comes back as [`Error::Call`].
+//!
+//! Parameter types are written as markers, one per way of crossing: a
+//! scalar as itself (`u32`, `f64`, `bool`...), [`Str`] for `&str`,
+//! [`SliceOf<T>`] for `&[T]`, [`In<V>`], [`InMut<V>`] and [`OptIn<V>`] for
+//! `&T`, `&mut T` and `Option<&T>` of an exported type bound as view `V`.
+//! The call takes each marker's input: a `&str`, a `&[T]`, a [`Ref`] or
+//! [`Mut`] of a bound value.
+
+use core::any::Any;
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+use std::sync::Arc;
+
+use layout_meta::compat::{self, Mismatch};
+use layout_meta::function::{pass, status, CallError, RawSlice, ThunkFn};
+use layout_meta::{FunctionLayout, Identity, ParamLayout, TypeIdentity};
+
+use crate::access::{Mut, Ref};
+use crate::error::Error;
+use crate::foreign::{BindingId, Origin, TypeSource};
+use crate::view::Bindable;
+
+/// One function of a loaded library: its checked record, its thunk, and the
+/// owner that keeps the library loaded.
+pub struct ForeignFunction {
+    layout: FunctionLayout,
+    thunk: ThunkFn,
+    origin: Origin,
+    _owner: Arc<dyn Any + Send + Sync>,
+}
+
+impl fmt::Debug for ForeignFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ForeignFunction({} in {})", self.layout, self.origin)
+    }
+}
+
+impl ForeignFunction {
+    /// A function with this checked record, called through `thunk`, kept
+    /// alive by `owner`.
+    ///
+    /// # Safety
+    ///
+    /// - `layout` was validated (`layout_meta::verify` accepted its module)
+    ///   and truly describes `thunk`: the thunk has exactly the signature
+    ///   its parameters and result give (`layout_meta::function`), honours
+    ///   the status and error conventions and never unwinds;
+    /// - the code stays valid as long as `owner` lives.
+    pub unsafe fn new(
+        layout: FunctionLayout,
+        thunk: ThunkFn,
+        origin: Origin,
+        owner: Arc<dyn Any + Send + Sync>,
+    ) -> Self {
+        ForeignFunction {
+            layout,
+            thunk,
+            origin,
+            _owner: owner,
+        }
+    }
+
+    /// A function compiled into this program (`#[layout_meta::export]`):
+    /// the in-domain case.
+    pub fn in_process<F: layout_meta::ExportedFn>(origin: Origin) -> Self {
+        let d = F::DESCRIPTOR;
+        // SAFETY: the record and thunk were generated together by
+        // `#[export]` (the `ExportedFn` contract) in this program, which
+        // outlives every call.
+        unsafe { ForeignFunction::new(d.to_layout(), d.thunk(), origin, Arc::new(())) }
+    }
+
+    /// Its checked record.
+    pub fn layout(&self) -> &FunctionLayout {
+        &self.layout
+    }
+    /// Where it comes from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+}
+
+/// How a parameter crosses, host side (sealed: the markers of this module
+/// and the scalars).
+///
+/// # Safety
+///
+/// `Ffi` is the lowered form of `PASS` for `IDENTITY` (as
+/// `layout_meta::Param` lowers it in the library), and `lower` produces one
+/// that is valid for the call: a pointer to a live value bound to the
+/// binding it returns, or a slice of live elements.
+pub unsafe trait HostArg: crate::sealed::Sealed {
+    /// How it crosses.
+    const PASS: u32;
+    /// Its identity (a reference's referent, a slice's element).
+    const IDENTITY: TypeIdentity;
+    /// The exported type a reference points to (its view), if any.
+    const TYPE_NAME: Option<&'static str> = None;
+    /// What the caller passes.
+    type Input<'a>;
+    /// The lowered form.
+    type Ffi: Copy;
+    /// The lowered form, and the binding of the value a reference points to.
+    fn lower(input: Self::Input<'_>) -> (Self::Ffi, Option<BindingId>);
+}
+
+/// How a result crosses, host side (sealed: scalars and `()`).
+///
+/// # Safety
+///
+/// `Ffi` is the lowered form of `PASS` for `IDENTITY`, and every bit
+/// pattern the library writes for that identity is a valid `Ffi` (a
+/// scalar's own type).
+pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
+    /// How it crosses.
+    const PASS: u32;
+    /// Its identity.
+    const IDENTITY: TypeIdentity;
+    /// The lowered form.
+    type Ffi: Copy;
+    /// The result from its lowered form.
+    fn raise(ffi: Self::Ffi) -> Self;
+}
+
+macro_rules! scalar_args {
+    ($($t:ty),* $(,)?) => {$(
+        impl crate::sealed::Sealed for $t {}
+        // SAFETY: a scalar crosses as itself (`layout_meta::Param`).
+        unsafe impl HostArg for $t {
+            const PASS: u32 = pass::VALUE;
+            const IDENTITY: TypeIdentity = <$t as layout_meta::FieldType>::IDENTITY;
+            type Input<'a> = $t;
+            type Ffi = $t;
+            #[inline(always)]
+            fn lower(input: $t) -> ($t, Option<BindingId>) {
+                (input, None)
+            }
+        }
+        // SAFETY: the library writes a `$t` of identity `$t` (bound).
+        unsafe impl HostRet for $t {
+            const PASS: u32 = pass::VALUE;
+            const IDENTITY: TypeIdentity = <$t as layout_meta::FieldType>::IDENTITY;
+            type Ffi = $t;
+            #[inline(always)]
+            fn raise(ffi: $t) -> $t {
+                ffi
+            }
+        }
+    )*};
+}
+
+scalar_args!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char);
+
+impl crate::sealed::Sealed for () {}
+// SAFETY: nothing is written for `()`.
+unsafe impl HostRet for () {
+    const PASS: u32 = pass::UNIT;
+    const IDENTITY: TypeIdentity = <() as layout_meta::FieldType>::IDENTITY;
+    type Ffi = ();
+    #[inline(always)]
+    fn raise((): ()) {}
+}
+
+/// `&str` as a parameter.
+#[derive(Debug)]
+pub enum Str {}
+impl crate::sealed::Sealed for Str {}
+// SAFETY: a `&str` crosses as a slice of its UTF-8 bytes, live for the call.
+unsafe impl HostArg for Str {
+    const PASS: u32 = pass::STR;
+    const IDENTITY: TypeIdentity = <&str as layout_meta::Param>::IDENTITY;
+    type Input<'a> = &'a str;
+    type Ffi = RawSlice;
+    #[inline(always)]
+    fn lower(input: &str) -> (RawSlice, Option<BindingId>) {
+        let ffi = RawSlice {
+            ptr: input.as_ptr(),
+            len: input.len(),
+        };
+        (ffi, None)
+    }
+}
+
+/// `&[T]` of a scalar `T` as a parameter.
+pub struct SliceOf<T>(PhantomData<fn() -> T>);
+impl<T> crate::sealed::Sealed for SliceOf<T> {}
+// SAFETY: a slice crosses as its pointer and length, live for the call;
+// `T: Pod` with the library's element identity (bound).
+unsafe impl<T: layout_meta::FieldType + bytemuck::Pod> HostArg for SliceOf<T> {
+    const PASS: u32 = pass::SLICE;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    type Input<'a> = &'a [T];
+    type Ffi = RawSlice;
+    #[inline(always)]
+    fn lower(input: &[T]) -> (RawSlice, Option<BindingId>) {
+        let ffi = RawSlice {
+            ptr: input.as_ptr().cast(),
+            len: input.len(),
+        };
+        (ffi, None)
+    }
+}
+
+/// `&T` of an exported type, bound as view `V`: the call takes a [`Ref`].
+pub struct In<V>(PhantomData<fn() -> V>);
+/// `&mut T` of an exported type, bound as view `V`: the call takes a
+/// [`Mut`].
+pub struct InMut<V>(PhantomData<fn() -> V>);
+/// `Option<&T>` of an exported type, bound as view `V`: the call takes an
+/// `Option<Ref>`.
+pub struct OptIn<V>(PhantomData<fn() -> V>);
+impl<V> crate::sealed::Sealed for In<V> {}
+impl<V> crate::sealed::Sealed for InMut<V> {}
+impl<V> crate::sealed::Sealed for OptIn<V> {}
+
+// SAFETY: a `Ref` points at a live value for the call; its binding is
+// returned for the call to compare with the library's type.
+unsafe impl<V: Bindable> HostArg for In<V> {
+    const PASS: u32 = pass::REF;
+    const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
+    const TYPE_NAME: Option<&'static str> = Some(V::TYPE_NAME);
+    type Input<'a> = Ref<'a, V>;
+    type Ffi = *const u8;
+    #[inline(always)]
+    fn lower(input: Ref<'_, V>) -> (*const u8, Option<BindingId>) {
+        (input.as_ptr(), Some(input.binding()))
+    }
+}
+
+// SAFETY: as `In`, exclusive for the call (the `Mut` is consumed).
+unsafe impl<V: Bindable> HostArg for InMut<V> {
+    const PASS: u32 = pass::MUT;
+    const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
+    const TYPE_NAME: Option<&'static str> = Some(V::TYPE_NAME);
+    type Input<'a> = Mut<'a, V>;
+    type Ffi = *mut u8;
+    #[inline(always)]
+    fn lower(mut input: Mut<'_, V>) -> (*mut u8, Option<BindingId>) {
+        let binding = input.as_ref().binding();
+        (input.as_mut_ptr(), Some(binding))
+    }
+}
+
+// SAFETY: as `In`, or null.
+unsafe impl<V: Bindable> HostArg for OptIn<V> {
+    const PASS: u32 = pass::OPT_REF;
+    const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
+    const TYPE_NAME: Option<&'static str> = Some(V::TYPE_NAME);
+    type Input<'a> = Option<Ref<'a, V>>;
+    type Ffi = *const u8;
+    #[inline(always)]
+    fn lower(input: Option<Ref<'_, V>>) -> (*const u8, Option<BindingId>) {
+        match input {
+            Some(r) => (r.as_ptr(), Some(r.binding())),
+            None => (core::ptr::null(), None),
+        }
+    }
+}
+
+/// A signature a host can call: `fn(A, B, ...) -> R` of [`HostArg`]s and a
+/// [`HostRet`], up to [`MAX_ARITY`] parameters (sealed).
+pub trait Signature: crate::sealed::Sealed + 'static {
+    /// The parameters, as the function rule compares them.
+    fn params() -> Vec<ParamLayout>;
+    /// The result.
+    fn ret() -> ParamLayout;
+    /// For each parameter, the exported type it refers to, if any.
+    fn referents() -> [Option<&'static str>; MAX_ARITY];
+}
+
+/// Most parameters a host-side signature may have.
+pub const MAX_ARITY: usize = 6;
+
+fn param(name: &str, pass: u32, id: &TypeIdentity) -> ParamLayout {
+    ParamLayout {
+        name: name.into(),
+        pass,
+        identity: Identity::from_record(id),
+    }
+}
+
+/// A bound function: call it with `call`. Keeps its library loaded.
+pub struct Func<S> {
+    thunk: ThunkFn,
+    /// For each reference parameter, the binding of the library's type it
+    /// points to: a value of another binding is refused.
+    bindings: [BindingId; MAX_ARITY],
+    function: Arc<ForeignFunction>,
+    _sig: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for Func<S> {
+    fn clone(&self) -> Self {
+        Func {
+            thunk: self.thunk,
+            bindings: self.bindings,
+            function: Arc::clone(&self.function),
+            _sig: PhantomData,
+        }
+    }
+}
+
+impl<S> fmt::Debug for Func<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Func({})", self.function.layout)
+    }
+}
+
+impl<S> Func<S> {
+    /// The function's record, as the library exports it.
+    pub fn layout(&self) -> &FunctionLayout {
+        &self.function.layout
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn failed(&self, status: u32, err: CallError) -> Error {
+        let message = if err.ptr.is_null() {
+            String::new()
+        } else {
+            // SAFETY: the thunk wrote a message of `len` bytes it allocated
+            // (the calling convention); it stays valid until `free`.
+            let bytes = unsafe { core::slice::from_raw_parts(err.ptr, err.len) };
+            String::from_utf8_lossy(bytes).into_owned()
+        };
+        if let Some(free) = err.free {
+            // SAFETY: the library's own `free` for its own message, once.
+            unsafe { free(err.ptr, err.len, err.cap) };
+        }
+        Error::Call {
+            function: self.function.layout.name.clone(),
+            origin: self.function.origin.clone(),
+            panicked: status != status::FAILED,
+            message,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wrong_value(&self, index: usize) -> Error {
+        Error::WrongBinding {
+            operation: if index == 0 {
+                "call (parameter 1)"
+            } else {
+                "call (a reference parameter)"
+            },
+        }
+    }
+}
+
+macro_rules! signatures {
+    ($( ($($a:ident $i:tt),*) ),* $(,)?) => {$(
+        impl<$($a: HostArg + 'static,)* R: HostRet + 'static> crate::sealed::Sealed
+            for fn($($a),*) -> R {}
+
+        impl<$($a: HostArg + 'static,)* R: HostRet + 'static> Signature for fn($($a),*) -> R {
+            fn params() -> Vec<ParamLayout> {
+                vec![$(param(concat!("p", stringify!($i)), $a::PASS, &$a::IDENTITY)),*]
+            }
+            fn ret() -> ParamLayout {
+                param("return", R::PASS, &R::IDENTITY)
+            }
+            fn referents() -> [Option<&'static str>; MAX_ARITY] {
+                #[allow(unused_mut, reason = "empty for arity 0")]
+                let mut r = [None; MAX_ARITY];
+                $( r[$i] = $a::TYPE_NAME; )*
+                r
+            }
+        }
+
+        impl<$($a: HostArg + 'static,)* R: HostRet + 'static> Func<fn($($a),*) -> R> {
+            /// Calls the function: one indirect call through the library's
+            /// thunk.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Call`] if the function returned an error or
+            /// panicked (the library stays usable);
+            /// [`Error::WrongBinding`] if a value passed by reference
+            /// belongs to another binding than the library's type.
+            #[inline]
+            #[allow(non_snake_case, clippy::too_many_arguments, reason = "one parameter per signature parameter")]
+            pub fn call(&self, $($a: $a::Input<'_>),*) -> Result<R, Error> {
+                $(
+                    let $a = {
+                        let (ffi, binding) = $a::lower($a);
+                        if let Some(b) = binding {
+                            if b != self.bindings[$i] {
+                                return Err(self.wrong_value($i));
+                            }
+                        }
+                        ffi
+                    };
+                )*
+                let mut ret = MaybeUninit::<R::Ffi>::uninit();
+                let mut err = CallError::EMPTY;
+                // SAFETY: binding proved (`compat::bind_function`) that the
+                // thunk's record has exactly these parameters and result,
+                // each passed the same way with the same identity, so its
+                // real signature is this one (the calling convention of
+                // `layout_meta::function`); the `ForeignFunction` contract
+                // says the record describes the thunk.
+                let thunk = unsafe {
+                    core::mem::transmute::<
+                        ThunkFn,
+                        unsafe extern "C" fn($($a::Ffi,)* *mut R::Ffi, *mut CallError) -> u32,
+                    >(self.thunk)
+                };
+                // SAFETY: every argument is valid for the call (`HostArg`:
+                // live values of the library's type, checked by binding
+                // above; slices of live elements); `ret` is room for one
+                // result and `err` is writable; the thunk never unwinds.
+                let st = unsafe { thunk($($a,)* ret.as_mut_ptr(), &mut err) };
+                if st == status::OK {
+                    // SAFETY: on `OK` the thunk wrote the result (nothing,
+                    // for `()`, whose `Ffi` has no bytes).
+                    Ok(R::raise(unsafe { ret.assume_init() }))
+                } else {
+                    Err(self.failed(st, err))
+                }
+            }
+        }
+    )*};
+}
+
+signatures! {
+    (),
+    (A0 0),
+    (A0 0, A1 1),
+    (A0 0, A1 1, A2 2),
+    (A0 0, A1 1, A2 2, A3 3),
+    (A0 0, A1 1, A2 2, A3 3, A4 4),
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5),
+}
+
+/// The tokens an [`api!`](crate::api) can hold: [`Func`] and
+/// `Option<Func>` (sealed).
+pub trait FnToken: Sized + crate::sealed::Sealed {
+    /// Whether binding fails without it.
+    const REQUIRED: bool;
+    #[doc(hidden)]
+    fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self>;
+}
+
+impl<S> crate::sealed::Sealed for Func<S> {}
+
+impl<S: Signature> FnToken for Func<S> {
+    const REQUIRED: bool = true;
+    fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self> {
+        cx.bind::<S>(name, true)
+    }
+}
+
+impl<S: Signature> FnToken for Option<Func<S>> {
+    const REQUIRED: bool = false;
+    fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self> {
+        let before = cx.mismatches.len();
+        let f = cx.bind::<S>(name, false);
+        (cx.mismatches.len() == before).then_some(f)
+    }
+}
+
+/// Binding state handed to the tokens of one API.
+#[doc(hidden)]
+pub struct ApiCx<'a> {
+    source: &'a dyn TypeSource,
+    mismatches: Vec<Mismatch>,
+}
+
+impl ApiCx<'_> {
+    fn bind<S: Signature>(&mut self, name: &'static str, required: bool) -> Option<Func<S>> {
+        let want = FunctionLayout {
+            name: name.into(),
+            abi: layout_meta::function::abi::THUNK_V1,
+            flags: 0,
+            params: S::params(),
+            ret: S::ret(),
+            thunk: 0,
+        };
+        let found = self.source.function(name);
+        match compat::bind_function(
+            &want,
+            required,
+            found.as_deref().map(ForeignFunction::layout),
+        ) {
+            Ok(Some(_)) => {}
+            Ok(None) => return None,
+            Err(m) => {
+                self.mismatches.push(m);
+                return None;
+            }
+        }
+        let function = found?;
+        let mut bindings = [BindingId::DIRECT; MAX_ARITY];
+        for (i, referent) in S::referents().iter().enumerate() {
+            if let Some(ty) = referent {
+                // The library's type of that name (the validator requires
+                // the module to list it).
+                let Some(t) = self.source.foreign_type(ty) else {
+                    self.mismatches
+                        .push(Mismatch::MissingType { ty: (*ty).into() });
+                    return None;
+                };
+                bindings[i] = t.id();
+            }
+        }
+        Some(Func {
+            thunk: function.thunk,
+            bindings,
+            function,
+            _sig: PhantomData,
+        })
+    }
+}
+
+/// A host's declaration of the functions it calls in one module: declared
+/// with [`api!`](crate::api).
+///
+/// # Safety
+///
+/// `resolve` builds the API only from tokens [`FnToken::resolve`] returned.
+/// Implement it only through [`api!`](crate::api).
+pub unsafe trait Api: Sized {
+    /// The module that exports the functions.
+    const MODULE: &'static str;
+    #[doc(hidden)]
+    fn resolve(cx: &mut ApiCx<'_>) -> Option<Self>;
+
+    /// Binds every function the API declares against `source`: each
+    /// required one must exist with exactly the signature declared;
+    /// optional ones may be absent. Every mismatch is reported at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ModuleMismatch`] for another module; [`Error::Bind`] with
+    /// every mismatch (function, parameter, expected and found types).
+    fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
+        let origin = source.origin();
+        if compat::bind_module(Self::MODULE, &origin.module).is_err() {
+            return Err(Error::ModuleMismatch {
+                library: origin.library,
+                expected: Self::MODULE.into(),
+                found: origin.module,
+            });
+        }
+        let mut cx = ApiCx {
+            source,
+            mismatches: Vec::new(),
+        };
+        match Self::resolve(&mut cx) {
+            Some(api) if cx.mismatches.is_empty() => Ok(api),
+            _ => Err(Error::Bind {
+                origin,
+                ty: format!("functions of `{}`", Self::MODULE),
+                mismatches: cx.mismatches,
+            }),
+        }
+    }
+}
+
+/// Declares the functions a host calls in one module, each as a [`Func`]
+/// of its signature (or `Option<Func<..>>` for one a library may lack).
+///
+/// ```
+/// use resilient_types::{api, Api, Func, InProcess, Str};
+///
+/// #[layout_meta::export]
+/// pub fn scale(x: f64, by: f64) -> f64 { x * by }
+///
+/// #[layout_meta::export]
+/// pub fn parse(text: &str) -> Result<u32, std::num::ParseIntError> { text.parse() }
+///
+/// api! {
+///     pub struct Maths = "maths" {
+///         pub scale: Func<fn(f64, f64) -> f64>,
+///         pub parse: Func<fn(Str) -> u32>,
+///         /// Newer libraries only.
+///         pub cube: Option<Func<fn(f64) -> f64>>,
+///     }
+/// }
+///
+/// let src = InProcess::new("maths", "1.0.0").with_fn::<scale>().with_fn::<parse>();
+/// let m = Maths::bind(&src)?;
+/// assert_eq!(m.scale.call(2.0, 3.0)?, 6.0);
+/// assert_eq!(m.parse.call("42")?, 42);
+/// assert!(m.parse.call("x").is_err());
+/// assert!(m.cube.is_none());
+/// # Ok::<(), resilient_types::Error>(())
+/// ```
+#[macro_export]
+macro_rules! api {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident = $module:literal {
+            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $token:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field: $token, )*
+        }
+
+        // SAFETY: `resolve` builds the API from `FnToken::resolve` only.
+        unsafe impl $crate::Api for $name {
+            const MODULE: &'static str = $module;
+            fn resolve(cx: &mut $crate::ApiCx<'_>) -> ::core::option::Option<Self> {
+                // Resolve every function before giving up, so that one bind
+                // reports every mismatch.
+                $( let $field = <$token as $crate::FnToken>::resolve(
+                    $crate::__private::unraw(::core::stringify!($field)),
+                    cx,
+                ); )*
+                ::core::option::Option::Some($name {
+                    $( $field: $field?, )*
+                })
+            }
+        }
+    };
+}
