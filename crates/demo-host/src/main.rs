@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use resilient_loader::{Library, Slot};
-use resilient_types::{view, with_stack, Field, Nested, Ref, Value};
+use resilient_types::{api, view, with_stack, Field, Func, In, Nested, Ref, Value};
 
 view! {
     /// A point, as widgets 1.0 published it.
@@ -47,40 +47,27 @@ view! {
     }
 }
 
-/// The plugin's own C entry points, to check that it sees what we wrote.
-struct Ffi {
-    _lib: libloading::Library,
-    get_id: unsafe extern "C" fn(*const u8) -> u64,
-    label_len: unsafe extern "C" fn(*const u8) -> usize,
-    live: extern "C" fn() -> isize,
-}
-
-impl Ffi {
-    fn open(path: &Path) -> Result<Ffi, libloading::Error> {
-        // SAFETY: the widgets plugins export these functions with exactly
-        // these signatures (their C API); opening an already-loaded library
-        // only bumps its reference count.
-        unsafe {
-            let lib = libloading::Library::new(path)?;
-            let get_id = *lib.get(b"widget_get_id")?;
-            let label_len = *lib.get(b"widget_label_len")?;
-            let live = *lib.get(b"widget_live_count")?;
-            Ok(Ffi {
-                _lib: lib,
-                get_id,
-                label_len,
-                live,
-            })
-        }
+api! {
+    /// The plugin's functions this host calls: bound once, signatures
+    /// checked at load (no raw symbols, no `unsafe`).
+    pub struct WidgetApi = "widgets" {
+        /// Widgets alive in the library.
+        pub live_count: Func<fn() -> isize>,
+        /// A widget's id, read by the library's own code.
+        pub widget_id: Func<fn(In<WidgetView>) -> u64>,
+        /// The length of a widget's private label.
+        pub label_len: Func<fn(In<WidgetView>) -> usize>,
+        /// Only libraries from 1.1 on have it.
+        pub weight_lb: Option<Func<fn(In<WidgetView>) -> f64>>,
     }
 }
 
-fn describe(r: Ref<'_, WidgetView>, w: &WidgetView) -> String {
+fn describe(r: Ref<'_, WidgetView>, w: &WidgetView, api: &WidgetApi) -> String {
     let o = r.nested(w.origin);
     let p = w.origin.view();
     let tags = r.get(w.tags);
     format!(
-        "id={} weight={} flags={:#06x} tags={} origin=({},{}) active={} scale={}",
+        "id={} weight={} flags={:#06x} tags={} origin=({},{}) active={} lb={} scale={}",
         r.get(w.id),
         r.get(w.weight),
         r.get(w.flags),
@@ -89,6 +76,12 @@ fn describe(r: Ref<'_, WidgetView>, w: &WidgetView) -> String {
         o.get(p.y),
         r.get_checked(w.active)
             .map_or("invalid".into(), |b| b.to_string()),
+        api.weight_lb
+            .as_ref()
+            .map_or("absent".into(), |f| match f.call(r) {
+                Ok(lb) => format!("{lb:.2}"),
+                Err(e) => format!("error ({e})"),
+            }),
         w.scale.map_or("absent".into(), |s| r.get(s).to_string()),
     )
 }
@@ -111,21 +104,21 @@ fn check(failures: &mut usize, name: &str, ok: bool, detail: impl FnOnce() -> St
     }
 }
 
-fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
+fn run_one(path: &Path) -> Result<usize, Refused> {
     let lib = Library::open(path)?;
     println!("module {} {}", lib.module().name, lib.module().version);
-    let w = lib.bind::<WidgetView>()?;
-    let ffi = Ffi::open(path).map_err(|source| resilient_loader::Error::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let live_before = (ffi.live)();
+    // Bind the view and the functions, and report every refusal at once.
+    let (w, api) = match (lib.bind::<WidgetView>(), lib.bind_api::<WidgetApi>()) {
+        (Ok(w), Ok(api)) => (w, api),
+        (Err(a), Err(b)) => return Err(Refused(format!("{a}; {b}"))),
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+    };
+    let live_before = api.live_count.call()?;
     let mut failures = 0;
     {
         let mut v = Value::new(&w)?;
-        println!("read {}", describe(v.as_ref(), &w));
-        // SAFETY: `v` is a live Widget made by this very library.
-        let label = unsafe { (ffi.label_len)(v.as_ref().as_ptr()) };
+        println!("read {}", describe(v.as_ref(), &w, &api));
+        let label = api.label_len.call(v.as_ref())?;
 
         let mut m = v.as_mut();
         m.set(w.id, ID);
@@ -167,9 +160,7 @@ fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
             (o.get(p.x), o.get(p.y)) == (X, Y),
             || format!("({:#x},{:#x})", o.get(p.x), o.get(p.y)),
         );
-        // SAFETY: `r` points at a live Widget of this library.
-        let (lib_id, lib_label) =
-            unsafe { ((ffi.get_id)(r.as_ptr()), (ffi.label_len)(r.as_ptr())) };
+        let (lib_id, lib_label) = (api.widget_id.call(r)?, api.label_len.call(r)?);
         check(&mut failures, "library-sees-id", lib_id == ID, || {
             format!("{lib_id:#x}")
         });
@@ -191,7 +182,7 @@ fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
             "fresh value equals ours".into()
         });
     }
-    let live_after = (ffi.live)();
+    let live_after = api.live_count.call()?;
     check(
         &mut failures,
         "witnesses-balanced",
@@ -201,8 +192,17 @@ fn run_one(path: &Path) -> Result<usize, resilient_loader::Error> {
     Ok(failures)
 }
 
+/// Why a plugin was refused: the loader's message (or several, joined).
+struct Refused(String);
+
+impl<E: std::fmt::Display> From<E> for Refused {
+    fn from(e: E) -> Self {
+        Refused(e.to_string())
+    }
+}
+
 /// Readers read through a slot while the host upgrades it through `paths`.
-fn run_hot(paths: &[String]) -> Result<usize, resilient_loader::Error> {
+fn run_hot(paths: &[String]) -> Result<usize, Refused> {
     let Some((first, rest)) = paths.split_first() else {
         return Ok(0);
     };
@@ -249,7 +249,7 @@ fn run_hot(paths: &[String]) -> Result<usize, resilient_loader::Error> {
             progress(50);
             if let Err(e) = slot.upgrade(p) {
                 done.store(true, Ordering::Release);
-                return Err(e);
+                return Err(Refused::from(e));
             }
             println!(
                 "upgraded to {}",
@@ -285,7 +285,7 @@ fn main() -> ExitCode {
             println!("verdict broken ({n} checks failed)");
             ExitCode::from(1)
         }
-        Err(e) => {
+        Err(Refused(e)) => {
             println!("verdict refused: {e}");
             ExitCode::from(3)
         }

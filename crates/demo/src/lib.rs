@@ -116,6 +116,26 @@ pub fn describe_changes(old: &TypeLayout, new: &TypeLayout) -> String {
     }
 }
 
+/// The module's function changes, short: `+fn weight_lb` for one added,
+/// `-fn f` for one removed, `fn weight_lb: return f64→f32` for one whose
+/// signature changed (the same classification as `resilient diff`).
+pub fn describe_function_changes(old: &ModuleLayout, new: &ModuleLayout) -> String {
+    use layout_meta::diff::{diff, ChangeKind as K};
+    let mut parts = Vec::new();
+    for c in diff(old, new) {
+        match c.kind {
+            K::FunctionAdded => parts.push(format!("+{}", c.ty)),
+            K::FunctionRemoved => parts.push(format!("-{}", c.ty)),
+            K::FunctionChanged => {
+                let what = c.item.clone().unwrap_or_else(|| "signature".into());
+                parts.push(format!("{}: {what} changed", c.ty));
+            }
+            _ => {}
+        }
+    }
+    parts.join(", ")
+}
+
 /// The `Widget` layout of a module.
 pub fn widget(module: &ModuleLayout) -> Option<&TypeLayout> {
     module.get("Widget")

@@ -5,7 +5,8 @@
 use std::process::ExitCode;
 
 use resilient_demo::{
-    build_all, describe_changes, file_hash, install, plugin_in, run_host, table, widget, VERSIONS,
+    build_all, describe_changes, describe_function_changes, file_hash, install, plugin_in,
+    run_host, table, widget, VERSIONS,
 };
 use resilient_loader::Library;
 use resilient_testkit::{workspace_root, Build, Profile};
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
 fn short(read: &str) -> String {
     read.split(' ')
         .filter(|kv| {
-            ["id=", "weight=", "flags=", "scale="]
+            ["id=", "weight=", "flags=", "lb=", "scale="]
                 .iter()
                 .any(|k| kv.starts_with(k))
         })
@@ -53,8 +54,16 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
         let lib_path = plugin_in(&dir, package);
         let lib = Library::open(&lib_path)?;
         let version = lib.module().version.clone();
-        let changed =
+        let mut changed =
             widget(lib.module()).map_or("no Widget".into(), |w| describe_changes(&base, w));
+        let functions = describe_function_changes(v1.module(), lib.module());
+        if !functions.is_empty() {
+            if changed == "(baseline)" {
+                changed = functions;
+            } else {
+                changed = format!("{changed}; {functions}");
+            }
+        }
         drop(lib);
         let installed = install(&lib_path, &work)?;
         let run = run_host(&host, &[&installed])?;
@@ -84,7 +93,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
         table(
             &[
                 "version",
-                "what changed in Widget (vs 1.0.0)",
+                "what changed (vs 1.0.0)",
                 "what the host read",
                 "verdict"
             ],

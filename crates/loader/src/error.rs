@@ -168,7 +168,9 @@ impl From<resilient_types::Error> for Error {
     fn from(source: resilient_types::Error) -> Self {
         let source = Box::new(source);
         match *source {
-            resilient_types::Error::Bind { .. } => Error::Bind { source },
+            resilient_types::Error::Bind { .. } | resilient_types::Error::BindFunctions { .. } => {
+                Error::Bind { source }
+            }
             _ => Error::Client { source },
         }
     }

@@ -23,6 +23,13 @@ pub enum Error {
         /// The library's message.
         message: String,
     },
+    /// An API's functions do not bind: every mismatch, at once.
+    BindFunctions {
+        /// The module and library bound against.
+        origin: Origin,
+        /// Every reason.
+        mismatches: Vec<Mismatch>,
+    },
     /// The view does not bind: every mismatch, at once.
     Bind {
         /// The module and library bound against.
@@ -132,6 +139,16 @@ impl fmt::Display for Error {
             Error::Call {
                 origin, message, ..
             } => write!(f, "{message} (in {origin}; the panic was caught)"),
+            Error::BindFunctions { origin, mismatches } => {
+                write!(f, "cannot bind the functions the host calls to {origin}: ")?;
+                for (i, m) in mismatches.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{m}")?;
+                }
+                Ok(())
+            }
             Error::Bind {
                 origin,
                 ty,

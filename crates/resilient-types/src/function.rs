@@ -539,8 +539,9 @@ pub unsafe trait Api: Sized {
     ///
     /// # Errors
     ///
-    /// [`Error::ModuleMismatch`] for another module; [`Error::Bind`] with
-    /// every mismatch (function, parameter, expected and found types).
+    /// [`Error::ModuleMismatch`] for another module;
+    /// [`Error::BindFunctions`] with every mismatch (function, parameter,
+    /// expected and found types).
     fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
         let origin = source.origin();
         if compat::bind_module(Self::MODULE, &origin.module).is_err() {
@@ -556,9 +557,8 @@ pub unsafe trait Api: Sized {
         };
         match Self::resolve(&mut cx) {
             Some(api) if cx.mismatches.is_empty() => Ok(api),
-            _ => Err(Error::Bind {
+            _ => Err(Error::BindFunctions {
                 origin,
-                ty: format!("functions of `{}`", Self::MODULE),
                 mismatches: cx.mismatches,
             }),
         }

@@ -49,6 +49,8 @@ fn one_host_binary_runs_every_version_by_replacing_the_file() {
             let n = i + 1;
             assert!(read.starts_with(&format!("id={n} weight={n}.5 flags=0x0{n}0{n} tags=v{n}v{n} origin=(-{n},{n}) active=true")), "{read}");
             assert_eq!(read.ends_with("scale=0.5"), n == 3, "{read}");
+            // The function added in 1.1, called where the library has it.
+            assert_eq!(read.contains("lb=absent"), n == 1, "{read}");
         } else {
             assert_eq!(run.code, Some(3), "2.0 is refused at load: {}", run.stdout);
             assert!(run.read.is_none(), "nothing is read from a refused library");
@@ -60,6 +62,13 @@ fn one_host_binary_runs_every_version_by_replacing_the_file() {
             );
             assert!(
                 run.verdict.contains("`Widget.flags` (u16) is missing"),
+                "{}",
+                run.verdict
+            );
+            // Refused also for the function whose signature changed.
+            assert!(
+                run.verdict
+                    .contains("function `weight_lb` returns f32, the client expects f64"),
                 "{}",
                 run.verdict
             );

@@ -151,7 +151,7 @@ api! {
 #[test]
 fn every_signature_mismatch_is_reported_at_once() {
     let err = Retyped::bind(&shapes()).unwrap_err();
-    let Error::Bind { mismatches, .. } = &err else {
+    let Error::BindFunctions { mismatches, .. } = &err else {
         panic!("{err}")
     };
     let text: Vec<String> = mismatches.iter().map(ToString::to_string).collect();
