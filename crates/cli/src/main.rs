@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use resilient_cli::{
     check_consumer, diff, diff_json, diff_status, diff_text, gen_cpp, gen_rust, inspect_json,
     inspect_table, Error,
@@ -62,6 +63,10 @@ enum Command {
         lib: PathBuf,
         /// Types to declare (all if none).
         types: Vec<String>,
+        /// C++ only: declare field TYPE.FIELD optional (bound if the library has it,
+        /// absent otherwise); repeatable. Other fields are required.
+        #[arg(long = "optional", value_name = "TYPE.FIELD")]
+        optional: Vec<String>,
     },
 }
 
@@ -135,11 +140,24 @@ fn run(cli: Cli) -> Result<u8, Error> {
             emit(&text)?;
             Ok(if bad { 8 } else { 0 })
         }
-        Command::Gen { lang, lib, types } => {
+        Command::Gen {
+            lang,
+            lib,
+            types,
+            optional,
+        } => {
+            if matches!(lang, Lang::Rust) && !optional.is_empty() {
+                Cli::command()
+                    .error(
+                        ErrorKind::ArgumentConflict,
+                        "--optional is for `gen cpp`; in Rust, write `Option<Field<T>>`",
+                    )
+                    .exit();
+            }
             let module = Image::read_library(&lib)?.module()?;
             emit(&match lang {
                 Lang::Rust => gen_rust(&module, &types)?,
-                Lang::Cpp => gen_cpp(&module, &types)?,
+                Lang::Cpp => gen_cpp(&module, &types, &optional)?,
             })?;
             Ok(0)
         }

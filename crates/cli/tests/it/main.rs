@@ -7,6 +7,7 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod gen_cpp;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -159,11 +160,15 @@ fn gen_prints_views_a_consumer_can_use() {
     let (code, out, _) = run(&[p("gen"), p("cpp"), &plugin("widget-v1")]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("extern \"C\" const std::size_t Widget_id_offset;"),
+        out.contains("view.field<::std::uint64_t>(\"id\");"),
         "{out}"
     );
     assert!(
-        out.contains("std::uint64_t id() const") || out.contains("uint64_t id() const"),
+        out.contains("view.nested(\"origin\", \"Point\", true);"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    ::rsl::Field<::std::uint64_t> id;"),
         "{out}"
     );
 }
@@ -271,7 +276,11 @@ fn gen_refuses_names_that_are_not_identifiers() {
     ] {
         let m = module(name);
         assert_eq!(resilient_cli::gen_rust(&m, &[]).is_ok(), rust_ok, "{name}");
-        assert_eq!(resilient_cli::gen_cpp(&m, &[]).is_ok(), cpp_ok, "{name}");
+        assert_eq!(
+            resilient_cli::gen_cpp(&m, &[], &[]).is_ok(),
+            cpp_ok,
+            "{name}"
+        );
     }
     let raw = resilient_cli::gen_rust(&module("type"), &[]).unwrap();
     assert!(raw.contains("pub r#type: Field<u64>,"), "{raw}");

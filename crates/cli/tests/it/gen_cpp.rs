@@ -1,0 +1,486 @@
+//! `resilient gen cpp` end to end: the header it prints for the fixture
+//! plugins is compiled into C++ hosts (`-Wall -Wextra -Werror`) linked with
+//! the C API, and run against Rust and C++ libraries of several versions.
+//!
+//! Regression: the header used to read the raw `<Type>_<field>_offset`
+//! symbols with no validation and no type check, so a host generated from
+//! 1.0 read half of `weight` once 2.0 retyped it to `f64`, and read a
+//! `bool` by `memcpy` whatever its byte. Now every access goes through the
+//! C++ client's checked tokens, after the Rust binder's verdict.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use layout_meta::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+
+use crate::plugin;
+
+/// Runs a command that must succeed; returns its stdout.
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn include_dir() -> PathBuf {
+    resilient_testkit::workspace_root()
+        .join("cpp")
+        .join("include")
+}
+
+/// `resilient gen cpp LIB args...`, which must succeed.
+fn gen_cpp(lib: &Path, args: &[&str]) -> String {
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_resilient"))
+            .args(["gen", "cpp"])
+            .arg(lib)
+            .args(args),
+    )
+}
+
+/// Compiles `main` (including the generated `header` as "generated.hpp")
+/// into a host linked with the C API's static library.
+fn host(dir: &Path, name: &str, header: &str, main: &str) -> PathBuf {
+    std::fs::write(dir.join("generated.hpp"), header).unwrap();
+    let src = dir.join(format!("{name}.cpp"));
+    std::fs::write(&src, main).unwrap();
+    let exe = dir.join(name);
+    run_ok(
+        Command::new("g++")
+            .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(include_dir())
+            .arg("-I")
+            .arg(dir)
+            .arg(&src)
+            .arg("-o")
+            .arg(&exe)
+            .arg(resilient_testkit::capi_staticlib())
+            .args(resilient_testkit::CAPI_NATIVE_LIBS),
+    );
+    exe
+}
+
+/// The C++ sample libraries `cpp/src/widget_v{1,4}.cpp`, built once.
+fn cpp_lib(v: u32) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = resilient_testkit::scratch_dir("gen-cpp-plugins");
+        let src = resilient_testkit::workspace_root().join("cpp").join("src");
+        for v in [1, 4] {
+            run_ok(
+                Command::new("g++")
+                    .args([
+                        "-std=c++17",
+                        "-O1",
+                        "-Wall",
+                        "-Wextra",
+                        "-Werror",
+                        "-Wno-invalid-offsetof",
+                        "-shared",
+                        "-fPIC",
+                        "-fvisibility-inlines-hidden",
+                        "-I",
+                    ])
+                    .arg(include_dir())
+                    .arg(src.join(format!("widget_v{v}.cpp")))
+                    .arg("-o")
+                    .arg(dir.join(format!("libcppwidget_v{v}.so"))),
+            );
+        }
+        dir
+    });
+    dir.join(format!("libcppwidget_v{v}.so"))
+}
+
+/// A host built against widgets 1.0's generated header: binds `Widget` and
+/// `Point`, reads every field, writes and reads back, and shows that a
+/// `bool` holding the byte 2 is refused, not read.
+/// Exit: 0 compatible, 1 a check failed, 3 refused.
+const HOST_V1: &str = r#"#include <cstdio>
+#include "generated.hpp"
+
+static int failures = 0;
+static void check(const char *name, bool ok) {
+    std::printf("check %s %s\n", name, ok ? "ok" : "FAIL");
+    if (!ok) ++failures;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) return 2;
+    try {
+        ::rsl::Library lib = ::rsl::Library::open(argv[1]);
+        ::rsl::Bound w = lib.bind(Widget_view());
+        WidgetFields f = Widget_fields(w);
+        ::rsl::Bound p = lib.bind(Point_view());
+        PointFields pf = Point_fields(p);
+        {
+            ::rsl::Value v(w);
+            auto t = v.get(f.tags);
+            std::printf("read id=%llu weight=%g flags=0x%04x tags=%c%c%c%c active=%d\n",
+                        static_cast<unsigned long long>(v.get(f.id)), v.get(f.weight), v.get(f.flags), t[0], t[1],
+                        t[2], t[3], v.get(f.active));
+            v.set(f.id, std::uint64_t{0x0102030405060708ull});
+            v.set(f.weight, 0.25f);
+            v.set(f.flags, std::uint16_t{0x2122});
+            v.set(f.active, false);
+            check("id", v.get(f.id) == 0x0102030405060708ull);
+            check("weight", v.get(f.weight) == 0.25f);
+            check("flags", v.get(f.flags) == 0x2122);
+            check("active", v.get(f.active) == false);
+            // A byte that is no bool: the old accessor's memcpy read it.
+            v.data()[f.active.offset] = 2;
+            try {
+                bool b = v.get(f.active);
+                std::printf("bool read %d\n", static_cast<int>(b));
+                ++failures;
+            } catch (const ::rsl::Error &e) {
+                std::printf("bool refused: %s\n", e.what());
+            }
+            v.data()[f.active.offset] = 1;
+            check("active-restored", v.get(f.active) == true);
+        }
+        {
+            RSL_DYNAMIC_LOCAL(pt, p);
+            pt.set(pf.x, std::int32_t{-7});
+            pt.set(pf.y, std::int32_t{9});
+            std::printf("point x=%d y=%d\n", pt.get(pf.x), pt.get(pf.y));
+        }
+    } catch (const ::rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+        return 3;
+    }
+    std::printf(failures ? "verdict broken\n" : "verdict compatible\n");
+    return failures ? 1 : 0;
+}
+"#;
+
+fn run_host(exe: &Path, lib: &Path) -> (Option<i32>, String) {
+    let out = Command::new(exe).arg(lib).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// The host generated from 1.0 (built once).
+fn host_v1() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let dir = resilient_testkit::scratch_dir("gen-cpp-v1");
+        let header = gen_cpp(&plugin("widget-v1"), &[]);
+        host(&dir, "host_v1", &header, HOST_V1)
+    })
+}
+
+#[test]
+fn generated_header_binds_and_reads_through_the_client() {
+    for (lib, v) in [
+        (plugin("widget-v1"), 1),
+        (cpp_lib(1), 1),
+        // 1.1 added and moved fields: the 1.0 header still reads them.
+        (plugin("widget-v2"), 2),
+    ] {
+        let (code, text) = run_host(host_v1(), &lib);
+        assert_eq!(code, Some(0), "{}: {text}", lib.display());
+        assert!(
+            text.contains(&format!(
+                "read id={v} weight={v}.5 flags=0x0{v}0{v} tags=v{v}v{v} active=1\n"
+            )),
+            "{text}"
+        );
+        assert_eq!(text.matches(" ok\n").count(), 5, "{text}");
+        assert!(
+            text.contains("bool refused: field `Widget.active`: the bytes are not a valid bool\n"),
+            "{text}"
+        );
+        assert!(text.contains("point x=-7 y=9\n"), "{text}");
+        assert!(text.ends_with("verdict compatible\n"), "{text}");
+    }
+}
+
+#[test]
+fn accessors_generated_from_1_0_refuse_a_retyped_field() {
+    // Regression: the 1.0 header read `Widget_weight_offset` and memcpy'd
+    // four bytes of what 2.0 made an f64. It reads no symbol now ...
+    let header = gen_cpp(&plugin("widget-v1"), &[]);
+    for raw in ["extern \"C\"", "_offset", "memcpy", "unsigned char *"] {
+        assert!(!header.contains(raw), "{raw} in:\n{header}");
+    }
+    // ... and the host it makes is refused at bind, in the Rust binder's
+    // words, before reading anything, by Rust and C++ libraries alike.
+    // (The Rust 2.0 also removed `flags`; the C++ one kept it.)
+    for (lib, rust) in [(plugin("widget-v4"), true), (cpp_lib(4), false)] {
+        let (code, text) = run_host(host_v1(), &lib);
+        assert_eq!(code, Some(3), "{}: {text}", lib.display());
+        assert!(
+            text.contains("refused: cannot bind view of `Widget`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `Widget.weight` is f64, the view expects f32"),
+            "{text}"
+        );
+        assert_eq!(
+            text.contains("field `Widget.flags` (u16) is missing"),
+            rust,
+            "{text}"
+        );
+        assert!(!text.contains("read "), "nothing read: {text}");
+    }
+}
+
+/// A host generated from 1.2 with its new fields optional.
+const HOST_V3: &str = r#"#include <cstdio>
+#include <string>
+#include "generated.hpp"
+
+int main(int argc, char **argv) {
+    if (argc != 2) return 2;
+    try {
+        ::rsl::Library lib = ::rsl::Library::open(argv[1]);
+        ::rsl::Bound w = lib.bind(Widget_view());
+        WidgetFields f = Widget_fields(w);
+        ::rsl::Value v(w);
+        std::printf("id=%llu scale=%s serial=%s color=%s\n", static_cast<unsigned long long>(v.get(f.id)),
+                    f.scale ? std::to_string(v.get(*f.scale)).c_str() : "absent",
+                    f.serial ? std::to_string(v.get(*f.serial)[0]).c_str() : "absent",
+                    f.color ? std::to_string(v.get(*f.color)).c_str() : "absent");
+    } catch (const ::rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+        return 3;
+    }
+    return 0;
+}
+"#;
+
+#[test]
+fn optional_fields_bind_against_older_libraries() {
+    let dir = resilient_testkit::scratch_dir("gen-cpp-v3");
+    let header = gen_cpp(
+        &plugin("widget-v3"),
+        &[
+            "Widget",
+            "--optional",
+            "Widget.serial",
+            "--optional",
+            "Widget.scale",
+            "--optional",
+            "Widget.color",
+        ],
+    );
+    assert!(
+        header.contains("view.optional<double>(\"scale\");"),
+        "{header}"
+    );
+    assert!(
+        header.contains("::std::optional<::rsl::Field<::std::array<::std::uint64_t, 4>>> serial;"),
+        "{header}"
+    );
+    assert!(!header.contains("Point_view"), "only Widget: {header}");
+    let exe = host(&dir, "host_v3", &header, HOST_V3);
+    for (lib, want) in [
+        (
+            plugin("widget-v3"),
+            "id=3 scale=0.500000 serial=3 color=3355443\n",
+        ),
+        (
+            plugin("widget-v1"),
+            "id=1 scale=absent serial=absent color=absent\n",
+        ),
+        (cpp_lib(1), "id=1 scale=absent serial=absent color=absent\n"),
+    ] {
+        let (code, text) = run_host(&exe, &lib);
+        assert_eq!((code, text.as_str()), (Some(0), want), "{}", lib.display());
+    }
+    // A field that does not exist cannot be made optional.
+    let out = Command::new(env!("CARGO_BIN_EXE_resilient"))
+        .args(["gen", "cpp"])
+        .arg(plugin("widget-v1"))
+        .args(["--optional", "Widget.nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"Widget.nope\""),
+        "{out:?}"
+    );
+    // Nor does Rust take the flag.
+    let out = Command::new(env!("CARGO_BIN_EXE_resilient"))
+        .args(["gen", "rust"])
+        .arg(plugin("widget-v1"))
+        .args(["--optional", "Widget.id"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+fn scalar(name: &str, size: usize) -> Identity {
+    Identity::Scalar {
+        name: name.into(),
+        size,
+        align: size,
+    }
+}
+
+fn field(name: &str, identity: Identity) -> FieldLayout {
+    FieldLayout {
+        name: name.into(),
+        offset: 0,
+        identity,
+    }
+}
+
+#[test]
+fn hostile_module_and_type_names_stay_inside_escaped_literals() {
+    let hostile = "m\"); system(\"rm -rf /\"); /* \\\n ??/ */ //";
+    let module = ModuleLayout {
+        name: hostile.into(),
+        version: "1.0.0\"\n#error injected".into(),
+        types: vec![
+            TypeLayout {
+                name: "T".into(),
+                flags: layout_meta::flags::FROZEN,
+                size: 64,
+                align: 16,
+                stride: 64,
+                fingerprint: 0x1234,
+                fields: vec![
+                    // Names that would shadow what the generated code uses.
+                    field("rsl", scalar("u64", 8)),
+                    field("std", scalar("u8", 1)),
+                    field("bound", scalar("bool", 1)),
+                    field("fields", scalar("char", 4)),
+                    field("t", scalar("i16", 2)),
+                    field("view", scalar("f64", 8)),
+                    field("TFields", scalar("u32", 4)),
+                    field(
+                        "grid",
+                        Identity::Array {
+                            element: Box::new(Identity::Array {
+                                element: Box::new(scalar("i8", 1)),
+                                count: 2,
+                                size: 2,
+                                align: 1,
+                            }),
+                            count: 3,
+                            size: 6,
+                            align: 1,
+                        },
+                    ),
+                    // No C++ type in the client: left out, with a comment.
+                    field("wide", scalar("u128", 16)),
+                    field("len", scalar("usize", 8)),
+                    field(
+                        "opaque",
+                        Identity::Opaque {
+                            name: "X */ #error injected\n".into(),
+                            size: 1,
+                            align: 1,
+                        },
+                    ),
+                    field(
+                        "inner",
+                        Identity::Resilient {
+                            name: hostile.into(),
+                            size: 8,
+                            align: 8,
+                        },
+                    ),
+                ],
+                witnesses: WitnessAddrs::default(),
+            },
+            // Nothing read by value: the tokens struct is empty.
+            TypeLayout {
+                name: "Empty".into(),
+                flags: 0,
+                size: 16,
+                align: 16,
+                stride: 16,
+                fingerprint: 0,
+                fields: vec![field("only", scalar("usize", 8))],
+                witnesses: WitnessAddrs::default(),
+            },
+        ],
+        functions: Vec::new(),
+    };
+    let header =
+        resilient_cli::gen_cpp(&module, &[], &["T.view".into(), "T.inner".into()]).unwrap();
+    assert!(!header.contains("system(\""), "{header}");
+    assert!(!header.contains("#error"), "{header}");
+    assert!(
+        header.contains("view.optional<double>(\"view\");"),
+        "{header}"
+    );
+    assert!(
+        header.contains("view.nested(\"inner\", \"m\\042\\051\\073 system"),
+        "{header}"
+    );
+    assert!(
+        header.contains("view.field<::std::array<::std::array<::std::int8_t, 2>, 3>>(\"grid\");"),
+        "{header}"
+    );
+    assert!(
+        header.contains("view.field<char32_t>(\"fields\");"),
+        "{header}"
+    );
+    assert!(
+        header.contains("// `wide` (`u128`) is left out"),
+        "{header}"
+    );
+    assert!(
+        header.contains("// `opaque` (a type whose name cannot be written here) is left out"),
+        "{header}"
+    );
+    assert!(
+        header.contains("fingerprint 0x0000000000001234"),
+        "{header}"
+    );
+    // Every line the generator wrote is still one line of C++: the header
+    // compiles, warnings as errors, by each compiler installed.
+    let dir = resilient_testkit::scratch_dir("gen-cpp-hostile");
+    std::fs::write(dir.join("generated.hpp"), &header).unwrap();
+    let src = dir.join("use.cpp");
+    std::fs::write(
+        &src,
+        "#include \"generated.hpp\"\n\
+         int use(const ::rsl::Library &lib) {\n\
+         ::rsl::Bound b = lib.bind(T_view());\n\
+         TFields f = T_fields(b);\n\
+         ::rsl::Bound e = lib.bind(Empty_view());\n\
+         EmptyFields g = Empty_fields(e);\n\
+         static_cast<void>(g);\n\
+         return f.view.has_value() ? static_cast<int>(f.rsl.offset + f.TFields.offset) : 0;\n\
+         }\n",
+    )
+    .unwrap();
+    for cxx in ["g++", "clang++"] {
+        if cxx == "clang++" && Command::new(cxx).arg("--version").output().is_err() {
+            continue;
+        }
+        run_ok(
+            Command::new(cxx)
+                .args([
+                    "-std=c++17",
+                    "-fsyntax-only",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-I",
+                ])
+                .arg(include_dir())
+                .arg("-I")
+                .arg(&dir)
+                .arg(&src),
+        );
+    }
+}
