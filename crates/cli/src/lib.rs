@@ -161,6 +161,23 @@ pub fn inspect_json(module: &ModuleLayout) -> Value {
                 "type": identity_json(&f.identity),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "functions": module.functions.iter().map(|f| json!({
+            "name": f.name,
+            "signature": f.to_string(),
+            "abi": f.abi,
+            "fallible": f.flags & layout_meta::function::fn_flags::FALLIBLE != 0,
+            "params": f.params.iter().map(param_json).collect::<Vec<_>>(),
+            "return": param_json(&f.ret),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn param_json(p: &layout_meta::ParamLayout) -> Value {
+    json!({
+        "name": p.name,
+        "pass": layout_meta::function::pass::name(p.pass),
+        "display": p.to_string(),
+        "type": identity_json(&p.identity),
     })
 }
 
@@ -216,6 +233,19 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
         line(&mut out, header);
         for r in &rows {
             line(&mut out, [&r[0], &r[1], &r[2], &r[3], &r[4]]);
+        }
+    }
+    if !module.functions.is_empty() {
+        out.push_str("
+functions
+");
+        for f in &module.functions {
+            let fallible = if f.flags & layout_meta::function::fn_flags::FALLIBLE != 0 {
+                "  (fallible)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  {f}{fallible}");
         }
     }
     out
@@ -338,7 +368,59 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
         }
         out.push_str("    }\n}\n");
     }
+    if !module.functions.is_empty() && types.is_empty() {
+        let _ = writeln!(
+            out,
+            "\napi! {{\n    /// The functions of module {:?}: remove those this host does not call.",
+            module.name
+        );
+        let _ = writeln!(out, "    pub struct Api = {:?} {{", module.name);
+        for f in &module.functions {
+            let name = rust_field(&f.name)?;
+            let mut params = Vec::new();
+            for p in &f.params {
+                params.push(rust_param(p)?);
+            }
+            let ret = match f.ret.pass {
+                layout_meta::function::pass::UNIT => String::new(),
+                _ => format!(" -> {}", rust_param(&f.ret)?),
+            };
+            let _ = writeln!(
+                out,
+                "        pub {name}: Func<fn({}){ret}>,",
+                params.join(", ")
+            );
+        }
+        out.push_str("    }\n}\n");
+        out = out.replacen(
+            "use resilient_types::{view, Field, Nested};",
+            "use resilient_types::{api, view, Field, Func, In, InMut, Nested, OptIn, SliceOf, Str};",
+            1,
+        );
+    }
     Ok(out)
+}
+
+/// A parameter's (or result's) marker type in `api!`.
+fn rust_param(p: &layout_meta::ParamLayout) -> Result<String, Error> {
+    use layout_meta::function::pass;
+    let view = |p: &layout_meta::ParamLayout| -> Result<String, Error> {
+        Ok(format!("{}View", identifier(p.identity.name(), Lang::Rust)?))
+    };
+    Ok(match p.pass {
+        pass::VALUE => rust_value_type(&p.identity)?,
+        pass::REF => format!("In<{}>", view(p)?),
+        pass::MUT => format!("InMut<{}>", view(p)?),
+        pass::OPT_REF => format!("OptIn<{}>", view(p)?),
+        pass::STR => "Str".into(),
+        pass::SLICE => format!("SliceOf<{}>", rust_value_type(&p.identity)?),
+        other => {
+            return Err(Error::NotAnIdentifier {
+                lang: "rust",
+                name: format!("<unknown pass code {other}>"),
+            })
+        }
+    })
 }
 
 /// A language `gen` writes.

@@ -312,3 +312,51 @@ fn a_failed_write_is_status_1_and_a_closed_pipe_keeps_the_status() {
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(8));
 }
+
+#[test]
+fn functions_are_inspected_diffed_and_generated() {
+    let (v1, v2, v4) = (plugin("widget-v1"), plugin("widget-v2"), plugin("widget-v4"));
+    let (code, out, _) = run(&[p("inspect"), &v2]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\nfunctions\n"), "{out}");
+    assert!(out.contains("  fn weight_lb(w: &Widget) -> f64\n"), "{out}");
+    assert!(out.contains("  fn parse_id(text: &str) -> u64  (fallible)\n"), "{out}");
+    let (_, json, _) = run(&[p("inspect"), &v2, p("--json")]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&v, "inspect.schema.json");
+    let f = v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "rename")
+        .unwrap();
+    assert_eq!(f["params"][0]["pass"], "&mut");
+    assert_eq!(f["params"][1]["display"], "&str");
+
+    // 1.0 -> 1.1 adds a function (compatible); 1.1 -> 2.0 changes its
+    // result (breaking, naming it).
+    let (_, out, _) = run(&[p("diff"), &v1, &v2]);
+    assert!(out.contains("fn weight_lb"), "{out}");
+    let (code, out, _) = run(&[p("diff"), &v2, &v4, p("--json")]);
+    assert_eq!(code, 8);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let changed = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "function-changed")
+        .unwrap();
+    assert_eq!(changed["type"], "fn weight_lb");
+    assert_eq!(changed["severity"], "breaking");
+    assert!(
+        changed["detail"].as_str().unwrap().contains("return"),
+        "{changed}"
+    );
+
+    let (_, out, _) = run(&[p("gen"), p("rust"), &v2]);
+    assert!(
+        out.contains("pub rename: Func<fn(InMut<WidgetView>, Str)>,"),
+        "{out}"
+    );
+    assert!(out.contains("pub weight_lb: Func<fn(In<WidgetView>) -> f64>,"), "{out}");
+}
