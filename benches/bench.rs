@@ -392,5 +392,70 @@ fn load(c: &mut Criterion) {
     grp.finish();
 }
 
-criterion_group!(benches, field, scan_group, alloc, load);
+resilient_types::api! {
+    /// The widgets functions the call group calls.
+    pub struct CallApi = "widgets" {
+        pub widget_id: resilient_types::Func<fn(resilient_types::In<ScanView>) -> u64>,
+        pub maybe_panic: resilient_types::Func<fn(bool, resilient_types::Str) -> u32>,
+        pub silence_panics: resilient_types::Func<fn()>,
+    }
+}
+
+/// A bound call against a call through the raw thunk pointer of the same
+/// function (what the binding holds, called without the binding's checks)
+/// and against the plugin's plain C getter found with `dlsym`; and the cost
+/// of a call whose panic is caught.
+fn call(c: &mut Criterion) {
+    use layout_meta::function::{CallError, ThunkFn};
+    let dir = fixtures();
+    let (lib, w) = widgets(&dir);
+    let api = lib.bind_api::<CallApi>().expect("widget-v1 exports the functions");
+    api.silence_panics.call().expect("silence_panics");
+    let g = Getters::open(&plugin(&dir, "widget-v1"));
+    let get_id = g.get_id;
+    let foreign = Value::new(&w).expect("widgets have a default");
+    let record = lib
+        .module()
+        .function("widget_id")
+        .expect("widget_id is exported");
+    // SAFETY: the validated record says `widget_id` takes `&Widget` and
+    // returns `u64`: its thunk has exactly this signature (the calling
+    // convention of `layout_meta::function`), and `lib` keeps it loaded.
+    let raw = unsafe {
+        std::mem::transmute::<
+            ThunkFn,
+            unsafe extern "C" fn(*const u8, *mut u64, *mut CallError) -> u32,
+        >(std::mem::transmute::<usize, ThunkFn>(record.thunk))
+    };
+    let r = foreign.as_ref();
+    let p = r.as_ptr();
+    assert_eq!(api.widget_id.call(r).expect("call"), 1);
+    let mut grp = c.benchmark_group("call");
+    grp.bench_function("bound", |b| {
+        b.iter(|| api.widget_id.call(black_box(r)))
+    });
+    grp.bench_function("raw-thunk", move |b| {
+        b.iter(move || {
+            let mut out = 0u64;
+            let mut err = CallError::EMPTY;
+            // SAFETY: `p` is a live widget of this library; `out` and `err`
+            // are writable.
+            let st = unsafe { raw(black_box(p), &mut out, &mut err) };
+            (st, out)
+        })
+    });
+    grp.bench_function("c-getter-dlsym", move |b| {
+        b.iter(move || {
+            // SAFETY: `p` is a live widget of the library `get_id` is from.
+            unsafe { get_id(black_box(p)) }
+        })
+    });
+    grp.bench_function("panic-caught", |b| {
+        b.iter(|| api.maybe_panic.call(black_box(true), "bench"))
+    });
+    grp.finish();
+    drop(g);
+}
+
+criterion_group!(benches, field, scan_group, alloc, load, call);
 criterion_main!(benches);
