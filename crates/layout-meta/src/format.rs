@@ -7,7 +7,7 @@
 //! The fields are private: a record can only be built through the `const`
 //! constructors below, which take `&'static` data. So every record that safe
 //! Rust code can name points at valid, immutable, `'static` memory, and the
-//! checked reader ([`crate::Manifest::check`]) may read it directly. Records
+//! checked reader ([`crate::Manifest::to_layout`]) may read it directly. Records
 //! that come from another library are never trusted that way: the loader reads
 //! them through a bounded [`crate::Memory`] instead.
 

@@ -3,7 +3,7 @@
 //! A library that wants to change its types without breaking the binaries
 //! built against it exports its layouts as data. This crate is that data:
 //!
-//! - the **format** ([`format`]): `#[repr(C)]` records for a module manifest,
+//! - the **format** ([`format`](mod@format)): `#[repr(C)]` records for a module manifest,
 //!   type descriptors, field descriptors and type identities, documented byte
 //!   for byte in `docs/FORMAT.md` and declared for C in
 //!   `cpp/include/resilient/layout.h`;
