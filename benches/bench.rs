@@ -409,7 +409,9 @@ fn call(c: &mut Criterion) {
     use layout_meta::function::{CallError, ThunkFn};
     let dir = fixtures();
     let (lib, w) = widgets(&dir);
-    let api = lib.bind_api::<CallApi>().expect("widget-v1 exports the functions");
+    let api = lib
+        .bind_api::<CallApi>()
+        .expect("widget-v1 exports the functions");
     api.silence_panics.call().expect("silence_panics");
     let g = Getters::open(&plugin(&dir, "widget-v1"));
     let get_id = g.get_id;
@@ -431,9 +433,7 @@ fn call(c: &mut Criterion) {
     let p = r.as_ptr();
     assert_eq!(api.widget_id.call(r).expect("call"), 1);
     let mut grp = c.benchmark_group("call");
-    grp.bench_function("bound", |b| {
-        b.iter(|| api.widget_id.call(black_box(r)))
-    });
+    grp.bench_function("bound", |b| b.iter(|| api.widget_id.call(black_box(r))));
     grp.bench_function("raw-thunk", move |b| {
         b.iter(move || {
             let mut out = 0u64;

@@ -1,8 +1,9 @@
-//! Builds the C `alloca` trampoline (cpp/src/dynstack.c) that backs
-//! `with_stack`. The `cc` crate picks the platform's C compiler and flags.
+//! Builds the C `alloca` trampoline (`c/dynstack.c`, inside this crate so
+//! that it is packaged with it) that backs `with_stack`. The `cc` crate
+//! picks the platform's C compiler and flags.
 
 fn main() {
-    let src = "../../cpp/src/dynstack.c";
+    let src = "c/dynstack.c";
     println!("cargo:rerun-if-changed={src}");
     cc::Build::new()
         .file(src)

@@ -236,9 +236,11 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
         }
     }
     if !module.functions.is_empty() {
-        out.push_str("
+        out.push_str(
+            "
 functions
-");
+",
+        );
         for f in &module.functions {
             let fallible = if f.flags & layout_meta::function::fn_flags::FALLIBLE != 0 {
                 "  (fallible)"
@@ -405,7 +407,10 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
 fn rust_param(p: &layout_meta::ParamLayout) -> Result<String, Error> {
     use layout_meta::function::pass;
     let view = |p: &layout_meta::ParamLayout| -> Result<String, Error> {
-        Ok(format!("{}View", identifier(p.identity.name(), Lang::Rust)?))
+        Ok(format!(
+            "{}View",
+            identifier(p.identity.name(), Lang::Rust)?
+        ))
     };
     Ok(match p.pass {
         pass::VALUE => rust_value_type(&p.identity)?,

@@ -175,3 +175,10 @@ impl From<resilient_types::Error> for Error {
         }
     }
 }
+
+impl From<resilient_types::CallFailed> for Error {
+    /// A failed call becomes [`Error::Client`].
+    fn from(e: resilient_types::CallFailed) -> Self {
+        Error::from(e.into_error())
+    }
+}

@@ -27,6 +27,49 @@ use crate::error::Error;
 use crate::foreign::{BindingId, Origin, TypeSource};
 use crate::view::Bindable;
 
+/// Why a call failed: [`Error::Call`] (the library returned an error, or
+/// panicked and the panic was caught) or [`Error::WrongBinding`] (a value
+/// of another binding passed by reference). One word, so that a call's
+/// `Result` stays in registers; converts into [`Error`] with `?`.
+pub struct CallFailed(Box<Error>);
+
+impl CallFailed {
+    /// The error.
+    pub fn error(&self) -> &Error {
+        &self.0
+    }
+    /// The error, unboxed.
+    pub fn into_error(self) -> Error {
+        *self.0
+    }
+}
+
+impl fmt::Display for CallFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for CallFailed {
+    /// As `Display`: what a person reads.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for CallFailed {}
+
+impl From<CallFailed> for Error {
+    fn from(e: CallFailed) -> Self {
+        e.into_error()
+    }
+}
+
+const _: () = assert!(
+    core::mem::size_of::<Result<u64, CallFailed>>() == 16,
+    "a call's result fits in two registers"
+);
+
 /// One function of a loaded library: its checked record, its thunk, and the
 /// owner that keeps the library loaded.
 pub struct ForeignFunction {
@@ -321,7 +364,7 @@ impl<S> Func<S> {
 
     #[cold]
     #[inline(never)]
-    fn failed(&self, status: u32, err: CallError) -> Error {
+    fn failed(&self, status: u32, err: CallError) -> CallFailed {
         let message = if err.ptr.is_null() {
             String::new()
         } else {
@@ -334,24 +377,24 @@ impl<S> Func<S> {
             // SAFETY: the library's own `free` for its own message, once.
             unsafe { free(err.ptr, err.len, err.cap) };
         }
-        Error::Call {
+        CallFailed(Box::new(Error::Call {
             function: self.function.layout.name.clone(),
             origin: self.function.origin.clone(),
             panicked: status != status::FAILED,
             message,
-        }
+        }))
     }
 
     #[cold]
     #[inline(never)]
-    fn wrong_value(&self, index: usize) -> Error {
-        Error::WrongBinding {
+    fn wrong_value(&self, index: usize) -> CallFailed {
+        CallFailed(Box::new(Error::WrongBinding {
             operation: if index == 0 {
                 "call (parameter 1)"
             } else {
                 "call (a reference parameter)"
             },
-        }
+        }))
     }
 }
 
@@ -381,13 +424,13 @@ macro_rules! signatures {
             ///
             /// # Errors
             ///
-            /// [`Error::Call`] if the function returned an error or
-            /// panicked (the library stays usable);
+            /// [`CallFailed`] holding [`Error::Call`] if the function
+            /// returned an error or panicked (the library stays usable), or
             /// [`Error::WrongBinding`] if a value passed by reference
             /// belongs to another binding than the library's type.
             #[inline]
             #[allow(non_snake_case, clippy::too_many_arguments, reason = "one parameter per signature parameter")]
-            pub fn call(&self, $($a: $a::Input<'_>),*) -> Result<R, Error> {
+            pub fn call(&self, $($a: $a::Input<'_>),*) -> Result<R, CallFailed> {
                 $(
                     let $a = {
                         let (ffi, binding) = $a::lower($a);

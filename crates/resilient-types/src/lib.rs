@@ -59,6 +59,175 @@
 //!     pub struct Shape = "shapes"::"Shape" { pub corners: Field<[Point; 4]> }
 //! }
 //! ```
+//!
+//! ## What does not compile
+//!
+//! What the unsafe code here relies on, the compiler enforces. Each example
+//! below fails to build on the line marked, and only there.
+//!
+//! [`Access`], [`Strategy`] and [`Token`] are sealed (handles trust a
+//! token's offset), so no other crate can make a token that reads outside a
+//! value:
+//!
+//! ```compile_fail
+//! #[derive(Clone, Copy)]
+//! struct AnyOffset(usize);
+//!
+//! impl resilient_types::Access<u64> for AnyOffset { // `Sealed` is not implemented
+//!     type Strategy = resilient_types::Indirect;
+//!     fn offset(self) -> usize { self.0 }
+//!     fn assert_binding(self, _: resilient_types::BindingId, _: &'static str) {}
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use resilient_types::{Field, Nested, View};
+//!
+//! #[derive(Clone, Copy, Debug)]
+//! struct Mine;
+//!
+//! impl resilient_types::Strategy for Mine { // `Sealed` is not implemented
+//!     // Nor can any token belong to it: this one is `Indirect`'s.
+//!     type Field<T: layout_meta::FieldType + Copy + Send + Sync + 'static, const N: u64> = Field<T>;
+//!     type Nested<W: View, const N: u64> = Nested<W>;
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use layout_meta::{FieldLayout, FieldType, TypeIdentity};
+//! use resilient_types::BindCx;
+//!
+//! #[derive(Clone, Copy)]
+//! struct MyToken;
+//!
+//! impl resilient_types::Token for MyToken { // `Sealed` is not implemented
+//!     const REQUIRED: bool = true;
+//!     const ACCESS: layout_meta::compat::Access = layout_meta::compat::Access::ByValue;
+//!     const IDENTITY: TypeIdentity = <u8 as FieldType>::IDENTITY;
+//!     fn resolve(_: Option<&FieldLayout>, _: &mut BindCx<'_>) -> Option<Self> { None }
+//! }
+//! ```
+//!
+//! The seal itself is private:
+//!
+//! ```compile_fail
+//! struct Mine;
+//! impl resilient_types::sealed::Sealed for Mine {} // the module is private
+//! ```
+//!
+//! The examples that follow are this working one with one line added:
+//!
+//! ```
+//! # use resilient_types::{view, Bound, Direct, DirectView, Field, InProcess, Ref, Value};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Sample { pub a: u32, pub on: bool }
+//! # view! { pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub on: Field<bool> } }
+//! let bound = Bound::<SampleView>::bind(&InProcess::new("samples", "1.0.0").with::<Sample>())?;
+//! let value = Value::new(&bound)?;
+//! let r = value.as_ref();
+//! let a: u32 = r.get(bound.a);
+//! let on: Option<bool> = r.get_checked(bound.on);
+//! let direct = SampleView::<Direct<Sample>>::direct();
+//! let sample = Sample { a: 1, on: true };
+//! assert_eq!(Ref::<SampleView<Direct<Sample>>>::from_direct(&sample).get(direct.a), 1);
+//! assert!(value.into_send().is_err()); // `Sample` is not marked `send`
+//! # Ok::<(), resilient_types::Error>(())
+//! ```
+//!
+//! A handle takes only tokens of its own strategy: a compile-time offset of
+//! the in-domain type does not apply to a value of a loaded layout, nor a
+//! loaded offset to an in-domain value (both would skip the binding check):
+//!
+//! ```compile_fail
+//! # use resilient_types::{view, Bound, Direct, DirectView, Field, InProcess, Value};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Sample { pub a: u32, pub on: bool }
+//! # view! { pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub on: Field<bool> } }
+//! let bound = Bound::<SampleView>::bind(&InProcess::new("samples", "1.0.0").with::<Sample>())?;
+//! let direct = SampleView::<Direct<Sample>>::direct();
+//! let value = Value::new(&bound)?;
+//! let a = value.as_ref().get(bound.a);
+//! let a = value.as_ref().get(direct.a); // a `Direct<Sample>` token on an `Indirect` value
+//! # Ok::<(), resilient_types::Error>(())
+//! ```
+//!
+//! ```compile_fail
+//! # use resilient_types::{view, Bound, Direct, DirectView, Field, InProcess, Ref};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Sample { pub a: u32, pub on: bool }
+//! # view! { pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub on: Field<bool> } }
+//! let bound = Bound::<SampleView>::bind(&InProcess::new("samples", "1.0.0").with::<Sample>())?;
+//! let direct = SampleView::<Direct<Sample>>::direct();
+//! let sample = Sample { a: 1, on: true };
+//! let r = Ref::<SampleView<Direct<Sample>>>::from_direct(&sample);
+//! let a = r.get(direct.a);
+//! let a = r.get(bound.a); // an `Indirect` token on a `Direct<Sample>` value
+//! # Ok::<(), resilient_types::Error>(())
+//! ```
+//!
+//! A field whose type has invalid bit patterns is read with
+//! [`Ref::get_checked`], never [`Ref::get`]:
+//!
+//! ```compile_fail
+//! # use resilient_types::{view, Bound, Field, InProcess, Value};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Sample { pub a: u32, pub on: bool }
+//! # view! { pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub on: Field<bool> } }
+//! let bound = Bound::<SampleView>::bind(&InProcess::new("samples", "1.0.0").with::<Sample>())?;
+//! let value = Value::new(&bound)?;
+//! let on: Option<bool> = value.as_ref().get_checked(bound.on);
+//! let on: bool = value.as_ref().get(bound.on); // `bool` is not `AnyBitPattern`
+//! # Ok::<(), resilient_types::Error>(())
+//! ```
+//!
+//! A handle does not outlive its value, and a value stays on its thread
+//! unless its type is marked `send` ([`Value::into_send`] checks the mark):
+//!
+//! ```compile_fail
+//! # use resilient_types::{view, Bound, Field, InProcess, Value};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Sample { pub a: u32, pub on: bool }
+//! # view! { pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub on: Field<bool> } }
+//! let bound = Bound::<SampleView>::bind(&InProcess::new("samples", "1.0.0").with::<Sample>())?;
+//! let value = Value::new(&bound)?;
+//! let r = value.as_ref();
+//! drop(value);
+//! let a = r.get(bound.a); // `value` was dropped while borrowed
+//! # Ok::<(), resilient_types::Error>(())
+//! ```
+//!
+//! ```compile_fail
+//! # use resilient_types::{view, Bound, Field, InProcess, Value};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Sample { pub a: u32, pub on: bool }
+//! # view! { pub struct SampleView = "samples"::"Sample" { pub a: Field<u32>, pub on: Field<bool> } }
+//! let bound = Bound::<SampleView>::bind(&InProcess::new("samples", "1.0.0").with::<Sample>())?;
+//! let value = Value::new(&bound)?;
+//! std::thread::spawn(move || drop(value)); // `Value` is not `Send`
+//! # Ok::<(), resilient_types::Error>(())
+//! ```
+//!
+//! A direct view has no nested tokens (a limitation of 0.1): building one
+//! of a view with a [`Nested`] field fails at compile time.
+//!
+//! ```compile_fail
+//! # use resilient_types::{view, Direct, DirectView, Field, Nested};
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Point { pub x: i32, pub y: i32 }
+//! # #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+//! # #[resilient(pod)]
+//! # pub struct Widget { pub id: u64, pub origin: Point }
+//! view! { pub struct PointView = "widgets"::"Point" { pub x: Field<i32> } }
+//! view! { pub struct WidgetView = "widgets"::"Widget" { pub id: Field<u64>, pub origin: Nested<PointView> } }
+//! let direct = WidgetView::<Direct<Widget>>::direct(); // evaluation panicked: no nested field
+//! ```
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
@@ -83,8 +252,8 @@ pub use access::{Mut, Ref, Slice};
 pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
 pub use function::{
-    Api, ApiCx, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, OptIn, Signature,
-    SliceOf, Str, MAX_ARITY,
+    Api, ApiCx, CallFailed, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, OptIn,
+    Signature, SliceOf, Str, MAX_ARITY,
 };
 pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};

@@ -1,7 +1,7 @@
 //! Foreign values of run-time size on the stack.
 //!
 //! [`with_stack`] allocates the value in a C `alloca` frame (Rust has no
-//! dynamic stack allocation; `cpp/src/dynstack.c` is the trampoline),
+//! dynamic stack allocation; `c/dynstack.c` in this crate is the trampoline),
 //! initialises it with the library's default witness, lends it to a closure,
 //! and drops it with the drop witness when the closure returns or panics.
 //! [`with_inline`] does the same in a fixed-capacity buffer in the caller's

@@ -315,12 +315,19 @@ fn a_failed_write_is_status_1_and_a_closed_pipe_keeps_the_status() {
 
 #[test]
 fn functions_are_inspected_diffed_and_generated() {
-    let (v1, v2, v4) = (plugin("widget-v1"), plugin("widget-v2"), plugin("widget-v4"));
+    let (v1, v2, v4) = (
+        plugin("widget-v1"),
+        plugin("widget-v2"),
+        plugin("widget-v4"),
+    );
     let (code, out, _) = run(&[p("inspect"), &v2]);
     assert_eq!(code, 0);
     assert!(out.contains("\nfunctions\n"), "{out}");
     assert!(out.contains("  fn weight_lb(w: &Widget) -> f64\n"), "{out}");
-    assert!(out.contains("  fn parse_id(text: &str) -> u64  (fallible)\n"), "{out}");
+    assert!(
+        out.contains("  fn parse_id(text: &str) -> u64  (fallible)\n"),
+        "{out}"
+    );
     let (_, json, _) = run(&[p("inspect"), &v2, p("--json")]);
     let v: Value = serde_json::from_str(&json).unwrap();
     schema::assert_valid(&v, "inspect.schema.json");
@@ -358,5 +365,8 @@ fn functions_are_inspected_diffed_and_generated() {
         out.contains("pub rename: Func<fn(InMut<WidgetView>, Str)>,"),
         "{out}"
     );
-    assert!(out.contains("pub weight_lb: Func<fn(In<WidgetView>) -> f64>,"), "{out}");
+    assert!(
+        out.contains("pub weight_lb: Func<fn(In<WidgetView>) -> f64>,"),
+        "{out}"
+    );
 }

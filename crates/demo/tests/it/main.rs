@@ -119,6 +119,19 @@ fn offsets(path: &Path) -> Vec<(String, usize)> {
     v
 }
 
+/// How many `-Zrandomize-layout` seeds the plugin is built with.
+const SEEDS: u64 = 12;
+/// Distinct `Widget` layouts the seeds must produce (every one compatible
+/// with the one host binary). Seeds can repeat a layout, so there are more
+/// seeds than layouts required.
+const MIN_DISTINCT_SEEDED: usize = 8;
+
+/// The `i`th layout seed. Small seeds are spread over 64 bits: nearby ones
+/// often give the same layout (1, 8, 9, 16 and 65536 all do).
+fn layout_seed(i: u64) -> u64 {
+    i.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 #[test]
 fn randomized_layouts_and_another_compiler() {
     if !nightly_available() {
@@ -127,7 +140,6 @@ fn randomized_layouts_and_another_compiler() {
     }
     let scratch = scratch_dir("demo-random");
     let stable = offsets(&plugin_in(built(), "widget-v1"));
-    let mut layouts = vec![stable.clone()];
     // One target dir for every nightly build, with an explicit --target so
     // proc macros (syn, the derive) are built once and only the plugin's
     // crates are rebuilt per seed.
@@ -135,25 +147,36 @@ fn randomized_layouts_and_another_compiler() {
     build.toolchain = Some("nightly".into());
     build.dir = "nightly".into();
     build.target = Some(host_triple());
-    for flags in [
-        "",
-        "-Zrandomize-layout -Zlayout-seed=1",
-        "-Zrandomize-layout -Zlayout-seed=2",
-        "-Zrandomize-layout -Zlayout-seed=3",
-    ] {
-        build.rustflags = flags.into();
+    let mut nightly = None;
+    let mut seeded = std::collections::BTreeMap::new();
+    let flags = std::iter::once(String::new())
+        .chain((1..=SEEDS).map(|i| format!("-Zrandomize-layout -Zlayout-seed={}", layout_seed(i))));
+    for (i, flags) in flags.enumerate() {
+        build.rustflags.clone_from(&flags);
         let dir = build.run(&["widget-v1"]);
-        let copy = scratch.join(format!("libwidget-{}.so", layouts.len()));
+        let copy = scratch.join(format!("libwidget-{i}.so"));
         std::fs::copy(plugin_in(&dir, "widget-v1"), &copy).unwrap();
         let layout = offsets(&copy);
         println!("nightly {flags:?}: {layout:?}");
         let run = run_installed(&copy, &scratch);
         assert_compatible(&run, &format!("stable host, nightly plugin {flags:?}"));
-        layouts.push(layout);
+        if flags.is_empty() {
+            nightly = Some(layout);
+        } else {
+            seeded.entry(layout).or_insert_with(Vec::new).push(flags);
+        }
     }
-    let distinct: std::collections::BTreeSet<_> = layouts.iter().collect();
+    // The seeds really moved the fields: enough distinct layouts, and
+    // layouts the unrandomized compilers did not choose.
     assert!(
-        distinct.len() >= 3,
-        "the seeds really changed the layout: {layouts:?}"
+        seeded.len() >= MIN_DISTINCT_SEEDED,
+        "{} distinct layouts from {} seeds, {MIN_DISTINCT_SEEDED} required: {seeded:#?}",
+        seeded.len(),
+        SEEDS,
+    );
+    let unrandomized = [Some(&stable), nightly.as_ref()];
+    assert!(
+        seeded.keys().any(|l| !unrandomized.contains(&Some(l))),
+        "every seed gave the stable or the unrandomized nightly layout: {seeded:#?}"
     );
 }

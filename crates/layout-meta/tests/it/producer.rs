@@ -225,6 +225,10 @@ fn tuple_unit_renamed_and_opaque() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not resolve extern statics (the derive's symbols)"
+)]
 fn scalar_symbols_hold_the_compiler_numbers() {
     // SAFETY: the derive above defines these symbols in this binary as
     // `usize` statics (and the manifest as a `Manifest`); they are immutable.
@@ -244,6 +248,10 @@ fn scalar_symbols_hold_the_compiler_numbers() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not resolve extern statics (`resilient_manifest`)"
+)]
 fn the_manifest_checks_and_round_trips_through_the_validator() {
     // SAFETY: defined by `export_module!` above; immutable.
     let manifest = unsafe { &resilient_manifest };

@@ -130,8 +130,26 @@ fn assert_invariants(m: &ModuleLayout) {
     }
 }
 
+/// `cases` natively; under Miri (an interpreter, thousands of times slower)
+/// a handful, enough to check the unsafe reads, and no regression file
+/// (Miri's isolation has no file system).
+fn config(cases: u32) -> ProptestConfig {
+    if cfg!(miri) {
+        ProptestConfig {
+            cases: 4,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    } else {
+        ProptestConfig {
+            cases,
+            ..ProptestConfig::default()
+        }
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(config(256))]
 
     #[test]
     fn valid_layouts_are_accepted_and_round_trip(m in module()) {
@@ -394,6 +412,10 @@ fn witnesses_outside_code_are_refused() {
 /// would decode to hundreds of gigabytes; the module budget refuses it after
 /// a few dozen copies.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "decodes tens of megabytes, hours under Miri; the proptests cover the same reads"
+)]
 fn a_type_record_listed_many_times_hits_the_module_budget() {
     use layout_meta::format::offsets::ALL;
     let off = |field: &str| {

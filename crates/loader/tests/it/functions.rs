@@ -64,7 +64,7 @@ fn a_plugins_functions_are_called_through_bound_signatures() {
     // A value of 1.1's Widget passed to 1.0's function: refused.
     let err = api.widget_id.call(value.as_ref()).unwrap_err();
     assert!(
-        matches!(err, resilient_types::Error::WrongBinding { .. }),
+        matches!(err.error(), resilient_types::Error::WrongBinding { .. }),
         "{err}"
     );
 }
@@ -94,7 +94,7 @@ fn panics_never_cross_and_the_library_stays_usable() {
                 "{err}"
             );
             assert!(matches!(
-                err,
+                err.error(),
                 resilient_types::Error::Call { panicked: true, .. }
             ));
         }

@@ -34,6 +34,10 @@ fn deep(n: usize, b: &Bound<BigView>) -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "runs child processes and the C `alloca` trampoline, which Miri cannot"
+)]
 fn with_stack_at_the_end_of_a_thread_stack_reports_an_overflow() {
     if let Ok(depth) = std::env::var(DEPTH_VAR) {
         let n: usize = depth.parse().unwrap();

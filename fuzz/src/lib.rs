@@ -1,0 +1,232 @@
+//! What the fuzz targets and their seed test share: the input format of the
+//! targets that read an image in memory, the validator's promises checked
+//! the slow, obvious way, and a writer of view records (`decode_view`'s
+//! seeds and its round trip).
+//!
+//! Input of `validate` and `decode_view` (integers little-endian):
+//!
+//! | bytes | meaning |
+//! | --- | --- |
+//! | 0..8 | base: the address of the image's first byte |
+//! | 8..16, 16..24 | the range `[start, end)` of addresses that count as code |
+//! | 24..28 | where the manifest (view record) is, from the base |
+//! | 28.. | the image |
+
+use layout_meta::needs::{ViewNeed, ViewRecord, VIEW_MAGIC};
+use layout_meta::{limits, Identity, ModuleLayout, SliceMemory, FORMAT_VERSION};
+
+/// Bytes before the image.
+pub const HEADER: usize = 28;
+
+/// A parsed input: an image placed at an address.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    /// Address of `image[0]`.
+    pub base: usize,
+    /// Addresses in `[code.0, code.1)` count as code.
+    pub code: (usize, usize),
+    /// Address of the record to decode.
+    pub record: usize,
+    /// The image.
+    pub image: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    /// Splits `data` into header and image; `None` if it is too short.
+    pub fn parse(data: &'a [u8]) -> Option<Input<'a>> {
+        let (head, image) = data.split_at_checked(HEADER)?;
+        let word = |at: usize| -> Option<usize> {
+            let bytes: [u8; 8] = head.get(at..at + 8)?.try_into().ok()?;
+            usize::try_from(u64::from_le_bytes(bytes)).ok()
+        };
+        let base = word(0)?;
+        let offset: [u8; 4] = head.get(24..28)?.try_into().ok()?;
+        let offset = usize::try_from(u32::from_le_bytes(offset)).ok()?;
+        Some(Input {
+            base,
+            code: (word(8)?, word(16)?),
+            record: base.wrapping_add(offset),
+            image,
+        })
+    }
+
+    /// The image as the validator's memory.
+    pub fn memory(&self) -> SliceMemory<'a> {
+        SliceMemory {
+            base: self.base,
+            bytes: self.image,
+            code: self.code,
+        }
+    }
+}
+
+/// An input in the format [`Input::parse`] reads.
+pub fn input(base: usize, code: (usize, usize), record_offset: u32, image: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + image.len());
+    for w in [base, code.0, code.1] {
+        out.extend_from_slice(&(w as u64).to_le_bytes());
+    }
+    out.extend_from_slice(&record_offset.to_le_bytes());
+    out.extend_from_slice(image);
+    out
+}
+
+/// Panics unless `m` keeps every promise the validator makes of what it
+/// accepts (FORMAT.md, "What the validator checks"), checked naively.
+pub fn assert_sound(m: &ModuleLayout) {
+    assert!(m.types.len() <= limits::MAX_TYPES);
+    for (i, t) in m.types.iter().enumerate() {
+        assert!(
+            m.types[..i].iter().all(|u| u.name != t.name),
+            "duplicate type"
+        );
+        assert!(t.align.is_power_of_two() && t.align <= limits::MAX_ALIGN);
+        assert_eq!(t.size % t.align, 0);
+        assert!(t.size <= isize::MAX as usize);
+        assert!(t.stride >= t.size && t.stride % t.align == 0);
+        assert_eq!(t.fingerprint, t.compute_fingerprint());
+        assert!(t.fields.len() <= limits::MAX_FIELDS);
+        for (j, f) in t.fields.iter().enumerate() {
+            assert_identity(&f.identity, 0);
+            assert!(f.offset as u128 + f.identity.size() as u128 <= t.size as u128);
+            for g in &t.fields[..j] {
+                assert_ne!(f.name, g.name, "duplicate field");
+                let (a, b) = (f.offset as u128, g.offset as u128);
+                let (sa, sb) = (f.identity.size() as u128, g.identity.size() as u128);
+                assert!(sa == 0 || sb == 0 || a + sa <= b || b + sb <= a, "overlap");
+            }
+            let mut id = &f.identity;
+            while let Identity::Array { element, .. } = id {
+                id = element;
+            }
+            if let Identity::Resilient { name, size, align } = id {
+                if let Some(u) = m.types.iter().find(|u| &u.name == name) {
+                    assert_eq!((u.size, u.align), (*size, *align), "nested layout");
+                }
+            }
+        }
+        let w = t.witnesses;
+        use layout_meta::flags;
+        assert_eq!(w.drop != 0, t.flags & flags::NEEDS_DROP != 0);
+        assert_eq!(w.clone != 0, t.flags & flags::CLONABLE != 0);
+        assert_eq!(w.default_init != 0, t.flags & flags::DEFAULT_INIT != 0);
+        assert!(!(t.is_pod() && w.drop != 0));
+    }
+}
+
+fn assert_identity(id: &Identity, depth: usize) {
+    assert!(depth <= limits::MAX_IDENTITY_DEPTH);
+    assert!(id.align().is_power_of_two() && id.align() <= limits::MAX_ALIGN);
+    assert_eq!(id.size() % id.align(), 0);
+    match id {
+        Identity::Array {
+            element,
+            count,
+            size,
+            align,
+        } => {
+            assert_eq!(element.size() as u128 * *count as u128, *size as u128);
+            assert_eq!(element.align(), *align);
+            assert_identity(element, depth + 1);
+        }
+        other => assert!(!other.name().is_empty()),
+    }
+}
+
+/// Offset of `field` in the format record `record` (as `layout.h` names
+/// them).
+fn off(record: &str, field: &str) -> usize {
+    layout_meta::format::offsets::ALL
+        .iter()
+        .find(|(r, f, _)| *r == record && *f == field)
+        .map_or_else(|| panic!("no field {record}.{field}"), |e| e.2)
+}
+
+// The view record and its field record (FORMAT.md, "Consumer needs").
+const V_MAGIC: usize = 0;
+const V_VERSION: usize = 8;
+const V_RECORD_SIZE: usize = 12;
+const V_FROZEN: usize = 16;
+const V_MODULE: usize = 24;
+const V_TYPE: usize = 40;
+const V_FINGERPRINT: usize = 56;
+const V_FIELD_COUNT: usize = 64;
+const V_FIELDS: usize = 72;
+const VF_NAME: usize = 0;
+const VF_REQUIRED: usize = 16;
+const VF_IDENTITY: usize = 24;
+const VIEW_SIZE: usize = size_of::<ViewRecord>();
+const VIEW_FIELD_SIZE: usize = size_of::<layout_meta::needs::ViewFieldRecord>();
+const IDENTITY_SIZE: usize = size_of::<layout_meta::format::TypeIdentity>();
+
+/// Writes records into an image meant to sit at `base`.
+struct Writer {
+    base: usize,
+    bytes: Vec<u8>,
+}
+
+impl Writer {
+    fn alloc(&mut self, len: usize) -> usize {
+        self.bytes.resize(self.bytes.len().next_multiple_of(16), 0);
+        let at = self.bytes.len();
+        self.bytes.resize(at + len, 0);
+        at
+    }
+    fn put(&mut self, at: usize, data: &[u8]) {
+        self.bytes[at..at + data.len()].copy_from_slice(data);
+    }
+    fn word(&mut self, at: usize, w: usize) {
+        self.put(at, &w.to_ne_bytes());
+    }
+    fn str(&mut self, at: usize, s: &str) {
+        let data = self.alloc(s.len());
+        self.put(data, s.as_bytes());
+        self.word(at + off("rsl_str", "ptr"), self.base.wrapping_add(data));
+        self.word(at + off("rsl_str", "len"), s.len());
+    }
+    fn identity(&mut self, at: usize, id: &Identity) {
+        let o = |f| off("rsl_type_identity", f);
+        self.put(at + o("kind"), &id.kind_code().to_ne_bytes());
+        if !id.name().is_empty() {
+            self.str(at + o("name"), id.name());
+        }
+        self.word(at + o("size"), id.size());
+        self.word(at + o("align"), id.align());
+        self.word(at + o("count"), id.count());
+        if let Some(e) = id.element() {
+            let rec = self.alloc(IDENTITY_SIZE);
+            self.identity(rec, e);
+            self.word(at + o("element"), self.base.wrapping_add(rec));
+        }
+    }
+}
+
+/// `need` as a view record at `base` (the record first), in the layout
+/// `view!` emits.
+pub fn encode_view(need: &ViewNeed, base: usize) -> Vec<u8> {
+    let mut w = Writer {
+        base,
+        bytes: Vec::new(),
+    };
+    let r = w.alloc(VIEW_SIZE);
+    w.put(r + V_MAGIC, &VIEW_MAGIC);
+    w.put(r + V_VERSION, &FORMAT_VERSION.to_ne_bytes());
+    w.put(r + V_RECORD_SIZE, &(VIEW_SIZE as u32).to_ne_bytes());
+    w.put(
+        r + V_FROZEN,
+        &u32::from(need.frozen.is_some()).to_ne_bytes(),
+    );
+    w.str(r + V_MODULE, &need.module);
+    w.str(r + V_TYPE, &need.type_name);
+    w.put(r + V_FINGERPRINT, &need.frozen.unwrap_or(0).to_ne_bytes());
+    w.word(r + V_FIELD_COUNT, need.fields.len());
+    let list = w.alloc(need.fields.len() * VIEW_FIELD_SIZE);
+    w.word(r + V_FIELDS, base.wrapping_add(list));
+    for (i, f) in need.fields.iter().enumerate() {
+        let at = list + i * VIEW_FIELD_SIZE;
+        w.str(at + VF_NAME, &f.name);
+        w.put(at + VF_REQUIRED, &u32::from(f.required).to_ne_bytes());
+        w.identity(at + VF_IDENTITY, &f.identity);
+    }
+    w.bytes
+}
