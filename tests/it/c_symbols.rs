@@ -1,6 +1,8 @@
 //! A real cdylib exports the scalar symbols in its dynamic symbol table, and
 //! a C program that declares `extern const size_t Widget_size;` (and the
-//! rest), linked against it, reads the numbers the Rust side reports.
+//! rest), linked against it, reads the numbers the Rust side reports. The
+//! C++ export macro exports every symbol the readers require beside each
+//! descriptor (docs/FORMAT.md, "Symbols").
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -92,4 +94,52 @@ fn a_c_program_reads_the_numbers_the_rust_side_reports() {
     }
     assert_eq!(from_c, from_rust, "C reads what the Rust side reports");
     assert!(from_c["Widget_size"] > 0);
+}
+
+/// Every C++ sample library (g++ and clang++) exports its descriptors under
+/// `<Type>_descriptor` and a `<Type>_<field>_offset` symbol for every
+/// exported field, so both readers accept it.
+#[test]
+fn the_cpp_export_macro_exports_every_symbol_beside_the_descriptor() {
+    for lib in crate::cross_language::all_cpp_libs() {
+        let module = Library::open(lib)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .module()
+            .clone();
+        let offline = resilient_offline::Image::read_library(lib)
+            .and_then(|i| i.module())
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The same layouts (witnesses aside: link-time addresses offline).
+        let shape = |m: &layout_meta::ModuleLayout| -> Vec<_> {
+            m.types
+                .iter()
+                .map(|t| (t.name.clone(), t.size, t.align, t.fields.clone()))
+                .collect()
+        };
+        assert_eq!(shape(&offline), shape(&module), "{}", lib.display());
+        let table = run(Command::new("nm").args(["-D", "--defined-only"]).arg(lib));
+        let defined: Vec<&str> = table
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(2))
+            .collect();
+        for t in &module.types {
+            let mut wanted = vec![
+                format!("{}_size", t.name),
+                format!("{}_align", t.name),
+                format!("{}_descriptor", t.name),
+            ];
+            wanted.extend(
+                t.fields
+                    .iter()
+                    .map(|f| format!("{}_{}_offset", t.name, f.name)),
+            );
+            for s in wanted {
+                assert!(
+                    defined.contains(&s.as_str()),
+                    "{s} not exported by {}",
+                    lib.display()
+                );
+            }
+        }
+    }
 }

@@ -103,6 +103,15 @@ pub(crate) fn rust_lib(v: u32) -> PathBuf {
     resilient_testkit::plugin(&format!("widget-v{v}"))
 }
 
+/// Every C++ sample library built: by g++, and by clang++ where installed.
+pub(crate) fn all_cpp_libs() -> impl Iterator<Item = &'static Path> {
+    cpp()
+        .libs
+        .iter()
+        .chain(&cpp().clang_libs)
+        .map(PathBuf::as_path)
+}
+
 pub(crate) fn cpp_lib(v: u32) -> &'static Path {
     &cpp().libs[match v {
         1 => 0,

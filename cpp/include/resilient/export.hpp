@@ -187,16 +187,17 @@ struct witness {
     const std::size_t T##_align = alignof(T);                                                         \
     RSL_EACH(RSL_OFFSET_SYMBOL_, T, __VA_ARGS__)                                                      \
     static constexpr rsl_field_descriptor T##_fields_[] = {RSL_EACH(RSL_FIELD_RECORD_, T, __VA_ARGS__)}; \
-    /* The manifest points at this internal copy, so that it binds to this  \
+    /* The manifest points at this internal name, so that it binds to this \
        library's descriptor even beside another version loaded globally;  \
-       T_descriptor is the same record, exported for C readers. */         \
-    static constexpr rsl_type_descriptor T##_descriptor_local_ = {                                    \
+       T_descriptor is an alias of it, the same record at the same address \
+       (readers check that the record is exported under that name). */    \
+    static constexpr rsl_type_descriptor T##_descriptor_local_ __asm__(#T "_descriptor_local_") = {  \
         ::rsl::witness<T>::flags(), 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),         \
         ::rsl::fingerprint(sizeof(T), alignof(T), sizeof(T), T##_fields_,                             \
                            sizeof(T##_fields_) / sizeof(T##_fields_[0])),                             \
         sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table()};      \
-    extern "C" RSL_API const rsl_type_descriptor T##_descriptor;                                      \
-    const rsl_type_descriptor T##_descriptor = T##_descriptor_local_;                                 \
+    extern "C" RSL_API const rsl_type_descriptor T##_descriptor                                       \
+        __attribute__((alias(#T "_descriptor_local_")));                                              \
     static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");                \
     static_assert(::rsl::in_declaration_order(T##_fields_, sizeof(T##_fields_) / sizeof(T##_fields_[0])), \
                   #T ": list the exported fields in declaration order");

@@ -5,19 +5,27 @@
 //! the program headers of the loaded object at their run-time addresses.
 //! So a hostile pointer in its metadata is an error, never a crash or a
 //! race, and the offline tool accepts what the loader accepts.
+//!
+//! Its exported symbols, for the C symbol rule
+//! (`layout_meta::verify_c_symbols`), are read as the dynamic loader
+//! reports them ([`LoadedSymbols`]): `dladdr` names a type record, `dlsym`
+//! on the library's handle finds the `_size`, `_align` and `_offset`
+//! symbols, each only when the answer is the object's own.
 
 use std::ffi::{c_int, c_void, CStr};
 use std::path::PathBuf;
 
-use layout_meta::Memory;
+use layout_meta::{Memory, SymbolTable};
 use resilient_offline::elf::PT_DYNAMIC;
 use resilient_offline::{ProgramHeader, Regions};
 
 /// The segments of one loaded object.
 #[derive(Debug)]
 pub(crate) struct LoadedImage {
-    /// Where metadata may be read, and the code.
+    /// Where metadata may be read, the code, and the object's segments.
     regions: Regions,
+    /// Its load bias (`dlpi_addr`).
+    base: usize,
     /// The run-time address of its dynamic section (`l_ld`): which loaded
     /// object this is.
     pub(crate) dynamic: usize,
@@ -98,6 +106,7 @@ unsafe extern "C" fn visit(
     }
     search.found = Some(LoadedImage {
         regions: Regions::of(&phdrs, base),
+        base,
         dynamic: dynamic_address(base, &phdrs),
         name: if info.dlpi_name.is_null() {
             PathBuf::new()
@@ -147,5 +156,59 @@ impl Memory for LoadedImage {
     }
     fn is_code(&self, addr: usize) -> bool {
         self.regions.is_code(addr)
+    }
+}
+
+/// A loaded library's exported symbols, as the dynamic loader reports them,
+/// restricted to those of the object itself: what C readers of the library
+/// see (`docs/FORMAT.md`, "Symbols").
+pub(crate) struct LoadedSymbols<'a> {
+    /// The handle `dlsym` searches (the object, then its dependencies).
+    pub(crate) lib: &'a libloading::Library,
+    /// The object's image, which the handle keeps loaded.
+    pub(crate) image: &'a LoadedImage,
+}
+
+impl SymbolTable for LoadedSymbols<'_> {
+    /// The symbol `dladdr` reports for `addr`, if it is defined exactly
+    /// there and `dladdr` found it in this object.
+    fn name_at(&self, addr: usize) -> Option<String> {
+        let mut info = libc::Dl_info {
+            dli_fname: std::ptr::null(),
+            dli_fbase: std::ptr::null_mut(),
+            dli_sname: std::ptr::null(),
+            dli_saddr: std::ptr::null_mut(),
+        };
+        // SAFETY: `dladdr` only looks `addr` up in the loader's tables (it
+        // never dereferences it) and writes one `Dl_info` into `info`, a
+        // live, exclusively borrowed `Dl_info`.
+        let found = unsafe { libc::dladdr(addr as *const c_void, &raw mut info) };
+        if found == 0 || info.dli_sname.is_null() || info.dli_saddr as usize != addr {
+            return None;
+        }
+        // The object `dladdr` searched is this one: its base is our load
+        // bias (musl) or the start of our first segment (glibc).
+        let fbase = info.dli_fbase as usize;
+        if fbase != self.image.base && !self.image.regions.is_mapped(fbase) {
+            return None;
+        }
+        // SAFETY: `dli_sname` is non-null, a NUL-terminated string in the
+        // object's string table, mapped while the handle keeps the object
+        // loaded (it does for this call); we copy it.
+        let name = unsafe { CStr::from_ptr(info.dli_sname) };
+        Some(name.to_string_lossy().into_owned())
+    }
+
+    /// What `dlsym` on the library's handle finds for `name`, if it lies in
+    /// one of this object's segments (a dependency's definition does not
+    /// count).
+    fn address_of(&self, name: &str) -> Option<usize> {
+        // SAFETY: we take only the symbol's address (a `*const u8` that we
+        // never dereference here: the validator reads it through the
+        // bounded image); nothing is called through it.
+        let sym = unsafe { self.lib.get::<*const u8>(name.as_bytes()) }.ok()?;
+        // For a data symbol, the value libloading hands out is its address.
+        let at = *sym as usize;
+        (at != 0 && self.image.regions.is_mapped(at)).then_some(at)
     }
 }

@@ -40,7 +40,11 @@
 //!
 //! What validation proves is that the metadata is **self-consistent** and
 //! lies inside the library: every field inside its type, no overlap, sizes
-//! and alignments that add up, witnesses where their flags say. It cannot
+//! and alignments that add up, witnesses where their flags say, and the C
+//! symbols beside each descriptor (`Widget_size`, `Widget_align`,
+//! `Widget_<field>_offset`, as `dlsym` finds them in the library itself)
+//! saying what the descriptor says, so C readers and Rust readers are told
+//! the same layout (`docs/FORMAT.md`, "Symbols"). It cannot
 //! prove that the metadata tells the truth about the library's real types:
 //! metadata that is consistent but wrong (hand-written, or stale: the
 //! library's code rebuilt without it) describes memory that the library's

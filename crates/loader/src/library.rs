@@ -10,7 +10,7 @@ use resilient_types::{
     Api, Bindable, Bound, ForeignFunction, ForeignType, Origin, TypeSource, Witnesses,
 };
 
-use crate::image::LoadedImage;
+use crate::image::{LoadedImage, LoadedSymbols};
 use crate::load::{self, Opened};
 use crate::Error;
 
@@ -104,8 +104,11 @@ impl Library {
     /// machine), [`Error::Open`] (refused by the dynamic loader: a missing
     /// dependency...), [`Error::NoManifest`], [`Error::ForeignManifest`],
     /// [`Error::InvalidMetadata`] (corrupt metadata, format version or
-    /// target mismatch: the validator's error as the source). On error the
-    /// library is closed again and nothing else is touched.
+    /// target mismatch, or C symbols `<P><Type>_size`, `_align`,
+    /// `_<field>_offset` missing or disagreeing with the type's descriptor,
+    /// or its descriptor not exported as `<P><Type>_descriptor`: the
+    /// validator's error as the source, naming the type and symbol). On
+    /// error the library is closed again and nothing else is touched.
     pub fn open(path: impl AsRef<Path>) -> Result<Library, Error> {
         Self::open_with(path, UnloadPolicy::default())
     }
@@ -145,6 +148,12 @@ impl Library {
         };
         let module = layout_meta::validate(&image, addr).map_err(invalid)?;
         layout_meta::verify_code_addresses(&image, &module).map_err(invalid)?;
+        // What C readers of the library read beside the descriptors.
+        let symbols = LoadedSymbols {
+            lib: &opened.lib,
+            image: &image,
+        };
+        layout_meta::verify_c_symbols(&image, &symbols, addr, &module).map_err(invalid)?;
 
         let handle: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Handle {
             opened: Some(opened),

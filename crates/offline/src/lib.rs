@@ -26,6 +26,13 @@
 //!    record, name and array the manifest points to must lie there.
 //! 4. **Code** is the executable loadable segments: every witness address
 //!    must lie there.
+//! 5. **C symbols** are the dynamic symbols the dynamic loader reports for
+//!    this object: a type's record is named by the symbol `dladdr` gives
+//!    for its address (defined exactly there), and its `_size`, `_align`
+//!    and `_<field>_offset` symbols are those `dlsym` on the library's
+//!    handle finds in the object itself (the manifest's rule 2; a
+//!    dependency's definition does not count). What they must hold is
+//!    `layout_meta::verify_c_symbols`'s rule, applied by both readers.
 //!
 //! Offline, segments sit at their link-time addresses, and the dynamic
 //! relocations that metadata pointers use (relative, absolute and GOT
@@ -48,7 +55,10 @@
 //! through a symbol that another loaded object interposes reads that
 //! object in the process; the offline reader finds symbols and
 //! relocations through the section headers, the dynamic loader through
-//! the dynamic segment (every linker writes both consistently).
+//! the dynamic segment (every linker writes both consistently); where
+//! several dynamic symbols are defined at a type record's address, the
+//! offline reader names it by the first in table order, as glibc's and
+//! musl's `dladdr` choose (a producer exports one symbol there).
 //!
 //! ## Bounds
 //!

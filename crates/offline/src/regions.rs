@@ -22,6 +22,8 @@ pub struct Region {
 pub struct Regions {
     readable: Vec<Region>,
     code: Vec<(usize, usize)>,
+    /// Every loadable segment, whatever its flags.
+    mapped: Vec<(usize, usize)>,
 }
 
 /// An ELF address or size as `usize`; on a target where it does not fit it
@@ -41,7 +43,10 @@ impl Regions {
     ///   Nothing else: bytes that the library's code may write while a
     ///   reader reads them are never metadata;
     /// - **code**: each loadable segment that is executable. Witness
-    ///   addresses must lie there.
+    ///   addresses must lie there;
+    /// - **mapped**: every loadable segment: the object's image. A symbol
+    ///   whose address lies elsewhere (a dependency's definition) is not
+    ///   the object's own.
     ///
     /// A segment's range is `[vaddr, vaddr + memsz)`: the part past its file
     /// bytes is zero-filled, in memory and offline alike.
@@ -61,6 +66,7 @@ impl Regions {
                 continue;
             }
             let r = range(p);
+            regions.mapped.push(r);
             if p.flags & PF_X != 0 {
                 regions.code.push(r);
             }
@@ -102,6 +108,11 @@ impl Regions {
     /// Whether `addr` lies in an executable segment.
     pub fn is_code(&self, addr: usize) -> bool {
         self.code.iter().any(|&(s, e)| (s..e).contains(&addr))
+    }
+
+    /// Whether `addr` lies in one of the object's loadable segments.
+    pub fn is_mapped(&self, addr: usize) -> bool {
+        self.mapped.iter().any(|&(s, e)| (s..e).contains(&addr))
     }
 
     /// How many bytes the readable regions hold together (saturating).
@@ -153,6 +164,8 @@ mod tests {
         assert!(r.region_of(0x10_2800, 8).is_none(), "writable data");
         assert!(r.region_of(usize::MAX, 2).is_none());
         assert!(r.is_code(0x10_1000) && !r.is_code(0x10_0000));
+        assert!(r.is_mapped(0x10_0000) && r.is_mapped(0x10_3fff));
+        assert!(!r.is_mapped(0x10_4000) && !r.is_mapped(0x0f_ffff));
         assert_eq!(r.readable_bytes(), 0x2000 + 0x800);
     }
 }

@@ -17,6 +17,7 @@ pub const PLUGINS: &[&str] = &[
     "widget-v4",
     "corrupt",
     "no-manifest",
+    "prefixed",
 ];
 
 /// The workspace root.
