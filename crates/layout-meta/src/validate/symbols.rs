@@ -44,7 +44,15 @@ pub fn verify_c_symbols<M: Memory + ?Sized>(
             problem,
         };
         let suffix = format!("{}_descriptor", t.name);
-        let prefix = match syms.name_at(addr) {
+        // Most types have no prefix: a hash lookup (`dlsym`) proves the
+        // record is exported as `<Type>_descriptor` without a search of
+        // every symbol by address (`dladdr` is linear in the symbols).
+        let unprefixed = syms.address_of(&suffix) == Some(addr);
+        let prefix = match if unprefixed {
+            Some(suffix.clone())
+        } else {
+            syms.name_at(addr)
+        } {
             Some(name) if name.ends_with(&suffix) => name[..name.len() - suffix.len()].to_owned(),
             Some(name) => {
                 return Err(bad(

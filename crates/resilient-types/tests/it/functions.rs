@@ -116,7 +116,10 @@ fn errors_and_panics_come_back_as_errors_and_the_library_stays_usable() {
     ));
     for _ in 0..if cfg!(miri) { 3 } else { 1_000 } {
         let err = api.boom.call(7).unwrap_err();
-        assert!(matches!(err.error(), Error::Call { panicked: true, .. }), "{err}");
+        assert!(
+            matches!(err.error(), Error::Call { panicked: true, .. }),
+            "{err}"
+        );
         assert_eq!(
             err.to_string(),
             "`boom` panicked: n is 7, too big (in shapes 1.0.0 (<in-process>); the panic was caught)"
