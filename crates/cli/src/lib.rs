@@ -1,10 +1,11 @@
 //! The `resilient` tool's library: everything the binary does, testable
 //! without spawning it.
 //!
-//! - [`inspect`]: modules, types and fields of a library, as a table or JSON;
+//! - [`inspect_table`], [`inspect_json`]: modules, types, fields and
+//!   functions of a library, as a table or JSON;
 //! - [`diff`]: every change between two versions, classified by the change
 //!   rules, with a verdict per type;
-//! - [`verify`]: whether a consumer binary's recorded views bind against a
+//! - [`check_consumer`]: whether a consumer binary's recorded views bind against a
 //!   library;
 //! - [`gen_rust`], [`gen_cpp`]: view declarations a consumer can include.
 //!
