@@ -282,7 +282,9 @@ impl std::error::Error for Mismatch {}
 /// [`crate::FieldType`] contract).
 pub fn same_identity(expected: &Identity, found: &Identity) -> bool {
     match (expected, found) {
-        (Identity::Resilient { name: a, .. }, Identity::Resilient { name: b, .. }) => a == b,
+        (Identity::Resilient { name: a, .. }, Identity::Resilient { name: b, .. }) => {
+            crate::str_eq(a, b)
+        }
         (
             Identity::Array {
                 element: a,
@@ -298,13 +300,28 @@ pub fn same_identity(expected: &Identity, found: &Identity) -> bool {
             },
         ) => n == m && s == t && al == bl && same_identity(a, b),
         (Identity::Scalar { .. }, Identity::Scalar { .. })
-        | (Identity::Opaque { .. }, Identity::Opaque { .. }) => {
-            expected.name() == found.name()
-                && expected.size() == found.size()
-                && expected.align() == found.align()
-        }
+        | (Identity::Opaque { .. }, Identity::Opaque { .. }) => same_leaf(
+            (expected.name(), expected.size(), expected.align()),
+            (found.name(), found.size(), found.align()),
+        ),
         _ => false,
     }
+}
+
+/// The identity rule for a scalar or opaque type (and, with the counts, an
+/// array's own facts), as `(name, size, align)`: all three equal. A `const
+/// fn`, so that the compile-time checks (`TypeIdentity::same_as`, behind
+/// direct views) apply this same rule.
+pub const fn same_leaf(a: (&str, usize, usize), b: (&str, usize, usize)) -> bool {
+    crate::str_eq(a.0, b.0) && a.1 == b.1 && a.2 == b.2
+}
+
+/// The nested rule's facts, as `(name, size, align)`: the module's type
+/// `listed` is the type a nested field holding `held` holds. A `const fn`,
+/// so that `export_module!`'s compile-time check applies this same rule
+/// (and the validator and the binder through [`nested_matches`]).
+pub const fn nested_facts_match(held: (&str, usize, usize), listed: (&str, usize, usize)) -> bool {
+    same_leaf(held, listed)
 }
 
 /// Whether `id` is or holds (as an array element, at any depth) a resilient
@@ -461,9 +478,10 @@ pub fn bind_nested(
 /// module lists under a nested name; [`bind_nested`] of the type it binds.
 pub fn nested_matches(id: &Identity, inner: &TypeLayout) -> bool {
     matches!(id, Identity::Resilient { .. })
-        && inner.name == id.name()
-        && inner.size == id.size()
-        && inner.align == id.align()
+        && nested_facts_match(
+            (id.name(), id.size(), id.align()),
+            (&inner.name, inner.size, inner.align),
+        )
 }
 
 /// The function rule: whether the module's function of `want`'s name

@@ -241,9 +241,10 @@ impl TypeIdentity {
     /// (arrays recursively); usable at compile time.
     pub const fn same_as(&self, other: &TypeIdentity) -> bool {
         if self.kind != other.kind
-            || !crate::str_eq(self.name(), other.name())
-            || self.size != other.size
-            || self.align != other.align
+            || !crate::compat::same_leaf(
+                (self.name(), self.size, self.align),
+                (other.name(), other.size, other.align),
+            )
             || self.count != other.count
         {
             return false;

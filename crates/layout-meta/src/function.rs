@@ -443,7 +443,9 @@ unsafe impl<T: Return, E: core::fmt::Display> Return for Result<T, E> {
 /// What the thunks `#[layout_meta::export]` generates need.
 #[doc(hidden)]
 pub mod __private {
-    use super::{status, CallError, Return};
+    use super::CallError;
+    #[cfg(feature = "std")]
+    use super::{status, Return};
     use alloc::string::String;
 
     /// `message` handed over as a [`CallError`] the caller frees with

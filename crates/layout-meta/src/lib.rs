@@ -368,10 +368,14 @@ pub mod __private {
                     let mut k = 0;
                     while k < types.len() {
                         let t = types[k];
+                        // The nested rule (`compat::nested_facts_match`),
+                        // and, since both descriptors are at hand here,
+                        // the same layout too.
                         if crate::str_eq(t.name(), inner.name())
-                            && (t.fingerprint() != inner.fingerprint()
-                                || t.size() != inner.size()
-                                || t.align() != inner.align()
+                            && (!crate::compat::nested_facts_match(
+                                (inner.name(), inner.size(), inner.align()),
+                                (t.name(), t.size(), t.align()),
+                            ) || t.fingerprint() != inner.fingerprint()
                                 || t.stride() != inner.stride())
                         {
                             panic!(
