@@ -405,7 +405,8 @@ fn rebase(mut module: ModuleLayout, bias: usize) -> ModuleLayout {
             }
         }
     }
-    for f in &mut module.functions {
+    let methods = module.impls.iter_mut().flat_map(|i| i.methods.iter_mut());
+    for f in module.functions.iter_mut().chain(methods) {
         f.thunk = f.thunk.wrapping_add(bias);
     }
     module

@@ -156,6 +156,20 @@ pub fn silence_panics() {
     std::panic::set_hook(Box::new(|_| {}));
 }
 
+/// Something that describes itself: an interface the widgets module's
+/// types implement (hosts call it without knowing the types).
+pub trait Describe {
+    /// A number that identifies the value.
+    fn key(&self) -> u64;
+    /// Sets it.
+    fn set_key(&mut self, key: u64);
+    /// Another number (exported by the versions that implement it: from
+    /// 1.2 on, an interface method added later).
+    fn weight_key(&self) -> u64 {
+        0
+    }
+}
+
 /// The functions every version exports, for `export_module!`.
 macro_rules! export_widgets {
     ($($extra:ty),* $(,)?) => {
@@ -167,6 +181,20 @@ macro_rules! export_widgets {
                 live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics,
                 $($extra),*
             ],
+            impls: [Widget: "Describe", Point: "Describe"],
         }
     };
+}
+
+#[layout_meta::export]
+impl Describe for Point {
+    fn key(&self) -> u64 {
+        // Both coordinates, as 32-bit halves.
+        (u64::from(self.x.cast_unsigned()) << 32) | u64::from(self.y.cast_unsigned())
+    }
+    fn set_key(&mut self, key: u64) {
+        let half = |h: u64| u32::try_from(h & 0xffff_ffff).unwrap_or(0).cast_signed();
+        self.x = half(key >> 32);
+        self.y = half(key);
+    }
 }

@@ -220,6 +220,6 @@ struct witness {
         {VERSION, sizeof(VERSION) - 1},                                                               \
         sizeof(rsl_module_types_) / sizeof(rsl_module_types_[0]),                                     \
         rsl_module_types_,                                                                            \
-        0, 0, 0, nullptr};
+        0, 0, 0, nullptr, 0, 0, 0, nullptr};
 
 #endif  // RESILIENT_EXPORT_HPP

@@ -193,7 +193,21 @@ typedef struct rsl_manifest {
     uint32_t param_record_size;
     size_t function_count;
     const rsl_function_descriptor *const *functions;
+    uint32_t impl_record_size;
+    uint32_t reserved2;
+    size_t impl_count;
+    const struct rsl_impl_descriptor *const *impls;
 } rsl_manifest;
+
+/* One type's implementation of an interface: a method table, each method a
+ * function record whose first parameter is the receiver (RSL_PASS_REF or
+ * RSL_PASS_MUT of the implementing type). Format 1.1. */
+typedef struct rsl_impl_descriptor {
+    rsl_str interface;
+    rsl_str type_name;
+    size_t method_count;
+    const rsl_function_descriptor *const *methods;
+} rsl_impl_descriptor;
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -15,7 +15,9 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use resilient_loader::{Library, Slot};
-use resilient_types::{api, view, with_stack, Field, Func, In, Nested, Ref, Value};
+use resilient_types::{
+    api, interface, view, with_stack, Field, Func, In, Nested, Ref, This, ThisMut, Value,
+};
 
 view! {
     /// A point, as widgets 1.0 published it.
@@ -59,6 +61,19 @@ api! {
         pub label_len: Func<fn(In<WidgetView>) -> usize>,
         /// Only libraries from 1.1 on have it.
         pub weight_lb: Option<Func<fn(In<WidgetView>) -> f64>>,
+    }
+}
+
+interface! {
+    /// Something that describes itself: every type of the plugin that
+    /// implements it, called without knowing the types.
+    pub struct DescribeIface = "widgets"::"Describe" {
+        /// Its key.
+        pub key: Func<fn(This) -> u64>,
+        /// Sets its key.
+        pub set_key: Func<fn(ThisMut, u64)>,
+        /// Added to the interface in 1.2.
+        pub weight_key: Option<Func<fn(This) -> u64>>,
     }
 }
 
@@ -108,10 +123,20 @@ fn run_one(path: &Path) -> Result<usize, Refused> {
     let lib = Library::open(path)?;
     println!("module {} {}", lib.module().name, lib.module().version);
     // Bind the view and the functions, and report every refusal at once.
-    let (w, api) = match (lib.bind::<WidgetView>(), lib.bind_api::<WidgetApi>()) {
-        (Ok(w), Ok(api)) => (w, api),
-        (Err(a), Err(b)) => return Err(Refused(format!("{a}; {b}"))),
-        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+    let (w, api, impls) = match (
+        lib.bind::<WidgetView>(),
+        lib.bind_api::<WidgetApi>(),
+        lib.implementations::<DescribeIface>(),
+    ) {
+        (Ok(w), Ok(api), Ok(impls)) => (w, api, impls),
+        (w, api, impls) => {
+            let errors: Vec<String> = [w.err(), api.err(), impls.err()]
+                .into_iter()
+                .flatten()
+                .map(|e| e.to_string())
+                .collect();
+            return Err(Refused(errors.join("; ")));
+        }
     };
     let live_before = api.live_count.call()?;
     let mut failures = 0;
@@ -169,6 +194,24 @@ fn run_one(path: &Path) -> Result<usize, Refused> {
             "private-label-untouched",
             lib_label == label,
             || format!("{lib_label} != {label}"),
+        );
+        // Every implementation of the interface, through objects of types
+        // this host never saw.
+        let mut described = Vec::new();
+        for imp in &impls {
+            let mut obj = imp.create()?;
+            let (m, this) = obj.split();
+            m.set_key.call(this, ID)?;
+            described.push((
+                imp.type_name().to_owned(),
+                obj.methods().key.call(obj.this())?,
+            ));
+        }
+        check(
+            &mut failures,
+            "interface",
+            !described.is_empty() && described.iter().all(|(_, k)| *k == ID),
+            || format!("{described:?}"),
         );
         let copy = v.try_clone()?;
         check(

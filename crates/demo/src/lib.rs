@@ -121,14 +121,24 @@ pub fn describe_changes(old: &TypeLayout, new: &TypeLayout) -> String {
 /// signature changed (the same classification as `resilient diff`).
 pub fn describe_function_changes(old: &ModuleLayout, new: &ModuleLayout) -> String {
     use layout_meta::diff::{diff, ChangeKind as K};
+    // `impl Describe for Widget: fn weight_key` reads `Widget.weight_key`.
+    let short = |ty: &str| match ty.strip_prefix("impl ").and_then(|r| r.split_once(": fn ")) {
+        Some((imp, method)) => match imp.split_once(" for ") {
+            Some((_, ty)) => format!("{ty}.{method}"),
+            None => ty.to_owned(),
+        },
+        None => ty.to_owned(),
+    };
     let mut parts = Vec::new();
     for c in diff(old, new) {
         match c.kind {
-            K::FunctionAdded => parts.push(format!("+{}", c.ty)),
-            K::FunctionRemoved => parts.push(format!("-{}", c.ty)),
+            K::FunctionAdded => parts.push(format!("+{}", short(&c.ty))),
+            K::FunctionRemoved => parts.push(format!("-{}", short(&c.ty))),
+            K::ImplAdded => parts.push(format!("+{}", c.ty)),
+            K::ImplRemoved => parts.push(format!("-{}", c.ty)),
             K::FunctionChanged => {
                 let what = c.item.clone().unwrap_or_else(|| "signature".into());
-                parts.push(format!("{}: {what} changed", c.ty));
+                parts.push(format!("{}: {what} changed", short(&c.ty)));
             }
             _ => {}
         }

@@ -11,12 +11,13 @@
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Pat, Path, ReturnType, Type};
+use syn::{FnArg, ImplItem, ItemFn, ItemImpl, LitStr, Pat, Path, ReturnType, Signature, Type};
 
 /// Options of `#[export(...)]`.
 #[derive(Default)]
 struct Options {
     name: Option<String>,
+    interface: Option<String>,
     krate: Option<Path>,
 }
 
@@ -25,10 +26,14 @@ fn options(attr: TokenStream2) -> syn::Result<Options> {
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("name") {
             o.name = Some(meta.value()?.parse::<LitStr>()?.value());
+        } else if meta.path.is_ident("interface") {
+            o.interface = Some(meta.value()?.parse::<LitStr>()?.value());
         } else if meta.path.is_ident("crate") {
             o.krate = Some(meta.value()?.parse::<LitStr>()?.parse()?);
         } else {
-            return Err(meta.error("unknown #[export] option; expected `name` or `crate`"));
+            return Err(
+                meta.error("unknown #[export] option; expected `name`, `interface` or `crate`")
+            );
         }
         Ok(())
     });
@@ -92,8 +97,114 @@ fn erase_lifetimes(ty: &Type) -> syn::Result<Type> {
 
 pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
     let o = options(attr)?;
+    let krate = o
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::layout_meta));
+    if let Ok(imp) = syn::parse2::<ItemImpl>(item.clone()) {
+        return expand_impl(&o, &krate, imp);
+    }
     let f: ItemFn = syn::parse2(item)?;
-    let sig = &f.sig;
+    let ident = &f.sig.ident;
+    let vis = &f.vis;
+    let name = o
+        .name
+        .clone()
+        .unwrap_or_else(|| syn::ext::IdentExt::unraw(ident).to_string());
+    let (thunk, descriptor) = generate(&krate, &f.sig, &name, &quote!(#ident), None)?;
+    Ok(quote! {
+        #f
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, reason = "named after the exported function")]
+        #vis struct #ident {}
+
+        const _: () = {
+            #thunk
+
+            #[automatically_derived]
+            // SAFETY: the thunk's signature is the lowered form of each
+            // parameter's and the result's `Param`/`Return` impl, as the
+            // record lists them; it catches every panic.
+            unsafe impl #krate::ExportedFn for #ident {
+                const DESCRIPTOR: &'static #krate::function::FunctionDescriptor = &#descriptor;
+            }
+        };
+    })
+}
+
+/// `#[export] impl Trait for Type { ... }`: the trait's methods exported as
+/// an interface implementation (a method table of function records, the
+/// receiver first).
+fn expand_impl(o: &Options, krate: &Path, imp: ItemImpl) -> syn::Result<TokenStream2> {
+    let Some((_, trait_path, _)) = &imp.trait_ else {
+        return Err(syn::Error::new(
+            imp.self_ty.span(),
+            "#[export] on an impl block exports a trait implementation: `impl Trait for Type`",
+        ));
+    };
+    if !imp.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            imp.generics.span(),
+            "an exported implementation cannot be generic",
+        ));
+    }
+    let self_ty = &imp.self_ty;
+    let interface = match &o.interface {
+        Some(i) => i.clone(),
+        None => trait_path
+            .segments
+            .last()
+            .map(|s| syn::ext::IdentExt::unraw(&s.ident).to_string())
+            .unwrap_or_default(),
+    };
+    let mut thunks = Vec::new();
+    let mut descriptors = Vec::new();
+    for item in &imp.items {
+        let ImplItem::Fn(m) = item else { continue };
+        let name = syn::ext::IdentExt::unraw(&m.sig.ident).to_string();
+        let ident = &m.sig.ident;
+        let (thunk, descriptor) = generate(
+            krate,
+            &m.sig,
+            &name,
+            &quote!(<#self_ty as #trait_path>::#ident),
+            Some(self_ty),
+        )?;
+        thunks.push(thunk);
+        descriptors.push(descriptor);
+    }
+    Ok(quote! {
+        #imp
+
+        const _: () = {
+            #(#thunks)*
+
+            #[automatically_derived]
+            // SAFETY: each method's thunk has the lowered signature its
+            // record lists, the receiver first; each catches every panic.
+            unsafe impl #krate::ExportedImpl<{ #krate::name_hash(#interface) }> for #self_ty {
+                const DESCRIPTOR: &'static #krate::function::ImplDescriptor =
+                    &#krate::function::ImplDescriptor::new(
+                        #interface,
+                        <#self_ty as #krate::FieldType>::IDENTITY.name(),
+                        &[#(&#descriptors),*],
+                    );
+            }
+        };
+    })
+}
+
+/// The thunk (an item) and the record (an expression) of a function or a
+/// method with signature `sig`, called as `callee`; `receiver` is the
+/// implementing type of a method.
+fn generate(
+    krate: &Path,
+    sig: &Signature,
+    name: &str,
+    callee: &TokenStream2,
+    receiver: Option<&Type>,
+) -> syn::Result<(TokenStream2, TokenStream2)> {
     let refuse = |span: Span, what: &str| Err(syn::Error::new(span, what));
     if sig.asyncness.is_some() {
         return refuse(sig.asyncness.span(), "an exported function cannot be async");
@@ -121,34 +232,43 @@ pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<Toke
             "write an ordinary Rust function: #[export] generates its extern \"C\" thunk",
         );
     }
-    let krate = o
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::layout_meta));
-    let ident = &sig.ident;
-    let vis = &f.vis;
-    let name = o
-        .name
-        .clone()
-        .unwrap_or_else(|| syn::ext::IdentExt::unraw(ident).to_string());
-
     let mut lowered = Vec::new();
     let mut raised = Vec::new();
     let mut params = Vec::new();
+    let mut ffi_params = Vec::new();
     for (i, arg) in sig.inputs.iter().enumerate() {
-        let FnArg::Typed(pt) = arg else {
-            return refuse(
-                arg.span(),
-                "an exported function has no `self`: export a method through an interface",
-            );
+        let (pname, ty): (String, Type) = match arg {
+            FnArg::Receiver(r) => {
+                let Some(self_ty) = receiver else {
+                    return refuse(
+                        arg.span(),
+                        "an exported function has no `self`: export a method through an interface (`#[export] impl Trait for Type`)",
+                    );
+                };
+                if r.reference.is_none() {
+                    return refuse(
+                        arg.span(),
+                        "an exported method takes `&self` or `&mut self` (the host keeps its values)",
+                    );
+                }
+                let ty: Type = if r.mutability.is_some() {
+                    syn::parse_quote!(&'static mut #self_ty)
+                } else {
+                    syn::parse_quote!(&'static #self_ty)
+                };
+                ("self".to_owned(), ty)
+            }
+            FnArg::Typed(pt) => {
+                let pname = match &*pt.pat {
+                    Pat::Ident(p) => syn::ext::IdentExt::unraw(&p.ident).to_string(),
+                    _ => format!("arg{i}"),
+                };
+                (pname, erase_lifetimes(&pt.ty)?)
+            }
         };
-        let pname = match &*pt.pat {
-            Pat::Ident(p) => syn::ext::IdentExt::unraw(&p.ident).to_string(),
-            _ => format!("arg{i}"),
-        };
-        let ty = erase_lifetimes(&pt.ty)?;
         let p = format_ident!("__p{i}");
         lowered.push(quote!(#p: <#ty as #krate::Param>::Ffi));
+        ffi_params.push(quote!(<#ty as #krate::Param>::Ffi));
         raised.push(quote! {
             // SAFETY: the client bound this signature, so it passes what
             // `Param::from_ffi` requires (a live value for a reference,
@@ -163,80 +283,61 @@ pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<Toke
             )
         });
     }
+    if receiver.is_some() && !matches!(sig.inputs.first(), Some(FnArg::Receiver(_))) {
+        return refuse(
+            sig.ident.span(),
+            "an exported method takes `&self` or `&mut self` first",
+        );
+    }
     let ret: Type = match &sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => erase_lifetimes(ty)?,
     };
-    let thunk = format_ident!("__resilient_thunk_{}", ident);
-    let ffi_params: Vec<TokenStream2> = sig
-        .inputs
-        .iter()
-        .map(|arg| match arg {
-            FnArg::Typed(pt) => {
-                let ty = erase_lifetimes(&pt.ty).unwrap_or_else(|_| (*pt.ty).clone());
-                quote!(<#ty as #krate::Param>::Ffi)
+    let thunk = format_ident!("__resilient_thunk_{}", sig.ident);
+    let thunk_item = quote! {
+        /// The thunk (`layout_meta::function`'s calling convention).
+        ///
+        /// # Safety
+        ///
+        /// The caller passes what the function's record says, `ret` is
+        /// room for the result and `err` is writable.
+        unsafe extern "C" fn #thunk(
+            #(#lowered,)*
+            __ret: *mut <#ret as #krate::Return>::Ffi,
+            __err: *mut #krate::function::CallError,
+        ) -> u32 {
+            // SAFETY: `__ret` and `__err` as the caller promises.
+            unsafe {
+                #krate::function::__private::call::<#ret>(#name, __ret, __err, || {
+                    #callee(#(#raised),*)
+                })
             }
-            FnArg::Receiver(_) => quote!(()),
-        })
-        .collect();
-
-    Ok(quote! {
-        #f
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, reason = "named after the exported function")]
-        #vis struct #ident {}
-
-        const _: () = {
-            /// The thunk (`layout_meta::function`'s calling convention).
-            ///
-            /// # Safety
-            ///
-            /// The caller passes what the function's record says, `ret` is
-            /// room for the result and `err` is writable.
-            unsafe extern "C" fn #thunk(
-                #(#lowered,)*
-                __ret: *mut <#ret as #krate::Return>::Ffi,
-                __err: *mut #krate::function::CallError,
-            ) -> u32 {
-                // SAFETY: `__ret` and `__err` as the caller promises.
-                unsafe {
-                    #krate::function::__private::call::<#ret>(#name, __ret, __err, || {
-                        #ident(#(#raised),*)
-                    })
-                }
-            }
-
-            #[automatically_derived]
-            // SAFETY: the thunk's signature is the lowered form of each
-            // parameter's and the result's `Param`/`Return` impl, as the
-            // record lists them; it catches every panic.
-            unsafe impl #krate::ExportedFn for #ident {
-                const DESCRIPTOR: &'static #krate::function::FunctionDescriptor =
-                    &#krate::function::FunctionDescriptor::new(
-                        #name,
-                        <#ret as #krate::Return>::FLAGS,
-                        &[#(#params),*],
-                        #krate::function::ParamDescriptor::new(
-                            "return",
-                            <#ret as #krate::Return>::PASS,
-                            <#ret as #krate::Return>::IDENTITY,
-                        ),
-                        // SAFETY: a function pointer as an opaque code
-                        // address; clients call it only through the
-                        // signature the record gives, once checked.
-                        unsafe {
-                            ::core::mem::transmute::<
-                                unsafe extern "C" fn(
-                                    #(#ffi_params,)*
-                                    *mut <#ret as #krate::Return>::Ffi,
-                                    *mut #krate::function::CallError,
-                                ) -> u32,
-                                #krate::function::ThunkFn,
-                            >(#thunk)
-                        },
-                    );
-            }
-        };
-    })
+        }
+    };
+    let descriptor = quote! {
+        #krate::function::FunctionDescriptor::new(
+            #name,
+            <#ret as #krate::Return>::FLAGS,
+            &[#(#params),*],
+            #krate::function::ParamDescriptor::new(
+                "return",
+                <#ret as #krate::Return>::PASS,
+                <#ret as #krate::Return>::IDENTITY,
+            ),
+            // SAFETY: a function pointer as an opaque code address; clients
+            // call it only through the signature the record gives, once
+            // checked.
+            unsafe {
+                ::core::mem::transmute::<
+                    unsafe extern "C" fn(
+                        #(#ffi_params,)*
+                        *mut <#ret as #krate::Return>::Ffi,
+                        *mut #krate::function::CallError,
+                    ) -> u32,
+                    #krate::function::ThunkFn,
+                >(#thunk)
+            },
+        )
+    };
+    Ok((thunk_item, descriptor))
 }

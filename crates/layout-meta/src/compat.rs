@@ -156,6 +156,15 @@ pub enum Mismatch {
         /// The library's.
         found: String,
     },
+    /// A method of an interface implementation does not bind.
+    InImpl {
+        /// The interface.
+        interface: String,
+        /// The implementing type.
+        ty: String,
+        /// Why the method does not bind.
+        inner: Box<Mismatch>,
+    },
     /// A parameter (or the result) has another type or is passed otherwise.
     ParamRetyped {
         /// The function.
@@ -213,6 +222,11 @@ impl fmt::Display for Mismatch {
                 f,
                 "frozen type `{ty}` changed its layout (fingerprint {found:#018x}, the view expects {expected:#018x})"
             ),
+            Mismatch::InImpl {
+                interface,
+                ty,
+                inner,
+            } => write!(f, "`{ty}` as `{interface}`: {inner}"),
             Mismatch::MissingFunction { function, expected } => {
                 write!(f, "function `{function}` ({expected}) is missing")
             }

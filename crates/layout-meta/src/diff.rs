@@ -80,6 +80,10 @@ pub enum ChangeKind {
     /// A function's signature changed (a parameter or the result retyped,
     /// parameters added or removed, another calling convention).
     FunctionChanged,
+    /// A type implements an interface it did not.
+    ImplAdded,
+    /// A type no longer implements an interface.
+    ImplRemoved,
 }
 
 impl ChangeKind {
@@ -103,6 +107,8 @@ impl ChangeKind {
         ChangeKind::FunctionAdded,
         ChangeKind::FunctionRemoved,
         ChangeKind::FunctionChanged,
+        ChangeKind::ImplAdded,
+        ChangeKind::ImplRemoved,
     ];
 
     /// The kebab-case name tools print (`field-added`, ...).
@@ -126,6 +132,8 @@ impl ChangeKind {
             ChangeKind::FunctionAdded => "function-added",
             ChangeKind::FunctionRemoved => "function-removed",
             ChangeKind::FunctionChanged => "function-changed",
+            ChangeKind::ImplAdded => "impl-added",
+            ChangeKind::ImplRemoved => "impl-removed",
         }
     }
 }
@@ -189,20 +197,67 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
     }
     // Functions, under `fn <name>`; a signature change is what binding the
     // old signature against the new function says (the one function rule).
-    for f in &new.functions {
-        if old.function(&f.name).is_none() {
-            let sig = f.to_string();
-            out.push(change(
-                &fn_key(f),
-                ChangeKind::FunctionAdded,
-                None,
-                "",
-                &sig,
-            ));
+    diff_functions(&old.functions, &new.functions, &|f| fn_key(f), &mut out);
+    // Interface implementations, under `impl <Interface> for <Type>`; their
+    // methods under `impl <Interface> for <Type>: fn <method>`.
+    let key = |i: &crate::ImplLayout| format!("impl {} for {}", i.interface, i.type_name);
+    let find = |m: &'_ ModuleLayout, i: &crate::ImplLayout| {
+        m.impls
+            .iter()
+            .find(|j| j.interface == i.interface && j.type_name == i.type_name)
+            .cloned()
+    };
+    for i in &new.impls {
+        if find(old, i).is_none() {
+            out.push(change(&key(i), ChangeKind::ImplAdded, None, "", ""));
         }
     }
-    for f in &old.functions {
-        match new.function(&f.name) {
+    for i in &old.impls {
+        match find(new, i) {
+            None => out.push(change(&key(i), ChangeKind::ImplRemoved, None, "", "")),
+            Some(j) => {
+                let k = key(i);
+                diff_functions(
+                    &i.methods,
+                    &j.methods,
+                    &|f| format!("{k}: fn {}", f.name),
+                    &mut out,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The changes between two lists of functions (a module's, or an
+/// implementation's methods), each listed under `key(function)`.
+fn diff_functions(
+    old: &[crate::FunctionLayout],
+    new: &[crate::FunctionLayout],
+    key: &dyn Fn(&crate::FunctionLayout) -> String,
+    out: &mut Vec<Change>,
+) {
+    // One lookup table per list, not a scan per function.
+    let index = |list: &'_ [crate::FunctionLayout]| -> alloc::collections::BTreeMap<String, crate::FunctionLayout> {
+        list.iter().map(|f| (f.name.clone(), f.clone())).collect()
+    };
+    let (old_index, new_index) = (index(old), index(new));
+    let by_name = |list: &[crate::FunctionLayout], name: &str| {
+        let table = if core::ptr::eq(list, old) {
+            &old_index
+        } else {
+            &new_index
+        };
+        table.get(name).cloned()
+    };
+    for f in new {
+        if by_name(old, &f.name).is_none() {
+            let sig = f.to_string();
+            out.push(change(&key(f), ChangeKind::FunctionAdded, None, "", &sig));
+        }
+    }
+    for f in old {
+        match by_name(new, &f.name).as_ref() {
             None => out.push(change(
                 &fn_key(f),
                 ChangeKind::FunctionRemoved,
@@ -223,7 +278,7 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
                         _ => None,
                     };
                     out.push(change(
-                        &fn_key(f),
+                        &key(f),
                         ChangeKind::FunctionChanged,
                         item,
                         &f.to_string(),
@@ -233,7 +288,6 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
             }
         }
     }
-    out
 }
 
 /// The `ty` under which a function's changes are listed: `fn <name>`.
@@ -354,7 +408,8 @@ fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) 
         | K::WitnessRemoved
         | K::FlagRemoved
         | K::FunctionRemoved
-        | K::FunctionChanged => Severity::Breaking,
+        | K::FunctionChanged
+        | K::ImplRemoved => Severity::Breaking,
         _ => Severity::Compatible,
     };
     Change {

@@ -154,10 +154,9 @@ pub fn encode(module: &ModuleLayout, base: usize) -> Image {
     let po = |f| offsets::of("rsl_param_descriptor", f);
     let fn_size = crate::function::FUNCTION_RECORD_SIZE as usize;
     let param_size = crate::function::PARAM_RECORD_SIZE as usize;
-    for (i, f) in module.functions.iter().enumerate() {
+    let function = |w: &mut Writer, f: &crate::FunctionLayout| -> usize {
         let rec = w.alloc(fn_size);
         let rec_addr = w.addr(rec);
-        w.word(list + i * WORD, rec_addr);
         w.str(rec + fo("name"), &f.name);
         w.put(rec + fo("abi"), &f.abi.to_ne_bytes());
         w.put(rec + fo("flags"), &f.flags.to_ne_bytes());
@@ -172,9 +171,38 @@ pub fn encode(module: &ModuleLayout, base: usize) -> Image {
             w.identity(at + po("identity"), &p.identity);
         };
         for (j, p) in f.params.iter().enumerate() {
-            param(&mut w, params + j * param_size, p);
+            param(w, params + j * param_size, p);
         }
-        param(&mut w, rec + fo("ret"), &f.ret);
+        param(w, rec + fo("ret"), &f.ret);
+        rec_addr
+    };
+    for (i, f) in module.functions.iter().enumerate() {
+        let addr = function(&mut w, f);
+        w.word(list + i * WORD, addr);
+    }
+    w.put(
+        header + m("impl_record_size"),
+        &crate::function::IMPL_RECORD_SIZE.to_ne_bytes(),
+    );
+    w.word(header + m("impl_count"), module.impls.len());
+    let impl_list = w.alloc(module.impls.len() * WORD);
+    let impl_list_addr = w.addr(impl_list);
+    w.word(header + m("impls"), impl_list_addr);
+    let io = |f| offsets::of("rsl_impl_descriptor", f);
+    for (i, imp) in module.impls.iter().enumerate() {
+        let rec = w.alloc(crate::function::IMPL_RECORD_SIZE as usize);
+        let rec_addr = w.addr(rec);
+        w.word(impl_list + i * WORD, rec_addr);
+        w.str(rec + io("interface"), &imp.interface);
+        w.str(rec + io("type_name"), &imp.type_name);
+        w.word(rec + io("method_count"), imp.methods.len());
+        let methods = w.alloc(imp.methods.len() * WORD);
+        let methods_addr = w.addr(methods);
+        w.word(rec + io("methods"), methods_addr);
+        for (j, meth) in imp.methods.iter().enumerate() {
+            let addr = function(&mut w, meth);
+            w.word(methods + j * WORD, addr);
+        }
     }
     Image {
         base,

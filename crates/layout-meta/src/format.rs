@@ -424,6 +424,10 @@ pub struct Manifest {
     param_record_size: u32,
     function_count: usize,
     functions: *const &'static crate::function::FunctionDescriptor,
+    impl_record_size: u32,
+    reserved2: u32,
+    impl_count: usize,
+    impls: *const &'static crate::function::ImplDescriptor,
 }
 
 // SAFETY: immutable, and every pointer in it comes from a `&'static` reference.
@@ -477,15 +481,17 @@ impl Manifest {
         version: &'static str,
         types: &'static [&'static TypeDescriptor],
     ) -> Self {
-        Self::with_functions(name, version, types, &[])
+        Self::with_functions(name, version, types, &[], &[])
     }
 
-    /// [`Manifest::new`], also listing exported `functions`.
+    /// [`Manifest::new`], also listing exported `functions` and interface
+    /// implementations `impls`.
     pub const fn with_functions(
         name: &'static str,
         version: &'static str,
         types: &'static [&'static TypeDescriptor],
         functions: &'static [&'static crate::function::FunctionDescriptor],
+        impls: &'static [&'static crate::function::ImplDescriptor],
     ) -> Self {
         Manifest {
             magic: MAGIC,
@@ -504,7 +510,20 @@ impl Manifest {
             param_record_size: crate::function::PARAM_RECORD_SIZE,
             function_count: functions.len(),
             functions: functions.as_ptr(),
+            impl_record_size: crate::function::IMPL_RECORD_SIZE,
+            reserved2: 0,
+            impl_count: impls.len(),
+            impls: impls.as_ptr(),
         }
+    }
+
+    /// The exported interface implementations.
+    pub const fn impls(&self) -> &'static [&'static crate::function::ImplDescriptor] {
+        // SAFETY:
+        // - `impls` and `impl_count` were taken from a `&'static [&'static
+        //   ImplDescriptor]` in `with_functions` (fields are private):
+        //   initialised, aligned, immutable, valid for `'static`.
+        unsafe { core::slice::from_raw_parts(self.impls, self.impl_count) }
     }
 
     /// The module's name.
@@ -538,7 +557,9 @@ impl Manifest {
 #[doc(hidden)]
 pub mod offsets {
     use super::*;
-    use crate::function::{CallError, FunctionDescriptor, ParamDescriptor, RawSlice};
+    use crate::function::{
+        CallError, FunctionDescriptor, ImplDescriptor, ParamDescriptor, RawSlice,
+    };
     use core::mem::offset_of;
 
     /// (record, field, offset) for every field of every record.
@@ -713,6 +734,18 @@ pub mod offsets {
         ),
         ("rsl_manifest", "functions", offset_of!(Manifest, functions)),
         (
+            "rsl_manifest",
+            "impl_record_size",
+            offset_of!(Manifest, impl_record_size),
+        ),
+        ("rsl_manifest", "reserved2", offset_of!(Manifest, reserved2)),
+        (
+            "rsl_manifest",
+            "impl_count",
+            offset_of!(Manifest, impl_count),
+        ),
+        ("rsl_manifest", "impls", offset_of!(Manifest, impls)),
+        (
             "rsl_param_descriptor",
             "name",
             offset_of!(ParamDescriptor, name),
@@ -773,6 +806,26 @@ pub mod offsets {
         ("rsl_call_error", "len", offset_of!(CallError, len)),
         ("rsl_call_error", "cap", offset_of!(CallError, cap)),
         ("rsl_call_error", "free", offset_of!(CallError, free)),
+        (
+            "rsl_impl_descriptor",
+            "interface",
+            offset_of!(ImplDescriptor, interface),
+        ),
+        (
+            "rsl_impl_descriptor",
+            "type_name",
+            offset_of!(ImplDescriptor, type_name),
+        ),
+        (
+            "rsl_impl_descriptor",
+            "method_count",
+            offset_of!(ImplDescriptor, method_count),
+        ),
+        (
+            "rsl_impl_descriptor",
+            "methods",
+            offset_of!(ImplDescriptor, methods),
+        ),
     ];
 
     /// (record, size) for every record.
@@ -787,6 +840,7 @@ pub mod offsets {
         ("rsl_function_descriptor", size_of::<FunctionDescriptor>()),
         ("rsl_slice", size_of::<RawSlice>()),
         ("rsl_call_error", size_of::<CallError>()),
+        ("rsl_impl_descriptor", size_of::<ImplDescriptor>()),
     ];
 
     pub(crate) const fn of(record: &str, field: &str) -> usize {

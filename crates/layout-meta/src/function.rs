@@ -233,6 +233,84 @@ impl FunctionDescriptor {
     }
 }
 
+/// One type's implementation of an interface: the interface's name, the
+/// type's, and a method table, each method a function record whose first
+/// parameter is the receiver (`&Type` or `&mut Type`).
+#[repr(C)]
+pub struct ImplDescriptor {
+    pub(crate) interface: RawStr,
+    pub(crate) type_name: RawStr,
+    pub(crate) method_count: usize,
+    pub(crate) methods: *const &'static FunctionDescriptor,
+}
+
+impl core::fmt::Debug for ImplDescriptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "ImplDescriptor({} as {})",
+            self.type_name(),
+            self.interface()
+        )
+    }
+}
+
+// SAFETY: immutable, and every pointer in it comes from a `&'static`
+// reference (see `new`).
+unsafe impl Sync for ImplDescriptor {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for ImplDescriptor {}
+
+impl ImplDescriptor {
+    /// Type `type_name`'s implementation of `interface`, with these methods.
+    pub const fn new(
+        interface: &'static str,
+        type_name: &'static str,
+        methods: &'static [&'static FunctionDescriptor],
+    ) -> Self {
+        ImplDescriptor {
+            interface: RawStr::new(interface),
+            type_name: RawStr::new(type_name),
+            method_count: methods.len(),
+            methods: methods.as_ptr(),
+        }
+    }
+    /// The interface's name.
+    pub const fn interface(&self) -> &'static str {
+        self.interface.as_str()
+    }
+    /// The implementing type's name.
+    pub const fn type_name(&self) -> &'static str {
+        self.type_name.as_str()
+    }
+    /// The methods.
+    pub const fn methods(&self) -> &'static [&'static FunctionDescriptor] {
+        // SAFETY:
+        // - `methods` and `method_count` were taken from a `&'static
+        //   [&'static FunctionDescriptor]` in `new` (fields are private to
+        //   the crate): initialised, aligned, immutable, valid for `'static`.
+        unsafe { core::slice::from_raw_parts(self.methods, self.method_count) }
+    }
+}
+
+/// An interface implementation exported with `#[layout_meta::export]` on an
+/// `impl Trait for Type` block, keyed by the hash of the interface's name
+/// (`layout_meta::name_hash`) so `export_module!` can list it as
+/// `Type: "Trait"`.
+///
+/// # Safety
+///
+/// Every method record's thunk has the signature its record gives, with the
+/// receiver first, and honours the calling convention.
+pub unsafe trait ExportedImpl<const INTERFACE: u64> {
+    /// The implementation's record.
+    const DESCRIPTOR: &'static ImplDescriptor;
+}
+
+/// Size of a version-1 interface-implementation record, in bytes.
+#[allow(clippy::cast_possible_truncation, reason = "a record of four words")]
+pub const IMPL_RECORD_SIZE: u32 = size_of::<ImplDescriptor>() as u32;
+
 /// Size of a version-1 function record, in bytes.
 #[allow(
     clippy::cast_possible_truncation,

@@ -23,12 +23,41 @@ pub struct ModuleLayout {
     pub types: Vec<TypeLayout>,
     /// The exported functions, in manifest order (none before format 1.1).
     pub functions: Vec<FunctionLayout>,
+    /// The exported interface implementations, in manifest order.
+    pub impls: Vec<ImplLayout>,
+}
+
+/// A validated implementation of an interface by a type of the module.
+///
+/// Invariants (unsafe code may rely on them): `type_name` is a type of the
+/// module; every method is a valid [`FunctionLayout`] whose first parameter
+/// is `&type_name` or `&mut type_name`; method names are unique; no other
+/// implementation of the module has the same interface and type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImplLayout {
+    /// The interface's name.
+    pub interface: String,
+    /// The implementing type's name.
+    pub type_name: String,
+    /// The method table.
+    pub methods: Vec<FunctionLayout>,
+}
+
+impl ImplLayout {
+    /// The method called `name`.
+    pub fn method(&self, name: &str) -> Option<&FunctionLayout> {
+        self.methods.iter().find(|m| m.name == name)
+    }
 }
 
 impl ModuleLayout {
     /// The type called `name`, if the module has it.
     pub fn get(&self, name: &str) -> Option<&TypeLayout> {
         self.types.iter().find(|t| t.name == name)
+    }
+    /// The implementations of interface `name`, in manifest order.
+    pub fn impls_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a ImplLayout> + 'a {
+        self.impls.iter().filter(move |i| i.interface == name)
     }
     /// The function called `name`, if the module exports it.
     pub fn function(&self, name: &str) -> Option<&FunctionLayout> {

@@ -116,10 +116,11 @@ pub use format::{
     flags, kind, CloneFn, DefaultInitFn, DropFn, FieldDescriptor, Manifest, TypeDescriptor,
     TypeIdentity, ValueWitnesses, FORMAT_VERSION, MAGIC, MANIFEST_SYMBOL,
 };
-pub use function::{ExportedFn, Param, Return};
+pub use function::{ExportedFn, ExportedImpl, Param, Return};
 pub use identity::FieldType;
 pub use layout::{
-    FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
+    FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout, ParamLayout, TypeLayout,
+    WitnessAddrs,
 };
 pub use validate::{
     decode, type_record_addresses, validate, verify, verify_c_symbols, verify_code_addresses,
@@ -228,6 +229,15 @@ impl Manifest {
             version: self.module_version().into(),
             types: self.types().iter().map(|t| t.to_layout()).collect(),
             functions: self.functions().iter().map(|f| f.to_layout()).collect(),
+            impls: self
+                .impls()
+                .iter()
+                .map(|i| ImplLayout {
+                    interface: i.interface().into(),
+                    type_name: i.type_name().into(),
+                    methods: i.methods().iter().map(|m| m.to_layout()).collect(),
+                })
+                .collect(),
         };
         verify(&module)?;
         Ok(module)
@@ -278,6 +288,7 @@ macro_rules! export_module {
         version: $version:expr,
         types: [$($ty:ty),* $(,)?]
         $(, functions: [$($f:ty),* $(,)?])?
+        $(, impls: [$($ity:ty : $iface:literal),* $(,)?])?
         $(,)?
     ) => {
         const _: () = {
@@ -288,6 +299,9 @@ macro_rules! export_module {
                 $version,
                 &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
                 &[$($(<$f as $crate::ExportedFn>::DESCRIPTOR),*)?],
+                &[$($(
+                    <$ity as $crate::ExportedImpl<{ $crate::name_hash($iface) }>>::DESCRIPTOR
+                ),*)?],
             );
             // A type nested in a listed type and a listed type of the same
             // name must be the same type: clients bind a nested field through

@@ -305,6 +305,7 @@ mod tests {
             version: "1.0.0".into(),
             types: alloc::vec![t.to_layout()],
             functions: Vec::new(),
+            impls: Vec::new(),
         }
     }
 
@@ -417,6 +418,7 @@ mod tests {
                 ty("Inner", 8, Vec::new()),
             ],
             functions: Vec::new(),
+            impls: Vec::new(),
         };
         let need = ViewNeed {
             module: "geo".into(),
@@ -443,6 +445,7 @@ mod tests {
             version: "1.0.0".into(),
             types: alloc::vec![ty("T", 0, Vec::new())],
             functions: Vec::new(),
+            impls: Vec::new(),
         };
         let need = ViewNeed {
             module: "geo".into(),

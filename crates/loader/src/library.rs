@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use layout_meta::{ModuleLayout, MANIFEST_SYMBOL};
 use resilient_types::{
-    Api, Bindable, Bound, ForeignFunction, ForeignType, Origin, TypeSource, Witnesses,
+    Api, Bindable, Bound, ForeignFunction, ForeignImpl, ForeignType, Origin, TypeSource, Witnesses,
 };
 
 use crate::image::{LoadedImage, LoadedSymbols};
@@ -261,6 +261,20 @@ impl Library {
         Ok(Bound::bind(self)?)
     }
 
+    /// Every implementation of interface `I` the library exports, each
+    /// bound once (see [`resilient_types::interface!`]). The bound methods
+    /// and the values made keep the library loaded.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] with every mismatch of every implementation (type,
+    /// interface, method, parameter).
+    pub fn implementations<I: resilient_types::Interface>(
+        &self,
+    ) -> Result<Vec<Arc<resilient_types::Implementation<I>>>, Error> {
+        Ok(resilient_types::implementations::<I>(self)?)
+    }
+
     /// Binds the functions API `A` declares (see [`resilient_types::api!`]):
     /// every signature checked once, here. The bound functions keep the
     /// library loaded.
@@ -324,5 +338,42 @@ impl TypeSource for Library {
     }
     fn function(&self, name: &str) -> Option<Arc<ForeignFunction>> {
         self.loaded.functions.get(name).cloned()
+    }
+    fn impls(&self, interface: &str) -> Vec<ForeignImpl> {
+        let origin = self.origin();
+        self.loaded
+            .module
+            .impls_of(interface)
+            .filter_map(|imp| {
+                let ty = self.foreign_type(&imp.type_name)?;
+                let methods = imp
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        // SAFETY:
+                        // - `m` was accepted by `validate` with its module
+                        //   (its first parameter is the implementing type)
+                        //   and describes the library's thunk;
+                        // - its address lies in the library's code
+                        //   (`verify_code_addresses`); `usize` and function
+                        //   pointers have the same size;
+                        // - the type's owner keeps the library loaded.
+                        Arc::new(unsafe {
+                            ForeignFunction::new(
+                                m.clone(),
+                                std::mem::transmute::<usize, layout_meta::function::ThunkFn>(
+                                    m.thunk,
+                                ),
+                                origin.clone(),
+                                Arc::clone(ty.owner()),
+                            )
+                        })
+                    })
+                    .collect();
+                // SAFETY: `imp` was validated with the module, `ty` is the
+                // module's type of its name, `methods` are its methods.
+                Some(unsafe { ForeignImpl::new(imp.clone(), ty, methods) })
+            })
+            .collect()
     }
 }

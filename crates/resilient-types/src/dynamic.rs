@@ -761,6 +761,7 @@ mod tests {
             version: "1.0.0".into(),
             types: vec![src.foreign_type("Flags").unwrap().layout().clone()],
             functions: Vec::new(),
+            impls: Vec::new(),
         };
         let placement = bind_view(v.need(), &module).unwrap();
         Arc::new(DynBound::new(src.foreign_type("Flags").unwrap(), &v, &placement).unwrap())

@@ -214,6 +214,11 @@ pub trait TypeSource {
         let _ = name;
         None
     }
+    /// The module's implementations of interface `name` (none by default).
+    fn impls(&self, interface: &str) -> Vec<crate::ForeignImpl> {
+        let _ = interface;
+        Vec::new()
+    }
 }
 
 /// A module whose types are compiled into this program: a [`TypeSource`]
@@ -231,6 +236,7 @@ pub struct InProcess {
     origin: Origin,
     types: Vec<Arc<ForeignType>>,
     functions: Vec<Arc<crate::ForeignFunction>>,
+    impls: Vec<&'static layout_meta::function::ImplDescriptor>,
     owner: Arc<dyn Any + Send + Sync>,
 }
 
@@ -245,8 +251,17 @@ impl InProcess {
             },
             types: Vec::new(),
             functions: Vec::new(),
+            impls: Vec::new(),
             owner: Arc::new(()),
         }
+    }
+
+    /// Adds the in-domain implementation of the interface whose name hashes
+    /// to `H` (`layout_meta::name_hash("Shape")`) by type `T` (made by
+    /// `#[layout_meta::export] impl Shape for T`); add `T` too.
+    pub fn with_impl<T: layout_meta::ExportedImpl<H>, const H: u64>(mut self) -> Self {
+        self.impls.push(T::DESCRIPTOR);
+        self
     }
 
     /// Adds the in-domain function `F` (made by `#[layout_meta::export]`).
@@ -280,5 +295,15 @@ impl TypeSource for InProcess {
             .iter()
             .find(|f| f.layout().name == name)
             .cloned()
+    }
+    fn impls(&self, interface: &str) -> Vec<crate::ForeignImpl> {
+        self.impls
+            .iter()
+            .filter(|d| d.interface() == interface)
+            .filter_map(|d| {
+                let ty = self.foreign_type(d.type_name())?;
+                Some(crate::ForeignImpl::in_process(d, ty, &self.origin))
+            })
+            .collect()
     }
 }

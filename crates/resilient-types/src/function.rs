@@ -146,6 +146,10 @@ pub unsafe trait HostArg: crate::sealed::Sealed {
     const IDENTITY: TypeIdentity;
     /// The exported type a reference points to (its view), if any.
     const TYPE_NAME: Option<&'static str> = None;
+    /// Whether this is a method's receiver ([`crate::This`],
+    /// [`crate::ThisMut`]): a reference to the implementing type, whatever
+    /// it is.
+    const RECEIVER: bool = false;
     /// What the caller passes.
     type Input<'a>;
     /// The lowered form.
@@ -316,6 +320,8 @@ pub trait Signature: crate::sealed::Sealed + 'static {
     fn ret() -> ParamLayout;
     /// For each parameter, the exported type it refers to, if any.
     fn referents() -> [Option<&'static str>; MAX_ARITY];
+    /// Whether the first parameter is a method's receiver.
+    fn has_receiver() -> bool;
 }
 
 /// Most parameters a host-side signature may have.
@@ -416,6 +422,12 @@ macro_rules! signatures {
                 $( r[$i] = $a::TYPE_NAME; )*
                 r
             }
+            fn has_receiver() -> bool {
+                #[allow(unused_mut, reason = "false for arity 0")]
+                let mut first = [false; MAX_ARITY];
+                $( first[$i] = $a::RECEIVER; )*
+                first[0]
+            }
         }
 
         impl<$($a: HostArg + 'static,)* R: HostRet + 'static> Func<fn($($a),*) -> R> {
@@ -515,11 +527,27 @@ impl<S: Signature> FnToken for Option<Func<S>> {
 pub struct ApiCx<'a> {
     source: &'a dyn TypeSource,
     mismatches: Vec<Mismatch>,
+    /// Binding the methods of one implementation instead of free functions.
+    receiver: Option<&'a crate::interface::ForeignImpl>,
 }
 
-impl ApiCx<'_> {
+impl<'a> ApiCx<'a> {
+    pub(crate) fn new(
+        source: &'a dyn TypeSource,
+        receiver: Option<&'a crate::interface::ForeignImpl>,
+    ) -> Self {
+        ApiCx {
+            source,
+            mismatches: Vec::new(),
+            receiver,
+        }
+    }
+    pub(crate) fn into_mismatches(self) -> Vec<Mismatch> {
+        self.mismatches
+    }
+
     fn bind<S: Signature>(&mut self, name: &'static str, required: bool) -> Option<Func<S>> {
-        let want = FunctionLayout {
+        let mut want = FunctionLayout {
             name: name.into(),
             abi: layout_meta::function::abi::THUNK_V1,
             flags: 0,
@@ -527,21 +555,46 @@ impl ApiCx<'_> {
             ret: S::ret(),
             thunk: 0,
         };
-        let found = self.source.function(name);
-        match compat::bind_function(
+        let found = match self.receiver {
+            // A method: the receiver is the implementing type, and the
+            // function comes from its method table.
+            Some(imp) => {
+                if let Some(Identity::Resilient { name: n, .. }) =
+                    want.params.first_mut().map(|p| &mut p.identity)
+                {
+                    if S::has_receiver() {
+                        *n = imp.type_name().into();
+                    }
+                }
+                imp.method(name)
+            }
+            None => self.source.function(name),
+        };
+        let verdict = compat::bind_function(
             &want,
             required,
             found.as_deref().map(ForeignFunction::layout),
-        ) {
+        );
+        match verdict {
             Ok(Some(_)) => {}
             Ok(None) => return None,
             Err(m) => {
-                self.mismatches.push(m);
+                self.mismatches.push(match self.receiver {
+                    Some(imp) => Mismatch::InImpl {
+                        interface: imp.interface().into(),
+                        ty: imp.type_name().into(),
+                        inner: Box::new(m),
+                    },
+                    None => m,
+                });
                 return None;
             }
         }
         let function = found?;
         let mut bindings = [BindingId::DIRECT; MAX_ARITY];
+        if let (Some(imp), true) = (self.receiver, S::has_receiver()) {
+            bindings[0] = imp.foreign_type().id();
+        }
         for (i, referent) in S::referents().iter().enumerate() {
             if let Some(ty) = referent {
                 // The library's type of that name (the validator requires
@@ -594,15 +647,12 @@ pub unsafe trait Api: Sized {
                 found: origin.module,
             });
         }
-        let mut cx = ApiCx {
-            source,
-            mismatches: Vec::new(),
-        };
+        let mut cx = ApiCx::new(source, None);
         match Self::resolve(&mut cx) {
             Some(api) if cx.mismatches.is_empty() => Ok(api),
             _ => Err(Error::BindFunctions {
                 origin,
-                mismatches: cx.mismatches,
+                mismatches: cx.into_mismatches(),
             }),
         }
     }

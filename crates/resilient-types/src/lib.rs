@@ -243,6 +243,7 @@ mod sealed {
 pub mod dynamic;
 mod foreign;
 mod function;
+mod interface;
 mod stack;
 mod strategy;
 mod value;
@@ -254,6 +255,9 @@ pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witness
 pub use function::{
     Api, ApiCx, CallFailed, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, OptIn,
     Signature, SliceOf, Str, MAX_ARITY,
+};
+pub use interface::{
+    implementations, DynMut, DynRef, ForeignImpl, Implementation, Interface, Object, This, ThisMut,
 };
 pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};

@@ -412,6 +412,7 @@ fn hostile_module_and_type_names_stay_inside_escaped_literals() {
             },
         ],
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     let header =
         resilient_cli::gen_cpp(&module, &[], &["T.view".into(), "T.inner".into()]).unwrap();

@@ -260,6 +260,7 @@ fn gen_refuses_names_that_are_not_identifiers() {
             witnesses: WitnessAddrs::default(),
         }],
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     let hostile =
         "x: Field<u64>, } } pub fn injected() { } view! { pub struct Z = \"m\"::\"T\" { pub y";

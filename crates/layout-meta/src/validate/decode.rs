@@ -11,10 +11,11 @@ use super::verify::is_semver;
 use super::{Error, Memory, Result};
 use crate::format::{
     flags, kind, offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_0_SIZE,
-    MANIFEST_V1_SIZE, NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
+    NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
 };
 use crate::layout::{
-    FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
+    FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout, ParamLayout, TypeLayout,
+    WitnessAddrs,
 };
 use crate::limits;
 
@@ -68,6 +69,13 @@ const M_FUNCTION_SIZE: usize = offsets::of("rsl_manifest", "function_record_size
 const M_PARAM_SIZE: usize = offsets::of("rsl_manifest", "param_record_size");
 const M_FUNCTION_COUNT: usize = offsets::of("rsl_manifest", "function_count");
 const M_FUNCTIONS: usize = offsets::of("rsl_manifest", "functions");
+const M_IMPL_SIZE: usize = offsets::of("rsl_manifest", "impl_record_size");
+const M_IMPL_COUNT: usize = offsets::of("rsl_manifest", "impl_count");
+const M_IMPLS: usize = offsets::of("rsl_manifest", "impls");
+const IM_INTERFACE: usize = offsets::of("rsl_impl_descriptor", "interface");
+const IM_TYPE: usize = offsets::of("rsl_impl_descriptor", "type_name");
+const IM_METHOD_COUNT: usize = offsets::of("rsl_impl_descriptor", "method_count");
+const IM_METHODS: usize = offsets::of("rsl_impl_descriptor", "methods");
 const FN_NAME: usize = offsets::of("rsl_function_descriptor", "name");
 const FN_ABI: usize = offsets::of("rsl_function_descriptor", "abi");
 const FN_FLAGS: usize = offsets::of("rsl_function_descriptor", "flags");
@@ -304,16 +312,24 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
             &mut budget,
         )?);
     }
-    // Functions: format 1.1 appended them to the header.
-    let mut functions = Vec::new();
-    let count = if header_size >= MANIFEST_V1_SIZE as usize {
+    // Functions and interface implementations: format 1.1 appended them to
+    // the header; `header_size` says whether they are there.
+    let has = |field: usize| header_size >= field + WORD;
+    let count = if has(M_FUNCTIONS) {
         m.word(M_FUNCTION_COUNT)
     } else {
         0
     };
+    let impl_count = if has(M_IMPLS) {
+        m.word(M_IMPL_COUNT)
+    } else {
+        0
+    };
+    let mut functions = Vec::new();
+    let mut impls = Vec::new();
     // No records to step through: their sizes may be left 0 (C producers
     // that zero-fill the appended fields do).
-    if count > 0 {
+    if count > 0 || impl_count > 0 {
         let fn_size = record_size(
             m.u32(M_FUNCTION_SIZE),
             crate::function::FUNCTION_RECORD_SIZE,
@@ -344,12 +360,75 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
                 &mut budget,
             )?);
         }
+        if impl_count > 0 {
+            let impl_size = record_size(
+                m.u32(M_IMPL_SIZE),
+                crate::function::IMPL_RECORD_SIZE,
+                "interface implementation record",
+            )?;
+            limit(
+                "number of interface implementations",
+                impl_count,
+                limits::MAX_FUNCTIONS,
+            )?;
+            let list_len = impl_count
+                .checked_mul(WORD)
+                .ok_or_else(|| overflow("implementation list length"))?;
+            let list = read(mem, m.word(M_IMPLS), list_len, || {
+                "interface implementation list".to_owned()
+            })?;
+            budget.take(impl_count.saturating_mul(core::mem::size_of::<ImplLayout>()))?;
+            impls.reserve(impl_count);
+            for i in 0..impl_count {
+                let r = read(mem, list.word(i * WORD), impl_size, || {
+                    format!("interface implementation record #{i}")
+                })?;
+                let interface =
+                    read_name(mem, &r, IM_INTERFACE, limits::MAX_NAME_LEN, false, &|| {
+                        format!("interface of implementation #{i}")
+                    })?;
+                let type_name = read_name(mem, &r, IM_TYPE, limits::MAX_NAME_LEN, false, &|| {
+                    format!("type of implementation #{i} of `{interface}`")
+                })?;
+                budget.take(interface.len() + type_name.len())?;
+                let n = r.word(IM_METHOD_COUNT);
+                limit(
+                    &format!("number of methods of `{type_name}` as `{interface}`"),
+                    n,
+                    limits::MAX_FUNCTIONS,
+                )?;
+                budget.take(n.saturating_mul(core::mem::size_of::<FunctionLayout>()))?;
+                let len = n
+                    .checked_mul(WORD)
+                    .ok_or_else(|| overflow("method list length"))?;
+                let methods_list = read(mem, r.word(IM_METHODS), len, || {
+                    format!("method table of `{type_name}` as `{interface}`")
+                })?;
+                let mut methods = Vec::with_capacity(n);
+                for j in 0..n {
+                    methods.push(decode_function(
+                        mem,
+                        methods_list.word(j * WORD),
+                        j,
+                        fn_size,
+                        param_size,
+                        &mut budget,
+                    )?);
+                }
+                impls.push(ImplLayout {
+                    interface,
+                    type_name,
+                    methods,
+                });
+            }
+        }
     }
     Ok(ModuleLayout {
         name,
         version,
         types,
         functions,
+        impls,
     })
 }
 

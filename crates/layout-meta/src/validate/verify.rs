@@ -62,6 +62,42 @@ pub fn verify(module: &ModuleLayout) -> Result<()> {
         }
         check_function(f, &names)?;
     }
+    let mut impls = BTreeSet::new();
+    for i in &module.impls {
+        let bad = |function: &str, reason| Error::BadFunction {
+            function: format!("{}.{function} (as `{}`)", i.type_name, i.interface),
+            param: String::new(),
+            reason,
+        };
+        if !impls.insert((i.interface.as_str(), i.type_name.as_str())) {
+            return Err(bad("", "the type implements the interface twice"));
+        }
+        if !names.contains_key(i.type_name.as_str()) {
+            return Err(bad("", "the implementing type is not a type of the module"));
+        }
+        let mut methods = BTreeSet::new();
+        for m in &i.methods {
+            if !methods.insert(m.name.as_str()) {
+                return Err(bad(
+                    &m.name,
+                    "two methods of one implementation share a name",
+                ));
+            }
+            check_function(m, &names)?;
+            let receiver = m.params.first().filter(|p| {
+                matches!(
+                    p.pass,
+                    crate::function::pass::REF | crate::function::pass::MUT
+                ) && p.identity.name() == i.type_name
+            });
+            if receiver.is_none() {
+                return Err(bad(
+                    &m.name,
+                    "a method's first parameter is `&Type` or `&mut Type` of the implementing type",
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -275,7 +311,8 @@ pub fn verify_code_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout)
             }
         }
     }
-    for f in &module.functions {
+    let methods = module.impls.iter().flat_map(|i| i.methods.iter());
+    for f in module.functions.iter().chain(methods) {
         if !mem.is_code(f.thunk) {
             return Err(Error::BadFunction {
                 function: f.name.clone(),

@@ -149,6 +149,7 @@ fn types_added_and_removed() {
         version: "1.0.0".into(),
         types,
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     let c = diff(
         &m(vec![layout::<v1::W>(), layout::<v1::P>()]),

@@ -102,6 +102,7 @@ fn module() -> impl Strategy<Value = ModuleLayout> {
             version: "0.3.1".into(),
             types,
             functions: Vec::new(),
+            impls: Vec::new(),
         })
 }
 
@@ -228,6 +229,7 @@ fn valid() -> ModuleLayout {
         version: "1.0.0".into(),
         types: vec![t],
         functions: Vec::new(),
+        impls: Vec::new(),
     }
 }
 
@@ -451,6 +453,7 @@ fn a_type_record_listed_many_times_hits_the_module_budget() {
         version: "1.0.0".into(),
         types: vec![t],
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     let mut image = encode(&m, BASE);
     validate(&image.memory(CODE), BASE).expect("one copy is fine");
@@ -557,6 +560,7 @@ fn an_empty_field_list_at_a_dangling_address_is_accepted() {
         version: "1.0.0".into(),
         types: vec![t.clone()],
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     use layout_meta::format::offsets::ALL;
     let off = |record: &str, field: &str| {

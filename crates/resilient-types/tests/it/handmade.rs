@@ -66,5 +66,6 @@ pub fn module(types: Vec<TypeLayout>) -> layout_meta::ModuleLayout {
         version: "1.0.0".into(),
         types,
         functions: Vec::new(),
+        impls: Vec::new(),
     }
 }

@@ -50,3 +50,13 @@ impl Widget {
 include!("../../common.rs");
 
 export_widgets!();
+
+#[layout_meta::export]
+impl Describe for Widget {
+    fn key(&self) -> u64 {
+        self.id
+    }
+    fn set_key(&mut self, key: u64) {
+        self.id = key;
+    }
+}

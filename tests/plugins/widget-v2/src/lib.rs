@@ -61,3 +61,13 @@ pub fn weight_lb(w: &Widget) -> f64 {
 }
 
 export_widgets!(weight_lb);
+
+#[layout_meta::export]
+impl Describe for Widget {
+    fn key(&self) -> u64 {
+        self.id
+    }
+    fn set_key(&mut self, key: u64) {
+        self.id = key;
+    }
+}

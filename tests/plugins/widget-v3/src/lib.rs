@@ -70,3 +70,17 @@ pub fn weight_lb(w: &Widget) -> f64 {
 }
 
 export_widgets!(weight_lb);
+
+#[layout_meta::export]
+impl Describe for Widget {
+    fn key(&self) -> u64 {
+        self.id
+    }
+    fn set_key(&mut self, key: u64) {
+        self.id = key;
+    }
+    /// New in 1.2: the weight's bits.
+    fn weight_key(&self) -> u64 {
+        u64::from(self.weight.to_bits())
+    }
+}
