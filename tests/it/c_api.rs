@@ -8,7 +8,7 @@ use std::mem::{offset_of, size_of};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use resilient::{rsl_expect, rsl_field, rsl_status};
+use resilient::{rsl_expect, rsl_field, rsl_param, rsl_status};
 use resilient_loader::Library;
 
 use crate::cross_language::{cpp_lib, rust_lib, WidgetView};
@@ -28,6 +28,9 @@ fn layout_expected() -> Vec<(String, usize)> {
         ("rsl_expect.align".into(), offset_of!(rsl_expect, align)),
         ("rsl_expect.count".into(), offset_of!(rsl_expect, count)),
         ("rsl_expect.element".into(), offset_of!(rsl_expect, element)),
+        ("sizeof(rsl_param)".into(), size_of::<rsl_param>()),
+        ("rsl_param.pass".into(), offset_of!(rsl_param, pass)),
+        ("rsl_param.type".into(), offset_of!(rsl_param, r#type)),
         ("sizeof(rsl_status)".into(), size_of::<rsl_status>()),
         (
             "RSL_EXPECT_SCALAR".into(),
@@ -64,6 +67,7 @@ fn layout_expected() -> Vec<(String, usize)> {
         ("RSL_ERROR_ROOM", RSL_ERROR_ROOM),
         ("RSL_ERROR_ALLOC", RSL_ERROR_ALLOC),
         ("RSL_ERROR_PANIC", RSL_ERROR_PANIC),
+        ("RSL_ERROR_CALL", RSL_ERROR_CALL),
     ] {
         v.push((name.into(), code as usize));
     }

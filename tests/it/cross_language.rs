@@ -120,6 +120,16 @@ pub(crate) fn cpp_lib(v: u32) -> &'static Path {
     }]
 }
 
+/// The C++ sample library of version `v` built by clang++, where installed.
+pub(crate) fn clang_lib(v: u32) -> Option<&'static Path> {
+    let i = match v {
+        1 => 0,
+        2 => 1,
+        _ => 2,
+    };
+    cpp().clang_libs.get(i).map(PathBuf::as_path)
+}
+
 #[test]
 fn cpp_host_reads_rust_and_cpp_libraries() {
     for host in &cpp().hosts {

@@ -17,27 +17,52 @@
 //     v.set(id, uint64_t{42}); uint64_t x = v.get(id);
 //     RSL_DYNAMIC_LOCAL(tmp, w);                  // in this scope's frame (heap if large)
 //
+// Functions a library exports (docs/FORMAT.md, "Functions") are bound once
+// with their C++ signature, by the Rust binder, and then called directly
+// through the library's thunk (one indirect call):
+//
+//     rsl::Api widgets = lib.api("widgets");
+//     rsl::Function<double(rsl::Ref)> weight_lb =
+//         widgets.function<double(rsl::Ref)>("weight_lb", {"Widget"});  // the type each reference is to
+//     double lb = weight_lb(v);                   // v: an rsl::Value of widgets' Widget
+//     auto parse_id = widgets.function<std::uint64_t(std::string_view)>("parse_id");
+//     std::optional<rsl::Function<rsl::usize(rsl::Ref)>> label_len =
+//         widgets.optional<rsl::usize(rsl::Ref)>("label_len", {"Widget"});  // older libraries lack it
+//
+// Parameters: scalars (rsl::usize and rsl::isize for Rust's usize and
+// isize), std::string_view (&str: checked to be UTF-8), rsl::Slice<T>
+// (&[T]), and values of exported types as rsl::Ref (&T: a const Local&),
+// rsl::Mut (&mut T: a Local&) and rsl::OptRef (Option<&T>: a const Local*,
+// or nullptr); results: a scalar or void. A value must be of the function's
+// library and type (any binding of it), else rsl::Error before the call.
+//
 // Errors are thrown as rsl::Error, whose what() is the Rust message (naming
 // the library, type and field); an impossible size or a failed allocation
-// of a value is an rsl::Error too.
+// of a value is an rsl::Error too. A call that fails or throws in the
+// library throws rsl::CallError (an rsl::Error) with the library's message,
+// in the Rust host's words; the library stays usable.
 //
-// Thread safety: a Library, its Bound types and tokens are immutable after
-// open/bind and may be shared; a Value or Local is owned by one thread at a
-// time, and stays on the thread that made it unless its type is send
-// (Bound::flags() & RSL_FLAG_SEND).
+// Thread safety: a Library, its Bound types, tokens and Functions are
+// immutable after open/bind and may be shared; a Value or Local is owned by
+// one thread at a time, and stays on the thread that made it unless its
+// type is send (Bound::flags() & RSL_FLAG_SEND).
 #ifndef RESILIENT_CLIENT_HPP
 #define RESILIENT_CLIENT_HPP
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "resilient/function.hpp"
 #include "resilient/identity.hpp"
 #include "resilient/layout.h"
 #include "resilient/resilient.h"
@@ -52,6 +77,19 @@ namespace rsl {
 class Error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
+};
+
+// A called function failed (RSL_STATUS_FAILED: a Rust Err, a C++
+// rsl::Failure) or panicked or threw: what() is the library's message in
+// the Rust host's words. The library stays usable.
+class CallError : public Error {
+  public:
+    CallError(const std::string &message, bool panicked) : Error(message), panicked_(panicked) {}
+    // Whether it panicked or threw, rather than failed.
+    bool panicked() const noexcept { return panicked_; }
+
+  private:
+    bool panicked_;
 };
 
 namespace detail {
@@ -202,6 +240,10 @@ class Bound {
     // The binding id this binding's tokens carry (fresh per bind, never
     // reused in the process).
     std::uint64_t id() const { return binding_; }
+    // The id of the library's type this is bound to: the same for every
+    // binding of it, never reused (what a function's reference parameter
+    // checks).
+    std::uint64_t type_id() const { return type_id_; }
     const std::string &type_name() const { return type_name_; }
     const std::string &library() const { return *lib_; }
     const rsl_bound *handle() const { return h_.get(); }
@@ -232,7 +274,10 @@ class Bound {
     std::string type_name_;
     std::size_t size_ = 0, align_ = 1, stride_ = 0;
     std::uint64_t binding_ = 0;
+    std::uint64_t type_id_ = 0;
 };
+
+class Api;
 
 // An opened library whose metadata the Rust loader has validated.
 class Library {
@@ -277,8 +322,13 @@ class Library {
         out.align_ = rsl_bound_align(b);
         out.stride_ = rsl_bound_stride(b);
         out.binding_ = rsl_bound_binding(b);
+        out.type_id_ = rsl_bound_type_id(b);
         return out;
     }
+
+    // The functions of module `module` this library exports, to bind by
+    // name and signature (the module is checked at each bind).
+    Api api(const std::string &module) const;
 
   private:
     std::shared_ptr<rsl_library> h_;
@@ -363,6 +413,320 @@ class Value : public Local {
     // A copy made by the library's clone witness.
     Value(const Value &other) : Local(other, CloneOf{}) {}
 };
+
+// ---------------------------------------------------------------- functions
+
+// Markers of a host-side signature for values of exported types (the type
+// is named when binding): `&T`, `&mut T` and `Option<&T>`.
+struct Ref {};
+struct Mut {};
+struct OptRef {};
+
+namespace detail {
+
+// Whether the `n` bytes at `s` are UTF-8 (what a Rust &str holds).
+inline bool utf8(const char *s, std::size_t n) noexcept {
+    const auto *p = reinterpret_cast<const unsigned char *>(s);
+    std::size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (c < 0xC2 || c > 0xF4 || i + len > n) return false;
+        std::uint32_t cp = c & (0x3Fu >> (len - 1));
+        for (std::size_t k = 1; k < len; ++k) {
+            unsigned b = p[i + k];
+            if ((b & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (b & 0x3F);
+        }
+        // Overlong forms, surrogates, past U+10FFFF.
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+// How a parameter of a host-side signature crosses: its pass code and type
+// (`identity`: null for references, named when binding, and strings), what
+// the call takes (`input`), its form in the thunk's signature (`ffi`), and
+// why a value cannot be passed (`refuse`: null if it can).
+template <class T, class = void>
+struct Arg {
+    static_assert(lowering::always_false<T>,
+                  "a function's parameter is a scalar, std::string_view, rsl::Slice<T>, rsl::Ref, rsl::Mut or "
+                  "rsl::OptRef");
+};
+
+template <class T>
+struct Arg<T, std::enable_if_t<lowering::is_scalar<T>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_VALUE;
+    static constexpr bool reference = false, exclusive = false;
+    static const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
+    using input = T;
+    using ffi = typename lowering::lowered<T>::type;
+    static const char *refuse(T v, std::uint64_t) noexcept {
+        if constexpr (std::is_same<T, char32_t>::value)
+            return lowering::valid_char(v) ? nullptr : "a char32_t that is not a Unicode scalar value";
+        (void)v;
+        return nullptr;
+    }
+    static ffi lower(T v) noexcept { return static_cast<ffi>(v); }
+    static const void *address(T) noexcept { return nullptr; }
+};
+
+template <>
+struct Arg<std::string_view> {
+    static constexpr std::uint32_t pass = RSL_PASS_STR;
+    static constexpr bool reference = false, exclusive = false;
+    static const rsl_type_identity *identity() { return nullptr; }
+    using input = std::string_view;
+    using ffi = rsl_slice;
+    static const char *refuse(std::string_view v, std::uint64_t) noexcept {
+        return utf8(v.data(), v.size()) ? nullptr : "the string is not UTF-8";
+    }
+    static ffi lower(std::string_view v) noexcept { return lowering::lower_slice(v.data(), v.size()); }
+    static const void *address(std::string_view) noexcept { return nullptr; }
+};
+
+template <class T>
+struct Arg<Slice<T>> {
+    static_assert(lowering::is_slice_element<T>, "rsl::Slice<T> crosses as Rust's &[T]: T is a number");
+    static constexpr std::uint32_t pass = RSL_PASS_SLICE;
+    static constexpr bool reference = false, exclusive = false;
+    static const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
+    using input = Slice<T>;
+    using ffi = rsl_slice;
+    static const char *refuse(Slice<T>, std::uint64_t) noexcept { return nullptr; }
+    static ffi lower(Slice<T> v) noexcept { return lowering::lower_slice(v.data(), v.size()); }
+    static const void *address(Slice<T>) noexcept { return nullptr; }
+};
+
+constexpr const char *other_type = "the value belongs to another type, library or version than the function takes";
+
+template <>
+struct Arg<Ref> {
+    static constexpr std::uint32_t pass = RSL_PASS_REF;
+    static constexpr bool reference = true, exclusive = false;
+    static const rsl_type_identity *identity() { return nullptr; }
+    using input = const Local &;
+    using ffi = const void *;
+    static const char *refuse(const Local &v, std::uint64_t type) noexcept {
+        return v.bound().type_id() == type ? nullptr : other_type;
+    }
+    static ffi lower(const Local &v) noexcept { return v.data(); }
+    static const void *address(const Local &v) noexcept { return v.data(); }
+};
+
+template <>
+struct Arg<Mut> {
+    static constexpr std::uint32_t pass = RSL_PASS_MUT;
+    static constexpr bool reference = true, exclusive = true;
+    static const rsl_type_identity *identity() { return nullptr; }
+    using input = Local &;
+    using ffi = void *;
+    static const char *refuse(const Local &v, std::uint64_t type) noexcept {
+        return v.bound().type_id() == type ? nullptr : other_type;
+    }
+    static ffi lower(Local &v) noexcept { return v.data(); }
+    static const void *address(const Local &v) noexcept { return v.data(); }
+};
+
+template <>
+struct Arg<OptRef> {
+    static constexpr std::uint32_t pass = RSL_PASS_OPT_REF;
+    static constexpr bool reference = true, exclusive = false;
+    static const rsl_type_identity *identity() { return nullptr; }
+    using input = const Local *;
+    using ffi = const void *;
+    static const char *refuse(const Local *v, std::uint64_t type) noexcept {
+        return v == nullptr || v->bound().type_id() == type ? nullptr : other_type;
+    }
+    static ffi lower(const Local *v) noexcept { return v != nullptr ? v->data() : nullptr; }
+    static const void *address(const Local *v) noexcept { return v != nullptr ? v->data() : nullptr; }
+};
+
+// How a result crosses: room for it (`slot`) and the result made from it.
+template <class R, class = void>
+struct Ret {
+    static_assert(lowering::always_false<R>, "a function's result is a scalar or void");
+};
+
+template <>
+struct Ret<void> {
+    static constexpr std::uint32_t pass = RSL_PASS_UNIT;
+    static const rsl_type_identity *identity() { return nullptr; }
+    using ffi = void;
+    struct slot {
+        unsigned char unused = 0;
+        void *ptr() noexcept { return &unused; }
+        void get() const noexcept {}
+    };
+};
+
+template <class R>
+struct Ret<R, std::enable_if_t<lowering::is_scalar<R>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_VALUE;
+    static const rsl_type_identity *identity() { return &::rsl::identity<R>::value; }
+    using ffi = typename lowering::lowered<R>::type;
+    struct slot {
+        ffi value;
+        ffi *ptr() noexcept { return &value; }
+        R get() const noexcept { return R(value); }
+    };
+};
+
+}  // namespace detail
+
+template <class Sig>
+class Function {
+    static_assert(lowering::always_false<Sig>, "rsl::Function<R(Args...)>: a function type");
+};
+
+// A function of a library bound to signature R(A...): call it like a
+// function. Keeps the library loaded; copies share the binding.
+template <class R, class... A>
+class Function<R(A...)> {
+    static_assert(sizeof...(A) <= 64, "a function has at most 64 parameters");
+
+  public:
+    // Calls the function: checks each value passed by reference (its type),
+    // each string (UTF-8) and each char32_t, then one indirect call through
+    // the library's thunk. Throws rsl::Error for a value it cannot pass, and
+    // rsl::CallError if the function failed, panicked or threw.
+    R operator()(typename detail::Arg<A>::input... a) const { return call(std::index_sequence_for<A...>{}, a...); }
+
+    const std::string &name() const { return name_; }
+    const rsl_function *handle() const { return h_.get(); }
+
+  private:
+    friend class Api;
+    using Thunk = std::uint32_t (*)(typename detail::Arg<A>::ffi..., typename detail::Ret<R>::ffi *,
+                                    rsl_call_error *);
+
+    // Made only by binding (Api): never a function without a thunk.
+    Function() = default;
+
+    // Binds `name` of `module` in `lib`: the signature as data, one type name
+    // per reference parameter, checked by the Rust binder. Empty if the
+    // function is optional and absent.
+    static std::optional<Function> bind(const rsl_library *lib, const std::string &module, const std::string &name,
+                                        const std::vector<std::string> &types, bool required) {
+        constexpr std::size_t n = sizeof...(A);
+        const std::uint32_t passes[] = {detail::Arg<A>::pass..., 0};
+        const bool refs[] = {detail::Arg<A>::reference..., false};
+        const rsl_type_identity *ids[] = {detail::Arg<A>::identity()..., nullptr};
+        std::size_t nrefs = 0;
+        for (std::size_t i = 0; i < n; ++i) nrefs += refs[i] ? 1 : 0;
+        if (types.size() != nrefs)
+            throw Error("`" + name + "`: " + std::to_string(nrefs) + " reference parameter(s), " +
+                        std::to_string(types.size()) + " type name(s) given");
+        std::vector<std::unique_ptr<detail::Expect>> expects;
+        std::vector<rsl_param> params;
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (refs[i])
+                expects.emplace_back(new detail::Expect(types[k++]));
+            else if (ids[i])
+                expects.emplace_back(new detail::Expect(*ids[i]));
+            else
+                expects.emplace_back(nullptr);
+            params.push_back(rsl_param{passes[i], expects.back() ? expects.back()->get() : nullptr});
+        }
+        const rsl_type_identity *ret_id = detail::Ret<R>::identity();
+        std::unique_ptr<detail::Expect> ret_expect(ret_id ? new detail::Expect(*ret_id) : nullptr);
+        const rsl_param result{detail::Ret<R>::pass, ret_expect ? ret_expect->get() : nullptr};
+        rsl_function *raw = nullptr;
+        rsl_status s = detail::call([&](rsl_error *e) {
+            return rsl_function_bind(lib, module.c_str(), name.c_str(), params.data(), params.size(), &result,
+                                     required ? 1 : 0, &raw, e);
+        });
+        if (s == RSL_ABSENT) return std::nullopt;
+        Function f;
+        f.h_ = std::shared_ptr<rsl_function>(raw, rsl_function_free);
+        f.thunk_ = reinterpret_cast<Thunk>(rsl_function_thunk(raw));
+        for (std::size_t i = 0; i < n; ++i) f.types_[i] = rsl_function_param_type(raw, i);
+        f.name_ = name;
+        return f;
+    }
+
+    template <std::size_t... I>
+    R call(std::index_sequence<I...>, typename detail::Arg<A>::input... a) const {
+        const char *why[] = {detail::Arg<A>::refuse(a, types_[I])..., nullptr};
+        for (std::size_t i = 0; i < sizeof...(A); ++i)
+            if (why[i]) refused(i, why[i]);
+        if constexpr ((detail::Arg<A>::exclusive || ... || false) && sizeof...(A) > 1) {
+            // Rust's &mut is exclusive: the value it points to is passed once.
+            const void *at[] = {detail::Arg<A>::address(a)...};
+            const bool exclusive[] = {detail::Arg<A>::exclusive...};
+            for (std::size_t i = 0; i < sizeof...(A); ++i)
+                for (std::size_t j = 0; j < sizeof...(A); ++j)
+                    if (exclusive[i] && i != j && at[i] != nullptr && at[i] == at[j])
+                        refused(i, "a value passed as rsl::Mut (exclusive) is passed again");
+        }
+        rsl_call_error e{nullptr, 0, 0, nullptr};
+        typename detail::Ret<R>::slot ret;
+        std::uint32_t st = thunk_(detail::Arg<A>::lower(a)..., ret.ptr(), &e);
+        if (st != RSL_STATUS_OK) failed(st, e);
+        return ret.get();
+    }
+
+    [[noreturn]] void refused(std::size_t index, const char *why) const {
+        throw Error("`" + name_ + "` (parameter " + std::to_string(index + 1) + "): " + why);
+    }
+
+    // Frees the library's message through its own free and throws the Rust
+    // host's error for the call.
+    [[noreturn]] void failed(std::uint32_t st, rsl_call_error &e) const {
+        detail::ErrorBox box;
+        rsl_function_call_failed(h_.get(), st, &e, box.get());
+        std::string m = rsl_error_message(box.get());
+        if (m.empty()) m = "`" + name_ + "` failed (status " + std::to_string(st) + ")";
+        throw CallError(m, st != RSL_STATUS_FAILED);
+    }
+
+    std::shared_ptr<rsl_function> h_;
+    Thunk thunk_ = nullptr;
+    std::array<std::uint64_t, sizeof...(A)> types_{};
+    std::string name_;
+};
+
+// The functions of one module of a library (Library::api): the host's
+// declaration of what it calls, bound function by function.
+class Api {
+  public:
+    const std::string &module() const { return module_; }
+
+    // Binds function `name` to signature Sig (R(Args...)): `types` names the
+    // exported type of each reference parameter (rsl::Ref, rsl::Mut,
+    // rsl::OptRef), in order. Throws rsl::Error with the Rust binder's
+    // message if the library lacks it or has another signature.
+    template <class Sig>
+    Function<Sig> function(const std::string &name, const std::vector<std::string> &types = {}) const {
+        std::optional<Function<Sig>> f = Function<Sig>::bind(lib_.get(), module_, name, types, true);
+        if (!f) throw Error("`" + name + "` is absent");
+        return std::move(*f);
+    }
+
+    // As function(), for a function older libraries lack: empty if this one
+    // does (a function of that name with another signature still throws).
+    template <class Sig>
+    std::optional<Function<Sig>> optional(const std::string &name, const std::vector<std::string> &types = {}) const {
+        return Function<Sig>::bind(lib_.get(), module_, name, types, false);
+    }
+
+  private:
+    friend class Library;
+    Api(std::shared_ptr<rsl_library> lib, std::string module) : lib_(std::move(lib)), module_(std::move(module)) {}
+    std::shared_ptr<rsl_library> lib_;
+    std::string module_;
+};
+
+inline Api Library::api(const std::string &module) const { return Api(h_, module); }
 
 }  // namespace rsl
 

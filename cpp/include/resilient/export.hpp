@@ -13,14 +13,44 @@
 // with static_asserts, and the same fingerprint as the Rust producer. List
 // the fields in declaration order; build with -fvisibility-inlines-hidden
 // (the CMake target resilient::export does).
+//
+// Functions are exported by naming them once; the signature comes from the
+// function's type:
+//
+//     static double weight_lb(const Widget &w) { return w.weight * 2.2046226; }
+//     static std::uint64_t parse_id(std::string_view text);  // throws rsl::Failure
+//     RESILIENT_EXPORT_FUNCTION(weight_lb)
+//     RESILIENT_EXPORT_FUNCTION(parse_id)
+//     RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS("widgets", "1.1.0", (Widget, Point), (weight_lb, parse_id))
+//
+// emits, per function, a thunk (docs/FORMAT.md, "Functions") and its record,
+// both internal to the library, with the same identities as the Rust
+// producer (`#[layout_meta::export]`) for the same signature. Parameters:
+// scalars (by value or const&; rsl::usize and rsl::isize for Rust's usize
+// and isize), std::string_view (&str), rsl::Slice<T> (&[T]), and exported
+// types as const T& (&T), T& (&mut T) or const T* (Option<&T>); results: a
+// scalar or void. Every exception stops in the thunk: rsl::Failure is a
+// failure (RSL_STATUS_FAILED, as a Rust Err), any other one RSL_STATUS_PANICKED
+// with "`name` threw: " and its what(); the message is allocated with
+// malloc and freed by the library's own function. The function itself needs
+// no linkage: make it static (or put it in an unnamed namespace), so that
+// the thunk calls this library's code even beside another version loaded
+// with global visibility.
 #ifndef RESILIENT_EXPORT_HPP
 #define RESILIENT_EXPORT_HPP
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <new>
+#include <stdexcept>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 
+#include "resilient/function.hpp"
 #include "resilient/identity.hpp"
 #include "resilient/layout.h"
 
@@ -129,14 +159,276 @@ struct witness {
 };
 }  // namespace
 
+// ---------------------------------------------------------------- functions
+
+// Thrown by an exported function for an expected failure, as a Rust
+// function returns Err: the thunk returns RSL_STATUS_FAILED with what() as
+// the message. Any other exception is RSL_STATUS_PANICKED.
+class Failure : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Internal linkage: every thunk, record and message function is this
+// library's own (identity.hpp says why).
+namespace {
+namespace exporting {
+
+using lowering::always_false;
+using lowering::is_resilient;
+using lowering::is_scalar;
+using lowering::is_slice_element;
+
+// The identities the format gives `&str` and `()` (what the Rust producer
+// writes: TypeIdentity::opaque::<u8>("str"), <() as FieldType>::IDENTITY).
+constexpr rsl_type_identity str_identity = {RSL_KIND_OPAQUE, 0, {"str", 3}, 1, 1, 0, nullptr};
+constexpr rsl_type_identity unit_identity = {RSL_KIND_OPAQUE, 0, {"()", 2}, 0, 1, 0, nullptr};
+
+constexpr std::size_t max_params = 64;
+
+// Parameter names: C++ has none in a function's type, so p0, p1, ... (names
+// do not matter when binding).
+struct param_names {
+    char text[max_params][4];
+    constexpr param_names() : text{} {
+        for (std::size_t i = 0; i < max_params; ++i) {
+            text[i][0] = 'p';
+            if (i < 10) {
+                text[i][1] = static_cast<char>('0' + i);
+            } else {
+                text[i][1] = static_cast<char>('0' + i / 10);
+                text[i][2] = static_cast<char>('0' + i % 10);
+            }
+        }
+    }
+};
+constexpr param_names names{};
+constexpr rsl_str param_name(std::size_t i) { return {names.text[i], i < 10 ? 2u : 3u}; }
+
+constexpr std::size_t length(const char *s) {
+    std::size_t n = 0;
+    while (s[n] != 0) ++n;
+    return n;
+}
+
+// How a parameter of C++ type P crosses: its pass code and identity, its
+// form in the thunk's signature (`ffi`), and the parameter made back from it.
+template <class P, class = void>
+struct param {
+    static_assert(always_false<P>,
+                  "an exported function takes scalars (by value or const&), std::string_view, "
+                  "rsl::Slice<T> of a number, and exported types as const T&, T& or const T*");
+    using ffi = int;
+};
+
+// A scalar by value (or by const&: it crosses by value).
+template <class P>
+struct param<P, std::enable_if_t<is_scalar<P>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_VALUE;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<P>::value;
+    using ffi = typename lowering::lowered<P>::type;
+    static P raise(ffi x) noexcept { return P(x); }
+};
+template <class P>
+struct param<const P &, std::enable_if_t<is_scalar<P>>> : param<P> {};
+
+template <>
+struct param<std::string_view> {
+    static constexpr std::uint32_t pass = RSL_PASS_STR;
+    static constexpr const rsl_type_identity &identity = str_identity;
+    using ffi = rsl_slice;
+    static std::string_view raise(ffi s) noexcept { return {static_cast<const char *>(s.ptr), s.len}; }
+};
+template <>
+struct param<const std::string_view &> : param<std::string_view> {};
+
+template <class T>
+struct param<Slice<T>> {
+    static_assert(is_slice_element<T>, "rsl::Slice<T> crosses as Rust's &[T]: T is a number (not bool or char32_t)");
+    static constexpr std::uint32_t pass = RSL_PASS_SLICE;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<T>::value;
+    using ffi = rsl_slice;
+    static Slice<T> raise(ffi s) noexcept { return {static_cast<const T *>(s.ptr), s.len}; }
+};
+template <class T>
+struct param<const Slice<T> &> : param<Slice<T>> {};
+
+// An exported type: by reference only.
+template <class T>
+struct param<T, std::enable_if_t<is_resilient<T>>> {
+    static_assert(always_false<T>, "an exported type crosses by reference: take const T&, T& or const T*");
+    using ffi = int;
+};
+template <class T>
+struct param<const T &, std::enable_if_t<is_resilient<T>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_REF;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<T>::value;
+    using ffi = const void *;
+    static const T &raise(ffi p) noexcept { return *static_cast<const T *>(p); }
+};
+template <class T>
+struct param<T &, std::enable_if_t<is_resilient<T> && !std::is_const<T>::value>> {
+    static constexpr std::uint32_t pass = RSL_PASS_MUT;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<T>::value;
+    using ffi = void *;
+    static T &raise(ffi p) noexcept { return *static_cast<T *>(p); }
+};
+template <class T>
+struct param<const T *, std::enable_if_t<is_resilient<T>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_OPT_REF;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<T>::value;
+    using ffi = const void *;
+    static const T *raise(ffi p) noexcept { return static_cast<const T *>(p); }
+};
+template <class T>
+struct param<T *, std::enable_if_t<is_resilient<T> && !std::is_const<T>::value>> {
+    static_assert(always_false<T>, "a T* parameter has no Rust form (Option<&mut T> does not cross): take T& or const T*");
+    using ffi = int;
+};
+
+// How a result of C++ type R crosses.
+template <class R, class = void>
+struct result {
+    static_assert(always_false<R>, "an exported function returns a scalar or void");
+    using ffi = int;
+};
+template <>
+struct result<void> {
+    static constexpr std::uint32_t pass = RSL_PASS_UNIT;
+    static constexpr const rsl_type_identity &identity = unit_identity;
+    using ffi = void;
+};
+template <class R>
+struct result<R, std::enable_if_t<is_scalar<R>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_VALUE;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<R>::value;
+    using ffi = typename lowering::lowered<R>::type;
+};
+
+// Frees a message made by `message`: the library's own allocator.
+void free_message(char *p, std::size_t, std::size_t) noexcept { std::free(p); }
+
+// Hands `parts`, concatenated, to the caller as *err. Never throws: if
+// memory is short the message is empty (the status still says what
+// happened).
+template <std::size_t N>
+void message(rsl_call_error *err, const char *const (&parts)[N]) noexcept {
+    std::size_t len = 0;
+    for (const char *p : parts) len += std::strlen(p);
+    const std::size_t cap = len == 0 ? 1 : len;
+    char *bytes = static_cast<char *>(std::malloc(cap));
+    std::size_t at = 0;
+    if (bytes != nullptr) {
+        for (const char *p : parts) {
+            std::size_t n = std::strlen(p);
+            std::memcpy(bytes + at, p, n);
+            at += n;
+        }
+    }
+    *err = rsl_call_error{bytes, at, bytes != nullptr ? cap : 0, &free_message};
+}
+
+// What the module's compile-time checks read of a function.
+struct function_info {
+    rsl_str name;
+    std::size_t param_count;
+    const rsl_param_descriptor *params;
+};
+
+constexpr bool same(const rsl_str &a, const rsl_str &b) {
+    if (a.len != b.len) return false;
+    for (std::size_t i = 0; i < a.len; ++i)
+        if (a.ptr[i] != b.ptr[i]) return false;
+    return true;
+}
+
+constexpr bool distinct_names(const function_info *f, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = i + 1; j < n; ++j)
+            if (same(f[i].name, f[j].name)) return false;
+    return true;
+}
+
+constexpr bool references_listed(const function_info *f, std::size_t n, const rsl_str *types, std::size_t t) {
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t p = 0; p < f[i].param_count; ++p) {
+            const rsl_param_descriptor &d = f[i].params[p];
+            if (d.identity.kind != RSL_KIND_RESILIENT) continue;
+            bool listed = false;
+            for (std::size_t k = 0; k < t; ++k) listed = listed || same(d.identity.name, types[k]);
+            if (!listed) return false;
+        }
+    }
+    return true;
+}
+
+// The thunk and record of function F, exported as `Name`.
+template <const char *Name, auto F, class Sig = decltype(F)>
+struct function {
+    static_assert(always_false<Sig>, "RESILIENT_EXPORT_FUNCTION takes a function (not a member function or object)");
+};
+
+template <const char *Name, auto F, class R, class... A, bool NoExcept>
+struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
+    static_assert(sizeof...(A) <= max_params, "an exported function has at most 64 parameters");
+    using ret_ffi = typename result<R>::ffi;
+
+    // The calling convention of docs/FORMAT.md: each parameter lowered, the
+    // result written to *ret, every exception stopped here.
+    static std::uint32_t thunk(typename param<A>::ffi... a, ret_ffi *ret, rsl_call_error *err) noexcept {
+        try {
+            if constexpr (std::is_void<R>::value) {
+                (void)ret;
+                F(param<A>::raise(a)...);
+            } else {
+                R r = F(param<A>::raise(a)...);
+                if constexpr (std::is_same<R, char32_t>::value) {
+                    // A Rust char holds a Unicode scalar value, nothing else.
+                    if (!lowering::valid_char(r)) {
+                        message(err, {"`", Name, "` returned a char32_t that is not a Unicode scalar value"});
+                        return RSL_STATUS_PANICKED;
+                    }
+                }
+                *ret = static_cast<ret_ffi>(r);
+            }
+            return RSL_STATUS_OK;
+        } catch (const Failure &e) {
+            message(err, {e.what()});
+            return RSL_STATUS_FAILED;
+        } catch (const std::exception &e) {
+            message(err, {"`", Name, "` threw: ", e.what()});
+            return RSL_STATUS_PANICKED;
+        } catch (...) {
+            message(err, {"`", Name, "` threw an exception that is not a std::exception"});
+            return RSL_STATUS_PANICKED;
+        }
+    }
+
+    template <std::size_t... I>
+    static constexpr std::array<rsl_param_descriptor, sizeof...(A)> make_params(std::index_sequence<I...>) {
+        return {{rsl_param_descriptor{param_name(I), param<A>::pass, 0, param<A>::identity}...}};
+    }
+    static constexpr std::array<rsl_param_descriptor, sizeof...(A)> params =
+        make_params(std::index_sequence_for<A...>{});
+    static constexpr const rsl_param_descriptor *params_ptr = sizeof...(A) == 0 ? nullptr : params.data();
+    static constexpr rsl_param_descriptor ret = {{"return", 6}, result<R>::pass, 0, result<R>::identity};
+    static constexpr rsl_str name = {Name, length(Name)};
+    // Fallible: the function may throw rsl::Failure (it is not noexcept).
+    static constexpr std::uint32_t flags = NoExcept ? 0u : RSL_FN_FALLIBLE;
+    static constexpr function_info info = {name, sizeof...(A), params_ptr};
+};
+
+}  // namespace exporting
+}  // namespace
+
 }  // namespace rsl
 
 // ------------------------------------------------------------------- export
 
 #define RSL_CAT_(a, b) a##b
 #define RSL_CAT(a, b) RSL_CAT_(a, b)
-#define RSL_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, N, ...) N
-#define RSL_NARGS(...) RSL_NARGS_(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RSL_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, N, ...) N
+#define RSL_NARGS(...) RSL_NARGS_(__VA_ARGS__, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
 #define RSL_EACH_1(M, T, a) M(T, a)
 #define RSL_EACH_2(M, T, a, ...) M(T, a) RSL_EACH_1(M, T, __VA_ARGS__)
 #define RSL_EACH_3(M, T, a, ...) M(T, a) RSL_EACH_2(M, T, __VA_ARGS__)
@@ -153,6 +445,22 @@ struct witness {
 #define RSL_EACH_14(M, T, a, ...) M(T, a) RSL_EACH_13(M, T, __VA_ARGS__)
 #define RSL_EACH_15(M, T, a, ...) M(T, a) RSL_EACH_14(M, T, __VA_ARGS__)
 #define RSL_EACH_16(M, T, a, ...) M(T, a) RSL_EACH_15(M, T, __VA_ARGS__)
+#define RSL_EACH_17(M, T, a, ...) M(T, a) RSL_EACH_16(M, T, __VA_ARGS__)
+#define RSL_EACH_18(M, T, a, ...) M(T, a) RSL_EACH_17(M, T, __VA_ARGS__)
+#define RSL_EACH_19(M, T, a, ...) M(T, a) RSL_EACH_18(M, T, __VA_ARGS__)
+#define RSL_EACH_20(M, T, a, ...) M(T, a) RSL_EACH_19(M, T, __VA_ARGS__)
+#define RSL_EACH_21(M, T, a, ...) M(T, a) RSL_EACH_20(M, T, __VA_ARGS__)
+#define RSL_EACH_22(M, T, a, ...) M(T, a) RSL_EACH_21(M, T, __VA_ARGS__)
+#define RSL_EACH_23(M, T, a, ...) M(T, a) RSL_EACH_22(M, T, __VA_ARGS__)
+#define RSL_EACH_24(M, T, a, ...) M(T, a) RSL_EACH_23(M, T, __VA_ARGS__)
+#define RSL_EACH_25(M, T, a, ...) M(T, a) RSL_EACH_24(M, T, __VA_ARGS__)
+#define RSL_EACH_26(M, T, a, ...) M(T, a) RSL_EACH_25(M, T, __VA_ARGS__)
+#define RSL_EACH_27(M, T, a, ...) M(T, a) RSL_EACH_26(M, T, __VA_ARGS__)
+#define RSL_EACH_28(M, T, a, ...) M(T, a) RSL_EACH_27(M, T, __VA_ARGS__)
+#define RSL_EACH_29(M, T, a, ...) M(T, a) RSL_EACH_28(M, T, __VA_ARGS__)
+#define RSL_EACH_30(M, T, a, ...) M(T, a) RSL_EACH_29(M, T, __VA_ARGS__)
+#define RSL_EACH_31(M, T, a, ...) M(T, a) RSL_EACH_30(M, T, __VA_ARGS__)
+#define RSL_EACH_32(M, T, a, ...) M(T, a) RSL_EACH_31(M, T, __VA_ARGS__)
 #define RSL_EACH(M, T, ...) RSL_CAT(RSL_EACH_, RSL_NARGS(__VA_ARGS__))(M, T, __VA_ARGS__)
 
 #define RSL_OFFSET_SYMBOL_(T, f)                                                                      \
@@ -166,7 +474,7 @@ struct witness {
 #define RSL_FIELD_RECORD_(T, f) {{#f, sizeof(#f) - 1}, offsetof(T, f), ::rsl::identity<decltype(T::f)>::value},
 
 // Exports type T (any class whose listed fields are accessible) with the
-// listed fields (at most 16): scalar symbols, descriptor and witnesses.
+// listed fields (at most 32): scalar symbols, descriptor and witnesses.
 #define RESILIENT_EXPORT_TYPE(T, ...)                                                                 \
     namespace rsl {                                                                                   \
     namespace {                                                                                       \
@@ -202,10 +510,32 @@ struct witness {
     static_assert(::rsl::in_declaration_order(T##_fields_, sizeof(T##_fields_) / sizeof(T##_fields_[0])), \
                   #T ": list the exported fields in declaration order");
 
-// Exports the module manifest listing the exported types. One per library.
-#define RSL_DESC_PTR_(unused, T) &T##_descriptor_local_,
-#define RESILIENT_EXPORT_MODULE(NAME, VERSION, ...)                                                   \
-    static const rsl_type_descriptor *const rsl_module_types_[] = {RSL_EACH(RSL_DESC_PTR_, _, __VA_ARGS__)}; \
+// Exports function F under its own name: a thunk and a record, internal to
+// this library, listed in RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS. Use at
+// global scope, after the types it takes are exported.
+#define RESILIENT_EXPORT_FUNCTION(F) RESILIENT_EXPORT_FUNCTION_AS(F, F)
+
+// Exports the function `...` (any expression naming one function: `&ns::f`,
+// `static_cast<double (*)(const Widget &)>(&overloaded)`) under the name
+// NAME, an identifier.
+#define RESILIENT_EXPORT_FUNCTION_AS(NAME, ...)                                                      \
+    namespace {                                                                                       \
+    constexpr char rsl_function_name_##NAME[] = #NAME;                                                \
+    }                                                                                                 \
+    using rsl_function_t_##NAME = ::rsl::exporting::function<rsl_function_name_##NAME, __VA_ARGS__>;  \
+    /* Not constexpr (the thunk's address is converted to the record's code \
+       pointer type), but constant-initialised: read-only after relocation. */ \
+    static const rsl_function_descriptor rsl_function_##NAME = {                                      \
+        rsl_function_t_##NAME::name,                                                                  \
+        RSL_ABI_THUNK_V1,                                                                             \
+        rsl_function_t_##NAME::flags,                                                                 \
+        rsl_function_t_##NAME::params.size(),                                                         \
+        rsl_function_t_##NAME::params_ptr,                                                            \
+        rsl_function_t_##NAME::ret,                                                                   \
+        reinterpret_cast<void (*)(void)>(&rsl_function_t_##NAME::thunk)};
+
+// The manifest (docs/FORMAT.md, `rsl_manifest`), format 1.1.
+#define RSL_MANIFEST_(NAME, VERSION, FUNCTION_COUNT, FUNCTIONS)                                       \
     extern "C" RSL_API const rsl_manifest resilient_manifest;                                         \
     const rsl_manifest resilient_manifest = {                                                         \
         {'R', 'S', 'L', 'N', 'T', 'M', 'F', 0},                                                       \
@@ -220,6 +550,49 @@ struct witness {
         {VERSION, sizeof(VERSION) - 1},                                                               \
         sizeof(rsl_module_types_) / sizeof(rsl_module_types_[0]),                                     \
         rsl_module_types_,                                                                            \
-        0, 0, 0, nullptr, 0, 0, 0, nullptr};
+        sizeof(rsl_function_descriptor),                                                              \
+        sizeof(rsl_param_descriptor),                                                                 \
+        FUNCTION_COUNT,                                                                               \
+        FUNCTIONS,                                                                                    \
+        0, 0, 0, nullptr};
+
+// Exports the module manifest listing the exported types (at most 32). One
+// per library.
+#define RSL_DESC_PTR_(unused, T) &T##_descriptor_local_,
+#define RESILIENT_EXPORT_MODULE(NAME, VERSION, ...)                                                   \
+    static const rsl_type_descriptor *const rsl_module_types_[] = {RSL_EACH(RSL_DESC_PTR_, _, __VA_ARGS__)}; \
+    RSL_MANIFEST_(NAME, VERSION, 0, nullptr)
+
+// Exports the module manifest listing the exported types and functions, each
+// list in parentheses (at least one of each, at most 32):
+//     RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS("widgets", "1.0.0", (Widget, Point), (widget_id, parse_id))
+// A function is listed by the name it was exported as (RESILIENT_EXPORT_FUNCTION
+// or _AS). Checked at compile time: no two functions share a name, and every
+// type a function takes by reference is one the module lists.
+#define RSL_UNPAREN_(...) __VA_ARGS__
+#define RSL_UNPAREN(LIST) RSL_UNPAREN_ LIST
+#define RSL_FN_PTR_(unused, F) &rsl_function_##F,
+#define RSL_FN_INFO_(unused, F) rsl_function_t_##F::info,
+#define RSL_TYPE_NAME_(unused, T) T##_descriptor_local_.name,
+#define RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS(NAME, VERSION, TYPES, FUNCTIONS)                      \
+    static const rsl_type_descriptor *const rsl_module_types_[] = {                                   \
+        RSL_EACH(RSL_DESC_PTR_, _, RSL_UNPAREN(TYPES))};                                              \
+    static const rsl_function_descriptor *const rsl_module_functions_[] = {                           \
+        RSL_EACH(RSL_FN_PTR_, _, RSL_UNPAREN(FUNCTIONS))};                                            \
+    static constexpr rsl_str rsl_module_type_names_[] = {RSL_EACH(RSL_TYPE_NAME_, _, RSL_UNPAREN(TYPES))}; \
+    static constexpr ::rsl::exporting::function_info rsl_module_function_infos_[] = {                 \
+        RSL_EACH(RSL_FN_INFO_, _, RSL_UNPAREN(FUNCTIONS))};                                           \
+    static_assert(::rsl::exporting::distinct_names(rsl_module_function_infos_,                        \
+                                                   sizeof(rsl_module_function_infos_) /              \
+                                                       sizeof(rsl_module_function_infos_[0])),       \
+                  NAME ": two exported functions share a name");                                      \
+    static_assert(::rsl::exporting::references_listed(                                                \
+                      rsl_module_function_infos_,                                                     \
+                      sizeof(rsl_module_function_infos_) / sizeof(rsl_module_function_infos_[0]),     \
+                      rsl_module_type_names_,                                                         \
+                      sizeof(rsl_module_type_names_) / sizeof(rsl_module_type_names_[0])),           \
+                  NAME ": a function takes a reference to a type the module does not list");          \
+    RSL_MANIFEST_(NAME, VERSION, sizeof(rsl_module_functions_) / sizeof(rsl_module_functions_[0]),    \
+                  rsl_module_functions_)
 
 #endif  // RESILIENT_EXPORT_HPP

@@ -14,6 +14,26 @@
 
 namespace rsl {
 
+// Rust's usize and isize. C++ cannot tell them from u64 and i64 by type
+// (std::size_t is std::uint64_t on LP64 targets, and maps to `u64`), so a
+// field, parameter or result that is a Rust usize is spelled rsl::usize: a
+// std::size_t that converts to and from one implicitly.
+struct usize {
+    std::size_t value;
+    usize() = default;
+    constexpr usize(std::size_t v) noexcept : value(v) {}
+    constexpr operator std::size_t() const noexcept { return value; }
+};
+struct isize {
+    std::ptrdiff_t value;
+    isize() = default;
+    constexpr isize(std::ptrdiff_t v) noexcept : value(v) {}
+    constexpr operator std::ptrdiff_t() const noexcept { return value; }
+};
+static_assert(sizeof(usize) == sizeof(std::size_t) && alignof(usize) == alignof(std::size_t) &&
+                  sizeof(isize) == sizeof(std::ptrdiff_t) && alignof(isize) == alignof(std::ptrdiff_t),
+              "rsl::usize and rsl::isize have the layout of the integers they hold");
+
 // ---------------------------------------------------------------- identities
 
 // Identities live in an unnamed namespace: each library gets its own copy
@@ -44,6 +64,8 @@ RSL_SCALAR(float, "f32")
 RSL_SCALAR(double, "f64")
 RSL_SCALAR(bool, "bool")
 RSL_SCALAR(char32_t, "char")  // a Unicode scalar value, as Rust's char
+RSL_SCALAR(usize, "usize")
+RSL_SCALAR(isize, "isize")
 #undef RSL_SCALAR
 
 template <class E, std::size_t N>

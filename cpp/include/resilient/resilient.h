@@ -2,11 +2,12 @@
  * resilient/resilient.h: the C API of resilient (C99 and C++17).
  *
  * One Rust implementation behind C, in the manner of regex's rure.h: C and
- * C++ hosts open libraries, bind views and use values through these
- * functions, so every verdict is the Rust one by construction. Opening and
- * validating is resilient_loader::Library::open; binding a view is
- * layout_meta::compat::bind_view, the one view rule; values and field
- * access are resilient_types::dynamic. Implemented by the crate
+ * C++ hosts open libraries, bind views, use values and bind functions
+ * through these functions, so every verdict is the Rust one by
+ * construction. Opening and validating is resilient_loader::Library::open;
+ * binding a view is layout_meta::compat::bind_view, the one view rule;
+ * values and field access are resilient_types::dynamic; binding a function
+ * is layout_meta::compat::bind_function, the one function rule. Implemented by the crate
  * crates/capi (package resilient-capi); link libresilient.a (with -ldl
  * -lpthread -lm, or the CMake target resilient::client) or libresilient.so.
  *
@@ -49,12 +50,26 @@
  *   is freed.
  * - Panics never cross into C: every entry point catches them
  *   (RSL_ERROR_PANIC, a bug worth reporting) and never unwinds.
- * - Thread safety: rsl_library and rsl_bound are immutable once made: any
- *   number of threads may use one at once (and free it once, after all
- *   uses). rsl_view, rsl_value and rsl_error are used by one thread at a
+ * - Thread safety: rsl_library, rsl_bound and rsl_function are immutable
+ *   once made: any number of threads may use one at once (and free it once,
+ *   after all uses). rsl_view, rsl_value and rsl_error are used by one thread at a
  *   time. A value (heap or in place) stays on the thread that made it
  *   unless its type has RSL_FLAG_SEND (rsl_bound_flags); libraries'
  *   witnesses may rely on that.
+ * - Functions: rsl_function_bind checks a signature described as data
+ *   against the library's function record by the one function rule
+ *   (layout_meta::compat::bind_function); the host then calls the thunk
+ *   (rsl_function_thunk) itself, through exactly that signature, lowered as
+ *   docs/FORMAT.md ("Functions") says:
+ *       typedef uint32_t (*widget_id_fn)(const void *w, uint64_t *ret, rsl_call_error *err);
+ *       widget_id_fn call = (widget_id_fn)rsl_function_thunk(f);
+ *       rsl_call_error e = {NULL, 0, 0, NULL};
+ *       uint64_t id;
+ *       uint32_t st = call(value, &id, &e);
+ *       if (st != RSL_STATUS_OK)
+ *           rsl_function_call_failed(f, st, &e, err);  // frees the library's message
+ *   A value passed by reference must be of the library's type:
+ *   rsl_bound_type_id of its binding equals rsl_function_param_type.
  * - Field tokens (rsl_field) are plain data. Each binding (each successful
  *   rsl_view_bind) has an id that no other binding in the process ever gets,
  *   so a token is accepted only on values of the binding it came from: a
@@ -66,6 +81,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "resilient/layout.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,7 +101,8 @@ typedef enum rsl_status {
     RSL_ERROR_WITNESS = 8,  /* the type has no default or clone witness */
     RSL_ERROR_ROOM = 9,     /* room for a value is NULL, too small or misaligned */
     RSL_ERROR_ALLOC = 10,   /* out of memory, or a size no allocation can have */
-    RSL_ERROR_PANIC = 11    /* a bug: a panic was caught at the boundary */
+    RSL_ERROR_PANIC = 11,   /* a bug: a panic was caught at the boundary */
+    RSL_ERROR_CALL = 12     /* a called function failed or threw (rsl_function_call_failed) */
 } rsl_status;
 
 /* An error's code and message. */
@@ -97,6 +115,8 @@ typedef struct rsl_view rsl_view;
 typedef struct rsl_bound rsl_bound;
 /* A value of a bound type on the heap. */
 typedef struct rsl_value rsl_value;
+/* A function of a library bound to a signature: its thunk. */
+typedef struct rsl_function rsl_function;
 
 /* A field token: plain data, copy it freely. Accepted only by the binding
  * whose id it carries, with the offset it was given. */
@@ -206,6 +226,11 @@ size_t rsl_bound_align(const rsl_bound *bound);
 size_t rsl_bound_stride(const rsl_bound *bound);
 /* The bound type's flags (RSL_FLAG_* of resilient/layout.h). */
 uint32_t rsl_bound_flags(const rsl_bound *bound);
+/* The id of the library's type this view is bound to: the same for every
+ * binding of that type of that loaded library, never given to another type
+ * or library in the process (0 for NULL). A function's reference parameter
+ * takes values whose binding has the id rsl_function_param_type gives. */
+uint64_t rsl_bound_type_id(const rsl_bound *bound);
 /* The number of fields of the view. */
 size_t rsl_bound_field_count(const rsl_bound *bound);
 /* The token of the view's field `index` in *out: RSL_OK, or RSL_ABSENT for
@@ -261,6 +286,74 @@ void *rsl_value_data(rsl_value *value);
 /* As rsl_bound_get and rsl_bound_set, on a heap value (its own binding). */
 rsl_status rsl_value_get(const rsl_value *value, rsl_field field, void *out, size_t size, rsl_error *err);
 rsl_status rsl_value_set(rsl_value *value, rsl_field field, const void *in, size_t size, rsl_error *err);
+
+/* --------------------------------------------------------------- functions */
+
+/* A parameter or result of a function, described as data: how it crosses
+ * (RSL_PASS_* of layout.h) and its type. `type` is a scalar for
+ * RSL_PASS_VALUE (parameters and results) and RSL_PASS_SLICE (the element),
+ * the exported type referred to as RSL_EXPECT_NESTED for RSL_PASS_REF,
+ * RSL_PASS_MUT and RSL_PASS_OPT_REF (parameters only), and is ignored (may
+ * be NULL) for RSL_PASS_STR (parameters) and RSL_PASS_UNIT (the result). Read
+ * during the call that takes it, never kept. */
+typedef struct rsl_param {
+    uint32_t pass;
+    const rsl_expect *type;
+} rsl_param;
+
+/* A thunk's address, typed only as code. */
+typedef void (*rsl_thunk)(void);
+
+/* Binds function `name` of module `module` in `lib` with `param_count`
+ * parameters (`params`: NULL only if 0; at most 64) and the result `result`
+ * (never NULL: {RSL_PASS_UNIT, NULL} for none), by the one function rule
+ * (layout_meta::compat::bind_function, as the Rust host's api! binds): the
+ * library's function of that name has the same number of parameters, each
+ * passed the same way with the same type, and the same result. On success
+ * *out is a new bound function, freed by rsl_function_free; it keeps the
+ * library loaded. RSL_ABSENT if `required` is 0 and the library has no
+ * such function (*out untouched). RSL_ERROR_BIND with the Rust binder's
+ * message (naming the function and the first parameter that differs, with
+ * both types) otherwise; RSL_ERROR_ARGUMENT for a description no caller can
+ * make (a pass code a parameter or result cannot have, a type of the wrong
+ * kind for it). */
+rsl_status rsl_function_bind(const rsl_library *lib, const char *module, const char *name, const rsl_param *params,
+                             size_t param_count, const rsl_param *result, int required, rsl_function **out,
+                             rsl_error *err);
+/* Frees a bound function. NULL is ignored. Its thunk must not be called
+ * afterwards (the library may be unloaded). */
+void rsl_function_free(rsl_function *f);
+/* The function's thunk (NULL for NULL): cast it to exactly the signature
+ * the function was bound with, lowered by pass code (docs/FORMAT.md,
+ * "Functions"),
+ *     uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);
+ * and call it while `f` lives. RSL_PASS_REF/_MUT/_OPT_REF cross as a pointer
+ * to a live value of the library's type (NULL only for _OPT_REF; a value
+ * passed as _MUT is passed once), STR and SLICE as an rsl_slice whose
+ * pointer is never NULL (an empty one points at any aligned address). A
+ * Rust library relies on every value being one of its Rust type: a bool 0
+ * or 1, a char a Unicode scalar value, a STR's bytes UTF-8 (the C++ client
+ * checks these). The status is RSL_STATUS_OK (the result is in
+ * *ret), or anything else: then pass it and `err` to
+ * rsl_function_call_failed. Thread safety: as the library's function. */
+rsl_thunk rsl_function_thunk(const rsl_function *f);
+/* The function's name. Owned by `f`. */
+const char *rsl_function_name(const rsl_function *f);
+/* The number of parameters (0 for NULL). */
+size_t rsl_function_param_count(const rsl_function *f);
+/* For reference parameter `index`: the id of the library's type its values
+ * must have (rsl_bound_type_id of their binding); 0 for other parameters,
+ * an index out of range, or NULL. A value of another type, library or
+ * version must not be passed. */
+uint64_t rsl_function_param_type(const rsl_function *f, size_t index);
+/* After a call of f's thunk returned `status` (not RSL_STATUS_OK): reads the
+ * message the thunk left in `call`, frees it with the library's own free
+ * (exactly once, even if `f` is NULL; `call` is emptied), and writes the
+ * Rust host's error into `err`: "`parse_id` of widgets 1.0.0 (path) failed:
+ * <message>" for RSL_STATUS_FAILED, "<message> (in widgets 1.0.0 (path); the
+ * panic was caught)" for a panic or exception. Returns RSL_ERROR_CALL
+ * (RSL_ERROR_NULL for a NULL `f`). */
+rsl_status rsl_function_call_failed(const rsl_function *f, uint32_t status, rsl_call_error *call, rsl_error *err);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -8,7 +8,13 @@
 //! - opening and validating is [`resilient_loader::Library::open`];
 //! - binding a view is [`layout_meta::compat::bind_view`] against the
 //!   library's validated module ([`resilient_loader::Library::module`]);
-//! - values and field access are [`resilient_types::dynamic`].
+//! - values and field access are [`resilient_types::dynamic`];
+//! - binding a function is [`layout_meta::compat::bind_function`] against
+//!   the library's validated function records; the host then calls the
+//!   library's thunk itself, through the pointer
+//!   [`rsl_function_thunk`] hands out (one indirect call), and a failed
+//!   call's message becomes the Rust host's error with
+//!   [`rsl_function_call_failed`].
 //!
 //! This crate holds no rule of its own: it converts C data to Rust data and
 //! back, catches panics, and turns errors into an [`rsl_status`] code and a
@@ -31,11 +37,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use layout_meta::compat::{self, Access};
-use layout_meta::Identity;
+use layout_meta::compat::{self, Access, Mismatch};
+use layout_meta::function::{abi, pass, status, CallError, ThunkFn};
+use layout_meta::{FunctionLayout, Identity, ParamLayout};
 use resilient_loader::Library;
 use resilient_types::dynamic::{self, DynBound, DynToken, DynValue, DynView};
-use resilient_types::{Error as TypesError, TypeSource};
+use resilient_types::{Error as TypesError, ForeignFunction, TypeSource};
 
 /// What a call did. `RSL_OK` and `RSL_ABSENT` are successes; every other
 /// code is an error whose message, if an [`rsl_error`] was passed, is in it.
@@ -69,6 +76,9 @@ pub enum rsl_status {
     RSL_ERROR_ALLOC = 10,
     /// A bug: a panic was caught at the boundary.
     RSL_ERROR_PANIC = 11,
+    /// A called function failed or threw (panicked): the message is the
+    /// library's, in the Rust host's words.
+    RSL_ERROR_CALL = 12,
 }
 
 use rsl_status::*;
@@ -113,12 +123,42 @@ pub struct rsl_value {
     value: DynValue,
 }
 
-// The header promises that libraries and bindings may be shared between
-// threads: they are immutable, and `Send + Sync`.
+/// A function of a library bound to a signature: made by
+/// [`rsl_function_bind`], freed by [`rsl_function_free`]. It keeps the
+/// library loaded.
+#[derive(Debug)]
+pub struct rsl_function {
+    function: Arc<ForeignFunction>,
+    name: CString,
+    /// Per parameter: the id of the library's type a reference points to
+    /// (what [`rsl_bound_type_id`] gives for values of that type), else 0.
+    types: Vec<u64>,
+}
+
+/// A parameter or result of a function, described as data.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rsl_param {
+    /// How it crosses: `RSL_PASS_*` of layout.h.
+    pub pass: u32,
+    /// Its type: a scalar (`RSL_PASS_VALUE`, and the element of
+    /// `RSL_PASS_SLICE`), or the exported type referred to, as
+    /// `RSL_EXPECT_NESTED` (`RSL_PASS_REF`, `_MUT`, `_OPT_REF`). Ignored, and
+    /// may be NULL, for `RSL_PASS_STR` and `RSL_PASS_UNIT`.
+    pub r#type: *const rsl_expect,
+}
+
+/// A thunk's address, typed only as code: call it through the signature
+/// its function was bound with (docs/FORMAT.md, "Functions").
+pub type rsl_thunk = Option<ThunkFn>;
+
+// The header promises that libraries, bindings and bound functions may be
+// shared between threads: they are immutable, and `Send + Sync`.
 const _: () = {
     const fn shared<T: Send + Sync>() {}
     shared::<rsl_library>();
     shared::<rsl_bound>();
+    shared::<rsl_function>();
 };
 
 /// A field token: which binding, where, and which field of the view.
@@ -217,7 +257,9 @@ impl Failure {
 impl From<TypesError> for Failure {
     fn from(e: TypesError) -> Self {
         let status = match &e {
-            TypesError::Bind { .. } | TypesError::ModuleMismatch { .. } => RSL_ERROR_BIND,
+            TypesError::Bind { .. }
+            | TypesError::BindFunctions { .. }
+            | TypesError::ModuleMismatch { .. } => RSL_ERROR_BIND,
             TypesError::WrongBinding { .. } => RSL_ERROR_BINDING,
             TypesError::FieldSize { .. }
             | TypesError::InvalidBits { .. }
@@ -745,6 +787,21 @@ pub unsafe extern "C" fn rsl_bound_binding(bound: *const rsl_bound) -> u64 {
     unsafe { bound_query(bound, 0, |b| b.bound.binding()) }
 }
 
+/// The id of the library's type this view is bound to (0 for NULL): the
+/// same for every binding of that type of that loaded library, never given
+/// to another type or library in the process. A function's reference
+/// parameter accepts values of the type whose id
+/// [`rsl_function_param_type`] gives.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_type_id(bound: *const rsl_bound) -> u64 {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.bound.foreign_type().id().get()) }
+}
+
 /// The bound type's name ("" for NULL), owned by `bound`.
 ///
 /// # Safety
@@ -1197,6 +1254,320 @@ pub unsafe extern "C" fn rsl_value_set(
     unsafe { guard(err, run) }
 }
 
+// --------------------------------------------------------------- functions
+
+/// The parameter or result `p` (named `name`) as the function rule compares
+/// it: its pass code and identity, checked to be one a caller can lower.
+///
+/// # Safety
+///
+/// `p.type` is NULL or a readable description (see [`rsl_expect`]).
+unsafe fn param_of(p: &rsl_param, name: String, result: bool) -> Res<ParamLayout> {
+    let what = if result { "the result" } else { "a parameter" };
+    let typed = |kind: u32, shape: &str| -> Res<Identity> {
+        // SAFETY: `p.type` is NULL or readable (the caller's contract).
+        let e = unsafe { handle(p.r#type, "the parameter's type") }?;
+        if e.kind != kind {
+            return Err(Failure::argument(format!(
+                "{name}: {} is passed with {shape}",
+                pass::name(p.pass)
+            )));
+        }
+        // SAFETY: as above, recursively.
+        unsafe { identity_of(p.r#type, 0) }
+    };
+    let identity = match (p.pass, result) {
+        (pass::VALUE, _) | (pass::SLICE, false) => typed(RSL_EXPECT_SCALAR, "a scalar type")?,
+        (pass::REF | pass::MUT | pass::OPT_REF, false) => {
+            typed(RSL_EXPECT_NESTED, "an exported type (RSL_EXPECT_NESTED)")?
+        }
+        (pass::STR, false) => Identity::from_record(&<&str as layout_meta::Param>::IDENTITY),
+        (pass::UNIT, true) => Identity::from_record(&<() as layout_meta::FieldType>::IDENTITY),
+        (other, _) => {
+            return Err(Failure::argument(format!(
+                "{name}: pass code {other} is not one {what} can have"
+            )))
+        }
+    };
+    Ok(ParamLayout {
+        name,
+        pass: p.pass,
+        identity,
+    })
+}
+
+/// Binds function `name` of module `module` in `lib`, with the parameters
+/// and result described, by the one function rule,
+/// [`layout_meta::compat::bind_function`] (as the Rust host's `api!`
+/// does): `RSL_OK` with a bound function in `*out`; `RSL_ABSENT` if the
+/// function is optional (`required` 0) and the library lacks it (`*out`
+/// untouched); `RSL_ERROR_BIND` with the Rust binder's message otherwise.
+///
+/// # Safety
+///
+/// `lib` is NULL or a live library; `module` and `name` are NULL or
+/// NUL-terminated; `params` is NULL or readable for `param_count` records
+/// whose types are NULL or readable descriptions (see [`rsl_expect`]);
+/// `result` is NULL or such a record; `out` is NULL or writable; `err` is
+/// NULL or a live error.
+#[no_mangle]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the C signature: a function described as data"
+)]
+pub unsafe extern "C" fn rsl_function_bind(
+    lib: *const rsl_library,
+    module: *const c_char,
+    name: *const c_char,
+    params: *const rsl_param,
+    param_count: usize,
+    result: *const rsl_param,
+    required: c_int,
+    out: *mut *mut rsl_function,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `lib` is NULL or live, `module` and `name` NULL or
+        // NUL-terminated, `result` NULL or readable (the caller's contract).
+        let (l, module, name, result) = unsafe {
+            (
+                handle(lib, "the library")?,
+                text(module, "the module")?,
+                text(name, "the function name")?,
+                handle(result, "the result")?,
+            )
+        };
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        if param_count > layout_meta::limits::MAX_PARAMS {
+            return Err(Failure::argument(format!(
+                "{param_count} parameters: a function has at most {}",
+                layout_meta::limits::MAX_PARAMS
+            )));
+        }
+        let params: &[rsl_param] = if param_count == 0 {
+            &[]
+        } else if params.is_null() {
+            return Err(Failure::null("the parameters"));
+        } else {
+            // SAFETY: not NULL, readable for `param_count` records (the
+            // caller's contract).
+            unsafe { core::slice::from_raw_parts(params, param_count) }
+        };
+        let want = FunctionLayout {
+            name: name.into(),
+            abi: abi::THUNK_V1,
+            flags: 0,
+            params: params
+                .iter()
+                .enumerate()
+                // SAFETY: each record's type is NULL or readable (the
+                // caller's contract). Named as the Rust host names them.
+                .map(|(i, p)| unsafe { param_of(p, format!("p{i}"), false) })
+                .collect::<Res<Vec<_>>>()?,
+            // SAFETY: as above.
+            ret: unsafe { param_of(result, "return".into(), true) }?,
+            thunk: 0,
+        };
+        let origin = l.lib.origin();
+        if compat::bind_module(module, &origin.module).is_err() {
+            return Err(TypesError::ModuleMismatch {
+                library: origin.library,
+                expected: module.into(),
+                found: origin.module,
+            }
+            .into());
+        }
+        let refuse = |m: Mismatch| -> Failure {
+            TypesError::BindFunctions {
+                origin: origin.clone(),
+                mismatches: vec![m],
+            }
+            .into()
+        };
+        let found = l.lib.function(name);
+        match compat::bind_function(
+            &want,
+            required != 0,
+            found.as_deref().map(ForeignFunction::layout),
+        ) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(RSL_ABSENT),
+            Err(m) => return Err(refuse(m)),
+        }
+        let function = found.ok_or_else(|| Failure::argument(format!("`{name}` vanished")))?;
+        let mut types = Vec::with_capacity(want.params.len());
+        for p in &want.params {
+            let id = match (p.pass, &p.identity) {
+                (pass::REF | pass::MUT | pass::OPT_REF, Identity::Resilient { name, .. }) => {
+                    // The library's type of that name (the validator
+                    // requires the module to list it).
+                    match l.lib.foreign_type(name) {
+                        Some(t) => t.id().get(),
+                        None => return Err(refuse(Mismatch::MissingType { ty: name.clone() })),
+                    }
+                }
+                _ => 0,
+            };
+            types.push(id);
+        }
+        let handle = rsl_function {
+            function,
+            name: c_string(name.into()),
+            types,
+        };
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, handle) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Frees a bound function. NULL is ignored. The library is unloaded after
+/// its last handle, binding, value and bound function are freed.
+///
+/// # Safety
+///
+/// `f` is NULL or made by [`rsl_function_bind`], not freed before and not
+/// used afterwards (nor its thunk called).
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_free(f: *mut rsl_function) {
+    // SAFETY: the caller's contract.
+    unsafe { free(f) }
+}
+
+/// # Safety
+///
+/// `f` is NULL or a live bound function.
+unsafe fn function_query<T>(
+    f: *const rsl_function,
+    default: T,
+    q: impl FnOnce(&rsl_function) -> T,
+) -> T {
+    // SAFETY: the caller's contract.
+    match unsafe { f.as_ref() } {
+        Some(f) => quiet(default, || q(f)),
+        None => default,
+    }
+}
+
+/// The function's thunk (NULL for NULL): call it through exactly the
+/// signature the function was bound with, lowered as docs/FORMAT.md
+/// ("Functions") says, while `f` lives.
+///
+/// # Safety
+///
+/// `f` is NULL or a live bound function.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_thunk(f: *const rsl_function) -> rsl_thunk {
+    // SAFETY: the caller's contract.
+    unsafe { function_query(f, None, |f| Some(f.function.thunk())) }
+}
+
+/// The function's name ("" for NULL), owned by `f`.
+///
+/// # Safety
+///
+/// `f` is NULL or a live bound function.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_name(f: *const rsl_function) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { function_query(f, c"".as_ptr(), |f| f.name.as_ptr()) }
+}
+
+/// The number of parameters (0 for NULL).
+///
+/// # Safety
+///
+/// `f` is NULL or a live bound function.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_param_count(f: *const rsl_function) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { function_query(f, 0, |f| f.types.len()) }
+}
+
+/// For reference parameter `index`, the id of the library's type its
+/// values must have ([`rsl_bound_type_id`] of their binding); 0 for any
+/// other parameter, an index out of range, or NULL.
+///
+/// # Safety
+///
+/// `f` is NULL or a live bound function.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_param_type(f: *const rsl_function, index: usize) -> u64 {
+    // SAFETY: the caller's contract.
+    unsafe { function_query(f, 0, |f| f.types.get(index).copied().unwrap_or(0)) }
+}
+
+/// Takes the message out of `call` and frees it with the library's own
+/// `free` (once: `call` is emptied).
+///
+/// # Safety
+///
+/// `call` is NULL or the error a thunk of a live library filled (or left
+/// empty), not freed before.
+unsafe fn take_message(call: *mut CallError) -> String {
+    // SAFETY: the caller's contract.
+    let Some(c) = (unsafe { call.as_mut() }) else {
+        return String::new();
+    };
+    let taken = core::mem::replace(c, CallError::EMPTY);
+    let message = if taken.ptr.is_null() {
+        String::new()
+    } else {
+        // SAFETY: the thunk wrote a message of `len` bytes it allocated
+        // (the calling convention); valid until `free`.
+        let bytes = unsafe { core::slice::from_raw_parts(taken.ptr, taken.len) };
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    if let Some(free) = taken.free {
+        // SAFETY: the library's own `free` for its own message, once.
+        unsafe { free(taken.ptr, taken.len, taken.cap) };
+    }
+    message
+}
+
+/// After a call of `f`'s thunk returned `status` (not `RSL_STATUS_OK`):
+/// reads the message the thunk left in `call`, frees it with the library's
+/// own `free` (exactly once, even if `f` is NULL; `call` is emptied), and
+/// writes the Rust host's error for the call into `err` (naming the
+/// function and library; a failure's message, or a panic's or exception's).
+/// Returns `RSL_ERROR_CALL` (`RSL_ERROR_NULL` if `f` is NULL).
+///
+/// # Safety
+///
+/// `f` is NULL or a live bound function; `call` is NULL or the error its
+/// thunk filled, not freed before; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_call_failed(
+    f: *const rsl_function,
+    status: u32,
+    call: *mut CallError,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // First: the message is freed whatever else fails.
+        // SAFETY: `call` is NULL or the thunk's error, not freed (the
+        // caller's contract).
+        let message = unsafe { take_message(call) };
+        // SAFETY: `f` is NULL or live (the caller's contract).
+        let f = unsafe { handle(f, "the function") }?;
+        let e = TypesError::Call {
+            function: f.function.layout().name.clone(),
+            origin: f.function.origin().clone(),
+            panicked: status != status::FAILED,
+            message,
+        };
+        Err(Failure {
+            status: RSL_ERROR_CALL,
+            message: e.to_string(),
+        })
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1253,6 +1624,85 @@ mod tests {
             );
             rsl_value_free(core::ptr::null_mut());
             rsl_bound_drop_at(core::ptr::null(), core::ptr::null_mut());
+            rsl_error_free(err);
+        }
+    }
+
+    #[test]
+    fn function_entry_points_take_null() {
+        let err = rsl_error_new();
+        let mut f = core::ptr::null_mut();
+        let unit = rsl_param {
+            pass: pass::UNIT,
+            r#type: core::ptr::null(),
+        };
+        // SAFETY: every pointer is NULL or live.
+        unsafe {
+            assert_eq!(
+                rsl_function_bind(
+                    core::ptr::null(),
+                    c"widgets".as_ptr(),
+                    c"f".as_ptr(),
+                    core::ptr::null(),
+                    0,
+                    &unit,
+                    1,
+                    &mut f,
+                    err
+                ),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(message(err), "the library is NULL");
+            assert!(f.is_null());
+            assert!(rsl_function_thunk(core::ptr::null()).is_none());
+            assert_eq!(rsl_function_param_count(core::ptr::null()), 0);
+            assert_eq!(rsl_function_param_type(core::ptr::null(), 0), 0);
+            assert_eq!(rsl_bound_type_id(core::ptr::null()), 0);
+            assert_eq!(
+                CStr::from_ptr(rsl_function_name(core::ptr::null())).to_bytes(),
+                b""
+            );
+            rsl_function_free(core::ptr::null_mut());
+            rsl_error_free(err);
+        }
+    }
+
+    static FREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    unsafe extern "C" fn counting_free(ptr: *mut u8, len: usize, cap: usize) {
+        FREED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: the parts of the `Vec<u8>` the test leaked.
+        drop(unsafe { Vec::from_raw_parts(ptr, len, cap) });
+    }
+
+    #[test]
+    fn a_failed_calls_message_is_freed_once_even_without_a_function() {
+        let mut bytes = core::mem::ManuallyDrop::new(b"boom".to_vec());
+        let mut call = CallError {
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            cap: bytes.capacity(),
+            free: Some(counting_free),
+        };
+        let err = rsl_error_new();
+        // SAFETY: `call` holds a message made above, freed by its `free`;
+        // the function is NULL; `err` is live.
+        unsafe {
+            assert_eq!(
+                rsl_function_call_failed(core::ptr::null(), status::PANICKED, &mut call, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(FREED.load(std::sync::atomic::Ordering::SeqCst), 1);
+            assert!(call.ptr.is_null() && call.free.is_none(), "emptied");
+            // Again: nothing left to free.
+            rsl_function_call_failed(core::ptr::null(), status::PANICKED, &mut call, err);
+            rsl_function_call_failed(
+                core::ptr::null(),
+                status::FAILED,
+                core::ptr::null_mut(),
+                err,
+            );
+            assert_eq!(FREED.load(std::sync::atomic::Ordering::SeqCst), 1);
             rsl_error_free(err);
         }
     }

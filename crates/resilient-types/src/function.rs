@@ -128,6 +128,12 @@ impl ForeignFunction {
     pub fn origin(&self) -> &Origin {
         &self.origin
     }
+    /// The thunk: call it only through the signature its record gives,
+    /// after binding has checked that signature (the C API hands it to C
+    /// and C++ hosts).
+    pub fn thunk(&self) -> ThunkFn {
+        self.thunk
+    }
 }
 
 /// How a parameter crosses, host side (sealed: the markers of this module

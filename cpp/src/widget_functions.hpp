@@ -1,0 +1,92 @@
+// Shared by every version of the C++ widgets sample library, included after
+// `Widget` (with `id`, `label` and a Tracker) and its export: the functions
+// every version exports, the Rust fixtures' (tests/plugins/common.rs) in
+// C++, plus three that take a slice, an optional reference, and an
+// exclusive and a shared one. Each has
+// internal linkage: the library reaches it only through its thunk.
+#ifndef WIDGET_FUNCTIONS_HPP
+#define WIDGET_FUNCTIONS_HPP
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "resilient/export.hpp"
+
+namespace {
+
+// Widgets alive now (made by a constructor, not yet destroyed).
+rsl::isize live_count() noexcept { return live_widgets.load(); }
+
+// A widget's identifier, read by the library's own code.
+std::uint64_t widget_id(const Widget &w) noexcept { return w.id; }
+
+// The length of a widget's private label.
+rsl::usize label_len(const Widget &w) noexcept { return w.label.size(); }
+
+// Renames a widget (its private label, the library's own allocation).
+void rename(Widget &w, std::string_view label) { w.label = std::string(label); }
+
+// Parses an identifier as Rust's `text.trim().parse::<u64>()` does; a bad
+// one is a failure (rsl::Failure: RSL_STATUS_FAILED, as Rust's Err), with
+// Rust's message.
+std::uint64_t parse_id(std::string_view text) {
+    const char *space = " \t\n\v\f\r";
+    std::size_t first = text.find_first_not_of(space);
+    text = first == std::string_view::npos ? std::string_view() : text.substr(first);
+    text = text.substr(0, text.find_last_not_of(space) + 1);
+    if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+    if (text.empty()) throw rsl::Failure("cannot parse integer from empty string");
+    std::uint64_t n = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') throw rsl::Failure("invalid digit found in string");
+        std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+        if (n > (UINT64_MAX - d) / 10) throw rsl::Failure("number too large to fit in target type");
+        n = n * 10 + d;
+    }
+    return n;
+}
+
+// Throws `message` if `fail`: the host receives an error, never an exception.
+std::uint32_t maybe_panic(bool fail, std::string_view message) {
+    if (fail) throw std::runtime_error(std::string(message));
+    return 7;
+}
+
+// The Rust fixtures silence their panic hook; C++ exceptions print nothing.
+void silence_panics() noexcept {}
+
+// The sum of `bytes` (a slice: Rust's &[u8]).
+std::uint64_t checksum(rsl::Slice<std::uint8_t> bytes) noexcept {
+    std::uint64_t sum = 0;
+    for (std::uint8_t b : bytes) sum += b;
+    return sum;
+}
+
+// Whether `other` is a widget with `w`'s identifier (an optional reference:
+// Rust's Option<&Widget>).
+bool same_id(const Widget &w, const Widget *other) noexcept { return other != nullptr && other->id == w.id; }
+
+// Copies `from`'s label to `to` (an exclusive and a shared reference: Rust's
+// &mut Widget and &Widget, never the same widget).
+void copy_label(Widget &to, const Widget &from) { to.label = from.label; }
+
+}  // namespace
+
+RESILIENT_EXPORT_FUNCTION(live_count)
+RESILIENT_EXPORT_FUNCTION(widget_id)
+RESILIENT_EXPORT_FUNCTION(label_len)
+// `rename` alone would also name ::rename of <cstdio>: pick the overload.
+RESILIENT_EXPORT_FUNCTION_AS(rename, static_cast<void (*)(Widget &, std::string_view)>(&rename))
+RESILIENT_EXPORT_FUNCTION(parse_id)
+RESILIENT_EXPORT_FUNCTION(maybe_panic)
+RESILIENT_EXPORT_FUNCTION(silence_panics)
+RESILIENT_EXPORT_FUNCTION(checksum)
+RESILIENT_EXPORT_FUNCTION(same_id)
+RESILIENT_EXPORT_FUNCTION(copy_label)
+
+// The functions every version lists in its module.
+#define WIDGET_FUNCTIONS \
+    live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label
+
+#endif  // WIDGET_FUNCTIONS_HPP
