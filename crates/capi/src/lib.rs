@@ -1060,8 +1060,12 @@ pub unsafe extern "C" fn rsl_bound_get(
         if value.is_null() || out.is_null() {
             return Err(Failure::null("the value or the output buffer"));
         }
+        // The size first: no buffer of a size the field does not have is
+        // ever formed.
+        b.bound.check_size(field.into(), size, "read")?;
         // SAFETY: `out` is not NULL and writable for `size` bytes, which
-        // nothing else references during the call (the caller's contract).
+        // nothing else references during the call (the caller's contract);
+        // `size` is the field's (checked above), a valid slice length.
         let out = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), size) };
         // SAFETY: `value` is a live value of the bound type that nobody
         // writes during the call (the caller's contract).
@@ -1096,8 +1100,9 @@ pub unsafe extern "C" fn rsl_bound_set(
         if value.is_null() || in_.is_null() {
             return Err(Failure::null("the value or the input buffer"));
         }
+        b.bound.check_size(field.into(), size, "write")?;
         // SAFETY: `in_` is not NULL and readable for `size` bytes (the
-        // caller's contract).
+        // caller's contract); `size` is the field's (checked above).
         let bytes = unsafe { core::slice::from_raw_parts(in_.cast::<u8>(), size) };
         // SAFETY: `value` is a live value of the bound type that nobody
         // else accesses during the call (the caller's contract).
@@ -1212,8 +1217,10 @@ pub unsafe extern "C" fn rsl_value_get(
         if out.is_null() {
             return Err(Failure::null("the output buffer"));
         }
+        v.value.bound().check_size(field.into(), size, "read")?;
         // SAFETY: `out` is not NULL and writable for `size` bytes, which
-        // nothing else references during the call (the caller's contract).
+        // nothing else references during the call (the caller's contract);
+        // `size` is the field's (checked above).
         let out = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), size) };
         v.value.read(field.into(), out)?;
         Ok(RSL_OK)
@@ -1244,8 +1251,9 @@ pub unsafe extern "C" fn rsl_value_set(
         if in_.is_null() {
             return Err(Failure::null("the input buffer"));
         }
+        v.value.bound().check_size(field.into(), size, "write")?;
         // SAFETY: `in_` is not NULL and readable for `size` bytes (the
-        // caller's contract).
+        // caller's contract); `size` is the field's (checked above).
         let bytes = unsafe { core::slice::from_raw_parts(in_.cast::<u8>(), size) };
         v.value.write(field.into(), bytes)?;
         Ok(RSL_OK)

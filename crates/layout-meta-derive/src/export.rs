@@ -111,7 +111,11 @@ pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<Toke
         .name
         .clone()
         .unwrap_or_else(|| syn::ext::IdentExt::unraw(ident).to_string());
-    let (thunk, descriptor) = generate(&krate, &f.sig, &name, &quote!(#ident), None)?;
+    let Generated {
+        thunk,
+        descriptor,
+        referents,
+    } = generate(&krate, &f.sig, &name, &quote!(#ident), None)?;
     Ok(quote! {
         #f
 
@@ -128,6 +132,8 @@ pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<Toke
             // record lists them; it catches every panic.
             unsafe impl #krate::ExportedFn for #ident {
                 const DESCRIPTOR: &'static #krate::function::FunctionDescriptor = &#descriptor;
+                const REFERENTS: &'static [::core::option::Option<&'static #krate::TypeDescriptor>] =
+                    #referents;
             }
         };
     })
@@ -164,15 +170,15 @@ fn expand_impl(o: &Options, krate: &Path, imp: ItemImpl) -> syn::Result<TokenStr
         let ImplItem::Fn(m) = item else { continue };
         let name = syn::ext::IdentExt::unraw(&m.sig.ident).to_string();
         let ident = &m.sig.ident;
-        let (thunk, descriptor) = generate(
+        let g = generate(
             krate,
             &m.sig,
             &name,
             &quote!(<#self_ty as #trait_path>::#ident),
             Some(self_ty),
         )?;
-        thunks.push(thunk);
-        descriptors.push(descriptor);
+        thunks.push(g.thunk);
+        descriptors.push(g.descriptor);
     }
     Ok(quote! {
         #imp
@@ -204,10 +210,22 @@ fn generate(
     name: &str,
     callee: &TokenStream2,
     receiver: Option<&Type>,
-) -> syn::Result<(TokenStream2, TokenStream2)> {
+) -> syn::Result<Generated> {
     let refuse = |span: Span, what: &str| Err(syn::Error::new(span, what));
     if sig.asyncness.is_some() {
         return refuse(sig.asyncness.span(), "an exported function cannot be async");
+    }
+    if sig.unsafety.is_some() {
+        return refuse(
+            sig.unsafety.span(),
+            "an exported function cannot be `unsafe`: hosts call it through a safe, checked call",
+        );
+    }
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return refuse(
+            sig.ident.span(),
+            "an exported name is not empty and has no control characters",
+        );
     }
     if sig.variadic.is_some() {
         return refuse(
@@ -236,6 +254,7 @@ fn generate(
     let mut raised = Vec::new();
     let mut params = Vec::new();
     let mut ffi_params = Vec::new();
+    let mut referents = Vec::new();
     for (i, arg) in sig.inputs.iter().enumerate() {
         let (pname, ty): (String, Type) = match arg {
             FnArg::Receiver(r) => {
@@ -252,9 +271,9 @@ fn generate(
                     );
                 }
                 let ty: Type = if r.mutability.is_some() {
-                    syn::parse_quote!(&'static mut #self_ty)
+                    syn::parse_quote!(&mut #self_ty)
                 } else {
-                    syn::parse_quote!(&'static #self_ty)
+                    syn::parse_quote!(&#self_ty)
                 };
                 ("self".to_owned(), ty)
             }
@@ -263,25 +282,31 @@ fn generate(
                     Pat::Ident(p) => syn::ext::IdentExt::unraw(&p.ident).to_string(),
                     _ => format!("arg{i}"),
                 };
-                (pname, erase_lifetimes(&pt.ty)?)
+                // The written type, lifetimes left to inference (named ones
+                // are not in scope in the thunk): a `'static` the function
+                // asks for, even through an alias, then does not compile.
+                (pname, (*pt.ty).clone())
             }
         };
+        let erased = erase_lifetimes(&ty)?;
+        let written = infer_lifetimes(&ty);
         let p = format_ident!("__p{i}");
-        lowered.push(quote!(#p: <#ty as #krate::Param>::Ffi));
-        ffi_params.push(quote!(<#ty as #krate::Param>::Ffi));
+        lowered.push(quote!(#p: <#erased as #krate::Param<'static>>::Ffi));
+        ffi_params.push(quote!(<#erased as #krate::Param<'static>>::Ffi));
         raised.push(quote! {
             // SAFETY: the client bound this signature, so it passes what
             // `Param::from_ffi` requires (a live value for a reference,
-            // `len` live elements for a slice).
-            unsafe { <#ty as #krate::Param>::from_ffi(#p) }
+            // `len` live elements for a slice), for this call.
+            unsafe { <#written as #krate::Param<'_>>::from_ffi(#p, &__call) }
         });
         params.push(quote! {
             #krate::function::ParamDescriptor::new(
                 #pname,
-                <#ty as #krate::Param>::PASS,
-                <#ty as #krate::Param>::IDENTITY,
+                <#erased as #krate::Param<'static>>::PASS,
+                <#erased as #krate::Param<'static>>::IDENTITY,
             )
         });
+        referents.push(quote!(<#erased as #krate::Param<'static>>::REFERENT));
     }
     if receiver.is_some() && !matches!(sig.inputs.first(), Some(FnArg::Receiver(_))) {
         return refuse(
@@ -306,12 +331,14 @@ fn generate(
             __ret: *mut <#ret as #krate::Return>::Ffi,
             __err: *mut #krate::function::CallError,
         ) -> u32 {
+            // The function is called outside any `unsafe` block: only the
+            // raising of each parameter is.
+            let __f = move || {
+                let __call = ();
+                #callee(#(#raised),*)
+            };
             // SAFETY: `__ret` and `__err` as the caller promises.
-            unsafe {
-                #krate::function::__private::call::<#ret>(#name, __ret, __err, || {
-                    #callee(#(#raised),*)
-                })
-            }
+            unsafe { #krate::function::__private::call::<#ret>(#name, __ret, __err, __f) }
         }
     };
     let descriptor = quote! {
@@ -339,5 +366,60 @@ fn generate(
             },
         )
     };
-    Ok((thunk_item, descriptor))
+    let referents = quote!(&[#(#referents),*]);
+    Ok(Generated {
+        thunk: thunk_item,
+        descriptor,
+        referents,
+    })
+}
+
+/// What [`generate`] makes for one function or method.
+struct Generated {
+    /// The thunk, an item.
+    thunk: TokenStream2,
+    /// The record, an expression.
+    descriptor: TokenStream2,
+    /// The exported types its references point to, a slice expression of
+    /// `Option<&TypeDescriptor>` (what `export_module!` checks).
+    referents: TokenStream2,
+}
+
+/// `ty` with every lifetime left to inference (`'_`), but `'static` kept:
+/// how the thunk names a parameter's written type.
+fn infer_lifetimes(ty: &Type) -> Type {
+    fn walk(ty: &mut Type) {
+        match ty {
+            Type::Reference(r) => {
+                if r.lifetime.as_ref().is_some_and(|l| l.ident != "static") {
+                    r.lifetime = None;
+                }
+                walk(&mut r.elem);
+            }
+            Type::Slice(s) => walk(&mut s.elem),
+            Type::Array(a) => walk(&mut a.elem),
+            Type::Paren(p) => walk(&mut p.elem),
+            Type::Group(g) => walk(&mut g.elem),
+            Type::Tuple(t) => t.elems.iter_mut().for_each(walk),
+            Type::Path(p) => {
+                for seg in &mut p.path.segments {
+                    if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+                        for arg in &mut args.args {
+                            match arg {
+                                syn::GenericArgument::Type(t) => walk(t),
+                                syn::GenericArgument::Lifetime(l) if l.ident != "static" => {
+                                    *l = syn::Lifetime::new("'_", Span::call_site());
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut ty = ty.clone();
+    walk(&mut ty);
+    ty
 }

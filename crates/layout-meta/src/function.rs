@@ -25,6 +25,7 @@
 //! after binding has proved that the signature it expects is the one the
 //! library exports ([`crate::compat::bind_function`]): one indirect call.
 
+use alloc::string::String;
 use core::mem::size_of;
 
 use crate::format::{RawStr, TypeIdentity};
@@ -342,10 +343,21 @@ const _: () = assert!(
 pub unsafe trait ExportedFn {
     /// The function's record.
     const DESCRIPTOR: &'static FunctionDescriptor;
+    /// The descriptors of the exported types its references point to (one
+    /// entry per parameter), checked by `export_module!` against the
+    /// module's types of those names.
+    const REFERENTS: &'static [Option<&'static crate::TypeDescriptor>] = &[];
 }
 
 /// A parameter type an exported function may take: how it crosses and how
-/// the thunk turns the lowered form back into it.
+/// the thunk turns the lowered form back into it. `'a` is the call: a
+/// borrowed parameter lives for the call only, so a function that asks for
+/// a longer borrow (`&'static T`, through an alias or a bound) does not
+/// compile.
+///
+/// A reference crosses to a host that may share it between threads (a
+/// host's `Ref` is `Sync`, its `Mut` is `Send`): `&T` needs `T: Sync`,
+/// `&mut T` needs `T: Send`.
 ///
 /// # Safety
 ///
@@ -353,14 +365,17 @@ pub unsafe trait ExportedFn {
 /// `IDENTITY` is the type's own (the [`crate::FieldType`] contract); for
 /// references, `from_ffi` is sound for any pointer to a live value of the
 /// referent type.
-pub unsafe trait Param: Sized {
+pub unsafe trait Param<'a>: Sized {
     /// How it crosses ([`pass`]).
     const PASS: u32;
     /// Its type (for references and slices, the referent's or element's).
     const IDENTITY: TypeIdentity;
+    /// The exported type a reference points to, whose module listing
+    /// `export_module!` checks (as for nested fields).
+    const REFERENT: Option<&'static crate::TypeDescriptor> = None;
     /// The lowered form.
     type Ffi: Copy;
-    /// The parameter from its lowered form.
+    /// The parameter from its lowered form, borrowed for the call `'a`.
     ///
     /// # Safety
     ///
@@ -368,7 +383,7 @@ pub unsafe trait Param: Sized {
     /// for a reference, a pointer to a live value of the referent type,
     /// borrowed as the reference says for the whole call; for a slice, a
     /// pointer to `len` live elements (UTF-8 bytes for `&str`).
-    unsafe fn from_ffi(ffi: Self::Ffi) -> Self;
+    unsafe fn from_ffi(ffi: Self::Ffi, call: &'a ()) -> Self;
 }
 
 /// A result type an exported function may return.
@@ -399,11 +414,11 @@ macro_rules! scalar_params {
     ($($t:ty),* $(,)?) => {$(
         // SAFETY: a scalar crosses as itself; its identity is its own
         // (`FieldType`).
-        unsafe impl Param for $t {
+        unsafe impl Param<'_> for $t {
             const PASS: u32 = pass::VALUE;
             const IDENTITY: TypeIdentity = <$t as crate::FieldType>::IDENTITY;
             type Ffi = $t;
-            unsafe fn from_ffi(ffi: $t) -> $t {
+            unsafe fn from_ffi(ffi: $t, _: &()) -> $t {
                 ffi
             }
         }
@@ -437,11 +452,12 @@ unsafe impl Return for () {
 
 // SAFETY: a reference crosses as a pointer to the value; the identity names
 // the exported type (`Resilient`), whose layout the library owns.
-unsafe impl<T: crate::Resilient + crate::FieldType> Param for &T {
+unsafe impl<'a, T: crate::Resilient + crate::FieldType + Sync> Param<'a> for &'a T {
     const PASS: u32 = pass::REF;
     const IDENTITY: TypeIdentity = T::IDENTITY;
+    const REFERENT: Option<&'static crate::TypeDescriptor> = Some(T::DESCRIPTOR);
     type Ffi = *const u8;
-    unsafe fn from_ffi(ffi: *const u8) -> Self {
+    unsafe fn from_ffi(ffi: *const u8, _: &'a ()) -> Self {
         // SAFETY: the caller passes a pointer to a live `T`, shared for the
         // call (`from_ffi`'s contract; binding checked the type by name
         // and the client checked the value's binding).
@@ -450,22 +466,24 @@ unsafe impl<T: crate::Resilient + crate::FieldType> Param for &T {
 }
 
 // SAFETY: as for `&T`, exclusive.
-unsafe impl<T: crate::Resilient + crate::FieldType> Param for &mut T {
+unsafe impl<'a, T: crate::Resilient + crate::FieldType + Send> Param<'a> for &'a mut T {
     const PASS: u32 = pass::MUT;
     const IDENTITY: TypeIdentity = T::IDENTITY;
+    const REFERENT: Option<&'static crate::TypeDescriptor> = Some(T::DESCRIPTOR);
     type Ffi = *mut u8;
-    unsafe fn from_ffi(ffi: *mut u8) -> Self {
+    unsafe fn from_ffi(ffi: *mut u8, _: &'a ()) -> Self {
         // SAFETY: a pointer to a live `T`, exclusive for the call.
         unsafe { &mut *ffi.cast::<T>() }
     }
 }
 
 // SAFETY: as for `&T`, null for `None`.
-unsafe impl<T: crate::Resilient + crate::FieldType> Param for Option<&T> {
+unsafe impl<'a, T: crate::Resilient + crate::FieldType + Sync> Param<'a> for Option<&'a T> {
     const PASS: u32 = pass::OPT_REF;
     const IDENTITY: TypeIdentity = T::IDENTITY;
+    const REFERENT: Option<&'static crate::TypeDescriptor> = Some(T::DESCRIPTOR);
     type Ffi = *const u8;
-    unsafe fn from_ffi(ffi: *const u8) -> Self {
+    unsafe fn from_ffi(ffi: *const u8, _: &'a ()) -> Self {
         // SAFETY: null, or a pointer to a live `T` shared for the call.
         unsafe { ffi.cast::<T>().as_ref() }
     }
@@ -473,11 +491,11 @@ unsafe impl<T: crate::Resilient + crate::FieldType> Param for Option<&T> {
 
 // SAFETY: `&str` crosses as a `RawSlice` of UTF-8 bytes; its identity is
 // the opaque `str`.
-unsafe impl Param for &str {
+unsafe impl<'a> Param<'a> for &'a str {
     const PASS: u32 = pass::STR;
     const IDENTITY: TypeIdentity = TypeIdentity::opaque::<u8>("str");
     type Ffi = RawSlice;
-    unsafe fn from_ffi(ffi: RawSlice) -> Self {
+    unsafe fn from_ffi(ffi: RawSlice, _: &'a ()) -> Self {
         // SAFETY: `len` live UTF-8 bytes at `ptr` for the call (the
         // client made them from a `&str`).
         unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(ffi.ptr, ffi.len)) }
@@ -487,11 +505,11 @@ unsafe impl Param for &str {
 // SAFETY: `&[T]` crosses as a `RawSlice` of `len` elements; the identity is
 // the element's, a scalar (any bit pattern the client wrote is a `T` the
 // client had).
-unsafe impl<T: crate::FieldType + bytemuck::Pod> Param for &[T] {
+unsafe impl<'a, T: crate::FieldType + bytemuck::Pod> Param<'a> for &'a [T] {
     const PASS: u32 = pass::SLICE;
     const IDENTITY: TypeIdentity = T::IDENTITY;
     type Ffi = RawSlice;
-    unsafe fn from_ffi(ffi: RawSlice) -> Self {
+    unsafe fn from_ffi(ffi: RawSlice, _: &'a ()) -> Self {
         // SAFETY: `len` live, aligned `T`s at `ptr` for the call.
         unsafe { core::slice::from_raw_parts(ffi.ptr.cast::<T>(), ffi.len) }
     }
@@ -510,8 +528,14 @@ unsafe impl<T: Return, E: core::fmt::Display> Return for Result<T, E> {
             // SAFETY: the caller's room and error slot, passed on.
             Ok(v) => unsafe { v.into_ffi(ret, err) },
             Err(e) => {
+                // The error's own `Display` may fail: never a panic here
+                // (and one in `Display` is caught by `__private::call`).
+                let mut text = String::new();
+                if core::fmt::write(&mut text, format_args!("{e}")).is_err() {
+                    text = String::from("(the error's message could not be formatted)");
+                }
                 // SAFETY: `err` is writable (the caller's contract).
-                unsafe { err.write(__private::message(alloc::format!("{e}"))) };
+                unsafe { err.write(__private::message(text)) };
                 status::FAILED
             }
         }
@@ -563,9 +587,15 @@ pub mod __private {
         err: *mut CallError,
         f: impl FnOnce() -> R,
     ) -> u32 {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        // Writing the result (formatting and dropping an error) runs the
+        // library's code too: inside the catch.
+        let run = move || {
+            let r = f();
             // SAFETY: the caller's room and error slot.
-            Ok(r) => unsafe { r.into_ffi(ret, err) },
+            unsafe { r.into_ffi(ret, err) }
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(status) => status,
             Err(payload) => {
                 let what = payload
                     .downcast_ref::<&str>()

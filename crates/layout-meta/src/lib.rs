@@ -95,6 +95,54 @@
 //!     pub on: std::num::NonZeroU8,
 //! }
 //! ```
+//!
+//! ## What an exported function cannot do
+//!
+//! Keep a borrowed parameter past the call, even through an alias (the
+//! host's value may be gone):
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Counter { pub id: u64 }
+//! pub type Forever = &'static Counter;
+//! #[layout_meta::export]
+//! pub fn keep(c: Forever) -> u64 { c.id }
+//! ```
+//!
+//! Take `&T` of a type that is not `Sync` (a host may share its reference
+//! between threads):
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Counter { pub id: u64, hits: std::cell::Cell<u64> }
+//! #[layout_meta::export]
+//! pub fn bump(c: &Counter) { c.hits.set(c.hits.get() + 1) }
+//! ```
+//!
+//! Be `unsafe` (a host calls it through a safe, checked call):
+//!
+//! ```compile_fail
+//! #[layout_meta::export]
+//! pub unsafe fn peek(addr: usize) -> u64 { unsafe { *(addr as *const u64) } }
+//! ```
+//!
+//! Take a reference to a type the module lists under that name with
+//! another layout (the host passes the module's type of that name):
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Flagged { pub x: u8 }
+//! mod other {
+//!     #[derive(layout_meta::Resilient)]
+//!     #[resilient(name = "Flagged", prefix = "other_")]
+//!     pub struct Impostor { pub flag: bool }
+//! }
+//! #[layout_meta::export]
+//! pub fn is_set(f: &other::Impostor) -> bool { f.flag }
+//! layout_meta::export_module! {
+//!     name: "m", version: "1.0.0", types: [Flagged], functions: [is_set],
+//! }
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -309,6 +357,12 @@ macro_rules! export_module {
             const _: () = $crate::__private::assert_nested_consistent(
                 &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
                 &[$(<$ty as $crate::Resilient>::NESTED),*],
+            );
+            // So must a type a listed function takes by reference: the host
+            // passes a value of the module's type of that name.
+            const _: () = $crate::__private::assert_nested_consistent(
+                &[$(<$ty as $crate::Resilient>::DESCRIPTOR),*],
+                &[$($(<$f as $crate::ExportedFn>::REFERENTS),*)?],
             );
         };
     };

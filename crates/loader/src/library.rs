@@ -119,7 +119,16 @@ impl Library {
     ///
     /// As [`Library::open`].
     pub fn open_with(path: impl AsRef<Path>, policy: UnloadPolicy) -> Result<Library, Error> {
-        let path = path.as_ref().to_path_buf();
+        let path = file_path(path.as_ref());
+        if path.is_dir() {
+            return Err(Error::Io {
+                source: std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a directory, not a library file",
+                ),
+                path,
+            });
+        }
         if !path.is_file() {
             return Err(Error::NotFound { path });
         }
@@ -321,6 +330,22 @@ impl Library {
                 users,
             }),
         }
+    }
+}
+
+/// A path names a file, always: `libx.so` is `./libx.so`. The dynamic
+/// loader would search its library path for a name without a slash (and
+/// could load another file than the one checked).
+fn file_path(path: &Path) -> PathBuf {
+    let bare = path.components().count() == 1
+        && matches!(
+            path.components().next(),
+            Some(std::path::Component::Normal(_))
+        );
+    if bare {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
     }
 }
 

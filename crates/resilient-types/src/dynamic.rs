@@ -460,6 +460,17 @@ impl DynBound {
     }
 
     /// Checks a token and a buffer length for an access by value.
+    /// Checks, before any buffer is formed, that `token` is a by-value
+    /// field of this binding of exactly `size` bytes (what `read` and
+    /// `write` then require of their buffers).
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::read`] for a wrong token or size.
+    pub fn check_size(&self, token: DynToken, size: usize, op: &'static str) -> Result<(), Error> {
+        self.by_value(token, size, op).map(|_| ())
+    }
+
     fn by_value(&self, token: DynToken, len: usize, op: &'static str) -> Result<Slot, Error> {
         let slot = self.slot(token, op)?;
         // `slot` proved the index is in range.
@@ -765,6 +776,18 @@ mod tests {
         };
         let placement = bind_view(v.need(), &module).unwrap();
         Arc::new(DynBound::new(src.foreign_type("Flags").unwrap(), &v, &placement).unwrap())
+    }
+
+    /// The C API checks a size before it forms a buffer of it: a wrong
+    /// size, however large, is an error (it formed the slice first).
+    #[test]
+    fn sizes_are_checked_before_any_buffer_exists() {
+        let b = bound();
+        let n = b.token(3).unwrap().unwrap();
+        assert!(b.check_size(n, 4, "read").is_ok());
+        for wrong in [0, 1, 8, usize::MAX] {
+            assert!(b.check_size(n, wrong, "read").is_err(), "{wrong}");
+        }
     }
 
     #[test]

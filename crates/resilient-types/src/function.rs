@@ -228,7 +228,7 @@ impl crate::sealed::Sealed for Str {}
 // SAFETY: a `&str` crosses as a slice of its UTF-8 bytes, live for the call.
 unsafe impl HostArg for Str {
     const PASS: u32 = pass::STR;
-    const IDENTITY: TypeIdentity = <&str as layout_meta::Param>::IDENTITY;
+    const IDENTITY: TypeIdentity = <&str as layout_meta::Param<'static>>::IDENTITY;
     type Input<'a> = &'a str;
     type Ffi = RawSlice;
     #[inline(always)]

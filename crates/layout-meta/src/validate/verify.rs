@@ -128,8 +128,19 @@ fn check_function(
                 let Identity::Resilient { name, .. } = &p.identity else {
                     return Err(bad(&p.name, "a reference is to a resilient type"));
                 };
-                if !types.contains_key(name.as_str()) {
-                    return Err(bad(&p.name, "it refers to a type the module does not list"));
+                match types.get(name.as_str()) {
+                    None => {
+                        return Err(bad(&p.name, "it refers to a type the module does not list"))
+                    }
+                    // The nested rule: the module's type of that name is
+                    // the type the reference points to.
+                    Some(t) if !crate::compat::nested_matches(&p.identity, t) => {
+                        return Err(bad(
+                            &p.name,
+                            "the module's type of that name has another size or alignment",
+                        ))
+                    }
+                    Some(_) => {}
                 }
                 if is_ret(p) {
                     return Err(bad(&p.name, "a result is not a reference"));

@@ -347,3 +347,38 @@ fn truncated_libraries_are_refused_not_a_crash() {
         assert!(err.to_string().contains("truncated"), "{what}: {err}");
     }
 }
+
+/// A bare file name names the file in the current directory (the dynamic
+/// loader would search its library path for it, and could load another
+/// file than the one checked); a directory is reported as a directory.
+#[test]
+fn a_bare_name_is_a_file_here_and_a_directory_is_not_a_library() {
+    let dir = scratch("bare-name");
+    std::fs::copy(plugin("widget-v1"), dir.join("libbare.so")).unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    // A child process: the test binary's other tests share this one's
+    // current directory.
+    if std::env::var_os("RESILIENT_TEST_BARE_CHILD").is_some() {
+        std::env::set_current_dir(&dir).unwrap();
+        let lib = Library::open("libbare.so").unwrap();
+        assert_eq!(lib.module().version, "1.0.0");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "errors::a_bare_name_is_a_file_here_and_a_directory_is_not_a_library",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("RESILIENT_TEST_BARE_CHILD", "1")
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = Library::open(&dir).unwrap_err();
+    assert!(err.to_string().contains("is a directory"), "{err}");
+}

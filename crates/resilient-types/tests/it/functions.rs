@@ -171,3 +171,45 @@ fn every_signature_mismatch_is_reported_at_once() {
     );
     assert!(matches!(mismatches[4], Mismatch::MissingFunction { .. }));
 }
+
+/// An error whose `Display` fails, or panics: the host gets an error, the
+/// process does not abort (formatting ran outside the thunk's catch).
+pub struct Awkward(bool);
+
+impl std::fmt::Display for Awkward {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 {
+            panic!("Display panicked");
+        }
+        Err(std::fmt::Error)
+    }
+}
+
+#[layout_meta::export]
+pub fn awkward(panics: bool) -> Result<u32, Awkward> {
+    Err(Awkward(panics))
+}
+
+api! {
+    pub struct AwkwardApi = "shapes" {
+        pub awkward: Func<fn(bool) -> u32>,
+    }
+}
+
+#[test]
+fn an_error_whose_display_fails_or_panics_is_still_an_error() {
+    let src = InProcess::new("shapes", "1.0.0").with_fn::<awkward>();
+    let api = AwkwardApi::bind(&src).unwrap();
+    let err = api.awkward.call(false).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("failed: (the error's message could not be formatted)"),
+        "{err}"
+    );
+    let err = api.awkward.call(true).unwrap_err();
+    assert!(
+        matches!(err.error(), Error::Call { panicked: true, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Display panicked"), "{err}");
+}
