@@ -846,7 +846,29 @@ pub fn check_consumer(
                 problems.truncate(MAX_PROBLEMS);
                 problems.push(format!("and {more} more"));
             }
-            (n.type_name.clone(), problems)
+            (format!("view of `{}`", n.type_name), problems)
+        })
+        .collect()
+}
+
+/// `check`, for the functions a consumer calls (`api!`'s records): each
+/// bound by [`layout_meta::compat::bind_function`], the run-time rule.
+/// Functions of other modules are skipped.
+pub fn check_consumer_functions(
+    module: &ModuleLayout,
+    needs: &[layout_meta::needs::FnNeed],
+) -> Vec<(String, Vec<String>)> {
+    needs
+        .iter()
+        .filter(|n| n.module == module.name)
+        .map(|n| {
+            let found = module.function(&n.function.name);
+            let problems = match layout_meta::compat::bind_function(&n.function, n.required, found)
+            {
+                Ok(_) => Vec::new(),
+                Err(m) => vec![m.to_string()],
+            };
+            (format!("function `{}`", n.function.name), problems)
         })
         .collect()
 }

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use resilient_cli::{
-    check_consumer, diff, diff_json, diff_status, diff_text, gen_cpp, gen_rust, inspect_json,
-    inspect_table, Error,
+    check_consumer, check_consumer_functions, diff, diff_json, diff_status, diff_text, gen_cpp,
+    gen_rust, inspect_json, inspect_table, Error,
 };
 use resilient_offline::Image;
 
@@ -117,8 +117,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Check { lib, consumer } => {
             let module = Image::read_library(&lib)?.module()?;
-            let needs = Image::read_binary(&consumer)?.views()?;
-            let results = check_consumer(&module, &needs);
+            let binary = Image::read_binary(&consumer)?;
+            let needs = binary.views()?;
+            let fn_needs = binary.fn_needs()?;
+            let mut results = check_consumer(&module, &needs);
+            results.extend(check_consumer_functions(&module, &fn_needs));
             if results.is_empty() {
                 emit(&format!(
                     "{} records no view of module `{}`\n",
@@ -129,12 +132,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             let mut bad = false;
             let mut text = String::new();
-            for (ty, problems) in &results {
+            for (what, problems) in &results {
                 if problems.is_empty() {
-                    text += &format!("view of `{ty}`: binds\n");
+                    text += &format!("{what}: binds\n");
                 } else {
                     bad = true;
-                    text += &format!("view of `{ty}`: refused: {}\n", problems.join("; "));
+                    text += &format!("{what}: refused: {}\n", problems.join("; "));
                 }
             }
             emit(&text)?;

@@ -21,10 +21,13 @@ use crate::layout::Identity;
 use crate::validate::{decode_identity_at, read_name_at, record, Error};
 use crate::{limits, Memory};
 
-/// The section that holds pointers to the view records of a binary.
+/// The section that holds pointers to the view records (and function need
+/// records) of a binary.
 pub const VIEWS_SECTION: &str = "resilient_views";
 /// The magic of a view record.
 pub const VIEW_MAGIC: [u8; 8] = *b"RSLNTVW\0";
+/// The magic of a function need record (`api!`): what a host calls.
+pub const FN_NEED_MAGIC: [u8; 8] = *b"RSLNTFN\0";
 
 const _: () = assert!(VIEW_MAGIC.len() == MAGIC.len(), "magics have one size");
 
@@ -129,6 +132,165 @@ impl ViewRecord {
                 .collect(),
         }
     }
+}
+
+/// What a host needs of one function of a module (`api!` emits one per
+/// function it declares, in [`VIEWS_SECTION`]).
+#[repr(C)]
+pub struct FnNeedRecord {
+    magic: [u8; 8],
+    format_version: u32,
+    record_size: u32,
+    required: u32,
+    reserved: u32,
+    module: RawStr,
+    name: RawStr,
+    param_count: usize,
+    params: *const crate::function::ParamDescriptor,
+    ret: crate::function::ParamDescriptor,
+}
+
+// SAFETY: immutable; every pointer comes from a `&'static` reference.
+unsafe impl Sync for FnNeedRecord {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for FnNeedRecord {}
+
+const _: () = assert!(size_of::<FnNeedRecord>() < 4096, "record size fits a u32");
+
+impl FnNeedRecord {
+    /// The need of function `name` of `module`, with these parameters and
+    /// result (calling convention 1).
+    pub const fn new(
+        module: &'static str,
+        name: &'static str,
+        required: bool,
+        params: &'static [crate::function::ParamDescriptor],
+        ret: crate::function::ParamDescriptor,
+    ) -> Self {
+        #[allow(clippy::cast_possible_truncation, reason = "asserted small above")]
+        const SIZE: u32 = size_of::<FnNeedRecord>() as u32;
+        FnNeedRecord {
+            magic: FN_NEED_MAGIC,
+            format_version: crate::FORMAT_VERSION,
+            record_size: SIZE,
+            required: required as u32,
+            reserved: 0,
+            module: RawStr::new(module),
+            name: RawStr::new(name),
+            param_count: params.len(),
+            params: params.as_ptr(),
+            ret,
+        }
+    }
+}
+
+/// A decoded function need record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FnNeed {
+    /// The module.
+    pub module: String,
+    /// Whether binding fails without the function.
+    pub required: bool,
+    /// The signature the host calls (`thunk` 0).
+    pub function: crate::FunctionLayout,
+}
+
+/// Whether the record at `addr` is a function need record (else a view
+/// record, or garbage the view decoder refuses).
+pub fn is_fn_need<M: Memory + ?Sized>(mem: &M, addr: usize) -> bool {
+    mem.read(addr, 8).is_some_and(|m| m == FN_NEED_MAGIC)
+}
+
+/// Decodes the function need record at `addr`.
+///
+/// # Errors
+///
+/// As the manifest validator: bad magic, unknown version, unreadable
+/// ranges, limits, names, identities.
+pub fn decode_fn_need<M: Memory + ?Sized>(mem: &M, addr: usize) -> Result<FnNeed, Error> {
+    let head = record(mem, addr, 16, "function need record")?;
+    let magic: [u8; 8] = head.bytes(offset_of!(FnNeedRecord, magic));
+    if magic != FN_NEED_MAGIC {
+        return Err(Error::BadMagic { found: magic });
+    }
+    let version = head.u32(offset_of!(FnNeedRecord, format_version));
+    if version != crate::FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: crate::FORMAT_VERSION,
+        });
+    }
+    let size = head.u32(offset_of!(FnNeedRecord, record_size));
+    let min = size_of::<FnNeedRecord>();
+    let len = usize::try_from(size).unwrap_or(usize::MAX);
+    if len < min || size > limits::MAX_RECORD_SIZE {
+        return Err(Error::BadRecordSize {
+            record: "function need record",
+            found: size,
+            min: u32::try_from(min).unwrap_or(u32::MAX),
+        });
+    }
+    let r = record(mem, addr, len, "function need record")?;
+    let module = read_name_at(
+        mem,
+        &r,
+        offset_of!(FnNeedRecord, module),
+        limits::MAX_NAME_LEN,
+        &|| "module name of a function need".to_owned(),
+    )?;
+    let name = read_name_at(
+        mem,
+        &r,
+        offset_of!(FnNeedRecord, name),
+        limits::MAX_NAME_LEN,
+        &|| format!("function name of a need of module `{module}`"),
+    )?;
+    let count = r.word(offset_of!(FnNeedRecord, param_count));
+    if count > limits::MAX_PARAMS {
+        return Err(Error::LimitExceeded {
+            what: format!("number of parameters of the need of `{name}`"),
+            found: count,
+            limit: limits::MAX_PARAMS,
+        });
+    }
+    let psize = size_of::<crate::function::ParamDescriptor>();
+    let list = record(
+        mem,
+        r.word(offset_of!(FnNeedRecord, params)),
+        count * psize,
+        "function need parameter list",
+    )?;
+    let param = |rec: &crate::validate::RecordRef<'_>, what: &dyn Fn() -> String| {
+        let at = |field| crate::format::offsets::of("rsl_param_descriptor", field);
+        let pname = read_name_at(mem, rec, at("name"), limits::MAX_NAME_LEN, what)?;
+        let identity = decode_identity_at(mem, rec, at("identity"), &name, &pname)?;
+        Ok::<_, Error>(crate::ParamLayout {
+            pass: rec.u32(at("pass")),
+            name: pname,
+            identity,
+        })
+    };
+    let mut params = Vec::with_capacity(count);
+    for i in 0..count {
+        params.push(param(&list.sub(i * psize), &|| {
+            format!("name of parameter #{i} of the need of `{name}`")
+        })?);
+    }
+    let ret = param(&r.sub(offset_of!(FnNeedRecord, ret)), &|| {
+        format!("result of the need of `{name}`")
+    })?;
+    Ok(FnNeed {
+        required: r.u32(offset_of!(FnNeedRecord, required)) != 0,
+        module,
+        function: crate::FunctionLayout {
+            name,
+            abi: crate::function::abi::THUNK_V1,
+            flags: 0,
+            params,
+            ret,
+            thunk: 0,
+        },
+    })
 }
 
 /// A decoded view record.

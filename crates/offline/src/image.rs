@@ -8,7 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use layout_meta::needs::{decode_view, ViewNeed, VIEWS_SECTION};
+use layout_meta::needs::{
+    decode_fn_need, decode_view, is_fn_need, FnNeed, ViewNeed, VIEWS_SECTION,
+};
 use layout_meta::{Memory, ModuleLayout, SymbolTable, MANIFEST_SYMBOL};
 use object::elf::{self, FileHeader64};
 use object::read::elf::{FileHeader as _, Rela as _, SectionHeader as _, Sym as _};
@@ -410,8 +412,55 @@ impl Image {
     /// there are more than [`MAX_VIEWS`] or they decode to more than a
     /// module may.
     pub fn views(&self) -> Result<Vec<ViewNeed>, Error> {
+        let mut needs = Vec::new();
+        self.records(|memory, ptr| {
+            if is_fn_need(memory, ptr) {
+                return Ok(0);
+            }
+            let need = decode_view(memory, ptr)?;
+            let bytes = need.heap_bytes();
+            needs.push(need);
+            Ok(bytes)
+        })?;
+        Ok(needs)
+    }
+
+    /// The function need records a consumer binary carries (`api!`; empty
+    /// if none).
+    ///
+    /// # Errors
+    ///
+    /// As [`Image::views`].
+    pub fn fn_needs(&self) -> Result<Vec<FnNeed>, Error> {
+        let mut needs = Vec::new();
+        self.records(|memory, ptr| {
+            if !is_fn_need(memory, ptr) {
+                return Ok(0);
+            }
+            let need = decode_fn_need(memory, ptr)?;
+            let bytes = std::mem::size_of::<FnNeed>()
+                + need.module.len()
+                + need.function.name.len()
+                + need
+                    .function
+                    .params
+                    .iter()
+                    .map(|p| p.name.len() + p.identity.heap_bytes())
+                    .sum::<usize>();
+            needs.push(need);
+            Ok(bytes)
+        })?;
+        Ok(needs)
+    }
+
+    /// Calls `decode` on every record the views section points to, each
+    /// once, charging the bytes it returns against a module's budget.
+    fn records(
+        &self,
+        mut decode: impl FnMut(&Views<'_>, usize) -> Result<usize, layout_meta::Error>,
+    ) -> Result<(), Error> {
         let Some((addr, size)) = self.views else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let memory = Views(self);
         let invalid = |source| Error::Invalid {
@@ -428,7 +477,6 @@ impl Image {
                 limit: MAX_VIEWS as u64,
             });
         }
-        let mut needs = Vec::new();
         // Records may be shared: each is decoded once, and all of them
         // together may take no more than a module may.
         let mut seen = BTreeSet::new();
@@ -452,18 +500,15 @@ impl Image {
             if !seen.insert(ptr) {
                 continue;
             }
-            let need = decode_view(&memory, ptr).map_err(invalid)?;
-            budget = budget
-                .checked_sub(need.heap_bytes())
-                .ok_or_else(|| Error::TooLarge {
-                    path: self.path.clone(),
-                    what: "bytes of decoded view records",
-                    found: u64::MAX,
-                    limit: layout_meta::limits::MAX_MODULE_BYTES as u64,
-                })?;
-            needs.push(need);
+            let used = decode(&memory, ptr).map_err(invalid)?;
+            budget = budget.checked_sub(used).ok_or_else(|| Error::TooLarge {
+                path: self.path.clone(),
+                what: "bytes of decoded view records",
+                found: u64::MAX,
+                limit: layout_meta::limits::MAX_MODULE_BYTES as u64,
+            })?;
         }
-        Ok(needs)
+        Ok(())
     }
 }
 

@@ -328,6 +328,11 @@ pub trait Signature: crate::sealed::Sealed + 'static {
     fn referents() -> [Option<&'static str>; MAX_ARITY];
     /// Whether the first parameter is a method's receiver.
     fn has_receiver() -> bool;
+    /// The parameters as records (what `api!` records in the binary for
+    /// `resilient check`).
+    const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor];
+    /// The result as a record.
+    const RET_RECORD: layout_meta::function::ParamDescriptor;
 }
 
 /// Most parameters a host-side signature may have.
@@ -428,6 +433,15 @@ macro_rules! signatures {
                 $( r[$i] = $a::TYPE_NAME; )*
                 r
             }
+            const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor] = &[
+                $(layout_meta::function::ParamDescriptor::new(
+                    concat!("p", stringify!($i)),
+                    $a::PASS,
+                    $a::IDENTITY,
+                )),*
+            ];
+            const RET_RECORD: layout_meta::function::ParamDescriptor =
+                layout_meta::function::ParamDescriptor::new("return", R::PASS, R::IDENTITY);
             fn has_receiver() -> bool {
                 #[allow(unused_mut, reason = "false for arity 0")]
                 let mut first = [false; MAX_ARITY];
@@ -506,6 +520,10 @@ signatures! {
 pub trait FnToken: Sized + crate::sealed::Sealed {
     /// Whether binding fails without it.
     const REQUIRED: bool;
+    /// The signature's parameter records.
+    const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor];
+    /// The signature's result record.
+    const RET_RECORD: layout_meta::function::ParamDescriptor;
     #[doc(hidden)]
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self>;
 }
@@ -514,6 +532,8 @@ impl<S> crate::sealed::Sealed for Func<S> {}
 
 impl<S: Signature> FnToken for Func<S> {
     const REQUIRED: bool = true;
+    const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor] = S::PARAM_RECORDS;
+    const RET_RECORD: layout_meta::function::ParamDescriptor = S::RET_RECORD;
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self> {
         cx.bind::<S>(name, true)
     }
@@ -521,6 +541,8 @@ impl<S: Signature> FnToken for Func<S> {
 
 impl<S: Signature> FnToken for Option<Func<S>> {
     const REQUIRED: bool = false;
+    const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor] = S::PARAM_RECORDS;
+    const RET_RECORD: layout_meta::function::ParamDescriptor = S::RET_RECORD;
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self> {
         let before = cx.mismatches.len();
         let f = cx.bind::<S>(name, false);
@@ -722,5 +744,23 @@ macro_rules! api {
                 })
             }
         }
+
+        // What this host calls, recorded as data in its binary (ELF
+        // section `resilient_views`) so that `resilient check LIB
+        // --consumer BIN` checks the functions too.
+        $(
+            const _: () = {
+                static RECORD: $crate::__private::FnNeedRecord = $crate::__private::FnNeedRecord::new(
+                    $module,
+                    $crate::__private::unraw(::core::stringify!($field)),
+                    <$token as $crate::FnToken>::REQUIRED,
+                    <$token as $crate::FnToken>::PARAM_RECORDS,
+                    <$token as $crate::FnToken>::RET_RECORD,
+                );
+                #[used]
+                #[cfg_attr(target_os = "linux", link_section = "resilient_views")]
+                static POINTER: &$crate::__private::FnNeedRecord = &RECORD;
+            };
+        )*
     };
 }

@@ -270,6 +270,6 @@ pub use view::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::strategy::{name_hash, DirectToken};
-    pub use layout_meta::needs::{ViewFieldRecord, ViewRecord};
+    pub use layout_meta::needs::{FnNeedRecord, ViewFieldRecord, ViewRecord};
     pub use layout_meta::{unraw, Resilient};
 }

@@ -141,6 +141,18 @@ fn check_reads_the_consumers_recorded_views() {
         out.contains("field `Widget.flags` (u16) is missing"),
         "{out}"
     );
+    // The functions it calls (its `api!` records), by the run-time rule.
+    assert!(
+        out.contains(
+            "function `weight_lb`: refused: function `weight_lb` returns f32, the client expects f64"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("function `widget_id`: binds"), "{out}");
+    let (code, out, _) = run(&[p("check"), &plugin("widget-v1"), p("--consumer"), &host]);
+    assert_eq!(code, 0, "{out}");
+    // Optional, and absent from 1.0: it binds (to nothing).
+    assert!(out.contains("function `weight_lb`: binds"), "{out}");
 }
 
 #[test]
