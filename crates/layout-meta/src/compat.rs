@@ -12,6 +12,7 @@
 //!
 //! All functions are pure: validated layouts in, a typed [`Mismatch`] out.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;

@@ -25,6 +25,7 @@
 //! after binding has proved that the signature it expects is the one the
 //! library exports ([`crate::compat::bind_function`]): one indirect call.
 
+#[cfg(feature = "std")]
 use alloc::string::String;
 use core::mem::size_of;
 
