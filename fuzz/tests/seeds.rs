@@ -13,10 +13,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use layout_meta::compat::Access;
 use layout_meta::encode::encode;
+use layout_meta::function::{abi, fn_flags, pass};
 use layout_meta::needs::{decode_view, FieldNeed, ViewNeed};
-use layout_meta::{flags, FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+use layout_meta::{
+    flags, FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout,
+    WitnessAddrs,
+};
 use resilient_fuzz::{encode_view, input, Input};
+use resilient_offline::{Expect, Image};
 
 const BASE: usize = 0x4000_0000;
 const CODE: (usize, usize) = (0x1000, 0x2000);
@@ -87,8 +93,78 @@ fn ty(name: &str, flags: u32, size: usize, align: usize, fields: Vec<FieldLayout
     t
 }
 
+fn opaque(name: &str, size: usize, align: usize) -> Identity {
+    Identity::Opaque {
+        name: name.into(),
+        size,
+        align,
+    }
+}
+
+fn param(name: &str, pass: u32, identity: Identity) -> ParamLayout {
+    ParamLayout {
+        name: name.into(),
+        pass,
+        identity,
+    }
+}
+
+fn function(name: &str, flags: u32, params: Vec<ParamLayout>, ret: ParamLayout) -> FunctionLayout {
+    FunctionLayout {
+        name: name.into(),
+        abi: abi::THUNK_V1,
+        flags,
+        params,
+        ret,
+        thunk: 1, // placed in the code range by the caller
+    }
+}
+
+/// Functions over `widgets()`'s types, one of every pass code.
+fn functions() -> Vec<FunctionLayout> {
+    let point = Identity::Resilient {
+        name: "Point".into(),
+        size: 8,
+        align: 4,
+    };
+    let widget = Identity::Resilient {
+        name: "Widget".into(),
+        size: 64,
+        align: 8,
+    };
+    let unit = || param("return", pass::UNIT, opaque("()", 0, 1));
+    vec![
+        function(
+            "area",
+            0,
+            vec![param("p", pass::REF, point)],
+            param("return", pass::VALUE, scalar("f64", 8)),
+        ),
+        function(
+            "rename",
+            0,
+            vec![
+                param("w", pass::MUT, widget.clone()),
+                param("label", pass::STR, opaque("str", 1, 1)),
+            ],
+            unit(),
+        ),
+        function(
+            "total",
+            fn_flags::FALLIBLE,
+            vec![
+                param("xs", pass::SLICE, scalar("u16", 2)),
+                param("scale", pass::OPT_REF, widget),
+                param("by", pass::VALUE, array(scalar("u8", 1), 4)),
+            ],
+            param("return", pass::VALUE, scalar("u64", 8)),
+        ),
+        function("reset", 0, Vec::new(), unit()),
+    ]
+}
+
 /// Two types: a clonable `Widget` with scalar, array, nested and opaque
-/// fields, and the plain `Point` it nests.
+/// fields, and the plain `Point` it nests; functions of every pass code.
 fn widgets() -> ModuleLayout {
     let point = ty(
         "Point",
@@ -136,14 +212,19 @@ fn widgets() -> ModuleLayout {
         name: "widgets".into(),
         version: "1.2.0-rc.1+build.5".into(),
         types: vec![widget, point],
+        functions: functions(),
     }
 }
 
+/// `m` with its witnesses and thunks at addresses from `code` on.
 fn in_code(mut m: ModuleLayout, code: usize) -> ModuleLayout {
     for t in &mut m.types {
         if t.witnesses.clone != 0 {
             t.witnesses.clone = code;
         }
+    }
+    for (i, f) in m.functions.iter_mut().enumerate() {
+        f.thunk = code + 0x10 * (i + 1);
     }
     m
 }
@@ -154,27 +235,42 @@ fn validate_seeds() {
         name: "empty".into(),
         version: "0.0.1".into(),
         types: Vec::new(),
+        functions: Vec::new(),
     };
+    let mut types_only = in_code(widgets(), CODE.0 + 0x10);
+    types_only.functions.clear();
     let modules = [
-        ("empty", empty),
-        ("widgets", in_code(widgets(), CODE.0 + 0x10)),
+        ("empty", empty, false),
+        ("widgets", in_code(widgets(), CODE.0 + 0x10), false),
+        // A format-1.0 manifest: the header ends before the function fields.
+        ("widgets-1.0", types_only, true),
     ];
-    for (name, m) in modules {
-        let image = encode(&m, BASE);
+    for (name, m, v1_0) in modules {
+        let mut image = encode(&m, BASE);
+        if v1_0 {
+            let at = resilient_fuzz::off("rsl_manifest", "header_size");
+            let size = layout_meta::format::MANIFEST_V1_0_SIZE;
+            image.bytes[at..at + 4].copy_from_slice(&size.to_ne_bytes());
+        }
         let data = input(BASE, CODE, 0, &image.bytes);
         let parsed = Input::parse(&data).unwrap();
         let decoded = layout_meta::validate(&parsed.memory(), parsed.record).unwrap();
         assert_eq!(decoded, m);
-        layout_meta::check_witness_addresses(&parsed.memory(), &decoded).unwrap();
+        layout_meta::verify_code_addresses(&parsed.memory(), &decoded).unwrap();
         resilient_fuzz::assert_sound(&decoded);
+        resilient_fuzz::assert_in_code(&decoded, |a| (CODE.0..CODE.1).contains(&a));
         seed("validate", name, &data);
     }
 }
 
 fn views() -> Vec<(&'static str, ViewNeed)> {
-    let need = |name: &str, required, identity| FieldNeed {
+    let need = |name: &str, required, identity: Identity| FieldNeed {
         name: String::from(name),
         required,
+        access: match identity {
+            Identity::Resilient { .. } => Access::Nested,
+            _ => Access::ByValue,
+        },
         identity,
     };
     let w = widgets();
@@ -242,8 +338,11 @@ fn c_identity(id: &Identity, out: &mut String, counter: &mut usize) -> String {
     )
 }
 
-/// C source of a library exporting `m` (if given) and recording `views`,
-/// its witnesses functions of the library's own code.
+/// C source of a library exporting `m` (if given) and recording `views`:
+/// its witnesses and thunks are a function of the library's own code
+/// (never called: the ELF seeds are read, not run), and each type's C
+/// symbols (`T_descriptor`, `T_size`, `T_align`, `T_<field>_offset`) say
+/// what its descriptor says.
 fn c_library(m: Option<&ModuleLayout>, views: &[ViewNeed]) -> String {
     let mut out = String::from(
         "#include \"resilient/layout.h\"\n\
@@ -258,6 +357,12 @@ fn c_library(m: Option<&ModuleLayout>, views: &[ViewNeed]) -> String {
             for f in &t.fields {
                 let id = c_identity(&f.identity, &mut out, &mut counter);
                 fields.push(format!("{{{}, {}, {id}}}", s(&f.name), f.offset));
+                writeln!(
+                    out,
+                    "const size_t {}_{}_offset = {};",
+                    t.name, f.name, f.offset
+                )
+                .unwrap();
             }
             writeln!(
                 out,
@@ -272,7 +377,9 @@ fn c_library(m: Option<&ModuleLayout>, views: &[ViewNeed]) -> String {
             };
             writeln!(
                 out,
-                "const rsl_type_descriptor {}_descriptor = {{{}u, 0, {}, {}, {}, {}, {:#x}ull, {}, fields{i}, {{0, {clone}, 0}}}};",
+                "const size_t {0}_size = {3};\n\
+                 const size_t {0}_align = {4};\n\
+                 const rsl_type_descriptor {0}_descriptor = {{{1}u, 0, {2}, {3}, {4}, {5}, {6:#x}ull, {7}, fields{i}, {{0, {clone}, 0}}}};",
                 t.name,
                 t.flags,
                 s(&t.name),
@@ -285,21 +392,61 @@ fn c_library(m: Option<&ModuleLayout>, views: &[ViewNeed]) -> String {
             .unwrap();
             types.push(format!("&{}_descriptor", t.name));
         }
+        let c_param = |p: &ParamLayout, out: &mut String, counter: &mut usize| {
+            let id = c_identity(&p.identity, out, counter);
+            format!("{{{}, {}, 0, {id}}}", s(&p.name), p.pass)
+        };
+        let mut functions = Vec::new();
+        for (i, f) in m.functions.iter().enumerate() {
+            let params: Vec<String> = f
+                .params
+                .iter()
+                .map(|p| c_param(p, &mut out, &mut counter))
+                .collect();
+            let list = if params.is_empty() {
+                "0".to_owned()
+            } else {
+                writeln!(
+                    out,
+                    "static const rsl_param_descriptor params{i}[] = {{{}}};",
+                    params.join(", ")
+                )
+                .unwrap();
+                format!("params{i}")
+            };
+            let ret = c_param(&f.ret, &mut out, &mut counter);
+            writeln!(
+                out,
+                "static const rsl_function_descriptor function{i} = {{{}, {}, {}, {}, {list}, {ret}, (void (*)(void))witness}};",
+                s(&f.name),
+                f.abi,
+                f.flags,
+                f.params.len(),
+            )
+            .unwrap();
+            functions.push(format!("&function{i}"));
+        }
+        if functions.is_empty() {
+            functions.push("0".into());
+        }
         writeln!(
             out,
             "static const rsl_type_descriptor *const types[] = {{{}}};\n\
+             static const rsl_function_descriptor *const functions[] = {{{}}};\n\
              const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, sizeof(rsl_manifest),\n\
              sizeof(rsl_type_descriptor), sizeof(rsl_field_descriptor), 8, RSL_LITTLE_ENDIAN, {{0}},\n\
-             {}, {}, {}, types}};",
+             {}, {}, {}, types, sizeof(rsl_function_descriptor), sizeof(rsl_param_descriptor), {}, functions}};",
             types.join(", "),
+            functions.join(", "),
             s(&m.name),
             s(&m.version),
             m.types.len(),
+            m.functions.len(),
         )
         .unwrap();
     }
     out.push_str(
-        "typedef struct { rsl_str name; uint32_t required, reserved; rsl_type_identity identity; } view_field;\n\
+        "typedef struct { rsl_str name; uint32_t required, access; rsl_type_identity identity; } view_field;\n\
          typedef struct { uint8_t magic[8]; uint32_t format_version, record_size, frozen, reserved;\n\
          rsl_str module, type_name; uint64_t fingerprint; size_t field_count; const view_field *fields; } view_record;\n",
     );
@@ -308,9 +455,10 @@ fn c_library(m: Option<&ModuleLayout>, views: &[ViewNeed]) -> String {
         for f in &v.fields {
             let id = c_identity(&f.identity, &mut out, &mut counter);
             fields.push(format!(
-                "{{{}, {}, 0, {id}}}",
+                "{{{}, {}, {}, {id}}}",
                 s(&f.name),
-                u32::from(f.required)
+                u32::from(f.required),
+                f.access.code(),
             ));
         }
         writeln!(
@@ -379,19 +527,25 @@ fn elf_seeds() {
     }
     // The compiled seeds are not reproducible byte for byte (they depend
     // on the compiler): check what they hold.
-    let read = |name: &str| {
+    let read = |name: &str, expect| {
         let path = seeds("elf").join(name);
         let bytes = std::fs::read(&path).unwrap();
-        resilient_cli::elf::Image::parse(&path, &bytes).unwrap()
+        Image::parse(&path, &bytes, expect).unwrap()
     };
-    let lib = read("widgets.so");
+    let lib = read("widgets.so", Expect::SharedObject);
     let found = lib.module().unwrap();
+    resilient_fuzz::assert_sound(&found);
     assert_eq!(found.types.len(), module.types.len());
     for (a, b) in found.types.iter().zip(&module.types) {
         assert_eq!((&a.name, a.fingerprint), (&b.name, b.fingerprint));
     }
-    assert_eq!(lib.views().unwrap().len(), views.len());
-    let consumer = read("consumer.so");
+    let names =
+        |m: &ModuleLayout| -> Vec<String> { m.functions.iter().map(|f| f.to_string()).collect() };
+    assert_eq!(names(&found), names(&module));
+    // View records sit in writable data: a consumer binary's reading.
+    let as_consumer = read("widgets.so", Expect::Binary);
+    assert_eq!(as_consumer.views().unwrap().len(), views.len());
+    let consumer = read("consumer.so", Expect::Binary);
     assert!(consumer.module().is_err());
     assert_eq!(consumer.views().unwrap(), views[..1]);
 }
