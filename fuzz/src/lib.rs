@@ -12,6 +12,8 @@
 //! | 24..28 | where the manifest (view record) is, from the base |
 //! | 28.. | the image |
 
+pub mod capi;
+
 use layout_meta::compat::{contains_resilient, same_identity, Access, Placement};
 use layout_meta::function::pass;
 use layout_meta::needs::{ViewNeed, ViewRecord, VIEW_MAGIC};

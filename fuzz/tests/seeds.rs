@@ -21,6 +21,7 @@ use layout_meta::{
     flags, FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout,
     WitnessAddrs,
 };
+use resilient_fuzz::capi::{Expect as Described, Node, Op, Reached, Str};
 use resilient_fuzz::{encode_view, input, Input};
 use resilient_offline::{Expect, Image};
 
@@ -548,4 +549,377 @@ fn elf_seeds() {
     let consumer = read("consumer.so", Expect::Binary);
     assert!(consumer.module().is_err());
     assert_eq!(consumer.views().unwrap(), views[..1]);
+}
+
+/// A `capi` seed: its name, its program, and a check of what it reached.
+type Program = (&'static str, Vec<Op>, fn(&Reached));
+
+/// Seeds of the `capi` target: programs of C API calls against the
+/// fixture, each checked to still reach what it was written for.
+fn capi_programs() -> Vec<Program> {
+    let s = Str::of;
+    let known = |view, which, required| Op::AddKnown {
+        view,
+        which,
+        required,
+    };
+    let get = |value, token, size| Op::ValueGet { value, token, size };
+    let set = |value, token, bytes: &[u8]| Op::ValueSet {
+        value,
+        token,
+        bytes: bytes.to_vec(),
+    };
+    let forge = |binding_kind, offset_kind, token, index| Op::Forge {
+        binding_kind,
+        binding: 0,
+        offset_kind,
+        token,
+        index,
+        raw: 0,
+        offset: 0,
+    };
+    let widget_view = |view| {
+        let mut ops = vec![Op::ViewNew {
+            module: s("widgets"),
+            ty: s("Widget"),
+        }];
+        // id, weight, flags, tags, origin (nested), active; label (absent).
+        ops.extend((0..6).map(|w| known(view, w, true)));
+        ops.push(known(view, 8, false));
+        ops
+    };
+    let mut widget = widget_view(0);
+    // Tokens 0..6: id, weight, flags, tags, origin, active.
+    widget.extend([
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::ValueNew { bound: 0 },
+        get(0, 0, 8),
+        set(0, 0, &42u64.to_le_bytes()),
+        get(0, 1, 4),
+        set(0, 1, &2.5f32.to_le_bytes()),
+        set(0, 2, &7u16.to_le_bytes()),
+        set(0, 3, b"abcd"),
+        get(0, 4, 8),       // nested: not by value
+        set(0, 5, &[1]),    // a bool
+        set(0, 5, &[2]),    // not a bool: refused
+        set(0, 0, &[1, 2]), // wrong size
+        Op::ValueClone { value: 0 },
+        get(1, 0, 8),
+        Op::InitAt {
+            bound: 0,
+            offset: 0,
+            size: 4096,
+        },
+        Op::InitAt {
+            bound: 0,
+            offset: 1, // misaligned
+            size: 4096,
+        },
+        Op::InitAt {
+            bound: 0,
+            offset: 0,
+            size: 1, // too small
+        },
+        Op::CloneAt {
+            bound: 0,
+            from_room: false,
+            src: 0,
+            offset: 8,
+            size: 4096,
+        },
+        Op::BoundGet {
+            bound: 0,
+            in_room: true,
+            target: 0,
+            token: 0,
+            size: 8,
+        },
+        Op::BoundSet {
+            bound: 0,
+            in_room: true,
+            target: 1,
+            token: 0,
+            bytes: 7u64.to_le_bytes().to_vec(),
+        },
+        Op::DropAt { room: 0, bound: 0 },
+        Op::BoundQuery { bound: 0 },
+        Op::FieldNamed {
+            bound: 0,
+            name: s("id"),
+            expect: Described::default(),
+            access: 0,
+        },
+        Op::FieldNamed {
+            bound: 0,
+            name: s("id"),
+            expect: Described::scalar("u32"),
+            access: 0,
+        },
+        Op::BoundField {
+            bound: 0,
+            index: 6, // label: absent
+        },
+        Op::BoundField {
+            bound: 0,
+            index: 99,
+        },
+        // Token 7: a copy of token 0 made up from its parts (accepted).
+        forge(1, 1, 0, 0),
+        get(0, 7, 8),
+        // Token 8: token 0's offset with token 1's index (refused).
+        forge(1, 1, 0, 1),
+        get(0, 8, 4),
+        // Token 9: the next binding's id (refused).
+        forge(2, 1, 0, 0),
+        set(0, 9, &1u64.to_le_bytes()),
+        Op::ValueFree { value: 0 },
+        Op::BoundFree { bound: 0 },
+    ]);
+
+    let point = vec![
+        Op::ViewNew {
+            module: s("widgets"),
+            ty: s("Point"),
+        },
+        known(0, 6, true),
+        known(0, 7, true),
+        Op::SetFrozen {
+            view: 0,
+            real: Some(s("Point")),
+            fingerprint: 0,
+        },
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::InitAt {
+            bound: 0,
+            offset: 0,
+            size: 8,
+        },
+        Op::BoundSet {
+            bound: 0,
+            in_room: true,
+            target: 0,
+            token: 1,
+            bytes: (-3i32).to_le_bytes().to_vec(),
+        },
+        Op::ValueNew { bound: 0 },
+        Op::CloneAt {
+            bound: 0,
+            from_room: true,
+            src: 0,
+            offset: 0,
+            size: 8,
+        },
+        Op::BoundGet {
+            bound: 0,
+            in_room: false,
+            target: 0,
+            token: 0,
+            size: 4,
+        },
+        // Another frozen fingerprint does not bind.
+        Op::ViewNew {
+            module: s("widgets"),
+            ty: s("Point"),
+        },
+        known(1, 6, true),
+        Op::SetFrozen {
+            view: 1,
+            real: None,
+            fingerprint: 0x1234,
+        },
+        Op::Bind {
+            view: 1,
+            library: 0,
+        },
+        Op::BoundFree { bound: 0 },
+        Op::DropAt { room: 1, bound: 0 },
+    ];
+
+    let mut stale = widget_view(0);
+    stale.extend([
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::ValueNew { bound: 0 },
+        Op::BoundFree { bound: 0 },
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::ValueNew { bound: 0 },
+        get(1, 0, 8),      // a token of the freed binding: refused
+        get(0, 0, 8),      // on its own value: accepted
+        get(1, 6, 8),      // the new binding's own token
+        forge(0, 1, 0, 0), // binding id 0: never a binding's
+        get(1, 12, 8),
+    ]);
+
+    let raw = |name: Str, required, access, expect| Op::AddField {
+        view: 0,
+        name,
+        required,
+        access,
+        expect,
+    };
+    let cyclic = Described(vec![Node {
+        kind: 2,
+        name: Str::Null,
+        size: 0,
+        align: 0,
+        count: 2,
+        element: 0,
+    }]);
+    let huge = Described::array(Described::scalar("u64"), u64::MAX);
+    let odd = Described(vec![Node {
+        kind: 9,
+        name: Str::Bytes(vec![0xff, 0xfe]),
+        size: 3,
+        align: 3,
+        count: 1,
+        element: 255,
+    }]);
+    let views = vec![
+        Op::ViewNew {
+            module: Str::Bytes(vec![0xc3, 0x28]),
+            ty: s("Widget"),
+        },
+        Op::ViewNew {
+            module: Str::Null,
+            ty: s("Widget"),
+        },
+        Op::ViewNew {
+            module: s(""),
+            ty: s("Widget"),
+        },
+        Op::ViewNew {
+            module: s("widgets"),
+            ty: s("Widget"),
+        },
+        raw(s("id"), 1, 0, cyclic),
+        raw(s("id"), 1, 0, huge),
+        raw(s("id"), 1, 0, odd),
+        raw(s("id"), 1, 0, Described::opaque("Blob", 3, 2)),
+        raw(s("id"), 1, 0, Described::opaque("Blob", 1 << 62, 1 << 40)),
+        raw(s("id"), 1, 7, Described::scalar("u64")),
+        raw(s("id"), -1, 1, Described::nested("Point")),
+        raw(s(""), 1, 0, Described::scalar("u64")),
+        raw(Str::Bytes(vec![0x80]), 1, 0, Described::scalar("u64")),
+        raw(Str::Null, 1, 0, Described::scalar("u64")),
+        raw(s("weight"), 0, 0, Described::default()),
+        raw(s("id"), 1, 0, Described::scalar("u64")),
+        raw(s("id"), 1, 0, Described::scalar("u64")), // declared twice
+        raw(s("ghost"), 1, 0, Described::scalar("u8")),
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::ViewNew {
+            module: s("other"),
+            ty: s("Widget"),
+        },
+        Op::Bind {
+            view: 1,
+            library: 0,
+        },
+        Op::ViewNew {
+            module: s("widgets"),
+            ty: s("Gadget"),
+        },
+        Op::Bind {
+            view: 2,
+            library: 0,
+        },
+    ];
+
+    let mut nulls = widget_view(0);
+    nulls.extend([
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::ValueNew { bound: 0 },
+    ]);
+    for which in 0..20 {
+        for mask in [1, 2, 4, 7] {
+            nulls.push(Op::Nulls { which, mask });
+        }
+    }
+    nulls.push(Op::ToggleError);
+    nulls.extend((0..20).map(|which| Op::Nulls { which, mask: 0 }));
+
+    let mut libraries = widget_view(0);
+    libraries.extend([
+        Op::LibraryOpen { which: 0 },
+        Op::LibraryOpen { which: 1 },
+        Op::LibraryOpen { which: 2 },
+        Op::Bind {
+            view: 0,
+            library: 1,
+        },
+        Op::LibraryClose { library: 0 },
+        // The binding and its values keep the library loaded.
+        Op::ValueNew { bound: 0 },
+        get(0, 0, 8),
+        Op::Bind {
+            view: 0,
+            library: 1, // closed: NULL
+        },
+        Op::ToggleError,
+        Op::Bind {
+            view: 0,
+            library: 0,
+        },
+        Op::ValueNew { bound: 1 },
+        get(1, 0, 8), // another library's binding: refused
+    ]);
+
+    vec![
+        ("widget", widget, |r: &Reached| {
+            assert!(
+                r.binds == 1 && r.values == 4 && r.writes == 6 && r.reads >= 5,
+                "{r:?}"
+            );
+        }),
+        ("point-frozen", point, |r: &Reached| {
+            assert!(
+                r.binds == 1 && r.values == 3 && r.writes == 1 && r.reads == 1,
+                "{r:?}"
+            );
+        }),
+        ("stale-tokens", stale, |r: &Reached| {
+            assert!(r.binds == 2 && r.reads == 2 && r.refusals == 2, "{r:?}");
+        }),
+        ("raw-views", views, |r: &Reached| {
+            assert!(r.binds == 0 && r.refusals >= 18, "{r:?}");
+        }),
+        ("nulls", nulls, |r: &Reached| {
+            assert!(r.binds == 1 && r.refusals >= 60, "{r:?}");
+        }),
+        ("libraries", libraries, |r: &Reached| {
+            assert!(r.binds == 2 && r.reads == 1, "{r:?}");
+        }),
+    ]
+}
+
+#[test]
+fn capi_seeds() {
+    // The fixture, built as the workspace tests build it: where the target
+    // looks for it.
+    let built = resilient_fuzz::capi::build_fixture();
+    if std::env::var_os("RESILIENT_FUZZ_CAPI_LIBRARY").is_none() {
+        assert_eq!(built, resilient_fuzz::capi::fixture_path());
+    }
+    for (name, ops, reached) in capi_programs() {
+        let data = resilient_fuzz::capi::encode(&ops);
+        assert_eq!(resilient_fuzz::capi::parse(&data), ops, "{name}");
+        reached(&resilient_fuzz::capi::run(&ops));
+        seed("capi", name, &data);
+    }
 }
