@@ -1,7 +1,7 @@
 //! What the fuzz targets and their seed test share: the input format of the
-//! targets that read an image in memory, the validator's promises checked
-//! the slow, obvious way, and a writer of view records (`decode_view`'s
-//! seeds and its round trip).
+//! targets that read an image in memory, the validator's and the view
+//! binder's promises checked the slow, obvious way, and a writer of view
+//! records (`decode_view`'s seeds and its round trip).
 //!
 //! Input of `validate` and `decode_view` (integers little-endian):
 //!
@@ -12,8 +12,12 @@
 //! | 24..28 | where the manifest (view record) is, from the base |
 //! | 28.. | the image |
 
+pub mod capi;
+
+use layout_meta::compat::{contains_resilient, same_identity, Access, Placement};
+use layout_meta::function::pass;
 use layout_meta::needs::{ViewNeed, ViewRecord, VIEW_MAGIC};
-use layout_meta::{limits, Identity, ModuleLayout, SliceMemory, FORMAT_VERSION};
+use layout_meta::{limits, Identity, ModuleLayout, ParamLayout, SliceMemory, FORMAT_VERSION};
 
 /// Bytes before the image.
 pub const HEADER: usize = 28;
@@ -72,10 +76,14 @@ pub fn input(base: usize, code: (usize, usize), record_offset: u32, image: &[u8]
 }
 
 /// Panics unless `m` keeps every promise the validator makes of what it
-/// accepts (FORMAT.md, "What the validator checks"), checked naively.
+/// accepts (FORMAT.md, "What the validator checks" and "Functions"),
+/// checked naively. Code addresses are [`assert_in_code`]'s.
 pub fn assert_sound(m: &ModuleLayout) {
+    assert_name(&m.name);
+    assert!(!m.version.is_empty() && m.version.len() <= limits::MAX_VERSION_LEN);
     assert!(m.types.len() <= limits::MAX_TYPES);
     for (i, t) in m.types.iter().enumerate() {
+        assert_name(&t.name);
         assert!(
             m.types[..i].iter().all(|u| u.name != t.name),
             "duplicate type"
@@ -87,6 +95,7 @@ pub fn assert_sound(m: &ModuleLayout) {
         assert_eq!(t.fingerprint, t.compute_fingerprint());
         assert!(t.fields.len() <= limits::MAX_FIELDS);
         for (j, f) in t.fields.iter().enumerate() {
+            assert_name(&f.name);
             assert_identity(&f.identity, 0);
             assert!(f.offset as u128 + f.identity.size() as u128 <= t.size as u128);
             for g in &t.fields[..j] {
@@ -110,7 +119,115 @@ pub fn assert_sound(m: &ModuleLayout) {
         assert_eq!(w.drop != 0, t.flags & flags::NEEDS_DROP != 0);
         assert_eq!(w.clone != 0, t.flags & flags::CLONABLE != 0);
         assert_eq!(w.default_init != 0, t.flags & flags::DEFAULT_INIT != 0);
+        assert_eq!(t.flags & !flags::KNOWN, 0, "unknown type flags kept");
         assert!(!(t.is_pod() && w.drop != 0));
+    }
+    assert!(m.functions.len() <= limits::MAX_FUNCTIONS);
+    for (i, f) in m.functions.iter().enumerate() {
+        assert_name(&f.name);
+        assert!(
+            m.functions[..i].iter().all(|g| g.name != f.name),
+            "duplicate function"
+        );
+        assert!(f.params.len() <= limits::MAX_PARAMS);
+        assert_eq!(
+            f.flags & !layout_meta::function::fn_flags::KNOWN,
+            0,
+            "unknown function flags kept"
+        );
+        for p in &f.params {
+            assert_param(m, p, false);
+        }
+        assert_param(m, &f.ret, true);
+    }
+}
+
+/// A parameter (or the result) has the shape its pass code gives
+/// (FORMAT.md, "Functions").
+fn assert_param(m: &ModuleLayout, p: &ParamLayout, is_ret: bool) {
+    assert_name(&p.name);
+    assert_identity(&p.identity, 0);
+    match p.pass {
+        pass::VALUE => assert!(!contains_resilient(&p.identity), "resilient by value"),
+        pass::REF | pass::MUT | pass::OPT_REF => {
+            let Identity::Resilient { name, .. } = &p.identity else {
+                panic!("a reference to {} is not to a resilient type", p.identity);
+            };
+            assert!(m.get(name).is_some(), "a reference to an unlisted type");
+            assert!(!is_ret, "a reference as a result");
+        }
+        pass::STR => {
+            assert!(
+                matches!(&p.identity, Identity::Opaque { name, .. } if name == "str"),
+                "a `&str` of identity {}",
+                p.identity
+            );
+            assert!(!is_ret, "a `&str` as a result");
+        }
+        pass::SLICE => {
+            assert!(!contains_resilient(&p.identity), "a slice of resilient");
+            assert!(!is_ret, "a slice as a result");
+        }
+        pass::UNIT => assert!(is_ret && p.identity.size() == 0, "`()` misplaced"),
+        // A later revision's code: kept, refused by binding.
+        _ => {}
+    }
+}
+
+/// A name the validator accepts: not empty, within the limit, no control
+/// characters (UTF-8 by type).
+fn assert_name(name: &str) {
+    assert!(!name.is_empty() && name.len() <= limits::MAX_NAME_LEN);
+    assert!(!name.chars().any(char::is_control));
+}
+
+/// Panics unless every witness and every function thunk of `m` (which
+/// `layout_meta::verify_code_addresses` accepted) is code by `is_code`.
+pub fn assert_in_code(m: &ModuleLayout, is_code: impl Fn(usize) -> bool) {
+    for t in &m.types {
+        let w = t.witnesses;
+        for a in [w.drop, w.clone, w.default_init] {
+            assert!(a == 0 || is_code(a), "a witness outside the code");
+        }
+    }
+    for f in &m.functions {
+        assert!(is_code(f.thunk), "a thunk outside the code");
+    }
+}
+
+/// Panics unless `placement`, a verdict of `layout_meta::compat::bind_view`
+/// for `need` against `module`, keeps the view rule's promises (FORMAT.md,
+/// "Binding"): one entry per field; a required field placed; each placed
+/// field is the module's field of that name, at that offset, of the
+/// expected identity; a field read by value holds no resilient type, a
+/// nested one is a resilient type the module lists with the field's size
+/// and alignment.
+pub fn assert_placement(need: &ViewNeed, module: &ModuleLayout, placement: &Placement) {
+    assert_eq!(need.module, module.name);
+    let ty = module.get(&need.type_name).expect("the view's type");
+    if let Some(fingerprint) = need.frozen {
+        assert!(ty.is_frozen() && ty.fingerprint == fingerprint);
+    }
+    assert_eq!(placement.len(), need.fields.len());
+    for (want, place) in need.fields.iter().zip(placement) {
+        let Some(offset) = place else {
+            assert!(!want.required, "a required field left unplaced");
+            assert!(ty.field(&want.name).is_none(), "a present field unplaced");
+            continue;
+        };
+        let found = ty.field(&want.name).expect("a placed field exists");
+        assert_eq!(found.offset, *offset);
+        assert!(same_identity(&want.identity, &found.identity));
+        match want.access {
+            Access::ByValue => assert!(!contains_resilient(&found.identity)),
+            Access::Nested => {
+                let Identity::Resilient { name, size, align } = &found.identity else {
+                    panic!("a nested field that is not a resilient type");
+                };
+                let inner = module.get(name).expect("a nested type the module lists");
+                assert_eq!((inner.size, inner.align), (*size, *align));
+            }
+        }
     }
 }
 
@@ -135,7 +252,7 @@ fn assert_identity(id: &Identity, depth: usize) {
 
 /// Offset of `field` in the format record `record` (as `layout.h` names
 /// them).
-fn off(record: &str, field: &str) -> usize {
+pub fn off(record: &str, field: &str) -> usize {
     layout_meta::format::offsets::ALL
         .iter()
         .find(|(r, f, _)| *r == record && *f == field)
@@ -154,6 +271,7 @@ const V_FIELD_COUNT: usize = 64;
 const V_FIELDS: usize = 72;
 const VF_NAME: usize = 0;
 const VF_REQUIRED: usize = 16;
+const VF_ACCESS: usize = 20;
 const VF_IDENTITY: usize = 24;
 const VIEW_SIZE: usize = size_of::<ViewRecord>();
 const VIEW_FIELD_SIZE: usize = size_of::<layout_meta::needs::ViewFieldRecord>();
@@ -226,6 +344,7 @@ pub fn encode_view(need: &ViewNeed, base: usize) -> Vec<u8> {
         let at = list + i * VIEW_FIELD_SIZE;
         w.str(at + VF_NAME, &f.name);
         w.put(at + VF_REQUIRED, &u32::from(f.required).to_ne_bytes());
+        w.put(at + VF_ACCESS, &f.access.code().to_ne_bytes());
         w.identity(at + VF_IDENTITY, &f.identity);
     }
     w.bytes
