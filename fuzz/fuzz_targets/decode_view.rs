@@ -64,6 +64,7 @@ fn module_for(need: &layout_meta::needs::ViewNeed) -> Option<ModuleLayout> {
         version: "1.0.0".into(),
         types,
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     layout_meta::verify(&module).ok().map(|()| module)
 }
@@ -82,6 +83,7 @@ fuzz_target!(|data: &[u8]| {
         version: "1.0.0".into(),
         types: Vec::new(),
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     assert!(bind_view(&need, &empty).is_err());
     // ... and against one made of its own fields, where what binds is

@@ -214,6 +214,7 @@ fn widgets() -> ModuleLayout {
         version: "1.2.0-rc.1+build.5".into(),
         types: vec![widget, point],
         functions: functions(),
+        impls: Vec::new(),
     }
 }
 
@@ -237,6 +238,7 @@ fn validate_seeds() {
         version: "0.0.1".into(),
         types: Vec::new(),
         functions: Vec::new(),
+        impls: Vec::new(),
     };
     let mut types_only = in_code(widgets(), CODE.0 + 0x10);
     types_only.functions.clear();
