@@ -261,14 +261,7 @@ pub fn decode_fn_need<M: Memory + ?Sized>(mem: &M, addr: usize) -> Result<FnNeed
         "function need parameter list",
     )?;
     let param = |rec: &crate::validate::RecordRef<'_>, what: &dyn Fn() -> String| {
-        let at = |field| crate::format::offsets::of("rsl_param_descriptor", field);
-        let pname = read_name_at(mem, rec, at("name"), limits::MAX_NAME_LEN, what)?;
-        let identity = decode_identity_at(mem, rec, at("identity"), &name, &pname)?;
-        Ok::<_, Error>(crate::ParamLayout {
-            pass: rec.u32(at("pass")),
-            name: pname,
-            identity,
-        })
+        crate::validate::decode_param(mem, rec, &name, what)
     };
     let mut params = Vec::with_capacity(count);
     for i in 0..count {

@@ -432,6 +432,24 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
     })
 }
 
+/// Decodes the parameter record `rec` (an `rsl_param_descriptor`) of
+/// function `function`: the one decoder of parameter records, for function
+/// records and for function need records alike.
+pub(crate) fn decode_param<M: Memory + ?Sized>(
+    mem: &M,
+    rec: &Record<'_>,
+    function: &str,
+    what: &dyn Fn() -> String,
+) -> Result<ParamLayout> {
+    let name = read_name(mem, rec, P_NAME, limits::MAX_NAME_LEN, false, what)?;
+    let identity = decode_identity(mem, rec, P_IDENTITY, 0, function, &name)?;
+    Ok(ParamLayout {
+        name,
+        pass: rec.u32(P_PASS),
+        identity,
+    })
+}
+
 fn decode_function<M: Memory + ?Sized>(
     mem: &M,
     addr: usize,
@@ -459,14 +477,9 @@ fn decode_function<M: Memory + ?Sized>(
         format!("parameter list of function `{name}`")
     })?;
     let mut param = |rec: &Record<'_>, what: &dyn Fn() -> String| -> Result<ParamLayout> {
-        let pname = read_name(mem, rec, P_NAME, limits::MAX_NAME_LEN, false, what)?;
-        let identity = decode_identity(mem, rec, P_IDENTITY, 0, &name, &pname)?;
-        budget.take(pname.len() + identity.heap_bytes())?;
-        Ok(ParamLayout {
-            name: pname,
-            pass: rec.u32(P_PASS),
-            identity,
-        })
+        let p = decode_param(mem, rec, &name, what)?;
+        budget.take(p.name.len() + p.identity.heap_bytes())?;
+        Ok(p)
     };
     let mut params = Vec::with_capacity(count);
     for i in 0..count {

@@ -14,7 +14,9 @@ mod symbols;
 mod verify;
 
 pub use decode::{decode, type_record_addresses, validate};
-pub(crate) use decode::{decode_identity_at, read_name_at, record, Record as RecordRef};
+pub(crate) use decode::{
+    decode_identity_at, decode_param, read_name_at, record, Record as RecordRef,
+};
 pub use error::Error;
 pub(crate) use error::Result;
 pub use symbols::{verify_c_symbols, SymbolTable};
