@@ -71,6 +71,48 @@ bool same_id(const Widget &w, const Widget *other) noexcept { return other != nu
 // &mut Widget and &Widget, never the same widget).
 void copy_label(Widget &to, const Widget &from) { to.label = from.label; }
 
+// A widget of this library's own making, handed to the host, which owns it
+// from then on (and destroys it through the library's drop witness).
+Widget make_widget(std::uint64_t id, std::string_view label) {
+    Widget w;
+    w.id = id;
+    w.label = std::string(label);
+    return w;
+}
+
+// Rust's `c.trim().parse::<i32>()`, failing with Rust's message as
+// parse_point's error ("`c`: message").
+std::int32_t parse_coordinate(std::string_view c) {
+    const char *space = " \t\n\v\f\r";
+    std::string_view t = c;
+    std::size_t first = t.find_first_not_of(space);
+    t = first == std::string_view::npos ? std::string_view() : t.substr(first);
+    t = t.substr(0, t.find_last_not_of(space) + 1);
+    auto fail = [&](const char *why) { return rsl::Failure("`" + std::string(c) + "`: " + why); };
+    bool negative = !t.empty() && t[0] == '-';
+    if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
+    if (t.empty()) throw fail(first == std::string_view::npos ? "cannot parse integer from empty string" : "invalid digit found in string");
+    std::int64_t n = 0;
+    for (char ch : t) {
+        if (ch < '0' || ch > '9') throw fail("invalid digit found in string");
+        n = n * 10 + (ch - '0');
+        if (n > std::int64_t(INT32_MAX) + (negative ? 1 : 0))
+            throw fail(negative ? "number too small to fit in target type" : "number too large to fit in target type");
+    }
+    return static_cast<std::int32_t>(negative ? -n : n);
+}
+
+// A point parsed from `x,y`: an owned value of an exported type, or this
+// library's error (Rust's messages).
+Point parse_point(std::string_view text) {
+    std::size_t comma = text.find(',');
+    if (comma == std::string_view::npos) throw rsl::Failure("`" + std::string(text) + "` is not `x,y`");
+    Point p;
+    p.x = parse_coordinate(text.substr(0, comma));
+    p.y = parse_coordinate(text.substr(comma + 1));
+    return p;
+}
+
 }  // namespace
 
 RESILIENT_EXPORT_FUNCTION(live_count)
@@ -84,9 +126,12 @@ RESILIENT_EXPORT_FUNCTION(silence_panics)
 RESILIENT_EXPORT_FUNCTION(checksum)
 RESILIENT_EXPORT_FUNCTION(same_id)
 RESILIENT_EXPORT_FUNCTION(copy_label)
+RESILIENT_EXPORT_FUNCTION(make_widget)
+RESILIENT_EXPORT_FUNCTION(parse_point)
 
 // The functions every version lists in its module.
 #define WIDGET_FUNCTIONS \
-    live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label
+    live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label, \
+        make_widget, parse_point
 
 #endif  // WIDGET_FUNCTIONS_HPP

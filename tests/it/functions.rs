@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 
 use layout_meta::{FunctionLayout, Identity};
 use resilient_loader::Library;
-use resilient_types::{api, Error, Func, In, InMut, OptIn, SliceOf, Str, Value};
+use resilient_types::{api, Error, Func, In, InMut, OptIn, Out, SliceOf, Str, Value};
 
-use crate::cross_language::{clang_lib, cpp_lib, rust_lib, WidgetView};
+use crate::cross_language::{clang_lib, cpp_lib, rust_lib, PointView, WidgetView};
 use crate::{have, include_dir, link_capi, run, write};
 
 api! {
@@ -33,6 +33,9 @@ api! {
         /// The C++ sample's.
         pub checksum: Option<Func<fn(SliceOf<u8>) -> u64>>,
         pub same_id: Option<Func<fn(In<WidgetView>, OptIn<WidgetView>) -> bool>>,
+        /// Values of exported types, made by the library.
+        pub make_widget: Func<fn(u64, Str) -> Out<WidgetView>>,
+        pub parse_point: Func<fn(Str) -> Out<PointView>>,
     }
 }
 
@@ -119,7 +122,32 @@ fn the_rust_host_calls_a_cpp_librarys_functions() {
                 let lb = weight_lb.call(value.as_ref()).unwrap();
                 assert!((lb - 2.5 * 2.204_622_6).abs() < 1e-9, "{lb}");
             }
-            drop((value, copy));
+            // A value the C++ library constructs in the host's room: the
+            // host owns it, reads it through its view, copies and destroys
+            // it through the library's witnesses.
+            let made = api.make_widget.call(99, "from c++").unwrap();
+            assert_eq!(made.as_ref().get(w.id), 99);
+            assert_eq!(api.label_len.call(made.as_ref()).unwrap(), 8);
+            assert_eq!(api.live_count.call().unwrap(), before + 3);
+            let point = api.parse_point.call("-7, 8").unwrap();
+            let p = point.bound().clone();
+            assert_eq!((point.as_ref().get(p.x), point.as_ref().get(p.y)), (-7, 8));
+            for (text, message) in [
+                ("3;4", "`3;4` is not `x,y`"),
+                ("1,x", "`x`: invalid digit found in string"),
+                ("1, ", "` `: cannot parse integer from empty string"),
+                (
+                    "99999999999,1",
+                    "`99999999999`: number too large to fit in target type",
+                ),
+            ] {
+                let err = api.parse_point.call(text).unwrap_err();
+                assert!(
+                    err.to_string().ends_with(&format!("failed: {message}")),
+                    "{text}: {err}"
+                );
+            }
+            drop((value, copy, made));
             assert_eq!(api.live_count.call().unwrap(), before);
         }
     }
@@ -569,7 +597,7 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
         (
             "static std::string f() { return {}; }\nRESILIENT_EXPORT_FUNCTION(f)",
             "(f)",
-            "an exported function returns a scalar or void",
+            "an exported function returns a scalar, void or an exported type by value",
         ),
         (
             "static void f(std::string) {}\nRESILIENT_EXPORT_FUNCTION(f)",
@@ -584,7 +612,12 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
         (
             "static void f(const Gadget &) {}\nRESILIENT_EXPORT_FUNCTION(f)",
             "(f)",
-            "a function takes a reference to a type the module does not list",
+            "a function takes a reference to (or returns) a type the module does not list",
+        ),
+        (
+            "static Gadget f() { return {}; }\nRESILIENT_EXPORT_FUNCTION(f)",
+            "(f)",
+            "a function takes a reference to (or returns) a type the module does not list",
         ),
         (
             "static void f() {}\nRESILIENT_EXPORT_FUNCTION(f)",

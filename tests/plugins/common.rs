@@ -156,6 +156,30 @@ pub fn silence_panics() {
     std::panic::set_hook(Box::new(|_| {}));
 }
 
+/// A widget of this library's own making, handed to the host, which owns
+/// it from then on (and drops it through the library's drop witness).
+#[layout_meta::export]
+pub fn make_widget(id: u64, label: &str) -> Widget {
+    let mut w = Widget::default();
+    w.id = id;
+    w.label = label.to_owned();
+    w
+}
+
+/// A point parsed from `x,y`: an owned value of an exported type, or this
+/// library's error.
+#[layout_meta::export]
+pub fn parse_point(text: &str) -> Result<Point, String> {
+    let (x, y) = text
+        .split_once(',')
+        .ok_or_else(|| format!("`{text}` is not `x,y`"))?;
+    let coord = |c: &str| c.trim().parse::<i32>().map_err(|e| format!("`{c}`: {e}"));
+    Ok(Point {
+        x: coord(x)?,
+        y: coord(y)?,
+    })
+}
+
 /// Something that describes itself: an interface the widgets module's
 /// types implement (hosts call it without knowing the types).
 pub trait Describe {
@@ -179,6 +203,7 @@ macro_rules! export_widgets {
             types: [Widget, Point],
             functions: [
                 live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics,
+                make_widget, parse_point,
                 $($extra),*
             ],
             impls: [Widget: "Describe", Point: "Describe"],

@@ -289,7 +289,7 @@ struct param<T *, std::enable_if_t<is_resilient<T> && !std::is_const<T>::value>>
 // How a result of C++ type R crosses.
 template <class R, class = void>
 struct result {
-    static_assert(always_false<R>, "an exported function returns a scalar or void");
+    static_assert(always_false<R>, "an exported function returns a scalar, void or an exported type by value");
     using ffi = int;
 };
 template <>
@@ -303,6 +303,15 @@ struct result<R, std::enable_if_t<is_scalar<R>>> {
     static constexpr std::uint32_t pass = RSL_PASS_VALUE;
     static constexpr const rsl_type_identity &identity = ::rsl::identity<R>::value;
     using ffi = typename lowering::lowered<R>::type;
+};
+// An exported type by value: constructed in the caller's room (of this
+// library's size and alignment of R), which the caller then owns and
+// destroys through R's drop witness.
+template <class R>
+struct result<R, std::enable_if_t<is_resilient<R>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_OWNED;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<R>::value;
+    using ffi = void;
 };
 
 // Frees a message made by `message`: the library's own allocator.
@@ -333,6 +342,7 @@ struct function_info {
     rsl_str name;
     std::size_t param_count;
     const rsl_param_descriptor *params;
+    const rsl_param_descriptor *ret;
 };
 
 constexpr bool same(const rsl_str &a, const rsl_str &b) {
@@ -351,8 +361,9 @@ constexpr bool distinct_names(const function_info *f, std::size_t n) {
 
 constexpr bool references_listed(const function_info *f, std::size_t n, const rsl_str *types, std::size_t t) {
     for (std::size_t i = 0; i < n; ++i) {
-        for (std::size_t p = 0; p < f[i].param_count; ++p) {
-            const rsl_param_descriptor &d = f[i].params[p];
+        // Each parameter, then the result (an owned value).
+        for (std::size_t p = 0; p <= f[i].param_count; ++p) {
+            const rsl_param_descriptor &d = p < f[i].param_count ? f[i].params[p] : *f[i].ret;
             if (d.identity.kind != RSL_KIND_RESILIENT) continue;
             bool listed = false;
             for (std::size_t k = 0; k < t; ++k) listed = listed || same(d.identity.name, types[k]);
@@ -380,6 +391,9 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
             if constexpr (std::is_void<R>::value) {
                 (void)ret;
                 F(param<A>::raise(a)...);
+            } else if constexpr (is_resilient<R>) {
+                // Constructed in place from the returned value (no copy).
+                ::new (ret) R(F(param<A>::raise(a)...));
             } else {
                 R r = F(param<A>::raise(a)...);
                 if constexpr (std::is_same<R, char32_t>::value) {
@@ -415,7 +429,7 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
     static constexpr rsl_str name = {Name, length(Name)};
     // Fallible: the function may throw rsl::Failure (it is not noexcept).
     static constexpr std::uint32_t flags = NoExcept ? 0u : RSL_FN_FALLIBLE;
-    static constexpr function_info info = {name, sizeof...(A), params_ptr};
+    static constexpr function_info info = {name, sizeof...(A), params_ptr, &ret};
 };
 
 }  // namespace exporting
@@ -591,7 +605,7 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
                       sizeof(rsl_module_function_infos_) / sizeof(rsl_module_function_infos_[0]),     \
                       rsl_module_type_names_,                                                         \
                       sizeof(rsl_module_type_names_) / sizeof(rsl_module_type_names_[0])),           \
-                  NAME ": a function takes a reference to a type the module does not list");          \
+                  NAME ": a function takes a reference to (or returns) a type the module does not list");          \
     RSL_MANIFEST_(NAME, VERSION, sizeof(rsl_module_functions_) / sizeof(rsl_module_functions_[0]),    \
                   rsl_module_functions_)
 

@@ -122,6 +122,7 @@ typedef struct rsl_type_descriptor {
 #define RSL_PASS_STR 5u     /* rsl_slice of UTF-8 bytes */
 #define RSL_PASS_SLICE 6u   /* rsl_slice of `len` elements */
 #define RSL_PASS_UNIT 7u    /* a result of nothing */
+#define RSL_PASS_OWNED 8u   /* a result: a value of an exported type moved into the caller's room */
 
 /* rsl_function_descriptor.abi */
 #define RSL_ABI_THUNK_V1 1u

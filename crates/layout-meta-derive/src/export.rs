@@ -366,6 +366,7 @@ fn generate(
             },
         )
     };
+    referents.push(quote!(<#ret as #krate::Return>::REFERENT));
     let referents = quote!(&[#(#referents),*]);
     Ok(Generated {
         thunk: thunk_item,

@@ -14,7 +14,9 @@
 //! where each parameter is lowered by how it is passed ([`pass`]): a scalar
 //! by value, `&T`/`&mut T`/`Option<&T>` of an exported type as a pointer to
 //! the value, `&str` and `&[T]` as an [`RawSlice`] (pointer, length). The
-//! result is written to `*ret` (nothing for `()`). The status ([`status`])
+//! result is written to `*ret` (nothing for `()`; a value of an exported
+//! type, [`pass::OWNED`], is moved into room of its size and alignment that
+//! the caller provides). The status ([`status`])
 //! says whether it was: [`status::OK`]; [`status::FAILED`], a `Result::Err`
 //! whose message is in `*err`; or [`status::PANICKED`], a panic (in C++, an
 //! exception) caught by the thunk, whose message is in `*err`. Nothing ever
@@ -48,6 +50,11 @@ pub mod pass {
     pub const SLICE: u32 = 6;
     /// `()`, as a result only: nothing is written.
     pub const UNIT: u32 = 7;
+    /// A value of an exported type, as a result only: the library moves it
+    /// into room of the type's size and alignment (the library's own
+    /// layout) that the caller provides; the caller then owns it and drops
+    /// it with the type's drop witness.
+    pub const OWNED: u32 = 8;
 
     /// A short name for messages.
     pub const fn name(pass: u32) -> &'static str {
@@ -59,6 +66,7 @@ pub mod pass {
             STR => "&str",
             SLICE => "&[]",
             UNIT => "()",
+            OWNED => "owned",
             _ => "unknown",
         }
     }
@@ -345,8 +353,8 @@ pub unsafe trait ExportedFn {
     /// The function's record.
     const DESCRIPTOR: &'static FunctionDescriptor;
     /// The descriptors of the exported types its references point to (one
-    /// entry per parameter), checked by `export_module!` against the
-    /// module's types of those names.
+    /// entry per parameter, then one for the result), checked by
+    /// `export_module!` against the module's types of those names.
     const REFERENTS: &'static [Option<&'static crate::TypeDescriptor>] = &[];
 }
 
@@ -395,10 +403,13 @@ pub unsafe trait Param<'a>: Sized {
 /// one `Ffi` to `ret` exactly when it returns [`status::OK`] (nothing for
 /// `()`), and otherwise fills `err`.
 pub unsafe trait Return: Sized {
-    /// How it crosses ([`pass::VALUE`] or [`pass::UNIT`]).
+    /// How it crosses ([`pass::VALUE`], [`pass::UNIT`] or [`pass::OWNED`]).
     const PASS: u32;
     /// Its type (the `Ok` type's, for a `Result`).
     const IDENTITY: TypeIdentity;
+    /// The exported type it is a value of, if any (what `export_module!`
+    /// checks the module lists).
+    const REFERENT: Option<&'static crate::TypeDescriptor> = None;
     /// [`fn_flags::FALLIBLE`] for a `Result`, else 0.
     const FLAGS: u32 = 0;
     /// The lowered form.
@@ -447,6 +458,25 @@ unsafe impl Return for () {
     const IDENTITY: TypeIdentity = <() as crate::FieldType>::IDENTITY;
     type Ffi = ();
     unsafe fn into_ffi(self, _: *mut (), _: *mut CallError) -> u32 {
+        status::OK
+    }
+}
+
+// SAFETY: the value is moved into the caller's room, which has the size
+// and alignment of `T` as this library lays it out (the caller allocated it
+// from the type's record in this module); the identity names the exported
+// type.
+unsafe impl<T: crate::Resilient + crate::FieldType> Return for T {
+    const PASS: u32 = pass::OWNED;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    const REFERENT: Option<&'static crate::TypeDescriptor> = Some(T::DESCRIPTOR);
+    // The room is typed by the caller's run-time layout, not by `T`: the
+    // thunk's parameter is a byte pointer.
+    type Ffi = u8;
+    unsafe fn into_ffi(self, ret: *mut u8, _: *mut CallError) -> u32 {
+        // SAFETY: `ret` is room of `T`'s size and alignment (the caller's
+        // contract for `OWNED`), written once; the caller owns the value.
+        unsafe { ret.cast::<T>().write(self) };
         status::OK
     }
 }
@@ -522,6 +552,7 @@ unsafe impl<'a, T: crate::FieldType + bytemuck::Pod> Param<'a> for &'a [T] {
 unsafe impl<T: Return, E: core::fmt::Display> Return for Result<T, E> {
     const PASS: u32 = T::PASS;
     const IDENTITY: TypeIdentity = T::IDENTITY;
+    const REFERENT: Option<&'static crate::TypeDescriptor> = T::REFERENT;
     const FLAGS: u32 = fn_flags::FALLIBLE;
     type Ffi = T::Ffi;
     unsafe fn into_ffi(self, ret: *mut T::Ffi, err: *mut CallError) -> u32 {

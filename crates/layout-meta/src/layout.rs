@@ -113,6 +113,7 @@ impl fmt::Display for ParamLayout {
             pass::STR => f.write_str("&str"),
             pass::SLICE => write!(f, "&[{}]", self.identity),
             pass::UNIT => f.write_str("()"),
+            pass::OWNED => f.write_str(name),
             other => write!(f, "<unknown pass {other}> {}", self.identity),
         }
     }

@@ -67,6 +67,30 @@
 //! }
 //! ```
 //!
+//! A module lists every type nested in its types, and every type its
+//! functions take or return (a client binds them through the module's type
+//! of that name):
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Inner { pub x: u8 }
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Outer { pub inner: Inner }
+//! layout_meta::export_module! { name: "m", version: "1.0.0", types: [Outer] }
+//! ```
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Listed { pub x: u8 }
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Unlisted { pub y: u8 }
+//! #[layout_meta::export]
+//! pub fn make() -> Unlisted { Unlisted { y: 1 } }
+//! layout_meta::export_module! {
+//!     name: "m", version: "1.0.0", types: [Listed], functions: [make],
+//! }
+//! ```
+//!
 //! A module cannot list, under the name of a type nested in one of its
 //! types, a different type (clients bind nested fields through the
 //! module's type of that name):
@@ -421,9 +445,11 @@ pub mod __private {
     /// Compile-time proof that a type marked `send` is `Send`.
     pub const fn assert_send<T: Send>() {}
 
-    /// Panics (at compile time, in `export_module!`) if a listed type has
-    /// the name of a resilient type nested in a listed type but another
-    /// layout: a client would bind the nested field through the wrong one.
+    /// Panics (at compile time, in `export_module!`) if a resilient type
+    /// nested in a listed type (or one a listed function takes or returns)
+    /// is not listed, or a listed type has its name but another layout: a
+    /// client binds the nested field (or passes the value) through the
+    /// module's type of that name.
     pub const fn assert_nested_consistent(
         types: &[&crate::TypeDescriptor],
         nested: &[&[Option<&crate::TypeDescriptor>]],
@@ -433,9 +459,11 @@ pub mod __private {
             let mut j = 0;
             while j < nested[i].len() {
                 if let Some(inner) = nested[i][j] {
+                    let mut listed = false;
                     let mut k = 0;
                     while k < types.len() {
                         let t = types[k];
+                        listed = listed || crate::str_eq(t.name(), inner.name());
                         // The nested rule (`compat::nested_facts_match`),
                         // and, since both descriptors are at hand here,
                         // the same layout too.
@@ -451,6 +479,11 @@ pub mod __private {
                             );
                         }
                         k += 1;
+                    }
+                    if !listed {
+                        panic!(
+                            "export_module!: a type nested in a listed type, or one a listed function takes or returns, is missing from `types: [...]`: list it"
+                        );
                     }
                 }
                 j += 1;

@@ -25,7 +25,8 @@ use layout_meta::{FunctionLayout, Identity, ParamLayout, TypeIdentity};
 use crate::access::{Mut, Ref};
 use crate::error::Error;
 use crate::foreign::{BindingId, Origin, TypeSource};
-use crate::view::Bindable;
+use crate::value::{Block, Value};
+use crate::view::{Bindable, Bound};
 
 /// Why a call failed: [`Error::Call`] (the library returned an error, or
 /// panicked and the panic was caught) or [`Error::WrongBinding`] (a value
@@ -164,22 +165,82 @@ pub unsafe trait HostArg: crate::sealed::Sealed {
     fn lower(input: Self::Input<'_>) -> (Self::Ffi, Option<BindingId>);
 }
 
-/// How a result crosses, host side (sealed: scalars and `()`).
+/// How a result crosses, host side (sealed: scalars, `()` and [`Out`]).
+///
+/// A call makes the result's room ([`HostRet::room`]), hands the thunk a
+/// pointer into it, and on success raises the room into the output.
 ///
 /// # Safety
 ///
-/// `Ffi` is the lowered form of `PASS` for `IDENTITY`, and every bit
-/// pattern the library writes for that identity is a valid `Ffi` (a
-/// scalar's own type).
+/// `Ffi` is the lowered form of `PASS` for `IDENTITY`: `room` gives room
+/// the library may write one result of that identity into (for a scalar, a
+/// `MaybeUninit` of its own type; for an owned value, a block of the bound
+/// type's size and alignment), and every bit pattern the library writes
+/// there is read as the output only through `raise`, which is sound once
+/// the thunk returned [`status::OK`].
 pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     /// How it crosses.
     const PASS: u32;
     /// Its identity.
     const IDENTITY: TypeIdentity;
-    /// The lowered form.
-    type Ffi: Copy;
-    /// The result from its lowered form.
-    fn raise(ffi: Self::Ffi) -> Self;
+    /// What a call returns.
+    type Output;
+    /// What binding keeps for the result (the bound view of an owned
+    /// value; nothing for a scalar).
+    type State: Clone;
+    /// The result's room during the call.
+    type Room;
+    /// What the thunk's result pointer points to.
+    type Ffi;
+    /// Binds the result's type against `source`, pushing any mismatch.
+    #[doc(hidden)]
+    fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::State>;
+    /// Room for one result.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Alloc`] if an owned value's block cannot be allocated.
+    #[doc(hidden)]
+    fn room(state: &Self::State) -> Result<Self::Room, CallFailed>;
+    /// Where the thunk writes the result.
+    #[doc(hidden)]
+    fn ptr(room: &mut Self::Room) -> *mut Self::Ffi;
+    /// The output.
+    ///
+    /// # Safety
+    ///
+    /// The thunk returned [`status::OK`]: it wrote one result into `room`.
+    #[doc(hidden)]
+    unsafe fn raise(room: Self::Room, state: &Self::State) -> Self::Output;
+}
+
+/// Room and raising of a result that crosses as itself (a scalar, `()`).
+macro_rules! plain_ret {
+    () => {
+        type Output = Self;
+        type State = ();
+        type Room = MaybeUninit<Self>;
+        type Ffi = Self;
+        #[inline(always)]
+        fn bind(_: &dyn TypeSource, _: &mut Vec<Mismatch>) -> Option<()> {
+            Some(())
+        }
+        #[inline(always)]
+        fn room((): &()) -> Result<MaybeUninit<Self>, CallFailed> {
+            Ok(MaybeUninit::uninit())
+        }
+        #[inline(always)]
+        fn ptr(room: &mut MaybeUninit<Self>) -> *mut Self {
+            room.as_mut_ptr()
+        }
+        #[inline(always)]
+        unsafe fn raise(room: MaybeUninit<Self>, (): &()) -> Self {
+            // SAFETY: on `OK` the thunk wrote a value of this scalar type
+            // (the identity binding checked; nothing, for `()`, which has
+            // no bytes).
+            unsafe { room.assume_init() }
+        }
+    };
 }
 
 macro_rules! scalar_args {
@@ -196,15 +257,13 @@ macro_rules! scalar_args {
                 (input, None)
             }
         }
-        // SAFETY: the library writes a `$t` of identity `$t` (bound).
+        // SAFETY: the library writes a `$t` of identity `$t` (bound), and
+        // every bit pattern it may write is checked by `raise`'s caller to
+        // be one the library's `$t` had.
         unsafe impl HostRet for $t {
             const PASS: u32 = pass::VALUE;
             const IDENTITY: TypeIdentity = <$t as layout_meta::FieldType>::IDENTITY;
-            type Ffi = $t;
-            #[inline(always)]
-            fn raise(ffi: $t) -> $t {
-                ffi
-            }
+            plain_ret!();
         }
     )*};
 }
@@ -216,9 +275,69 @@ impl crate::sealed::Sealed for () {}
 unsafe impl HostRet for () {
     const PASS: u32 = pass::UNIT;
     const IDENTITY: TypeIdentity = <() as layout_meta::FieldType>::IDENTITY;
-    type Ffi = ();
+    plain_ret!();
+}
+
+/// A value of an exported type, bound as view `V`, as a result: the library
+/// moves it into a block this side allocates with the bound type's size and
+/// alignment, and the call returns it as a [`Value`] (dropped, in time, by
+/// the library's drop witness).
+///
+/// ```
+/// use resilient_types::{api, view, Api, Bound, Field, Func, InProcess, Out};
+///
+/// #[derive(layout_meta::Resilient)]
+/// pub struct Square { pub side: f64, name: String }
+///
+/// #[layout_meta::export]
+/// pub fn square(side: f64) -> Square { Square { side, name: "sq".into() } }
+///
+/// view! {
+///     pub struct SquareView = "shapes"::"Square" { pub side: Field<f64> }
+/// }
+/// api! {
+///     pub struct Shapes = "shapes" { pub square: Func<fn(f64) -> Out<SquareView>> }
+/// }
+///
+/// let src = InProcess::new("shapes", "1.0.0").with::<Square>().with_fn::<square>();
+/// let shapes = Shapes::bind(&src)?;
+/// let v = shapes.square.call(2.5)?;          // a `Value<SquareView>`
+/// let sq = Bound::<SquareView>::bind(&src)?;
+/// assert_eq!(v.as_ref().get(sq.side), 2.5);
+/// # Ok::<(), resilient_types::Error>(())
+/// ```
+pub struct Out<V>(PhantomData<fn() -> V>);
+impl<V> crate::sealed::Sealed for Out<V> {}
+
+// SAFETY: the room is a block of the size and alignment of the library's
+// type of that name (the bound type: binding checked the function's result
+// names it, and the validator that the module's type of that name is the
+// one the function returns); on `OK` the library moved one value into it.
+unsafe impl<V: Bindable> HostRet for Out<V> {
+    const PASS: u32 = pass::OWNED;
+    const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
+    type Output = Value<V>;
+    type State = Bound<V>;
+    type Room = Block;
+    type Ffi = u8;
+    fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Bound<V>> {
+        Bound::bind_into(source, mismatches)
+    }
+    #[inline]
+    fn room(state: &Bound<V>) -> Result<Block, CallFailed> {
+        let s = state.shape();
+        Block::new(V::TYPE_NAME, s.size, s.align).map_err(|e| CallFailed(Box::new(e)))
+    }
     #[inline(always)]
-    fn raise((): ()) {}
+    fn ptr(room: &mut Block) -> *mut u8 {
+        room.ptr()
+    }
+    #[inline]
+    unsafe fn raise(room: Block, state: &Bound<V>) -> Value<V> {
+        // SAFETY: on `OK` the library moved a live value of the bound type
+        // into the block (the calling convention of `pass::OWNED`).
+        unsafe { Value::from_block(room, state.clone()) }
+    }
 }
 
 /// `&str` as a parameter.
@@ -333,6 +452,11 @@ pub trait Signature: crate::sealed::Sealed + 'static {
     const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor];
     /// The result as a record.
     const RET_RECORD: layout_meta::function::ParamDescriptor;
+    /// What binding keeps for the result.
+    type RetState: Clone;
+    /// Binds the result's type (an owned value's view) against `source`.
+    #[doc(hidden)]
+    fn bind_ret(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::RetState>;
 }
 
 /// Most parameters a host-side signature may have.
@@ -347,33 +471,36 @@ fn param(name: &str, pass: u32, id: &TypeIdentity) -> ParamLayout {
 }
 
 /// A bound function: call it with `call`. Keeps its library loaded.
-pub struct Func<S> {
+pub struct Func<S: Signature> {
     thunk: ThunkFn,
     /// For each reference parameter, the binding of the library's type it
     /// points to: a value of another binding is refused.
     bindings: [BindingId; MAX_ARITY],
+    /// The result's binding (the bound view of an owned value).
+    ret: S::RetState,
     function: Arc<ForeignFunction>,
     _sig: PhantomData<fn() -> S>,
 }
 
-impl<S> Clone for Func<S> {
+impl<S: Signature> Clone for Func<S> {
     fn clone(&self) -> Self {
         Func {
             thunk: self.thunk,
             bindings: self.bindings,
+            ret: self.ret.clone(),
             function: Arc::clone(&self.function),
             _sig: PhantomData,
         }
     }
 }
 
-impl<S> fmt::Debug for Func<S> {
+impl<S: Signature> fmt::Debug for Func<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Func({})", self.function.layout)
     }
 }
 
-impl<S> Func<S> {
+impl<S: Signature> Func<S> {
     /// The function's record, as the library exports it.
     pub fn layout(&self) -> &FunctionLayout {
         &self.function.layout
@@ -442,6 +569,10 @@ macro_rules! signatures {
             ];
             const RET_RECORD: layout_meta::function::ParamDescriptor =
                 layout_meta::function::ParamDescriptor::new("return", R::PASS, R::IDENTITY);
+            type RetState = R::State;
+            fn bind_ret(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<R::State> {
+                R::bind(source, mismatches)
+            }
             fn has_receiver() -> bool {
                 #[allow(unused_mut, reason = "false for arity 0")]
                 let mut first = [false; MAX_ARITY];
@@ -462,7 +593,7 @@ macro_rules! signatures {
             /// belongs to another binding than the library's type.
             #[inline]
             #[allow(non_snake_case, clippy::too_many_arguments, reason = "one parameter per signature parameter")]
-            pub fn call(&self, $($a: $a::Input<'_>),*) -> Result<R, CallFailed> {
+            pub fn call(&self, $($a: $a::Input<'_>),*) -> Result<R::Output, CallFailed> {
                 $(
                     let $a = {
                         let (ffi, binding) = $a::lower($a);
@@ -474,7 +605,7 @@ macro_rules! signatures {
                         ffi
                     };
                 )*
-                let mut ret = MaybeUninit::<R::Ffi>::uninit();
+                let mut ret = R::room(&self.ret)?;
                 let mut err = CallError::EMPTY;
                 // SAFETY: binding proved (`compat::bind_function`) that the
                 // thunk's record has exactly these parameters and result,
@@ -492,11 +623,10 @@ macro_rules! signatures {
                 // live values of the library's type, checked by binding
                 // above; slices of live elements); `ret` is room for one
                 // result and `err` is writable; the thunk never unwinds.
-                let st = unsafe { thunk($($a,)* ret.as_mut_ptr(), &mut err) };
+                let st = unsafe { thunk($($a,)* R::ptr(&mut ret), &mut err) };
                 if st == status::OK {
-                    // SAFETY: on `OK` the thunk wrote the result (nothing,
-                    // for `()`, whose `Ffi` has no bytes).
-                    Ok(R::raise(unsafe { ret.assume_init() }))
+                    // SAFETY: on `OK` the thunk wrote the result.
+                    Ok(unsafe { R::raise(ret, &self.ret) })
                 } else {
                     Err(self.failed(st, err))
                 }
@@ -528,7 +658,7 @@ pub trait FnToken: Sized + crate::sealed::Sealed {
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self>;
 }
 
-impl<S> crate::sealed::Sealed for Func<S> {}
+impl<S: Signature> crate::sealed::Sealed for Func<S> {}
 
 impl<S: Signature> FnToken for Func<S> {
     const REQUIRED: bool = true;
@@ -619,6 +749,7 @@ impl<'a> ApiCx<'a> {
             }
         }
         let function = found?;
+        let ret = S::bind_ret(self.source, &mut self.mismatches)?;
         let mut bindings = [BindingId::DIRECT; MAX_ARITY];
         if let (Some(imp), true) = (self.receiver, S::has_receiver()) {
             bindings[0] = imp.foreign_type().id();
@@ -638,6 +769,7 @@ impl<'a> ApiCx<'a> {
         Some(Func {
             thunk: function.thunk,
             bindings,
+            ret,
             function,
             _sig: PhantomData,
         })

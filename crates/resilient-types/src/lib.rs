@@ -254,7 +254,7 @@ pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
 pub use function::{
     Api, ApiCx, CallFailed, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, OptIn,
-    Signature, SliceOf, Str, MAX_ARITY,
+    Out, Signature, SliceOf, Str, MAX_ARITY,
 };
 pub use interface::{
     implementations, DynMut, DynRef, ForeignImpl, Implementation, Interface, Object, This, ThisMut,

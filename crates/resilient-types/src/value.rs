@@ -16,8 +16,10 @@ use crate::view::{Bindable, Bound, Shape};
 use crate::Error;
 
 /// A heap block of the bound type's size and alignment (dangling, not
-/// allocated, for size 0).
-pub(crate) struct Block {
+/// allocated, for size 0). Opaque: public only as the room of an owned
+/// result ([`crate::Out`]), made and read inside this crate.
+#[derive(Debug)]
+pub struct Block {
     ptr: NonNull<u8>,
     layout: Layout,
 }
@@ -173,6 +175,20 @@ impl<V: Bindable> Value<V> {
         })
     }
 
+    /// The value the library moved into `block`.
+    ///
+    /// # Safety
+    ///
+    /// `block` has the bound type's size and alignment and holds a live
+    /// value of it, which the new `Value` owns.
+    pub(crate) unsafe fn from_block(block: Block, bound: Bound<V>) -> Self {
+        Value {
+            block,
+            bound,
+            _not_send: PhantomData,
+        }
+    }
+
     /// A copy made by the library's clone witness (bitwise for plain data).
     ///
     /// # Errors
@@ -220,6 +236,28 @@ impl<V: Bindable> Value<V> {
     pub fn into_send(self) -> Result<Sendable<Self>, (Self, Error)> {
         let checked = check_send(&self.bound);
         sendable(self, checked)
+    }
+}
+
+impl<V: Bindable> core::fmt::Debug for Value<V> {
+    /// The type and where the value lives (its fields are read through
+    /// the view's tokens).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Value")
+            .field("type", &self.bound.foreign_type())
+            .field("at", &self.block.ptr())
+            .finish()
+    }
+}
+
+impl<V: Bindable> core::fmt::Debug for Array<V> {
+    /// The type, the length and where the values live.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Array")
+            .field("type", &self.bound.foreign_type())
+            .field("len", &self.len)
+            .field("at", &self.block.ptr())
+            .finish()
     }
 }
 

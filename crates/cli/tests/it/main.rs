@@ -8,6 +8,7 @@
 )]
 
 mod gen_cpp;
+mod gen_rust;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -124,9 +124,12 @@ fn check_function(
                     "a resilient type never crosses by value or in a slice",
                 ))
             }
-            pass::REF | pass::MUT | pass::OPT_REF => {
+            pass::REF | pass::MUT | pass::OPT_REF | pass::OWNED => {
                 let Identity::Resilient { name, .. } = &p.identity else {
-                    return Err(bad(&p.name, "a reference is to a resilient type"));
+                    return Err(bad(
+                        &p.name,
+                        "a reference or an owned result is of a resilient type",
+                    ));
                 };
                 match types.get(name.as_str()) {
                     None => {
@@ -142,7 +145,10 @@ fn check_function(
                     }
                     Some(_) => {}
                 }
-                if is_ret(p) {
+                if p.pass == pass::OWNED && !is_ret(p) {
+                    return Err(bad(&p.name, "only a result is passed owned"));
+                }
+                if p.pass != pass::OWNED && is_ret(p) {
                     return Err(bad(&p.name, "a result is not a reference"));
                 }
             }

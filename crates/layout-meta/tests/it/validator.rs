@@ -671,3 +671,126 @@ fn image_with(image: &layout_meta::encode::Image, bytes: Vec<u8>) -> layout_meta
     copy.bytes = bytes;
     copy
 }
+
+/// A module with one function, `f(&Widget) -> u32`, whose thunk is code.
+fn with_function() -> ModuleLayout {
+    use layout_meta::function::{abi, pass};
+    use layout_meta::{FunctionLayout, ParamLayout};
+    let mut m = valid();
+    let widget = Identity::Resilient {
+        name: "Widget".into(),
+        size: 8,
+        align: 4,
+    };
+    m.functions.push(FunctionLayout {
+        name: "f".into(),
+        abi: abi::THUNK_V1,
+        flags: 0,
+        params: vec![ParamLayout {
+            name: "w".into(),
+            pass: pass::REF,
+            identity: widget,
+        }],
+        ret: ParamLayout {
+            name: "return".into(),
+            pass: pass::VALUE,
+            identity: Identity::Scalar {
+                name: "u32".into(),
+                size: 4,
+                align: 4,
+            },
+        },
+        thunk: CODE.0 + 64,
+    });
+    m
+}
+
+fn refused_function(edit: impl FnOnce(&mut layout_meta::FunctionLayout)) -> String {
+    let mut m = with_function();
+    edit(&mut m.functions[0]);
+    let err = validate(&encode(&m, BASE).memory(CODE), BASE).expect_err("must be refused");
+    assert!(matches!(err, Error::BadFunction { .. }), "{err}");
+    err.to_string()
+}
+
+/// Every shape rule of function records (`docs/FORMAT.md`, "Functions"),
+/// each refused with its own reason, naming the function and parameter.
+#[test]
+fn function_records_of_the_wrong_shape_are_refused_naming_them() {
+    use layout_meta::function::pass;
+    let m = with_function();
+    let ok = validate(&encode(&m, BASE).memory(CODE), BASE).expect("the base is valid");
+    assert_eq!(ok.functions.len(), 1);
+
+    let widget = m.functions[0].params[0].identity.clone();
+    let owned_ret = |f: &mut layout_meta::FunctionLayout| {
+        f.ret.pass = pass::OWNED;
+        f.ret.identity = widget.clone();
+    };
+    // An owned result of a listed type is valid.
+    let mut good = with_function();
+    owned_ret(&mut good.functions[0]);
+    let ok = validate(&encode(&good, BASE).memory(CODE), BASE).expect("an owned result");
+    assert_eq!(ok.functions[0].ret.pass, pass::OWNED);
+    assert_eq!(ok.functions[0].to_string(), "fn f(w: &Widget) -> Widget");
+
+    type Edit = Box<dyn FnOnce(&mut layout_meta::FunctionLayout)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "function `f`, parameter `w`: only a result is passed owned",
+            Box::new(|f| {
+                f.params[0].pass = pass::OWNED;
+                f.ret.pass = pass::VALUE;
+            }),
+        ),
+        (
+            "function `f`, parameter `w`: a resilient type never crosses by value",
+            Box::new(|f| f.params[0].pass = pass::VALUE),
+        ),
+        (
+            "function `f`, parameter `return`: a result is not a reference",
+            Box::new(|f| {
+                f.ret.pass = pass::REF;
+                f.ret.identity = f.params[0].identity.clone();
+            }),
+        ),
+        (
+            "function `f`, parameter `return`: a reference or an owned result is of a resilient type",
+            Box::new(|f| f.ret.pass = pass::OWNED),
+        ),
+        (
+            "function `f`, parameter `return`: it refers to a type the module does not list",
+            Box::new(|f| {
+                f.ret.pass = pass::OWNED;
+                f.ret.identity = Identity::Resilient {
+                    name: "Gadget".into(),
+                    size: 8,
+                    align: 4,
+                };
+            }),
+        ),
+        (
+            "function `f`, parameter `return`: the module's type of that name has another size or alignment",
+            Box::new(|f| {
+                f.ret.pass = pass::OWNED;
+                f.ret.identity = Identity::Resilient {
+                    name: "Widget".into(),
+                    size: 16,
+                    align: 4,
+                };
+            }),
+        ),
+        (
+            "function `f`, parameter `w`: `()` is a result of no bytes",
+            Box::new(|f| f.params[0].pass = pass::UNIT),
+        ),
+    ];
+    for (want, edit) in cases {
+        let got = refused_function(edit);
+        let want = want.split_once(": ").unwrap();
+        assert!(
+            got.contains(want.0) && got.contains(want.1),
+            "expected {want:?}, got {got}"
+        );
+    }
+}

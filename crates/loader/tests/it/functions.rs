@@ -4,9 +4,9 @@
 //! bind, naming the function.
 
 use resilient_loader::{Error, Library};
-use resilient_types::{api, Func, In, InMut, Str, Value};
+use resilient_types::{api, Func, In, InMut, Out, Str, Value};
 
-use crate::{plugin, WidgetView};
+use crate::{plugin, PointView, WidgetView};
 
 api! {
     /// What a host written against widgets 1.0 calls.
@@ -137,4 +137,81 @@ fn a_bound_function_keeps_its_library_loaded() {
     drop(lib);
     // The library is still mapped: the call runs its code.
     assert!(api.live_count.call().unwrap() >= 0);
+}
+
+api! {
+    /// The functions that hand the host values of exported types.
+    pub struct Makers = "widgets" {
+        pub make_widget: Func<fn(u64, Str) -> Out<WidgetView>>,
+        pub parse_point: Func<fn(Str) -> Out<PointView>>,
+        pub widget_id: Func<fn(In<WidgetView>) -> u64>,
+        pub label_len: Func<fn(In<WidgetView>) -> usize>,
+        pub live_count: Func<fn() -> isize>,
+    }
+}
+
+/// A function returning a value of an exported type: the library moves it
+/// into room of its run-time size, and the host owns it as a `Value` (read
+/// through the view's tokens, cloned and dropped by the library's
+/// witnesses), whatever the version's layout.
+#[test]
+fn values_of_exported_types_are_returned_as_owned_values() {
+    let mut served = 0;
+    for version in ["widget-v1", "widget-v2", "widget-v3", "widget-v4"] {
+        let lib = Library::open(plugin(version)).unwrap();
+        let api = match (lib.bind::<WidgetView>(), lib.bind_api::<Makers>()) {
+            (Ok(_), Ok(api)) => api,
+            // A version whose `Widget` the view cannot bind: the function
+            // that returns one is refused too, naming the view's mismatch.
+            (Err(view), Err(api)) => {
+                let view = view.to_string();
+                let first = view.rsplit(": ").next().unwrap();
+                assert!(api.to_string().contains(first), "{api}\n{view}");
+                continue;
+            }
+            (view, api) => panic!("{version}: {view:?} / {api:?}"),
+        };
+        served += 1;
+        let before = api.live_count.call().unwrap();
+        let label = "made by the library";
+        let made: Value<WidgetView> = api.make_widget.call(42, label).unwrap();
+        assert_eq!(api.live_count.call().unwrap(), before + 1, "{version}");
+        let w = made.bound().clone();
+        assert_eq!(made.as_ref().get(w.id), 42, "{version}");
+        assert_eq!(api.widget_id.call(made.as_ref()).unwrap(), 42);
+        assert_eq!(api.label_len.call(made.as_ref()).unwrap(), label.len());
+        let twin = made.try_clone().unwrap();
+        assert_eq!(api.label_len.call(twin.as_ref()).unwrap(), label.len());
+        assert_eq!(api.live_count.call().unwrap(), before + 2, "{version}");
+        drop((made, twin));
+        assert_eq!(api.live_count.call().unwrap(), before, "{version}");
+
+        let p = api.parse_point.call(" 3, -4").unwrap();
+        let pv = p.bound().clone();
+        assert_eq!((p.as_ref().get(pv.x), p.as_ref().get(pv.y)), (3, -4));
+        let err = api.parse_point.call("3;4").unwrap_err();
+        assert!(
+            err.to_string().ends_with("failed: `3;4` is not `x,y`"),
+            "{err}"
+        );
+    }
+    assert!(served >= 2, "most versions serve the 1.0 host");
+}
+
+api! {
+    /// `make_widget` declared as returning a point: refused at bind.
+    pub struct WrongResult = "widgets" {
+        pub make_widget: Func<fn(u64, Str) -> Out<PointView>>,
+    }
+}
+
+#[test]
+fn a_returned_value_of_another_type_is_refused_at_bind() {
+    let lib = Library::open(plugin("widget-v1")).unwrap();
+    let err = lib.bind_api::<WrongResult>().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("function `make_widget` returns Widget, the client expects Point"),
+        "{err}"
+    );
 }

@@ -63,24 +63,32 @@ impl<V: Bindable> Bound<V> {
                 found: origin.module,
             });
         }
-        let Some(ty) = source.foreign_type(V::TYPE_NAME) else {
-            return Err(Error::Bind {
-                origin,
-                ty: V::TYPE_NAME.into(),
-                mismatches: vec![Mismatch::MissingType {
-                    ty: V::TYPE_NAME.into(),
-                }],
-            });
-        };
         let mut mismatches = Vec::new();
-        match bind_view::<V>(&ty, source, &mut mismatches) {
-            Some(view) if mismatches.is_empty() => Ok(Bound { view, ty }),
+        match Self::bind_into(source, &mut mismatches) {
+            Some(bound) if mismatches.is_empty() => Ok(bound),
             _ => Err(Error::Bind {
                 origin,
                 ty: V::TYPE_NAME.into(),
                 mismatches,
             }),
         }
+    }
+
+    /// Binds `V` against `source`'s type of its name (the module already
+    /// checked), pushing every mismatch to `mismatches`.
+    pub(crate) fn bind_into(
+        source: &dyn TypeSource,
+        mismatches: &mut Vec<Mismatch>,
+    ) -> Option<Self> {
+        let Some(ty) = source.foreign_type(V::TYPE_NAME) else {
+            mismatches.push(Mismatch::MissingType {
+                ty: V::TYPE_NAME.into(),
+            });
+            return None;
+        };
+        let before = mismatches.len();
+        let view = bind_view::<V>(&ty, source, mismatches)?;
+        (mismatches.len() == before).then_some(Bound { view, ty })
     }
 
     /// The tokens (also reachable through `Deref`).
