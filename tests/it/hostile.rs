@@ -118,3 +118,178 @@ int main(int, char **argv) {
         assert_eq!(stdout.trim_end(), format!("refused: {err}"), "{name}");
     }
 }
+
+/// A format-1.1 manifest of one plain type `T` (`{ x: u64 }`, with its
+/// true fingerprint and C symbols) and one function `f`, whose
+/// parameter list is `PARAMS` (C initialisers of `rsl_param_descriptor`),
+/// counted by `count`, with result `RET` and thunk `THUNK`; `name` is the
+/// function's name (a C initialiser of `rsl_str`).
+fn function_library_source(
+    name: &str,
+    params: &str,
+    count: &str,
+    ret: &str,
+    thunk: &str,
+) -> String {
+    format!(
+        r#"#include "resilient/layout.h"
+static const rsl_field_descriptor fields[] = {{
+    {{{{"x", 1}}, 0, {{RSL_KIND_SCALAR, 0, {{"u64", 3}}, 8, 8, 0, 0}}}},
+}};
+const rsl_type_descriptor T_descriptor = {{RSL_FLAG_POD, 0, {{"T", 1}}, 8, 8, 8, 0x7eb77a7f263188deull, 1, fields, {{0, 0, 0}}}};
+const size_t T_size = 8, T_align = 8, T_x_offset = 0;
+static const rsl_type_descriptor *const types[] = {{&T_descriptor}};
+static uint32_t thunk(void) {{ return 0; }}
+#define U64 {{RSL_KIND_SCALAR, 0, {{"u64", 3}}, 8, 8, 0, 0}}
+#define T_ID {{RSL_KIND_RESILIENT, 0, {{"T", 1}}, 8, 8, 0, 0}}
+static const rsl_param_descriptor params[] = {{ {params} }};
+static const rsl_function_descriptor f = {{{name}, RSL_ABI_THUNK_V1, 0, {count}, params,
+    {{{{"return", 6}}, {ret}}}, (void (*)(void)){thunk}}};
+static const rsl_function_descriptor *const functions[] = {{&f}};
+const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, sizeof(rsl_manifest),
+    sizeof(rsl_type_descriptor), sizeof(rsl_field_descriptor), 8, RSL_LITTLE_ENDIAN, {{0}},
+    {{"hostile", 7}}, {{"1.1.0", 5}}, 1, types,
+    sizeof(rsl_function_descriptor), sizeof(rsl_param_descriptor), 1, functions, 0, 0, 0, 0}};
+"#
+    )
+}
+
+/// Hostile function records in real shared libraries: each refused at
+/// open by both clients with the same error naming the function, and a
+/// library loaded before keeps working.
+#[test]
+fn both_clients_refuse_hostile_function_records() {
+    let good_param = r#"{{"p", 1}, RSL_PASS_REF, 0, T_ID}"#;
+    let unit_ret = r#"RSL_PASS_UNIT, 0, {RSL_KIND_OPAQUE, 0, {"()", 2}, 0, 1, 0, 0}"#;
+    let name = r#"{"f", 1}"#;
+    let cases: &[(&str, String, &str)] = &[
+        (
+            "fn-control",
+            function_library_source(name, good_param, "1", unit_ret, "thunk"),
+            "",
+        ),
+        (
+            "fn-thunk-in-data",
+            function_library_source(name, good_param, "1", unit_ret, "&T_descriptor"),
+            "function `f`: its thunk is not in the library's code",
+        ),
+        (
+            "fn-ref-to-scalar",
+            function_library_source(
+                name,
+                r#"{{"p", 1}, RSL_PASS_REF, 0, U64}"#,
+                "1",
+                unit_ret,
+                "thunk",
+            ),
+            "a reference or an owned result is of a resilient type",
+        ),
+        (
+            "fn-owned-parameter",
+            function_library_source(
+                name,
+                r#"{{"p", 1}, RSL_PASS_OWNED, 0, T_ID}"#,
+                "1",
+                unit_ret,
+                "thunk",
+            ),
+            "only a result is passed owned",
+        ),
+        (
+            "fn-owned-scalar-result",
+            function_library_source(name, good_param, "1", "RSL_PASS_OWNED, 0, U64", "thunk"),
+            "a reference or an owned result is of a resilient type",
+        ),
+        (
+            "fn-too-many-params",
+            function_library_source(name, good_param, "100000", unit_ret, "thunk"),
+            "number of parameters of function `f`",
+        ),
+        (
+            "fn-name-not-utf8",
+            function_library_source(r#"{"\xff\xfe", 2}"#, good_param, "1", unit_ret, "thunk"),
+            "it is not UTF-8",
+        ),
+        (
+            "fn-params-past-the-image",
+            function_library_source(name, good_param, "60", unit_ret, "thunk"),
+            "parameter list of function `f`",
+        ),
+    ];
+    let dir = resilient_testkit::scratch_dir("hostile-functions");
+    let host_src = write(
+        &dir,
+        "open.cpp",
+        r#"#include "resilient/client.hpp"
+#include <cstdio>
+int main(int, char **argv) {
+    try { rsl::Library::open(argv[1]); std::puts("accepted"); return 0; }
+    catch (const rsl::Error &e) { std::printf("refused: %s\n", e.what()); return 3; }
+}
+"#,
+    );
+    let host = dir.join("open");
+    run(link_capi(
+        Command::new("g++")
+            .args(["-std=c++17", "-O1", "-I"])
+            .arg(include_dir())
+            .arg(&host_src)
+            .arg("-o")
+            .arg(&host),
+    ));
+    // Loaded before the hostile ones: undisturbed by their refusal.
+    let good = Library::open(resilient_testkit::plugin("widget-v1")).unwrap();
+    for (name, source, reason) in cases {
+        let src = write(&dir, &format!("{name}.c"), source);
+        let lib = dir.join(format!("lib{name}.so"));
+        run(Command::new("gcc")
+            .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
+            .arg(include_dir())
+            .arg(&src)
+            .arg("-o")
+            .arg(&lib));
+        let out = Command::new(&host).arg(&lib).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if reason.is_empty() {
+            // The control: the same library, well formed, is accepted.
+            assert_eq!(out.status.code(), Some(0), "{name}: {stdout}");
+            let lib = Library::open(&lib).unwrap();
+            assert_eq!(lib.module().functions[0].to_string(), "fn f(p: &T)");
+            continue;
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{name}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err = Library::open(&lib).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidMetadata { .. }),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains(reason), "{name}: {err}");
+        // The same words; addresses differ between the two processes.
+        assert_eq!(
+            without_addresses(stdout.trim_end()),
+            without_addresses(&format!("refused: {err}")),
+            "{name}"
+        );
+    }
+    let w = good.bind::<crate::cross_language::WidgetView>().unwrap();
+    let v = resilient_types::Value::new(&w).unwrap();
+    assert_eq!(v.as_ref().get(w.id), 1);
+}
+
+/// `text` with every hexadecimal address (`0x...`) replaced by `0x_`.
+fn without_addresses(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at + 2]);
+        rest = rest[at + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+        out.push('_');
+    }
+    out.push_str(rest);
+    out
+}

@@ -794,3 +794,85 @@ fn function_records_of_the_wrong_shape_are_refused_naming_them() {
         );
     }
 }
+
+/// Function records that are well formed one by one but not together, or
+/// whose thunk is not code, and implementations that break their rules.
+#[test]
+fn function_tables_and_thunks_are_checked() {
+    use layout_meta::ImplLayout;
+    let refused_module = |edit: &dyn Fn(&mut ModuleLayout)| {
+        let mut m = with_function();
+        edit(&mut m);
+        // What a loader runs: the validator, then the code addresses
+        // against the library's own segments.
+        let image = encode(&m, BASE);
+        validate(&image.memory(CODE), BASE)
+            .and_then(|module| layout_meta::verify_code_addresses(&image.memory(CODE), &module))
+            .expect_err("must be refused")
+            .to_string()
+    };
+    type Edit<'a> = &'a dyn Fn(&mut ModuleLayout);
+    let cases: [(Edit<'_>, &str); 5] = [
+        (
+            &|m| m.functions[0].thunk = BASE + 8,
+            "function `f`: its thunk is not in the library's code",
+        ),
+        (
+            &|m| {
+                let twin = m.functions[0].clone();
+                m.functions.push(twin);
+            },
+            "two functions are called `f`",
+        ),
+        (
+            &|m| {
+                let method = m.functions[0].clone();
+                m.impls.push(ImplLayout {
+                    interface: "Shape".into(),
+                    type_name: "Gadget".into(),
+                    methods: vec![method],
+                });
+            },
+            "the implementing type is not a type of the module",
+        ),
+        (
+            &|m| {
+                let mut method = m.functions[0].clone();
+                method.params.clear();
+                m.impls.push(ImplLayout {
+                    interface: "Shape".into(),
+                    type_name: "Widget".into(),
+                    methods: vec![method],
+                });
+            },
+            "a method's first parameter is `&Type` or `&mut Type` of the implementing type",
+        ),
+        (
+            &|m| {
+                let method = m.functions[0].clone();
+                let imp = ImplLayout {
+                    interface: "Shape".into(),
+                    type_name: "Widget".into(),
+                    methods: vec![method],
+                };
+                m.impls.push(imp.clone());
+                m.impls.push(imp);
+            },
+            "the type implements the interface twice",
+        ),
+    ];
+    for (edit, want) in cases {
+        let got = refused_module(edit);
+        assert!(got.contains(want), "expected {want:?}, got {got}");
+    }
+    // A method with its receiver is valid.
+    let mut m = with_function();
+    let method = m.functions[0].clone();
+    m.impls.push(ImplLayout {
+        interface: "Shape".into(),
+        type_name: "Widget".into(),
+        methods: vec![method],
+    });
+    let ok = validate(&encode(&m, BASE).memory(CODE), BASE).expect("a method");
+    assert_eq!(ok.impls[0].methods[0].name, "f");
+}
