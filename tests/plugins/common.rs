@@ -97,6 +97,7 @@ impl Drop for Widget {
 
 /// A plain point, nested in widgets. Frozen: its layout is a promise.
 #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+#[repr(C)]
 #[resilient(pod, default, frozen)]
 pub struct Point {
     /// Horizontal.

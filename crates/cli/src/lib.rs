@@ -26,7 +26,6 @@ pub const INSPECT_SCHEMA: &str = "resilient-inspect/1";
 pub const DIFF_SCHEMA: &str = "resilient-diff/1";
 
 /// Why a command failed: one line, naming the file.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The output could not be written (path `<stdout>`).
@@ -56,6 +55,14 @@ pub enum Error {
         /// `TYPE.FIELD`, as given.
         name: String,
     },
+}
+
+impl fmt::Debug for Error {
+    /// The same sentence as `Display`: what `{:?}` shows a person (a
+    /// `main` returning `Result<(), Box<dyn Error>>` prints this).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Error {

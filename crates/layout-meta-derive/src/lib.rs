@@ -54,6 +54,8 @@ pub fn derive_resilient(input: TokenStream) -> TokenStream {
 #[derive(Default)]
 struct Options {
     frozen: bool,
+    /// Where `frozen` was written (for the fixed-`repr` refusal).
+    frozen_span: Option<Span>,
     clone: bool,
     default: bool,
     pod: bool,
@@ -74,6 +76,7 @@ fn container_options(input: &DeriveInput) -> syn::Result<Options> {
             let p = &meta.path;
             if p.is_ident("frozen") {
                 o.frozen = true;
+                o.frozen_span = Some(syn::spanned::Spanned::span(p));
             } else if p.is_ident("clone") {
                 o.clone = true;
             } else if p.is_ident("default") {
@@ -127,6 +130,24 @@ fn field_options(attrs: &[syn::Attribute]) -> syn::Result<FieldOptions> {
     Ok(o)
 }
 
+/// Whether the type has `#[repr(C)]` or `#[repr(transparent)]`: a layout
+/// the language fixes, which a frozen type's promise needs.
+fn fixed_repr(attrs: &[syn::Attribute]) -> bool {
+    let mut fixed = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("repr")) {
+        // Other `repr` options (`align`, `packed`) are read and ignored.
+        let _ = attr.parse_nested_meta(|meta| {
+            fixed |= meta.path.is_ident("C") || meta.path.is_ident("transparent");
+            if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+            Ok(())
+        });
+    }
+    fixed
+}
+
 /// The written type, spaced canonically: a space only between two word
 /// tokens (`Vec3`, `foo::Bar<u8>`, `&'a mut T`, `dyn A`), so that no two
 /// different types print the same.
@@ -149,6 +170,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             &input.generics,
             "#[derive(Resilient)] needs a concrete type: exported metadata describes one layout",
         ));
+    }
+    if let (true, Some(span)) = (o.frozen, o.frozen_span) {
+        if !fixed_repr(&input.attrs) {
+            return Err(syn::Error::new(
+                span,
+                "a frozen type needs a fixed layout: add `#[repr(C)]` (Rust's default representation may order fields differently under another compiler version or `-Zrandomize-layout`, which would break the promise `frozen` makes to hosts)",
+            ));
+        }
     }
     let Data::Struct(data) = &input.data else {
         return Err(syn::Error::new_spanned(

@@ -75,6 +75,9 @@ pub enum Mismatch {
         field: String,
         /// The type the view expects it to have.
         expected: String,
+        /// The fields the type has, the closest names first (at most
+        /// [`SUGGESTIONS`]).
+        existing: Vec<String>,
     },
     /// A field has another type than the view expects.
     Retyped {
@@ -189,8 +192,24 @@ impl fmt::Display for Mismatch {
                 "the library exports module `{found}`, the view is of module `{expected}`"
             ),
             Mismatch::MissingType { ty } => write!(f, "type `{ty}` is missing"),
-            Mismatch::MissingField { ty, field, expected } => {
-                write!(f, "field `{ty}.{field}` ({expected}) is missing")
+            Mismatch::MissingField {
+                ty,
+                field,
+                expected,
+                existing,
+            } => {
+                write!(f, "field `{ty}.{field}` ({expected}) is missing")?;
+                if let Some((first, rest)) = existing.split_first() {
+                    write!(f, " (`{ty}` has `{first}`")?;
+                    for name in rest {
+                        write!(f, ", `{name}`")?;
+                    }
+                    f.write_str(")")?;
+                }
+                write!(
+                    f,
+                    "; a view declares `{field}: Option<Field<..>>` if some libraries lack it"
+                )
             }
             Mismatch::Retyped {
                 ty,
@@ -402,6 +421,48 @@ pub struct FieldQuery<'a> {
     pub access: Access,
 }
 
+/// Most field names a [`Mismatch::MissingField`] lists.
+pub const SUGGESTIONS: usize = 6;
+
+/// Up to [`SUGGESTIONS`] of `names`, the closest to `name` first (edit
+/// distance, ties by name: the text does not depend on the library's
+/// layout order): what a missing field's message suggests.
+pub fn closest_first<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    // The first 4,096 names: a bound on the work a hostile type makes.
+    let mut scored: Vec<(usize, &str)> = names
+        .take(4096)
+        .map(|n| (edit_distance(name, n), n))
+        .collect();
+    scored.sort_unstable();
+    scored
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|(_, n)| n.into())
+        .collect()
+}
+
+/// Levenshtein distance over `char`s, bounded in cost: names past 64
+/// characters compare by their first 64 (the limit keeps a hostile
+/// library's long names from costing more than a few thousand steps).
+fn edit_distance(a: &str, b: &str) -> usize {
+    const CAP: usize = 64;
+    let a: Vec<char> = a.chars().take(CAP).collect();
+    let b: Vec<char> = b.chars().take(CAP).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// The field rule: whether type `ty`'s field `found` (looked up by
 /// `want.name`, `None` if absent) meets `want`. On success returns the
 /// field to use (`None`: an optional field that is absent).
@@ -426,6 +487,7 @@ pub fn bind_field<'a>(
                 ty: ty.name.clone(),
                 field: want.name.into(),
                 expected: want.identity.to_string(),
+                existing: closest_first(want.name, ty.fields.iter().map(|f| f.name.as_str())),
             })
         } else {
             Ok(None)

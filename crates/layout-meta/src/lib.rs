@@ -60,6 +60,7 @@
 //!
 //! ```compile_fail
 //! #[derive(layout_meta::Resilient)]
+//! #[repr(C)]
 //! #[resilient(frozen)]
 //! pub struct Point {
 //!     pub x: i32,
@@ -89,6 +90,14 @@
 //! layout_meta::export_module! {
 //!     name: "m", version: "1.0.0", types: [Listed], functions: [make],
 //! }
+//! ```
+//!
+//! A module's version is semver (a loader refuses any other):
+//!
+//! ```compile_fail
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Listed { pub x: u8 }
+//! layout_meta::export_module! { name: "m", version: "1.0", types: [Listed] }
 //! ```
 //!
 //! A module cannot list, under the name of a type nested in one of its
@@ -375,6 +384,7 @@ macro_rules! export_module {
                     <$ity as $crate::ExportedImpl<{ $crate::name_hash($iface) }>>::DESCRIPTOR
                 ),*)?],
             );
+            const _: () = $crate::__private::assert_semver($version);
             // A type nested in a listed type and a listed type of the same
             // name must be the same type: clients bind a nested field through
             // the module's type of that name.
@@ -436,6 +446,14 @@ pub mod __private {
     /// Compile-time proof that a type marked `pod` is `Copy` (so has no drop) and
     /// `Zeroable` (so all-zero bytes are a value).
     pub const fn assert_pod<T: Copy + bytemuck::Zeroable>() {}
+
+    /// Panics (at compile time, in `export_module!`) if `version` is not
+    /// semver: the validator would refuse the library at load.
+    pub const fn assert_semver(version: &str) {
+        if !crate::validate::is_semver(version) {
+            panic!("export_module!: `version` is not semver 2.0 (MAJOR.MINOR.PATCH, optional -pre and +build): a loader refuses the library");
+        }
+    }
 
     /// Compile-time proof that a field exported `opaque` (by name) accepts
     /// every bit pattern, so two types that share the name cannot make a

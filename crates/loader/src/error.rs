@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 /// Why a library could not be opened, bound or unloaded. Every message
 /// names the library path and what is wrong.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// No file at the path.
@@ -89,6 +88,14 @@ pub enum Error {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl fmt::Debug for Error {
+    /// The same sentence as `Display`: what `{:?}` shows a person (a
+    /// `main` returning `Result<(), Box<dyn Error>>` prints this).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Error {

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 /// Why a file was refused. Every message names the file and what is wrong
 /// with it, in one line.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be opened or read.
@@ -101,6 +100,14 @@ impl Error {
             | Error::NoManifest { path }
             | Error::Invalid { path, .. } => path,
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The same sentence as `Display`: what `{:?}` shows a person (a
+    /// `main` returning `Result<(), Box<dyn Error>>` prints this).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

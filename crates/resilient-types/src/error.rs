@@ -7,7 +7,7 @@ use crate::foreign::Origin;
 pub use layout_meta::compat::Mismatch;
 
 /// Why a client-side operation failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// A call returned an error or panicked in the library (a panic or
@@ -57,6 +57,8 @@ pub enum Error {
     NoWitness {
         /// The type.
         ty: String,
+        /// Its library.
+        origin: Origin,
         /// `"clone"` or `"default_init"`.
         witness: &'static str,
     },
@@ -127,6 +129,14 @@ pub enum Error {
     },
 }
 
+impl fmt::Debug for Error {
+    /// The same sentence as `Display`: what `{:?}` shows a person (a
+    /// `main` returning `Result<(), Box<dyn Error>>` prints this).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -175,8 +185,19 @@ impl fmt::Display for Error {
                 f,
                 "{operation}: the token belongs to another binding (another type or library version)"
             ),
-            Error::NoWitness { ty, witness } => {
-                write!(f, "type `{ty}` has no {witness} witness")
+            Error::NoWitness {
+                ty,
+                origin,
+                witness,
+            } => {
+                let (what, attr) = match *witness {
+                    "clone" => ("clone its values", "clone"),
+                    _ => ("make a value of it", "default"),
+                };
+                write!(
+                    f,
+                    "type `{ty}` of {origin} has no {witness} witness, so this side cannot {what}: the library exports one with `#[resilient({attr})]` on the type (or `pod`, for plain data), or hands out values through its functions"
+                )
             }
             Error::NotSend { ty } => write!(
                 f,

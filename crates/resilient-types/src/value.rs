@@ -94,6 +94,7 @@ pub(crate) unsafe fn init_default(
     } else {
         Err(Error::NoWitness {
             ty: layout.name.clone(),
+            origin: ty.origin().clone(),
             witness: "default_init",
         })
     }
@@ -139,6 +140,7 @@ pub(crate) unsafe fn clone_into(
     } else {
         Err(Error::NoWitness {
             ty: layout.name.clone(),
+            origin: ty.origin().clone(),
             witness: "clone",
         })
     }

@@ -7,7 +7,7 @@ use crate::format::MAGIC;
 use crate::limits;
 
 /// Why metadata was refused. Every variant names what is wrong and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// The manifest does not start with [`MAGIC`].
@@ -184,6 +184,14 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+}
+
+impl fmt::Debug for Error {
+    /// The same sentence as `Display`: what `{:?}` shows a person (a
+    /// `main` returning `Result<(), Box<dyn Error>>` prints this).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Error {

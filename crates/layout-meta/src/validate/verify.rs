@@ -343,26 +343,83 @@ pub fn verify_code_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout)
 
 /// Strict semver 2.0 syntax: `MAJOR.MINOR.PATCH`, optional `-pre` and
 /// `+build` of dot-separated `[0-9A-Za-z-]` identifiers, no leading zeros in
-/// numbers.
-pub(crate) fn is_semver(s: &str) -> bool {
-    let (rest, build) = match s.split_once('+') {
-        Some((r, b)) => (r, Some(b)),
-        None => (s, None),
-    };
-    let (core, pre) = match rest.split_once('-') {
-        Some((c, p)) => (c, Some(p)),
-        None => (rest, None),
-    };
-    let number = |p: &str| {
-        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p == "0" || !p.starts_with('0'))
-    };
-    let ident =
-        |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| number(p))
-        && pre.is_none_or(|p| p.split('.').all(ident))
-        && build.is_none_or(|b| b.split('.').all(ident))
+/// numbers (nor in a pre-release's numeric identifiers). A `const fn`: the
+/// validator and `export_module!`'s compile-time check call this one rule.
+pub(crate) const fn is_semver(s: &str) -> bool {
+    let b = s.as_bytes();
+    let n = b.len();
+    let plus = find(b, b'+', 0, n);
+    let dash = find(b, b'-', 0, plus);
+    // MAJOR.MINOR.PATCH: three numbers.
+    let (mut i, mut start, mut parts) = (0, 0, 0);
+    while i <= dash {
+        if i == dash || b[i] == b'.' {
+            if !number(b, start, i) {
+                return false;
+            }
+            parts += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    parts == 3
+        && (dash == plus || identifiers(b, dash + 1, plus, true))
+        && (plus == n || identifiers(b, plus + 1, n, false))
+}
+
+/// The first `c` in `b[from..to]`, or `to`.
+const fn find(b: &[u8], c: u8, from: usize, to: usize) -> usize {
+    let mut i = from;
+    while i < to {
+        if b[i] == c {
+            return i;
+        }
+        i += 1;
+    }
+    to
+}
+
+/// `b[start..end]` is a number: digits, no leading zero.
+const fn number(b: &[u8], start: usize, end: usize) -> bool {
+    if end <= start || (end - start > 1 && b[start] == b'0') {
+        return false;
+    }
+    let mut i = start;
+    while i < end {
+        if !b[i].is_ascii_digit() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `b[start..end]` is dot-separated non-empty `[0-9A-Za-z-]` identifiers;
+/// in a pre-release (`pre`), a numeric one has no leading zero.
+const fn identifiers(b: &[u8], start: usize, end: usize, pre: bool) -> bool {
+    let (mut i, mut from) = (start, start);
+    while i <= end {
+        if i == end || b[i] == b'.' {
+            if i == from {
+                return false;
+            }
+            let mut digits = true;
+            let mut k = from;
+            while k < i {
+                if !(b[k].is_ascii_alphanumeric() || b[k] == b'-') {
+                    return false;
+                }
+                digits = digits && b[k].is_ascii_digit();
+                k += 1;
+            }
+            if pre && digits && !number(b, from, i) {
+                return false;
+            }
+            from = i + 1;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -372,7 +429,15 @@ mod tests {
 
     #[test]
     fn semver_syntax() {
-        for ok in ["1.0.0", "0.1.2-alpha.1", "10.20.30+build.5", "1.0.0-rc-1+x"] {
+        for ok in [
+            "1.0.0",
+            "0.1.2-alpha.1",
+            "10.20.30+build.5",
+            "1.0.0-rc-1+x",
+            "1.0.0-0.3.7",
+            "1.0.0+001",
+            "1.0.0-x.7.z.92",
+        ] {
             assert!(is_semver(ok), "{ok}");
         }
         for bad in [
@@ -383,6 +448,12 @@ mod tests {
             "a.b.c",
             "1.0.0-al pha",
             "",
+            "1.0.0.0",
+            "1..0",
+            "1.0.0-01",
+            "1.0.0-a..b",
+            "1.0.0+b+c",
+            "-1.0.0",
         ] {
             assert!(!is_semver(bad), "{bad}");
         }

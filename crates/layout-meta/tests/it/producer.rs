@@ -40,6 +40,7 @@ pub struct Aligned {
 }
 
 #[derive(Resilient, Clone, Copy, bytemuck::Zeroable)]
+#[repr(C)]
 #[resilient(pod, frozen)]
 pub struct Point {
     pub x: i32,

@@ -138,6 +138,7 @@ view! {
 /// The frozen `Point` as this host was compiled against it.
 mod frozen_point {
     #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+    #[repr(C)]
     #[resilient(pod, default, frozen, prefix = "host_")]
     pub struct Point {
         pub x: i32,
@@ -381,4 +382,30 @@ fn a_bare_name_is_a_file_here_and_a_directory_is_not_a_library() {
     );
     let err = Library::open(&dir).unwrap_err();
     assert!(err.to_string().contains("is a directory"), "{err}");
+}
+
+/// What a host's `fn main() -> Result<(), Box<dyn Error>>` prints for a
+/// refused binding (the `Debug` form): the sentence a person reads, the
+/// same as `Display`, with the fields the type has for a missing one and
+/// the way to declare it optional.
+#[test]
+fn a_failed_main_prints_the_sentence_not_the_structure() {
+    let path = plugin("widget-v4");
+    let host = || -> Result<(), Box<dyn std::error::Error>> {
+        let lib = Library::open(&path)?;
+        lib.bind::<WidgetView>()?;
+        Ok(())
+    };
+    let err = host().unwrap_err();
+    let shown = format!("{err:?}");
+    assert_eq!(shown, err.to_string());
+    let lib = Library::open(&path).unwrap();
+    let version = lib.module().version.clone();
+    assert_eq!(
+        shown,
+        format!(
+            "cannot bind view of `Widget` to widgets {version} ({}): field `Widget.weight` is f64, the view expects f32; field `Widget.flags` (u16) is missing (`Widget` has `tags`, `id`, `origin`, `weight`, `active`); a view declares `flags: Option<Field<..>>` if some libraries lack it",
+            path.display()
+        )
+    );
 }

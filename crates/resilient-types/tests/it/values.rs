@@ -286,10 +286,9 @@ fn a_type_without_default_or_clone_says_so() {
     let b =
         Bound::<NoWitnessView>::bind(&InProcess::new("nw", "1.0.0").with::<NoWitness>()).unwrap();
     let err = Value::new(&b).err().unwrap();
-    assert_eq!(
-        err.to_string(),
-        "type `NoWitness` has no default_init witness"
-    );
+    let text = "type `NoWitness` of nw 1.0.0 (<in-process>) has no default_init witness, so this side cannot make a value of it: the library exports one with `#[resilient(default)]` on the type (or `pod`, for plain data), or hands out values through its functions";
+    assert_eq!(err.to_string(), text);
+    assert_eq!(format!("{err:?}"), text, "Debug reads as Display");
     assert!(with_stack(&b, |_| ()).is_err());
     let _ = NoWitness {
         tag: 0,
