@@ -344,7 +344,8 @@ int main(int, char **argv) {
 "#;
 
 #[test]
-fn a_missing_or_retyped_method_is_refused_by_both_hosts_naming_type_interface_method_and_parameter() {
+fn a_missing_or_retyped_method_is_refused_by_both_hosts_naming_type_interface_method_and_parameter()
+{
     let dir = resilient_testkit::scratch_dir("interfaces-refusals");
     let src = write(&dir, "refusals.cpp", REFUSALS);
     let exe = dir.join("refusals");
