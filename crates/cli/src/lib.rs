@@ -458,7 +458,8 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
             ]);
         }
     }
-    imports.sort_unstable();
+    // As rustfmt orders them: macros (lower case) first.
+    imports.sort_unstable_by_key(|i| (i.starts_with(char::is_uppercase), *i));
     imports.dedup();
     Ok(out.replacen(
         "use resilient_types::{view, Field, Nested};",
