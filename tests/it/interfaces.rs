@@ -42,7 +42,8 @@ api! {
 
 /// The key of a point at (x, y), as both libraries compute it.
 fn point_key(x: i32, y: i32) -> u64 {
-    (u64::from(x.cast_unsigned()) << 32) | u64::from(y.cast_unsigned())
+    let bits = |v: i32| u64::from(u32::from_ne_bytes(v.to_ne_bytes()));
+    (bits(x) << 32) | bits(y)
 }
 
 /// The Rust host's facts about each implementation of `lib`, in the C++

@@ -567,12 +567,18 @@ fn generated_functions_and_interfaces_are_called_through_the_client() {
             plugin("widget-v1"),
             "function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing",
         ),
-        (cpp_lib(1), "function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing"),
+        (
+            cpp_lib(1),
+            "function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing",
+        ),
         (
             plugin("widget-v4"),
             "function `weight_lb` returns f32, the client expects f64",
         ),
-        (cpp_lib(4), "function `weight_lb` returns f32, the client expects f64"),
+        (
+            cpp_lib(4),
+            "function `weight_lb` returns f32, the client expects f64",
+        ),
     ] {
         let (code, text) = run_host(&exe, &lib);
         assert_eq!(code, Some(3), "{}: {text}", lib.display());
@@ -654,11 +660,7 @@ fn functions_and_methods_the_client_cannot_declare_are_left_out() {
             function("new", vec![], u64_()),
             function("Api", vec![], unit()),
             function("wide", vec![param(pass::VALUE, scalar("u128", 16))], unit()),
-            function(
-                "flags",
-                vec![param(pass::SLICE, scalar("bool", 1))],
-                unit(),
-            ),
+            function("flags", vec![param(pass::SLICE, scalar("bool", 1))], unit()),
             function(
                 "ok",
                 vec![
@@ -738,7 +740,14 @@ fn functions_and_methods_the_client_cannot_declare_are_left_out() {
         }
         run_ok(
             Command::new(cxx)
-                .args(["-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I"])
+                .args([
+                    "-std=c++17",
+                    "-fsyntax-only",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-I",
+                ])
                 .arg(include_dir())
                 .arg("-I")
                 .arg(&dir)

@@ -401,5 +401,8 @@ fn functions_are_inspected_diffed_and_generated() {
     );
     // Only when every type is generated.
     let (_, out, _) = run(&[p("gen"), p("rust"), &v4, p("Widget")]);
-    assert!(!out.contains("interface!") && !out.contains("api!"), "{out}");
+    assert!(
+        !out.contains("interface!") && !out.contains("api!"),
+        "{out}"
+    );
 }
