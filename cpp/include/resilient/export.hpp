@@ -652,8 +652,8 @@ constexpr bool impls_reference_listed(const impl_info *i, std::size_t n, const r
 //     RESILIENT_EXPORT_MODULE_WITH_IMPLS("widgets", "1.0.0", (Widget, Point), ((Widget, Describe)))
 // Use at global scope, after T and the types the methods take are
 // exported. A member function that is overloaded cannot be named here:
-// give the method a name of its own. Checked at compile time: no two
-// methods share a name.
+// give the method a name of its own. A method named twice is a compile
+// error (its records are defined twice).
 #define RSL_METHOD_(P, m)                                                                             \
     namespace {                                                                                       \
     constexpr char rsl_method_name_##P##_##m[] = #m;                                                  \
@@ -678,10 +678,6 @@ constexpr bool impls_reference_listed(const impl_info *i, std::size_t n, const r
         RSL_EACH(RSL_METHOD_PTR_, P, __VA_ARGS__)};                                                   \
     static constexpr ::rsl::exporting::function_info rsl_method_infos_##P[] = {                       \
         RSL_EACH(RSL_METHOD_INFO_, P, __VA_ARGS__)};                                                  \
-    static_assert(::rsl::exporting::distinct_names(rsl_method_infos_##P,                              \
-                                                   sizeof(rsl_method_infos_##P) /                    \
-                                                       sizeof(rsl_method_infos_##P[0])),             \
-                  #T " as " #I ": two methods share a name");                                         \
     static constexpr ::rsl::exporting::impl_info rsl_impl_info_##P = {                                \
         {#I, sizeof(#I) - 1}, {#T, sizeof(#T) - 1},                                                   \
         sizeof(rsl_method_infos_##P) / sizeof(rsl_method_infos_##P[0]), rsl_method_infos_##P};        \
