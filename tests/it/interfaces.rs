@@ -276,7 +276,10 @@ fn the_cpp_interfaces_host_leaks_nothing_under_memcheck() {
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{text}");
-        assert!(text.contains("implementations 2\nverdict compatible"), "{text}");
+        assert!(
+            text.contains("implementations 2\nverdict compatible"),
+            "{text}"
+        );
     }
 }
 
