@@ -1,6 +1,9 @@
 // C++ sample library: widgets 1.0.0, the same module, field names and types
 // and functions as the Rust widget-v1 plugin, exported with export.hpp.
+#include <cstring>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
@@ -8,6 +11,16 @@
 struct Point {
     std::int32_t x = -1;
     std::int32_t y = 1;
+
+    // Describe (the Rust fixtures' interface): both coordinates as 32-bit
+    // halves of a key.
+    std::uint64_t key() const noexcept {
+        return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)) << 32) | static_cast<std::uint32_t>(y);
+    }
+    void set_key(std::uint64_t key) noexcept {
+        x = static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32));
+        y = static_cast<std::int32_t>(static_cast<std::uint32_t>(key));
+    }
 };
 
 struct Widget {
@@ -19,6 +32,16 @@ struct Widget {
     bool active = true;
     std::string label = "c++ widget v1, with a heap-allocated label";
     Tracker tracker;
+
+    // Describe (the Rust fixtures' interface): the identifier is the key.
+    std::uint64_t key() const noexcept { return id; }
+    void set_key(std::uint64_t key) noexcept { id = key; }
+    // The C++ sample's own method of Describe: a new label, never empty (an
+    // empty one throws: the host receives an error naming the method).
+    void relabel(std::string_view text) {
+        if (text.empty()) throw std::invalid_argument("a label is never empty");
+        label = std::string(text);
+    }
 };
 
 RESILIENT_EXPORT_TYPE(Point, x, y)
@@ -26,7 +49,11 @@ RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
 
 #include "widget_functions.hpp"
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS("widgets", "1.0.0", (Widget, Point), (WIDGET_FUNCTIONS))
+RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel)
+RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
+
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.0.0", (Widget, Point), (WIDGET_FUNCTIONS),
+                                                 ((Widget, Describe), (Point, Describe)))
 
 extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }
 extern "C" RSL_API std::uint16_t widget_get_flags(const void *w) { return static_cast<const Widget *>(w)->flags; }

@@ -1,6 +1,9 @@
 // C++ sample library: widgets 1.1.0. A field (`color`) added in the middle,
 // the fields reordered, the type grown; a function (`weight_lb`) added.
+#include <cstring>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
@@ -8,6 +11,16 @@
 struct Point {
     std::int32_t x = -2;
     std::int32_t y = 2;
+
+    // Describe (the Rust fixtures' interface): both coordinates as 32-bit
+    // halves of a key.
+    std::uint64_t key() const noexcept {
+        return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)) << 32) | static_cast<std::uint32_t>(y);
+    }
+    void set_key(std::uint64_t key) noexcept {
+        x = static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32));
+        y = static_cast<std::int32_t>(static_cast<std::uint32_t>(key));
+    }
 };
 
 struct Widget {
@@ -21,6 +34,16 @@ struct Widget {
     float weight = 2.5f;
     std::uint64_t id = 2;
     Tracker tracker;
+
+    // Describe (the Rust fixtures' interface): the identifier is the key.
+    std::uint64_t key() const noexcept { return id; }
+    void set_key(std::uint64_t key) noexcept { id = key; }
+    // The C++ sample's own method of Describe: a new label, never empty (an
+    // empty one throws: the host receives an error naming the method).
+    void relabel(std::string_view text) {
+        if (text.empty()) throw std::invalid_argument("a label is never empty");
+        label = std::string(text);
+    }
 };
 
 RESILIENT_EXPORT_TYPE(Point, x, y)
@@ -34,6 +57,10 @@ double weight_lb(const Widget &w) noexcept { return static_cast<double>(w.weight
 }  // namespace
 RESILIENT_EXPORT_FUNCTION(weight_lb)
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS("widgets", "1.1.0", (Widget, Point), (WIDGET_FUNCTIONS, weight_lb))
+RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel)
+RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
+
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.1.0", (Widget, Point), (WIDGET_FUNCTIONS, weight_lb),
+                                                 ((Widget, Describe), (Point, Describe)))
 
 extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }

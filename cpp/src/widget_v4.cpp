@@ -1,6 +1,9 @@
 // C++ sample library: widgets 2.0.0, incompatible: `weight` is a double, and
 // `weight_lb` returns a float.
+#include <cstring>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
@@ -8,6 +11,16 @@
 struct Point {
     std::int32_t x = -4;
     std::int32_t y = 4;
+
+    // Describe (the Rust fixtures' interface): both coordinates as 32-bit
+    // halves of a key.
+    std::uint64_t key() const noexcept {
+        return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)) << 32) | static_cast<std::uint32_t>(y);
+    }
+    void set_key(std::uint64_t key) noexcept {
+        x = static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32));
+        y = static_cast<std::int32_t>(static_cast<std::uint32_t>(key));
+    }
 };
 
 struct Widget {
@@ -19,6 +32,22 @@ struct Widget {
     bool active = true;
     std::string label = "c++ widget v4";
     Tracker tracker;
+
+    // Describe (the Rust fixtures' interface): the identifier is the key.
+    std::uint64_t key() const noexcept { return id; }
+    void set_key(std::uint64_t key) noexcept { id = key; }
+    // The C++ sample's own method of Describe: a new label, never empty (an
+    // empty one throws: the host receives an error naming the method).
+    void relabel(std::string_view text) {
+        if (text.empty()) throw std::invalid_argument("a label is never empty");
+        label = std::string(text);
+    }
+    // New in 1.2 (Describe): the weight's bits.
+    std::uint64_t weight_key() const noexcept {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &weight, sizeof bits);
+        return bits;
+    }
 };
 
 RESILIENT_EXPORT_TYPE(Point, x, y)
@@ -32,4 +61,8 @@ float weight_lb(const Widget &w) noexcept { return static_cast<float>(w.weight *
 }  // namespace
 RESILIENT_EXPORT_FUNCTION(weight_lb)
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS("widgets", "2.0.0", (Widget, Point), (WIDGET_FUNCTIONS, weight_lb))
+RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel, weight_key)
+RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
+
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "2.0.0", (Widget, Point), (WIDGET_FUNCTIONS, weight_lb),
+                                                 ((Widget, Describe), (Point, Describe)))

@@ -47,13 +47,13 @@ api! {
 
 /// The C++ sample libraries of version `v`: g++'s, and clang++'s where
 /// installed.
-fn cpp_libs(v: u32) -> Vec<PathBuf> {
+pub(crate) fn cpp_libs(v: u32) -> Vec<PathBuf> {
     let mut libs = vec![cpp_lib(v).to_path_buf()];
     libs.extend(clang_lib(v).map(Path::to_path_buf));
     libs
 }
 
-fn rounds() -> u32 {
+pub(crate) fn rounds() -> u32 {
     if std::env::var_os("RESILIENT_SHORT").is_some() {
         100
     } else {
@@ -210,7 +210,7 @@ fn functions_hosts() -> &'static [PathBuf] {
 }
 
 /// Runs `exe` with `args`; returns (exit code, stdout).
-fn output(exe: &Path, args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+pub(crate) fn output(exe: &Path, args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
     let out = Command::new(exe).args(args).output().unwrap();
     (
         out.status.code(),

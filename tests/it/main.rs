@@ -16,6 +16,7 @@ mod cross_language;
 mod format_doc;
 mod functions;
 mod hostile;
+mod interfaces;
 mod parity;
 
 use std::path::Path;

@@ -36,14 +36,31 @@
 // or nullptr); results: a scalar or void. A value must be of the function's
 // library and type (any binding of it), else rsl::Error before the call.
 //
+// Interfaces a library's types implement (docs/FORMAT.md, "Interfaces")
+// are declared method by method, the receiver first, and bound to every
+// implementation the library exports by the Rust binder; values of the
+// implementing types (types the host never saw) are made by the library's
+// witnesses, and each method is an rsl::Function:
+//
+//     rsl::Interface describe("widgets", "Describe");
+//     auto key = describe.method<std::uint64_t(rsl::This)>("key");      // &self
+//     auto set_key = describe.method<void(rsl::ThisMut, std::uint64_t)>("set_key");  // &mut self
+//     auto weight_key = describe.optional<std::uint64_t(rsl::This)>("weight_key");
+//     for (const rsl::Implementation &imp : lib.implementations(describe)) {  // every mismatch at once
+//         rsl::Value v = imp.create();
+//         imp.method(set_key)(v, 42);
+//         std::uint64_t k = imp.method(key)(v);
+//     }
+//
 // Errors are thrown as rsl::Error, whose what() is the Rust message (naming
 // the library, type and field); an impossible size or a failed allocation
 // of a value is an rsl::Error too. A call that fails or throws in the
 // library throws rsl::CallError (an rsl::Error) with the library's message,
 // in the Rust host's words; the library stays usable.
 //
-// Thread safety: a Library, its Bound types, tokens and Functions are
-// immutable after open/bind and may be shared; a Value or Local is owned by
+// Thread safety: a Library, its Bound types, tokens, Functions and
+// Implementations are immutable after open/bind and may be shared (an
+// Interface is declared by one thread); a Value or Local is owned by
 // one thread at a time, and stays on the thread that made it unless its
 // type is send (Bound::flags() & RSL_FLAG_SEND).
 #ifndef RESILIENT_CLIENT_HPP
@@ -258,6 +275,21 @@ class Bound {
 
   private:
     friend class Library;
+    friend class Implementation;
+    // The binding `b` (made by the C API for the library at `lib`), owned
+    // from now on.
+    static Bound adopt(rsl_bound *b, std::shared_ptr<const std::string> lib) {
+        Bound out;
+        out.h_ = std::shared_ptr<rsl_bound>(b, rsl_bound_free);
+        out.lib_ = std::move(lib);
+        out.type_name_ = rsl_bound_type_name(b);
+        out.size_ = rsl_bound_size(b);
+        out.align_ = rsl_bound_align(b);
+        out.stride_ = rsl_bound_stride(b);
+        out.binding_ = rsl_bound_binding(b);
+        out.type_id_ = rsl_bound_type_id(b);
+        return out;
+    }
     template <class T>
     bool find(const std::string &name, Field<T> &out) const {
         detail::Expect as(identity<T>::value);
@@ -278,6 +310,8 @@ class Bound {
 };
 
 class Api;
+class Interface;
+class Implementation;
 
 // An opened library whose metadata the Rust loader has validated.
 class Library {
@@ -314,21 +348,20 @@ class Library {
         }
         rsl_bound *b = nullptr;
         detail::call([&](rsl_error *e) { return rsl_view_bind(v.get(), h_.get(), &b, e); });
-        Bound out;
-        out.h_ = std::shared_ptr<rsl_bound>(b, rsl_bound_free);
-        out.lib_ = path_;
-        out.type_name_ = rsl_bound_type_name(b);
-        out.size_ = rsl_bound_size(b);
-        out.align_ = rsl_bound_align(b);
-        out.stride_ = rsl_bound_stride(b);
-        out.binding_ = rsl_bound_binding(b);
-        out.type_id_ = rsl_bound_type_id(b);
-        return out;
+        return Bound::adopt(b, path_);
     }
 
     // The functions of module `module` this library exports, to bind by
     // name and signature (the module is checked at each bind).
     Api api(const std::string &module) const;
+
+    // Every implementation of `iface` this library exports, each bound by
+    // the code the Rust host's implementations() binds with: every method
+    // the interface declares must exist with exactly its signature, the
+    // receiver being the implementing type. Throws rsl::Error with every
+    // mismatch of every implementation (type, interface, method and
+    // parameter), in the Rust binder's words.
+    std::vector<Implementation> implementations(const Interface &iface) const;
 
   private:
     std::shared_ptr<rsl_library> h_;
@@ -421,6 +454,10 @@ class Value : public Local {
 struct Ref {};
 struct Mut {};
 struct OptRef {};
+// A method's receiver (rsl::Interface): `&self` and `&mut self`, a value of
+// the implementing type, whichever it is.
+struct This {};
+struct ThisMut {};
 
 namespace detail {
 
@@ -550,6 +587,16 @@ struct Arg<OptRef> {
     static const void *address(const Local *v) noexcept { return v != nullptr ? v->data() : nullptr; }
 };
 
+// The receiver: a value of the implementing type (its type is the
+// implementation's, named by nobody).
+template <>
+struct Arg<This> : Arg<Ref> {};
+template <>
+struct Arg<ThisMut> : Arg<Mut> {};
+
+template <class T>
+constexpr bool is_receiver = std::is_same<T, This>::value || std::is_same<T, ThisMut>::value;
+
 // How a result crosses: room for it (`slot`) and the result made from it.
 template <class R, class = void>
 struct Ret {
@@ -580,6 +627,52 @@ struct Ret<R, std::enable_if_t<lowering::is_scalar<R>>> {
     };
 };
 
+// Signature R(A...) described as data for the C API: one rsl_param per
+// parameter and the result, and the expected types they point to, owned
+// here. `types` names the exported type of each reference parameter, in
+// order (a receiver is none: it is the implementing type); `name`, for the
+// error if there are not as many.
+template <class R, class... A>
+class Described {
+  public:
+    Described(const std::string &name, const std::vector<std::string> &types) {
+        constexpr std::size_t n = sizeof...(A);
+        const std::uint32_t passes[] = {Arg<A>::pass..., 0};
+        const bool refs[] = {(Arg<A>::reference && !is_receiver<A>)..., false};
+        const rsl_type_identity *ids[] = {Arg<A>::identity()..., nullptr};
+        std::size_t nrefs = 0;
+        for (std::size_t i = 0; i < n; ++i) nrefs += refs[i] ? 1 : 0;
+        if (types.size() != nrefs)
+            throw Error("`" + name + "`: " + std::to_string(nrefs) + " reference parameter(s), " +
+                        std::to_string(types.size()) + " type name(s) given");
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (refs[i])
+                expects_.emplace_back(new Expect(types[k++]));
+            else if (ids[i])
+                expects_.emplace_back(new Expect(*ids[i]));
+            else
+                expects_.emplace_back(nullptr);
+            params_.push_back(rsl_param{passes[i], expects_.back() ? expects_.back()->get() : nullptr});
+        }
+        const rsl_type_identity *ret_id = Ret<R>::identity();
+        if (ret_id) ret_expect_.reset(new Expect(*ret_id));
+        result_ = rsl_param{Ret<R>::pass, ret_expect_ ? ret_expect_->get() : nullptr};
+    }
+    Described(const Described &) = delete;
+    Described &operator=(const Described &) = delete;
+
+    const rsl_param *params() const { return params_.data(); }
+    std::size_t count() const { return params_.size(); }
+    const rsl_param *result() const { return &result_; }
+
+  private:
+    std::vector<std::unique_ptr<Expect>> expects_;
+    std::vector<rsl_param> params_;
+    std::unique_ptr<Expect> ret_expect_;
+    rsl_param result_{};
+};
+
 }  // namespace detail
 
 template <class Sig>
@@ -605,53 +698,40 @@ class Function<R(A...)> {
 
   private:
     friend class Api;
+    friend class Implementation;
     using Thunk = std::uint32_t (*)(typename detail::Arg<A>::ffi..., typename detail::Ret<R>::ffi *,
                                     rsl_call_error *);
 
-    // Made only by binding (Api): never a function without a thunk.
+    // Made only by binding (Api, Implementation): never a function without
+    // a thunk.
     Function() = default;
+
+    // The bound function `raw` (made by the C API with this signature),
+    // owned from now on.
+    static Function adopt(rsl_function *raw, const std::string &name) {
+        Function f;
+        f.h_ = std::shared_ptr<rsl_function>(raw, rsl_function_free);
+        f.thunk_ = reinterpret_cast<Thunk>(rsl_function_thunk(raw));
+        for (std::size_t i = 0; i < sizeof...(A); ++i) f.types_[i] = rsl_function_param_type(raw, i);
+        f.name_ = name;
+        return f;
+    }
 
     // Binds `name` of `module` in `lib`: the signature as data, one type name
     // per reference parameter, checked by the Rust binder. Empty if the
     // function is optional and absent.
     static std::optional<Function> bind(const rsl_library *lib, const std::string &module, const std::string &name,
                                         const std::vector<std::string> &types, bool required) {
-        constexpr std::size_t n = sizeof...(A);
-        const std::uint32_t passes[] = {detail::Arg<A>::pass..., 0};
-        const bool refs[] = {detail::Arg<A>::reference..., false};
-        const rsl_type_identity *ids[] = {detail::Arg<A>::identity()..., nullptr};
-        std::size_t nrefs = 0;
-        for (std::size_t i = 0; i < n; ++i) nrefs += refs[i] ? 1 : 0;
-        if (types.size() != nrefs)
-            throw Error("`" + name + "`: " + std::to_string(nrefs) + " reference parameter(s), " +
-                        std::to_string(types.size()) + " type name(s) given");
-        std::vector<std::unique_ptr<detail::Expect>> expects;
-        std::vector<rsl_param> params;
-        std::size_t k = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (refs[i])
-                expects.emplace_back(new detail::Expect(types[k++]));
-            else if (ids[i])
-                expects.emplace_back(new detail::Expect(*ids[i]));
-            else
-                expects.emplace_back(nullptr);
-            params.push_back(rsl_param{passes[i], expects.back() ? expects.back()->get() : nullptr});
-        }
-        const rsl_type_identity *ret_id = detail::Ret<R>::identity();
-        std::unique_ptr<detail::Expect> ret_expect(ret_id ? new detail::Expect(*ret_id) : nullptr);
-        const rsl_param result{detail::Ret<R>::pass, ret_expect ? ret_expect->get() : nullptr};
+        static_assert(!(detail::is_receiver<A> || ... || false),
+                      "rsl::This and rsl::ThisMut are a method's receiver: declare the method in an rsl::Interface");
+        detail::Described<R, A...> d(name, types);
         rsl_function *raw = nullptr;
         rsl_status s = detail::call([&](rsl_error *e) {
-            return rsl_function_bind(lib, module.c_str(), name.c_str(), params.data(), params.size(), &result,
+            return rsl_function_bind(lib, module.c_str(), name.c_str(), d.params(), d.count(), d.result(),
                                      required ? 1 : 0, &raw, e);
         });
         if (s == RSL_ABSENT) return std::nullopt;
-        Function f;
-        f.h_ = std::shared_ptr<rsl_function>(raw, rsl_function_free);
-        f.thunk_ = reinterpret_cast<Thunk>(rsl_function_thunk(raw));
-        for (std::size_t i = 0; i < n; ++i) f.types_[i] = rsl_function_param_type(raw, i);
-        f.name_ = name;
-        return f;
+        return adopt(raw, name);
     }
 
     template <std::size_t... I>
@@ -727,6 +807,186 @@ class Api {
 };
 
 inline Api Library::api(const std::string &module) const { return Api(h_, module); }
+
+// --------------------------------------------------------------- interfaces
+
+namespace detail {
+
+// An interface's declaration, shared by its copies, its method tokens and
+// the implementations bound from it.
+struct InterfaceDecl {
+    rsl_interface *h = nullptr;
+    std::string module, name;
+    std::size_t methods = 0;
+    InterfaceDecl() = default;
+    InterfaceDecl(const InterfaceDecl &) = delete;
+    InterfaceDecl &operator=(const InterfaceDecl &) = delete;
+    ~InterfaceDecl() { rsl_interface_free(h); }
+};
+
+}  // namespace detail
+
+template <class Sig>
+class Method {
+    static_assert(lowering::always_false<Sig>, "rsl::Method<R(rsl::This, Args...)>: a function type");
+};
+
+// A method an rsl::Interface declares, with signature R(A...) (A's first is
+// the receiver, rsl::This or rsl::ThisMut): the token an Implementation
+// hands out the bound method for. Plain data; copy it freely.
+template <class R, class... A>
+class Method<R(A...)> {
+  public:
+    const std::string &name() const { return name_; }
+    // Whether every implementation has it (else, some may lack it).
+    bool required() const { return required_; }
+
+  private:
+    friend class Interface;
+    friend class Implementation;
+    Method(std::shared_ptr<const detail::InterfaceDecl> decl, std::size_t index, std::string name, bool required)
+        : decl_(std::move(decl)), index_(index), name_(std::move(name)), required_(required) {}
+    std::shared_ptr<const detail::InterfaceDecl> decl_;
+    std::size_t index_;
+    std::string name_;
+    bool required_;
+};
+
+// What a host calls of an interface (the plugin-host pattern: "every type of
+// the library that implements Describe"), as Rust's interface! declares it:
+// each method's name and signature, the receiver first (rsl::This for
+// &self, rsl::ThisMut for &mut self), checked when bound
+// (Library::implementations) by the Rust binder. Declared by one thread;
+// copies share the declaration.
+class Interface {
+  public:
+    Interface(const std::string &module, const std::string &name) : decl_(std::make_shared<detail::InterfaceDecl>()) {
+        detail::call([&](rsl_error *e) { return rsl_interface_new(module.c_str(), name.c_str(), &decl_->h, e); });
+        decl_->module = module;
+        decl_->name = name;
+    }
+
+    const std::string &module() const { return decl_->module; }
+    const std::string &name() const { return decl_->name; }
+    const rsl_interface *handle() const { return decl_->h; }
+
+    // Declares method `name` with signature Sig (R(rsl::This, Args...) or
+    // R(rsl::ThisMut, Args...)), which every implementation must have:
+    // `types` names the exported type of each reference parameter after
+    // the receiver, in order. The token hands out the bound method
+    // (Implementation::method).
+    template <class Sig>
+    Method<Sig> method(const std::string &name, const std::vector<std::string> &types = {}) {
+        return declare(static_cast<Sig *>(nullptr), name, types, true);
+    }
+    // As method(), for a method an implementation may lack (older
+    // libraries, or types that do not have it).
+    template <class Sig>
+    Method<Sig> optional(const std::string &name, const std::vector<std::string> &types = {}) {
+        return declare(static_cast<Sig *>(nullptr), name, types, false);
+    }
+
+  private:
+    friend class Library;
+    template <class R>
+    Method<R()> declare(R (*)(), const std::string &, const std::vector<std::string> &, bool) {
+        static_assert(lowering::always_false<R>, "a method takes its receiver first: rsl::This or rsl::ThisMut");
+    }
+    template <class R, class Self, class... A>
+    Method<R(Self, A...)> declare(R (*)(Self, A...), const std::string &name, const std::vector<std::string> &types,
+                                  bool required) {
+        static_assert(detail::is_receiver<Self>,
+                      "a method takes its receiver first: rsl::This (&self) or rsl::ThisMut (&mut self)");
+        static_assert(!(detail::is_receiver<A> || ... || false), "a method has one receiver, its first parameter");
+        static_assert(sizeof...(A) < 64, "a method has at most 64 parameters, the receiver included");
+        detail::Described<R, A...> d(name, types);
+        detail::call([&](rsl_error *e) {
+            return rsl_interface_add_method(decl_->h, name.c_str(), detail::Arg<Self>::pass, d.params(), d.count(),
+                                            d.result(), required ? 1 : 0, e);
+        });
+        return Method<R(Self, A...)>(decl_, decl_->methods++, name, required);
+    }
+    std::shared_ptr<detail::InterfaceDecl> decl_;
+};
+
+// One type's implementation of an interface, bound: the type's name, its
+// values (made by the library's witnesses) and its methods. Keeps the
+// library loaded; immutable, copies share it.
+//
+//     rsl::Interface describe("widgets", "Describe");
+//     auto key = describe.method<std::uint64_t(rsl::This)>("key");
+//     auto set_key = describe.method<void(rsl::ThisMut, std::uint64_t)>("set_key");
+//     for (const rsl::Implementation &imp : lib.implementations(describe)) {
+//         rsl::Value v = imp.create();                  // a value of a type this host never saw
+//         imp.method(set_key)(v, 42);
+//         std::uint64_t k = imp.method(key)(v);
+//     }
+class Implementation {
+  public:
+    const std::string &type_name() const { return type_name_; }
+    const std::string &interface() const { return decl_->name; }
+    // The implementing type, bound with no fields: the type of the values
+    // the methods take (rsl::Value v(imp.bound()), RSL_DYNAMIC_LOCAL).
+    const Bound &bound() const { return bound_; }
+    // A new value of the implementing type (the library's default witness).
+    Value create() const { return Value(bound_); }
+
+    // The bound method `m` declares: an rsl::Function whose first parameter
+    // is the receiver, a value of this type. Throws rsl::Error for a token
+    // of another interface declaration, one declared after this binding,
+    // or an optional method this type lacks. Keep it: each call binds anew.
+    template <class Sig>
+    Function<Sig> method(const Method<Sig> &m) const {
+        std::optional<Function<Sig>> f = optional(m);
+        if (!f) throw Error("`" + type_name_ + "` as `" + decl_->name + "` lacks the optional method `" + m.name() + "`");
+        return std::move(*f);
+    }
+    // As method(), empty for an optional method this type lacks.
+    template <class Sig>
+    std::optional<Function<Sig>> optional(const Method<Sig> &m) const {
+        if (m.decl_ != decl_)
+            throw Error("`" + m.name() + "`: a method of another declaration of `" + m.decl_->name + "`");
+        if (m.index_ >= methods_)
+            throw Error("`" + m.name() + "` was declared after `" + decl_->name + "` was bound");
+        rsl_function *raw = nullptr;
+        rsl_status s = detail::call([&](rsl_error *e) { return rsl_impl_method(h_.get(), m.index_, &raw, e); });
+        if (s == RSL_ABSENT) return std::nullopt;
+        return Function<Sig>::adopt(raw, m.name());
+    }
+    const rsl_impl *handle() const { return h_.get(); }
+
+  private:
+    friend class Library;
+    Implementation(std::shared_ptr<rsl_impl> h, std::shared_ptr<const detail::InterfaceDecl> decl, Bound bound)
+        : h_(std::move(h)),
+          decl_(std::move(decl)),
+          bound_(std::move(bound)),
+          type_name_(rsl_impl_type_name(h_.get())),
+          methods_(rsl_impl_method_count(h_.get())) {}
+    std::shared_ptr<rsl_impl> h_;
+    std::shared_ptr<const detail::InterfaceDecl> decl_;
+    Bound bound_;
+    std::string type_name_;
+    std::size_t methods_;
+};
+
+inline std::vector<Implementation> Library::implementations(const Interface &iface) const {
+    rsl_impl_list *raw = nullptr;
+    detail::call([&](rsl_error *e) { return rsl_interface_bind(iface.decl_->h, h_.get(), &raw, e); });
+    std::unique_ptr<rsl_impl_list, void (*)(rsl_impl_list *)> list(raw, rsl_impl_list_free);
+    std::vector<Implementation> out;
+    const std::size_t n = rsl_impl_list_count(raw);
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        rsl_impl *imp = nullptr;
+        detail::call([&](rsl_error *e) { return rsl_impl_list_get(raw, i, &imp, e); });
+        std::shared_ptr<rsl_impl> h(imp, rsl_impl_free);
+        rsl_bound *b = nullptr;
+        detail::call([&](rsl_error *e) { return rsl_impl_bound(imp, &b, e); });
+        out.push_back(Implementation(std::move(h), iface.decl_, Bound::adopt(b, path_)));
+    }
+    return out;
+}
 
 }  // namespace rsl
 

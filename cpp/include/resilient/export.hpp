@@ -36,6 +36,27 @@
 // no linkage: make it static (or put it in an unnamed namespace), so that
 // the thunk calls this library's code even beside another version loaded
 // with global visibility.
+//
+// Interface implementations (docs/FORMAT.md, "Interfaces": Rust's
+// `#[layout_meta::export] impl Describe for Widget`) are exported by naming
+// the member functions once; each signature comes from its type:
+//
+//     struct Widget {
+//         ...
+//         std::uint64_t key() const noexcept { return id; }   // &self
+//         void set_key(std::uint64_t k) noexcept { id = k; }   // &mut self
+//     };
+//     RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key)
+//     RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.1.0", (Widget, Point),
+//                                                      (weight_lb, parse_id), ((Widget, Describe)))
+//
+// emits the implementation record and, per method, a thunk and its record,
+// all internal to the library: the records the Rust producer writes for the
+// same methods (the receiver `self` first, RSL_PASS_REF for a const member
+// function, RSL_PASS_MUT otherwise, then the parameters and result as a
+// function's), and the thunks take a pointer to the value first. Exceptions
+// stop in the thunk as a function's do. RESILIENT_EXPORT_MODULE_WITH_IMPLS
+// lists types and implementations without functions.
 #ifndef RESILIENT_EXPORT_HPP
 #define RESILIENT_EXPORT_HPP
 
@@ -373,6 +394,45 @@ constexpr bool references_listed(const function_info *f, std::size_t n, const rs
     return true;
 }
 
+// What a thunk does around the call (docs/FORMAT.md, "Functions"): runs
+// `call` (the exported function or method, its parameters raised), writes
+// the result to *ret, and stops every exception here: rsl::Failure is
+// RSL_STATUS_FAILED with its what(), any other one RSL_STATUS_PANICKED
+// naming `Name`.
+template <const char *Name, class R, class Call>
+std::uint32_t run(typename result<R>::ffi *ret, rsl_call_error *err, Call &&call) noexcept {
+    using ret_ffi = typename result<R>::ffi;
+    try {
+        if constexpr (std::is_void<R>::value) {
+            (void)ret;
+            call();
+        } else if constexpr (is_resilient<R>) {
+            // Constructed in place from the returned value (no copy).
+            ::new (ret) R(call());
+        } else {
+            R r = call();
+            if constexpr (std::is_same<R, char32_t>::value) {
+                // A Rust char holds a Unicode scalar value, nothing else.
+                if (!lowering::valid_char(r)) {
+                    message(err, {"`", Name, "` returned a char32_t that is not a Unicode scalar value"});
+                    return RSL_STATUS_PANICKED;
+                }
+            }
+            *ret = static_cast<ret_ffi>(r);
+        }
+        return RSL_STATUS_OK;
+    } catch (const Failure &e) {
+        message(err, {e.what()});
+        return RSL_STATUS_FAILED;
+    } catch (const std::exception &e) {
+        message(err, {"`", Name, "` threw: ", e.what()});
+        return RSL_STATUS_PANICKED;
+    } catch (...) {
+        message(err, {"`", Name, "` threw an exception that is not a std::exception"});
+        return RSL_STATUS_PANICKED;
+    }
+}
+
 // The thunk and record of function F, exported as `Name`.
 template <const char *Name, auto F, class Sig = decltype(F)>
 struct function {
@@ -387,35 +447,7 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
     // The calling convention of docs/FORMAT.md: each parameter lowered, the
     // result written to *ret, every exception stopped here.
     static std::uint32_t thunk(typename param<A>::ffi... a, ret_ffi *ret, rsl_call_error *err) noexcept {
-        try {
-            if constexpr (std::is_void<R>::value) {
-                (void)ret;
-                F(param<A>::raise(a)...);
-            } else if constexpr (is_resilient<R>) {
-                // Constructed in place from the returned value (no copy).
-                ::new (ret) R(F(param<A>::raise(a)...));
-            } else {
-                R r = F(param<A>::raise(a)...);
-                if constexpr (std::is_same<R, char32_t>::value) {
-                    // A Rust char holds a Unicode scalar value, nothing else.
-                    if (!lowering::valid_char(r)) {
-                        message(err, {"`", Name, "` returned a char32_t that is not a Unicode scalar value"});
-                        return RSL_STATUS_PANICKED;
-                    }
-                }
-                *ret = static_cast<ret_ffi>(r);
-            }
-            return RSL_STATUS_OK;
-        } catch (const Failure &e) {
-            message(err, {e.what()});
-            return RSL_STATUS_FAILED;
-        } catch (const std::exception &e) {
-            message(err, {"`", Name, "` threw: ", e.what()});
-            return RSL_STATUS_PANICKED;
-        } catch (...) {
-            message(err, {"`", Name, "` threw an exception that is not a std::exception"});
-            return RSL_STATUS_PANICKED;
-        }
+        return run<Name, R>(ret, err, [&] { return F(param<A>::raise(a)...); });
     }
 
     template <std::size_t... I>
@@ -431,6 +463,81 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
     static constexpr std::uint32_t flags = NoExcept ? 0u : RSL_FN_FALLIBLE;
     static constexpr function_info info = {name, sizeof...(A), params_ptr, &ret};
 };
+
+// The thunk and record of member function M of T, exported as method
+// `Name` of an interface implementation: the record the Rust producer
+// writes for `fn name(&self, ...)` (Const) or `fn name(&mut self, ...)`, its
+// first parameter the receiver `self` (RSL_PASS_REF or RSL_PASS_MUT of T),
+// and the thunk takes a pointer to the value first.
+template <const char *Name, class T, auto M, bool Const, bool NoExcept, class R, class... A>
+struct method_record {
+    static_assert(is_resilient<T>, "an implementing type is exported first (RESILIENT_EXPORT_TYPE)");
+    static_assert(sizeof...(A) + 1 <= max_params, "an exported method has at most 64 parameters, the receiver included");
+    using ret_ffi = typename result<R>::ffi;
+    using self_ffi = std::conditional_t<Const, const void *, void *>;
+    using self_ptr = std::conditional_t<Const, const T *, T *>;
+
+    static std::uint32_t thunk(self_ffi self, typename param<A>::ffi... a, ret_ffi *ret, rsl_call_error *err) noexcept {
+        self_ptr obj = static_cast<self_ptr>(self);
+        return run<Name, R>(ret, err, [&] { return (obj->*M)(param<A>::raise(a)...); });
+    }
+
+    template <std::size_t... I>
+    static constexpr std::array<rsl_param_descriptor, sizeof...(A) + 1> make_params(std::index_sequence<I...>) {
+        return {{rsl_param_descriptor{{"self", 4}, Const ? RSL_PASS_REF : RSL_PASS_MUT, 0, ::rsl::identity<T>::value},
+                 rsl_param_descriptor{param_name(I + 1), param<A>::pass, 0, param<A>::identity}...}};
+    }
+    static constexpr std::array<rsl_param_descriptor, sizeof...(A) + 1> params =
+        make_params(std::index_sequence_for<A...>{});
+    static constexpr const rsl_param_descriptor *params_ptr = params.data();
+    static constexpr rsl_param_descriptor ret = {{"return", 6}, result<R>::pass, 0, result<R>::identity};
+    static constexpr rsl_str name = {Name, length(Name)};
+    static constexpr std::uint32_t flags = NoExcept ? 0u : RSL_FN_FALLIBLE;
+    static constexpr function_info info = {name, sizeof...(A) + 1, params_ptr, &ret};
+};
+
+// Method `Name` of T from member function M: a const member function is
+// `&self`, another one `&mut self` (a member of a base of T is called on
+// the T).
+template <const char *Name, class T, auto M, class Sig = decltype(M)>
+struct method {
+    static_assert(always_false<Sig>,
+                  "RESILIENT_EXPORT_IMPL takes non-static member functions of the type: const for &self, "
+                  "non-const for &mut self (not volatile, not &&-qualified)");
+};
+
+#define RSL_METHOD_SPECIALISATION_(QUALIFIERS, CONST)                                                 \
+    template <const char *Name, class T, auto M, class C, class R, class... A, bool NoExcept>        \
+    struct method<Name, T, M, R (C::*)(A...) QUALIFIERS noexcept(NoExcept)>                          \
+        : method_record<Name, T, M, CONST, NoExcept, R, A...> {                                       \
+        static_assert(std::is_base_of<C, T>::value, "the member function is one of the type's");    \
+    };
+RSL_METHOD_SPECIALISATION_(, false)
+RSL_METHOD_SPECIALISATION_(&, false)
+RSL_METHOD_SPECIALISATION_(const, true)
+RSL_METHOD_SPECIALISATION_(const &, true)
+#undef RSL_METHOD_SPECIALISATION_
+
+// What the module's compile-time checks read of an implementation.
+struct impl_info {
+    rsl_str interface;
+    rsl_str type_name;
+    std::size_t method_count;
+    const function_info *methods;
+};
+
+constexpr bool distinct_impls(const impl_info *i, std::size_t n) {
+    for (std::size_t a = 0; a < n; ++a)
+        for (std::size_t b = a + 1; b < n; ++b)
+            if (same(i[a].interface, i[b].interface) && same(i[a].type_name, i[b].type_name)) return false;
+    return true;
+}
+
+constexpr bool impls_reference_listed(const impl_info *i, std::size_t n, const rsl_str *types, std::size_t t) {
+    for (std::size_t k = 0; k < n; ++k)
+        if (!references_listed(i[k].methods, i[k].method_count, types, t)) return false;
+    return true;
+}
 
 }  // namespace exporting
 }  // namespace
@@ -548,8 +655,53 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
         rsl_function_t_##NAME::ret,                                                                   \
         reinterpret_cast<void (*)(void)>(&rsl_function_t_##NAME::thunk)};
 
+// Exports type T's implementation of interface I (an identifier: the
+// interface's name), its methods the listed member functions of T (at least
+// one, at most 32), each named once: its signature comes from its type, as
+// RESILIENT_EXPORT_FUNCTION's does. A const member function is a `&self`
+// method, another one a `&mut self` method; the thunk takes a pointer to
+// the value first, then the parameters as a function's. The implementation
+// is listed in the module as (T, I):
+//     RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key)
+//     RESILIENT_EXPORT_MODULE_WITH_IMPLS("widgets", "1.0.0", (Widget, Point), ((Widget, Describe)))
+// Use at global scope, after T and the types the methods take are
+// exported. A member function that is overloaded cannot be named here:
+// give the method a name of its own. A method named twice is a compile
+// error (its records are defined twice).
+#define RSL_METHOD_(P, m)                                                                             \
+    namespace {                                                                                       \
+    constexpr char rsl_method_name_##P##_##m[] = #m;                                                  \
+    }                                                                                                 \
+    using rsl_method_t_##P##_##m =                                                                    \
+        ::rsl::exporting::method<rsl_method_name_##P##_##m, rsl_impl_self_##P, &rsl_impl_self_##P::m>; \
+    static const rsl_function_descriptor rsl_method_##P##_##m = {                                     \
+        rsl_method_t_##P##_##m::name,                                                                 \
+        RSL_ABI_THUNK_V1,                                                                             \
+        rsl_method_t_##P##_##m::flags,                                                                \
+        rsl_method_t_##P##_##m::params.size(),                                                        \
+        rsl_method_t_##P##_##m::params_ptr,                                                           \
+        rsl_method_t_##P##_##m::ret,                                                                  \
+        reinterpret_cast<void (*)(void)>(&rsl_method_t_##P##_##m::thunk)};
+#define RSL_METHOD_PTR_(P, m) &rsl_method_##P##_##m,
+#define RSL_METHOD_INFO_(P, m) rsl_method_t_##P##_##m::info,
+#define RESILIENT_EXPORT_IMPL(T, I, ...) RSL_EXPORT_IMPL_(T, I, T##_##I, __VA_ARGS__)
+#define RSL_EXPORT_IMPL_(T, I, P, ...)                                                                \
+    using rsl_impl_self_##P = T;                                                                      \
+    RSL_EACH(RSL_METHOD_, P, __VA_ARGS__)                                                             \
+    static const rsl_function_descriptor *const rsl_methods_##P[] = {                                 \
+        RSL_EACH(RSL_METHOD_PTR_, P, __VA_ARGS__)};                                                   \
+    static constexpr ::rsl::exporting::function_info rsl_method_infos_##P[] = {                       \
+        RSL_EACH(RSL_METHOD_INFO_, P, __VA_ARGS__)};                                                  \
+    static constexpr ::rsl::exporting::impl_info rsl_impl_info_##P = {                                \
+        {#I, sizeof(#I) - 1}, {#T, sizeof(#T) - 1},                                                   \
+        sizeof(rsl_method_infos_##P) / sizeof(rsl_method_infos_##P[0]), rsl_method_infos_##P};        \
+    /* Constant-initialised, internal to this library (as function records). */ \
+    static const rsl_impl_descriptor rsl_impl_##P = {                                                 \
+        {#I, sizeof(#I) - 1}, {#T, sizeof(#T) - 1},                                                   \
+        sizeof(rsl_methods_##P) / sizeof(rsl_methods_##P[0]), rsl_methods_##P};
+
 // The manifest (docs/FORMAT.md, `rsl_manifest`), format 1.1.
-#define RSL_MANIFEST_(NAME, VERSION, FUNCTION_COUNT, FUNCTIONS)                                       \
+#define RSL_MANIFEST_(NAME, VERSION, FUNCTION_COUNT, FUNCTIONS, IMPL_COUNT, IMPLS)                    \
     extern "C" RSL_API const rsl_manifest resilient_manifest;                                         \
     const rsl_manifest resilient_manifest = {                                                         \
         {'R', 'S', 'L', 'N', 'T', 'M', 'F', 0},                                                       \
@@ -568,14 +720,66 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
         sizeof(rsl_param_descriptor),                                                                 \
         FUNCTION_COUNT,                                                                               \
         FUNCTIONS,                                                                                    \
-        0, 0, 0, nullptr};
+        sizeof(rsl_impl_descriptor),                                                                  \
+        0,                                                                                            \
+        IMPL_COUNT,                                                                                   \
+        IMPLS};
+
+#define RSL_UNPAREN_(...) __VA_ARGS__
+#define RSL_UNPAREN(LIST) RSL_UNPAREN_ LIST
+#define RSL_DESC_PTR_(unused, T) &T##_descriptor_local_,
+#define RSL_TYPE_NAME_(unused, T) T##_descriptor_local_.name,
+#define RSL_FN_PTR_(unused, F) &rsl_function_##F,
+#define RSL_FN_INFO_(unused, F) rsl_function_t_##F::info,
+#define RSL_IMPL_PTR_(unused, TI) RSL_IMPL_PTR2_ TI
+#define RSL_IMPL_PTR2_(T, I) &rsl_impl_##T##_##I,
+#define RSL_IMPL_INFO_(unused, TI) RSL_IMPL_INFO2_ TI
+#define RSL_IMPL_INFO2_(T, I) rsl_impl_info_##T##_##I,
+#define RSL_COUNT_(ARRAY) (sizeof(ARRAY) / sizeof(ARRAY[0]))
+
+// The module's types (a parenthesised list): their records and names.
+#define RSL_MODULE_TYPES_(TYPES)                                                                      \
+    static const rsl_type_descriptor *const rsl_module_types_[] = {                                   \
+        RSL_EACH(RSL_DESC_PTR_, _, RSL_UNPAREN(TYPES))};                                              \
+    static constexpr rsl_str rsl_module_type_names_[] = {RSL_EACH(RSL_TYPE_NAME_, _, RSL_UNPAREN(TYPES))};
+
+// The module's functions (a parenthesised list), checked: no two share a
+// name, and every type one takes by reference or returns is one the module
+// lists.
+#define RSL_MODULE_FUNCTIONS_(NAME, FUNCTIONS)                                                        \
+    static const rsl_function_descriptor *const rsl_module_functions_[] = {                           \
+        RSL_EACH(RSL_FN_PTR_, _, RSL_UNPAREN(FUNCTIONS))};                                            \
+    static constexpr ::rsl::exporting::function_info rsl_module_function_infos_[] = {                 \
+        RSL_EACH(RSL_FN_INFO_, _, RSL_UNPAREN(FUNCTIONS))};                                           \
+    static_assert(::rsl::exporting::distinct_names(rsl_module_function_infos_,                        \
+                                                   RSL_COUNT_(rsl_module_function_infos_)),          \
+                  NAME ": two exported functions share a name");                                      \
+    static_assert(::rsl::exporting::references_listed(                                                \
+                      rsl_module_function_infos_, RSL_COUNT_(rsl_module_function_infos_),             \
+                      rsl_module_type_names_, RSL_COUNT_(rsl_module_type_names_)),                    \
+                  NAME ": a function takes a reference to (or returns) a type the module does not list");
+
+// The module's implementations (a parenthesised list of (Type, Interface)),
+// checked: none listed twice, and every type a method takes by reference
+// (the receiver's included) is one the module lists.
+#define RSL_MODULE_IMPLS_(NAME, IMPLS)                                                                \
+    static const rsl_impl_descriptor *const rsl_module_impls_[] = {                                   \
+        RSL_EACH(RSL_IMPL_PTR_, _, RSL_UNPAREN(IMPLS))};                                              \
+    static constexpr ::rsl::exporting::impl_info rsl_module_impl_infos_[] = {                         \
+        RSL_EACH(RSL_IMPL_INFO_, _, RSL_UNPAREN(IMPLS))};                                             \
+    static_assert(::rsl::exporting::distinct_impls(rsl_module_impl_infos_,                            \
+                                                   RSL_COUNT_(rsl_module_impl_infos_)),              \
+                  NAME ": an implementation is listed twice");                                        \
+    static_assert(::rsl::exporting::impls_reference_listed(                                           \
+                      rsl_module_impl_infos_, RSL_COUNT_(rsl_module_impl_infos_),                     \
+                      rsl_module_type_names_, RSL_COUNT_(rsl_module_type_names_)),                    \
+                  NAME ": an implementing type, or a type a method takes by reference, is not listed");
 
 // Exports the module manifest listing the exported types (at most 32). One
 // per library.
-#define RSL_DESC_PTR_(unused, T) &T##_descriptor_local_,
 #define RESILIENT_EXPORT_MODULE(NAME, VERSION, ...)                                                   \
     static const rsl_type_descriptor *const rsl_module_types_[] = {RSL_EACH(RSL_DESC_PTR_, _, __VA_ARGS__)}; \
-    RSL_MANIFEST_(NAME, VERSION, 0, nullptr)
+    RSL_MANIFEST_(NAME, VERSION, 0, nullptr, 0, nullptr)
 
 // Exports the module manifest listing the exported types and functions, each
 // list in parentheses (at least one of each, at most 32):
@@ -583,30 +787,31 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
 // A function is listed by the name it was exported as (RESILIENT_EXPORT_FUNCTION
 // or _AS). Checked at compile time: no two functions share a name, and every
 // type a function takes by reference is one the module lists.
-#define RSL_UNPAREN_(...) __VA_ARGS__
-#define RSL_UNPAREN(LIST) RSL_UNPAREN_ LIST
-#define RSL_FN_PTR_(unused, F) &rsl_function_##F,
-#define RSL_FN_INFO_(unused, F) rsl_function_t_##F::info,
-#define RSL_TYPE_NAME_(unused, T) T##_descriptor_local_.name,
 #define RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS(NAME, VERSION, TYPES, FUNCTIONS)                      \
-    static const rsl_type_descriptor *const rsl_module_types_[] = {                                   \
-        RSL_EACH(RSL_DESC_PTR_, _, RSL_UNPAREN(TYPES))};                                              \
-    static const rsl_function_descriptor *const rsl_module_functions_[] = {                           \
-        RSL_EACH(RSL_FN_PTR_, _, RSL_UNPAREN(FUNCTIONS))};                                            \
-    static constexpr rsl_str rsl_module_type_names_[] = {RSL_EACH(RSL_TYPE_NAME_, _, RSL_UNPAREN(TYPES))}; \
-    static constexpr ::rsl::exporting::function_info rsl_module_function_infos_[] = {                 \
-        RSL_EACH(RSL_FN_INFO_, _, RSL_UNPAREN(FUNCTIONS))};                                           \
-    static_assert(::rsl::exporting::distinct_names(rsl_module_function_infos_,                        \
-                                                   sizeof(rsl_module_function_infos_) /              \
-                                                       sizeof(rsl_module_function_infos_[0])),       \
-                  NAME ": two exported functions share a name");                                      \
-    static_assert(::rsl::exporting::references_listed(                                                \
-                      rsl_module_function_infos_,                                                     \
-                      sizeof(rsl_module_function_infos_) / sizeof(rsl_module_function_infos_[0]),     \
-                      rsl_module_type_names_,                                                         \
-                      sizeof(rsl_module_type_names_) / sizeof(rsl_module_type_names_[0])),           \
-                  NAME ": a function takes a reference to (or returns) a type the module does not list");          \
-    RSL_MANIFEST_(NAME, VERSION, sizeof(rsl_module_functions_) / sizeof(rsl_module_functions_[0]),    \
-                  rsl_module_functions_)
+    RSL_MODULE_TYPES_(TYPES)                                                                          \
+    RSL_MODULE_FUNCTIONS_(NAME, FUNCTIONS)                                                            \
+    RSL_MANIFEST_(NAME, VERSION, RSL_COUNT_(rsl_module_functions_), rsl_module_functions_, 0, nullptr)
+
+// Exports the module manifest listing the exported types and interface
+// implementations (RESILIENT_EXPORT_IMPL), each list in parentheses (at
+// least one of each, at most 32), an implementation as (Type, Interface):
+//     RESILIENT_EXPORT_MODULE_WITH_IMPLS("shapes", "1.0.0", (Square, Circle), ((Square, Shape), (Circle, Shape)))
+// Checked at compile time: no implementation is listed twice, and every
+// implementing type, and every type a method takes by reference, is one the
+// module lists.
+#define RESILIENT_EXPORT_MODULE_WITH_IMPLS(NAME, VERSION, TYPES, IMPLS)                              \
+    RSL_MODULE_TYPES_(TYPES)                                                                          \
+    RSL_MODULE_IMPLS_(NAME, IMPLS)                                                                    \
+    RSL_MANIFEST_(NAME, VERSION, 0, nullptr, RSL_COUNT_(rsl_module_impls_), rsl_module_impls_)
+
+// Both: the types, the functions and the implementations.
+//     RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.0.0", (Widget, Point),
+//                                                      (widget_id, parse_id), ((Widget, Describe)))
+#define RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS(NAME, VERSION, TYPES, FUNCTIONS, IMPLS)     \
+    RSL_MODULE_TYPES_(TYPES)                                                                          \
+    RSL_MODULE_FUNCTIONS_(NAME, FUNCTIONS)                                                            \
+    RSL_MODULE_IMPLS_(NAME, IMPLS)                                                                    \
+    RSL_MANIFEST_(NAME, VERSION, RSL_COUNT_(rsl_module_functions_), rsl_module_functions_,            \
+                  RSL_COUNT_(rsl_module_impls_), rsl_module_impls_)
 
 #endif  // RESILIENT_EXPORT_HPP

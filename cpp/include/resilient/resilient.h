@@ -2,12 +2,13 @@
  * resilient/resilient.h: the C API of resilient (C99 and C++17).
  *
  * One Rust implementation behind C, in the manner of regex's rure.h: C and
- * C++ hosts open libraries, bind views, use values and bind functions
- * through these functions, so every verdict is the Rust one by
+ * C++ hosts open libraries, bind views, use values and bind functions and
+ * interfaces through these functions, so every verdict is the Rust one by
  * construction. Opening and validating is resilient_loader::Library::open;
  * binding a view is layout_meta::compat::bind_view, the one view rule;
- * values and field access are resilient_types::dynamic; binding a function
- * is layout_meta::compat::bind_function, the one function rule. Implemented by the crate
+ * values and field access are resilient_types::dynamic; binding a function,
+ * or an interface's methods, is layout_meta::compat::bind_function, the one
+ * function rule. Implemented by the crate
  * crates/capi (package resilient-capi); link libresilient.a (with -ldl
  * -lpthread -lm, or the CMake target resilient::client) or libresilient.so.
  *
@@ -50,10 +51,10 @@
  *   is freed.
  * - Panics never cross into C: every entry point catches them
  *   (RSL_ERROR_PANIC, a bug worth reporting) and never unwinds.
- * - Thread safety: rsl_library, rsl_bound and rsl_function are immutable
- *   once made: any number of threads may use one at once (and free it once,
- *   after all uses). rsl_view, rsl_value and rsl_error are used by one thread at a
- *   time. A value (heap or in place) stays on the thread that made it
+ * - Thread safety: rsl_library, rsl_bound, rsl_function, rsl_impl_list and
+ *   rsl_impl are immutable once made: any number of threads may use one at
+ *   once (and free it once, after all uses). rsl_view, rsl_interface,
+ *   rsl_value and rsl_error are used by one thread at a time. A value (heap or in place) stays on the thread that made it
  *   unless its type has RSL_FLAG_SEND (rsl_bound_flags); libraries'
  *   witnesses may rely on that.
  * - Functions: rsl_function_bind checks a signature described as data
@@ -70,6 +71,29 @@
  *           rsl_function_call_failed(f, st, &e, err);  // frees the library's message
  *   A value passed by reference must be of the library's type:
  *   rsl_bound_type_id of its binding equals rsl_function_param_type.
+ * - Interfaces: rsl_interface_bind binds the methods a host declares
+ *   (rsl_interface_add_method) to every implementation a library exports,
+ *   through the code the Rust host's implementations() binds with (each
+ *   method by layout_meta::compat::bind_function, the receiver being the
+ *   implementing type). Each method is then an rsl_function whose
+ *   parameter 0 is the receiver (rsl_impl_method), and values of the
+ *   implementing type are made through its binding (rsl_impl_bound):
+ *       rsl_interface *describe;
+ *       rsl_interface_new("widgets", "Describe", &describe, err);
+ *       const rsl_expect u64 = {RSL_EXPECT_SCALAR, "u64", 0, 0, 0, NULL};
+ *       const rsl_param ret = {RSL_PASS_VALUE, &u64};
+ *       rsl_interface_add_method(describe, "key", RSL_PASS_REF, NULL, 0, &ret, 1, err);  // method 0
+ *       rsl_impl_list *impls;
+ *       if (rsl_interface_bind(describe, lib, &impls, err) != RSL_OK) { ... }  // every mismatch
+ *       for (size_t i = 0; i < rsl_impl_list_count(impls); ++i) {
+ *           rsl_impl *imp; rsl_function *key; rsl_bound *type; rsl_value *v;
+ *           rsl_impl_list_get(impls, i, &imp, err);
+ *           rsl_impl_method(imp, 0, &key, err);
+ *           rsl_impl_bound(imp, &type, err);
+ *           rsl_value_new(type, &v, err);                  // the library's default witness
+ *           // call rsl_function_thunk(key) as
+ *           // uint32_t (*)(const void *self, uint64_t *ret, rsl_call_error *err)
+ *       }
  * - Field tokens (rsl_field) are plain data. Each binding (each successful
  *   rsl_view_bind) has an id that no other binding in the process ever gets,
  *   so a token is accepted only on values of the binding it came from: a
@@ -117,6 +141,12 @@ typedef struct rsl_bound rsl_bound;
 typedef struct rsl_value rsl_value;
 /* A function of a library bound to a signature: its thunk. */
 typedef struct rsl_function rsl_function;
+/* An interface described as data: the methods a host calls. */
+typedef struct rsl_interface rsl_interface;
+/* The implementations of an interface a library exports, bound. */
+typedef struct rsl_impl_list rsl_impl_list;
+/* One type's implementation of an interface, bound: its methods and values. */
+typedef struct rsl_impl rsl_impl;
 
 /* A field token: plain data, copy it freely. Accepted only by the binding
  * whose id it carries, with the offset it was given. */
@@ -354,6 +384,73 @@ uint64_t rsl_function_param_type(const rsl_function *f, size_t index);
  * panic was caught)" for a panic or exception. Returns RSL_ERROR_CALL
  * (RSL_ERROR_NULL for a NULL `f`). */
 rsl_status rsl_function_call_failed(const rsl_function *f, uint32_t status, rsl_call_error *call, rsl_error *err);
+
+/* -------------------------------------------------------------- interfaces */
+
+/* A new interface `name` of module `module` with no methods: *out, freed by
+ * rsl_interface_free. Bound with no methods, it enumerates the types that
+ * implement the interface. RSL_ERROR_ARGUMENT for an empty name. */
+rsl_status rsl_interface_new(const char *module, const char *name, rsl_interface **out, rsl_error *err);
+/* Frees an interface. NULL is ignored. Implementations bound from it do not
+ * need it. */
+void rsl_interface_free(rsl_interface *iface);
+/* Adds method `name`: the receiver `receiver` (RSL_PASS_REF for &self,
+ * RSL_PASS_MUT for &mut self: a value of the implementing type, whichever
+ * it is), then `param_count` further parameters (`params`: NULL only if 0;
+ * at most 63) and the result `result` (never NULL: {RSL_PASS_UNIT, NULL}
+ * for none), described as for rsl_function_bind (a reference parameter
+ * names its exported type); required (nonzero: every implementation must
+ * have it) or optional (0). Its index, for rsl_impl_method, is the number
+ * of methods added before it. RSL_ERROR_ARGUMENT for an empty or repeated
+ * name, another receiver, or a description no caller can make. */
+rsl_status rsl_interface_add_method(rsl_interface *iface, const char *name, uint32_t receiver, const rsl_param *params,
+                                    size_t param_count, const rsl_param *result, int required, rsl_error *err);
+/* Binds `iface` to every implementation of it that `lib` exports, through
+ * the code the Rust host's implementations() binds with: each declared
+ * method by the one function rule (layout_meta::compat::bind_function), the
+ * receiver being the implementing type. Methods a type has and the
+ * interface does not declare do not matter. On success *out is a new list
+ * (empty if no type implements the interface), freed by rsl_impl_list_free;
+ * its implementations keep the library loaded. RSL_ERROR_BIND otherwise,
+ * with the Rust binder's message listing every mismatch of every
+ * implementation, each naming the type, the interface, the method and the
+ * parameter ("`Widget` as `Describe`: function `key` returns u64, the
+ * client expects u32"), or the other module. */
+rsl_status rsl_interface_bind(const rsl_interface *iface, const rsl_library *lib, rsl_impl_list **out, rsl_error *err);
+/* Frees a list. NULL is ignored. Implementations taken from it stay valid. */
+void rsl_impl_list_free(rsl_impl_list *list);
+/* The number of implementations in the list (0 for NULL). */
+size_t rsl_impl_list_count(const rsl_impl_list *list);
+/* Implementation `index` of the list: *out, a new handle freed by
+ * rsl_impl_free. RSL_ERROR_ARGUMENT for an index out of range. */
+rsl_status rsl_impl_list_get(const rsl_impl_list *list, size_t index, rsl_impl **out, rsl_error *err);
+/* Frees an implementation. NULL is ignored. Its methods (rsl_impl_method)
+ * and binding (rsl_impl_bound) stay valid. */
+void rsl_impl_free(rsl_impl *imp);
+/* The implementing type's name and the interface's. Owned by `imp` ("" for
+ * NULL). */
+const char *rsl_impl_type_name(const rsl_impl *imp);
+const char *rsl_impl_interface(const rsl_impl *imp);
+/* The id of the implementing type (0 for NULL): rsl_bound_type_id of its
+ * bindings, and the type every method's receiver takes. */
+uint64_t rsl_impl_type_id(const rsl_impl *imp);
+/* The number of methods the interface declared when it was bound (0 for
+ * NULL). */
+size_t rsl_impl_method_count(const rsl_impl *imp);
+/* Declared method `index`: *out, a new bound function freed by
+ * rsl_function_free, whose parameter 0 is the receiver. Call its thunk
+ * (rsl_function_thunk) exactly as rsl_function_thunk says, the receiver
+ * first (a pointer to a live value of the implementing type:
+ * rsl_function_param_type of parameter 0 is rsl_impl_type_id), and report
+ * a failed call with rsl_function_call_failed. RSL_ABSENT for an optional
+ * method this type lacks (*out untouched); RSL_ERROR_ARGUMENT for an index
+ * out of range. */
+rsl_status rsl_impl_method(const rsl_impl *imp, size_t index, rsl_function **out, rsl_error *err);
+/* A binding of the implementing type with no fields: *out, freed by
+ * rsl_bound_free. Values of the type are made, copied and dropped through
+ * it by the library's witnesses (rsl_value_new, rsl_bound_init_at, ...):
+ * what the methods take. */
+rsl_status rsl_impl_bound(const rsl_impl *imp, rsl_bound **out, rsl_error *err);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -14,7 +14,13 @@
 //!   library's thunk itself, through the pointer
 //!   [`rsl_function_thunk`] hands out (one indirect call), and a failed
 //!   call's message becomes the Rust host's error with
-//!   [`rsl_function_call_failed`].
+//!   [`rsl_function_call_failed`];
+//! - binding an interface described as data ([`rsl_interface_bind`]) is
+//!   [`resilient_types::dynamic::DynInterface::bind`], the code the Rust
+//!   host's `implementations()` binds with (each method by
+//!   [`layout_meta::compat::bind_function`], the receiver being the
+//!   implementing type); each method is then an [`rsl_function`] like any
+//!   other, and the implementing type's values an [`rsl_bound`]'s.
 //!
 //! This crate holds no rule of its own: it converts C data to Rust data and
 //! back, catches panics, and turns errors into an [`rsl_status`] code and a
@@ -41,7 +47,9 @@ use layout_meta::compat::{self, Access, Mismatch};
 use layout_meta::function::{abi, pass, status, CallError, ThunkFn};
 use layout_meta::{FunctionLayout, Identity, ParamLayout};
 use resilient_loader::Library;
-use resilient_types::dynamic::{self, DynBound, DynToken, DynValue, DynView};
+use resilient_types::dynamic::{
+    self, DynBound, DynImpl, DynInterface, DynToken, DynValue, DynView,
+};
 use resilient_types::{Error as TypesError, ForeignFunction, TypeSource};
 
 /// What a call did. `RSL_OK` and `RSL_ABSENT` are successes; every other
@@ -1304,6 +1312,23 @@ unsafe fn param_of(p: &rsl_param, name: String, result: bool) -> Res<ParamLayout
     })
 }
 
+/// The `count` parameter records at `params` (NULL only if `count` is 0).
+///
+/// # Safety
+///
+/// `params` is NULL or readable for `count` records, for `'a`.
+unsafe fn params_of<'a>(params: *const rsl_param, count: usize) -> Res<&'a [rsl_param]> {
+    if count == 0 {
+        Ok(&[])
+    } else if params.is_null() {
+        Err(Failure::null("the parameters"))
+    } else {
+        // SAFETY: not NULL, readable for `count` records (the caller's
+        // contract).
+        Ok(unsafe { core::slice::from_raw_parts(params, count) })
+    }
+}
+
 /// Binds function `name` of module `module` in `lib`, with the parameters
 /// and result described, by the one function rule,
 /// [`layout_meta::compat::bind_function`] (as the Rust host's `api!`
@@ -1354,15 +1379,9 @@ pub unsafe extern "C" fn rsl_function_bind(
                 layout_meta::limits::MAX_PARAMS
             )));
         }
-        let params: &[rsl_param] = if param_count == 0 {
-            &[]
-        } else if params.is_null() {
-            return Err(Failure::null("the parameters"));
-        } else {
-            // SAFETY: not NULL, readable for `param_count` records (the
-            // caller's contract).
-            unsafe { core::slice::from_raw_parts(params, param_count) }
-        };
+        // SAFETY: `params` is NULL or readable for `param_count` records
+        // (the caller's contract).
+        let params = unsafe { params_of(params, param_count) }?;
         let want = FunctionLayout {
             name: name.into(),
             abi: abi::THUNK_V1,
@@ -1576,6 +1595,408 @@ pub unsafe extern "C" fn rsl_function_call_failed(
     unsafe { guard(err, run) }
 }
 
+// -------------------------------------------------------------- interfaces
+
+/// An interface described as data: made by [`rsl_interface_new`], freed by
+/// [`rsl_interface_free`].
+#[derive(Debug)]
+pub struct rsl_interface {
+    iface: DynInterface,
+}
+
+/// The implementations of an interface a library exports, bound: made by
+/// [`rsl_interface_bind`], freed by [`rsl_impl_list_free`].
+#[derive(Debug)]
+pub struct rsl_impl_list {
+    impls: Vec<Arc<ImplHandle>>,
+}
+
+/// One bound implementation, shared by the list and every [`rsl_impl`]
+/// handed out for it.
+#[derive(Debug)]
+struct ImplHandle {
+    imp: DynImpl,
+    type_name: CString,
+    interface: CString,
+}
+
+/// One type's implementation of an interface, bound: made by
+/// [`rsl_impl_list_get`], freed by [`rsl_impl_free`]. It keeps the library
+/// loaded.
+#[derive(Debug)]
+pub struct rsl_impl {
+    imp: Arc<ImplHandle>,
+}
+
+// Implementations are immutable once bound: shared between threads as
+// libraries, bindings and functions are.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<rsl_impl_list>();
+    shared::<rsl_impl>();
+};
+
+/// A new interface `name` of module `module`, with no methods.
+///
+/// # Safety
+///
+/// `module` and `name` are NULL or NUL-terminated; `out` is NULL or
+/// writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_interface_new(
+    module: *const c_char,
+    name: *const c_char,
+    out: *mut *mut rsl_interface,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: both strings are NULL or NUL-terminated (the caller's
+        // contract).
+        let (module, name) = unsafe {
+            (
+                text(module, "the module")?,
+                text(name, "the interface name")?,
+            )
+        };
+        let iface = DynInterface::new(module, name)?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, rsl_interface { iface }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Frees an interface. NULL is ignored. Implementations bound from it do
+/// not need it.
+///
+/// # Safety
+///
+/// `iface` is NULL or made by [`rsl_interface_new`], not freed before and
+/// not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_interface_free(iface: *mut rsl_interface) {
+    // SAFETY: the caller's contract.
+    unsafe { free(iface) }
+}
+
+/// Adds method `name` to the interface: the receiver `receiver`
+/// (`RSL_PASS_REF` for `&self`, `RSL_PASS_MUT` for `&mut self`: the
+/// implementing type, whichever it is), then `param_count` parameters and
+/// the result, described as for [`rsl_function_bind`]; required (nonzero)
+/// or optional (0). Its index is the number of methods added before it.
+///
+/// # Safety
+///
+/// `iface` is NULL or a live interface no other thread uses during the
+/// call; `name` is NULL or NUL-terminated; `params` is NULL or readable for
+/// `param_count` records whose types are NULL or readable descriptions;
+/// `result` is NULL or such a record; `err` is NULL or a live error.
+#[no_mangle]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the C signature: a method described as data"
+)]
+pub unsafe extern "C" fn rsl_interface_add_method(
+    iface: *mut rsl_interface,
+    name: *const c_char,
+    receiver: u32,
+    params: *const rsl_param,
+    param_count: usize,
+    result: *const rsl_param,
+    required: c_int,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `iface` is NULL or live and unshared, `name` NULL or
+        // NUL-terminated, `result` NULL or readable (the caller's contract).
+        let (i, name, result) = unsafe {
+            (
+                handle_mut(iface, "the interface")?,
+                text(name, "the method name")?,
+                handle(result, "the result")?,
+            )
+        };
+        if param_count >= layout_meta::limits::MAX_PARAMS {
+            return Err(Failure::argument(format!(
+                "{param_count} parameters and the receiver: a method has at most {}",
+                layout_meta::limits::MAX_PARAMS
+            )));
+        }
+        // SAFETY: `params` is NULL or readable for `param_count` records
+        // (the caller's contract).
+        let params = unsafe { params_of(params, param_count) }?;
+        let params = params
+            .iter()
+            .enumerate()
+            // SAFETY: each record's type is NULL or readable (the caller's
+            // contract). Named as the Rust host names a method's.
+            .map(|(i, p)| unsafe { param_of(p, format!("p{}", i + 1), false) })
+            .collect::<Res<Vec<_>>>()?;
+        // SAFETY: as above.
+        let ret = unsafe { param_of(result, "return".into(), true) }?;
+        i.iface
+            .add_method(name, receiver, params, ret, required != 0)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Binds `iface` to every implementation of it that `lib` exports, through
+/// the code the Rust host's `implementations()` binds with: each method by
+/// the one function rule, [`layout_meta::compat::bind_function`], the
+/// receiver being the implementing type. On success `*out` lists them (none
+/// if no type implements the interface). `RSL_ERROR_BIND` with the Rust
+/// binder's message otherwise: every method any implementation lacks or
+/// retyped, each naming the type, the interface, the method and the
+/// parameter.
+///
+/// # Safety
+///
+/// `iface` and `lib` are NULL or live handles; `out` is NULL or writable;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_interface_bind(
+    iface: *const rsl_interface,
+    lib: *const rsl_library,
+    out: *mut *mut rsl_impl_list,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `iface` and `lib` are NULL or live handles (the caller's
+        // contract).
+        let (i, l) = unsafe { (handle(iface, "the interface")?, handle(lib, "the library")?) };
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let impls = i
+            .iface
+            .bind(&l.lib)?
+            .into_iter()
+            .map(|imp| {
+                Arc::new(ImplHandle {
+                    type_name: c_string(imp.type_name().into()),
+                    interface: c_string(imp.interface().into()),
+                    imp,
+                })
+            })
+            .collect();
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, rsl_impl_list { impls }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Frees a list of implementations. NULL is ignored. Implementations taken
+/// from it ([`rsl_impl_list_get`]) stay valid.
+///
+/// # Safety
+///
+/// `list` is NULL or made by [`rsl_interface_bind`], not freed before and
+/// not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_list_free(list: *mut rsl_impl_list) {
+    // SAFETY: the caller's contract.
+    unsafe { free(list) }
+}
+
+/// The number of implementations in the list (0 for NULL).
+///
+/// # Safety
+///
+/// `list` is NULL or a live list.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_list_count(list: *const rsl_impl_list) -> usize {
+    // SAFETY: the caller's contract.
+    match unsafe { list.as_ref() } {
+        Some(l) => l.impls.len(),
+        None => 0,
+    }
+}
+
+/// Implementation `index` of the list, as a new handle (freed by
+/// [`rsl_impl_free`]; it keeps the library loaded).
+///
+/// # Safety
+///
+/// `list` is NULL or a live list; `out` is NULL or writable; `err` is NULL
+/// or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_list_get(
+    list: *const rsl_impl_list,
+    index: usize,
+    out: *mut *mut rsl_impl,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `list` is NULL or live (the caller's contract).
+        let l = unsafe { handle(list, "the implementation list") }?;
+        let imp = l.impls.get(index).ok_or_else(|| {
+            Failure::argument(format!(
+                "implementation {index} of a list of {}",
+                l.impls.len()
+            ))
+        })?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe {
+            give(
+                out,
+                rsl_impl {
+                    imp: Arc::clone(imp),
+                },
+            )
+        }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Frees an implementation. NULL is ignored. Methods and bindings taken
+/// from it stay valid.
+///
+/// # Safety
+///
+/// `imp` is NULL or made by [`rsl_impl_list_get`], not freed before and not
+/// used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_free(imp: *mut rsl_impl) {
+    // SAFETY: the caller's contract.
+    unsafe { free(imp) }
+}
+
+/// # Safety
+///
+/// `imp` is NULL or a live implementation.
+unsafe fn impl_query<T>(imp: *const rsl_impl, default: T, q: impl FnOnce(&ImplHandle) -> T) -> T {
+    // SAFETY: the caller's contract.
+    match unsafe { imp.as_ref() } {
+        Some(i) => quiet(default, || q(&i.imp)),
+        None => default,
+    }
+}
+
+/// The implementing type's name ("" for NULL), owned by `imp`.
+///
+/// # Safety
+///
+/// `imp` is NULL or a live implementation.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_type_name(imp: *const rsl_impl) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { impl_query(imp, c"".as_ptr(), |i| i.type_name.as_ptr()) }
+}
+
+/// The interface's name ("" for NULL), owned by `imp`.
+///
+/// # Safety
+///
+/// `imp` is NULL or a live implementation.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_interface(imp: *const rsl_impl) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { impl_query(imp, c"".as_ptr(), |i| i.interface.as_ptr()) }
+}
+
+/// The id of the implementing type (0 for NULL): what
+/// [`rsl_bound_type_id`] gives for its bindings, and the type every
+/// method's receiver takes.
+///
+/// # Safety
+///
+/// `imp` is NULL or a live implementation.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_type_id(imp: *const rsl_impl) -> u64 {
+    // SAFETY: the caller's contract.
+    unsafe { impl_query(imp, 0, |i| i.imp.values().foreign_type().id().get()) }
+}
+
+/// The number of methods the interface declared when it was bound (0 for
+/// NULL).
+///
+/// # Safety
+///
+/// `imp` is NULL or a live implementation.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_method_count(imp: *const rsl_impl) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { impl_query(imp, 0, |i| i.imp.method_count()) }
+}
+
+/// Declared method `index` of the implementation, as a bound function
+/// (freed by [`rsl_function_free`]) whose parameter 0 is the receiver:
+/// call its thunk with a value of the implementing type
+/// ([`rsl_function_param_type`] of parameter 0 is [`rsl_impl_type_id`]).
+/// `RSL_ABSENT` for an optional method this type lacks (`*out` untouched);
+/// `RSL_ERROR_ARGUMENT` for an index out of range.
+///
+/// # Safety
+///
+/// `imp` is NULL or a live implementation; `out` is NULL or writable;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_method(
+    imp: *const rsl_impl,
+    index: usize,
+    out: *mut *mut rsl_function,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `imp` is NULL or live (the caller's contract).
+        let i = unsafe { handle(imp, "the implementation") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let count = i.imp.imp.method_count();
+        if index >= count {
+            return Err(Failure::argument(format!(
+                "method {index} of an interface declared with {count}"
+            )));
+        }
+        let Some((function, bindings)) = i.imp.imp.method(index) else {
+            return Ok(RSL_ABSENT);
+        };
+        let handle = rsl_function {
+            function: Arc::clone(function),
+            name: c_string(function.layout().name.clone()),
+            types: bindings.iter().map(|b| b.get()).collect(),
+        };
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, handle) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// A binding of the implementing type without fields (freed by
+/// [`rsl_bound_free`]): values of the type are made, copied and dropped
+/// through it by the library's witnesses ([`rsl_value_new`],
+/// [`rsl_bound_init_at`]), and are what the methods take.
+///
+/// # Safety
+///
+/// `imp` is NULL or a live implementation; `out` is NULL or writable;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_impl_bound(
+    imp: *const rsl_impl,
+    out: *mut *mut rsl_bound,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `imp` is NULL or live (the caller's contract).
+        let i = unsafe { handle(imp, "the implementation") }?;
+        let handle = rsl_bound {
+            bound: Arc::clone(i.imp.imp.values()),
+            type_name: i.imp.type_name.clone(),
+        };
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, handle) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1671,6 +2092,141 @@ mod tests {
                 b""
             );
             rsl_function_free(core::ptr::null_mut());
+            rsl_error_free(err);
+        }
+    }
+
+    #[test]
+    fn interface_entry_points_take_null() {
+        let err = rsl_error_new();
+        let unit = rsl_param {
+            pass: pass::UNIT,
+            r#type: core::ptr::null(),
+        };
+        let mut iface = core::ptr::null_mut();
+        let mut list = core::ptr::null_mut();
+        let mut imp = core::ptr::null_mut();
+        let mut f = core::ptr::null_mut();
+        let mut b = core::ptr::null_mut();
+        // SAFETY: every pointer is NULL or live.
+        unsafe {
+            assert_eq!(
+                rsl_interface_new(core::ptr::null(), c"Describe".as_ptr(), &mut iface, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_interface_new(c"widgets".as_ptr(), c"".as_ptr(), &mut iface, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                rsl_interface_new(c"widgets".as_ptr(), c"Describe".as_ptr(), &mut iface, err),
+                RSL_OK
+            );
+            // A receiver that is no reference; a method declared twice; a
+            // parameter list that is NULL; more parameters than a method
+            // has.
+            assert_eq!(
+                rsl_interface_add_method(
+                    iface,
+                    c"key".as_ptr(),
+                    pass::VALUE,
+                    core::ptr::null(),
+                    0,
+                    &unit,
+                    1,
+                    err
+                ),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(
+                message(err).contains("the receiver is `&self`"),
+                "{}",
+                message(err)
+            );
+            assert_eq!(
+                rsl_interface_add_method(
+                    iface,
+                    c"key".as_ptr(),
+                    pass::REF,
+                    core::ptr::null(),
+                    0,
+                    &unit,
+                    1,
+                    err
+                ),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_interface_add_method(
+                    iface,
+                    c"key".as_ptr(),
+                    pass::REF,
+                    core::ptr::null(),
+                    0,
+                    &unit,
+                    1,
+                    err
+                ),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                rsl_interface_add_method(
+                    iface,
+                    c"set".as_ptr(),
+                    pass::MUT,
+                    core::ptr::null(),
+                    1,
+                    &unit,
+                    1,
+                    err
+                ),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_interface_add_method(
+                    iface,
+                    c"set".as_ptr(),
+                    pass::MUT,
+                    core::ptr::null(),
+                    64,
+                    &unit,
+                    1,
+                    err
+                ),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                rsl_interface_bind(iface, core::ptr::null(), &mut list, err),
+                RSL_ERROR_NULL
+            );
+            assert!(list.is_null());
+            assert_eq!(rsl_impl_list_count(core::ptr::null()), 0);
+            assert_eq!(
+                rsl_impl_list_get(core::ptr::null(), 0, &mut imp, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_impl_method(core::ptr::null(), 0, &mut f, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_impl_bound(core::ptr::null(), &mut b, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(rsl_impl_type_id(core::ptr::null()), 0);
+            assert_eq!(rsl_impl_method_count(core::ptr::null()), 0);
+            assert_eq!(
+                CStr::from_ptr(rsl_impl_type_name(core::ptr::null())).to_bytes(),
+                b""
+            );
+            assert_eq!(
+                CStr::from_ptr(rsl_impl_interface(core::ptr::null())).to_bytes(),
+                b""
+            );
+            rsl_impl_free(core::ptr::null_mut());
+            rsl_impl_list_free(core::ptr::null_mut());
+            rsl_interface_free(iface);
+            rsl_interface_free(core::ptr::null_mut());
             rsl_error_free(err);
         }
     }

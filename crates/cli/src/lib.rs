@@ -344,7 +344,10 @@ fn type_name(name: &str, lang: Lang) -> Result<&str, Error> {
     accepted(ok, name, lang)
 }
 
-/// `gen rust`: `view!` declarations for `types` (all if empty).
+/// `gen rust`: `view!` declarations for `types` (all if empty), and, when
+/// all types are generated, `api!` for the module's functions and
+/// `interface!` for each interface its types implement (a method some
+/// implementations lack is optional).
 pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error> {
     let mut body = String::new();
     for t in module
@@ -437,54 +440,42 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
 
 /// One `interface!` per interface the module's types implement: every
 /// method any implementation has, as `Option<Func<..>>` where some
-/// implementation lacks it.
+/// implementation lacks it (what `gen cpp` declares too: [`interfaces`]).
 fn gen_rust_interfaces(module: &ModuleLayout, out: &mut String) -> Result<(), Error> {
-    let mut interfaces: Vec<(&str, Vec<&layout_meta::ImplLayout>)> = Vec::new();
-    for imp in &module.impls {
-        match interfaces.iter_mut().find(|(i, _)| *i == imp.interface) {
-            Some((_, impls)) => impls.push(imp),
-            None => interfaces.push((&imp.interface, vec![imp])),
-        }
-    }
-    for (interface, impls) in interfaces {
-        let iface = identifier(interface, Lang::Rust)?;
-        let by: Vec<&str> = impls.iter().map(|i| i.type_name.as_str()).collect();
+    for (iface, methods) in interfaces(module) {
+        let name = identifier(iface, Lang::Rust)?;
+        let by: Vec<&str> = module
+            .impls_of(iface)
+            .map(|i| i.type_name.as_str())
+            .collect();
         let _ = writeln!(
             out,
-            "\ninterface! {{\n    /// Interface `{iface}` of module {:?}, implemented by {}.",
+            "\ninterface! {{\n    /// Interface `{iface}` of module {:?}, implemented by {}: remove the methods this host does not call.",
             module.name,
             by.join(", ")
         );
         let _ = writeln!(
             out,
-            "    pub struct {iface}Iface = {:?}::{:?} {{",
-            module.name, interface
+            "    pub struct {name}Iface = {:?}::{iface:?} {{",
+            module.name
         );
-        let mut seen: Vec<&str> = Vec::new();
-        for m in impls.iter().flat_map(|i| &i.methods) {
-            if seen.contains(&m.name.as_str()) {
+        for m in methods {
+            let field = rust_field(m.name)?;
+            let Some(f) = m.layout else {
+                let _ = writeln!(
+                    out,
+                    "        // `{field}` is left out: its implementations give it different signatures."
+                );
                 continue;
-            }
-            seen.push(&m.name);
-            let sig = rust_signature(m, Some(()))?;
-            for other in impls
-                .iter()
-                .filter_map(|i| i.method(&m.name).map(|o| (i, o)))
-            {
-                let other_sig = rust_signature(other.1, Some(()))?;
-                if other_sig != sig {
-                    let _ = writeln!(
-                        out,
-                        "        // `{}` of {} is `{other_sig}`.",
-                        m.name, other.0.type_name
-                    );
-                }
-            }
-            let name = rust_field(&m.name)?;
-            if impls.iter().all(|i| i.method(&m.name).is_some()) {
-                let _ = writeln!(out, "        pub {name}: Func<{sig}>,");
+            };
+            let token = format!("Func<{}>", rust_signature(f, Some(()))?);
+            if m.required {
+                let _ = writeln!(out, "        pub {field}: {token},");
             } else {
-                let _ = writeln!(out, "        pub {name}: Option<Func<{sig}>>,");
+                let _ = writeln!(
+                    out,
+                    "        /// Not every implementation has it.\n        pub {field}: Option<{token}>,"
+                );
             }
         }
         out.push_str("    }\n}\n");
@@ -510,6 +501,60 @@ fn rust_signature(f: &layout_meta::FunctionLayout, receiver: Option<()>) -> Resu
         _ => format!(" -> {}", rust_param(&f.ret)?),
     };
     Ok(format!("fn({}){ret}", params.join(", ")))
+}
+
+/// One method of an interface as `gen` declares it: its record in the first
+/// implementation that has it, and whether every implementation has it
+/// (else the host declares it optional). `None` as the layout: the
+/// implementations give it different signatures, which one declaration
+/// cannot bind.
+struct IfaceMethod<'a> {
+    name: &'a str,
+    layout: Option<&'a layout_meta::FunctionLayout>,
+    required: bool,
+}
+
+/// A method's signature as binding compares it, the receiver's type left
+/// out (it is each implementation's own): pass codes and identities.
+fn method_signature(f: &layout_meta::FunctionLayout) -> Vec<(u32, Option<&Identity>)> {
+    f.params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.pass, (i > 0).then_some(&p.identity)))
+        .chain([(f.ret.pass, Some(&f.ret.identity))])
+        .collect()
+}
+
+/// The interfaces the module's implementations implement, in manifest
+/// order, each with the union of its implementations' methods (in order of
+/// first appearance).
+fn interfaces(module: &ModuleLayout) -> Vec<(&str, Vec<IfaceMethod<'_>>)> {
+    let mut out: Vec<(&str, Vec<IfaceMethod<'_>>)> = Vec::new();
+    for imp in &module.impls {
+        if out.iter().any(|(i, _)| *i == imp.interface) {
+            continue;
+        }
+        let impls: Vec<&layout_meta::ImplLayout> = module.impls_of(&imp.interface).collect();
+        let mut methods: Vec<IfaceMethod<'_>> = Vec::new();
+        for m in impls.iter().flat_map(|i| &i.methods) {
+            if methods.iter().any(|x| x.name == m.name) {
+                continue;
+            }
+            let all: Vec<Option<&layout_meta::FunctionLayout>> =
+                impls.iter().map(|i| i.method(&m.name)).collect();
+            let same = all
+                .iter()
+                .flatten()
+                .all(|o| method_signature(o) == method_signature(m));
+            methods.push(IfaceMethod {
+                name: &m.name,
+                layout: same.then_some(m),
+                required: all.iter().all(Option::is_some),
+            });
+        }
+        out.push((imp.interface.as_str(), methods));
+    }
+    out
 }
 
 /// A parameter's (or result's) marker type in `api!`.
@@ -785,6 +830,22 @@ fn comment_type(id: &Identity) -> String {
 /// view does not name cannot break it. Frozen types are viewed by their
 /// fields: the client's `rsl::View` cannot yet expect a frozen layout.
 ///
+/// When all types are generated (`types` empty), also, as `gen rust` writes
+/// `api!` and `interface!`:
+///
+/// - `struct Api`: one `rsl::Function<R(Args...)>` per function of the
+///   module, and `Api_bind(lib)`, which binds them all (each by the Rust
+///   binder, with the type each reference parameter points to);
+/// - per interface the module's types implement, `struct <I>Interface`: the
+///   `rsl::Interface` declaration and one `rsl::Method<R(rsl::This, ...)>`
+///   per method (`optional` for a method not every implementation has), and
+///   `<I>_interface()`, which declares them.
+///
+/// A function or method whose name is not a C++ member name (a keyword,
+/// the struct's own name), that the client cannot call (a `u128`, an
+/// array by value), or that implementations give different signatures, is
+/// left out with a comment.
+///
 /// # Errors
 ///
 /// [`Error::NotAnIdentifier`] if a generated type's name or one of its
@@ -835,6 +896,7 @@ pub fn gen_cpp(
          #include <array>\n\
          #include <cstdint>\n\
          #include <optional>\n\
+         #include <string_view>\n\
          \n\
          #include \"resilient/client.hpp\"\n",
         cpp_literal(&module.version)
@@ -927,7 +989,225 @@ pub fn gen_cpp(
         }
         out.push_str("    return fields;\n}\n");
     }
+    if types.is_empty() {
+        gen_cpp_calls(module, &module_lit, &mut out);
+    }
     Ok(out)
+}
+
+/// The C++ type the client (`resilient/client.hpp`) passes or returns a
+/// scalar of identity `id` as (by value): `cpp_value_type`'s, and
+/// `rsl::usize`/`rsl::isize` for Rust's `usize` and `isize`. `None` for what
+/// the client cannot pass (`u128`, `i128`, arrays, opaque types).
+fn cpp_scalar_arg(id: &Identity) -> Option<String> {
+    match id {
+        Identity::Scalar { name, .. } if name == "usize" => Some("::rsl::usize".into()),
+        Identity::Scalar { name, .. } if name == "isize" => Some("::rsl::isize".into()),
+        Identity::Scalar { .. } => cpp_value_type(id),
+        _ => None,
+    }
+}
+
+/// How the C++ client declares a parameter: its marker type
+/// (`function.hpp`, `client.hpp`) and, for a reference, the exported type it
+/// points to (named when binding). `None` if the client cannot pass it.
+fn cpp_param(p: &layout_meta::ParamLayout) -> Option<(String, Option<&str>)> {
+    use layout_meta::function::pass;
+    let referent = || Some(p.identity.name());
+    Some(match p.pass {
+        pass::VALUE => (cpp_scalar_arg(&p.identity)?, None),
+        pass::REF => ("::rsl::Ref".into(), referent()),
+        pass::MUT => ("::rsl::Mut".into(), referent()),
+        pass::OPT_REF => ("::rsl::OptRef".into(), referent()),
+        pass::STR => ("::std::string_view".into(), None),
+        pass::SLICE => match &p.identity {
+            Identity::Scalar { name, .. } if name != "bool" && name != "char" => (
+                format!("::rsl::Slice<{}>", cpp_scalar_arg(&p.identity)?),
+                None,
+            ),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The C++ signature of a function (`R(A...)`) whose parameters from
+/// `first` on are `params`, after the markers in `lead` (a method's
+/// receiver), and the exported type each reference parameter points to, as
+/// string literals. `None` if the client cannot pass or return one of them.
+fn cpp_signature(
+    f: &layout_meta::FunctionLayout,
+    lead: &[&str],
+    first: usize,
+) -> Option<(String, Vec<String>)> {
+    use layout_meta::function::pass;
+    let ret = match f.ret.pass {
+        pass::UNIT => "void".to_owned(),
+        pass::VALUE => cpp_scalar_arg(&f.ret.identity)?,
+        _ => return None,
+    };
+    let mut args: Vec<String> = lead.iter().map(|s| (*s).to_owned()).collect();
+    let mut types = Vec::new();
+    for p in f.params.get(first..).unwrap_or_default() {
+        let (ty, referent) = cpp_param(p)?;
+        args.push(ty);
+        types.extend(referent.map(cpp_literal));
+    }
+    Some((format!("{ret}({})", args.join(", ")), types))
+}
+
+/// `, {"A", "B"}` for the types of reference parameters, or nothing.
+fn cpp_types_arg(types: &[String]) -> String {
+    if types.is_empty() {
+        String::new()
+    } else {
+        format!(", {{{}}}", types.join(", "))
+    }
+}
+
+/// `gen cpp`'s functions and interfaces (see [`gen_cpp`]).
+fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
+    const API: &str = "Api";
+    if !module.functions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n/// The functions of module {module_lit} this consumer calls, each bound once\n\
+             /// with its C++ signature, checked by the Rust binder\n\
+             /// (layout_meta::compat::bind_function), and called through the\n\
+             /// library's thunk: `Api api = Api_bind(lib); api.parse_id(\"42\");`.\n\
+             /// Remove those this host does not call.\n\
+             struct {API} {{"
+        );
+        let mut bound = Vec::new();
+        for f in &module.functions {
+            let lit = cpp_literal(&f.name);
+            let name = match identifier(&f.name, Lang::Cpp) {
+                Ok(n) if n != API => n,
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "    // Function {lit} is left out: its name is no C++ member name here."
+                    );
+                    continue;
+                }
+            };
+            match cpp_signature(f, &[], 0) {
+                Some((sig, types)) => {
+                    let _ = writeln!(out, "    ::rsl::Function<{sig}> {name};");
+                    bound.push(format!(
+                        "        api.function<{sig}>({lit}{}),",
+                        cpp_types_arg(&types)
+                    ));
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "    // `{name}` is left out: the C++ client cannot pass or return one of its types."
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "}};\n\n\
+             /// Binds every function of `{API}` in `lib` (an rsl::Error naming the first\n\
+             /// that the library lacks or retyped).\n\
+             inline {API} {API}_bind(const ::rsl::Library &lib) {{\n    \
+             ::rsl::Api api = lib.api({module_lit});"
+        );
+        if bound.is_empty() {
+            let _ = writeln!(
+                out,
+                "    static_cast<void>(api);\n    return {API}{{}};\n}}"
+            );
+        } else {
+            let _ = writeln!(out, "    return {API}{{");
+            for b in &bound {
+                out.push_str(b);
+                out.push('\n');
+            }
+            out.push_str("    };\n}\n");
+        }
+    }
+    const DECL: &str = "declaration";
+    for (iface, methods) in interfaces(module) {
+        let ilit = cpp_literal(iface);
+        let Ok(name) = identifier(iface, Lang::Cpp) else {
+            let _ = writeln!(
+                out,
+                "\n// Interface {ilit} is left out: its name is no C++ identifier."
+            );
+            continue;
+        };
+        let ty = format!("{name}Interface");
+        let _ = writeln!(
+            out,
+            "\n/// Interface {ilit} of module {module_lit}: the methods this consumer calls, each\n\
+             /// with its C++ signature (the receiver first), checked when\n\
+             /// `lib.implementations(i.{DECL})` binds them (the Rust binder, each\n\
+             /// implementation's type as the receiver); `imp.method(i.key)` is then an\n\
+             /// rsl::Function. Remove the methods this host does not call.\n\
+             struct {ty} {{\n    \
+             ::rsl::Interface {DECL};"
+        );
+        let mut declared = Vec::new();
+        for m in &methods {
+            let lit = cpp_literal(m.name);
+            let mname = match identifier(m.name, Lang::Cpp) {
+                Ok(n) if n != ty && n != DECL => n,
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "    // Method {lit} is left out: its name is no C++ member name here."
+                    );
+                    continue;
+                }
+            };
+            let Some(f) = m.layout else {
+                let _ = writeln!(
+                    out,
+                    "    // `{mname}` is left out: its implementations give it different signatures."
+                );
+                continue;
+            };
+            let receiver = match f.params.first().map(|p| p.pass) {
+                Some(layout_meta::function::pass::MUT) => "::rsl::ThisMut",
+                _ => "::rsl::This",
+            };
+            let Some((sig, types)) = cpp_signature(f, &[receiver], 1) else {
+                let _ = writeln!(
+                    out,
+                    "    // `{mname}` is left out: the C++ client cannot pass or return one of its types."
+                );
+                continue;
+            };
+            if !m.required {
+                out.push_str(
+                    "    /// Not every implementation has it (Implementation::optional).\n",
+                );
+            }
+            let _ = writeln!(out, "    ::rsl::Method<{sig}> {mname};");
+            let how = if m.required { "method" } else { "optional" };
+            declared.push((
+                mname,
+                format!("{DECL}.{how}<{sig}>({lit}{})", cpp_types_arg(&types)),
+            ));
+        }
+        let _ = writeln!(
+            out,
+            "}};\n\n\
+             /// The declaration of {ilit}: bind it with `lib.implementations(i.{DECL})`.\n\
+             inline {ty} {name}_interface() {{\n    \
+             ::rsl::Interface {DECL}({module_lit}, {ilit});"
+        );
+        for (m, decl) in &declared {
+            let _ = writeln!(out, "    auto {m} = {decl};");
+        }
+        let fields: Vec<&str> = core::iter::once(DECL)
+            .chain(declared.iter().map(|(m, _)| *m))
+            .collect();
+        let _ = writeln!(out, "    return {ty}{{{}}};\n}}", fields.join(", "));
+    }
 }
 
 /// At most this many problems are printed for one view; the rest are

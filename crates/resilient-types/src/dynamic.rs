@@ -28,10 +28,12 @@ use std::sync::Arc;
 
 use bytemuck::CheckedBitPattern;
 use layout_meta::compat::{Access, Mismatch, Placement};
+use layout_meta::function::pass;
 use layout_meta::needs::{FieldNeed, ViewNeed};
-use layout_meta::{FieldType, Identity};
+use layout_meta::{FieldType, FunctionLayout, Identity, ParamLayout};
 
-use crate::foreign::{BindingId, ForeignType, Origin};
+use crate::foreign::{BindingId, ForeignType, Origin, TypeSource};
+use crate::function::ForeignFunction;
 use crate::value::{clone_into, drop_values, init_default, Block};
 use crate::Error;
 
@@ -733,12 +735,232 @@ impl Drop for DynValue {
     }
 }
 
+// ------------------------------------------------------------- interfaces
+
+/// One method of a [`DynInterface`]: the signature the host calls it with,
+/// the receiver first, and whether an implementation may lack it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct DynMethod {
+    want: FunctionLayout,
+    required: bool,
+}
+
+/// An interface described as data: the methods a host calls, each with its
+/// signature (the receiver first), as [`interface!`](crate::interface)
+/// declares them in Rust. [`DynInterface::bind`] binds it to every
+/// implementation a library exports through the same code as the typed
+/// [`crate::implementations`]: each method by the one function rule
+/// (`layout_meta::compat::bind_function`), the receiver being the
+/// implementing type. What the C API's `rsl_interface` is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DynInterface {
+    module: String,
+    interface: String,
+    methods: Vec<DynMethod>,
+}
+
+impl DynInterface {
+    /// Interface `interface` of module `module`, with no methods yet (bound
+    /// so, it enumerates the module's implementations of the interface).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadView`] if a name is empty.
+    pub fn new(module: &str, interface: &str) -> Result<Self, Error> {
+        if module.is_empty() || interface.is_empty() {
+            return Err(Error::BadView {
+                reason: "an interface needs a module name and an interface name".into(),
+            });
+        }
+        Ok(DynInterface {
+            module: module.into(),
+            interface: interface.into(),
+            methods: Vec::new(),
+        })
+    }
+
+    /// Adds method `name`: its receiver (`pass::REF` for `&self`,
+    /// `pass::MUT` for `&mut self`: a reference to the implementing type,
+    /// whatever it is), then `params`, and the result `ret`; required, or
+    /// optional (an implementation may lack it). Parameters are renamed
+    /// `p1`, `p2`, ... (the receiver is `p0`), as the Rust host names them,
+    /// so refusals read the same. Its index is the number of methods added
+    /// before it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadView`] if the name is empty or already declared, the
+    /// receiver is neither `&self` nor `&mut self`, or the method has more
+    /// than [`layout_meta::limits::MAX_PARAMS`] parameters with the
+    /// receiver.
+    pub fn add_method(
+        &mut self,
+        name: &str,
+        receiver: u32,
+        params: Vec<ParamLayout>,
+        ret: ParamLayout,
+        required: bool,
+    ) -> Result<usize, Error> {
+        let bad = |reason: String| Err(Error::BadView { reason });
+        if name.is_empty() || self.methods.iter().any(|m| m.want.name == name) {
+            return bad(format!("method name `{name}` is empty or declared twice"));
+        }
+        if receiver != pass::REF && receiver != pass::MUT {
+            return bad(format!(
+                "method `{name}`: the receiver is `&self` (pass {}) or `&mut self` (pass {}), not pass {receiver}",
+                pass::REF,
+                pass::MUT
+            ));
+        }
+        if params.len() >= layout_meta::limits::MAX_PARAMS {
+            return bad(format!(
+                "method `{name}`: {} parameters with the receiver, at most {}",
+                params.len() + 1,
+                layout_meta::limits::MAX_PARAMS
+            ));
+        }
+        if self.methods.len() >= layout_meta::limits::MAX_FUNCTIONS {
+            return bad("too many methods".into());
+        }
+        let this = ParamLayout {
+            name: "p0".into(),
+            pass: receiver,
+            identity: Identity::from_record(&<crate::This as crate::HostArg>::IDENTITY),
+        };
+        let params = core::iter::once(this)
+            .chain(params.into_iter().enumerate().map(|(i, p)| ParamLayout {
+                name: format!("p{}", i + 1),
+                ..p
+            }))
+            .collect();
+        self.methods.push(DynMethod {
+            want: FunctionLayout {
+                name: name.into(),
+                abi: layout_meta::function::abi::THUNK_V1,
+                flags: 0,
+                params,
+                ret: ParamLayout {
+                    name: "return".into(),
+                    ..ret
+                },
+                thunk: 0,
+            },
+            required,
+        });
+        Ok(self.methods.len() - 1)
+    }
+
+    /// The module.
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+    /// The interface's name.
+    pub fn interface(&self) -> &str {
+        &self.interface
+    }
+    /// The number of methods declared.
+    pub fn method_count(&self) -> usize {
+        self.methods.len()
+    }
+
+    /// Binds every implementation of the interface that `source` exports:
+    /// every required method must exist with exactly the declared
+    /// signature, the receiver being the implementing type; optional ones
+    /// may be absent. The typed [`crate::implementations`] binds through
+    /// the same code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ModuleMismatch`] for another module; [`Error::BindFunctions`]
+    /// with every mismatch of every implementation (each naming the type,
+    /// the interface, the method and the parameter).
+    pub fn bind(&self, source: &dyn TypeSource) -> Result<Vec<DynImpl>, Error> {
+        let resolve = |cx: &mut crate::ApiCx<'_>| {
+            Some(
+                self.methods
+                    .iter()
+                    .map(|m| {
+                        cx.bind_layout(m.want.clone(), true, m.required)
+                            .map(|(function, bindings)| DynMethodBound { function, bindings })
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        Ok(
+            crate::interface::bind_impls(source, &self.module, &self.interface, resolve)?
+                .into_iter()
+                .map(|(imp, methods, values)| DynImpl {
+                    imp,
+                    methods,
+                    values,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A method of a [`DynImpl`], bound: the library's function and, per
+/// parameter, the binding id of the library's type a reference points to
+/// (the receiver's is the implementing type's; `BindingId::DIRECT` for
+/// parameters that are not references).
+#[derive(Debug)]
+struct DynMethodBound {
+    function: Arc<ForeignFunction>,
+    bindings: Vec<BindingId>,
+}
+
+/// One type's implementation of a [`DynInterface`], bound: its methods in
+/// the declaration's order, and the binding that makes values of the type.
+///
+/// # Thread safety
+///
+/// `Send + Sync`: immutable once made.
+#[derive(Debug)]
+pub struct DynImpl {
+    imp: crate::ForeignImpl,
+    methods: Vec<Option<DynMethodBound>>,
+    values: Arc<DynBound>,
+}
+
+impl DynImpl {
+    /// The implementing type's name.
+    pub fn type_name(&self) -> &str {
+        self.imp.type_name()
+    }
+    /// The interface's name.
+    pub fn interface(&self) -> &str {
+        self.imp.interface()
+    }
+    /// The number of methods the interface declared.
+    pub fn method_count(&self) -> usize {
+        self.methods.len()
+    }
+    /// Declared method `index`: the library's function and, per parameter,
+    /// the binding id a value passed by reference must have (its type's:
+    /// [`ForeignType::id`]; the receiver's is the implementing type's; 0
+    /// for other parameters). `None` for an optional method this type
+    /// lacks, or an index out of range.
+    pub fn method(&self, index: usize) -> Option<(&Arc<ForeignFunction>, &[BindingId])> {
+        self.methods
+            .get(index)?
+            .as_ref()
+            .map(|m| (&m.function, m.bindings.as_slice()))
+    }
+    /// A binding of the implementing type without fields: its values
+    /// ([`DynValue::new`], [`DynBound::init_at`]) are made and dropped by
+    /// the library's witnesses, and are what the methods take.
+    pub fn values(&self) -> &Arc<DynBound> {
+        &self.values
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::InProcess;
     use crate::TypeSource;
     use layout_meta::compat::bind_view;
+    use layout_meta::function::CallError;
 
     #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
     #[resilient(pod, clone, default)]
@@ -833,6 +1055,175 @@ mod tests {
         let mut forged = b.token(3).unwrap().unwrap();
         forged.offset += 1;
         assert!(v.write(forged, &[0; 4]).is_err());
+    }
+
+    pub trait Shape {
+        fn area(&self) -> f64;
+        fn grow(&mut self, by: f64);
+    }
+
+    #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+    #[resilient(pod, default)]
+    pub struct Square {
+        pub side: f64,
+    }
+
+    #[layout_meta::export]
+    impl Shape for Square {
+        fn area(&self) -> f64 {
+            self.side * self.side
+        }
+        fn grow(&mut self, by: f64) {
+            self.side += by;
+        }
+    }
+
+    crate::interface! {
+        #[allow(dead_code, reason = "bound to be refused, never called")]
+        pub struct ShapeIface = "shapes"::"Shape" {
+            pub area: crate::Func<fn(crate::This) -> u32>,
+        }
+    }
+
+    fn shapes() -> InProcess {
+        InProcess::new("shapes", "1.0.0")
+            .with::<Square>()
+            .with_impl::<Square, { layout_meta::name_hash("Shape") }>()
+    }
+
+    fn value(pass: u32, scalar_name: &str) -> ParamLayout {
+        ParamLayout {
+            name: "ignored".into(),
+            pass,
+            identity: scalar(scalar_name).unwrap(),
+        }
+    }
+
+    fn unit() -> ParamLayout {
+        ParamLayout {
+            name: "return".into(),
+            pass: pass::UNIT,
+            identity: Identity::from_record(&<() as FieldType>::IDENTITY),
+        }
+    }
+
+    #[test]
+    fn an_interface_described_as_data_binds_and_calls_methods() {
+        let src = shapes();
+        let mut i = DynInterface::new("shapes", "Shape").unwrap();
+        let area = i
+            .add_method("area", pass::REF, vec![], value(pass::VALUE, "f64"), true)
+            .unwrap();
+        let grow = i
+            .add_method(
+                "grow",
+                pass::MUT,
+                vec![value(pass::VALUE, "f64")],
+                unit(),
+                true,
+            )
+            .unwrap();
+        let perimeter = i
+            .add_method(
+                "perimeter",
+                pass::REF,
+                vec![],
+                value(pass::VALUE, "f64"),
+                false,
+            )
+            .unwrap();
+        assert_eq!((area, grow, perimeter, i.method_count()), (0, 1, 2, 3));
+        let impls = i.bind(&src).unwrap();
+        assert_eq!(impls.len(), 1);
+        let imp = &impls[0];
+        assert_eq!((imp.type_name(), imp.interface()), ("Square", "Shape"));
+        assert!(imp.method(perimeter).is_none(), "optional, absent");
+        assert!(imp.method(7).is_none());
+        let ty = src.foreign_type("Square").unwrap().id();
+        let (f, bindings) = imp.method(grow).unwrap();
+        assert_eq!(bindings, [ty, BindingId::DIRECT]);
+        assert_eq!(
+            f.layout().to_string(),
+            "fn grow(self: &mut Square, by: f64)"
+        );
+        assert_eq!(imp.values().foreign_type().id(), ty);
+        let mut v = DynValue::new(imp.values()).unwrap();
+        // SAFETY: bound above: `grow` is `(&mut Square, f64)`, `area` is
+        // `(&Square) -> f64`; `v` is a live Square.
+        unsafe {
+            let grow: unsafe extern "C" fn(*mut u8, f64, *mut (), *mut CallError) -> u32 =
+                core::mem::transmute(f.thunk());
+            let mut e = CallError::EMPTY;
+            assert_eq!(grow(v.as_mut_ptr(), 3.0, core::ptr::null_mut(), &mut e), 0);
+            let area: unsafe extern "C" fn(*const u8, *mut f64, *mut CallError) -> u32 =
+                core::mem::transmute(imp.method(area).unwrap().0.thunk());
+            let mut out = 0.0;
+            assert_eq!(area(v.as_ptr(), &mut out, &mut e), 0);
+            assert_eq!(out, 9.0);
+        }
+    }
+
+    #[test]
+    fn a_retyped_or_missing_method_is_refused_as_the_typed_binder_refuses_it() {
+        let src = shapes();
+        let mut i = DynInterface::new("shapes", "Shape").unwrap();
+        i.add_method("area", pass::REF, vec![], value(pass::VALUE, "u32"), true)
+            .unwrap();
+        let dynamic = i.bind(&src).unwrap_err().to_string();
+        let typed = crate::implementations::<ShapeIface>(&src)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(dynamic, typed);
+        assert!(
+            dynamic.ends_with(
+                ": `Square` as `Shape`: function `area` returns f64, the client expects u32"
+            ),
+            "{dynamic}"
+        );
+        let mut i = DynInterface::new("shapes", "Shape").unwrap();
+        i.add_method(
+            "grow",
+            pass::MUT,
+            vec![value(pass::VALUE, "f32")],
+            unit(),
+            true,
+        )
+        .unwrap();
+        i.add_method("spin", pass::REF, vec![], unit(), true)
+            .unwrap();
+        let err = i.bind(&src).unwrap_err().to_string();
+        assert!(
+            err.contains("`Square` as `Shape`: function `grow`: parameter 2 (`by`) is f64, the client passes f32; `Square` as `Shape`: function `spin` (fn spin(p0: &Square)) is missing"),
+            "{err}"
+        );
+        let other = DynInterface::new("gadgets", "Shape").unwrap();
+        assert!(matches!(
+            other.bind(&src),
+            Err(Error::ModuleMismatch { .. })
+        ));
+        // An interface nobody implements: no implementations.
+        let none = DynInterface::new("shapes", "Nothing").unwrap();
+        assert!(none.bind(&src).unwrap().is_empty());
+    }
+
+    #[test]
+    fn malformed_methods_are_refused() {
+        let mut i = DynInterface::new("shapes", "Shape").unwrap();
+        assert!(DynInterface::new("", "Shape").is_err());
+        assert!(i.add_method("", pass::REF, vec![], unit(), true).is_err());
+        assert!(i
+            .add_method("area", pass::VALUE, vec![], unit(), true)
+            .is_err());
+        assert!(i
+            .add_method("area", pass::OPT_REF, vec![], unit(), true)
+            .is_err());
+        i.add_method("area", pass::REF, vec![], unit(), true)
+            .unwrap();
+        assert!(i
+            .add_method("area", pass::REF, vec![], unit(), true)
+            .is_err());
+        let many = vec![value(pass::VALUE, "u8"); layout_meta::limits::MAX_PARAMS];
+        assert!(i.add_method("wide", pass::REF, many, unit(), true).is_err());
     }
 
     #[test]

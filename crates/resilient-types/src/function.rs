@@ -151,8 +151,6 @@ pub unsafe trait HostArg: crate::sealed::Sealed {
     const PASS: u32;
     /// Its identity (a reference's referent, a slice's element).
     const IDENTITY: TypeIdentity;
-    /// The exported type a reference points to (its view), if any.
-    const TYPE_NAME: Option<&'static str> = None;
     /// Whether this is a method's receiver ([`crate::This`],
     /// [`crate::ThisMut`]): a reference to the implementing type, whatever
     /// it is.
@@ -397,7 +395,6 @@ impl<V> crate::sealed::Sealed for OptIn<V> {}
 unsafe impl<V: Bindable> HostArg for In<V> {
     const PASS: u32 = pass::REF;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
-    const TYPE_NAME: Option<&'static str> = Some(V::TYPE_NAME);
     type Input<'a> = Ref<'a, V>;
     type Ffi = *const u8;
     #[inline(always)]
@@ -410,7 +407,6 @@ unsafe impl<V: Bindable> HostArg for In<V> {
 unsafe impl<V: Bindable> HostArg for InMut<V> {
     const PASS: u32 = pass::MUT;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
-    const TYPE_NAME: Option<&'static str> = Some(V::TYPE_NAME);
     type Input<'a> = Mut<'a, V>;
     type Ffi = *mut u8;
     #[inline(always)]
@@ -424,7 +420,6 @@ unsafe impl<V: Bindable> HostArg for InMut<V> {
 unsafe impl<V: Bindable> HostArg for OptIn<V> {
     const PASS: u32 = pass::OPT_REF;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
-    const TYPE_NAME: Option<&'static str> = Some(V::TYPE_NAME);
     type Input<'a> = Option<Ref<'a, V>>;
     type Ffi = *const u8;
     #[inline(always)]
@@ -443,8 +438,6 @@ pub trait Signature: crate::sealed::Sealed + 'static {
     fn params() -> Vec<ParamLayout>;
     /// The result.
     fn ret() -> ParamLayout;
-    /// For each parameter, the exported type it refers to, if any.
-    fn referents() -> [Option<&'static str>; MAX_ARITY];
     /// Whether the first parameter is a method's receiver.
     fn has_receiver() -> bool;
     /// The parameters as records (what `api!` records in the binary for
@@ -553,12 +546,6 @@ macro_rules! signatures {
             }
             fn ret() -> ParamLayout {
                 param("return", R::PASS, &R::IDENTITY)
-            }
-            fn referents() -> [Option<&'static str>; MAX_ARITY] {
-                #[allow(unused_mut, reason = "empty for arity 0")]
-                let mut r = [None; MAX_ARITY];
-                $( r[$i] = $a::TYPE_NAME; )*
-                r
             }
             const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor] = &[
                 $(layout_meta::function::ParamDescriptor::new(
@@ -705,7 +692,7 @@ impl<'a> ApiCx<'a> {
     }
 
     fn bind<S: Signature>(&mut self, name: &'static str, required: bool) -> Option<Func<S>> {
-        let mut want = FunctionLayout {
+        let want = FunctionLayout {
             name: name.into(),
             abi: layout_meta::function::abi::THUNK_V1,
             flags: 0,
@@ -713,6 +700,51 @@ impl<'a> ApiCx<'a> {
             ret: S::ret(),
             thunk: 0,
         };
+        let (function, found) = self.bind_layout(want, S::has_receiver(), required)?;
+        let ret = S::bind_ret(self.source, &mut self.mismatches)?;
+        let mut bindings = [BindingId::DIRECT; MAX_ARITY];
+        for (b, f) in bindings.iter_mut().zip(found) {
+            *b = f;
+        }
+        Some(Func {
+            thunk: function.thunk,
+            bindings,
+            ret,
+            function,
+            _sig: PhantomData,
+        })
+    }
+
+    /// Binds the function (or, binding an implementation, the method)
+    /// `want.name` with the signature `want` by the one function rule,
+    /// `compat::bind_function`; `receiver`: the first parameter is the
+    /// method's receiver, whatever the implementing type is. Returns the
+    /// library's function and, per parameter, the binding of the library's
+    /// type a reference points to (`BindingId::DIRECT` for the others);
+    /// `None` if an optional function is absent or a mismatch was recorded
+    /// (naming the type and interface, for a method). What `api!`,
+    /// `interface!` and the data-described interfaces of the C API
+    /// (`crate::dynamic::DynInterface`) all call.
+    pub(crate) fn bind_layout(
+        &mut self,
+        mut want: FunctionLayout,
+        receiver: bool,
+        required: bool,
+    ) -> Option<(Arc<ForeignFunction>, Vec<BindingId>)> {
+        // The exported type each reference points to, by name (the
+        // receiver's is the implementing type, whatever its name).
+        let referents: Vec<Option<String>> = want
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match (&p.identity, p.pass) {
+                _ if receiver && i == 0 => None,
+                (Identity::Resilient { name, .. }, pass::REF | pass::MUT | pass::OPT_REF) => {
+                    Some(name.clone())
+                }
+                _ => None,
+            })
+            .collect();
         let found = match self.receiver {
             // A method: the receiver is the implementing type, and the
             // function comes from its method table.
@@ -720,13 +752,13 @@ impl<'a> ApiCx<'a> {
                 if let Some(Identity::Resilient { name: n, .. }) =
                     want.params.first_mut().map(|p| &mut p.identity)
                 {
-                    if S::has_receiver() {
+                    if receiver {
                         *n = imp.type_name().into();
                     }
                 }
-                imp.method(name)
+                imp.method(&want.name)
             }
-            None => self.source.function(name),
+            None => self.source.function(&want.name),
         };
         let verdict = compat::bind_function(
             &want,
@@ -749,30 +781,23 @@ impl<'a> ApiCx<'a> {
             }
         }
         let function = found?;
-        let ret = S::bind_ret(self.source, &mut self.mismatches)?;
-        let mut bindings = [BindingId::DIRECT; MAX_ARITY];
-        if let (Some(imp), true) = (self.receiver, S::has_receiver()) {
-            bindings[0] = imp.foreign_type().id();
+        let mut bindings = vec![BindingId::DIRECT; want.params.len()];
+        if let (Some(imp), true, Some(first)) = (self.receiver, receiver, bindings.first_mut()) {
+            *first = imp.foreign_type().id();
         }
-        for (i, referent) in S::referents().iter().enumerate() {
+        for (b, referent) in bindings.iter_mut().zip(&referents) {
             if let Some(ty) = referent {
                 // The library's type of that name (the validator requires
                 // the module to list it).
                 let Some(t) = self.source.foreign_type(ty) else {
                     self.mismatches
-                        .push(Mismatch::MissingType { ty: (*ty).into() });
+                        .push(Mismatch::MissingType { ty: ty.clone() });
                     return None;
                 };
-                bindings[i] = t.id();
+                *b = t.id();
             }
         }
-        Some(Func {
-            thunk: function.thunk,
-            bindings,
-            ret,
-            function,
-            _sig: PhantomData,
-        })
+        Some((function, bindings))
     }
 }
 

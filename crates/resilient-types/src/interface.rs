@@ -295,34 +295,55 @@ impl<I: Interface> Object<I> {
 pub fn implementations<I: Interface>(
     source: &dyn TypeSource,
 ) -> Result<Vec<Arc<Implementation<I>>>, Error> {
+    Ok(bind_impls(source, I::MODULE, I::INTERFACE, I::resolve)?
+        .into_iter()
+        .map(|(imp, methods, values)| {
+            Arc::new(Implementation {
+                imp,
+                methods,
+                values,
+            })
+        })
+        .collect())
+}
+
+/// The one way implementations are bound, typed ([`implementations`]) or
+/// described as data ([`crate::dynamic::DynInterface`]): the module by
+/// `compat::bind_module`, then, for every implementation of `interface`
+/// that `source` exports, the methods by `resolve` (each by the one
+/// function rule, through [`ApiCx`] with the implementation as receiver),
+/// and a binding of the implementing type without fields, which makes its
+/// values. Every mismatch of every implementation is reported at once.
+pub(crate) fn bind_impls<M>(
+    source: &dyn TypeSource,
+    module: &str,
+    interface: &str,
+    mut resolve: impl FnMut(&mut ApiCx<'_>) -> Option<M>,
+) -> Result<Vec<(ForeignImpl, M, Arc<DynBound>)>, Error> {
     let origin = source.origin();
-    if layout_meta::compat::bind_module(I::MODULE, &origin.module).is_err() {
+    if layout_meta::compat::bind_module(module, &origin.module).is_err() {
         return Err(Error::ModuleMismatch {
             library: origin.library,
-            expected: I::MODULE.into(),
+            expected: module.into(),
             found: origin.module,
         });
     }
     let mut out = Vec::new();
     let mut mismatches = Vec::new();
-    for imp in source.impls(I::INTERFACE) {
+    for imp in source.impls(interface) {
         let mut cx = ApiCx::new(source, Some(&imp));
-        let methods = I::resolve(&mut cx);
+        let methods = resolve(&mut cx);
         let problems = cx.into_mismatches();
         match methods {
             Some(methods) if problems.is_empty() => {
-                let view = DynView::new(I::MODULE, imp.type_name())?;
+                let view = DynView::new(module, imp.type_name())?;
                 let placement = Vec::new();
                 let values = Arc::new(DynBound::new(
                     Arc::clone(imp.foreign_type()),
                     &view,
                     &placement,
                 )?);
-                out.push(Arc::new(Implementation {
-                    imp,
-                    methods,
-                    values,
-                }));
+                out.push((imp, methods, values));
             }
             _ => mismatches.extend(problems),
         }

@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use layout_meta::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+use layout_meta::function::pass;
+use layout_meta::{
+    FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout, ParamLayout, TypeLayout,
+    WitnessAddrs,
+};
 
 use crate::plugin;
 
@@ -68,13 +72,13 @@ fn host(dir: &Path, name: &str, header: &str, main: &str) -> PathBuf {
     exe
 }
 
-/// The C++ sample libraries `cpp/src/widget_v{1,4}.cpp`, built once.
+/// The C++ sample libraries `cpp/src/widget_v{1,2,4}.cpp`, built once.
 fn cpp_lib(v: u32) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
         let dir = resilient_testkit::scratch_dir("gen-cpp-plugins");
         let src = resilient_testkit::workspace_root().join("cpp").join("src");
-        for v in [1, 4] {
+        for v in [1, 2, 4] {
             run_ok(
                 Command::new("g++")
                     .args([
@@ -461,6 +465,272 @@ fn hostile_module_and_type_names_stay_inside_escaped_literals() {
          EmptyFields g = Empty_fields(e);\n\
          static_cast<void>(g);\n\
          return f.view.has_value() ? static_cast<int>(f.rsl.offset + f.TFields.offset) : 0;\n\
+         }\n",
+    )
+    .unwrap();
+    for cxx in ["g++", "clang++"] {
+        if cxx == "clang++" && Command::new(cxx).arg("--version").output().is_err() {
+            continue;
+        }
+        run_ok(
+            Command::new(cxx)
+                .args([
+                    "-std=c++17",
+                    "-fsyntax-only",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-I",
+                ])
+                .arg(include_dir())
+                .arg("-I")
+                .arg(&dir)
+                .arg(&src),
+        );
+    }
+}
+
+/// A host built against widgets 1.1's generated header: binds its functions
+/// (`Api_bind`) and the `Describe` interface (`Describe_interface`), and
+/// calls each through the library's thunks.
+/// Exit: 0 done, 3 refused.
+const HOST_CALLS: &str = r#"#include <cstdio>
+#include "generated.hpp"
+
+int main(int argc, char **argv) {
+    if (argc != 2) return 2;
+    try {
+        ::rsl::Library lib = ::rsl::Library::open(argv[1]);
+        Api api = Api_bind(lib);
+        ::rsl::Bound w = lib.bind(Widget_view());
+        WidgetFields f = Widget_fields(w);
+        ::rsl::Value v(w);
+        v.set(f.id, std::uint64_t{0xfeed});
+        std::printf("widget_id %llu\n", static_cast<unsigned long long>(api.widget_id(v)));
+        std::printf("parse_id %llu\n", static_cast<unsigned long long>(api.parse_id(" 42 ")));
+        api.rename(v, "renamed");
+        std::printf("label_len %zu\n", static_cast<std::size_t>(api.label_len(v)));
+        std::printf("weight_lb %.6f\n", api.weight_lb(v));
+        try {
+            api.parse_id("4x2");
+            std::printf("parse_id accepted 4x2\n");
+        } catch (const ::rsl::CallError &e) {
+            std::printf("failed: %s\n", e.what());
+        }
+        DescribeInterface d = Describe_interface();
+        for (const ::rsl::Implementation &imp : lib.implementations(d.declaration)) {
+            ::rsl::Value x = imp.create();
+            imp.method(d.set_key)(x, 7);
+            std::printf("%s key %llu\n", imp.type_name().c_str(),
+                        static_cast<unsigned long long>(imp.method(d.key)(x)));
+        }
+    } catch (const ::rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+        return 3;
+    }
+    return 0;
+}
+"#;
+
+#[test]
+fn generated_functions_and_interfaces_are_called_through_the_client() {
+    let dir = resilient_testkit::scratch_dir("gen-cpp-calls");
+    let header = gen_cpp(&plugin("widget-v2"), &[]);
+    for decl in [
+        "    ::rsl::Function<::std::uint64_t(::rsl::Ref)> widget_id;\n",
+        "    ::rsl::Function<::rsl::usize(::rsl::Ref)> label_len;\n",
+        "    ::rsl::Function<void(::rsl::Mut, ::std::string_view)> rename;\n",
+        "    ::rsl::Function<double(::rsl::Ref)> weight_lb;\n",
+        "        api.function<::std::uint64_t(::rsl::Ref)>(\"widget_id\", {\"Widget\"}),\n",
+        "    ::rsl::Method<void(::rsl::ThisMut, ::std::uint64_t)> set_key;\n",
+        "    auto key = declaration.method<::std::uint64_t(::rsl::This)>(\"key\");\n",
+    ] {
+        assert!(header.contains(decl), "{decl:?} in:\n{header}");
+    }
+    let exe = host(&dir, "host_calls", &header, HOST_CALLS);
+    for lib in [plugin("widget-v2"), cpp_lib(2)] {
+        let (code, text) = run_host(&exe, &lib);
+        assert_eq!(code, Some(0), "{}: {text}", lib.display());
+        let want = format!(
+            "widget_id 65261\nparse_id 42\nlabel_len 7\nweight_lb {:.6}\n\
+             failed: `parse_id` of widgets 1.1.0 ({}) failed: invalid digit found in string\n\
+             Widget key 7\nPoint key 7\n",
+            2.5 * 2.204_622_6,
+            lib.display()
+        );
+        assert_eq!(text, want, "{}", lib.display());
+    }
+    // 1.0 lacks weight_lb, 2.0 retyped it: refused at bind, naming it, by
+    // Rust and C++ libraries alike.
+    for (lib, why) in [
+        (
+            plugin("widget-v1"),
+            "function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing",
+        ),
+        (
+            cpp_lib(1),
+            "function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing",
+        ),
+        (
+            plugin("widget-v4"),
+            "function `weight_lb` returns f32, the client expects f64",
+        ),
+        (
+            cpp_lib(4),
+            "function `weight_lb` returns f32, the client expects f64",
+        ),
+    ] {
+        let (code, text) = run_host(&exe, &lib);
+        assert_eq!(code, Some(3), "{}: {text}", lib.display());
+        assert!(
+            text.starts_with("refused: cannot bind the functions the host calls to widgets ")
+                && text.ends_with(&format!("{why}\n")),
+            "{}: {text}",
+            lib.display()
+        );
+    }
+}
+
+fn param(pass: u32, identity: Identity) -> ParamLayout {
+    ParamLayout {
+        name: "p".into(),
+        pass,
+        identity,
+    }
+}
+
+fn function(name: &str, params: Vec<ParamLayout>, ret: ParamLayout) -> FunctionLayout {
+    FunctionLayout {
+        name: name.into(),
+        abi: 1,
+        flags: 0,
+        params,
+        ret: ParamLayout {
+            name: "return".into(),
+            ..ret
+        },
+        thunk: 0,
+    }
+}
+
+fn unit() -> ParamLayout {
+    param(
+        pass::UNIT,
+        Identity::Opaque {
+            name: "()".into(),
+            size: 0,
+            align: 1,
+        },
+    )
+}
+
+fn resilient(name: &str) -> Identity {
+    Identity::Resilient {
+        name: name.into(),
+        size: 8,
+        align: 8,
+    }
+}
+
+/// Functions and methods the C++ client cannot declare are left out with a
+/// comment, never written as code: names that are keywords or the struct's
+/// own, types it cannot pass, methods whose implementations disagree, an
+/// interface whose name is no identifier. The rest compiles.
+#[test]
+fn functions_and_methods_the_client_cannot_declare_are_left_out() {
+    let ty = |name: &str| TypeLayout {
+        name: name.into(),
+        flags: 0,
+        size: 8,
+        align: 8,
+        stride: 8,
+        fingerprint: 0,
+        fields: vec![field("id", scalar("u64", 8))],
+        witnesses: WitnessAddrs::default(),
+    };
+    let u64_ = || param(pass::VALUE, scalar("u64", 8));
+    let this = |t: &str| param(pass::REF, resilient(t));
+    let this_mut = |t: &str| param(pass::MUT, resilient(t));
+    let method = |t: &str, name: &str, ret: ParamLayout| function(name, vec![this(t)], ret);
+    let module = ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types: vec![ty("T"), ty("U")],
+        functions: vec![
+            function("new", vec![], u64_()),
+            function("Api", vec![], unit()),
+            function("wide", vec![param(pass::VALUE, scalar("u128", 16))], unit()),
+            function("flags", vec![param(pass::SLICE, scalar("bool", 1))], unit()),
+            function(
+                "ok",
+                vec![
+                    this("T"),
+                    param(pass::OPT_REF, resilient("U")),
+                    param(pass::SLICE, scalar("u32", 4)),
+                    param(pass::VALUE, scalar("char", 4)),
+                    param(pass::VALUE, scalar("usize", 8)),
+                ],
+                param(pass::VALUE, scalar("bool", 1)),
+            ),
+        ],
+        impls: vec![
+            ImplLayout {
+                interface: "Shape".into(),
+                type_name: "T".into(),
+                methods: vec![
+                    method("T", "area", u64_()),
+                    function("grow", vec![this_mut("T"), u64_()], unit()),
+                    method("T", "spin", u64_()),
+                    method("T", "declaration", unit()),
+                    method("T", "ShapeInterface", unit()),
+                ],
+            },
+            ImplLayout {
+                interface: "Shape".into(),
+                type_name: "U".into(),
+                methods: vec![method("U", "area", u64_()), method("U", "spin", unit())],
+            },
+            ImplLayout {
+                interface: "class".into(),
+                type_name: "T".into(),
+                methods: vec![method("T", "area", u64_())],
+            },
+        ],
+    };
+    let header = resilient_cli::gen_cpp(&module, &[], &[]).unwrap();
+    for line in [
+        "    // Function \"new\" is left out: its name is no C++ member name here.\n",
+        "    // Function \"Api\" is left out: its name is no C++ member name here.\n",
+        "    // `wide` is left out: the C++ client cannot pass or return one of its types.\n",
+        "    // `flags` is left out: the C++ client cannot pass or return one of its types.\n",
+        "    ::rsl::Function<bool(::rsl::Ref, ::rsl::OptRef, ::rsl::Slice<::std::uint32_t>, char32_t, ::rsl::usize)> ok;\n",
+        "        api.function<bool(::rsl::Ref, ::rsl::OptRef, ::rsl::Slice<::std::uint32_t>, char32_t, ::rsl::usize)>(\"ok\", {\"T\", \"U\"}),\n",
+        "    ::rsl::Method<::std::uint64_t(::rsl::This)> area;\n",
+        "    /// Not every implementation has it (Implementation::optional).\n    ::rsl::Method<void(::rsl::ThisMut, ::std::uint64_t)> grow;\n",
+        "    auto grow = declaration.optional<void(::rsl::ThisMut, ::std::uint64_t)>(\"grow\");\n",
+        "    // `spin` is left out: its implementations give it different signatures.\n",
+        "    // Method \"declaration\" is left out: its name is no C++ member name here.\n",
+        "    // Method \"ShapeInterface\" is left out: its name is no C++ member name here.\n",
+        "    return ShapeInterface{declaration, area, grow};\n",
+        "\n// Interface \"class\" is left out: its name is no C++ identifier.\n",
+    ] {
+        assert!(header.contains(line), "{line:?} in:\n{header}");
+    }
+    let dir = resilient_testkit::scratch_dir("gen-cpp-calls-edge");
+    std::fs::write(dir.join("generated.hpp"), &header).unwrap();
+    let src = dir.join("use.cpp");
+    std::fs::write(
+        &src,
+        "#include \"generated.hpp\"\n\
+         bool use(const ::rsl::Library &lib) {\n\
+         Api api = Api_bind(lib);\n\
+         ShapeInterface shape = Shape_interface();\n\
+         ::rsl::Bound t = lib.bind(T_view());\n\
+         ::rsl::Value v(t);\n\
+         const std::uint32_t xs[] = {1, 2};\n\
+         for (const ::rsl::Implementation &imp : lib.implementations(shape.declaration))\n\
+             if (auto grow = imp.optional(shape.grow)) (*grow)(v, imp.method(shape.area)(v));\n\
+         return api.ok(v, nullptr, xs, U'x', 3);\n\
          }\n",
     )
     .unwrap();

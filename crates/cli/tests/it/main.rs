@@ -383,4 +383,28 @@ fn functions_are_inspected_diffed_and_generated() {
         out.contains("pub weight_lb: Func<fn(In<WidgetView>) -> f64>,"),
         "{out}"
     );
+    // Each interface the module's types implement, as `interface!`: 2.0's
+    // Widget has `weight_key`, its Point does not, so it is optional.
+    let (_, out, _) = run(&[p("gen"), p("rust"), &v4]);
+    assert!(
+        // Exactly the names the declarations use.
+        out.contains("use resilient_types::{api, interface, view, Field, Func, In, InMut, Nested, Out, Str, This, ThisMut};"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "    pub struct DescribeIface = \"widgets\"::\"Describe\" {\n        \
+             pub key: Func<fn(This) -> u64>,\n        \
+             pub set_key: Func<fn(ThisMut, u64)>,\n        \
+             /// Not every implementation has it.\n        \
+             pub weight_key: Option<Func<fn(This) -> u64>>,\n    }"
+        ),
+        "{out}"
+    );
+    // Only when every type is generated.
+    let (_, out, _) = run(&[p("gen"), p("rust"), &v4, p("Widget")]);
+    assert!(
+        !out.contains("interface!") && !out.contains("api!"),
+        "{out}"
+    );
 }

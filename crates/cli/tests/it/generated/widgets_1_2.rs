@@ -43,10 +43,11 @@ api! {
 }
 
 interface! {
-    /// Interface `Describe` of module "widgets", implemented by Widget, Point.
+    /// Interface `Describe` of module "widgets", implemented by Widget, Point: remove the methods this host does not call.
     pub struct DescribeIface = "widgets"::"Describe" {
         pub key: Func<fn(This) -> u64>,
         pub set_key: Func<fn(ThisMut, u64)>,
+        /// Not every implementation has it.
         pub weight_key: Option<Func<fn(This) -> u64>>,
     }
 }
