@@ -21,6 +21,11 @@ use crate::format::TypeIdentity;
 /// `bool`). Size and alignment always come from the compiler (the
 /// [`TypeIdentity`] constructors take them from `T`); the name is the impl's
 /// promise.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of an exported field: it has no layout a host can rely on",
+    label = "the type of an exported (`pub`) field",
+    note = "ways out: make the field private (hosts then never see it), or `#[resilient(skip)]`; a plain-data type (`bytemuck::Pod`) can be exported by its name with `#[resilient(opaque)]`; a struct of yours can `#[derive(Resilient)]` and be nested; a `String`, `Vec` or enum stays private for now (the library reads it through its functions)"
+)]
 pub unsafe trait FieldType {
     /// The identity.
     const IDENTITY: TypeIdentity;

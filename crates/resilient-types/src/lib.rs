@@ -88,7 +88,7 @@
 //!
 //! impl resilient_types::Strategy for Mine { // `Sealed` is not implemented
 //!     // Nor can any token belong to it: this one is `Indirect`'s.
-//!     type Field<T: layout_meta::FieldType + Copy + Send + Sync + 'static, const N: u64> = Field<T>;
+//!     type Field<T: resilient_types::FieldValue, const N: u64> = Field<T>;
 //!     type Nested<W: View, const N: u64> = Nested<W>;
 //! }
 //! ```
@@ -263,7 +263,8 @@ pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};
 pub use value::{Array, Sendable, Value};
 pub use view::{
-    BindCx, Bindable, Bound, Client, DirectView, Field, FieldSpec, Nested, Shape, Token, View,
+    BindCx, Bindable, Bound, Client, DirectView, Field, FieldSpec, FieldValue, Nested, Shape,
+    Token, View,
 };
 
 /// What the macros need; not part of the public API.

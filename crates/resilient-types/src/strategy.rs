@@ -45,7 +45,7 @@ use crate::view::{Field, Nested, Token, View};
 /// these two only).
 pub trait Strategy: Copy + Send + Sync + fmt::Debug + 'static + crate::sealed::Sealed {
     /// The token of a field of type `T` named (by hash) `NAME`.
-    type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64>: Access<T, Strategy = Self>
+    type Field<T: crate::view::FieldValue, const NAME: u64>: Access<T, Strategy = Self>
         + Send
         + Sync
         + fmt::Debug
@@ -65,7 +65,7 @@ impl<D, T, const NAME: u64> crate::sealed::Sealed for Const<D, T, NAME> {}
 impl<D, W> crate::sealed::Sealed for NoDirectNested<D, W> {}
 
 impl Strategy for Indirect {
-    type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64> = Field<T>;
+    type Field<T: crate::view::FieldValue, const NAME: u64> = Field<T>;
     type Nested<W: View, const NAME: u64> = Nested<W>;
 }
 
@@ -86,7 +86,7 @@ impl<D> fmt::Debug for Direct<D> {
 }
 
 impl<D: Resilient + 'static> Strategy for Direct<D> {
-    type Field<T: FieldType + Copy + Send + Sync + 'static, const NAME: u64> = Const<D, T, NAME>;
+    type Field<T: crate::view::FieldValue, const NAME: u64> = Const<D, T, NAME>;
     type Nested<W: View, const NAME: u64> = NoDirectNested<D, W>;
 }
 
@@ -248,7 +248,7 @@ pub trait TokenFor: Token {
     type In<S: Strategy, const N: u64>: Copy + Send + Sync + fmt::Debug + 'static;
 }
 
-impl<T: FieldType + Copy + Send + Sync + 'static> TokenFor for Field<T> {
+impl<T: crate::view::FieldValue> TokenFor for Field<T> {
     type In<S: Strategy, const N: u64> = S::Field<T, N>;
 }
 

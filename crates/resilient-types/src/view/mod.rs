@@ -16,7 +16,7 @@ use crate::foreign::{BindingId, ForeignType};
 
 pub use bind::BindCx;
 pub use bound::{Bound, Client};
-pub use token::{Field, Nested, Token};
+pub use token::{Field, FieldValue, Nested, Token};
 
 /// Size, alignment and stride of a bound type, plus its binding: what a
 /// handle needs besides field tokens.

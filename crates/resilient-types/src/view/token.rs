@@ -130,6 +130,21 @@ impl<T> crate::sealed::Sealed for Field<T> {}
 impl<V> crate::sealed::Sealed for Nested<V> {}
 impl<T: crate::sealed::Sealed> crate::sealed::Sealed for Option<T> {}
 
+/// A type a view reads and writes by value through [`Field`]: an exported
+/// field type ([`FieldType`]) that is plain (`Copy`) and may be shared
+/// between threads. One bound, so a view of a field that cannot be read
+/// by value gets one message saying why, not one per trait.
+#[diagnostic::on_unimplemented(
+    message = "a view cannot read `{Self}` by value: `Field<{Self}>` is not a field token",
+    label = "`Field<T>` reads and writes a `T` by value",
+    note = "`Field<T>` takes a scalar, an array of them, or a plain type its library exports `opaque`; a nested exported struct is `Nested<ItsView>`; what a library keeps private (a `String`, a `Vec`) is not in a view: the library reads it through its functions"
+)]
+pub trait FieldValue: FieldType + Copy + Send + Sync + 'static {}
+// Reported as `FieldValue` unmet (this trait's message), not as each of
+// the bounds below.
+#[diagnostic::do_not_recommend]
+impl<T: FieldType + Copy + Send + Sync + 'static> FieldValue for T {}
+
 /// Refuses, at compile time, a by-value token of a type that is or holds a
 /// resilient type (whose layout may change: it is reached through
 /// `Nested<View>`). [`compat::bind_field`] refuses the same at bind time.
@@ -141,7 +156,7 @@ impl<T: FieldType> ByValue<T> {
     );
 }
 
-impl<T: FieldType + Copy + Send + Sync + 'static> Token for Field<T> {
+impl<T: FieldValue> Token for Field<T> {
     const REQUIRED: bool = true;
     const ACCESS: Reach = Reach::ByValue;
     const IDENTITY: TypeIdentity = {

@@ -1,0 +1,1 @@
+//! Nothing here: the cases are in `ui/`, run by `ui.rs`.
