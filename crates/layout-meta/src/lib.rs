@@ -209,7 +209,139 @@ pub use validate::{
 };
 
 #[cfg(feature = "derive")]
-pub use layout_meta_derive::{export, Resilient};
+pub use layout_meta_derive::export;
+
+/// `#[derive(Resilient)]`: exports a struct's layout (size, alignment,
+/// stride, every exported field's offset and type, each number the
+/// compiler's), its value witnesses, and the C symbols `T_size`, `T_align`
+/// and `T_<field>_offset`. List the type in [`export_module!`].
+///
+/// The exported fields are the `pub` ones (any `pub(...)` too); private
+/// fields are the library's own and may change freely. Attributes go in
+/// `#[resilient(...)]`, each shown below with what it does.
+///
+/// **`frozen`** — the type promises never to change its layout: every
+/// field is exported and the type must be `#[repr(C)]` (refused otherwise:
+/// Rust's default representation may order fields differently under
+/// another compiler). A host may then declare its view `frozen(fingerprint)`
+/// and read the type as a plain struct.
+///
+/// ```
+/// #[derive(layout_meta::Resilient, Clone, Copy)]
+/// #[repr(C)]
+/// #[resilient(frozen)]
+/// pub struct Point { pub x: i32, pub y: i32 }
+///
+/// use layout_meta::Resilient as _;
+/// assert!(Point::DESCRIPTOR.to_layout().is_frozen());
+/// ```
+///
+/// **`pod`** — plain old data: `Copy + bytemuck::Zeroable` (checked at
+/// compile time), so no drop witness, a bitwise clone, and all-zero bytes
+/// are a value (hosts may make values without a witness).
+///
+/// ```
+/// #[derive(layout_meta::Resilient, Clone, Copy, bytemuck::Zeroable)]
+/// #[resilient(pod)]
+/// pub struct Sample { pub t: f64, pub v: f32 }
+///
+/// use layout_meta::Resilient as _;
+/// assert!(Sample::DESCRIPTOR.to_layout().is_pod());
+/// ```
+///
+/// **`clone`**, **`default`** — export the type's `Clone` and `Default`
+/// impls as witnesses, so hosts can copy values and make new ones (with the
+/// library's own code: a private `String` is cloned by the library's
+/// allocator).
+///
+/// ```
+/// #[derive(layout_meta::Resilient, Clone, Default)]
+/// #[resilient(clone, default)]
+/// pub struct Widget { pub id: u64, label: String }
+///
+/// use layout_meta::Resilient as _;
+/// let w = Widget::DESCRIPTOR.to_layout();
+/// assert!(w.flags & layout_meta::flags::CLONABLE != 0);
+/// assert!(w.flags & layout_meta::flags::DEFAULT_INIT != 0);
+/// # let _ = Widget::default().label;
+/// ```
+///
+/// **`send`** — values may move to another thread (`Send`, checked at
+/// compile time); hosts then may send theirs.
+///
+/// ```
+/// #[derive(layout_meta::Resilient)]
+/// #[resilient(send)]
+/// pub struct Job { pub id: u64 }
+///
+/// use layout_meta::Resilient as _;
+/// assert!(Job::DESCRIPTOR.to_layout().is_send());
+/// ```
+///
+/// **`name = "..."`** — the exported type name (default: the Rust name):
+/// keep a name across a Rust rename, or export two types of one name from
+/// two modules.
+///
+/// **`prefix = "..."`** — prepended to every exported symbol, for two types
+/// of one name in one library.
+///
+/// ```
+/// mod v1 {
+///     #[derive(layout_meta::Resilient)]
+///     #[resilient(name = "Widget", prefix = "v1_")]
+///     pub struct OldWidget { pub id: u64 }
+/// }
+/// use layout_meta::Resilient as _;
+/// assert_eq!(v1::OldWidget::DESCRIPTOR.name(), "Widget");
+/// ```
+///
+/// **`crate = "path"`** — where `layout-meta` is, for a crate that renames
+/// the dependency.
+///
+/// Field attributes:
+///
+/// **`skip`** — do not export a `pub` field (hosts never bind it, so the
+/// library may change it). **`export`** — export a private field.
+///
+/// ```
+/// #[derive(layout_meta::Resilient)]
+/// pub struct Tank {
+///     pub level: f32,
+///     #[resilient(skip)]
+///     pub cache: u64,
+///     #[resilient(export)]
+///     serial: u32,
+/// }
+///
+/// use layout_meta::Resilient as _;
+/// let t = Tank::DESCRIPTOR.to_layout();
+/// assert!(t.field("cache").is_none() && t.field("serial").is_some());
+/// # let _ = Tank { level: 0.0, cache: 0, serial: 0 }.serial;
+/// ```
+///
+/// **`opaque`** — export a field whose type has no [`FieldType`] impl by its
+/// written name, size and alignment; the type must be `bytemuck::Pod`
+/// (checked), since a name says nothing about which bit patterns are
+/// values. A host reads it through a type of its own with that name.
+///
+/// ```
+/// #[derive(Clone, Copy, bytemuck::Zeroable, bytemuck::Pod)]
+/// #[repr(C)]
+/// pub struct Rgb { pub r: u8, pub g: u8, pub b: u8 }
+///
+/// #[derive(layout_meta::Resilient)]
+/// pub struct Lamp {
+///     #[resilient(opaque)]
+///     pub color: Rgb,
+/// }
+///
+/// use layout_meta::Resilient as _;
+/// let lamp = Lamp::DESCRIPTOR.to_layout();
+/// let id = &lamp.field("color").unwrap().identity;
+/// assert_eq!((id.name(), id.size()), ("Rgb", 3));
+/// ```
+#[cfg(feature = "derive")]
+pub use layout_meta_derive::Resilient;
 
 /// Documented limits of format version 1. Metadata over any of them is
 /// refused with [`Error::LimitExceeded`] before anything is allocated for it.
