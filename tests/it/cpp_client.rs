@@ -236,3 +236,43 @@ fn an_impossible_size_is_an_rsl_error_not_bad_alloc() {
         "{text}"
     );
 }
+
+/// Paths in C++ as in Rust: a bare file name names the file in the current
+/// directory (not a search of the loader's library paths), and a directory
+/// is reported as a directory.
+#[test]
+fn the_cpp_client_opens_a_bare_name_here_and_refuses_a_directory() {
+    let dir = resilient_testkit::scratch_dir("cpp-paths");
+    let exe = host(
+        &dir,
+        "paths",
+        r#"#include "resilient/client.hpp"
+#include <cstdio>
+int main(int, char **argv) {
+    try {
+        rsl::Library lib = rsl::Library::open(argv[1]);
+        std::printf("opened %s\n", lib.version().c_str());
+        return 0;
+    } catch (const rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+        return 3;
+    }
+}
+"#,
+    );
+    std::fs::copy(cpp_lib(1), dir.join("libbare.so")).unwrap();
+    let out = Command::new(&exe)
+        .arg("libbare.so")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout, "opened 1.0.0\n");
+    let out = Command::new(&exe).arg(&dir).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("is a directory"), "{stdout}");
+    let rust = resilient_loader::Library::open(&dir).unwrap_err();
+    assert_eq!(stdout.trim_end(), format!("refused: {rust}"));
+}
