@@ -38,6 +38,7 @@ fn module_for(need: &layout_meta::needs::ViewNeed) -> Option<ModuleLayout> {
         fingerprint: 0,
         fields,
         witnesses: WitnessAddrs::default(),
+        enum_info: None,
     };
     ty.fingerprint = ty.compute_fingerprint();
     let mut types = vec![ty];
@@ -53,6 +54,7 @@ fn module_for(need: &layout_meta::needs::ViewNeed) -> Option<ModuleLayout> {
                     fingerprint: 0,
                     fields: Vec::new(),
                     witnesses: WitnessAddrs::default(),
+                    enum_info: None,
                 };
                 inner.fingerprint = inner.compute_fingerprint();
                 types.push(inner);

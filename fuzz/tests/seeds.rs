@@ -18,8 +18,8 @@ use layout_meta::encode::encode;
 use layout_meta::function::{abi, fn_flags, pass};
 use layout_meta::needs::{decode_view, FieldNeed, ViewNeed};
 use layout_meta::{
-    flags, FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout,
-    WitnessAddrs,
+    flags, CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ModuleLayout,
+    ParamLayout, TypeLayout, WitnessAddrs,
 };
 use resilient_fuzz::capi::{Expect as Described, Node, Op, Reached, Str};
 use resilient_fuzz::{encode_view, input, Input};
@@ -89,6 +89,7 @@ fn ty(name: &str, flags: u32, size: usize, align: usize, fields: Vec<FieldLayout
         fingerprint: 0,
         fields,
         witnesses: WitnessAddrs::default(),
+        enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();
     t
@@ -242,8 +243,18 @@ fn validate_seeds() {
     };
     let mut types_only = in_code(widgets(), CODE.0 + 0x10);
     types_only.functions.clear();
+    // Enums (format 1.2): a plain `repr(u8)` one and one read through its
+    // witnesses, both with payloads.
+    let mut with_enums = in_code(widgets(), CODE.0 + 0x10);
+    with_enums
+        .types
+        .push(enum_type("Status", true, CODE.0 + 0x40));
+    with_enums
+        .types
+        .push(enum_type("Shape", false, CODE.0 + 0x50));
     let modules = [
         ("empty", empty, false),
+        ("enums", with_enums, false),
         ("widgets", in_code(widgets(), CODE.0 + 0x10), false),
         // A format-1.0 manifest: the header ends before the function fields.
         ("widgets-1.0", types_only, true),
@@ -264,6 +275,57 @@ fn validate_seeds() {
         resilient_fuzz::assert_in_code(&decoded, |a| (CODE.0..CODE.1).contains(&a));
         seed("validate", name, &data);
     }
+}
+
+/// An enum of three cases (a unit one, one with a `u32`, one with a `u64`
+/// and a `bool`): `plain` lays it out as `repr(u8)` would (tag at 0,
+/// payload offsets), else its payloads are reached through `locate`;
+/// witnesses at `code` and after.
+fn enum_type(name: &str, plain: bool, code: usize) -> TypeLayout {
+    let at = |offset: usize| if plain { offset } else { 0 };
+    let cases = vec![
+        CaseLayout {
+            name: "Idle".into(),
+            tag: 0,
+            fields: Vec::new(),
+        },
+        CaseLayout {
+            name: "Busy".into(),
+            tag: if plain { 1 } else { 0 },
+            fields: vec![field("jobs", at(4), scalar("u32", 4))],
+        },
+        CaseLayout {
+            name: "Failed".into(),
+            tag: if plain { 7 } else { 0 },
+            fields: vec![
+                field("code", at(8), scalar("u64", 8)),
+                field("fatal", at(16), scalar("bool", 1)),
+            ],
+        },
+    ];
+    let mut t = TypeLayout {
+        name: name.into(),
+        flags: flags::ENUM | flags::NEEDS_DROP,
+        size: 24,
+        align: 8,
+        stride: 24,
+        fingerprint: 0,
+        fields: Vec::new(),
+        witnesses: WitnessAddrs {
+            drop: code,
+            ..WitnessAddrs::default()
+        },
+        enum_info: Some(EnumLayout {
+            tag: plain.then_some((0, 1)),
+            payload_plain: plain,
+            cases,
+            case_of: code + 4,
+            locate: if plain { 0 } else { code + 8 },
+            write_case: code + 12,
+        }),
+    };
+    t.fingerprint = t.compute_fingerprint();
+    t
 }
 
 fn views() -> Vec<(&'static str, ViewNeed)> {

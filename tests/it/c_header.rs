@@ -18,6 +18,15 @@ const CONSTANTS: &[(&str, u32)] = &[
     ("RSL_FLAG_DEFAULT_INIT", flags::DEFAULT_INIT),
     ("RSL_FLAG_POD", flags::POD),
     ("RSL_FLAG_SEND", flags::SEND),
+    ("RSL_FLAG_ENUM", flags::ENUM),
+    (
+        "RSL_ENUM_TAG_PLAIN",
+        layout_meta::format::enum_flags::TAG_PLAIN,
+    ),
+    (
+        "RSL_ENUM_PAYLOAD_PLAIN",
+        layout_meta::format::enum_flags::PAYLOAD_PLAIN,
+    ),
     ("RSL_KIND_SCALAR", kind::SCALAR),
     ("RSL_KIND_ARRAY", kind::ARRAY),
     ("RSL_KIND_RESILIENT", kind::RESILIENT),

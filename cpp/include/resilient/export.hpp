@@ -624,7 +624,7 @@ constexpr bool impls_reference_listed(const impl_info *i, std::size_t n, const r
         ::rsl::witness<T>::flags(), 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),         \
         ::rsl::fingerprint(sizeof(T), alignof(T), sizeof(T), T##_fields_,                             \
                            sizeof(T##_fields_) / sizeof(T##_fields_[0])),                             \
-        sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table()};      \
+        sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table(), nullptr}; \
     extern "C" RSL_API const rsl_type_descriptor T##_descriptor                                       \
         __attribute__((alias(#T "_descriptor_local_")));                                              \
     static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");                \

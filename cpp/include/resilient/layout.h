@@ -47,6 +47,7 @@ extern "C" {
 #define RSL_FLAG_DEFAULT_INIT 8u /* the default_init witness is present */
 #define RSL_FLAG_POD 16u         /* no drop, bitwise clone, zero is a value */
 #define RSL_FLAG_SEND 32u        /* values may move to another thread */
+#define RSL_FLAG_ENUM 64u        /* an enum: enum_info describes its cases (format 1.2) */
 
 /* rsl_type_identity.kind */
 #define RSL_KIND_SCALAR 1u    /* a primitive, by canonical name (u32, f64...) */
@@ -99,8 +100,44 @@ typedef struct rsl_field_descriptor {
     rsl_type_identity identity;
 } rsl_field_descriptor;
 
+/* rsl_enum_descriptor.enum_flags (format 1.2). */
+#define RSL_ENUM_TAG_PLAIN 1u     /* the tag: tag_size bytes at tag_offset, a case's `tag` */
+#define RSL_ENUM_PAYLOAD_PLAIN 2u /* payload offsets are from the value's start */
+
+/* One case of an enum: its name, its plain tag (0 if the tag is not
+ * plain), its payload fields (`field_record_size` bytes apart). */
+typedef struct rsl_case_descriptor {
+    rsl_str name;
+    uint64_t tag;
+    size_t field_count;
+    const rsl_field_descriptor *fields;
+} rsl_case_descriptor;
+
+/* What an enum adds to its type record (format 1.2). Starts with its own
+ * size and its case records' size. `case_of` returns a value's case index
+ * (its place in `cases`); `locate` returns the address of payload field
+ * `field` of case `case` (NULL when the payloads are plain); `write_case`
+ * writes case `case` into uninitialised `dst`, copying each payload field
+ * from `payload[i]`, and returns 0 (1 for a case out of range); NULL if
+ * the library lets no host construct its values. Never unwinds. */
+typedef struct rsl_enum_descriptor {
+    uint32_t enum_record_size;
+    uint32_t case_record_size;
+    uint32_t enum_flags;
+    uint32_t tag_size;
+    size_t tag_offset;
+    size_t case_count;
+    const rsl_case_descriptor *cases;
+    uint32_t (*case_of)(const void *value);
+    const void *(*locate)(const void *value, uint32_t case_index, uint32_t field);
+    uint32_t (*write_case)(void *dst, uint32_t case_index, const void *const *payload);
+} rsl_enum_descriptor;
+
 /* One type, exported as `<Type>_descriptor`. `fields` points to
- * `field_count` records, `field_record_size` bytes apart (see the manifest). */
+ * `field_count` records, `field_record_size` bytes apart (see the manifest).
+ * `enum_info` (appended in format 1.2: present if `type_record_size` says
+ * so) is NULL for a struct, and describes the cases of an enum
+ * (RSL_FLAG_ENUM). */
 typedef struct rsl_type_descriptor {
     uint32_t flags;
     uint32_t reserved;
@@ -112,6 +149,7 @@ typedef struct rsl_type_descriptor {
     size_t field_count;
     const rsl_field_descriptor *fields;
     rsl_value_witnesses witnesses;
+    const rsl_enum_descriptor *enum_info;
 } rsl_type_descriptor;
 
 /* rsl_param_descriptor.pass: how a parameter or result crosses. */

@@ -107,6 +107,7 @@ pub const FLAG_NAMES: &[(u32, &str)] = &[
     (flags::DEFAULT_INIT, "default"),
     (flags::POD, "pod"),
     (flags::SEND, "send"),
+    (flags::ENUM, "enum"),
 ];
 
 fn flag_names(f: u32) -> String {

@@ -27,6 +27,7 @@ use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
 use syn::{parse_macro_input, Data, DeriveInput, Fields, Ident, LitStr, Path, Visibility};
 
+mod enums;
 mod export;
 
 /// Exports an ordinary Rust function across the boundary: its record and
@@ -163,6 +164,143 @@ fn written_type(ty: &syn::Type) -> String {
     out
 }
 
+/// The value witnesses and flags every exported type gets from its
+/// container options: drop, clone (or a bitwise one for `pod`), default,
+/// `send` and `frozen`.
+struct Witnesses {
+    /// The witness functions and compile-time checks (items).
+    items: Vec<TokenStream2>,
+    /// The flags expression.
+    flags: TokenStream2,
+    /// The `ValueWitnesses` expression.
+    table: TokenStream2,
+}
+
+fn witnesses(o: &Options, ty: &Ident, krate: &Path) -> Witnesses {
+    let core = quote!(#krate::__private::core);
+    let mut flags = Vec::new();
+    if o.frozen {
+        flags.push(quote!(#krate::flags::FROZEN));
+    }
+    let mut witness_fns = Vec::new();
+    if o.send {
+        flags.push(quote!(#krate::flags::SEND));
+        witness_fns.push(quote! {
+            const _: () = #krate::__private::assert_send::<#ty>();
+        });
+    }
+    let drop_w = quote! {
+        if #core::mem::needs_drop::<#ty>() { ::core::option::Option::Some(__resilient_drop) } else { ::core::option::Option::None }
+    };
+    witness_fns.push(quote! {
+        /// Drop witness: never unwinds (a panic aborts at the `extern "C"` boundary).
+        unsafe extern "C" fn __resilient_drop(value: *mut u8) {
+            // SAFETY: the caller passes a valid, initialised, aligned value of
+            // this type that it will not use again (the witness contract).
+            unsafe { #core::ptr::drop_in_place(value.cast::<#ty>()) }
+        }
+    });
+    let clone_w = if o.pod {
+        flags.push(quote!(#krate::flags::POD));
+        witness_fns.push(quote! {
+            const _: () = #krate::__private::assert_pod::<#ty>();
+            /// Clone witness of a plain-old-data type: a bitwise copy.
+            unsafe extern "C" fn __resilient_clone(dst: *mut u8, src: *const u8) {
+                // SAFETY: the caller passes a valid value at `src` and writable,
+                // aligned, non-overlapping room for one at `dst`; the type is
+                // `Copy`, so a bitwise copy is a clone.
+                unsafe { #core::ptr::copy_nonoverlapping(src.cast::<#ty>(), dst.cast::<#ty>(), 1) }
+            }
+        });
+        quote!(::core::option::Option::Some(__resilient_clone))
+    } else if o.clone {
+        witness_fns.push(quote! {
+            /// Clone witness: never unwinds (a panic aborts at the `extern "C"` boundary).
+            unsafe extern "C" fn __resilient_clone(dst: *mut u8, src: *const u8) {
+                // SAFETY: the caller passes a valid value at `src` and writable,
+                // aligned room for one at `dst` (the witness contract).
+                unsafe { dst.cast::<#ty>().write(<#ty as #core::clone::Clone>::clone(&*src.cast::<#ty>())) }
+            }
+        });
+        quote!(::core::option::Option::Some(__resilient_clone))
+    } else {
+        quote!(::core::option::Option::None)
+    };
+    let default_w = if o.default {
+        witness_fns.push(quote! {
+            /// Default witness: never unwinds (a panic aborts at the `extern "C"` boundary).
+            unsafe extern "C" fn __resilient_default(dst: *mut u8) {
+                // SAFETY: the caller passes writable, aligned room for one value
+                // at `dst` (the witness contract).
+                unsafe { dst.cast::<#ty>().write(<#ty as #core::default::Default>::default()) }
+            }
+        });
+        quote!(::core::option::Option::Some(__resilient_default))
+    } else {
+        quote!(::core::option::Option::None)
+    };
+    let flags = if flags.is_empty() {
+        quote!(0)
+    } else {
+        quote!(#(#flags)|*)
+    };
+
+    Witnesses {
+        items: witness_fns,
+        flags,
+        table: quote! {
+            #krate::ValueWitnesses {
+                drop: #drop_w,
+                clone: #clone_w,
+                default_init: #default_w,
+            }
+        },
+    }
+}
+
+/// `Resilient` and `FieldType` for `ty`, described by `desc_sym`.
+fn trait_impls(
+    krate: &Path,
+    ty: &Ident,
+    type_name: &str,
+    desc_sym: &Ident,
+    nested: &[TokenStream2],
+) -> TokenStream2 {
+    quote! {
+        #[automatically_derived]
+        // SAFETY: every number in the descriptor comes from the compiler
+        // (`size_of`, `align_of`, `offset_of!` on this type and its
+        // fields' types), and the witnesses act on this type.
+        unsafe impl #krate::Resilient for #ty {
+            const DESCRIPTOR: &'static #krate::TypeDescriptor = &#desc_sym;
+            const NESTED: &'static [::core::option::Option<&'static #krate::TypeDescriptor>] =
+                &[#(#nested),*];
+        }
+
+        #[automatically_derived]
+        // SAFETY: a resilient type is identified by its exported name;
+        // clients reach it only through its own bound layout.
+        unsafe impl #krate::FieldType for #ty {
+            const IDENTITY: #krate::TypeIdentity = #krate::TypeIdentity::resilient::<#ty>(#type_name);
+            const NESTED: ::core::option::Option<&'static #krate::TypeDescriptor> =
+                ::core::option::Option::Some(&#desc_sym);
+        }
+    }
+}
+
+/// The `T_size` and `T_align` C symbols.
+fn size_symbols(size_sym: &Ident, align_sym: &Ident, ty: &Ident, krate: &Path) -> TokenStream2 {
+    let core = quote!(#krate::__private::core);
+    quote! {
+        #[no_mangle]
+        #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
+        pub static #size_sym: usize = #core::mem::size_of::<#ty>();
+        #[no_mangle]
+        #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
+        pub static #align_sym: usize = #core::mem::align_of::<#ty>();
+    }
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let o = container_options(input)?;
     if !input.generics.params.is_empty() {
@@ -171,6 +309,32 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             "#[derive(Resilient)] needs a concrete type: exported metadata describes one layout",
         ));
     }
+    let data = match &input.data {
+        Data::Struct(data) => data,
+        Data::Enum(data) => {
+            let krate = o
+                .krate
+                .clone()
+                .unwrap_or_else(|| syn::parse_quote!(::layout_meta));
+            let type_name = o
+                .name
+                .clone()
+                .unwrap_or_else(|| syn::ext::IdentExt::unraw(&input.ident).to_string());
+            let sym = |suffix: &str| {
+                Ident::new(
+                    &format!("{}{type_name}_{suffix}", o.prefix),
+                    Span::call_site(),
+                )
+            };
+            return enums::expand_enum(input, data, &o, &krate, &type_name, &sym);
+        }
+        Data::Union(_) => {
+            return Err(syn::Error::new_spanned(
+                &input.ident,
+                "#[derive(Resilient)] supports structs and enums, not unions",
+            ))
+        }
+    };
     if let (true, Some(span)) = (o.frozen, o.frozen_span) {
         if !fixed_repr(&input.attrs) {
             return Err(syn::Error::new(
@@ -179,12 +343,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             ));
         }
     }
-    let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(
-            &input.ident,
-            "#[derive(Resilient)] supports structs only",
-        ));
-    };
+
     let krate = o
         .krate
         .clone()
@@ -266,85 +425,19 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         });
     }
 
-    let core = quote!(#krate::__private::core);
-    let mut flags = Vec::new();
-    if o.frozen {
-        flags.push(quote!(#krate::flags::FROZEN));
-    }
-    let mut witness_fns = Vec::new();
-    if o.send {
-        flags.push(quote!(#krate::flags::SEND));
-        witness_fns.push(quote! {
-            const _: () = #krate::__private::assert_send::<#ty>();
-        });
-    }
-    let drop_w = quote! {
-        if #core::mem::needs_drop::<#ty>() { ::core::option::Option::Some(__resilient_drop) } else { ::core::option::Option::None }
-    };
-    witness_fns.push(quote! {
-        /// Drop witness: never unwinds (a panic aborts at the `extern "C"` boundary).
-        unsafe extern "C" fn __resilient_drop(value: *mut u8) {
-            // SAFETY: the caller passes a valid, initialised, aligned value of
-            // this type that it will not use again (the witness contract).
-            unsafe { #core::ptr::drop_in_place(value.cast::<#ty>()) }
-        }
-    });
-    let clone_w = if o.pod {
-        flags.push(quote!(#krate::flags::POD));
-        witness_fns.push(quote! {
-            const _: () = #krate::__private::assert_pod::<#ty>();
-            /// Clone witness of a plain-old-data type: a bitwise copy.
-            unsafe extern "C" fn __resilient_clone(dst: *mut u8, src: *const u8) {
-                // SAFETY: the caller passes a valid value at `src` and writable,
-                // aligned, non-overlapping room for one at `dst`; the type is
-                // `Copy`, so a bitwise copy is a clone.
-                unsafe { #core::ptr::copy_nonoverlapping(src.cast::<#ty>(), dst.cast::<#ty>(), 1) }
-            }
-        });
-        quote!(::core::option::Option::Some(__resilient_clone))
-    } else if o.clone {
-        witness_fns.push(quote! {
-            /// Clone witness: never unwinds (a panic aborts at the `extern "C"` boundary).
-            unsafe extern "C" fn __resilient_clone(dst: *mut u8, src: *const u8) {
-                // SAFETY: the caller passes a valid value at `src` and writable,
-                // aligned room for one at `dst` (the witness contract).
-                unsafe { dst.cast::<#ty>().write(<#ty as #core::clone::Clone>::clone(&*src.cast::<#ty>())) }
-            }
-        });
-        quote!(::core::option::Option::Some(__resilient_clone))
-    } else {
-        quote!(::core::option::Option::None)
-    };
-    let default_w = if o.default {
-        witness_fns.push(quote! {
-            /// Default witness: never unwinds (a panic aborts at the `extern "C"` boundary).
-            unsafe extern "C" fn __resilient_default(dst: *mut u8) {
-                // SAFETY: the caller passes writable, aligned room for one value
-                // at `dst` (the witness contract).
-                unsafe { dst.cast::<#ty>().write(<#ty as #core::default::Default>::default()) }
-            }
-        });
-        quote!(::core::option::Option::Some(__resilient_default))
-    } else {
-        quote!(::core::option::Option::None)
-    };
-    let flags = if flags.is_empty() {
-        quote!(0)
-    } else {
-        quote!(#(#flags)|*)
-    };
-
+    let Witnesses {
+        items: witness_fns,
+        flags,
+        table,
+    } = witnesses(&o, ty, &krate);
+    let sizes = size_symbols(&size_sym, &align_sym, ty, &krate);
+    let impls = trait_impls(&krate, ty, &type_name, &desc_sym, &nested);
     Ok(quote! {
         const _: () = {
             #(#witness_fns)*
             #(#witness_free_checks)*
 
-            #[no_mangle]
-            #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
-            pub static #size_sym: usize = #core::mem::size_of::<#ty>();
-            #[no_mangle]
-            #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
-            pub static #align_sym: usize = #core::mem::align_of::<#ty>();
+            #sizes
             #(
                 #[allow(non_upper_case_globals, reason = "the documented C symbol name")]
                 #offset_statics
@@ -355,31 +448,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 #type_name,
                 #flags,
                 &[#(#field_descs),*],
-                #krate::ValueWitnesses {
-                    drop: #drop_w,
-                    clone: #clone_w,
-                    default_init: #default_w,
-                },
+                #table,
             );
 
-            #[automatically_derived]
-            // SAFETY: every number in the descriptor comes from the compiler
-            // (`size_of`, `align_of`, `offset_of!` on this type and its
-            // fields' types), and the witnesses act on this type.
-            unsafe impl #krate::Resilient for #ty {
-                const DESCRIPTOR: &'static #krate::TypeDescriptor = &#desc_sym;
-                const NESTED: &'static [::core::option::Option<&'static #krate::TypeDescriptor>] =
-                    &[#(#nested),*];
-            }
-
-            #[automatically_derived]
-            // SAFETY: a resilient type is identified by its exported name;
-            // clients reach it only through its own bound layout.
-            unsafe impl #krate::FieldType for #ty {
-                const IDENTITY: #krate::TypeIdentity = #krate::TypeIdentity::resilient::<#ty>(#type_name);
-                const NESTED: ::core::option::Option<&'static #krate::TypeDescriptor> =
-                    ::core::option::Option::Some(&#desc_sym);
-            }
+            #impls
         };
     })
 }

@@ -17,7 +17,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::layout::{FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout};
+use crate::layout::{
+    CaseLayout, FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout,
+};
 use crate::needs::ViewNeed;
 
 /// How a consumer reaches a field.
@@ -66,6 +68,25 @@ pub enum Mismatch {
     MissingType {
         /// The type.
         ty: String,
+    },
+    /// The type is a struct where an enum is expected, or the reverse.
+    Kind {
+        /// The type.
+        ty: String,
+        /// What the view expects (`"a struct"`, `"an enum"`).
+        expected: &'static str,
+        /// What the type is.
+        found: &'static str,
+    },
+    /// An enum lacks a case the view uses.
+    MissingCase {
+        /// The enum.
+        ty: String,
+        /// The case.
+        case: String,
+        /// The cases it has, the closest names first (at most
+        /// [`SUGGESTIONS`]).
+        existing: Vec<String>,
     },
     /// A required field is absent.
     MissingField {
@@ -192,6 +213,22 @@ impl fmt::Display for Mismatch {
                 "the library exports module `{found}`, the view is of module `{expected}`"
             ),
             Mismatch::MissingType { ty } => write!(f, "type `{ty}` is missing"),
+            Mismatch::Kind {
+                ty,
+                expected,
+                found,
+            } => write!(f, "type `{ty}` is {found}, the view expects {expected}"),
+            Mismatch::MissingCase { ty, case, existing } => {
+                write!(f, "case `{ty}::{case}` is missing")?;
+                if let Some((first, rest)) = existing.split_first() {
+                    write!(f, " (`{ty}` has `{first}`")?;
+                    for name in rest {
+                        write!(f, ", `{name}`")?;
+                    }
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
             Mismatch::MissingField {
                 ty,
                 field,
@@ -481,13 +518,28 @@ pub fn bind_field<'a>(
     want: FieldQuery<'_>,
     found: Option<&'a FieldLayout>,
 ) -> Result<Option<&'a FieldLayout>, Mismatch> {
+    bind_field_of(&ty.name, &ty.fields, want, found)
+}
+
+/// [`bind_field`] for the fields `fields` of `owner` (a type, or an enum's
+/// case `Enum::Case`, whose payload fields bind as a struct's).
+///
+/// # Errors
+///
+/// As [`bind_field`].
+pub fn bind_field_of<'a>(
+    owner: &str,
+    fields: &[FieldLayout],
+    want: FieldQuery<'_>,
+    found: Option<&'a FieldLayout>,
+) -> Result<Option<&'a FieldLayout>, Mismatch> {
     let Some(f) = found else {
         return if want.required {
             Err(Mismatch::MissingField {
-                ty: ty.name.clone(),
+                ty: owner.into(),
                 field: want.name.into(),
                 expected: want.identity.to_string(),
-                existing: closest_first(want.name, ty.fields.iter().map(|f| f.name.as_str())),
+                existing: closest_first(want.name, fields.iter().map(|f| f.name.as_str())),
             })
         } else {
             Ok(None)
@@ -496,7 +548,7 @@ pub fn bind_field<'a>(
     let by_value = want.access == Access::ByValue;
     if by_value && (contains_resilient(want.identity) || contains_resilient(&f.identity)) {
         return Err(Mismatch::NotByValue {
-            ty: ty.name.clone(),
+            ty: owner.into(),
             field: want.name.into(),
             found: f.identity.to_string(),
         });
@@ -504,13 +556,54 @@ pub fn bind_field<'a>(
     let nested_ok = by_value || matches!(want.identity, Identity::Resilient { .. });
     if !nested_ok || !same_identity(want.identity, &f.identity) {
         return Err(Mismatch::Retyped {
-            ty: ty.name.clone(),
+            ty: owner.into(),
             field: want.name.into(),
             expected: want.identity.to_string(),
             found: f.identity.to_string(),
         });
     }
     Ok(Some(f))
+}
+
+/// The kind rule: a struct view binds a struct, an enum view an enum.
+///
+/// # Errors
+///
+/// [`Mismatch::Kind`] naming both.
+pub fn bind_kind(ty: &TypeLayout, want_enum: bool) -> Result<(), Mismatch> {
+    let kind = |e: bool| if e { "an enum" } else { "a struct" };
+    if ty.is_enum() == want_enum {
+        Ok(())
+    } else {
+        Err(Mismatch::Kind {
+            ty: ty.name.clone(),
+            expected: kind(want_enum),
+            found: kind(ty.is_enum()),
+        })
+    }
+}
+
+/// The case rule: the enum `ty` has a case called `name` (found by name:
+/// tags are the library's own and may change). Returns its index and
+/// record; its payload fields then bind with [`bind_field_of`], as
+/// `Enum::Case`.
+///
+/// # Errors
+///
+/// [`Mismatch::Kind`] if `ty` is not an enum; [`Mismatch::MissingCase`]
+/// listing the cases it has, the closest names first.
+pub fn bind_case<'a>(ty: &'a TypeLayout, name: &str) -> Result<(usize, &'a CaseLayout), Mismatch> {
+    bind_kind(ty, true)?;
+    let Some(e) = &ty.enum_info else {
+        return Err(Mismatch::MissingType {
+            ty: ty.name.clone(),
+        });
+    };
+    e.case(name).ok_or_else(|| Mismatch::MissingCase {
+        ty: ty.name.clone(),
+        case: name.into(),
+        existing: closest_first(name, e.cases.iter().map(|c| c.name.as_str())),
+    })
 }
 
 /// The nested rule: a nested resilient field `field` of type `ty` is bound
@@ -647,6 +740,7 @@ pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Ve
             ty: need.type_name.clone(),
         }]);
     };
+    bind_kind(ty, false).map_err(|m| alloc::vec![m])?;
     let mut mismatches = Vec::new();
     if let Err(m) = bind_frozen(ty, need.frozen) {
         mismatches.push(m);
@@ -743,6 +837,7 @@ mod tests {
             fingerprint: 0,
             fields,
             witnesses: crate::WitnessAddrs::default(),
+            enum_info: None,
         }
     }
 

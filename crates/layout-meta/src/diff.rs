@@ -84,6 +84,13 @@ pub enum ChangeKind {
     ImplAdded,
     /// A type no longer implements an interface.
     ImplRemoved,
+    /// A struct became an enum, or an enum a struct.
+    KindChanged,
+    /// An enum has a new case (compatible unless the enum is frozen: a
+    /// host's value of it lands in its `Unknown` arm).
+    CaseAdded,
+    /// An enum's case is gone: the hosts that use it break.
+    CaseRemoved,
 }
 
 impl ChangeKind {
@@ -109,6 +116,9 @@ impl ChangeKind {
         ChangeKind::FunctionChanged,
         ChangeKind::ImplAdded,
         ChangeKind::ImplRemoved,
+        ChangeKind::KindChanged,
+        ChangeKind::CaseAdded,
+        ChangeKind::CaseRemoved,
     ];
 
     /// The kebab-case name tools print (`field-added`, ...).
@@ -134,6 +144,9 @@ impl ChangeKind {
             ChangeKind::FunctionChanged => "function-changed",
             ChangeKind::ImplAdded => "impl-added",
             ChangeKind::ImplRemoved => "impl-removed",
+            ChangeKind::KindChanged => "kind-changed",
+            ChangeKind::CaseAdded => "case-added",
+            ChangeKind::CaseRemoved => "case-removed",
         }
     }
 }
@@ -311,41 +324,29 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
             format!("{:#018x}", n.fingerprint),
         );
     }
-    for f in &n.fields {
-        if o.field(&f.name).is_none() {
-            push(
-                K::FieldAdded,
-                Some(&f.name),
-                String::new(),
-                format!("{} at {}", f.identity, f.offset),
-            );
+    diff_fields(&o.fields, &n.fields, "", &mut push);
+    match (&o.enum_info, &n.enum_info) {
+        (None, None) => {}
+        (Some(oe), Some(ne)) => {
+            // Cases by name (hosts bind them by name: a tag may change);
+            // each case's payload as a struct's fields, under `Case.field`.
+            for c in &ne.cases {
+                if oe.case(&c.name).is_none() {
+                    push(K::CaseAdded, Some(&c.name), String::new(), String::new());
+                }
+            }
+            for c in &oe.cases {
+                match ne.case(&c.name) {
+                    None => push(K::CaseRemoved, Some(&c.name), String::new(), String::new()),
+                    Some((_, d)) => {
+                        diff_fields(&c.fields, &d.fields, &format!("{}.", c.name), &mut push);
+                    }
+                }
+            }
         }
-    }
-    for f in &o.fields {
-        let Some(g) = n.field(&f.name) else {
-            push(K::FieldRemoved, Some(&f.name), String::new(), String::new());
-            continue;
-        };
-        if !crate::compat::same_identity(&f.identity, &g.identity) {
-            let kind = if f.identity.size() == g.identity.size() {
-                K::FieldRetyped
-            } else {
-                K::FieldResized
-            };
-            push(
-                kind,
-                Some(&f.name),
-                f.identity.to_string(),
-                g.identity.to_string(),
-            );
-        }
-        if f.offset != g.offset {
-            push(
-                K::FieldMoved,
-                Some(&f.name),
-                f.offset.to_string(),
-                g.offset.to_string(),
-            );
+        (oe, ne) => {
+            let kind = |e: &Option<crate::EnumLayout>| if e.is_some() { "enum" } else { "struct" };
+            push(K::KindChanged, None, kind(oe).into(), kind(ne).into());
         }
     }
     for (kind, a, b) in [
@@ -388,13 +389,73 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
         for c in &mut out {
             if matches!(
                 c.kind,
-                K::FieldAdded | K::FieldMoved | K::SizeChanged | K::AlignChanged | K::StrideChanged
+                K::FieldAdded
+                    | K::FieldMoved
+                    | K::SizeChanged
+                    | K::AlignChanged
+                    | K::StrideChanged
+                    | K::CaseAdded
             ) {
                 c.severity = Severity::Breaking;
             }
         }
     }
     out
+}
+
+/// Records one change: kind, item, old and new values.
+type Push<'a> = dyn FnMut(ChangeKind, Option<&str>, String, String) + 'a;
+
+/// The changes between two field lists (a struct's, or one case's payload
+/// with `prefix` `Case.`): added, removed, retyped or resized, moved.
+fn diff_fields(
+    old: &[crate::FieldLayout],
+    new: &[crate::FieldLayout],
+    prefix: &str,
+    push: &mut Push<'_>,
+) {
+    use ChangeKind as K;
+    let find = |list: &'_ [crate::FieldLayout], name: &str| -> Option<crate::FieldLayout> {
+        list.iter().find(|f| f.name == name).cloned()
+    };
+    for f in new {
+        if find(old, &f.name).is_none() {
+            push(
+                K::FieldAdded,
+                Some(&format!("{prefix}{}", f.name)),
+                String::new(),
+                format!("{} at {}", f.identity, f.offset),
+            );
+        }
+    }
+    for f in old {
+        let item = format!("{prefix}{}", f.name);
+        let Some(g) = find(new, &f.name) else {
+            push(K::FieldRemoved, Some(&item), String::new(), String::new());
+            continue;
+        };
+        if !crate::compat::same_identity(&f.identity, &g.identity) {
+            let kind = if f.identity.size() == g.identity.size() {
+                K::FieldRetyped
+            } else {
+                K::FieldResized
+            };
+            push(
+                kind,
+                Some(&item),
+                f.identity.to_string(),
+                g.identity.to_string(),
+            );
+        }
+        if f.offset != g.offset {
+            push(
+                K::FieldMoved,
+                Some(&item),
+                f.offset.to_string(),
+                g.offset.to_string(),
+            );
+        }
+    }
 }
 
 fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) -> Change {
@@ -409,7 +470,9 @@ fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) 
         | K::FlagRemoved
         | K::FunctionRemoved
         | K::FunctionChanged
-        | K::ImplRemoved => Severity::Breaking,
+        | K::ImplRemoved
+        | K::KindChanged
+        | K::CaseRemoved => Severity::Breaking,
         _ => Severity::Compatible,
     };
     Change {

@@ -7,8 +7,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::format::{
-    offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_SIZE, NATIVE_ENDIANNESS,
-    NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
+    offsets, CASE_RECORD_SIZE, ENUM_RECORD_SIZE, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC,
+    MANIFEST_V1_SIZE, NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
 };
 use crate::layout::{Identity, ModuleLayout};
 
@@ -66,6 +66,58 @@ impl Writer {
         self.word(at + offsets::of("rsl_str", "ptr"), addr);
         self.word(at + offsets::of("rsl_str", "len"), s.len());
     }
+    /// Writes `fields` as a list of field records; returns its address.
+    fn fields(&mut self, fields: &[crate::FieldLayout]) -> usize {
+        let fo = |f| offsets::of("rsl_field_descriptor", f);
+        let list = self.alloc(fields.len() * FIELD_RECORD_V1_SIZE as usize);
+        for (j, f) in fields.iter().enumerate() {
+            let at = list + j * FIELD_RECORD_V1_SIZE as usize;
+            self.str(at + fo("name"), &f.name);
+            self.word(at + fo("offset"), f.offset);
+            self.identity(at + fo("identity"), &f.identity);
+        }
+        self.addr(list)
+    }
+    /// Writes an enum record; returns its address.
+    fn enum_record(&mut self, e: &crate::EnumLayout) -> usize {
+        let eo = |f| offsets::of("rsl_enum_descriptor", f);
+        let co = |f| offsets::of("rsl_case_descriptor", f);
+        let rec = self.alloc(ENUM_RECORD_SIZE as usize);
+        self.put(
+            rec + eo("enum_record_size"),
+            &ENUM_RECORD_SIZE.to_ne_bytes(),
+        );
+        self.put(
+            rec + eo("case_record_size"),
+            &CASE_RECORD_SIZE.to_ne_bytes(),
+        );
+        let mut flags = 0u32;
+        if let Some((offset, size)) = e.tag {
+            flags |= crate::format::enum_flags::TAG_PLAIN;
+            self.put(rec + eo("tag_size"), &size.to_ne_bytes());
+            self.word(rec + eo("tag_offset"), offset);
+        }
+        if e.payload_plain {
+            flags |= crate::format::enum_flags::PAYLOAD_PLAIN;
+        }
+        self.put(rec + eo("enum_flags"), &flags.to_ne_bytes());
+        self.word(rec + eo("case_count"), e.cases.len());
+        self.word(rec + eo("case_of"), e.case_of);
+        self.word(rec + eo("locate"), e.locate);
+        self.word(rec + eo("write_case"), e.write_case);
+        let cases = self.alloc(e.cases.len() * CASE_RECORD_SIZE as usize);
+        let cases_addr = self.addr(cases);
+        self.word(rec + eo("cases"), cases_addr);
+        for (i, c) in e.cases.iter().enumerate() {
+            let at = cases + i * CASE_RECORD_SIZE as usize;
+            self.str(at + co("name"), &c.name);
+            self.put(at + co("tag"), &c.tag.to_ne_bytes());
+            self.word(at + co("field_count"), c.fields.len());
+            let fields = self.fields(&c.fields);
+            self.word(at + co("fields"), fields);
+        }
+        self.addr(rec)
+    }
     fn identity(&mut self, at: usize, id: &Identity) {
         let o = |f| offsets::of("rsl_type_identity", f);
         self.put(at + o("kind"), &id.kind_code().to_ne_bytes());
@@ -111,7 +163,6 @@ pub fn encode(module: &ModuleLayout, base: usize) -> Image {
     let list_addr = w.addr(list);
     w.word(header + m("types"), list_addr);
     let t = |f| offsets::of("rsl_type_descriptor", f);
-    let fo = |f| offsets::of("rsl_field_descriptor", f);
     let wo = |f| offsets::of("rsl_value_witnesses", f);
     for (i, ty) in module.types.iter().enumerate() {
         let rec = w.alloc(TYPE_RECORD_V1_SIZE as usize);
@@ -128,14 +179,11 @@ pub fn encode(module: &ModuleLayout, base: usize) -> Image {
         w.word(wit + wo("drop"), ty.witnesses.drop);
         w.word(wit + wo("clone"), ty.witnesses.clone);
         w.word(wit + wo("default_init"), ty.witnesses.default_init);
-        let fields = w.alloc(ty.fields.len() * FIELD_RECORD_V1_SIZE as usize);
-        let fields_addr = w.addr(fields);
+        let fields_addr = w.fields(&ty.fields);
         w.word(rec + t("fields"), fields_addr);
-        for (j, f) in ty.fields.iter().enumerate() {
-            let at = fields + j * FIELD_RECORD_V1_SIZE as usize;
-            w.str(at + fo("name"), &f.name);
-            w.word(at + fo("offset"), f.offset);
-            w.identity(at + fo("identity"), &f.identity);
+        if let Some(e) = &ty.enum_info {
+            let info = w.enum_record(e);
+            w.word(rec + t("enum_info"), info);
         }
     }
     w.put(

@@ -56,9 +56,13 @@ pub mod flags {
     /// time). Without it a client keeps each value on the thread that made
     /// it.
     pub const SEND: u32 = 1 << 5;
+    /// The type is an enum (format 1.2): it has no fields of its own, and
+    /// its type record's `enum_info` describes its cases
+    /// ([`super::EnumDescriptor`]).
+    pub const ENUM: u32 = 1 << 6;
     /// Every flag version 1 defines. Readers ignore other bits (later minor
     /// revisions may define them); producers of version 1 write them as zero.
-    pub const KNOWN: u32 = FROZEN | NEEDS_DROP | CLONABLE | DEFAULT_INIT | POD | SEND;
+    pub const KNOWN: u32 = FROZEN | NEEDS_DROP | CLONABLE | DEFAULT_INIT | POD | SEND | ENUM;
 }
 
 /// Kinds of [`TypeIdentity`].
@@ -298,6 +302,166 @@ impl FieldDescriptor {
     }
 }
 
+/// How an enum's records say its values are laid out (the `enum_flags`
+/// word of an [`EnumDescriptor`]).
+pub mod enum_flags {
+    /// The tag is plain data: an unsigned integer of `tag_size` bytes at
+    /// `tag_offset`, whose value is one case's `tag` (any other value is a
+    /// case this reader does not know). A host reads it without a call.
+    pub const TAG_PLAIN: u32 = 1 << 0;
+    /// Every payload field's `offset` is its byte offset from the start of
+    /// the value (the enum has a primitive `repr`, whose layout the language
+    /// fixes); without it, a payload field is reached through the `locate`
+    /// witness.
+    pub const PAYLOAD_PLAIN: u32 = 1 << 1;
+    /// Every flag this revision defines; readers ignore the others.
+    pub const KNOWN: u32 = TAG_PLAIN | PAYLOAD_PLAIN;
+}
+
+/// The case index of the value at `value` (the index of its case in the
+/// enum's case list), computed by the library's own code.
+pub type CaseOfFn = unsafe extern "C" fn(value: *const u8) -> u32;
+/// The address of payload field `field` of case `case` of the value at
+/// `value`, which is in that case.
+pub type LocateFn = unsafe extern "C" fn(value: *const u8, case: u32, field: u32) -> *const u8;
+/// Writes a value of case `case` into the uninitialised `dst`, its payload
+/// fields read (copied) from `payload[i]` for each field `i` of the case, in
+/// the case's field order. Returns 0, or 1 if `case` is not a case.
+pub type WriteCaseFn =
+    unsafe extern "C" fn(dst: *mut u8, case: u32, payload: *const *const u8) -> u32;
+
+/// One case of an enum: its name, its plain tag, its payload fields.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CaseDescriptor {
+    name: RawStr,
+    tag: u64,
+    field_count: usize,
+    fields: *const FieldDescriptor,
+}
+
+// SAFETY: immutable; every pointer comes from a `&'static` reference (`new`).
+unsafe impl Sync for CaseDescriptor {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for CaseDescriptor {}
+
+impl CaseDescriptor {
+    /// Case `name`, whose plain tag is `tag` (0 where the enum's tag is not
+    /// plain), with payload `fields` (offsets from the value's start where
+    /// the payload is plain, else 0).
+    pub const fn new(name: &'static str, tag: u64, fields: &'static [FieldDescriptor]) -> Self {
+        CaseDescriptor {
+            name: RawStr::new(name),
+            tag,
+            field_count: fields.len(),
+            fields: fields.as_ptr(),
+        }
+    }
+    /// The case's name.
+    pub const fn name(&self) -> &'static str {
+        self.name.as_str()
+    }
+    /// Its plain tag.
+    pub const fn tag(&self) -> u64 {
+        self.tag
+    }
+    /// Its payload fields.
+    pub const fn fields(&self) -> &'static [FieldDescriptor] {
+        // SAFETY: `fields` and `field_count` were taken from a `&'static
+        // [FieldDescriptor]` in `new` (fields are private).
+        unsafe { core::slice::from_raw_parts(self.fields, self.field_count) }
+    }
+}
+
+/// What an enum adds to its type record (format 1.2): how its tag and
+/// payloads are laid out, its cases in declaration order, and the
+/// library's witnesses that read a value's case, reach a payload field and
+/// write a case.
+///
+/// The record starts with its own size and its case records' size (a later
+/// revision may append to either; a reader steps by the sizes given).
+#[repr(C)]
+pub struct EnumDescriptor {
+    enum_record_size: u32,
+    case_record_size: u32,
+    enum_flags: u32,
+    tag_size: u32,
+    tag_offset: usize,
+    case_count: usize,
+    cases: *const CaseDescriptor,
+    case_of: Option<CaseOfFn>,
+    locate: Option<LocateFn>,
+    write_case: Option<WriteCaseFn>,
+}
+
+// SAFETY: immutable; every pointer comes from a `&'static` reference or is
+// a function pointer (`new`).
+unsafe impl Sync for EnumDescriptor {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for EnumDescriptor {}
+
+impl EnumDescriptor {
+    /// An enum of `cases` (declaration order). `tag`: `Some((offset,
+    /// size))` if the tag is plain data; `payload_plain`: payload offsets
+    /// are fixed (then `locate` may be absent).
+    pub const fn new(
+        tag: Option<(usize, u32)>,
+        payload_plain: bool,
+        cases: &'static [CaseDescriptor],
+        case_of: CaseOfFn,
+        locate: Option<LocateFn>,
+        write_case: Option<WriteCaseFn>,
+    ) -> Self {
+        let (tag_offset, tag_size, tag_flag) = match tag {
+            Some((offset, size)) => (offset, size, enum_flags::TAG_PLAIN),
+            None => (0, 0, 0),
+        };
+        let payload_flag = if payload_plain {
+            enum_flags::PAYLOAD_PLAIN
+        } else {
+            0
+        };
+        assert!(
+            payload_plain || locate.is_some(),
+            "an enum whose payloads are not plain has a locate witness"
+        );
+        EnumDescriptor {
+            enum_record_size: ENUM_RECORD_SIZE,
+            case_record_size: CASE_RECORD_SIZE,
+            enum_flags: tag_flag | payload_flag,
+            tag_size,
+            tag_offset,
+            case_count: cases.len(),
+            cases: cases.as_ptr(),
+            case_of: Some(case_of),
+            locate,
+            write_case,
+        }
+    }
+    /// [`enum_flags`].
+    pub const fn enum_flags(&self) -> u32 {
+        self.enum_flags
+    }
+    /// `(offset, size)` of a plain tag.
+    pub const fn plain_tag(&self) -> Option<(usize, u32)> {
+        if self.enum_flags & enum_flags::TAG_PLAIN != 0 {
+            Some((self.tag_offset, self.tag_size))
+        } else {
+            None
+        }
+    }
+    /// The cases, in declaration order.
+    pub const fn cases(&self) -> &'static [CaseDescriptor] {
+        // SAFETY: `cases` and `case_count` were taken from a `&'static
+        // [CaseDescriptor]` in `new` (fields are private).
+        unsafe { core::slice::from_raw_parts(self.cases, self.case_count) }
+    }
+    /// The witnesses: case of a value, payload locator, case writer.
+    pub const fn witnesses(&self) -> (Option<CaseOfFn>, Option<LocateFn>, Option<WriteCaseFn>) {
+        (self.case_of, self.locate, self.write_case)
+    }
+}
+
 /// Everything a client across a domain learns about one type.
 #[repr(C)]
 pub struct TypeDescriptor {
@@ -311,6 +475,9 @@ pub struct TypeDescriptor {
     field_count: usize,
     fields: *const FieldDescriptor,
     witnesses: ValueWitnesses,
+    // Appended in format 1.2 (enums); a reader of smaller type records
+    // stops before it (`type_record_size` says whether it is there).
+    enum_info: *const EnumDescriptor,
 }
 
 // SAFETY: immutable, and every pointer in it comes from a `&'static` reference
@@ -361,7 +528,34 @@ impl TypeDescriptor {
             field_count: fields.len(),
             fields: fields.as_ptr(),
             witnesses,
+            enum_info: core::ptr::null(),
         }
+    }
+
+    /// Describes an enum `T` named `name`, whose cases and layout `info`
+    /// gives. Size, alignment and stride come from the compiler; the
+    /// fingerprint (over the cases too) is computed here.
+    ///
+    /// # Panics
+    ///
+    /// At compile time, as [`TypeDescriptor::new`].
+    pub const fn new_enum<T>(
+        name: &'static str,
+        flags: u32,
+        info: &'static EnumDescriptor,
+        witnesses: ValueWitnesses,
+    ) -> Self {
+        let mut d = Self::new::<T>(name, flags | flags::ENUM, &[], witnesses);
+        d.fingerprint = crate::fingerprint::of_enum_descriptor(d.size, d.align, d.stride, info);
+        d.enum_info = info;
+        d
+    }
+
+    /// What an enum adds (`None` for a struct).
+    pub const fn enum_info(&self) -> Option<&'static EnumDescriptor> {
+        // SAFETY: null, or taken from a `&'static EnumDescriptor` in
+        // `new_enum` (fields are private).
+        unsafe { self.enum_info.as_ref() }
     }
 
     /// The type's name.
@@ -449,12 +643,32 @@ pub const MANIFEST_V1_SIZE: u32 = size_of::<Manifest>() as u32;
     reason = "checked by the assertion below"
 )]
 pub const MANIFEST_V1_0_SIZE: u32 = core::mem::offset_of!(Manifest, function_record_size) as u32;
-/// Size of a version-1 type record, in bytes.
+/// Size of a version-1 type record as producers write it (format 1.2, with
+/// `enum_info`), in bytes.
 #[allow(
     clippy::cast_possible_truncation,
     reason = "checked by the assertion below"
 )]
 pub const TYPE_RECORD_V1_SIZE: u32 = size_of::<TypeDescriptor>() as u32;
+/// Size of the smallest version-1 type record (formats 1.0 and 1.1: no
+/// `enum_info`), in bytes: what a reader requires.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const TYPE_RECORD_V1_0_SIZE: u32 = core::mem::offset_of!(TypeDescriptor, enum_info) as u32;
+/// Size of an enum record, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const ENUM_RECORD_SIZE: u32 = size_of::<EnumDescriptor>() as u32;
+/// Size of a case record, in bytes.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "checked by the assertion below"
+)]
+pub const CASE_RECORD_SIZE: u32 = size_of::<CaseDescriptor>() as u32;
 /// Size of a version-1 field record, in bytes.
 #[allow(
     clippy::cast_possible_truncation,
@@ -465,6 +679,8 @@ pub const FIELD_RECORD_V1_SIZE: u32 = size_of::<FieldDescriptor>() as u32;
 const _: () = assert!(
     size_of::<Manifest>() < 4096
         && size_of::<TypeDescriptor>() < 4096
+        && size_of::<EnumDescriptor>() < 4096
+        && size_of::<CaseDescriptor>() < 4096
         && size_of::<FieldDescriptor>() < 4096,
     "record sizes fit in a u32 header field"
 );
@@ -826,6 +1042,81 @@ pub mod offsets {
             "methods",
             offset_of!(ImplDescriptor, methods),
         ),
+        (
+            "rsl_type_descriptor",
+            "enum_info",
+            offset_of!(TypeDescriptor, enum_info),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "enum_record_size",
+            offset_of!(EnumDescriptor, enum_record_size),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "case_record_size",
+            offset_of!(EnumDescriptor, case_record_size),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "enum_flags",
+            offset_of!(EnumDescriptor, enum_flags),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "tag_size",
+            offset_of!(EnumDescriptor, tag_size),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "tag_offset",
+            offset_of!(EnumDescriptor, tag_offset),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "case_count",
+            offset_of!(EnumDescriptor, case_count),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "cases",
+            offset_of!(EnumDescriptor, cases),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "case_of",
+            offset_of!(EnumDescriptor, case_of),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "locate",
+            offset_of!(EnumDescriptor, locate),
+        ),
+        (
+            "rsl_enum_descriptor",
+            "write_case",
+            offset_of!(EnumDescriptor, write_case),
+        ),
+        (
+            "rsl_case_descriptor",
+            "name",
+            offset_of!(CaseDescriptor, name),
+        ),
+        (
+            "rsl_case_descriptor",
+            "tag",
+            offset_of!(CaseDescriptor, tag),
+        ),
+        (
+            "rsl_case_descriptor",
+            "field_count",
+            offset_of!(CaseDescriptor, field_count),
+        ),
+        (
+            "rsl_case_descriptor",
+            "fields",
+            offset_of!(CaseDescriptor, fields),
+        ),
     ];
 
     /// (record, size) for every record.
@@ -841,6 +1132,8 @@ pub mod offsets {
         ("rsl_slice", size_of::<RawSlice>()),
         ("rsl_call_error", size_of::<CallError>()),
         ("rsl_impl_descriptor", size_of::<ImplDescriptor>()),
+        ("rsl_enum_descriptor", size_of::<EnumDescriptor>()),
+        ("rsl_case_descriptor", size_of::<CaseDescriptor>()),
     ];
 
     pub(crate) const fn of(record: &str, field: &str) -> usize {

@@ -197,9 +197,66 @@ pub struct TypeLayout {
     pub fields: Vec<FieldLayout>,
     /// Value witnesses.
     pub witnesses: WitnessAddrs,
+    /// What an enum adds (its cases); `None` for a struct.
+    pub enum_info: Option<EnumLayout>,
+}
+
+/// A validated enum: its cases in declaration order, how its tag and
+/// payloads are laid out, and its witnesses' addresses.
+///
+/// Invariants (from the validator): case names are distinct and non-empty;
+/// within a case, payload field names are distinct; a plain tag
+/// (`tag: Some`) has size 1, 2, 4 or 8 and lies inside the value, and the
+/// cases' tags are distinct and fit in it; plain payload offsets
+/// (`payload_plain`) put each field inside the value, aligned; `case_of`
+/// is code, and `locate` is code unless the payloads are plain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumLayout {
+    /// `(offset, size)` of a plain tag, if the tag is plain data.
+    pub tag: Option<(usize, u32)>,
+    /// Whether payload offsets are offsets from the value's start.
+    pub payload_plain: bool,
+    /// The cases, in declaration order (a case's index is its place here).
+    pub cases: Vec<CaseLayout>,
+    /// The `case_of` witness.
+    pub case_of: usize,
+    /// The `locate` witness (0: absent).
+    pub locate: usize,
+    /// The `write_case` witness (0: absent).
+    pub write_case: usize,
+}
+
+impl EnumLayout {
+    /// The case called `name`, with its index.
+    pub fn case(&self, name: &str) -> Option<(usize, &CaseLayout)> {
+        self.cases.iter().enumerate().find(|(_, c)| c.name == name)
+    }
+}
+
+/// One validated case of an enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseLayout {
+    /// The case's name.
+    pub name: String,
+    /// Its plain tag (0 where the tag is not plain).
+    pub tag: u64,
+    /// Its payload fields: offsets from the value's start where the
+    /// payloads are plain, else 0 (reached through `locate`).
+    pub fields: Vec<FieldLayout>,
+}
+
+impl CaseLayout {
+    /// The payload field called `name`.
+    pub fn field(&self, name: &str) -> Option<&FieldLayout> {
+        self.fields.iter().find(|f| f.name == name)
+    }
 }
 
 impl TypeLayout {
+    /// Whether the type is an enum.
+    pub fn is_enum(&self) -> bool {
+        self.enum_info.is_some()
+    }
     /// The field called `name`.
     pub fn field(&self, name: &str) -> Option<&FieldLayout> {
         self.fields.iter().find(|f| f.name == name)
@@ -229,12 +286,22 @@ impl TypeLayout {
             && self.stride == d.stride
             && self.fingerprint == d.fingerprint
             && self.fields == d.fields
+            && self
+                .enum_info
+                .as_ref()
+                .map(|e| (e.tag, e.payload_plain, &e.cases))
+                == d.enum_info
+                    .as_ref()
+                    .map(|e| (e.tag, e.payload_plain, &e.cases))
     }
 
     /// The fingerprint this layout would have; equal to `fingerprint` for
     /// every validated layout.
     pub fn compute_fingerprint(&self) -> u64 {
-        crate::fingerprint::of_layout(self.size, self.align, self.stride, &self.fields)
+        match &self.enum_info {
+            None => crate::fingerprint::of_layout(self.size, self.align, self.stride, &self.fields),
+            Some(e) => crate::fingerprint::of_enum_layout(self.size, self.align, self.stride, e),
+        }
     }
 }
 

@@ -194,14 +194,15 @@ pub mod needs;
 mod validate;
 
 pub use format::{
-    flags, kind, CloneFn, DefaultInitFn, DropFn, FieldDescriptor, Manifest, TypeDescriptor,
-    TypeIdentity, ValueWitnesses, FORMAT_VERSION, MAGIC, MANIFEST_SYMBOL,
+    enum_flags, flags, kind, CaseDescriptor, CaseOfFn, CloneFn, DefaultInitFn, DropFn,
+    EnumDescriptor, FieldDescriptor, LocateFn, Manifest, TypeDescriptor, TypeIdentity,
+    ValueWitnesses, WriteCaseFn, FORMAT_VERSION, MAGIC, MANIFEST_SYMBOL,
 };
 pub use function::{ExportedFn, ExportedImpl, Param, Return};
 pub use identity::FieldType;
 pub use layout::{
-    FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout, ParamLayout, TypeLayout,
-    WitnessAddrs,
+    CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout,
+    ParamLayout, TypeLayout, WitnessAddrs,
 };
 pub use validate::{
     decode, type_record_addresses, validate, verify, verify_c_symbols, verify_code_addresses,
@@ -350,6 +351,8 @@ pub mod limits {
     pub const MAX_TYPES: usize = 65_536;
     /// Exported fields in one type.
     pub const MAX_FIELDS: usize = 4_096;
+    /// Most cases of one enum.
+    pub const MAX_CASES: usize = 4_096;
     /// Bytes in a module, type, field or type-identity name.
     pub const MAX_NAME_LEN: usize = 1_024;
     /// Bytes in a module version.
@@ -406,22 +409,45 @@ impl TypeDescriptor {
             align: self.align(),
             stride: self.stride(),
             fingerprint: self.fingerprint(),
-            fields: self
-                .fields()
-                .iter()
-                .map(|f| FieldLayout {
-                    name: f.name().into(),
-                    offset: f.offset(),
-                    identity: Identity::from_record(f.identity()),
-                })
-                .collect(),
+            fields: fields_of(self.fields()),
             witnesses: WitnessAddrs {
                 drop: w.drop.map_or(0, |f| f as usize),
                 clone: w.clone.map_or(0, |f| f as usize),
                 default_init: w.default_init.map_or(0, |f| f as usize),
             },
+            enum_info: self.enum_info().map(|e| {
+                let (case_of, locate, write_case) = e.witnesses();
+                EnumLayout {
+                    tag: e.plain_tag(),
+                    payload_plain: e.enum_flags() & format::enum_flags::PAYLOAD_PLAIN != 0,
+                    cases: e
+                        .cases()
+                        .iter()
+                        .map(|c| CaseLayout {
+                            name: c.name().into(),
+                            tag: c.tag(),
+                            fields: fields_of(c.fields()),
+                        })
+                        .collect(),
+                    case_of: case_of.map_or(0, |f| f as usize),
+                    locate: locate.map_or(0, |f| f as usize),
+                    write_case: write_case.map_or(0, |f| f as usize),
+                }
+            }),
         }
     }
+}
+
+/// Checked-layout forms of field records made by the `const` constructors.
+fn fields_of(fields: &[format::FieldDescriptor]) -> Vec<FieldLayout> {
+    fields
+        .iter()
+        .map(|f| FieldLayout {
+            name: f.name().into(),
+            offset: f.offset(),
+            identity: Identity::from_record(f.identity()),
+        })
+        .collect()
 }
 
 impl Manifest {

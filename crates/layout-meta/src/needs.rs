@@ -547,6 +547,7 @@ mod tests {
             fingerprint: 0,
             fields,
             witnesses: crate::WitnessAddrs::default(),
+            enum_info: None,
         }
     }
 

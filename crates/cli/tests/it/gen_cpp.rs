@@ -402,6 +402,7 @@ fn hostile_module_and_type_names_stay_inside_escaped_literals() {
                     ),
                 ],
                 witnesses: WitnessAddrs::default(),
+                enum_info: None,
             },
             // Nothing read by value: the tokens struct is empty.
             TypeLayout {
@@ -413,6 +414,7 @@ fn hostile_module_and_type_names_stay_inside_escaped_literals() {
                 fingerprint: 0,
                 fields: vec![field("only", scalar("usize", 8))],
                 witnesses: WitnessAddrs::default(),
+                enum_info: None,
             },
         ],
         functions: Vec::new(),
@@ -647,6 +649,7 @@ fn functions_and_methods_the_client_cannot_declare_are_left_out() {
         fingerprint: 0,
         fields: vec![field("id", scalar("u64", 8))],
         witnesses: WitnessAddrs::default(),
+        enum_info: None,
     };
     let u64_ = || param(pass::VALUE, scalar("u64", 8));
     let this = |t: &str| param(pass::REF, resilient(t));

@@ -271,6 +271,7 @@ fn gen_refuses_names_that_are_not_identifiers() {
                 },
             }],
             witnesses: WitnessAddrs::default(),
+            enum_info: None,
         }],
         functions: Vec::new(),
         impls: Vec::new(),

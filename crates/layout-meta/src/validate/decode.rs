@@ -10,12 +10,12 @@ use alloc::vec::Vec;
 use super::verify::is_semver;
 use super::{Error, Memory, Result};
 use crate::format::{
-    flags, kind, offsets, FIELD_RECORD_V1_SIZE, FORMAT_VERSION, MAGIC, MANIFEST_V1_0_SIZE,
-    NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_SIZE,
+    flags, kind, offsets, CASE_RECORD_SIZE, ENUM_RECORD_SIZE, FIELD_RECORD_V1_SIZE, FORMAT_VERSION,
+    MAGIC, MANIFEST_V1_0_SIZE, NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_0_SIZE,
 };
 use crate::layout::{
-    FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout, ParamLayout, TypeLayout,
-    WitnessAddrs,
+    CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout,
+    ParamLayout, TypeLayout, WitnessAddrs,
 };
 use crate::limits;
 
@@ -95,6 +95,21 @@ const T_FINGERPRINT: usize = offsets::of("rsl_type_descriptor", "fingerprint");
 const T_FIELD_COUNT: usize = offsets::of("rsl_type_descriptor", "field_count");
 const T_FIELDS: usize = offsets::of("rsl_type_descriptor", "fields");
 const T_WITNESSES: usize = offsets::of("rsl_type_descriptor", "witnesses");
+const T_ENUM_INFO: usize = offsets::of("rsl_type_descriptor", "enum_info");
+const E_RECORD_SIZE: usize = offsets::of("rsl_enum_descriptor", "enum_record_size");
+const E_CASE_SIZE: usize = offsets::of("rsl_enum_descriptor", "case_record_size");
+const E_FLAGS: usize = offsets::of("rsl_enum_descriptor", "enum_flags");
+const E_TAG_SIZE: usize = offsets::of("rsl_enum_descriptor", "tag_size");
+const E_TAG_OFFSET: usize = offsets::of("rsl_enum_descriptor", "tag_offset");
+const E_CASE_COUNT: usize = offsets::of("rsl_enum_descriptor", "case_count");
+const E_CASES: usize = offsets::of("rsl_enum_descriptor", "cases");
+const E_CASE_OF: usize = offsets::of("rsl_enum_descriptor", "case_of");
+const E_LOCATE: usize = offsets::of("rsl_enum_descriptor", "locate");
+const E_WRITE_CASE: usize = offsets::of("rsl_enum_descriptor", "write_case");
+const C_NAME: usize = offsets::of("rsl_case_descriptor", "name");
+const C_TAG: usize = offsets::of("rsl_case_descriptor", "tag");
+const C_FIELD_COUNT: usize = offsets::of("rsl_case_descriptor", "field_count");
+const C_FIELDS: usize = offsets::of("rsl_case_descriptor", "fields");
 const W_DROP: usize = offsets::of("rsl_value_witnesses", "drop");
 const W_CLONE: usize = offsets::of("rsl_value_witnesses", "clone");
 const W_DEFAULT: usize = offsets::of("rsl_value_witnesses", "default_init");
@@ -264,7 +279,7 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
     let m = read(mem, manifest_addr, header_size, || {
         "manifest header".to_owned()
     })?;
-    let type_size = record_size(m.u32(M_TYPE_SIZE), TYPE_RECORD_V1_SIZE, "type record")?;
+    let type_size = record_size(m.u32(M_TYPE_SIZE), TYPE_RECORD_V1_0_SIZE, "type record")?;
     let field_size = record_size(m.u32(M_FIELD_SIZE), FIELD_RECORD_V1_SIZE, "field record")?;
     for (property, found, expected) in [
         ("pointer width", m.u8(M_PTR_WIDTH), NATIVE_POINTER_WIDTH),
@@ -556,35 +571,41 @@ fn decode_type<M: Memory + ?Sized>(
         format!("name of type #{index}")
     })?;
     budget.take(name.len())?;
-    let field_count = t.word(T_FIELD_COUNT);
-    limit(
-        &format!("number of fields of type `{name}`"),
-        field_count,
-        limits::MAX_FIELDS,
+    let fields = decode_fields(
+        mem,
+        t.word(T_FIELDS),
+        t.word(T_FIELD_COUNT),
+        field_size,
+        &name,
+        budget,
     )?;
-    budget.take(field_count.saturating_mul(core::mem::size_of::<FieldLayout>()))?;
-    let fields_len = field_count
-        .checked_mul(field_size)
-        .ok_or_else(|| overflow("field list length"))?;
-    let list = read(mem, t.word(T_FIELDS), fields_len, || {
-        format!("field list of type `{name}`")
-    })?;
-    let mut fields = Vec::with_capacity(field_count);
-    for i in 0..field_count {
-        let rec = list.sub(i * field_size);
-        let fname = read_name(mem, &rec, F_NAME, limits::MAX_NAME_LEN, false, &|| {
-            format!("name of field #{i} of type `{name}`")
-        })?;
-        let identity = decode_identity(mem, &rec, F_IDENTITY, 0, &name, &fname)?;
-        budget.take(fname.len() + identity.heap_bytes())?;
-        fields.push(FieldLayout {
-            name: fname,
-            offset: rec.word(F_OFFSET),
-            identity,
-        });
-    }
+    let flags = t.u32(T_FLAGS) & flags::KNOWN;
+    // `enum_info` is there if the record is large enough (format 1.2).
+    let enum_addr = if type_size >= T_ENUM_INFO + WORD {
+        t.word(T_ENUM_INFO)
+    } else {
+        0
+    };
+    let enum_info = match (flags & flags::ENUM != 0, enum_addr) {
+        (false, 0) => None,
+        (true, 0) => {
+            return Err(bad_enum(
+                &name,
+                "",
+                "the enum flag is set but the type has no enum record",
+            ))
+        }
+        (false, _) => {
+            return Err(bad_enum(
+                &name,
+                "",
+                "an enum record on a type without the enum flag",
+            ))
+        }
+        (true, at) => Some(decode_enum(mem, at, field_size, &name, budget)?),
+    };
     Ok(TypeLayout {
-        flags: t.u32(T_FLAGS) & flags::KNOWN,
+        flags,
         size: t.word(T_SIZE),
         align: t.word(T_ALIGN),
         stride: t.word(T_STRIDE),
@@ -596,6 +617,109 @@ fn decode_type<M: Memory + ?Sized>(
         },
         name,
         fields,
+        enum_info,
+    })
+}
+
+fn bad_enum(ty: &str, case: &str, reason: &'static str) -> Error {
+    Error::BadEnum {
+        ty: ty.to_owned(),
+        case: case.to_owned(),
+        reason,
+    }
+}
+
+/// `count` field records of `field_size` bytes at `addr`, of type (or
+/// case) `owner`.
+fn decode_fields<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    count: usize,
+    field_size: usize,
+    owner: &str,
+    budget: &mut Budget,
+) -> Result<Vec<FieldLayout>> {
+    limit(
+        &format!("number of fields of `{owner}`"),
+        count,
+        limits::MAX_FIELDS,
+    )?;
+    budget.take(count.saturating_mul(core::mem::size_of::<FieldLayout>()))?;
+    let len = count
+        .checked_mul(field_size)
+        .ok_or_else(|| overflow("field list length"))?;
+    let list = read(mem, addr, len, || format!("field list of `{owner}`"))?;
+    let mut fields = Vec::with_capacity(count);
+    for i in 0..count {
+        let rec = list.sub(i * field_size);
+        let fname = read_name(mem, &rec, F_NAME, limits::MAX_NAME_LEN, false, &|| {
+            format!("name of field #{i} of `{owner}`")
+        })?;
+        let identity = decode_identity(mem, &rec, F_IDENTITY, 0, owner, &fname)?;
+        budget.take(fname.len() + identity.heap_bytes())?;
+        fields.push(FieldLayout {
+            name: fname,
+            offset: rec.word(F_OFFSET),
+            identity,
+        });
+    }
+    Ok(fields)
+}
+
+/// The enum record at `addr` of enum `ty` (`docs/FORMAT.md`, "Enums").
+fn decode_enum<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    field_size: usize,
+    ty: &str,
+    budget: &mut Budget,
+) -> Result<EnumLayout> {
+    let head = read(mem, addr, 8, || format!("enum record of `{ty}`"))?;
+    let enum_size = record_size(head.u32(E_RECORD_SIZE), ENUM_RECORD_SIZE, "enum record")?;
+    let case_size = record_size(head.u32(E_CASE_SIZE), CASE_RECORD_SIZE, "case record")?;
+    let e = read(mem, addr, enum_size, || format!("enum record of `{ty}`"))?;
+    let enum_flags = e.u32(E_FLAGS) & crate::format::enum_flags::KNOWN;
+    let count = e.word(E_CASE_COUNT);
+    limit(
+        &format!("number of cases of `{ty}`"),
+        count,
+        limits::MAX_CASES,
+    )?;
+    budget.take(count.saturating_mul(core::mem::size_of::<CaseLayout>()))?;
+    let len = count
+        .checked_mul(case_size)
+        .ok_or_else(|| overflow("case list length"))?;
+    let list = read(mem, e.word(E_CASES), len, || format!("case list of `{ty}`"))?;
+    let mut cases = Vec::with_capacity(count);
+    for i in 0..count {
+        let rec = list.sub(i * case_size);
+        let cname = read_name(mem, &rec, C_NAME, limits::MAX_NAME_LEN, false, &|| {
+            format!("name of case #{i} of `{ty}`")
+        })?;
+        budget.take(cname.len())?;
+        let owner = format!("{ty}::{cname}");
+        let fields = decode_fields(
+            mem,
+            rec.word(C_FIELDS),
+            rec.word(C_FIELD_COUNT),
+            field_size,
+            &owner,
+            budget,
+        )?;
+        cases.push(CaseLayout {
+            name: cname,
+            tag: rec.u64(C_TAG),
+            fields,
+        });
+    }
+    let plain = enum_flags & crate::format::enum_flags::TAG_PLAIN != 0;
+    Ok(EnumLayout {
+        tag: plain.then(|| (e.word(E_TAG_OFFSET), e.u32(E_TAG_SIZE))),
+        payload_plain: enum_flags & crate::format::enum_flags::PAYLOAD_PLAIN != 0,
+        cases,
+        case_of: e.word(E_CASE_OF),
+        locate: e.word(E_LOCATE),
+        write_case: e.word(E_WRITE_CASE),
     })
 }
 

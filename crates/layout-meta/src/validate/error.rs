@@ -95,6 +95,15 @@ pub enum Error {
         /// Its size.
         size: usize,
     },
+    /// An enum's records break a rule of `docs/FORMAT.md`, "Enums".
+    BadEnum {
+        /// The enum.
+        ty: String,
+        /// The case concerned (empty for the enum as a whole).
+        case: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A field reaches past the end of its type.
     FieldOutOfBounds {
         /// The type.
@@ -197,6 +206,12 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::BadEnum { ty, case, reason } if case.is_empty() => {
+                write!(f, "enum `{ty}`: {reason}")
+            }
+            Error::BadEnum { ty, case, reason } => {
+                write!(f, "case `{ty}::{case}`: {reason}")
+            }
             Error::BadMagic { found } => {
                 write!(f, "bad magic {found:02x?}, expected {MAGIC:02x?}")
             }

@@ -33,7 +33,12 @@ pub fn verify(module: &ModuleLayout) -> Result<()> {
     // name: where the module lists one, it must be the type the field holds
     // (the rule of `compat::nested_matches`).
     for t in &module.types {
-        for f in &t.fields {
+        let payloads = t
+            .enum_info
+            .iter()
+            .flat_map(|e| &e.cases)
+            .flat_map(|c| &c.fields);
+        for f in t.fields.iter().chain(payloads) {
             let mut id = &f.identity;
             while let Identity::Array { element, .. } = id {
                 id = element;
@@ -226,8 +231,39 @@ fn check_type(t: &TypeLayout) -> Result<()> {
             size: t.size,
         });
     }
+    check_fields(ty, &t.fields, t.size, true, false)?;
+    if let Some(e) = &t.enum_info {
+        check_enum(t, e)?;
+    }
+    check_overlaps(
+        ty,
+        t.fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.offset, f.identity.size())),
+    )?;
+    let computed = t.compute_fingerprint();
+    if computed != t.fingerprint {
+        return Err(Error::FingerprintMismatch {
+            ty: ty.to_owned(),
+            stored: t.fingerprint,
+            computed,
+        });
+    }
+    check_witnesses(t)
+}
+
+/// Fields of type (or case) `ty` of a value of `size` bytes: distinct
+/// names, well-formed identities, and (where `placed`: the offsets are
+/// offsets) inside the value, aligned too for a `payload`.
+fn check_fields(
+    ty: &str,
+    fields: &[FieldLayout],
+    size: usize,
+    placed: bool,
+    payload: bool,
+) -> Result<()> {
     let mut names = BTreeSet::new();
-    for f in &t.fields {
+    for f in fields {
         if !names.insert(f.name.as_str()) {
             return Err(Error::DuplicateField {
                 ty: ty.to_owned(),
@@ -239,41 +275,118 @@ fn check_type(t: &TypeLayout) -> Result<()> {
             .offset
             .checked_add(f.identity.size())
             .ok_or_else(|| overflow(&format!("end of field `{ty}.{}`", f.name)))?;
-        if end > t.size {
+        // A struct's field may be unaligned (`repr(packed)`: clients read
+        // unaligned); a payload field of a primitive-`repr` enum never is.
+        let misaligned = payload && f.offset % f.identity.align() != 0;
+        if placed && (end > size || misaligned) {
             return Err(Error::FieldOutOfBounds {
                 ty: ty.to_owned(),
                 field: f.name.clone(),
                 offset: f.offset,
                 size: f.identity.size(),
-                type_size: t.size,
+                type_size: size,
+            });
+        }
+        if !placed && f.offset != 0 {
+            return Err(Error::BadEnum {
+                ty: ty.to_owned(),
+                case: String::new(),
+                reason: "a payload reached through `locate` has offsets of 0",
             });
         }
     }
-    // Overlaps: sort the fields of nonzero size by offset; each must end
-    // before the next begins.
-    let mut spans: Vec<&FieldLayout> = t.fields.iter().filter(|f| f.identity.size() > 0).collect();
-    spans.sort_by_key(|f| f.offset);
+    Ok(())
+}
+
+/// Spans `(name, offset, size)` of one value (already checked to fit in
+/// it): those of nonzero size, sorted by offset, each end before the next
+/// begins.
+fn check_overlaps<'a>(
+    ty: &str,
+    spans: impl Iterator<Item = (&'a str, usize, usize)>,
+) -> Result<()> {
+    let mut spans: Vec<(&str, usize, usize)> = spans.filter(|s| s.2 > 0).collect();
+    spans.sort_by_key(|s| s.1);
     for pair in spans.windows(2) {
         if let [a, b] = pair {
-            // `a.offset + size` cannot overflow: checked above.
-            if a.offset + a.identity.size() > b.offset {
+            // `offset + size` cannot overflow: checked by the caller.
+            if a.1 + a.2 > b.1 {
                 return Err(Error::OverlappingFields {
                     ty: ty.to_owned(),
-                    first: a.name.clone(),
-                    second: b.name.clone(),
+                    first: a.0.to_owned(),
+                    second: b.0.to_owned(),
                 });
             }
         }
     }
-    let computed = t.compute_fingerprint();
-    if computed != t.fingerprint {
-        return Err(Error::FingerprintMismatch {
-            ty: ty.to_owned(),
-            stored: t.fingerprint,
-            computed,
-        });
+    Ok(())
+}
+
+/// An enum's rules (`docs/FORMAT.md`, "Enums"): no fields of its own;
+/// distinct case names; payload fields as a struct's, inside the value
+/// where they are plain; a plain tag of 1, 2, 4 or 8 bytes inside the
+/// value, the cases' tags distinct and fitting in it; a `case_of`
+/// witness, and a `locate` witness unless the payloads are plain.
+fn check_enum(t: &TypeLayout, e: &crate::layout::EnumLayout) -> Result<()> {
+    let ty = t.name.as_str();
+    let bad = |case: &str, reason| Error::BadEnum {
+        ty: ty.to_owned(),
+        case: case.to_owned(),
+        reason,
+    };
+    if !t.fields.is_empty() {
+        return Err(bad(
+            "",
+            "an enum has no fields of its own: its cases carry them",
+        ));
     }
-    check_witnesses(t)
+    if let Some((offset, size)) = e.tag {
+        if ![1, 2, 4, 8].contains(&size) {
+            return Err(bad("", "a plain tag is 1, 2, 4 or 8 bytes"));
+        }
+        let end = offset.checked_add(size as usize);
+        if end.is_none_or(|end| end > t.size) {
+            return Err(bad("", "the plain tag lies outside the value"));
+        }
+    }
+    if e.case_of == 0 {
+        return Err(bad("", "the case_of witness is absent"));
+    }
+    if !e.payload_plain && e.locate == 0 {
+        return Err(bad(
+            "",
+            "payloads that are not plain need the locate witness",
+        ));
+    }
+    let mut names = BTreeSet::new();
+    let mut tags = BTreeSet::new();
+    for c in &e.cases {
+        if !names.insert(c.name.as_str()) {
+            return Err(bad(&c.name, "two cases share this name"));
+        }
+        if let Some((_, size)) = e.tag {
+            let fits = size >= 8 || c.tag >> (size * 8) == 0;
+            if !fits {
+                return Err(bad(&c.name, "its tag does not fit in the tag's size"));
+            }
+            if !tags.insert(c.tag) {
+                return Err(bad(&c.name, "two cases share this tag"));
+            }
+        }
+        let owner = format!("{ty}::{}", c.name);
+        check_fields(&owner, &c.fields, t.size, e.payload_plain, true)?;
+        if e.payload_plain {
+            // Within a case, payload fields and a plain tag do not overlap
+            // (different cases may: they share the value's bytes).
+            let tag = e.tag.map(|(offset, size)| ("(tag)", offset, size as usize));
+            let fields = c
+                .fields
+                .iter()
+                .map(|f| (f.name.as_str(), f.offset, f.identity.size()));
+            check_overlaps(&owner, fields.chain(tag))?;
+        }
+    }
+    Ok(())
 }
 
 fn check_witnesses(t: &TypeLayout) -> Result<()> {
@@ -325,6 +438,23 @@ pub fn verify_code_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout)
                     witness,
                     reason: "its address is not in the library's code",
                 });
+            }
+        }
+    }
+    for t in &module.types {
+        if let Some(e) = &t.enum_info {
+            for (witness, addr) in [
+                ("case_of", e.case_of),
+                ("locate", e.locate),
+                ("write_case", e.write_case),
+            ] {
+                if addr != 0 && !mem.is_code(addr) {
+                    return Err(Error::BadWitness {
+                        ty: t.name.clone(),
+                        witness,
+                        reason: "its address is not in the library's code",
+                    });
+                }
             }
         }
     }

@@ -8,5 +8,6 @@
 )]
 
 mod diff;
+mod enums;
 mod producer;
 mod validator;

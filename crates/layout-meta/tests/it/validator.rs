@@ -88,6 +88,7 @@ fn type_layout(index: usize) -> impl Strategy<Value = TypeLayout> {
                     clone: if clonable { CODE.0 + 16 } else { 0 },
                     ..WitnessAddrs::default()
                 },
+                enum_info: None,
             };
             t.fingerprint = t.compute_fingerprint();
             t
@@ -222,6 +223,7 @@ fn valid() -> ModuleLayout {
             },
         ],
         witnesses: WitnessAddrs::default(),
+        enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();
     ModuleLayout {
@@ -446,6 +448,7 @@ fn a_type_record_listed_many_times_hits_the_module_budget() {
             })
             .collect(),
         witnesses: WitnessAddrs::default(),
+        enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();
     let m = ModuleLayout {

@@ -99,6 +99,10 @@ pub(crate) fn bind_view<V: Bindable>(
     source: &dyn TypeSource,
     mismatches: &mut Vec<Mismatch>,
 ) -> Option<V> {
+    if let Err(m) = compat::bind_kind(ty.layout(), V::IS_ENUM) {
+        mismatches.push(m);
+        return None;
+    }
     if let Err(m) = compat::bind_frozen(ty.layout(), V::FROZEN) {
         mismatches.push(m);
     }

@@ -93,6 +93,9 @@ pub unsafe trait View: Copy + Send + Sync + fmt::Debug + 'static {
     const FROZEN: Option<u64>;
     /// The fields the view uses.
     const FIELDS: &'static [FieldSpec];
+    /// Whether this is a view of an enum ([`enum_view!`](crate::enum_view))
+    /// rather than of a struct.
+    const IS_ENUM: bool = false;
     /// Size, alignment, stride and binding of the type.
     fn shape(&self) -> Shape;
 }
