@@ -489,6 +489,14 @@ pub fn promises_compatibility(old: &str, new: &str) -> bool {
     .matches(&n)
 }
 
+/// Whether module release `new` promises the hosts of `old` compatibility:
+/// the same module, and versions that promise it
+/// ([`promises_compatibility`]). Two modules' versions promise nothing
+/// about each other.
+pub fn module_promises_compatibility(old: &ModuleLayout, new: &ModuleLayout) -> bool {
+    old.name == new.name && promises_compatibility(&old.version, &new.version)
+}
+
 /// The first version after `old` that may break its hosts (by
 /// [`promises_compatibility`]): `2.0.0` after `1.4.2`, `0.4.0` after
 /// `0.3.1`, `0.0.4` after `0.0.3`. `None` if `old` is not semver or no such
@@ -546,8 +554,8 @@ impl fmt::Display for BrokenPromise {
 
 /// Whether `new` breaks hosts of `old` (some of `changes`, the changes
 /// from `old` to `new`, is breaking) although its version promises them
-/// compatibility ([`promises_compatibility`]); `None` if not, and for two
-/// different modules (their versions promise nothing about each other). A
+/// compatibility ([`module_promises_compatibility`]); `None` if not, and
+/// for two different modules. A
 /// new major version (or `0.MINOR`) with breaking changes is no broken
 /// promise.
 pub fn broken_promise(
@@ -555,7 +563,7 @@ pub fn broken_promise(
     new: &ModuleLayout,
     changes: &[Change],
 ) -> Option<BrokenPromise> {
-    if old.name != new.name || !promises_compatibility(&old.version, &new.version) {
+    if !module_promises_compatibility(old, new) {
         return None;
     }
     let breaking = changes
