@@ -1403,7 +1403,7 @@ impl NeedVerdict {
         self.problems.is_empty()
     }
 
-    /// `view of `Widget`` or `function `weight_lb``.
+    /// ``view of `Widget` `` or ``function `weight_lb` ``.
     pub fn label(&self) -> String {
         match self.kind {
             NeedKind::View => format!("view of `{}`", self.name),
