@@ -5,9 +5,11 @@
 //!   functions of a library, as a table or JSON;
 //! - [`diff`]: every change between two versions, classified by the change
 //!   rules, with a verdict per type;
-//! - [`check_consumer`]: whether a consumer binary's recorded views bind against a
-//!   library;
+//! - [`check`]: whether a consumer binary's recorded views and functions
+//!   bind against a library, as text or JSON;
 //! - [`gen_rust`], [`gen_cpp`]: view declarations a consumer can include.
+//!
+//! The exit statuses are [`status`]'s.
 //!
 //! Nothing here loads or runs the libraries it reads: files are read by
 //! [`resilient_offline`], which applies the loader's own rules for where
@@ -24,6 +26,31 @@ use serde_json::{json, Value};
 pub const INSPECT_SCHEMA: &str = "resilient-inspect/1";
 /// The JSON schema version of `diff --json`.
 pub const DIFF_SCHEMA: &str = "resilient-diff/1";
+/// The JSON schema version of `check --json`.
+pub const CHECK_SCHEMA: &str = "resilient-check/1";
+
+/// The exit statuses of `resilient` (also in `--help` and the README).
+pub mod status {
+    /// Success; `diff`: no change; `check`: every need binds.
+    pub const OK: u8 = 0;
+    /// An error: a file that is not a library, truncated, without or with
+    /// invalid metadata; output that cannot be written.
+    pub const ERROR: u8 = 1;
+    /// A usage error.
+    pub const USAGE: u8 = 2;
+    /// `check`: the consumer records no view or function need of the
+    /// library's module, so nothing was checked.
+    pub const NOTHING_CHECKED: u8 = 3;
+    /// `diff`: compatible changes only.
+    pub const COMPATIBLE: u8 = 4;
+    /// `diff`: a breaking change (under a version that allows it);
+    /// `check`: a need of the consumer does not bind.
+    pub const BREAKING: u8 = 8;
+    /// `diff`: a breaking change although the new version promises hosts of
+    /// the old one compatibility (semver:
+    /// [`layout_meta::diff::broken_promise`]).
+    pub const BROKEN_PROMISE: u8 = 16;
+}
 
 /// Why a command failed: one line, naming the file.
 #[non_exhaustive]
@@ -55,6 +82,15 @@ pub enum Error {
         /// `TYPE.FIELD`, as given.
         name: String,
     },
+    /// `gen LANG LIB TYPE...` names a type the module does not have.
+    NoSuchType {
+        /// The module.
+        module: String,
+        /// The type, as given.
+        name: String,
+        /// The module's types.
+        existing: Vec<String>,
+    },
 }
 
 impl fmt::Debug for Error {
@@ -77,6 +113,23 @@ impl fmt::Display for Error {
             Error::NoSuchField { name } => write!(
                 f,
                 "cannot generate c++: {name:?} (optional) is no field of the types generated"
+            ),
+            Error::NoSuchType {
+                module,
+                name,
+                existing,
+            } => write!(
+                f,
+                "cannot generate: module `{module}` has no type {name:?} (it has {})",
+                if existing.is_empty() {
+                    "none".to_owned()
+                } else {
+                    existing
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ),
         }
     }
@@ -145,7 +198,9 @@ fn identity_json(id: &Identity) -> Value {
 }
 
 /// `inspect --json`: the module as JSON (schema [`INSPECT_SCHEMA`], see
-/// `crates/cli/schema/inspect.schema.json`).
+/// `crates/cli/schema/inspect.schema.json`): its types, functions and
+/// interface implementations (`impls`: interface, implementing type,
+/// methods).
 pub fn inspect_json(module: &ModuleLayout) -> Value {
     json!({
         "schema": INSPECT_SCHEMA,
@@ -170,15 +225,36 @@ pub fn inspect_json(module: &ModuleLayout) -> Value {
                 "type": identity_json(&f.identity),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "functions": module.functions.iter().map(|f| json!({
-            "name": f.name,
-            "signature": f.to_string(),
-            "abi": f.abi,
-            "fallible": f.flags & layout_meta::function::fn_flags::FALLIBLE != 0,
-            "params": f.params.iter().map(param_json).collect::<Vec<_>>(),
-            "return": param_json(&f.ret),
+        "functions": module.functions.iter().map(function_json).collect::<Vec<_>>(),
+        "impls": module.impls.iter().map(|i| json!({
+            "interface": i.interface,
+            "type": i.type_name,
+            "methods": i.methods.iter().map(function_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A function or method in `inspect --json`.
+fn function_json(f: &layout_meta::FunctionLayout) -> Value {
+    json!({
+        "name": f.name,
+        "signature": f.to_string(),
+        "abi": f.abi,
+        "fallible": is_fallible(f),
+        "params": f.params.iter().map(param_json).collect::<Vec<_>>(),
+        "return": param_json(&f.ret),
+    })
+}
+
+fn is_fallible(f: &layout_meta::FunctionLayout) -> bool {
+    f.flags & layout_meta::function::fn_flags::FALLIBLE != 0
+}
+
+/// A function's or method's line in `inspect`: its signature, and
+/// `  (fallible)` if it returns a `Result`.
+fn function_line(f: &layout_meta::FunctionLayout) -> String {
+    let fallible = if is_fallible(f) { "  (fallible)" } else { "" };
+    format!("{f}{fallible}")
 }
 
 fn param_json(p: &layout_meta::ParamLayout) -> Value {
@@ -190,7 +266,9 @@ fn param_json(p: &layout_meta::ParamLayout) -> Value {
     })
 }
 
-/// `inspect`: the module as aligned tables.
+/// `inspect`: the module as aligned tables (one per type), then its
+/// functions and its interface implementations (each method's signature,
+/// the receiver first).
 pub fn inspect_table(module: &ModuleLayout) -> String {
     let mut out = format!("module {} {}\n", module.name, module.version);
     for t in &module.types {
@@ -245,35 +323,43 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
         }
     }
     if !module.functions.is_empty() {
-        out.push_str(
-            "
-functions
-",
-        );
+        out.push_str("\nfunctions\n");
         for f in &module.functions {
-            let fallible = if f.flags & layout_meta::function::fn_flags::FALLIBLE != 0 {
-                "  (fallible)"
-            } else {
-                ""
-            };
-            let _ = writeln!(out, "  {f}{fallible}");
+            let _ = writeln!(out, "  {}", function_line(f));
+        }
+    }
+    if !module.impls.is_empty() {
+        out.push_str("\nimplementations\n");
+        for i in &module.impls {
+            let _ = writeln!(out, "  impl {} for {}", i.interface, i.type_name);
+            for m in &i.methods {
+                let _ = writeln!(out, "    {}", function_line(m));
+            }
         }
     }
     out
 }
 
-pub use layout_meta::diff::{diff, Change, ChangeKind, Severity};
+pub use layout_meta::diff::{broken_promise, diff, BrokenPromise, Change, ChangeKind, Severity};
 
-/// The exit status of `diff`: 0 no change, 4 compatible changes, 8 breaking.
-pub fn diff_status(changes: &[Change]) -> u8 {
+/// The exit status of `diff` from `old` to `new` with `changes`:
+/// [`status::OK`] no change, [`status::COMPATIBLE`] compatible changes,
+/// [`status::BREAKING`] a breaking change, [`status::BROKEN_PROMISE`] a
+/// breaking change although `new`'s version promises hosts of `old`
+/// compatibility ([`broken_promise`]).
+pub fn diff_status(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> u8 {
     match changes.iter().map(|c| c.severity).max() {
-        None => 0,
-        Some(Severity::Compatible) => 4,
-        Some(Severity::Breaking) => 8,
+        None => status::OK,
+        Some(Severity::Compatible) => status::COMPATIBLE,
+        Some(Severity::Breaking) if broken_promise(old, new, changes).is_some() => {
+            status::BROKEN_PROMISE
+        }
+        Some(Severity::Breaking) => status::BREAKING,
     }
 }
 
-/// `diff`: one line per change, then a verdict per type.
+/// `diff`: one line per change, then a verdict per type, then, if `new`
+/// breaks a promise its version makes ([`broken_promise`]), that sentence.
 pub fn diff_text(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> String {
     let mut out = format!(
         "{} {} -> {} {}\n",
@@ -284,23 +370,39 @@ pub fn diff_text(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> 
         return out;
     }
     for c in changes {
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {:<10}  {:<16}  {:<15}  {}",
             c.severity.as_str(),
             c.ty,
             c.kind.as_str(),
             c.detail()
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     for (ty, s) in verdicts(changes) {
         let _ = writeln!(out, "type {ty}: {s}");
     }
+    if let Some(b) = broken_promise(old, new, changes) {
+        let _ = writeln!(out, "{b}");
+    }
     out
 }
 
-/// `diff --json` (schema [`DIFF_SCHEMA`]).
+/// `diff --json` (schema [`DIFF_SCHEMA`]): the changes, the verdict per
+/// type, what the versions promise (`semver`: whether `new`'s version
+/// promises hosts of `old` compatibility, whether the changes break that
+/// promise and, if so, the sentence `diff` prints and the version to
+/// release instead), and the exit status.
 pub fn diff_json(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> Value {
+    let promises = layout_meta::diff::module_promises_compatibility(old, new);
+    let mut semver = json!({ "promises_compatibility": promises, "broken": false });
+    if let Some(b) = broken_promise(old, new, changes) {
+        semver["broken"] = json!(true);
+        semver["message"] = json!(b.to_string());
+        if let Some(v) = &b.release_as {
+            semver["release_as"] = json!(v);
+        }
+    }
     json!({
         "schema": DIFF_SCHEMA,
         "old": { "name": old.name, "version": old.version },
@@ -309,7 +411,8 @@ pub fn diff_json(old: &ModuleLayout, new: &ModuleLayout, changes: &[Change]) -> 
             "type": c.ty, "kind": c.kind.as_str(), "detail": c.detail(), "severity": c.severity.as_str(),
         })).collect::<Vec<_>>(),
         "verdicts": verdicts(changes).into_iter().map(|(t, s)| json!({ "type": t, "verdict": s.as_str() })).collect::<Vec<_>>(),
-        "status": diff_status(changes),
+        "semver": semver,
+        "status": diff_status(old, new, changes),
     })
 }
 
@@ -345,17 +448,64 @@ fn type_name(name: &str, lang: Lang) -> Result<&str, Error> {
     accepted(ok, name, lang)
 }
 
-/// `gen rust`: `view!` declarations for `types` (all if empty), and, when
-/// all types are generated, `api!` for the module's functions and
-/// `interface!` for each interface its types implement (a method some
-/// implementations lack is optional).
-pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error> {
-    let mut body = String::new();
-    for t in module
+/// The module's types that `gen` declares for `requested` (all if empty),
+/// in the module's order. With `nested`, also every type a declared type
+/// reaches through a nested field (`Nested<PointView>`), transitively, so
+/// that the declarations name no view they do not declare.
+///
+/// # Errors
+///
+/// [`Error::NoSuchType`] if `requested` names a type the module lacks.
+fn selected_types<'a>(
+    module: &'a ModuleLayout,
+    requested: &[String],
+    nested: bool,
+) -> Result<Vec<&'a layout_meta::TypeLayout>, Error> {
+    if requested.is_empty() {
+        return Ok(module.types.iter().collect());
+    }
+    if let Some(unknown) = requested.iter().find(|r| module.get(r).is_none()) {
+        return Err(Error::NoSuchType {
+            module: module.name.clone(),
+            name: unknown.clone(),
+            existing: module.types.iter().map(|t| t.name.clone()).collect(),
+        });
+    }
+    let mut wanted: std::collections::BTreeSet<&str> =
+        requested.iter().map(String::as_str).collect();
+    let mut todo: Vec<&str> = wanted.iter().copied().collect();
+    while let Some(name) = todo.pop() {
+        let Some(t) = module.get(name).filter(|_| nested) else {
+            continue;
+        };
+        for f in &t.fields {
+            if let Identity::Resilient { name: inner, .. } = &f.identity {
+                if module.get(inner).is_some() && wanted.insert(inner) {
+                    todo.push(inner);
+                }
+            }
+        }
+    }
+    Ok(module
         .types
         .iter()
-        .filter(|t| types.is_empty() || types.contains(&t.name))
-    {
+        .filter(|t| wanted.contains(t.name.as_str()))
+        .collect())
+}
+
+/// `gen rust`: `view!` declarations for `types` (all if empty) and every
+/// type they nest (a `Nested<PointView>` field declares `PointView` too),
+/// and, when all types are generated, `api!` for the module's functions
+/// and `interface!` for each interface its types implement (a method some
+/// implementations lack is optional).
+///
+/// # Errors
+///
+/// [`Error::NotAnIdentifier`] if a name cannot be written as Rust;
+/// [`Error::NoSuchType`] if `types` names a type the module lacks.
+pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error> {
+    let mut body = String::new();
+    for t in selected_types(module, types, true)? {
         let ty = identifier(&t.name, Lang::Rust)?;
         let _ = writeln!(
             body,
@@ -853,17 +1003,16 @@ fn comment_type(id: &Identity) -> String {
 /// fields' names is not a C++ identifier (library names are untrusted; only
 /// identifiers are written as code, other names only inside escaped string
 /// literals); [`Error::NoSuchField`] if an entry of `optional` names no
-/// field of a generated type.
+/// field of a generated type; [`Error::NoSuchType`] if `types` names a
+/// type the module lacks.
 pub fn gen_cpp(
     module: &ModuleLayout,
     types: &[String],
     optional: &[String],
 ) -> Result<String, Error> {
-    let selected: Vec<&layout_meta::TypeLayout> = module
-        .types
-        .iter()
-        .filter(|t| types.is_empty() || types.contains(&t.name))
-        .collect();
+    // A nested field is declared by name (`View::nested`): its type needs
+    // no view of its own.
+    let selected = selected_types(module, types, false)?;
     if let Some(unknown) = optional.iter().find(|o| {
         !selected.iter().any(|t| {
             t.fields
@@ -1215,14 +1364,63 @@ fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
 /// counted.
 pub const MAX_PROBLEMS: usize = 64;
 
+/// What a consumer needs of a module: a view of a type, or a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeedKind {
+    /// A view (`view!`) of a type.
+    View,
+    /// A function (`api!`).
+    Function,
+}
+
+impl NeedKind {
+    /// `view` or `function`, as `check --json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedKind::View => "view",
+            NeedKind::Function => "function",
+        }
+    }
+}
+
+/// `check`'s verdict on one need of the consumer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeedVerdict {
+    /// A view or a function.
+    pub kind: NeedKind,
+    /// The type viewed, or the function.
+    pub name: String,
+    /// Whether the need binds if the library lacks it (a function declared
+    /// `Option`); views are always required, their fields may be optional.
+    pub required: bool,
+    /// Every reason it does not bind (by the run-time rule); empty: it
+    /// binds.
+    pub problems: Vec<String>,
+}
+
+impl NeedVerdict {
+    /// Whether it binds.
+    pub fn binds(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// ``view of `Widget` `` or ``function `weight_lb` ``.
+    pub fn label(&self) -> String {
+        match self.kind {
+            NeedKind::View => format!("view of `{}`", self.name),
+            NeedKind::Function => format!("function `{}`", self.name),
+        }
+    }
+}
+
 /// `check`: every problem with each of the consumer's views that concern
 /// `module` (views of other modules are skipped), as
 /// [`layout_meta::compat::bind_view`] (the run-time binder's rule) finds
-/// them, at most [`MAX_PROBLEMS`] per view. Empty: it binds.
+/// them, at most [`MAX_PROBLEMS`] per view. No problem: it binds.
 pub fn check_consumer(
     module: &ModuleLayout,
     needs: &[layout_meta::needs::ViewNeed],
-) -> Vec<(String, Vec<String>)> {
+) -> Vec<NeedVerdict> {
     needs
         .iter()
         .filter(|n| n.module == module.name)
@@ -1236,7 +1434,12 @@ pub fn check_consumer(
                 problems.truncate(MAX_PROBLEMS);
                 problems.push(format!("and {more} more"));
             }
-            (format!("view of `{}`", n.type_name), problems)
+            NeedVerdict {
+                kind: NeedKind::View,
+                name: n.type_name.clone(),
+                required: true,
+                problems,
+            }
         })
         .collect()
 }
@@ -1247,7 +1450,7 @@ pub fn check_consumer(
 pub fn check_consumer_functions(
     module: &ModuleLayout,
     needs: &[layout_meta::needs::FnNeed],
-) -> Vec<(String, Vec<String>)> {
+) -> Vec<NeedVerdict> {
     needs
         .iter()
         .filter(|n| n.module == module.name)
@@ -1258,7 +1461,151 @@ pub fn check_consumer_functions(
                 Ok(_) => Vec::new(),
                 Err(m) => vec![m.to_string()],
             };
-            (format!("function `{}`", n.function.name), problems)
+            NeedVerdict {
+                kind: NeedKind::Function,
+                name: n.function.name.clone(),
+                required: n.required,
+                problems,
+            }
         })
         .collect()
+}
+
+/// What `check` found: the verdict on each need the consumer records of the
+/// library's module, and the other modules it records needs of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The library's module.
+    pub module: String,
+    /// Its version.
+    pub version: String,
+    /// The consumer's needs of it: views first, then functions, each in the
+    /// consumer's record order.
+    pub needs: Vec<NeedVerdict>,
+    /// The modules of the consumer's other needs (sorted, once each).
+    pub other_modules: Vec<String>,
+}
+
+/// `check`: binds every view and function need the consumer records of
+/// `module` ([`check_consumer`], [`check_consumer_functions`]).
+pub fn check(
+    module: &ModuleLayout,
+    views: &[layout_meta::needs::ViewNeed],
+    functions: &[layout_meta::needs::FnNeed],
+) -> CheckReport {
+    let mut needs = check_consumer(module, views);
+    needs.extend(check_consumer_functions(module, functions));
+    let other_modules: std::collections::BTreeSet<&str> = views
+        .iter()
+        .map(|v| v.module.as_str())
+        .chain(functions.iter().map(|f| f.module.as_str()))
+        .filter(|m| *m != module.name)
+        .collect();
+    CheckReport {
+        module: module.name.clone(),
+        version: module.version.clone(),
+        needs,
+        other_modules: other_modules.into_iter().map(str::to_owned).collect(),
+    }
+}
+
+/// The exit status of `check`: [`status::OK`] every need binds,
+/// [`status::BREAKING`] one does not, [`status::NOTHING_CHECKED`] the
+/// consumer records none of the module.
+pub fn check_status(report: &CheckReport) -> u8 {
+    if report.needs.is_empty() {
+        status::NOTHING_CHECKED
+    } else if report.needs.iter().all(NeedVerdict::binds) {
+        status::OK
+    } else {
+        status::BREAKING
+    }
+}
+
+/// `check`: one line per need, `binds` or `refused:` and every problem.
+/// Empty if the consumer records no need of the module (see
+/// [`nothing_checked`]).
+pub fn check_text(report: &CheckReport) -> String {
+    let mut text = String::new();
+    for n in &report.needs {
+        if n.binds() {
+            let _ = writeln!(text, "{}: binds", n.label());
+        } else {
+            let _ = writeln!(text, "{}: refused: {}", n.label(), n.problems.join("; "));
+        }
+    }
+    text
+}
+
+/// Why `check` checked nothing, and what to do (two lines, the first
+/// naming `consumer`), if the consumer records no need of the module:
+/// `None` otherwise.
+pub fn nothing_checked(report: &CheckReport, consumer: &std::path::Path) -> Option<String> {
+    if !report.needs.is_empty() {
+        return None;
+    }
+    let m = &report.module;
+    let mut out = format!(
+        "{} records no view or function of module `{m}`: nothing was checked\n",
+        consumer.display()
+    );
+    if report.other_modules.is_empty() {
+        let _ = write!(
+            out,
+            "  pass the host that uses `{m}`: a Rust host records each `view!` and `api!` it \
+             declares (section `resilient_views`); C and C++ hosts and `interface!` record \
+             nothing, so test those by running them against the library"
+        );
+    } else {
+        let others: Vec<String> = report
+            .other_modules
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect();
+        let (s, which) = if others.len() == 1 {
+            ("", "that module")
+        } else {
+            ("s", "one of them")
+        };
+        let _ = write!(
+            out,
+            "  it records needs of module{s} {}: check it against a library of {which}, \
+             or pass the host that uses `{m}`",
+            others.join(", ")
+        );
+    }
+    Some(out)
+}
+
+/// `check --json` (schema [`CHECK_SCHEMA`], see
+/// `crates/cli/schema/check.schema.json`): the library and its module, the
+/// consumer, a verdict per need, the consumer's other modules, the exit
+/// status, and, when nothing was checked, [`nothing_checked`]'s message.
+/// Paths that are not UTF-8 are written lossily.
+pub fn check_json(
+    report: &CheckReport,
+    library: &std::path::Path,
+    consumer: &std::path::Path,
+) -> Value {
+    let mut v = json!({
+        "schema": CHECK_SCHEMA,
+        "library": {
+            "path": library.to_string_lossy(),
+            "module": { "name": report.module, "version": report.version },
+        },
+        "consumer": { "path": consumer.to_string_lossy() },
+        "needs": report.needs.iter().map(|n| json!({
+            "kind": n.kind.as_str(),
+            "name": n.name,
+            "required": n.required,
+            "verdict": if n.binds() { "binds" } else { "refused" },
+            "problems": n.problems,
+        })).collect::<Vec<_>>(),
+        "other_modules": report.other_modules,
+        "status": check_status(report),
+    });
+    if let Some(m) = nothing_checked(report, consumer) {
+        v["message"] = json!(m);
+    }
+    v
 }

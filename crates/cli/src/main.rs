@@ -1,9 +1,7 @@
 //! `resilient`: inspect, diff, check and generate views from library
 //! binaries alone, without loading or running them.
 //!
-//! Exit status: 0 success (for `diff`: no change), 4 compatible changes,
-//! 8 breaking change (or, for `check`, a consumer that does not bind),
-//! 1 error, 2 usage.
+//! Exit statuses: `resilient_cli::status` (and `--help`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,16 +9,30 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use resilient_cli::{
-    check_consumer, check_consumer_functions, diff, diff_json, diff_status, diff_text, gen_cpp,
-    gen_rust, inspect_json, inspect_table, Error,
+    check, check_json, check_status, check_text, diff, diff_json, diff_status, diff_text, gen_cpp,
+    gen_rust, inspect_json, inspect_table, nothing_checked, status, Error,
 };
 use resilient_offline::Image;
+
+/// The exit statuses, as `--help` ends.
+const STATUSES: &str = "\
+Exit status:
+  0   success; diff: no change; check: every view and function binds
+  1   error (not a library, truncated, no or invalid metadata)
+  2   usage
+  3   check: the consumer records no view or function of the library's module
+      (nothing was checked: C and C++ hosts and interface! record none)
+  4   diff: compatible changes only
+  8   diff: a breaking change; check: a view or function does not bind
+  16  diff: a breaking change although the new version promises compatibility
+      (semver: 1.1.0 -> 1.2.0, 0.3.1 -> 0.3.2; a new major version may break)";
 
 #[derive(Parser)]
 #[command(
     name = "resilient",
     version,
-    about = "Inspect, diff and check resilient libraries without loading them"
+    about = "Inspect, diff and check resilient libraries without loading them",
+    after_help = STATUSES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,7 +49,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Classify every change between two versions (exit 0 none, 4 compatible, 8 breaking).
+    /// Classify every change between two versions (exit 0 none, 4 compatible, 8 breaking,
+    /// 16 breaking although the new version promises compatibility).
+    #[command(after_help = STATUSES)]
     Diff {
         /// The old version.
         old: PathBuf,
@@ -47,13 +61,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Does a consumer binary's recorded need bind against this library? (exit 0 yes, 8 no)
+    /// Does a consumer binary's recorded need bind against this library? (exit 0 yes, 8 no,
+    /// 3 the consumer records no view or function of the library's module)
+    #[command(after_help = STATUSES)]
     Check {
         /// The library.
         lib: PathBuf,
-        /// The consumer binary (its views are recorded in the section `resilient_views`).
+        /// The consumer binary (its `view!` and `api!` declarations are recorded in the
+        /// section `resilient_views`).
         #[arg(long)]
         consumer: PathBuf,
+        /// Print JSON (schema resilient-check/1).
+        #[arg(long)]
+        json: bool,
     },
     /// Print view declarations for a consumer.
     Gen {
@@ -61,7 +81,7 @@ enum Command {
         lang: Lang,
         /// The library.
         lib: PathBuf,
-        /// Types to declare (all if none).
+        /// Types to declare (all if none; `gen rust` also declares the types they nest).
         types: Vec<String>,
         /// C++ only: declare field TYPE.FIELD optional (bound if the library has it,
         /// absent otherwise); repeatable. Other fields are required.
@@ -100,7 +120,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             } else {
                 emit(&inspect_table(&module))?;
             }
-            Ok(0)
+            Ok(status::OK)
         }
         Command::Diff { old, new, json } => {
             let (o, n) = (
@@ -113,35 +133,25 @@ fn run(cli: Cli) -> Result<u8, Error> {
             } else {
                 emit(&diff_text(&o, &n, &changes))?;
             }
-            Ok(diff_status(&changes))
+            Ok(diff_status(&o, &n, &changes))
         }
-        Command::Check { lib, consumer } => {
+        Command::Check {
+            lib,
+            consumer,
+            json,
+        } => {
             let module = Image::read_library(&lib)?.module()?;
             let binary = Image::read_binary(&consumer)?;
-            let needs = binary.views()?;
-            let fn_needs = binary.fn_needs()?;
-            let mut results = check_consumer(&module, &needs);
-            results.extend(check_consumer_functions(&module, &fn_needs));
-            if results.is_empty() {
-                emit(&format!(
-                    "{} records no view of module `{}`\n",
-                    consumer.display(),
-                    module.name
-                ))?;
-                return Ok(0);
+            let report = check(&module, &binary.views()?, &binary.fn_needs()?);
+            if json {
+                emit(&format!("{:#}\n", check_json(&report, &lib, &consumer)))?;
+            } else {
+                emit(&check_text(&report))?;
             }
-            let mut bad = false;
-            let mut text = String::new();
-            for (what, problems) in &results {
-                if problems.is_empty() {
-                    text += &format!("{what}: binds\n");
-                } else {
-                    bad = true;
-                    text += &format!("{what}: refused: {}\n", problems.join("; "));
-                }
+            if let Some(why) = nothing_checked(&report, &consumer) {
+                eprintln!("resilient: {why}");
             }
-            emit(&text)?;
-            Ok(if bad { 8 } else { 0 })
+            Ok(check_status(&report))
         }
         Command::Gen {
             lang,
@@ -162,7 +172,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 Lang::Rust => gen_rust(&module, &types)?,
                 Lang::Cpp => gen_cpp(&module, &types, &optional)?,
             })?;
-            Ok(0)
+            Ok(status::OK)
         }
     }
 }
@@ -172,7 +182,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("resilient: {e}");
-            ExitCode::from(1)
+            ExitCode::from(status::ERROR)
         }
     }
 }

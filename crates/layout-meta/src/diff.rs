@@ -4,7 +4,9 @@
 //! the consumers that use it; any layout change of a frozen type breaks.
 //!
 //! One classification for every tool that reports changes (the `resilient`
-//! CLI's `diff`, the upgrade demo's table), so they cannot disagree.
+//! CLI's `diff`, the upgrade demo's table), so they cannot disagree; and one
+//! reading of what two version numbers promise ([`promises_compatibility`],
+//! [`broken_promise`]).
 
 use alloc::borrow::ToOwned;
 use alloc::format;
@@ -271,13 +273,7 @@ fn diff_functions(
     }
     for f in old {
         match by_name(new, &f.name).as_ref() {
-            None => out.push(change(
-                &fn_key(f),
-                ChangeKind::FunctionRemoved,
-                None,
-                "",
-                "",
-            )),
+            None => out.push(change(&key(f), ChangeKind::FunctionRemoved, None, "", "")),
             Some(g) => {
                 if let Err(m) = crate::compat::bind_function(f, true, Some(g)) {
                     // The parameter that changed, or the result.
@@ -523,4 +519,129 @@ pub fn breaking_for<'a>(changes: &'a [Change], need: &crate::needs::ViewNeed) ->
             _ => false,
         })
         .collect()
+}
+
+/// Whether release `new` of a module promises the hosts of release `old`
+/// that they keep working: semver as Cargo reads it (the caret rule), both
+/// versions parsed by the `semver` crate. It does when `new` is `old` or
+/// later and
+///
+/// - `MAJOR` > 0: the same `MAJOR` (`1.1.0` -> `1.2.0`, `1.1.0` -> `1.1.7`);
+/// - `0.MINOR` with `MINOR` > 0: the same `MINOR` (`0.3.1` -> `0.3.2`);
+/// - `0.0.PATCH`: the same version only (`0.0.3` -> `0.0.4` promises
+///   nothing).
+///
+/// A pre-release on either side promises nothing (semver 2.0, item 9: it
+/// "might not satisfy the intended compatibility requirements"); build
+/// metadata does not matter. A version that is not semver (the validator
+/// refuses it in a library) promises nothing.
+pub fn promises_compatibility(old: &str, new: &str) -> bool {
+    let (Ok(o), Ok(n)) = (semver::Version::parse(old), semver::Version::parse(new)) else {
+        return false;
+    };
+    if !o.pre.is_empty() || !n.pre.is_empty() {
+        return false;
+    }
+    semver::Comparator {
+        op: semver::Op::Caret,
+        major: o.major,
+        minor: Some(o.minor),
+        patch: Some(o.patch),
+        pre: semver::Prerelease::EMPTY,
+    }
+    .matches(&n)
+}
+
+/// Whether module release `new` promises the hosts of `old` compatibility:
+/// the same module, and versions that promise it
+/// ([`promises_compatibility`]). Two modules' versions promise nothing
+/// about each other.
+pub fn module_promises_compatibility(old: &ModuleLayout, new: &ModuleLayout) -> bool {
+    old.name == new.name && promises_compatibility(&old.version, &new.version)
+}
+
+/// The first version after `old` that may break its hosts (by
+/// [`promises_compatibility`]): `2.0.0` after `1.4.2`, `0.4.0` after
+/// `0.3.1`, `0.0.4` after `0.0.3`. `None` if `old` is not semver or no such
+/// version can be written (a component at `u64::MAX`).
+pub fn next_breaking_version(old: &str) -> Option<String> {
+    let o = semver::Version::parse(old).ok()?;
+    let v = if o.major > 0 {
+        semver::Version::new(o.major.checked_add(1)?, 0, 0)
+    } else if o.minor > 0 {
+        semver::Version::new(0, o.minor.checked_add(1)?, 0)
+    } else {
+        semver::Version::new(0, 0, o.patch.checked_add(1)?)
+    };
+    Some(v.to_string())
+}
+
+/// A release that breaks hosts of the previous one although its version
+/// promises them compatibility (like `cargo semver-checks` for an API).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenPromise {
+    /// The previous release's version.
+    pub old: String,
+    /// The new release's version.
+    pub new: String,
+    /// How many breaking changes.
+    pub breaking: usize,
+    /// What they concern (types, `fn <name>`, `impl <I> for <T>`), in
+    /// first-mention order.
+    pub subjects: Vec<String>,
+    /// The first version that may break hosts of `old`
+    /// ([`next_breaking_version`]).
+    pub release_as: Option<String>,
+}
+
+impl fmt::Display for BrokenPromise {
+    /// `1.2.0 breaks hosts of 1.1.0 although its version promises
+    /// compatibility: 2 breaking changes (Widget, fn weight_lb); release it
+    /// as 2.0.0, or undo them`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = if self.breaking == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} breaks hosts of {} although its version promises compatibility: {} breaking change{s} ({})",
+            self.new,
+            self.old,
+            self.breaking,
+            self.subjects.join(", ")
+        )?;
+        match &self.release_as {
+            Some(v) => write!(f, "; release it as {v}, or undo them"),
+            None => f.write_str("; undo them"),
+        }
+    }
+}
+
+/// Whether `new` breaks hosts of `old` (some of `changes`, the changes
+/// from `old` to `new`, is breaking) although its version promises them
+/// compatibility ([`module_promises_compatibility`]); `None` if not, and
+/// for two different modules. A
+/// new major version (or `0.MINOR`) with breaking changes is no broken
+/// promise.
+pub fn broken_promise(
+    old: &ModuleLayout,
+    new: &ModuleLayout,
+    changes: &[Change],
+) -> Option<BrokenPromise> {
+    if !module_promises_compatibility(old, new) {
+        return None;
+    }
+    let breaking = changes
+        .iter()
+        .filter(|c| c.severity == Severity::Breaking)
+        .count();
+    (breaking > 0).then(|| BrokenPromise {
+        old: old.version.clone(),
+        new: new.version.clone(),
+        breaking,
+        subjects: verdicts(changes)
+            .into_iter()
+            .filter(|(_, s)| *s == Severity::Breaking)
+            .map(|(t, _)| t)
+            .collect(),
+        release_as: next_breaking_version(&old.version),
+    })
 }

@@ -116,11 +116,133 @@ fn diff_classifies_and_exits_like_abidiff() {
     assert!(out.contains("field-resized    weight: f32 -> f64"), "{out}");
     assert!(out.contains("field-removed    flags"), "{out}");
     assert!(out.contains("type Widget: breaking"), "{out}");
+    // 1.0.0 -> 2.0.0: a major version may break; nothing more is said.
+    assert!(!out.contains("promises"), "{out}");
     let (code, json, _) = run(&[p("diff"), &v(1), &v(4), p("--json")]);
     assert_eq!(code, 8);
     let j: Value = serde_json::from_str(&json).unwrap();
     schema::assert_valid(&j, "diff.schema.json");
     assert_eq!(j["status"], 8);
+    assert_eq!(
+        j["semver"],
+        serde_json::json!({ "promises_compatibility": false, "broken": false })
+    );
+    // 1.0.0 -> 1.1.0 promises compatibility, and keeps it.
+    let (code, json, _) = run(&[p("diff"), &v(1), &v(2), p("--json")]);
+    assert_eq!(code, 4);
+    let j: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&j, "diff.schema.json");
+    assert_eq!(
+        j["semver"],
+        serde_json::json!({ "promises_compatibility": true, "broken": false })
+    );
+}
+
+/// A copy of a fixture library whose module version `from` is patched to
+/// `to` (the same length): a release that breaks what its number promises.
+fn with_version(lib: &Path, from: &str, to: &str) -> PathBuf {
+    assert_eq!(from.len(), to.len());
+    let bytes = std::fs::read(lib).unwrap();
+    let at: Vec<usize> = bytes
+        .windows(from.len())
+        .enumerate()
+        .filter(|(_, w)| *w == from.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "{from} once in {lib:?}");
+    let mut patched = bytes;
+    patched[at[0]..at[0] + to.len()].copy_from_slice(to.as_bytes());
+    let file = resilient_testkit::scratch_dir("cli-semver").join(format!(
+        "{}-as-{to}.so",
+        lib.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&file, patched).unwrap();
+    let (code, out, err) = run(&[p("inspect"), &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("module widgets {to}\n")), "{out}");
+    file
+}
+
+#[test]
+fn diff_says_when_a_version_promises_what_the_library_breaks() {
+    // 2.0.0's breaking changes, released as 1.3.0 after 1.2.0.
+    let (v3, v4) = (plugin("widget-v3"), plugin("widget-v4"));
+    let lying = with_version(&v4, "2.0.0", "1.3.0");
+    let (code, out, _) = run(&[p("diff"), &v3, &lying]);
+    assert_eq!(code, 16, "{out}");
+    assert!(out.starts_with("widgets 1.2.0 -> widgets 1.3.0\n"), "{out}");
+    assert!(
+        out.ends_with(
+            "type Widget: breaking\n\
+             type fn weight_lb: breaking\n\
+             1.3.0 breaks hosts of 1.2.0 although its version promises compatibility: \
+             6 breaking changes (Widget, fn weight_lb); release it as 2.0.0, or undo them\n"
+        ),
+        "{out}"
+    );
+    let (code, json, _) = run(&[p("diff"), &v3, &lying, p("--json")]);
+    assert_eq!(code, 16);
+    let j: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&j, "diff.schema.json");
+    assert_eq!(j["status"], 16);
+    assert_eq!(
+        j["semver"],
+        serde_json::json!({
+            "promises_compatibility": true,
+            "broken": true,
+            "release_as": "2.0.0",
+            "message": "1.3.0 breaks hosts of 1.2.0 although its version promises compatibility: \
+                        6 breaking changes (Widget, fn weight_lb); release it as 2.0.0, or undo them",
+        })
+    );
+    // The same changes under 2.0.0: a major version may break.
+    let (code, out, _) = run(&[p("diff"), &v3, &v4]);
+    assert_eq!(code, 8, "{out}");
+    assert!(out.ends_with("type fn weight_lb: breaking\n"), "{out}");
+    // Compatible changes under a patch bump keep the promise.
+    let (code, _, _) = run(&[p("diff"), &plugin("widget-v1"), &v3]);
+    assert_eq!(code, 4);
+
+    // 0.x: a minor bump is a breaking release, a patch bump is not.
+    let module = |lib: &Path, version: &str| {
+        let mut m = Image::read_library(lib).unwrap().module().unwrap();
+        m.version = version.into();
+        m
+    };
+    let diff = |old: &str, new: &str| {
+        let (o, n) = (module(&v3, old), module(&v4, new));
+        let changes = resilient_cli::diff(&o, &n);
+        (
+            resilient_cli::diff_status(&o, &n, &changes),
+            resilient_cli::diff_text(&o, &n, &changes),
+            resilient_cli::diff_json(&o, &n, &changes),
+        )
+    };
+    let (code, text, json) = diff("0.3.1", "0.3.2");
+    assert_eq!(code, resilient_cli::status::BROKEN_PROMISE);
+    assert!(
+        text.ends_with(
+            "0.3.2 breaks hosts of 0.3.1 although its version promises compatibility: \
+             6 breaking changes (Widget, fn weight_lb); release it as 0.4.0, or undo them\n"
+        ),
+        "{text}"
+    );
+    schema::assert_valid(&json, "diff.schema.json");
+    assert_eq!(json["semver"]["release_as"], "0.4.0");
+    let (code, text, _) = diff("0.3.1", "0.4.0");
+    assert_eq!(code, resilient_cli::status::BREAKING);
+    assert!(!text.contains("promises"), "{text}");
+    // 0.0.x promises nothing from one patch to the next, but a release
+    // under the same number promises to be the same.
+    assert_eq!(diff("0.0.3", "0.0.4").0, resilient_cli::status::BREAKING);
+    let (code, text, _) = diff("0.0.3", "0.0.3");
+    assert_eq!(code, resilient_cli::status::BROKEN_PROMISE);
+    assert!(text.contains("release it as 0.0.4, or undo them"), "{text}");
+    // A pre-release promises nothing.
+    assert_eq!(
+        diff("1.2.0", "1.3.0-rc.1").0,
+        resilient_cli::status::BREAKING
+    );
 }
 
 #[test]
@@ -157,6 +279,139 @@ fn check_reads_the_consumers_recorded_views() {
 }
 
 #[test]
+fn check_json_has_a_verdict_per_need() {
+    let dir = resilient_testkit::Build::new(resilient_testkit::Profile::Debug)
+        .run(&["resilient-demo-host"]);
+    let host = dir.join("widget-host");
+    let v4 = plugin("widget-v4");
+    let (code, json, err) = run(&[p("check"), &v4, p("--consumer"), &host, p("--json")]);
+    assert_eq!((code, err.as_str()), (8, ""));
+    let j: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&j, "check.schema.json");
+    assert_eq!(j["schema"], "resilient-check/1");
+    assert_eq!(j["status"], 8);
+    assert_eq!(j["library"]["path"], v4.to_str().unwrap());
+    assert_eq!(
+        j["library"]["module"],
+        serde_json::json!({ "name": "widgets", "version": "2.0.0" })
+    );
+    assert_eq!(j["consumer"]["path"], host.to_str().unwrap());
+    assert_eq!(j["other_modules"], serde_json::json!([]));
+    assert!(j.get("message").is_none(), "{j}");
+    let need = |kind: &str, name: &str| {
+        j["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == kind && n["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name}: {j}"))
+            .clone()
+    };
+    assert_eq!(
+        need("function", "weight_lb"),
+        serde_json::json!({
+            "kind": "function",
+            "name": "weight_lb",
+            "required": false,
+            "verdict": "refused",
+            "problems": ["function `weight_lb` returns f32, the client expects f64"],
+        })
+    );
+    assert_eq!(need("view", "Point")["verdict"], "binds");
+    let widget = need("view", "Widget");
+    assert_eq!(widget["verdict"], "refused");
+    assert_eq!(
+        widget["problems"][0],
+        "field `Widget.weight` is f64, the view expects f32"
+    );
+    // The text and the JSON say the same.
+    let (_, text, _) = run(&[p("check"), &v4, p("--consumer"), &host]);
+    for n in j["needs"].as_array().unwrap() {
+        let label = match n["kind"].as_str().unwrap() {
+            "view" => format!("view of `{}`", n["name"].as_str().unwrap()),
+            _ => format!("function `{}`", n["name"].as_str().unwrap()),
+        };
+        let line = if n["verdict"] == "binds" {
+            format!("{label}: binds\n")
+        } else {
+            let problems: Vec<&str> = n["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            format!("{label}: refused: {}\n", problems.join("; "))
+        };
+        assert!(text.contains(&line), "{line}{text}");
+    }
+    let (code, json, _) = run(&[
+        p("check"),
+        &plugin("widget-v3"),
+        p("--consumer"),
+        &host,
+        p("--json"),
+    ]);
+    assert_eq!(code, 0);
+    let j: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&j, "check.schema.json");
+    assert_eq!(j["status"], 0);
+    assert!(j["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["verdict"] == "binds" && n["problems"] == serde_json::json!([])));
+}
+
+/// A binary that records nothing of the module (a C++ host, `/bin/ls`)
+/// used to pass with status 0: nothing was checked.
+#[test]
+fn check_of_a_consumer_that_records_nothing_is_status_3() {
+    let lib = plugin("widget-v1");
+    let ls = p("/bin/ls");
+    let said = "resilient: /bin/ls records no view or function of module `widgets`: \
+                nothing was checked\n  \
+                pass the host that uses `widgets`: a Rust host records each `view!` and \
+                `api!` it declares (section `resilient_views`); C and C++ hosts and \
+                `interface!` record nothing, so test those by running them against the library\n";
+    let (code, out, err) = run(&[p("check"), &lib, p("--consumer"), ls]);
+    assert_eq!((code, out.as_str(), err.as_str()), (3, "", said));
+    let (code, json, err) = run(&[p("check"), &lib, p("--consumer"), ls, p("--json")]);
+    assert_eq!((code, err.as_str()), (3, said));
+    let j: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&j, "check.schema.json");
+    assert_eq!(j["status"], 3);
+    assert_eq!(j["needs"], serde_json::json!([]));
+    assert_eq!(
+        j["message"].as_str().unwrap(),
+        said.strip_prefix("resilient: ")
+            .unwrap()
+            .strip_suffix('\n')
+            .unwrap()
+    );
+
+    // A host of another module is told so.
+    let module = Image::read_library(&lib).unwrap().module().unwrap();
+    let need = |m: &str| layout_meta::needs::ViewNeed {
+        module: m.into(),
+        type_name: "Gadget".into(),
+        frozen: None,
+        fields: Vec::new(),
+    };
+    let report = resilient_cli::check(&module, &[need("gadgets"), need("gizmos")], &[]);
+    assert_eq!(resilient_cli::check_status(&report), 3);
+    assert_eq!(resilient_cli::check_text(&report), "");
+    assert_eq!(
+        resilient_cli::nothing_checked(&report, p("host")).unwrap(),
+        "host records no view or function of module `widgets`: nothing was checked\n  \
+         it records needs of modules `gadgets`, `gizmos`: check it against a library of \
+         one of them, or pass the host that uses `widgets`"
+    );
+    let j = resilient_cli::check_json(&report, &lib, p("host"));
+    schema::assert_valid(&j, "check.schema.json");
+    assert_eq!(j["other_modules"], serde_json::json!(["gadgets", "gizmos"]));
+}
+
+#[test]
 fn gen_prints_views_a_consumer_can_use() {
     let (code, out, _) = run(&[p("gen"), p("rust"), &plugin("widget-v1"), p("Widget")]);
     assert_eq!(code, 0);
@@ -166,10 +421,6 @@ fn gen_prints_views_a_consumer_can_use() {
     );
     assert!(out.contains("pub origin: Nested<PointView>,"), "{out}");
     assert!(out.contains("pub tags: Field<[u8; 4]>,"), "{out}");
-    assert!(
-        !out.contains("PointView = "),
-        "only the type asked for: {out}"
-    );
     let (code, out, _) = run(&[p("gen"), p("cpp"), &plugin("widget-v1")]);
     assert_eq!(code, 0);
     assert!(
@@ -408,4 +659,221 @@ fn functions_are_inspected_diffed_and_generated() {
         !out.contains("interface!") && !out.contains("api!"),
         "{out}"
     );
+}
+
+/// `gen rust LIB Widget` declares the views `WidgetView` refers to
+/// (`Nested<PointView>`), as the full output declares them: a filtered
+/// `gen` used to name a `PointView` it did not declare.
+#[test]
+fn gen_rust_of_some_types_declares_the_views_they_nest() {
+    let lib = plugin("widget-v3");
+    let (code, all, _) = run(&[p("gen"), p("rust"), &lib]);
+    assert_eq!(code, 0);
+    let block = |out: &str, view: &str| -> Option<String> {
+        let start = out.find(&format!("view! {{\n    /// `{view}` of module"))?;
+        let len = out[start..].find("\n}\n")? + 3;
+        Some(out[start..start + len].to_owned())
+    };
+    let (widget, point) = (
+        block(&all, "Widget").unwrap(),
+        block(&all, "Point").unwrap(),
+    );
+    assert!(
+        widget.contains("pub origin: Nested<PointView>,"),
+        "{widget}"
+    );
+
+    let (code, out, _) = run(&[p("gen"), p("rust"), &lib, p("Widget")]);
+    assert_eq!(code, 0);
+    assert_eq!(block(&out, "Widget").as_ref(), Some(&widget), "{out}");
+    assert_eq!(block(&out, "Point").as_ref(), Some(&point), "{out}");
+    assert!(
+        out.contains("use resilient_types::{view, Field, Nested};\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("api!") && !out.contains("interface!"),
+        "{out}"
+    );
+    // Point nests nothing: it comes alone.
+    let (code, out, _) = run(&[p("gen"), p("rust"), &lib, p("Point")]);
+    assert_eq!(code, 0);
+    assert_eq!(block(&out, "Point").as_ref(), Some(&point), "{out}");
+    assert_eq!(block(&out, "Widget"), None, "{out}");
+
+    // A type the module lacks is an error, not an empty file.
+    let (code, out, err) = run(&[p("gen"), p("rust"), &lib, p("Circle")]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        "resilient: cannot generate: module `widgets` has no type \"Circle\" (it has `Widget`, `Point`)\n"
+    );
+    let (code, _, err) = run(&[p("gen"), p("cpp"), &lib, p("Circle")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has no type \"Circle\""), "{err}");
+}
+
+/// Nesting is followed transitively, in the module's order; types not
+/// reached are left out.
+#[test]
+fn gen_rust_follows_nested_types_transitively() {
+    use layout_meta::{FieldLayout, Identity, ModuleLayout, TypeLayout, WitnessAddrs};
+    let ty = |name: &str, nests: Option<&str>| TypeLayout {
+        name: name.into(),
+        flags: 0,
+        size: 8,
+        align: 8,
+        stride: 8,
+        fingerprint: 0,
+        fields: vec![FieldLayout {
+            name: "inner".into(),
+            offset: 0,
+            identity: match nests {
+                Some(n) => Identity::Resilient {
+                    name: n.into(),
+                    size: 8,
+                    align: 8,
+                },
+                None => Identity::Scalar {
+                    name: "u64".into(),
+                    size: 8,
+                    align: 8,
+                },
+            },
+        }],
+        witnesses: WitnessAddrs::default(),
+    };
+    let module = ModuleLayout {
+        name: "shapes".into(),
+        version: "1.0.0".into(),
+        types: vec![
+            ty("Point", None),
+            ty("Unrelated", Some("Point")),
+            ty("Centre", Some("Point")),
+            ty("Circle", Some("Centre")),
+        ],
+        functions: Vec::new(),
+        impls: Vec::new(),
+    };
+    let out = resilient_cli::gen_rust(&module, &["Circle".into()]).unwrap();
+    let views: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("    pub struct "))
+        .collect();
+    assert_eq!(
+        views,
+        [
+            "PointView = \"shapes\"::\"Point\" {",
+            "CentreView = \"shapes\"::\"Centre\" {",
+            "CircleView = \"shapes\"::\"Circle\" {",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn inspect_shows_interface_implementations() {
+    let lib = plugin("widget-v3");
+    let (code, out, _) = run(&[p("inspect"), &lib]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with(
+            "\nimplementations\n\
+             \x20 impl Describe for Widget\n\
+             \x20   fn key(self: &Widget) -> u64\n\
+             \x20   fn set_key(self: &mut Widget, key: u64)\n\
+             \x20   fn weight_key(self: &Widget) -> u64\n\
+             \x20 impl Describe for Point\n\
+             \x20   fn key(self: &Point) -> u64\n\
+             \x20   fn set_key(self: &mut Point, key: u64)\n"
+        ),
+        "{out}"
+    );
+    let (code, json, _) = run(&[p("inspect"), &lib, p("--json")]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(&v, "inspect.schema.json");
+    let impls = v["impls"].as_array().unwrap();
+    let summary: Vec<(&str, &str, Vec<&str>)> = impls
+        .iter()
+        .map(|i| {
+            (
+                i["interface"].as_str().unwrap(),
+                i["type"].as_str().unwrap(),
+                i["methods"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["signature"].as_str().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "Describe",
+                "Widget",
+                vec![
+                    "fn key(self: &Widget) -> u64",
+                    "fn set_key(self: &mut Widget, key: u64)",
+                    "fn weight_key(self: &Widget) -> u64"
+                ]
+            ),
+            (
+                "Describe",
+                "Point",
+                vec![
+                    "fn key(self: &Point) -> u64",
+                    "fn set_key(self: &mut Point, key: u64)"
+                ]
+            ),
+        ]
+    );
+    let set_key = &impls[1]["methods"][1];
+    assert_eq!(set_key["params"][0]["pass"], "&mut");
+    assert_eq!(set_key["params"][0]["type"]["name"], "Point");
+    assert_eq!(set_key["params"][1]["display"], "u64");
+    assert_eq!(set_key["return"]["pass"], "()");
+    assert_eq!(set_key["fallible"], false);
+    // A module without implementations: an empty list, no section.
+    let (_, out, _) = run(&[p("inspect"), &plugin("prefixed")]);
+    assert!(!out.contains("implementations"), "{out}");
+}
+
+/// `diff` reports implementations added and removed, and methods removed
+/// from one, under the implementation; the JSON kinds are the schema's.
+#[test]
+fn diff_reports_implementations() {
+    let v3 = Image::read_library(&plugin("widget-v3"))
+        .unwrap()
+        .module()
+        .unwrap();
+    let mut fewer = v3.clone();
+    fewer.version = "2.0.0".into();
+    fewer.impls.retain(|i| i.type_name != "Point");
+    fewer.impls[0].methods.retain(|m| m.name != "weight_key");
+    let changes = resilient_cli::diff(&v3, &fewer);
+    let text = resilient_cli::diff_text(&v3, &fewer, &changes);
+    assert_eq!(
+        text,
+        "widgets 1.2.0 -> widgets 2.0.0\n  \
+         breaking    impl Describe for Widget: fn weight_key  function-removed\n  \
+         breaking    impl Describe for Point  impl-removed\n\
+         type impl Describe for Widget: fn weight_key: breaking\n\
+         type impl Describe for Point: breaking\n"
+    );
+    let j = resilient_cli::diff_json(&v3, &fewer, &changes);
+    schema::assert_valid(&j, "diff.schema.json");
+    let back = resilient_cli::diff(&fewer, &v3);
+    let j = resilient_cli::diff_json(&fewer, &v3, &back);
+    schema::assert_valid(&j, "diff.schema.json");
+    let kinds: Vec<&str> = j["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["impl-added", "function-added"]);
 }

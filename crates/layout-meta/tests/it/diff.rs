@@ -169,3 +169,131 @@ fn types_added_and_removed() {
     assert_eq!((c[0].ty.as_str(), c[1].ty.as_str()), ("Q", "P"));
     assert_eq!(K::TypeAdded.to_string(), "type-added");
 }
+
+#[test]
+fn what_version_numbers_promise() {
+    use layout_meta::diff::{next_breaking_version, promises_compatibility};
+    for (old, new, promise) in [
+        // MAJOR > 0: the same major, not older.
+        ("1.1.0", "1.2.0", true),
+        ("1.1.0", "1.1.7", true),
+        ("1.1.0", "1.1.0", true),
+        ("1.1.0+build.1", "1.2.0+build.2", true),
+        ("1.1.0", "2.0.0", false),
+        ("1.2.0", "1.1.0", false),
+        ("1.1.1", "1.1.0", false),
+        // 0.MINOR: the same minor.
+        ("0.3.1", "0.3.2", true),
+        ("0.3.1", "0.4.0", false),
+        ("0.3.1", "1.0.0", false),
+        // 0.0.PATCH: the same version only.
+        ("0.0.3", "0.0.3", true),
+        ("0.0.3", "0.0.4", false),
+        // Pre-releases promise nothing.
+        ("1.1.0", "1.2.0-rc.1", false),
+        ("1.2.0-rc.1", "1.2.0", false),
+        ("1.2.0-rc.1", "1.2.0-rc.2", false),
+        // Not semver.
+        ("1.1", "1.2", false),
+        ("v1.1.0", "1.2.0", false),
+    ] {
+        assert_eq!(promises_compatibility(old, new), promise, "{old} -> {new}");
+    }
+    for (old, next) in [
+        ("1.4.2", Some("2.0.0")),
+        ("0.3.1", Some("0.4.0")),
+        ("0.0.3", Some("0.0.4")),
+        ("1.0.0-rc.1", Some("2.0.0")),
+        ("18446744073709551615.0.0", None),
+        ("x", None),
+    ] {
+        assert_eq!(next_breaking_version(old).as_deref(), next, "{old}");
+    }
+}
+
+#[test]
+fn a_breaking_change_under_a_version_that_promises_compatibility() {
+    use layout_meta::diff::broken_promise;
+    let m = |version: &str, w| ModuleLayout {
+        name: "m".into(),
+        version: version.into(),
+        types: vec![w, layout::<v1::P>()],
+        functions: Vec::new(),
+        impls: Vec::new(),
+    };
+    let breaks = |old: &str, new: &str| {
+        let (o, n) = (m(old, layout::<v1::W>()), m(new, layout::<v4::W>()));
+        broken_promise(&o, &n, &diff(&o, &n)).map(|b| b.to_string())
+    };
+    assert_eq!(
+        breaks("1.1.0", "1.2.0").as_deref(),
+        Some(
+            "1.2.0 breaks hosts of 1.1.0 although its version promises compatibility: \
+             3 breaking changes (W); release it as 2.0.0, or undo them"
+        )
+    );
+    assert_eq!(
+        breaks("0.3.1", "0.3.2").as_deref(),
+        Some(
+            "0.3.2 breaks hosts of 0.3.1 although its version promises compatibility: \
+             3 breaking changes (W); release it as 0.4.0, or undo them"
+        )
+    );
+    // A new major version (or 0.MINOR) may break.
+    assert_eq!(breaks("1.1.0", "2.0.0"), None);
+    assert_eq!(breaks("0.3.1", "0.4.0"), None);
+    // Compatible changes under a minor bump keep the promise.
+    let (o, n) = (m("1.1.0", layout::<v1::W>()), m("1.2.0", layout::<v2::W>()));
+    assert_eq!(broken_promise(&o, &n, &diff(&o, &n)), None);
+    // Two modules' versions promise nothing about each other.
+    let (o, mut n) = (m("1.1.0", layout::<v1::W>()), m("1.2.0", layout::<v4::W>()));
+    n.name = "other".into();
+    assert_eq!(broken_promise(&o, &n, &diff(&o, &n)), None);
+}
+
+#[test]
+fn a_method_removed_from_an_implementation_is_listed_under_it() {
+    use layout_meta::function::{abi, pass};
+    use layout_meta::{FunctionLayout, Identity, ImplLayout, ParamLayout};
+    let method = |name: &str| FunctionLayout {
+        name: name.into(),
+        abi: abi::THUNK_V1,
+        flags: 0,
+        params: vec![ParamLayout {
+            name: "self".into(),
+            pass: pass::REF,
+            identity: Identity::Resilient {
+                name: "W".into(),
+                size: 16,
+                align: 8,
+            },
+        }],
+        ret: ParamLayout {
+            name: "return".into(),
+            pass: pass::VALUE,
+            identity: Identity::Scalar {
+                name: "u64".into(),
+                size: 8,
+                align: 8,
+            },
+        },
+        thunk: 0,
+    };
+    let m = |methods: Vec<FunctionLayout>| ModuleLayout {
+        name: "m".into(),
+        version: "1.0.0".into(),
+        types: vec![layout::<v1::W>()],
+        functions: Vec::new(),
+        impls: vec![ImplLayout {
+            interface: "Describe".into(),
+            type_name: "W".into(),
+            methods,
+        }],
+    };
+    let c = diff(
+        &m(vec![method("key"), method("tag")]),
+        &m(vec![method("key")]),
+    );
+    assert_eq!(kinds(&c), [(K::FunctionRemoved, None, Severity::Breaking)]);
+    assert_eq!(c[0].ty, "impl Describe for W: fn tag");
+}
