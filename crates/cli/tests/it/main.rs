@@ -742,6 +742,7 @@ fn gen_rust_follows_nested_types_transitively() {
             },
         }],
         witnesses: WitnessAddrs::default(),
+        enum_info: None,
     };
     let module = ModuleLayout {
         name: "shapes".into(),
