@@ -113,9 +113,15 @@ Point parse_point(std::string_view text) {
     return p;
 }
 
+// Jobs alive now: the Rust fixtures export a `Job` type with a `Status`
+// enum; this sample has neither (the C++ export side has no enums yet), so
+// none is ever alive.
+rsl::isize live_jobs() noexcept { return 0; }
+
 }  // namespace
 
 RESILIENT_EXPORT_FUNCTION(live_count)
+RESILIENT_EXPORT_FUNCTION(live_jobs)
 RESILIENT_EXPORT_FUNCTION(widget_id)
 RESILIENT_EXPORT_FUNCTION(label_len)
 // `rename` alone would also name ::rename of <cstdio>: pick the overload.
@@ -132,6 +138,6 @@ RESILIENT_EXPORT_FUNCTION(parse_point)
 // The functions every version lists in its module.
 #define WIDGET_FUNCTIONS \
     live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label, \
-        make_widget, parse_point
+        make_widget, parse_point, live_jobs
 
 #endif  // WIDGET_FUNCTIONS_HPP

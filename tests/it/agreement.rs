@@ -404,6 +404,13 @@ fn rebase(mut module: ModuleLayout, bias: usize) -> ModuleLayout {
                 *w = w.wrapping_add(bias);
             }
         }
+        if let Some(e) = &mut t.enum_info {
+            for w in [&mut e.case_of, &mut e.locate, &mut e.write_case] {
+                if *w != 0 {
+                    *w = w.wrapping_add(bias);
+                }
+            }
+        }
     }
     let methods = module.impls.iter_mut().flat_map(|i| i.methods.iter_mut());
     for f in module.functions.iter_mut().chain(methods) {

@@ -78,8 +78,13 @@ fn a_c_program_reads_the_numbers_the_rust_side_reports() {
         .arg(format!("-L{}", libdir.display()))
         .arg("-lwidget_v1")
         .arg(format!("-Wl,-rpath,{}", libdir.display())));
+    // Without cargo's LD_LIBRARY_PATH, which lists target/debug/deps, where
+    // a workspace build leaves its own libwidget_v1.so (perhaps older than
+    // the fixture): the program loads the library it was linked with.
     let from_c: BTreeMap<String, usize> =
-        pairs(&run(&mut Command::new(&exe))).into_iter().collect();
+        pairs(&run(Command::new(&exe).env_remove("LD_LIBRARY_PATH")))
+            .into_iter()
+            .collect();
 
     // The Rust side: the validated manifest of the same library.
     let module = Library::open(&lib).unwrap().module().clone();

@@ -181,6 +181,43 @@ pub fn parse_point(text: &str) -> Result<Point, String> {
     })
 }
 
+/// Jobs alive now (made by default-init or clone, not yet dropped).
+static JOBS: AtomicIsize = AtomicIsize::new(0);
+
+impl Clone for Job {
+    fn clone(&self) -> Self {
+        JOBS.fetch_add(1, Ordering::SeqCst);
+        Job {
+            id: self.id,
+            status: self.status.clone(),
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        JOBS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Jobs alive now.
+#[layout_meta::export]
+pub fn live_jobs() -> isize {
+    JOBS.load(Ordering::SeqCst)
+}
+
+/// A job's status, as a value the host owns (an enum by value).
+#[layout_meta::export]
+pub fn job_status(j: &Job) -> Status {
+    j.status.clone()
+}
+
+/// Sets a job's status from the host's value.
+#[layout_meta::export]
+pub fn set_job_status(j: &mut Job, status: &Status) {
+    j.status = status.clone();
+}
+
 /// Something that describes itself: an interface the widgets module's
 /// types implement (hosts call it without knowing the types).
 pub trait Describe {
@@ -201,10 +238,10 @@ macro_rules! export_widgets {
         layout_meta::export_module! {
             name: "widgets",
             version: VERSION,
-            types: [Widget, Point],
+            types: [Widget, Point, Status, Job],
             functions: [
                 live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics,
-                make_widget, parse_point,
+                make_widget, parse_point, job_status, set_job_status, live_jobs,
                 $($extra),*
             ],
             impls: [Widget: "Describe", Point: "Describe"],

@@ -217,13 +217,17 @@ pub fn inspect_json(module: &ModuleLayout) -> Value {
                 "clone": t.witnesses.clone != 0,
                 "default_init": t.witnesses.default_init != 0,
             },
-            "fields": t.fields.iter().map(|f| json!({
-                "name": f.name,
-                "offset": f.offset,
-                "size": f.identity.size(),
-                "align": f.identity.align(),
-                "type": identity_json(&f.identity),
-            })).collect::<Vec<_>>(),
+            "fields": t.fields.iter().map(field_json).collect::<Vec<_>>(),
+            "enum": t.enum_info.as_ref().map(|e| json!({
+                "tag": e.tag.map(|(offset, size)| json!({ "offset": offset, "size": size })),
+                "payload_plain": e.payload_plain,
+                "constructible": e.write_case != 0,
+                "cases": e.cases.iter().map(|c| json!({
+                    "name": c.name,
+                    "tag": c.tag,
+                    "fields": c.fields.iter().map(field_json).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })),
         })).collect::<Vec<_>>(),
         "functions": module.functions.iter().map(function_json).collect::<Vec<_>>(),
         "impls": module.impls.iter().map(|i| json!({
@@ -232,6 +236,55 @@ pub fn inspect_json(module: &ModuleLayout) -> Value {
             "methods": i.methods.iter().map(function_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A field (or payload field) in `inspect --json`.
+fn field_json(f: &layout_meta::FieldLayout) -> Value {
+    json!({
+        "name": f.name,
+        "offset": f.offset,
+        "size": f.identity.size(),
+        "align": f.identity.align(),
+        "type": identity_json(&f.identity),
+    })
+}
+
+/// An enum's cases in `inspect`: how its tag is read, then one line per
+/// case with its payload fields.
+fn enum_lines(e: &layout_meta::EnumLayout, out: &mut String) {
+    let tag = match e.tag {
+        Some((offset, size)) => format!("tag: {size} bytes at {offset}"),
+        None => "tag: read by the library (case_of)".into(),
+    };
+    let payload = if e.payload_plain {
+        "payload offsets plain"
+    } else {
+        "payload fields located by the library"
+    };
+    let _ = writeln!(out, "  {tag}; {payload}");
+    for c in &e.cases {
+        let fields: Vec<String> = c
+            .fields
+            .iter()
+            .map(|f| {
+                if e.payload_plain {
+                    format!("{}: {} at {}", f.name, f.identity, f.offset)
+                } else {
+                    format!("{}: {}", f.name, f.identity)
+                }
+            })
+            .collect();
+        let tag = if e.tag.is_some() {
+            format!(" = {}", c.tag)
+        } else {
+            String::new()
+        };
+        if fields.is_empty() {
+            let _ = writeln!(out, "  case {}{tag}", c.name);
+        } else {
+            let _ = writeln!(out, "  case {}{tag} {{ {} }}", c.name, fields.join(", "));
+        }
+    }
 }
 
 /// A function or method in `inspect --json`.
@@ -317,9 +370,14 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
                 w3 = w[3]
             );
         };
-        line(&mut out, header);
-        for r in &rows {
-            line(&mut out, [&r[0], &r[1], &r[2], &r[3], &r[4]]);
+        if t.enum_info.is_none() || !rows.is_empty() {
+            line(&mut out, header);
+            for r in &rows {
+                line(&mut out, [&r[0], &r[1], &r[2], &r[3], &r[4]]);
+            }
+        }
+        if let Some(e) = &t.enum_info {
+            enum_lines(e, &mut out);
         }
     }
     if !module.functions.is_empty() {
@@ -507,6 +565,10 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
     let mut body = String::new();
     for t in selected_types(module, types, true)? {
         let ty = identifier(&t.name, Lang::Rust)?;
+        if let Some(e) = &t.enum_info {
+            gen_rust_enum(module, ty, &t.name, e, &mut body)?;
+            continue;
+        }
         let _ = writeln!(
             body,
             "\nview! {{\n    /// `{ty}` of module {:?}.",
@@ -564,6 +626,7 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
         .collect();
     let names: Vec<&str> = [
         "api",
+        "enum_view",
         "interface",
         "view",
         "Field",
@@ -587,6 +650,59 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
         module.version,
         names.join(", ")
     ))
+}
+
+/// An `enum_view!` of enum `name`: every case, each payload field by its
+/// name (`_0` for the tuple field `0`). A payload field of a resilient type
+/// is left out with a comment (a view reads payloads by value), and a case
+/// with one cannot then be built by the host.
+fn gen_rust_enum(
+    module: &ModuleLayout,
+    ty: &str,
+    name: &str,
+    e: &layout_meta::EnumLayout,
+    body: &mut String,
+) -> Result<(), Error> {
+    let _ = writeln!(
+        body,
+        "\nenum_view! {{\n    /// `{ty}` of module {:?}: `Unknown` takes the cases a later version adds.",
+        module.name
+    );
+    let _ = writeln!(
+        body,
+        "    pub enum {ty}Case: {ty}View = {:?}::{:?} {{",
+        module.name, name
+    );
+    for c in &e.cases {
+        let case = identifier(&c.name, Lang::Rust)?;
+        if c.fields.is_empty() {
+            let _ = writeln!(body, "        {case},");
+            continue;
+        }
+        let mut fields = Vec::new();
+        for f in &c.fields {
+            let field = if f.name.bytes().all(|b| b.is_ascii_digit()) {
+                format!("_{}", f.name)
+            } else {
+                rust_field(&f.name)?
+            };
+            if layout_meta::compat::contains_resilient(&f.identity) {
+                fields.push(format!(
+                    "/* {field}: {} is a resilient type: not read by value */",
+                    f.identity
+                ));
+                continue;
+            }
+            fields.push(format!("{field}: {}", rust_type(&f.identity)?));
+        }
+        let _ = writeln!(
+            body,
+            "        {case}({ty}{case}View {{ {} }}),",
+            fields.join(", ")
+        );
+    }
+    body.push_str("    }\n}\n");
+    Ok(())
 }
 
 /// One `interface!` per interface the module's types implement: every
@@ -1053,6 +1169,13 @@ pub fn gen_cpp(
     );
     for t in selected {
         let n = identifier(&t.name, Lang::Cpp)?;
+        if t.is_enum() {
+            let _ = writeln!(
+                out,
+                "\n// `{n}` is an enum: the C++ client has no enum views yet (a field of it is\n// left out below, as a nested value would be)."
+            );
+            continue;
+        }
         let is_optional = |field: &str| optional.iter().any(|o| *o == format!("{n}.{field}"));
         let _ = writeln!(
             out,
@@ -1206,6 +1329,15 @@ fn cpp_signature(
     Some((format!("{ret}({})", args.join(", ")), types))
 }
 
+/// Whether `f` takes or returns one of the module's enums, which the C++
+/// client has no view of yet.
+fn mentions_enum(module: &ModuleLayout, f: &layout_meta::FunctionLayout) -> bool {
+    f.params.iter().chain([&f.ret]).any(|p| {
+        matches!(&p.identity, Identity::Resilient { name, .. }
+            if module.get(name).is_some_and(|t| t.is_enum()))
+    })
+}
+
 /// `, {"A", "B"}` for the types of reference parameters, or nothing.
 fn cpp_types_arg(types: &[String]) -> String {
     if types.is_empty() {
@@ -1241,7 +1373,7 @@ fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
                     continue;
                 }
             };
-            match cpp_signature(f, &[], 0) {
+            match cpp_signature(f, &[], 0).filter(|_| !mentions_enum(module, f)) {
                 Some((sig, types)) => {
                     let _ = writeln!(out, "    ::rsl::Function<{sig}> {name};");
                     bound.push(format!(
@@ -1324,7 +1456,9 @@ fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
                 Some(layout_meta::function::pass::MUT) => "::rsl::ThisMut",
                 _ => "::rsl::This",
             };
-            let Some((sig, types)) = cpp_signature(f, &[receiver], 1) else {
+            let Some((sig, types)) =
+                cpp_signature(f, &[receiver], 1).filter(|_| !mentions_enum(module, f))
+            else {
                 let _ = writeln!(
                     out,
                     "    // `{mname}` is left out: the C++ client cannot pass or return one of its types."

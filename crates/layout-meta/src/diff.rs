@@ -320,7 +320,7 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
             format!("{:#018x}", n.fingerprint),
         );
     }
-    diff_fields(&o.fields, &n.fields, "", &mut push);
+    diff_fields(&o.fields, &n.fields, "", true, &mut push);
     match (&o.enum_info, &n.enum_info) {
         (None, None) => {}
         (Some(oe), Some(ne)) => {
@@ -335,7 +335,10 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
                 match ne.case(&c.name) {
                     None => push(K::CaseRemoved, Some(&c.name), String::new(), String::new()),
                     Some((_, d)) => {
-                        diff_fields(&c.fields, &d.fields, &format!("{}.", c.name), &mut push);
+                        // Offsets compare only where both are plain.
+                        let placed = oe.payload_plain && ne.payload_plain;
+                        let prefix = format!("{}.", c.name);
+                        diff_fields(&c.fields, &d.fields, &prefix, placed, &mut push);
                     }
                 }
             }
@@ -403,11 +406,13 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
 type Push<'a> = dyn FnMut(ChangeKind, Option<&str>, String, String) + 'a;
 
 /// The changes between two field lists (a struct's, or one case's payload
-/// with `prefix` `Case.`): added, removed, retyped or resized, moved.
+/// with `prefix` `Case.`): added, removed, retyped or resized, and moved
+/// where offsets are offsets (`placed`).
 fn diff_fields(
     old: &[crate::FieldLayout],
     new: &[crate::FieldLayout],
     prefix: &str,
+    placed: bool,
     push: &mut Push<'_>,
 ) {
     use ChangeKind as K;
@@ -443,7 +448,7 @@ fn diff_fields(
                 g.identity.to_string(),
             );
         }
-        if f.offset != g.offset {
+        if placed && f.offset != g.offset {
             push(
                 K::FieldMoved,
                 Some(&item),

@@ -53,6 +53,15 @@ pub enum Error {
         /// What was attempted.
         operation: &'static str,
     },
+    /// A case of an enum cannot be built by this host.
+    CannotConstruct {
+        /// The enum.
+        ty: String,
+        /// The case.
+        case: String,
+        /// Why.
+        reason: String,
+    },
     /// The type has no witness for what was asked.
     NoWitness {
         /// The type.
@@ -185,6 +194,9 @@ impl fmt::Display for Error {
                 f,
                 "{operation}: the token belongs to another binding (another type or library version)"
             ),
+            Error::CannotConstruct { ty, case, reason } => {
+                write!(f, "cannot build case `{ty}::{case}`: {reason}")
+            }
             Error::NoWitness {
                 ty,
                 origin,

@@ -101,7 +101,8 @@ impl ForeignType {
     ///   library's own code reads and writes;
     /// - each witness present is a function of its documented signature
     ///   that honours the witness contract of `docs/FORMAT.md` and does not
-    ///   unwind;
+    ///   unwind; so is each nonzero enum witness address of `layout`
+    ///   (`case_of`, `locate`, `write_case`);
     /// - the code and data those point into stay valid as long as `owner`
     ///   lives.
     pub unsafe fn new(
@@ -190,6 +191,26 @@ impl ForeignType {
     /// Its witnesses.
     pub fn witnesses(&self) -> &Witnesses {
         &self.witnesses
+    }
+    /// An enum's witnesses, as functions (`None` for a struct).
+    pub(crate) fn enum_witnesses(&self) -> Option<crate::enums::EnumWitnesses> {
+        let e = self.layout.enum_info.as_ref()?;
+        if e.case_of == 0 {
+            return None;
+        }
+        // SAFETY: `new`'s contract: each nonzero witness address of a
+        // validated layout is a function of its documented signature
+        // (`layout_meta::format::{CaseOfFn, LocateFn, WriteCaseFn}`) that
+        // honours its contract, alive as long as `self`.
+        unsafe {
+            Some(crate::enums::EnumWitnesses {
+                case_of: core::mem::transmute::<usize, layout_meta::CaseOfFn>(e.case_of),
+                locate: (e.locate != 0)
+                    .then(|| core::mem::transmute::<usize, layout_meta::LocateFn>(e.locate)),
+                write_case: (e.write_case != 0)
+                    .then(|| core::mem::transmute::<usize, layout_meta::WriteCaseFn>(e.write_case)),
+            })
+        }
     }
     /// Where it comes from.
     pub fn origin(&self) -> &Origin {

@@ -241,6 +241,7 @@ mod sealed {
     pub trait Sealed {}
 }
 pub mod dynamic;
+mod enums;
 mod foreign;
 mod function;
 mod interface;
@@ -250,6 +251,7 @@ mod value;
 mod view;
 
 pub use access::{Mut, Ref, Slice};
+pub use enums::{Case, Construct, EnumReader, Payload, PayloadToken, PayloadView};
 pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
 pub use function::{
@@ -270,6 +272,10 @@ pub use view::{
 /// What the macros need; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::enums::{
+        __case_of as case_of, payload_name, Case, CaseCx, Construct, EnumReader, PayloadToken,
+        PayloadView,
+    };
     pub use crate::strategy::{name_hash, DirectToken};
     pub use layout_meta::needs::{FnNeedRecord, ViewFieldRecord, ViewRecord};
     pub use layout_meta::{unraw, Resilient};

@@ -174,9 +174,10 @@ fn diff_says_when_a_version_promises_what_the_library_breaks() {
     assert!(
         out.ends_with(
             "type Widget: breaking\n\
+             type Status: breaking\n\
              type fn weight_lb: breaking\n\
              1.3.0 breaks hosts of 1.2.0 although its version promises compatibility: \
-             6 breaking changes (Widget, fn weight_lb); release it as 2.0.0, or undo them\n"
+             9 breaking changes (Widget, Status, fn weight_lb); release it as 2.0.0, or undo them\n"
         ),
         "{out}"
     );
@@ -192,7 +193,7 @@ fn diff_says_when_a_version_promises_what_the_library_breaks() {
             "broken": true,
             "release_as": "2.0.0",
             "message": "1.3.0 breaks hosts of 1.2.0 although its version promises compatibility: \
-                        6 breaking changes (Widget, fn weight_lb); release it as 2.0.0, or undo them",
+                        9 breaking changes (Widget, Status, fn weight_lb); release it as 2.0.0, or undo them",
         })
     );
     // The same changes under 2.0.0: a major version may break.
@@ -223,7 +224,7 @@ fn diff_says_when_a_version_promises_what_the_library_breaks() {
     assert!(
         text.ends_with(
             "0.3.2 breaks hosts of 0.3.1 although its version promises compatibility: \
-             6 breaking changes (Widget, fn weight_lb); release it as 0.4.0, or undo them\n"
+             9 breaking changes (Widget, Status, fn weight_lb); release it as 0.4.0, or undo them\n"
         ),
         "{text}"
     );
@@ -640,7 +641,7 @@ fn functions_are_inspected_diffed_and_generated() {
     let (_, out, _) = run(&[p("gen"), p("rust"), &v4]);
     assert!(
         // Exactly the names the declarations use.
-        out.contains("use resilient_types::{api, interface, view, Field, Func, In, InMut, Nested, Out, Str, This, ThisMut};"),
+        out.contains("use resilient_types::{api, enum_view, interface, view, Field, Func, In, InMut, Nested, Out, Str, This, ThisMut};"),
         "{out}"
     );
     assert!(
@@ -706,7 +707,7 @@ fn gen_rust_of_some_types_declares_the_views_they_nest() {
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err,
-        "resilient: cannot generate: module `widgets` has no type \"Circle\" (it has `Widget`, `Point`)\n"
+        "resilient: cannot generate: module `widgets` has no type \"Circle\" (it has `Widget`, `Point`, `Status`, `Job`)\n"
     );
     let (code, _, err) = run(&[p("gen"), p("cpp"), &lib, p("Circle")]);
     assert_eq!(code, 1);

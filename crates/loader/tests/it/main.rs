@@ -8,6 +8,7 @@
 )]
 
 mod bind;
+mod enums;
 mod errors;
 mod functions;
 mod lifetime;

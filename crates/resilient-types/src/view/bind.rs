@@ -23,7 +23,7 @@ impl<'a> BindCx<'a> {
     pub(super) fn type_name(&self) -> String {
         self.ty.layout().name.clone()
     }
-    pub(super) fn push(&mut self, m: Mismatch) {
+    pub(crate) fn push(&mut self, m: Mismatch) {
         self.mismatches.push(m);
     }
 
@@ -79,6 +79,27 @@ impl<'a> BindCx<'a> {
             return None;
         }
         Some(inner)
+    }
+
+    /// The layout of the type being bound.
+    pub(crate) fn layout(&self) -> &'a layout_meta::TypeLayout {
+        self.ty.layout()
+    }
+    /// The binding being made.
+    pub(crate) fn binding(&self) -> crate::BindingId {
+        self.ty.id()
+    }
+    /// The witnesses of the enum being bound.
+    pub(crate) fn enum_witnesses(&self) -> Option<crate::enums::EnumWitnesses> {
+        self.ty.enum_witnesses()
+    }
+    /// Whether the enum being bound has plain payload offsets.
+    pub(crate) fn enum_payload_plain(&self) -> bool {
+        self.ty
+            .layout()
+            .enum_info
+            .as_ref()
+            .is_some_and(|e| e.payload_plain)
     }
 
     /// Resolves the field `name` as token `T`.

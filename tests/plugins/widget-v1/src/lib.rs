@@ -22,6 +22,42 @@ pub struct Widget {
     label: String,
 }
 
+/// What a widget is doing.
+#[derive(layout_meta::Resilient, Clone, Debug, PartialEq, Default)]
+#[resilient(clone, default)]
+pub enum Status {
+    /// Nothing to do.
+    #[default]
+    Idle,
+    /// Working.
+    Busy {
+        /// Jobs queued.
+        jobs: u32,
+    },
+    /// Stopped with an error code.
+    Failed(i64),
+}
+
+/// A job: a struct with a field of an exported enum type.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+pub struct Job {
+    /// Identifier.
+    pub id: u32,
+    /// What it is doing.
+    pub status: Status,
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Job {
+            id: 1,
+            status: Status::Busy { jobs: 1 },
+        }
+    }
+}
+
 impl Widget {
     fn new_default() -> Self {
         Widget {

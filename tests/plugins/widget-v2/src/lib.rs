@@ -25,6 +25,50 @@ pub struct Widget {
     pub id: u64,
 }
 
+/// What a widget is doing: 1.1 adds `Paused`, and `Busy` grows a `load`
+/// (placed first).
+#[derive(layout_meta::Resilient, Clone, Debug, PartialEq, Default)]
+#[resilient(clone, default)]
+pub enum Status {
+    /// Nothing to do.
+    #[default]
+    Idle,
+    /// Working.
+    Busy {
+        /// Load, 0 to 1.
+        load: f32,
+        /// Jobs queued.
+        jobs: u32,
+    },
+    /// Stopped with an error code.
+    Failed(i64),
+    /// Paused until a time.
+    Paused {
+        /// Seconds since the epoch.
+        until: u64,
+    },
+}
+
+/// A job: a struct with a field of an exported enum type.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+pub struct Job {
+    /// Identifier.
+    pub id: u32,
+    /// What it is doing.
+    pub status: Status,
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Job {
+            id: 2,
+            status: Status::Busy { load: 0.5, jobs: 2 },
+        }
+    }
+}
+
 impl Widget {
     fn new_default() -> Self {
         Widget {

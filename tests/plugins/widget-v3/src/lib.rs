@@ -30,6 +30,62 @@ pub struct Widget {
     pub color: u32,
 }
 
+/// What a widget is doing: 1.2 lays it out as `repr(u8)` (a plain tag),
+/// adds `Retrying`, and `Busy` grows a `queue`.
+#[derive(layout_meta::Resilient, Clone, Debug, PartialEq, Default)]
+#[repr(u8)]
+#[resilient(clone, default)]
+pub enum Status {
+    /// Nothing to do.
+    #[default]
+    Idle,
+    /// Working.
+    Busy {
+        /// Jobs queued.
+        jobs: u32,
+        /// Load, 0 to 1.
+        load: f32,
+        /// Queue number.
+        queue: u16,
+    },
+    /// Stopped with an error code.
+    Failed(i64) = 7,
+    /// Paused until a time.
+    Paused {
+        /// Seconds since the epoch.
+        until: u64,
+    },
+    /// Trying again.
+    Retrying {
+        /// Attempt number.
+        attempt: u8,
+    },
+}
+
+/// A job: a struct with a field of an exported enum type.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+pub struct Job {
+    /// Identifier.
+    pub id: u32,
+    /// What it is doing.
+    pub status: Status,
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Job {
+            id: 3,
+            status: Status::Busy {
+                jobs: 3,
+                load: 0.75,
+                queue: 9,
+            },
+        }
+    }
+}
+
 impl Widget {
     fn new_default() -> Self {
         Widget {

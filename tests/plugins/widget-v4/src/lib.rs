@@ -20,6 +20,47 @@ pub struct Widget {
     label: String,
 }
 
+/// What a widget is doing: 2.0 removes `Failed`.
+#[derive(layout_meta::Resilient, Clone, Debug, PartialEq, Default)]
+#[resilient(clone, default)]
+pub enum Status {
+    /// Nothing to do.
+    #[default]
+    Idle,
+    /// Working.
+    Busy {
+        /// Jobs queued.
+        jobs: u32,
+        /// Load, 0 to 1.
+        load: f32,
+    },
+    /// Paused until a time.
+    Paused {
+        /// Seconds since the epoch.
+        until: u64,
+    },
+}
+
+/// A job: a struct with a field of an exported enum type.
+#[derive(layout_meta::Resilient)]
+#[resilient(clone, default)]
+pub struct Job {
+    /// Identifier.
+    pub id: u32,
+    /// What it is doing.
+    pub status: Status,
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Job {
+            id: 4,
+            status: Status::Busy { jobs: 4, load: 1.0 },
+        }
+    }
+}
+
 impl Widget {
     fn new_default() -> Self {
         Widget {
