@@ -1,8 +1,9 @@
 //! The C API as C sees it: `cpp/include/resilient/resilient.h` agrees with
 //! the Rust definitions (sizes, offsets, codes), and the C99 host
 //! `cpp/src/host.c`, built with `-std=c99 -pedantic -Werror`, reads Rust and
-//! C++ libraries and refuses an incompatible one with the Rust binder's
-//! exact message.
+//! C++ libraries (the nested origin through a view of its own, and values
+//! the library makes: owned results) and refuses an incompatible one with
+//! the Rust binder's exact message.
 
 use std::mem::{offset_of, size_of};
 use std::process::Command;
@@ -12,6 +13,7 @@ use resilient::{rsl_expect, rsl_field, rsl_param, rsl_status};
 use resilient_loader::Library;
 
 use crate::cross_language::{cpp_lib, rust_lib, WidgetView};
+use crate::functions::WidgetFns;
 use crate::{have, include_dir, link_capi, pairs, run, write};
 
 /// `name value` pairs a C program prints, and what Rust says they are.
@@ -165,11 +167,23 @@ fn the_c_host_reads_rust_and_cpp_libraries() {
             assert_eq!(out.status.code(), Some(0), "{}: {text}", lib.display());
             assert!(
                 text.contains(&format!(
-                    "read id={v} weight={v}.5 flags=0x0{v}0{v} tags=v{v}v{v} active=1"
+                    "read id={v} weight={v}.5 flags=0x0{v}0{v} tags=v{v}v{v} active=1 origin=(-{v},{v})"
                 )),
                 "{text}"
             );
-            assert_eq!(text.matches(" ok\n").count(), 10, "{text}");
+            assert_eq!(text.matches(" ok\n").count(), 14, "{text}");
+            // An owned result's failure, in the Rust host's words.
+            let rust = Library::open(&lib)
+                .unwrap()
+                .bind_api::<WidgetFns>()
+                .unwrap()
+                .parse_point
+                .call("3;4")
+                .unwrap_err();
+            assert!(
+                text.contains(&format!("parse_point failed (status 1, code 12): {rust}\n")),
+                "{text}"
+            );
             assert!(text.ends_with("verdict compatible\n"), "{text}");
         }
     }

@@ -740,6 +740,14 @@ struct Arg<Slice<T>> {
 };
 
 constexpr const char *other_type = "the value belongs to another type, library or version than the function takes";
+constexpr const char *moved_from = "the value was moved from";
+
+// Why the value `v` cannot be passed as a reference to a value of type
+// `type` (null: it can).
+inline const char *refuse_value(const Place &v, std::uint64_t type) noexcept {
+    if (v.data() == nullptr) return moved_from;
+    return v.bound().type_id() == type ? nullptr : other_type;
+}
 
 template <>
 struct Arg<Ref> {
@@ -748,9 +756,7 @@ struct Arg<Ref> {
     static constexpr const rsl_type_identity *identity() { return nullptr; }
     using input = const Place &;
     using ffi = const void *;
-    static const char *refuse(const Place &v, std::uint64_t type) noexcept {
-        return v.bound().type_id() == type ? nullptr : other_type;
-    }
+    static const char *refuse(const Place &v, std::uint64_t type) noexcept { return refuse_value(v, type); }
     static ffi lower(const Place &v) noexcept { return v.data(); }
     static const void *address(const Place &v) noexcept { return v.data(); }
 };
@@ -762,9 +768,7 @@ struct Arg<Mut> {
     static constexpr const rsl_type_identity *identity() { return nullptr; }
     using input = PlaceMut &;
     using ffi = void *;
-    static const char *refuse(const Place &v, std::uint64_t type) noexcept {
-        return v.bound().type_id() == type ? nullptr : other_type;
-    }
+    static const char *refuse(const Place &v, std::uint64_t type) noexcept { return refuse_value(v, type); }
     static ffi lower(PlaceMut &v) noexcept { return v.data(); }
     static const void *address(const Place &v) noexcept { return v.data(); }
 };
@@ -777,7 +781,7 @@ struct Arg<OptRef> {
     using input = const Place *;
     using ffi = const void *;
     static const char *refuse(const Place *v, std::uint64_t type) noexcept {
-        return v == nullptr || v->bound().type_id() == type ? nullptr : other_type;
+        return v == nullptr ? nullptr : refuse_value(*v, type);
     }
     static ffi lower(const Place *v) noexcept { return v != nullptr ? v->data() : nullptr; }
     static const void *address(const Place *v) noexcept { return v != nullptr ? v->data() : nullptr; }
