@@ -471,3 +471,78 @@ fn nested_and_frozen_views_bind_and_refuse_as_the_rust_hosts_do() {
     );
     assert!(z < weight, "{broken}");
 }
+
+/// A declaration no binder could accept, or a host that could not read a
+/// result, does not compile, and the compiler says why: each case is a
+/// host of its own that must fail with its message.
+#[test]
+fn mistakes_in_declarations_do_not_compile() {
+    let dir = resilient_testkit::scratch_dir("cpp-client-static");
+    let cases = [
+        (
+            r#"RSL_VIEW(v, "widgets", "Widget", rsl::field<std::uint64_t>("id"), rsl::field<std::uint64_t>("id"));"#,
+            "a field is declared twice",
+        ),
+        (
+            r#"RSL_VIEW(v, "widgets", "Widget", rsl::field<std::uint64_t>(""));"#,
+            "a field needs a name",
+        ),
+        (
+            r#"RSL_VIEW(v, "widgets", "Point", rsl::frozen(1), rsl::frozen(2));"#,
+            "a view is declared frozen twice",
+        ),
+        (
+            r#"RSL_VIEW(p, "gadgets", "Point", rsl::field<std::int32_t>("x"));
+               RSL_VIEW(w, "widgets", "Widget", rsl::nested("origin", p));"#,
+            "a nested view is of the outer view's module",
+        ),
+        (
+            r#"RSL_VIEW(v, "widgets", "Widget", rsl::field<std::string>("label"));"#,
+            "a field is read by value as a scalar or an array",
+        ),
+        (
+            r#"RSL_FUNCTION(f, std::uint64_t(rsl::Ref), "widgets", "widget_id");"#,
+            "name the exported type of each reference parameter",
+        ),
+        (
+            r#"RSL_FUNCTION(f, rsl::Owned(std::string_view), "widgets", "parse_point");"#,
+            "name the exported type of each reference parameter",
+        ),
+        (
+            r#"void f(const rsl::Library &lib) { lib.api("widgets").function<rsl::Owned(std::string_view)>("parse_point"); }"#,
+            "a function returning rsl::Owned is bound with the rsl::Bound its values are read through",
+        ),
+        (
+            r#"RSL_FUNCTION(d, rsl::Owned(std::string_view), "widgets", "parse_point", "Point");
+               void f(const rsl::Library &lib) { lib.bind(d); }"#,
+            "a function returning rsl::Owned is bound with the rsl::Bound its values are read through",
+        ),
+        (
+            r#"void f(const rsl::Library &lib, const rsl::Bound &b) { lib.api("widgets").function<std::uint64_t(std::string_view)>("parse_id", b); }"#,
+            "only a function returning rsl::Owned takes the rsl::Bound of its result",
+        ),
+        (
+            r#"void f() { rsl::Interface i("widgets", "Describe"); i.method<rsl::Owned(rsl::This)>("copy"); }"#,
+            "rsl::Owned is a function's result",
+        ),
+    ];
+    for (i, (code, why)) in cases.iter().enumerate() {
+        let src = write(
+            &dir,
+            &format!("case{i}.cpp"),
+            &format!("#include <string>\n#include \"resilient/client.hpp\"\n{code}\n"),
+        );
+        let out = Command::new("g++")
+            .args(["-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-I"])
+            .arg(include_dir())
+            .arg(&src)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "case {i} compiled: {code}");
+        assert!(
+            stderr.contains(why),
+            "case {i}: expected {why:?} in\n{stderr}"
+        );
+    }
+}

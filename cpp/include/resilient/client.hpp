@@ -7,15 +7,23 @@
 // libresilient.a with -ldl -lpthread -lm).
 //
 //     rsl::Library lib = rsl::Library::open("libwidgets.so");   // validated once
+//     rsl::View point("widgets", "Point");
+//     point.field<int32_t>("x").field<int32_t>("y");
 //     rsl::View view("widgets", "Widget");
-//     view.field<uint64_t>("id").optional<double>("scale");
+//     view.field<uint64_t>("id").optional<double>("scale").nested("origin", point);
 //     rsl::Bound w = lib.bind(view);             // every mismatch at once
 //     auto id = w.field<uint64_t>("id");         // tokens of this binding
 //     rsl::Field<double> scale{};
 //     bool has_scale = w.optional("scale", scale);
+//     rsl::Nested origin = w.nested("origin");   // the nested view's binding
+//     auto x = origin.bound().field<int32_t>("x");
 //     rsl::Value v(w);                            // RAII through witnesses
-//     v.set(id, uint64_t{42}); uint64_t x = v.get(id);
+//     v.set(id, uint64_t{42}); uint64_t n = v.get(id);
+//     int32_t ox = v.nested(origin).get(x);       // the nested value, in place
 //     RSL_DYNAMIC_LOCAL(tmp, w);                  // in this scope's frame (heap if large)
+//
+// A view may expect a frozen layout (View::frozen(fingerprint)): binding
+// then refuses a type that is not frozen, or whose layout changed.
 //
 // Functions a library exports (docs/FORMAT.md, "Functions") are bound once
 // with their C++ signature, by the Rust binder, and then called directly
@@ -28,13 +36,26 @@
 //     auto parse_id = widgets.function<std::uint64_t(std::string_view)>("parse_id");
 //     std::optional<rsl::Function<rsl::usize(rsl::Ref)>> label_len =
 //         widgets.optional<rsl::usize(rsl::Ref)>("label_len", {"Widget"});  // older libraries lack it
+//     rsl::Bound p = lib.bind(point);
+//     auto parse_point = widgets.function<rsl::Owned(std::string_view)>("parse_point", p);
+//     rsl::Value pt = parse_point("3, 4");        // made by the library, owned here, read through p
 //
 // Parameters: scalars (rsl::usize and rsl::isize for Rust's usize and
 // isize), std::string_view (&str: checked to be UTF-8), rsl::Slice<T>
-// (&[T]), and values of exported types as rsl::Ref (&T: a const Local&),
-// rsl::Mut (&mut T: a Local&) and rsl::OptRef (Option<&T>: a const Local*,
-// or nullptr); results: a scalar or void. A value must be of the function's
-// library and type (any binding of it), else rsl::Error before the call.
+// (&[T]), and values of exported types as rsl::Ref (&T: a const Place&,
+// e.g. an rsl::Value or a nested value), rsl::Mut (&mut T: a PlaceMut&)
+// and rsl::OptRef (Option<&T>: a const Place*, or nullptr); results: a
+// scalar, void, or rsl::Owned (a value of an exported type, which comes
+// back as an rsl::Value this side owns: the function is bound with the
+// rsl::Bound its values are read through, of the type it returns). A value
+// must be of the function's library and type (any binding of it), else
+// rsl::Error before the call.
+//
+// What a host needs can also be declared once as constant data (RSL_VIEW,
+// RSL_FUNCTION, RSL_OPTIONAL_FUNCTION, below): bound as above, and
+// recorded in the binary so that `resilient check LIB --consumer HOST`
+// checks a library against it offline, as it checks a Rust host's view!
+// and api!.
 //
 // Interfaces a library's types implement (docs/FORMAT.md, "Interfaces")
 // are declared method by method, the receiver first, and bound to every
@@ -58,11 +79,12 @@
 // library throws rsl::CallError (an rsl::Error) with the library's message,
 // in the Rust host's words; the library stays usable.
 //
-// Thread safety: a Library, its Bound types, tokens, Functions and
-// Implementations are immutable after open/bind and may be shared (an
-// Interface is declared by one thread); a Value or Local is owned by
-// one thread at a time, and stays on the thread that made it unless its
-// type is send (Bound::flags() & RSL_FLAG_SEND).
+// Thread safety: a Library, its Bound types, tokens, Nested tokens,
+// Functions and Implementations are immutable after open/bind and may be
+// shared (a View or an Interface is declared by one thread); a Value,
+// Local or Place is used by one thread at a time, and a value stays on the
+// thread that made it unless its type is send (Bound::flags() &
+// RSL_FLAG_SEND).
 #ifndef RESILIENT_CLIENT_HPP
 #define RESILIENT_CLIENT_HPP
 
