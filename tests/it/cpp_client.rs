@@ -522,8 +522,8 @@ fn mistakes_in_declarations_do_not_compile() {
             "only a function returning rsl::Owned takes the rsl::Bound of its result",
         ),
         (
-            r#"void f() { rsl::Interface i("widgets", "Describe"); i.method<rsl::Owned(rsl::This)>("copy"); }"#,
-            "rsl::Owned is a function's result",
+            r#"void f(const rsl::Implementation &imp, const rsl::Method<rsl::Owned(rsl::This)> &m) { imp.method(m); }"#,
+            "a method returning rsl::Owned is bound with the rsl::Bound its values are read through",
         ),
     ];
     for (i, (code, why)) in cases.iter().enumerate() {

@@ -73,6 +73,11 @@
 //         std::uint64_t k = imp.method(key)(v);
 //     }
 //
+// A method returning rsl::Owned names the result's type after the
+// reference parameters' (method<rsl::Owned(rsl::This)>("copy", {"Point"}))
+// and is bound with the rsl::Bound its values are read through
+// (imp.method(copy, point_binding)).
+//
 // Errors are thrown as rsl::Error, whose what() is the Rust message (naming
 // the library, type and field); an impossible size or a failed allocation
 // of a value is an rsl::Error too. A call that fails or throws in the
@@ -1192,7 +1197,8 @@ class Interface {
     // Declares method `name` with signature Sig (R(rsl::This, Args...) or
     // R(rsl::ThisMut, Args...)), which every implementation must have:
     // `types` names the exported type of each reference parameter after
-    // the receiver, in order. The token hands out the bound method
+    // the receiver, in order, then, for an rsl::Owned result, the type it
+    // is a value of. The token hands out the bound method
     // (Implementation::method).
     template <class Sig>
     Method<Sig> method(const std::string &name, const std::vector<std::string> &types = {}) {
@@ -1218,9 +1224,15 @@ class Interface {
                       "a method takes its receiver first: rsl::This (&self) or rsl::ThisMut (&mut self)");
         static_assert(!(detail::is_receiver<A> || ... || false), "a method has one receiver, its first parameter");
         static_assert(sizeof...(A) < 64, "a method has at most 64 parameters, the receiver included");
-        static_assert(!detail::is_owned<R>,
-                      "rsl::Owned is a function's result: the C++ client does not bind methods returning one yet");
-        detail::Described<R, A...> d(name, types);
+        std::vector<std::string> refs = types;
+        std::string result;
+        if constexpr (detail::is_owned<R>) {
+            if (refs.empty())
+                throw Error("`" + name + "`: an owned result is named after the reference parameters' types");
+            result = refs.back();
+            refs.pop_back();
+        }
+        detail::Described<R, A...> d(name, refs, result);
         detail::call([&](rsl_error *e) {
             return rsl_interface_add_method(decl_->h, name.c_str(), detail::Arg<Self>::pass, d.params(), d.count(),
                                             d.result(), required ? 1 : 0, e);
@@ -1258,13 +1270,36 @@ class Implementation {
     // or an optional method this type lacks. Keep it: each call binds anew.
     template <class Sig>
     Function<Sig> method(const Method<Sig> &m) const {
-        std::optional<Function<Sig>> f = optional(m);
-        if (!f) throw Error("`" + type_name_ + "` as `" + decl_->name + "` lacks the optional method `" + m.name() + "`");
-        return std::move(*f);
+        static_assert(!detail::returns_owned<Sig>, "a method returning rsl::Owned is bound with the rsl::Bound its "
+                                                   "values are read through: method(m, bound)");
+        return required(find(m, nullptr), m);
+    }
+    // As method(), for a method returning rsl::Owned: its values are read
+    // through `result`, a binding of the type the method returns (of this
+    // library), and come back as rsl::Value this side owns.
+    template <class Sig>
+    Function<Sig> method(const Method<Sig> &m, const Bound &result) const {
+        static_assert(detail::returns_owned<Sig>, "only a method returning rsl::Owned takes the rsl::Bound of its result");
+        return required(find(m, &result), m);
     }
     // As method(), empty for an optional method this type lacks.
     template <class Sig>
     std::optional<Function<Sig>> optional(const Method<Sig> &m) const {
+        static_assert(!detail::returns_owned<Sig>, "a method returning rsl::Owned is bound with the rsl::Bound its "
+                                                   "values are read through: optional(m, bound)");
+        return find(m, nullptr);
+    }
+    template <class Sig>
+    std::optional<Function<Sig>> optional(const Method<Sig> &m, const Bound &result) const {
+        static_assert(detail::returns_owned<Sig>, "only a method returning rsl::Owned takes the rsl::Bound of its result");
+        return find(m, &result);
+    }
+    const rsl_impl *handle() const { return h_.get(); }
+
+  private:
+    friend class Library;
+    template <class Sig>
+    std::optional<Function<Sig>> find(const Method<Sig> &m, const Bound *result) const {
         if (m.decl_ != decl_)
             throw Error("`" + m.name() + "`: a method of another declaration of `" + m.decl_->name + "`");
         if (m.index_ >= methods_)
@@ -1272,12 +1307,13 @@ class Implementation {
         rsl_function *raw = nullptr;
         rsl_status s = detail::call([&](rsl_error *e) { return rsl_impl_method(h_.get(), m.index_, &raw, e); });
         if (s == RSL_ABSENT) return std::nullopt;
-        return Function<Sig>::adopt(raw, m.name());
+        return Function<Sig>::adopt(raw, m.name(), result);
     }
-    const rsl_impl *handle() const { return h_.get(); }
-
-  private:
-    friend class Library;
+    template <class Sig>
+    Function<Sig> required(std::optional<Function<Sig>> f, const Method<Sig> &m) const {
+        if (!f) throw Error("`" + type_name_ + "` as `" + decl_->name + "` lacks the optional method `" + m.name() + "`");
+        return std::move(*f);
+    }
     Implementation(std::shared_ptr<rsl_impl> h, std::shared_ptr<const detail::InterfaceDecl> decl, Bound bound)
         : h_(std::move(h)),
           decl_(std::move(decl)),
