@@ -1,9 +1,11 @@
 // A C++ host of widgets' functions (client.hpp, on the C API): binds the
 // functions widgets 1.0 exports, and optionally 1.1's `weight_lb` and the C++
 // sample's `checksum` and `same_id`, each with its C++ signature checked by
-// the Rust binder; calls each through the library's thunk; makes a function
-// throw (or panic) ROUNDS times, then calls a normal one; prints one line per
-// fact. Works on the Rust and the C++ widgets libraries alike.
+// the Rust binder; calls each through the library's thunk; takes values the
+// library makes (`make_widget`, `parse_point`: rsl::Owned results, owned
+// here as rsl::Value and destroyed through the library's witness); makes a
+// function throw (or panic) ROUNDS times, then calls a normal one; prints
+// one line per fact. Works on the Rust and the C++ widgets libraries alike.
 //
 //   widget-functions-host LIBWIDGETS.so [ROUNDS]
 //
@@ -34,6 +36,11 @@ int main(int argc, char **argv) {
         view.field<std::uint64_t>("id");
         rsl::Bound w = lib.bind(view);
         auto id = w.field<std::uint64_t>("id");
+        rsl::View point_view("widgets", "Point");
+        point_view.field<std::int32_t>("x").field<std::int32_t>("y");
+        rsl::Bound p = lib.bind(point_view);
+        auto x = p.field<std::int32_t>("x");
+        auto y = p.field<std::int32_t>("y");
 
         // What a host written against widgets 1.0 calls.
         rsl::Api widgets = lib.api("widgets");
@@ -44,6 +51,9 @@ int main(int argc, char **argv) {
         auto parse_id = widgets.function<std::uint64_t(std::string_view)>("parse_id");
         auto maybe_panic = widgets.function<std::uint32_t(bool, std::string_view)>("maybe_panic");
         auto silence_panics = widgets.function<void()>("silence_panics");
+        // Values the library makes, read through this host's bindings.
+        auto make_widget = widgets.function<rsl::Owned(std::uint64_t, std::string_view)>("make_widget", w);
+        auto parse_point = widgets.function<rsl::Owned(std::string_view)>("parse_point", p);
         // New in 1.1; and the C++ sample's own.
         auto weight_lb = widgets.optional<double(rsl::Ref)>("weight_lb", {"Widget"});
         auto checksum = widgets.optional<std::uint64_t(rsl::Slice<std::uint8_t>)>("checksum");
@@ -88,6 +98,20 @@ int main(int argc, char **argv) {
             if (same_id) {
                 rsl::Value copy(v);
                 check("same_id", (*same_id)(v, &copy) && !(*same_id)(v, nullptr));
+            }
+            // Made by the library in room this side allocated, owned here.
+            rsl::Value made = make_widget(99, "from the library");
+            check("make_widget", made.get(id) == 99 && label_len(made) == 16 && widget_id(made) == 99 &&
+                                     live_count() == before + 2);
+            rsl::Value pt = parse_point("-7, 8");
+            check("parse_point", pt.get(x) == -7 && pt.get(y) == 8);
+            for (const char *text : {"3;4", "1,x"}) {
+                try {
+                    parse_point(text);
+                    check("parse_point-fails", false);
+                } catch (const rsl::CallError &e) {
+                    std::printf("parse_point failed: %s\n", e.what());
+                }
             }
         }
         check("live_count-after", live_count() == before);

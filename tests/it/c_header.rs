@@ -4,6 +4,7 @@
 
 use std::process::Command;
 
+use layout_meta::compat::Access;
 use layout_meta::format::offsets::{ALL, SIZES};
 use layout_meta::format::{flags, kind};
 use layout_meta::function::{abi, fn_flags, pass, status};
@@ -44,6 +45,8 @@ const CONSTANTS: &[(&str, u32)] = &[
     ("RSL_STATUS_OK", status::OK),
     ("RSL_STATUS_FAILED", status::FAILED),
     ("RSL_STATUS_PANICKED", status::PANICKED),
+    ("RSL_ACCESS_BY_VALUE", Access::ByValue.code()),
+    ("RSL_ACCESS_NESTED", Access::Nested.code()),
 ];
 
 fn program() -> String {

@@ -9,12 +9,19 @@
 //!   which lives until the function returns, so a long loop overflowed the
 //!   stack;
 //! - a value of impossible size threw `std::bad_alloc` instead of the
-//!   client's own `rsl::Error`.
+//!   client's own `rsl::Error`;
+//!
+//! and nested and frozen views (declared as constant data or made at run
+//! time), bound and refused as the Rust host binds and refuses the same
+//! views, word for word.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::cross_language::cpp_lib;
+use layout_meta::Resilient as _;
+use resilient_types::{view, Field, Nested};
+
+use crate::cross_language::{cpp_lib, rust_lib, PointView};
 use crate::{include_dir, link_capi, run, write};
 
 /// Builds the C++ host `source` (linked with the C API) in `dir`.
@@ -275,4 +282,307 @@ int main(int, char **argv) {
     assert!(stdout.contains("is a directory"), "{stdout}");
     let rust = resilient_loader::Library::open(&dir).unwrap_err();
     assert_eq!(stdout.trim_end(), format!("refused: {rust}"));
+}
+
+/// The frozen point of the widgets fixtures (tests/plugins/common.rs), and
+/// the same point with its fields swapped: what a host built against an
+/// older layout expects.
+mod frozen_point {
+    #[derive(layout_meta::Resilient)]
+    #[repr(C)]
+    #[resilient(frozen, prefix = "it_")]
+    pub struct Point {
+        pub x: i32,
+        pub y: i32,
+    }
+    #[derive(layout_meta::Resilient)]
+    #[repr(C)]
+    #[resilient(frozen, prefix = "it_old_", name = "Point")]
+    pub struct OldPoint {
+        pub y: i32,
+        pub x: i32,
+    }
+}
+
+const POINT_FP: u64 = frozen_point::Point::DESCRIPTOR.fingerprint();
+const OLD_POINT_FP: u64 = frozen_point::OldPoint::DESCRIPTOR.fingerprint();
+
+// The Rust host's views of what NESTED declares, view for view.
+view! {
+    struct WidgetNested = "widgets"::"Widget" { id: Field<u64>, origin: Nested<PointView> }
+}
+view! {
+    struct FrozenPointView = "widgets"::"Point" frozen(POINT_FP) { x: Field<i32>, y: Field<i32> }
+}
+view! {
+    struct OldPointView = "widgets"::"Point" frozen(OLD_POINT_FP) { x: Field<i32> }
+}
+view! {
+    struct PointZ = "widgets"::"Point" { x: Field<i32>, z: Field<i32> }
+}
+view! {
+    struct WidgetFrozenOrigin = "widgets"::"Widget" { origin: Nested<FrozenPointView> }
+}
+view! {
+    struct WidgetOldOrigin = "widgets"::"Widget" { origin: Nested<OldPointView> }
+}
+view! {
+    struct WidgetBroken = "widgets"::"Widget" { origin: Nested<PointZ>, weight: Field<f64> }
+}
+
+const NESTED: &str = r#"#include <cstdio>
+#include <string>
+#include "resilient/client.hpp"
+// Nested fields read through views of their own, frozen views, declared as
+// constant data (RSL_VIEW) and made at run time (rsl::View): each is bound
+// and its verdict printed, to compare with the Rust host's.
+RSL_VIEW(point_view, "widgets", "Point", rsl::field<std::int32_t>("x"), rsl::field<std::int32_t>("y"));
+RSL_VIEW(frozen_point, "widgets", "Point", rsl::frozen(POINT_FP), rsl::field<std::int32_t>("x"),
+         rsl::field<std::int32_t>("y"));
+RSL_VIEW(old_point, "widgets", "Point", rsl::frozen(OLD_POINT_FP), rsl::field<std::int32_t>("x"));
+RSL_VIEW(point_z, "widgets", "Point", rsl::field<std::int32_t>("x"), rsl::field<std::int32_t>("z"));
+RSL_VIEW(widget_nested, "widgets", "Widget", rsl::field<std::uint64_t>("id"), rsl::nested("origin", point_view));
+RSL_VIEW(widget_frozen_origin, "widgets", "Widget", rsl::nested("origin", frozen_point));
+RSL_VIEW(widget_old_origin, "widgets", "Widget", rsl::nested("origin", old_point));
+RSL_VIEW(widget_broken, "widgets", "Widget", rsl::nested("origin", point_z), rsl::field<double>("weight"));
+RSL_FUNCTION(parse_point_fn, rsl::Owned(std::string_view), "widgets", "parse_point", "Point");
+
+static void verdict(const rsl::Library &lib, const char *name, const rsl::View &view) {
+    try {
+        lib.bind(view);
+        std::printf("bind %s: ok\n", name);
+    } catch (const rsl::Error &e) {
+        std::printf("bind %s: refused: %s\n", name, e.what());
+    }
+}
+
+int main(int, char **argv) {
+    rsl::Library lib = rsl::Library::open(argv[1]);
+    verdict(lib, "WidgetNested", widget_nested);
+    verdict(lib, "FrozenPointView", frozen_point);
+    verdict(lib, "OldPointView", old_point);
+    verdict(lib, "WidgetFrozenOrigin", widget_frozen_origin);
+    verdict(lib, "WidgetOldOrigin", widget_old_origin);
+    verdict(lib, "WidgetBroken", widget_broken);
+    // The same views made at run time.
+    rsl::View old("widgets", "Point");
+    old.frozen(OLD_POINT_FP).field<std::int32_t>("x");
+    rsl::View z("widgets", "Point");
+    z.field<std::int32_t>("x").field<std::int32_t>("z");
+    verdict(lib, "runtime OldPointView", old);
+    verdict(lib, "runtime WidgetOldOrigin", rsl::View("widgets", "Widget").nested("origin", old));
+    verdict(lib, "runtime WidgetBroken", rsl::View("widgets", "Widget").nested("origin", z).field<double>("weight"));
+
+    // A nested value, read and written through the nested view's tokens.
+    rsl::Bound w = lib.bind(widget_nested);
+    rsl::Nested origin = w.nested("origin");
+    const rsl::Bound &p = origin.bound();
+    auto x = p.field<std::int32_t>("x");
+    auto y = p.field<std::int32_t>("y");
+    rsl::Value v(w);
+    std::printf("origin (%d,%d)\n", v.nested(origin).get(x), v.nested(origin).get(y));
+    rsl::PlaceMut o = v.nested(origin);
+    o.set(x, std::int32_t{40});
+    o.set(y, std::int32_t{-41});
+    rsl::Value copy(v);  // the library's clone witness copies the nested value too
+    const rsl::Value &c = copy;
+    std::printf("written (%d,%d)\n", c.nested(origin).get(x), c.nested(origin).get(y));
+    // A token of the outer view is not one of the nested value's, nor the
+    // other way round.
+    try {
+        v.nested(origin).get(rsl::Field<std::int32_t>{w.id(), 0, 0});
+        std::printf("accepted an outer token\n");
+        return 1;
+    } catch (const rsl::Error &e) {
+        std::printf("refused an outer token: %s\n", e.what());
+    }
+    // An owned result read through the same binding as the nested values.
+    auto parse_point = lib.bind(parse_point_fn, p);
+    rsl::Value pt = parse_point("5, -6");
+    std::printf("parsed (%d,%d)\n", pt.get(x), pt.get(y));
+    try {
+        lib.bind(parse_point_fn, w);
+        std::printf("accepted a Widget binding for a Point\n");
+        return 1;
+    } catch (const rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+    }
+    return 0;
+}
+"#;
+
+/// Builds the C++ host `source` with `-D` definitions, linked with the C
+/// API, by `cxx`.
+fn host_with(dir: &Path, cxx: &str, name: &str, source: &str, defines: &[String]) -> PathBuf {
+    let src = write(dir, &format!("{name}.cpp"), source);
+    let exe = dir.join(format!("{name}-{cxx}"));
+    run(link_capi(
+        Command::new(cxx)
+            .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(include_dir())
+            .args(defines)
+            .arg(&src)
+            .arg("-o")
+            .arg(&exe),
+    ));
+    exe
+}
+
+/// The Rust host's verdict on view `V` for `lib`, as NESTED prints it.
+fn rust_verdict<V: resilient_types::Bindable>(lib: &Path, name: &str) -> String {
+    match resilient_loader::Library::open(lib).unwrap().bind::<V>() {
+        Ok(_) => format!("bind {name}: ok\n"),
+        Err(e) => format!("bind {name}: refused: {e}\n"),
+    }
+}
+
+#[test]
+fn nested_and_frozen_views_bind_and_refuse_as_the_rust_hosts_do() {
+    let lib1 = resilient_loader::Library::open(rust_lib(1)).unwrap();
+    assert_eq!(
+        lib1.module().get("Point").unwrap().fingerprint,
+        POINT_FP,
+        "the fixtures' frozen Point is the one this test copies"
+    );
+    assert_ne!(POINT_FP, OLD_POINT_FP);
+    let dir = resilient_testkit::scratch_dir("cpp-client-nested");
+    let defines = [
+        format!("-DPOINT_FP={POINT_FP:#x}ull"),
+        format!("-DOLD_POINT_FP={OLD_POINT_FP:#x}ull"),
+    ];
+    let mut hosts = vec![host_with(&dir, "g++", "nested", NESTED, &defines)];
+    if crate::have("clang++") {
+        hosts.push(host_with(&dir, "clang++", "nested", NESTED, &defines));
+    }
+    let mut libs = vec![(rust_lib(1), 1), (rust_lib(2), 2)];
+    libs.extend([(cpp_lib(1).to_path_buf(), 1), (cpp_lib(2).to_path_buf(), 2)]);
+    for host in &hosts {
+        for (lib, v) in &libs {
+            let out = Command::new(host).arg(lib).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{} on {}: {text}{}",
+                host.display(),
+                lib.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let expected = [
+                rust_verdict::<WidgetNested>(lib, "WidgetNested"),
+                rust_verdict::<FrozenPointView>(lib, "FrozenPointView"),
+                rust_verdict::<OldPointView>(lib, "OldPointView"),
+                rust_verdict::<WidgetFrozenOrigin>(lib, "WidgetFrozenOrigin"),
+                rust_verdict::<WidgetOldOrigin>(lib, "WidgetOldOrigin"),
+                rust_verdict::<WidgetBroken>(lib, "WidgetBroken"),
+                rust_verdict::<OldPointView>(lib, "runtime OldPointView"),
+                rust_verdict::<WidgetOldOrigin>(lib, "runtime WidgetOldOrigin"),
+                rust_verdict::<WidgetBroken>(lib, "runtime WidgetBroken"),
+                format!("origin (-{v},{v})\n"),
+                "written (40,-41)\n".into(),
+                "refused an outer token: read: the token belongs to another binding (another type or library version)\n".into(),
+                "parsed (5,-6)\n".into(),
+                "refused: `parse_point` returns a `Point`, the binding given is of `Widget`\n".into(),
+            ]
+            .concat();
+            assert_eq!(text, expected, "{} on {}", host.display(), lib.display());
+        }
+    }
+    // What the verdicts say: the Rust libraries' Point is frozen (the C++
+    // samples' is not), and a nested view's mismatches come in place,
+    // before the outer view's next field's.
+    let rust = rust_verdict::<WidgetOldOrigin>(&rust_lib(1), "x");
+    assert!(
+        rust.contains("frozen type `Point` changed its layout"),
+        "{rust}"
+    );
+    let cpp = rust_verdict::<WidgetFrozenOrigin>(cpp_lib(1), "x");
+    assert!(cpp.contains("type `Point` is not frozen"), "{cpp}");
+    assert_eq!(
+        rust_verdict::<WidgetFrozenOrigin>(&rust_lib(1), "x"),
+        "bind x: ok\n"
+    );
+    let broken = rust_verdict::<WidgetBroken>(&rust_lib(1), "x");
+    let (z, weight) = (
+        broken.find("field `Point.z`").unwrap(),
+        broken
+            .find("field `Widget.weight` is f32, the view expects f64")
+            .unwrap(),
+    );
+    assert!(z < weight, "{broken}");
+}
+
+/// A declaration no binder could accept, or a host that could not read a
+/// result, does not compile, and the compiler says why: each case is a
+/// host of its own that must fail with its message.
+#[test]
+fn mistakes_in_declarations_do_not_compile() {
+    let dir = resilient_testkit::scratch_dir("cpp-client-static");
+    let cases = [
+        (
+            r#"RSL_VIEW(v, "widgets", "Widget", rsl::field<std::uint64_t>("id"), rsl::field<std::uint64_t>("id"));"#,
+            "a field is declared twice",
+        ),
+        (
+            r#"RSL_VIEW(v, "widgets", "Widget", rsl::field<std::uint64_t>(""));"#,
+            "a field needs a name",
+        ),
+        (
+            r#"RSL_VIEW(v, "widgets", "Point", rsl::frozen(1), rsl::frozen(2));"#,
+            "a view is declared frozen twice",
+        ),
+        (
+            r#"RSL_VIEW(p, "gadgets", "Point", rsl::field<std::int32_t>("x"));
+               RSL_VIEW(w, "widgets", "Widget", rsl::nested("origin", p));"#,
+            "a nested view is of the outer view's module",
+        ),
+        (
+            r#"RSL_VIEW(v, "widgets", "Widget", rsl::field<std::string>("label"));"#,
+            "a field is read by value as a scalar or an array",
+        ),
+        (
+            r#"RSL_FUNCTION(f, std::uint64_t(rsl::Ref), "widgets", "widget_id");"#,
+            "name the exported type of each reference parameter",
+        ),
+        (
+            r#"RSL_FUNCTION(f, rsl::Owned(std::string_view), "widgets", "parse_point");"#,
+            "name the exported type of each reference parameter",
+        ),
+        (
+            r#"void f(const rsl::Library &lib) { lib.api("widgets").function<rsl::Owned(std::string_view)>("parse_point"); }"#,
+            "a function returning rsl::Owned is bound with the rsl::Bound its values are read through",
+        ),
+        (
+            r#"RSL_FUNCTION(d, rsl::Owned(std::string_view), "widgets", "parse_point", "Point");
+               void f(const rsl::Library &lib) { lib.bind(d); }"#,
+            "a function returning rsl::Owned is bound with the rsl::Bound its values are read through",
+        ),
+        (
+            r#"void f(const rsl::Library &lib, const rsl::Bound &b) { lib.api("widgets").function<std::uint64_t(std::string_view)>("parse_id", b); }"#,
+            "only a function returning rsl::Owned takes the rsl::Bound of its result",
+        ),
+        (
+            r#"void f(const rsl::Implementation &imp, const rsl::Method<rsl::Owned(rsl::This)> &m) { imp.method(m); }"#,
+            "a method returning rsl::Owned is bound with the rsl::Bound its values are read through",
+        ),
+    ];
+    for (i, (code, why)) in cases.iter().enumerate() {
+        let src = write(
+            &dir,
+            &format!("case{i}.cpp"),
+            &format!("#include <string>\n#include \"resilient/client.hpp\"\n{code}\n"),
+        );
+        let out = Command::new("g++")
+            .args(["-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-I"])
+            .arg(include_dir())
+            .arg(&src)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "case {i} compiled: {code}");
+        assert!(
+            stderr.contains(why),
+            "case {i}: expected {why:?} in\n{stderr}"
+        );
+    }
 }

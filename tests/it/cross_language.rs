@@ -153,11 +153,11 @@ fn cpp_host_reads_rust_and_cpp_libraries() {
             );
             assert!(
                 text.contains(&format!(
-                    "read id={v} weight={v}.5 flags=0x0{v}0{v} tags=v{v}v{v} active=1"
+                    "read id={v} weight={v}.5 flags=0x0{v}0{v} tags=v{v}v{v} active=1 origin=(-{v},{v})"
                 )),
                 "{text}"
             );
-            assert_eq!(text.matches(" ok\n").count(), 8, "{text}");
+            assert_eq!(text.matches(" ok\n").count(), 12, "{text}");
             assert!(text.ends_with("verdict compatible\n"), "{text}");
         }
         for lib in [rust_lib(4), cpp_lib(4).to_path_buf()] {

@@ -246,14 +246,23 @@ fn the_cpp_host_calls_rust_and_cpp_libraries_functions_with_the_rust_hosts_messa
                 .unwrap_err();
             assert!(text.contains(&format!("\nfailed: {failed}\n")), "{text}");
             assert!(text.contains(&format!("\nthrew: {threw}\n")), "{text}");
+            // An owned result's failure, in the Rust host's words.
+            for bad in ["3;4", "1,x"] {
+                let failed = api.parse_point.call(bad).unwrap_err();
+                assert!(
+                    text.contains(&format!("\nparse_point failed: {failed}\n")),
+                    "{text}"
+                );
+            }
             let weight = if v == 1 {
                 "weight_lb absent\n".to_owned()
             } else {
                 format!("weight_lb {:.6}\n", 2.5 * 2.204_622_6)
             };
             assert!(text.contains(&weight), "{text}");
-            // 8 checks, and the C++ sample's checksum and same_id.
-            let checks = if cpp { 10 } else { 8 };
+            // 10 checks (owned results included), and the C++ sample's
+            // checksum and same_id.
+            let checks = if cpp { 12 } else { 10 };
             assert_eq!(text.matches(" ok\n").count(), checks, "{text}");
             assert!(text.ends_with("verdict compatible\n"), "{text}");
         }
@@ -328,6 +337,20 @@ int main(int, char **argv) {
         refused("a function the library lacks", [&] { api1.function<double(rsl::Ref)>("weight_lb", {"Widget"}); });
         refused("another module", [&] { v1.api("gadgets").function<std::uint64_t(std::string_view)>("parse_id"); });
         refused("a type the library lacks", [&] { api1.function<std::uint64_t(rsl::Ref)>("widget_id", {"Gadget"}); });
+        // An owned result is read through a binding of the type returned,
+        // of this library.
+        refused("an owned result read as another type", [&] {
+            api1.function<rsl::Owned(std::string_view)>("parse_point", w1); });
+        refused("an owned result read through another version", [&] {
+            api1.function<rsl::Owned(std::uint64_t, std::string_view)>("make_widget", w2); });
+        {
+            auto make_widget = api1.function<rsl::Owned(std::uint64_t, std::string_view)>("make_widget", w1);
+            rsl::Value made = make_widget(5, "five");
+            rsl::Value moved(std::move(made));
+            std::printf("made %llu %zu\n", static_cast<unsigned long long>(widget_id(moved)),
+                        static_cast<std::size_t>(label_len(moved)));
+            refused("a value moved from", [&] { widget_id(made); });
+        }
         std::printf("optional absent %d\n", !api1.optional<double(rsl::Ref)>("weight_lb", {"Widget"}));
         kept = widget_id;
         kept_value.emplace(w1);
@@ -367,6 +390,10 @@ fn the_cpp_host_refuses_what_it_cannot_pass_with_rust_messages() {
         format!("refused a function the library lacks: cannot bind the functions the host calls to {origin}: function `weight_lb` (fn weight_lb(p0: &Widget) -> f64) is missing\n"),
         format!("refused another module: {} exports module `widgets`, the view is of module `gadgets`\n", v1.display()),
         format!("refused a type the library lacks: cannot bind the functions the host calls to {origin}: function `widget_id`: parameter 1 (`p0`) is &Widget, the client passes &Gadget\n"),
+        format!("refused an owned result read as another type: cannot bind the functions the host calls to {origin}: function `parse_point` returns Point, the client expects Widget\n"),
+        "refused an owned result read through another version: `make_widget` returns a `Widget` of another library or version than the binding given to read its results\n".into(),
+        "made 5 4\n".into(),
+        "refused a value moved from: `widget_id` (parameter 1): the value was moved from\n".into(),
         "optional absent 1\n".into(),
         "kept 1\n".into(),
     ] {

@@ -7,15 +7,23 @@
 // libresilient.a with -ldl -lpthread -lm).
 //
 //     rsl::Library lib = rsl::Library::open("libwidgets.so");   // validated once
+//     rsl::View point("widgets", "Point");
+//     point.field<int32_t>("x").field<int32_t>("y");
 //     rsl::View view("widgets", "Widget");
-//     view.field<uint64_t>("id").optional<double>("scale");
+//     view.field<uint64_t>("id").optional<double>("scale").nested("origin", point);
 //     rsl::Bound w = lib.bind(view);             // every mismatch at once
 //     auto id = w.field<uint64_t>("id");         // tokens of this binding
 //     rsl::Field<double> scale{};
 //     bool has_scale = w.optional("scale", scale);
+//     rsl::Nested origin = w.nested("origin");   // the nested view's binding
+//     auto x = origin.bound().field<int32_t>("x");
 //     rsl::Value v(w);                            // RAII through witnesses
-//     v.set(id, uint64_t{42}); uint64_t x = v.get(id);
+//     v.set(id, uint64_t{42}); uint64_t n = v.get(id);
+//     int32_t ox = v.nested(origin).get(x);       // the nested value, in place
 //     RSL_DYNAMIC_LOCAL(tmp, w);                  // in this scope's frame (heap if large)
+//
+// A view may expect a frozen layout (View::frozen(fingerprint)): binding
+// then refuses a type that is not frozen, or whose layout changed.
 //
 // Functions a library exports (docs/FORMAT.md, "Functions") are bound once
 // with their C++ signature, by the Rust binder, and then called directly
@@ -28,13 +36,26 @@
 //     auto parse_id = widgets.function<std::uint64_t(std::string_view)>("parse_id");
 //     std::optional<rsl::Function<rsl::usize(rsl::Ref)>> label_len =
 //         widgets.optional<rsl::usize(rsl::Ref)>("label_len", {"Widget"});  // older libraries lack it
+//     rsl::Bound p = lib.bind(point);
+//     auto parse_point = widgets.function<rsl::Owned(std::string_view)>("parse_point", p);
+//     rsl::Value pt = parse_point("3, 4");        // made by the library, owned here, read through p
 //
 // Parameters: scalars (rsl::usize and rsl::isize for Rust's usize and
 // isize), std::string_view (&str: checked to be UTF-8), rsl::Slice<T>
-// (&[T]), and values of exported types as rsl::Ref (&T: a const Local&),
-// rsl::Mut (&mut T: a Local&) and rsl::OptRef (Option<&T>: a const Local*,
-// or nullptr); results: a scalar or void. A value must be of the function's
-// library and type (any binding of it), else rsl::Error before the call.
+// (&[T]), and values of exported types as rsl::Ref (&T: a const Place&,
+// e.g. an rsl::Value or a nested value), rsl::Mut (&mut T: a PlaceMut&)
+// and rsl::OptRef (Option<&T>: a const Place*, or nullptr); results: a
+// scalar, void, or rsl::Owned (a value of an exported type, which comes
+// back as an rsl::Value this side owns: the function is bound with the
+// rsl::Bound its values are read through, of the type it returns). A value
+// must be of the function's library and type (any binding of it), else
+// rsl::Error before the call.
+//
+// What a host needs can also be declared once as constant data (RSL_VIEW,
+// RSL_FUNCTION, RSL_OPTIONAL_FUNCTION, below): bound as above, and
+// recorded in the binary so that `resilient check LIB --consumer HOST`
+// checks a library against it offline, as it checks a Rust host's view!
+// and api!.
 //
 // Interfaces a library's types implement (docs/FORMAT.md, "Interfaces")
 // are declared method by method, the receiver first, and bound to every
@@ -52,17 +73,23 @@
 //         std::uint64_t k = imp.method(key)(v);
 //     }
 //
+// A method returning rsl::Owned names the result's type after the
+// reference parameters' (method<rsl::Owned(rsl::This)>("copy", {"Point"}))
+// and is bound with the rsl::Bound its values are read through
+// (imp.method(copy, point_binding)).
+//
 // Errors are thrown as rsl::Error, whose what() is the Rust message (naming
 // the library, type and field); an impossible size or a failed allocation
 // of a value is an rsl::Error too. A call that fails or throws in the
 // library throws rsl::CallError (an rsl::Error) with the library's message,
 // in the Rust host's words; the library stays usable.
 //
-// Thread safety: a Library, its Bound types, tokens, Functions and
-// Implementations are immutable after open/bind and may be shared (an
-// Interface is declared by one thread); a Value or Local is owned by
-// one thread at a time, and stays on the thread that made it unless its
-// type is send (Bound::flags() & RSL_FLAG_SEND).
+// Thread safety: a Library, its Bound types, tokens, Nested tokens,
+// Functions and Implementations are immutable after open/bind and may be
+// shared (a View or an Interface is declared by one thread); a Value,
+// Local or Place is used by one thread at a time, and a value stays on the
+// thread that made it unless its type is send (Bound::flags() &
+// RSL_FLAG_SEND).
 #ifndef RESILIENT_CLIENT_HPP
 #define RESILIENT_CLIENT_HPP
 
@@ -196,25 +223,75 @@ struct Field {
     rsl_field raw() const { return rsl_field{binding, offset, index}; }
 };
 
+struct FieldDecl;
+
+// A view declared as constant data (rsl::view, RSL_VIEW), as its nested
+// fields refer to it: the module, the type, a frozen layout, the fields.
+struct ViewRef {
+    const char *module = nullptr;
+    const char *type = nullptr;
+    bool frozen = false;
+    std::uint64_t fingerprint = 0;
+    const FieldDecl *fields = nullptr;
+    std::size_t count = 0;
+};
+
+// One field of a view declared as constant data (rsl::field,
+// rsl::optional_field, rsl::nested, rsl::optional_nested).
+struct FieldDecl {
+    const char *name = nullptr;
+    bool required = true;
+    int access = RSL_BY_VALUE;
+    const rsl_type_identity *identity = nullptr;  // by value
+    ViewRef nested{};                             // nested: the view of the nested type
+};
+
+template <std::size_t N>
+struct ViewDecl;
+
 // What a consumer needs of a foreign type: fields it requires, fields it can
-// do without (older libraries), checked at bind time by the Rust binder.
+// do without (older libraries), nested fields reached through a view of
+// their own, and a frozen layout, checked at bind time by the Rust binder.
+// Made at run time, field by field, or from a declaration (RSL_VIEW), which
+// is also recorded in the binary for `resilient check`.
 class View {
   public:
     View(std::string module, std::string type) : module_(std::move(module)), type_(std::move(type)) {}
+    // The view a declaration describes (RSL_VIEW, rsl::view).
+    explicit View(const ViewRef &decl);
+    template <std::size_t N>
+    View(const ViewDecl<N> &decl);
+
     template <class T>
     View &field(const std::string &name) {
-        needs_.push_back({name, true, RSL_BY_VALUE, &identity<T>::value, {}});
+        needs_.push_back({name, true, RSL_BY_VALUE, &identity<T>::value, {}, nullptr});
         return *this;
     }
     template <class T>
     View &optional(const std::string &name) {
-        needs_.push_back({name, false, RSL_BY_VALUE, &identity<T>::value, {}});
+        needs_.push_back({name, false, RSL_BY_VALUE, &identity<T>::value, {}, nullptr});
         return *this;
     }
-    // A nested resilient field of type `type` (bind a View of `type` for its
-    // own fields).
+    // A nested resilient field reached through `view`, a view of the nested
+    // type (copied): binding also binds `view` against the library's type of
+    // that name (the Rust host's Nested<V>), and Bound::nested(name) gives
+    // its binding, whose tokens read the nested value (Local::nested).
+    View &nested(const std::string &name, const View &view, bool required = true) {
+        needs_.push_back({name, required, RSL_NESTED, nullptr, view.type_, std::make_shared<const View>(view)});
+        return *this;
+    }
+    // A nested resilient field of type `type`, checked by the binder, without
+    // a view of its own (no tokens into the nested value).
     View &nested(const std::string &name, const std::string &type, bool required = true) {
-        needs_.push_back({name, required, RSL_NESTED, nullptr, type});
+        needs_.push_back({name, required, RSL_NESTED, nullptr, type, nullptr});
+        return *this;
+    }
+    // Expects the type frozen with exactly the layout of `fingerprint` (what
+    // `resilient inspect` shows, or `gen rust` writes, for the version this
+    // host is built against): binding refuses a type that is not frozen or
+    // whose layout changed, in the Rust binder's words.
+    View &frozen(std::uint64_t fingerprint) {
+        frozen_ = fingerprint;
         return *this;
     }
     const std::string &module() const { return module_; }
@@ -228,10 +305,36 @@ class View {
         int access;
         const rsl_type_identity *identity;  // by value
         std::string nested;                 // nested
+        std::shared_ptr<const View> view;   // nested, through a view of its own
     };
+    // The view as the C API describes it (owned by the caller).
+    std::unique_ptr<rsl_view, void (*)(rsl_view *)> describe() const {
+        rsl_view *raw = nullptr;
+        detail::call([&](rsl_error *e) { return rsl_view_new(module_.c_str(), type_.c_str(), &raw, e); });
+        std::unique_ptr<rsl_view, void (*)(rsl_view *)> v(raw, rsl_view_free);
+        if (frozen_) detail::call([&](rsl_error *e) { return rsl_view_set_frozen(v.get(), *frozen_, e); });
+        for (const auto &n : needs_) {
+            if (n.view) {
+                auto inner = n.view->describe();
+                detail::call([&](rsl_error *e) {
+                    return rsl_view_add_nested(v.get(), n.name.c_str(), n.required ? 1 : 0, inner.get(), e);
+                });
+                continue;
+            }
+            std::unique_ptr<detail::Expect> ex(n.identity ? new detail::Expect(*n.identity)
+                                                          : new detail::Expect(n.nested));
+            detail::call([&](rsl_error *e) {
+                return rsl_view_add_field(v.get(), n.name.c_str(), n.required ? 1 : 0, n.access, ex->get(), e);
+            });
+        }
+        return v;
+    }
     std::string module_, type_;
+    std::optional<std::uint64_t> frozen_;
     std::vector<Need> needs_;
 };
+
+class Nested;
 
 // A view bound to a type of a loaded library. Keeps the library loaded.
 class Bound {
@@ -250,6 +353,13 @@ class Bound {
     bool optional(const std::string &name, Field<T> &out) const {
         return find<T>(name, out);
     }
+    // The token of nested field `name`, declared with a view of its own
+    // (View::nested(name, view)): its place here and the binding of that
+    // view, whose tokens read the nested value (Local::nested).
+    Nested nested(const std::string &name) const;
+    // As nested(), for an optional nested field: empty if this library
+    // lacks it.
+    std::optional<Nested> optional_nested(const std::string &name) const;
     std::size_t size() const { return size_; }
     std::size_t align() const { return align_; }
     std::size_t stride() const { return stride_; }
@@ -276,6 +386,7 @@ class Bound {
   private:
     friend class Library;
     friend class Implementation;
+    Bound() = default;
     // The binding `b` (made by the C API for the library at `lib`), owned
     // from now on.
     static Bound adopt(rsl_bound *b, std::shared_ptr<const std::string> lib) {
@@ -312,6 +423,52 @@ class Bound {
 class Api;
 class Interface;
 class Implementation;
+template <class Sig>
+class Function;
+template <class Sig, bool Required>
+struct FunctionDecl;
+
+namespace detail {
+// What binding a declared function gives: the function, or (optional) an
+// std::optional of it.
+template <class Sig, bool Required>
+using bound_function = std::conditional_t<Required, Function<Sig>, std::optional<Function<Sig>>>;
+}  // namespace detail
+
+// A nested field of a bound view (Bound::nested): where the nested value is
+// and the binding of the view it is read through (bound()). Made by
+// binding only; keeps the library loaded.
+class Nested {
+  public:
+    // The binding of the nested view: its tokens read and write the nested
+    // value (Local::nested).
+    const Bound &bound() const { return inner_; }
+    rsl_field raw() const { return f_; }
+
+  private:
+    friend class Bound;
+    Nested(rsl_field f, Bound inner) : f_(f), inner_(std::move(inner)) {}
+    rsl_field f_;
+    Bound inner_;
+};
+
+inline std::optional<Nested> Bound::optional_nested(const std::string &name) const {
+    rsl_field f{};
+    rsl_status s = detail::call([&](rsl_error *e) {
+        return rsl_bound_field_named(h_.get(), name.c_str(), nullptr, RSL_NESTED, &f, e);
+    });
+    if (s == RSL_ABSENT) return std::nullopt;
+    rsl_bound *inner = nullptr;
+    s = detail::call([&](rsl_error *e) { return rsl_bound_nested(h_.get(), f.index, &inner, e); });
+    if (s == RSL_ABSENT) return std::nullopt;
+    return Nested(f, Bound::adopt(inner, lib_));
+}
+
+inline Nested Bound::nested(const std::string &name) const {
+    std::optional<Nested> n = optional_nested(name);
+    if (!n) throw Error(*lib_ + ": `" + type_name_ + "." + name + "` is absent (declared optional?)");
+    return std::move(*n);
+}
 
 // An opened library whose metadata the Rust loader has validated.
 class Library {
@@ -333,19 +490,12 @@ class Library {
     const rsl_library *handle() const { return h_.get(); }
 
     // Binds `view` (layout_meta::compat::bind_view): every required field
-    // must exist with the type the view expects; all mismatches are reported
-    // in one Error, in the Rust binder's words.
+    // must exist with the type the view expects, a frozen view needs that
+    // exact frozen layout, and the view of each nested field binds to the
+    // library's type of its name; all mismatches are reported in one Error,
+    // in the Rust binder's words (a declaration, RSL_VIEW, binds the same).
     Bound bind(const View &view) const {
-        rsl_view *raw = nullptr;
-        detail::call([&](rsl_error *e) { return rsl_view_new(view.module().c_str(), view.type().c_str(), &raw, e); });
-        std::unique_ptr<rsl_view, void (*)(rsl_view *)> v(raw, rsl_view_free);
-        for (const auto &n : view.needs_) {
-            std::unique_ptr<detail::Expect> ex(n.identity ? new detail::Expect(*n.identity)
-                                                          : new detail::Expect(n.nested));
-            detail::call([&](rsl_error *e) {
-                return rsl_view_add_field(v.get(), n.name.c_str(), n.required ? 1 : 0, n.access, ex->get(), e);
-            });
-        }
+        auto v = view.describe();
         rsl_bound *b = nullptr;
         detail::call([&](rsl_error *e) { return rsl_view_bind(v.get(), h_.get(), &b, e); });
         return Bound::adopt(b, path_);
@@ -363,6 +513,16 @@ class Library {
     // parameter), in the Rust binder's words.
     std::vector<Implementation> implementations(const Interface &iface) const;
 
+    // Binds a function declared with RSL_FUNCTION (an rsl::Function) or
+    // RSL_OPTIONAL_FUNCTION (an std::optional of one, empty if this library
+    // lacks it), as Api::function and Api::optional bind.
+    template <class Sig, bool Required>
+    detail::bound_function<Sig, Required> bind(const FunctionDecl<Sig, Required> &decl) const;
+    // As bind(decl), for a function returning rsl::Owned: its values are
+    // read through `result`, a binding of the type the declaration names.
+    template <class Sig, bool Required>
+    detail::bound_function<Sig, Required> bind(const FunctionDecl<Sig, Required> &decl, const Bound &result) const;
+
   private:
     std::shared_ptr<rsl_library> h_;
     std::shared_ptr<const std::string> path_;
@@ -374,14 +534,78 @@ class Library {
 constexpr std::size_t INLINE_CAP = RSL_INLINE_CAP;
 constexpr std::size_t INLINE_ALIGN = RSL_INLINE_ALIGN;
 
+namespace detail {
+struct OwnedSlot;
+}  // namespace detail
+
+// A value of a bound type at an address this handle does not own (the
+// nested value a field of another value holds: Local::nested), read through
+// the binding's tokens. Valid while the value holding it lives; a value
+// passed as rsl::Ref is one of these (a Local, a Value, a nested value).
+class Place {
+  public:
+    // Reads a field (checked: this binding's token, the field's size, and
+    // for bool and char fields a valid value).
+    template <class T>
+    T get(Field<T> f) const {
+        static_assert(std::is_trivially_copyable<T>::value, "fields are read by copy");
+        unsigned char buf[sizeof(T)];
+        detail::call_fast(
+            [&](rsl_error *e) { return rsl_bound_get(b_.handle(), p_, f.raw(), buf, sizeof(T), e); });
+        T v;
+        std::memcpy(static_cast<void *>(&v), buf, sizeof(T));
+        return v;
+    }
+    // The nested value field `n` holds (n: Bound::nested of this value's
+    // binding; checked), read through n.bound()'s tokens.
+    Place nested(const Nested &n) const { return Place(n.bound(), nested_at(n)); }
+    unsigned char *data() const { return p_; }
+    const Bound &bound() const { return b_; }
+
+  protected:
+    Place(const Bound &b, unsigned char *p) : b_(b), p_(p) {}
+    // The address of the nested value of field `n`, checked by the C API
+    // (a nested field of this binding).
+    unsigned char *nested_at(const Nested &n) const {
+        void *at = nullptr;
+        detail::call_fast([&](rsl_error *e) { return rsl_bound_nested_at(b_.handle(), p_, n.raw(), &at, e); });
+        return static_cast<unsigned char *>(at);
+    }
+    Bound b_;
+    unsigned char *p_ = nullptr;
+};
+
+// A Place that may be written (rsl::Mut takes one): not copyable, as Rust's
+// &mut is not.
+class PlaceMut : public Place {
+  public:
+    PlaceMut(const PlaceMut &) = delete;
+    PlaceMut &operator=(const PlaceMut &) = delete;
+
+    // Writes a field (checked as get; invalid bytes are refused, nothing is
+    // written).
+    template <class T>
+    void set(Field<T> f, const T &v) {
+        static_assert(std::is_trivially_copyable<T>::value, "fields are written by copy");
+        detail::call_fast(
+            [&](rsl_error *e) { return rsl_bound_set(b_.handle(), p_, f.raw(), &v, sizeof(T), e); });
+    }
+    // The nested value field `n` holds, writable.
+    PlaceMut nested(const Nested &n) { return PlaceMut(n.bound(), nested_at(n)); }
+    Place nested(const Nested &n) const { return Place::nested(n); }
+
+  protected:
+    PlaceMut(const Bound &b, unsigned char *p) : Place(b, p) {}
+};
+
 // A value of a foreign type made by the library's witnesses, in room the
 // caller provides (when it fits) or on the heap (made by the C API, so an
 // impossible size is an rsl::Error).
-class Local {
+class Local : public PlaceMut {
   public:
     // A default value in `room` (`room_size` bytes) if the type fits there
     // with its alignment, else on the heap; `room` may be null.
-    Local(const Bound &b, void *room, std::size_t room_size) : b_(b) {
+    Local(const Bound &b, void *room, std::size_t room_size) : PlaceMut(b, nullptr) {
         auto p = reinterpret_cast<std::uintptr_t>(room);
         if (room && b.size() <= room_size && p % b.align() == 0) {
             b.init_at(room, room_size);
@@ -400,60 +624,59 @@ class Local {
             b_.drop_at(p_);
     }
 
-    // Reads a field (checked: this binding's token, the field's size, and
-    // for bool and char fields a valid value).
-    template <class T>
-    T get(Field<T> f) const {
-        static_assert(std::is_trivially_copyable<T>::value, "fields are read by copy");
-        unsigned char buf[sizeof(T)];
-        detail::call_fast(
-            [&](rsl_error *e) { return rsl_bound_get(b_.handle(), p_, f.raw(), buf, sizeof(T), e); });
-        T v;
-        std::memcpy(static_cast<void *>(&v), buf, sizeof(T));
-        return v;
-    }
-    // Writes a field (checked as get; invalid bytes are refused, nothing is
-    // written).
-    template <class T>
-    void set(Field<T> f, const T &v) {
-        static_assert(std::is_trivially_copyable<T>::value, "fields are written by copy");
-        detail::call_fast(
-            [&](rsl_error *e) { return rsl_bound_set(b_.handle(), p_, f.raw(), &v, sizeof(T), e); });
-    }
-    unsigned char *data() const { return p_; }
-    const Bound &bound() const { return b_; }
-
   protected:
     struct CloneOf {};
     // A heap copy of a heap value, made by the clone witness.
-    Local(const Local &src, CloneOf) : b_(src.b_) {
+    Local(const Local &src, CloneOf) : PlaceMut(src.b_, nullptr) {
         if (!src.heap_) throw Error("only a value on the heap is cloned");
         detail::call([&](rsl_error *e) { return rsl_value_clone(src.heap_, &heap_, e); });
         p_ = static_cast<unsigned char *>(rsl_value_data(heap_));
     }
+    // The heap value `owned` (made by the C API for binding `b`), owned from
+    // now on.
+    Local(const Bound &b, rsl_value *owned) : PlaceMut(b, static_cast<unsigned char *>(rsl_value_data(owned))) {
+        heap_ = owned;
+    }
+    struct MoveOf {};
+    // The heap value of `src`, which is left empty (its destructor then
+    // does nothing).
+    Local(Local &&src, MoveOf) noexcept : PlaceMut(src.b_, src.p_) {
+        heap_ = src.heap_;
+        src.heap_ = nullptr;
+        src.p_ = nullptr;
+    }
 
   private:
-    Bound b_;
-    unsigned char *p_ = nullptr;
     rsl_value *heap_ = nullptr;
 };
 
 // A value on the heap, RAII: created by the default witness, copied by the
-// clone witness, destroyed by the drop witness, exactly once each.
+// clone witness, destroyed by the drop witness, exactly once each; or an
+// owned result of a function (rsl::Owned), which the library made.
 class Value : public Local {
   public:
     explicit Value(const Bound &b) : Local(b, nullptr, 0) {}
     // A copy made by the library's clone witness.
     Value(const Value &other) : Local(other, CloneOf{}) {}
+    // Takes `other`'s value (no witness runs); `other` is left empty, only
+    // to be destroyed.
+    Value(Value &&other) noexcept : Local(std::move(other), MoveOf{}) {}
+
+  private:
+    friend struct detail::OwnedSlot;
+    Value(const Bound &b, rsl_value *owned) : Local(b, owned) {}
 };
 
 // ---------------------------------------------------------------- functions
 
 // Markers of a host-side signature for values of exported types (the type
-// is named when binding): `&T`, `&mut T` and `Option<&T>`.
+// is named when binding): `&T`, `&mut T` and `Option<&T>`, and a result
+// that is a value of an exported type (Rust's `-> T`), which the caller
+// then owns as an rsl::Value.
 struct Ref {};
 struct Mut {};
 struct OptRef {};
+struct Owned {};
 // A method's receiver (rsl::Interface): `&self` and `&mut self`, a value of
 // the implementing type, whichever it is.
 struct This {};
@@ -503,7 +726,7 @@ template <class T>
 struct Arg<T, std::enable_if_t<lowering::is_scalar<T>>> {
     static constexpr std::uint32_t pass = RSL_PASS_VALUE;
     static constexpr bool reference = false, exclusive = false;
-    static const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
+    static constexpr const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
     using input = T;
     using ffi = typename lowering::lowered<T>::type;
     static const char *refuse(T v, std::uint64_t) noexcept {
@@ -520,7 +743,7 @@ template <>
 struct Arg<std::string_view> {
     static constexpr std::uint32_t pass = RSL_PASS_STR;
     static constexpr bool reference = false, exclusive = false;
-    static const rsl_type_identity *identity() { return nullptr; }
+    static constexpr const rsl_type_identity *identity() { return nullptr; }
     using input = std::string_view;
     using ffi = rsl_slice;
     static const char *refuse(std::string_view v, std::uint64_t) noexcept {
@@ -535,7 +758,7 @@ struct Arg<Slice<T>> {
     static_assert(lowering::is_slice_element<T>, "rsl::Slice<T> crosses as Rust's &[T]: T is a number");
     static constexpr std::uint32_t pass = RSL_PASS_SLICE;
     static constexpr bool reference = false, exclusive = false;
-    static const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
+    static constexpr const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
     using input = Slice<T>;
     using ffi = rsl_slice;
     static const char *refuse(Slice<T>, std::uint64_t) noexcept { return nullptr; }
@@ -544,47 +767,51 @@ struct Arg<Slice<T>> {
 };
 
 constexpr const char *other_type = "the value belongs to another type, library or version than the function takes";
+constexpr const char *moved_from = "the value was moved from";
+
+// Why the value `v` cannot be passed as a reference to a value of type
+// `type` (null: it can).
+inline const char *refuse_value(const Place &v, std::uint64_t type) noexcept {
+    if (v.data() == nullptr) return moved_from;
+    return v.bound().type_id() == type ? nullptr : other_type;
+}
 
 template <>
 struct Arg<Ref> {
     static constexpr std::uint32_t pass = RSL_PASS_REF;
     static constexpr bool reference = true, exclusive = false;
-    static const rsl_type_identity *identity() { return nullptr; }
-    using input = const Local &;
+    static constexpr const rsl_type_identity *identity() { return nullptr; }
+    using input = const Place &;
     using ffi = const void *;
-    static const char *refuse(const Local &v, std::uint64_t type) noexcept {
-        return v.bound().type_id() == type ? nullptr : other_type;
-    }
-    static ffi lower(const Local &v) noexcept { return v.data(); }
-    static const void *address(const Local &v) noexcept { return v.data(); }
+    static const char *refuse(const Place &v, std::uint64_t type) noexcept { return refuse_value(v, type); }
+    static ffi lower(const Place &v) noexcept { return v.data(); }
+    static const void *address(const Place &v) noexcept { return v.data(); }
 };
 
 template <>
 struct Arg<Mut> {
     static constexpr std::uint32_t pass = RSL_PASS_MUT;
     static constexpr bool reference = true, exclusive = true;
-    static const rsl_type_identity *identity() { return nullptr; }
-    using input = Local &;
+    static constexpr const rsl_type_identity *identity() { return nullptr; }
+    using input = PlaceMut &;
     using ffi = void *;
-    static const char *refuse(const Local &v, std::uint64_t type) noexcept {
-        return v.bound().type_id() == type ? nullptr : other_type;
-    }
-    static ffi lower(Local &v) noexcept { return v.data(); }
-    static const void *address(const Local &v) noexcept { return v.data(); }
+    static const char *refuse(const Place &v, std::uint64_t type) noexcept { return refuse_value(v, type); }
+    static ffi lower(PlaceMut &v) noexcept { return v.data(); }
+    static const void *address(const Place &v) noexcept { return v.data(); }
 };
 
 template <>
 struct Arg<OptRef> {
     static constexpr std::uint32_t pass = RSL_PASS_OPT_REF;
     static constexpr bool reference = true, exclusive = false;
-    static const rsl_type_identity *identity() { return nullptr; }
-    using input = const Local *;
+    static constexpr const rsl_type_identity *identity() { return nullptr; }
+    using input = const Place *;
     using ffi = const void *;
-    static const char *refuse(const Local *v, std::uint64_t type) noexcept {
-        return v == nullptr || v->bound().type_id() == type ? nullptr : other_type;
+    static const char *refuse(const Place *v, std::uint64_t type) noexcept {
+        return v == nullptr ? nullptr : refuse_value(*v, type);
     }
-    static ffi lower(const Local *v) noexcept { return v != nullptr ? v->data() : nullptr; }
-    static const void *address(const Local *v) noexcept { return v != nullptr ? v->data() : nullptr; }
+    static ffi lower(const Place *v) noexcept { return v != nullptr ? v->data() : nullptr; }
+    static const void *address(const Place *v) noexcept { return v != nullptr ? v->data() : nullptr; }
 };
 
 // The receiver: a value of the implementing type (its type is the
@@ -597,18 +824,22 @@ struct Arg<ThisMut> : Arg<Mut> {};
 template <class T>
 constexpr bool is_receiver = std::is_same<T, This>::value || std::is_same<T, ThisMut>::value;
 
-// How a result crosses: room for it (`slot`) and the result made from it.
+// How a result crosses: room for it during a call (`slot`, made with the
+// binding an owned result is read through, null for the others) and the
+// result made from it (`output`).
 template <class R, class = void>
 struct Ret {
-    static_assert(lowering::always_false<R>, "a function's result is a scalar or void");
+    static_assert(lowering::always_false<R>, "a function's result is a scalar, void or rsl::Owned");
 };
 
 template <>
 struct Ret<void> {
     static constexpr std::uint32_t pass = RSL_PASS_UNIT;
-    static const rsl_type_identity *identity() { return nullptr; }
+    static constexpr const rsl_type_identity *identity() { return nullptr; }
     using ffi = void;
+    using output = void;
     struct slot {
+        explicit slot(const Bound *) noexcept {}
         unsigned char unused = 0;
         void *ptr() noexcept { return &unused; }
         void get() const noexcept {}
@@ -618,24 +849,67 @@ struct Ret<void> {
 template <class R>
 struct Ret<R, std::enable_if_t<lowering::is_scalar<R>>> {
     static constexpr std::uint32_t pass = RSL_PASS_VALUE;
-    static const rsl_type_identity *identity() { return &::rsl::identity<R>::value; }
+    static constexpr const rsl_type_identity *identity() { return &::rsl::identity<R>::value; }
     using ffi = typename lowering::lowered<R>::type;
+    using output = R;
     struct slot {
+        explicit slot(const Bound *) noexcept {}
         ffi value;
         ffi *ptr() noexcept { return &value; }
         R get() const noexcept { return R(value); }
     };
 };
 
+// Room on the heap (the C API's rsl_room) for the value an owned result is,
+// of the size and alignment of its binding's type; made a Value once the
+// thunk moved one in, else freed holding nothing.
+struct OwnedSlot {
+    explicit OwnedSlot(const Bound *result) : b_(result) {
+        call([&](rsl_error *e) { return rsl_room_new(b_->handle(), &room_, e); });
+    }
+    OwnedSlot(const OwnedSlot &) = delete;
+    OwnedSlot &operator=(const OwnedSlot &) = delete;
+    ~OwnedSlot() { rsl_room_free(room_); }
+    void *ptr() noexcept { return rsl_room_data(room_); }
+    // After the thunk returned RSL_STATUS_OK.
+    Value get() {
+        rsl_value *v = nullptr;
+        call([&](rsl_error *e) { return rsl_room_into_value(room_, &v, e); });
+        room_ = nullptr;
+        return Value(*b_, v);
+    }
+
+  private:
+    const Bound *b_;
+    rsl_room *room_ = nullptr;
+};
+
+template <>
+struct Ret<Owned> {
+    static constexpr std::uint32_t pass = RSL_PASS_OWNED;
+    static constexpr const rsl_type_identity *identity() { return nullptr; }
+    using ffi = void;
+    using output = Value;
+    using slot = OwnedSlot;
+};
+
+template <class R>
+constexpr bool is_owned = std::is_same<R, Owned>::value;
+template <class Sig>
+constexpr bool returns_owned = false;
+template <class R, class... A>
+constexpr bool returns_owned<R(A...)> = is_owned<R>;
+
 // Signature R(A...) described as data for the C API: one rsl_param per
 // parameter and the result, and the expected types they point to, owned
 // here. `types` names the exported type of each reference parameter, in
-// order (a receiver is none: it is the implementing type); `name`, for the
-// error if there are not as many.
+// order (a receiver is none: it is the implementing type); `result`, the
+// exported type an owned result is a value of (else ignored); `name`, for
+// the error if there are not as many.
 template <class R, class... A>
 class Described {
   public:
-    Described(const std::string &name, const std::vector<std::string> &types) {
+    Described(const std::string &name, const std::vector<std::string> &types, const std::string &result = {}) {
         constexpr std::size_t n = sizeof...(A);
         const std::uint32_t passes[] = {Arg<A>::pass..., 0};
         const bool refs[] = {(Arg<A>::reference && !is_receiver<A>)..., false};
@@ -657,6 +931,7 @@ class Described {
         }
         const rsl_type_identity *ret_id = Ret<R>::identity();
         if (ret_id) ret_expect_.reset(new Expect(*ret_id));
+        if (is_owned<R>) ret_expect_.reset(new Expect(result));
         result_ = rsl_param{Ret<R>::pass, ret_expect_ ? ret_expect_->get() : nullptr};
     }
     Described(const Described &) = delete;
@@ -687,17 +962,28 @@ class Function<R(A...)> {
     static_assert(sizeof...(A) <= 64, "a function has at most 64 parameters");
 
   public:
+    // What a call returns: R, or for rsl::Owned an rsl::Value this side
+    // owns (read through the binding the function was bound with,
+    // destroyed through the library's drop witness).
+    using Output = typename detail::Ret<R>::output;
+
     // Calls the function: checks each value passed by reference (its type),
     // each string (UTF-8) and each char32_t, then one indirect call through
     // the library's thunk. Throws rsl::Error for a value it cannot pass, and
-    // rsl::CallError if the function failed, panicked or threw.
-    R operator()(typename detail::Arg<A>::input... a) const { return call(std::index_sequence_for<A...>{}, a...); }
+    // rsl::CallError if the function failed, panicked or threw (then an
+    // owned result's room is freed holding nothing).
+    Output operator()(typename detail::Arg<A>::input... a) const {
+        return call(std::index_sequence_for<A...>{}, a...);
+    }
 
     const std::string &name() const { return name_; }
     const rsl_function *handle() const { return h_.get(); }
+    // For rsl::Owned: the binding the results are read through.
+    const Bound *result() const { return result_.get(); }
 
   private:
     friend class Api;
+    friend class Library;
     friend class Implementation;
     using Thunk = std::uint32_t (*)(typename detail::Arg<A>::ffi..., typename detail::Ret<R>::ffi *,
                                     rsl_call_error *);
@@ -708,34 +994,45 @@ class Function<R(A...)> {
 
     // The bound function `raw` (made by the C API with this signature),
     // owned from now on.
-    static Function adopt(rsl_function *raw, const std::string &name) {
+    // The bound function `raw` (made by the C API with this signature),
+    // owned from now on; `result`: the binding an owned result is read
+    // through, which must be of the type the function returns.
+    static Function adopt(rsl_function *raw, const std::string &name, const Bound *result = nullptr) {
         Function f;
         f.h_ = std::shared_ptr<rsl_function>(raw, rsl_function_free);
         f.thunk_ = reinterpret_cast<Thunk>(rsl_function_thunk(raw));
         for (std::size_t i = 0; i < sizeof...(A); ++i) f.types_[i] = rsl_function_param_type(raw, i);
         f.name_ = name;
+        if constexpr (detail::is_owned<R>) {
+            if (result == nullptr || rsl_function_result_type(raw) != result->type_id())
+                throw Error("`" + name + "` returns a `" + (result ? result->type_name() : std::string("?")) +
+                            "` of another library or version than the binding given to read its results");
+            f.result_ = std::make_shared<const Bound>(*result);
+        }
         return f;
     }
 
     // Binds `name` of `module` in `lib`: the signature as data, one type name
-    // per reference parameter, checked by the Rust binder. Empty if the
-    // function is optional and absent.
+    // per reference parameter, checked by the Rust binder; `result`: for
+    // rsl::Owned, the binding its values are read through (its type is the
+    // result's). Empty if the function is optional and absent.
     static std::optional<Function> bind(const rsl_library *lib, const std::string &module, const std::string &name,
-                                        const std::vector<std::string> &types, bool required) {
+                                        const std::vector<std::string> &types, bool required,
+                                        const Bound *result = nullptr) {
         static_assert(!(detail::is_receiver<A> || ... || false),
                       "rsl::This and rsl::ThisMut are a method's receiver: declare the method in an rsl::Interface");
-        detail::Described<R, A...> d(name, types);
+        detail::Described<R, A...> d(name, types, result ? result->type_name() : std::string());
         rsl_function *raw = nullptr;
         rsl_status s = detail::call([&](rsl_error *e) {
             return rsl_function_bind(lib, module.c_str(), name.c_str(), d.params(), d.count(), d.result(),
                                      required ? 1 : 0, &raw, e);
         });
         if (s == RSL_ABSENT) return std::nullopt;
-        return adopt(raw, name);
+        return adopt(raw, name, result);  // owns `raw` even if it throws
     }
 
     template <std::size_t... I>
-    R call(std::index_sequence<I...>, typename detail::Arg<A>::input... a) const {
+    Output call(std::index_sequence<I...>, typename detail::Arg<A>::input... a) const {
         const char *why[] = {detail::Arg<A>::refuse(a, types_[I])..., nullptr};
         for (std::size_t i = 0; i < sizeof...(A); ++i)
             if (why[i]) refused(i, why[i]);
@@ -749,7 +1046,7 @@ class Function<R(A...)> {
                         refused(i, "a value passed as rsl::Mut (exclusive) is passed again");
         }
         rsl_call_error e{nullptr, 0, 0, nullptr};
-        typename detail::Ret<R>::slot ret;
+        typename detail::Ret<R>::slot ret(result_.get());
         std::uint32_t st = thunk_(detail::Arg<A>::lower(a)..., ret.ptr(), &e);
         if (st != RSL_STATUS_OK) failed(st, e);
         return ret.get();
@@ -773,6 +1070,7 @@ class Function<R(A...)> {
     Thunk thunk_ = nullptr;
     std::array<std::uint64_t, sizeof...(A)> types_{};
     std::string name_;
+    std::shared_ptr<const Bound> result_;
 };
 
 // The functions of one module of a library (Library::api): the host's
@@ -787,20 +1085,46 @@ class Api {
     // message if the library lacks it or has another signature.
     template <class Sig>
     Function<Sig> function(const std::string &name, const std::vector<std::string> &types = {}) const {
-        std::optional<Function<Sig>> f = Function<Sig>::bind(lib_.get(), module_, name, types, true);
-        if (!f) throw Error("`" + name + "` is absent");
-        return std::move(*f);
+        static_assert(!detail::returns_owned<Sig>, "a function returning rsl::Owned is bound with the rsl::Bound its values "
+                                           "are read through: function<Sig>(name, types, bound)");
+        return required(Function<Sig>::bind(lib_.get(), module_, name, types, true), name);
+    }
+    // Binds function `name` returning rsl::Owned (a value of an exported
+    // type): its values are read through `result`, a binding of that type
+    // (its type names the result, and must be this library's), and come
+    // back as rsl::Value this side owns.
+    template <class Sig>
+    Function<Sig> function(const std::string &name, const Bound &result) const {
+        return function<Sig>(name, {}, result);
+    }
+    template <class Sig>
+    Function<Sig> function(const std::string &name, const std::vector<std::string> &types, const Bound &result) const {
+        static_assert(detail::returns_owned<Sig>, "only a function returning rsl::Owned takes the rsl::Bound of its result");
+        return required(Function<Sig>::bind(lib_.get(), module_, name, types, true, &result), name);
     }
 
     // As function(), for a function older libraries lack: empty if this one
     // does (a function of that name with another signature still throws).
     template <class Sig>
     std::optional<Function<Sig>> optional(const std::string &name, const std::vector<std::string> &types = {}) const {
+        static_assert(!detail::returns_owned<Sig>, "a function returning rsl::Owned is bound with the rsl::Bound its values "
+                                           "are read through: optional<Sig>(name, types, bound)");
         return Function<Sig>::bind(lib_.get(), module_, name, types, false);
+    }
+    template <class Sig>
+    std::optional<Function<Sig>> optional(const std::string &name, const std::vector<std::string> &types,
+                                          const Bound &result) const {
+        static_assert(detail::returns_owned<Sig>, "only a function returning rsl::Owned takes the rsl::Bound of its result");
+        return Function<Sig>::bind(lib_.get(), module_, name, types, false, &result);
     }
 
   private:
     friend class Library;
+    template <class Sig>
+    static Function<Sig> required(std::optional<Function<Sig>> f, const std::string &name) {
+        if (!f) throw Error("`" + name + "` is absent");
+        return std::move(*f);
+    }
     Api(std::shared_ptr<rsl_library> lib, std::string module) : lib_(std::move(lib)), module_(std::move(module)) {}
     std::shared_ptr<rsl_library> lib_;
     std::string module_;
@@ -873,7 +1197,8 @@ class Interface {
     // Declares method `name` with signature Sig (R(rsl::This, Args...) or
     // R(rsl::ThisMut, Args...)), which every implementation must have:
     // `types` names the exported type of each reference parameter after
-    // the receiver, in order. The token hands out the bound method
+    // the receiver, in order, then, for an rsl::Owned result, the type it
+    // is a value of. The token hands out the bound method
     // (Implementation::method).
     template <class Sig>
     Method<Sig> method(const std::string &name, const std::vector<std::string> &types = {}) {
@@ -899,7 +1224,15 @@ class Interface {
                       "a method takes its receiver first: rsl::This (&self) or rsl::ThisMut (&mut self)");
         static_assert(!(detail::is_receiver<A> || ... || false), "a method has one receiver, its first parameter");
         static_assert(sizeof...(A) < 64, "a method has at most 64 parameters, the receiver included");
-        detail::Described<R, A...> d(name, types);
+        std::vector<std::string> refs = types;
+        std::string result;
+        if constexpr (detail::is_owned<R>) {
+            if (refs.empty())
+                throw Error("`" + name + "`: an owned result is named after the reference parameters' types");
+            result = refs.back();
+            refs.pop_back();
+        }
+        detail::Described<R, A...> d(name, refs, result);
         detail::call([&](rsl_error *e) {
             return rsl_interface_add_method(decl_->h, name.c_str(), detail::Arg<Self>::pass, d.params(), d.count(),
                                             d.result(), required ? 1 : 0, e);
@@ -937,13 +1270,36 @@ class Implementation {
     // or an optional method this type lacks. Keep it: each call binds anew.
     template <class Sig>
     Function<Sig> method(const Method<Sig> &m) const {
-        std::optional<Function<Sig>> f = optional(m);
-        if (!f) throw Error("`" + type_name_ + "` as `" + decl_->name + "` lacks the optional method `" + m.name() + "`");
-        return std::move(*f);
+        static_assert(!detail::returns_owned<Sig>, "a method returning rsl::Owned is bound with the rsl::Bound its "
+                                                   "values are read through: method(m, bound)");
+        return required(find(m, nullptr), m);
+    }
+    // As method(), for a method returning rsl::Owned: its values are read
+    // through `result`, a binding of the type the method returns (of this
+    // library), and come back as rsl::Value this side owns.
+    template <class Sig>
+    Function<Sig> method(const Method<Sig> &m, const Bound &result) const {
+        static_assert(detail::returns_owned<Sig>, "only a method returning rsl::Owned takes the rsl::Bound of its result");
+        return required(find(m, &result), m);
     }
     // As method(), empty for an optional method this type lacks.
     template <class Sig>
     std::optional<Function<Sig>> optional(const Method<Sig> &m) const {
+        static_assert(!detail::returns_owned<Sig>, "a method returning rsl::Owned is bound with the rsl::Bound its "
+                                                   "values are read through: optional(m, bound)");
+        return find(m, nullptr);
+    }
+    template <class Sig>
+    std::optional<Function<Sig>> optional(const Method<Sig> &m, const Bound &result) const {
+        static_assert(detail::returns_owned<Sig>, "only a method returning rsl::Owned takes the rsl::Bound of its result");
+        return find(m, &result);
+    }
+    const rsl_impl *handle() const { return h_.get(); }
+
+  private:
+    friend class Library;
+    template <class Sig>
+    std::optional<Function<Sig>> find(const Method<Sig> &m, const Bound *result) const {
         if (m.decl_ != decl_)
             throw Error("`" + m.name() + "`: a method of another declaration of `" + m.decl_->name + "`");
         if (m.index_ >= methods_)
@@ -951,12 +1307,13 @@ class Implementation {
         rsl_function *raw = nullptr;
         rsl_status s = detail::call([&](rsl_error *e) { return rsl_impl_method(h_.get(), m.index_, &raw, e); });
         if (s == RSL_ABSENT) return std::nullopt;
-        return Function<Sig>::adopt(raw, m.name());
+        return Function<Sig>::adopt(raw, m.name(), result);
     }
-    const rsl_impl *handle() const { return h_.get(); }
-
-  private:
-    friend class Library;
+    template <class Sig>
+    Function<Sig> required(std::optional<Function<Sig>> f, const Method<Sig> &m) const {
+        if (!f) throw Error("`" + type_name_ + "` as `" + decl_->name + "` lacks the optional method `" + m.name() + "`");
+        return std::move(*f);
+    }
     Implementation(std::shared_ptr<rsl_impl> h, std::shared_ptr<const detail::InterfaceDecl> decl, Bound bound)
         : h_(std::move(h)),
           decl_(std::move(decl)),
@@ -988,10 +1345,340 @@ inline std::vector<Implementation> Library::implementations(const Interface &ifa
     return out;
 }
 
+// ------------------------------------------------------------ declarations
+//
+// What a host needs, declared once as constant data: bound at run time like
+// the views and functions above, and recorded in the binary (ELF section
+// resilient_views, docs/FORMAT.md "Consumer needs") so that `resilient
+// check LIB --consumer HOST` checks a library against them offline, by the
+// rules the binder applies, as it does for a Rust host's view! and api!:
+//
+//     RSL_VIEW(point_view, "widgets", "Point", rsl::field<std::int32_t>("x"), rsl::field<std::int32_t>("y"));
+//     RSL_VIEW(widget_view, "widgets", "Widget",
+//              rsl::field<std::uint64_t>("id"),
+//              rsl::nested("origin", point_view),         // read through point_view
+//              rsl::optional_field<double>("scale"));
+//     RSL_VIEW(frozen_point, "widgets", "Point", rsl::frozen(0x5bd23ff654e9a316), rsl::field<std::int32_t>("x"));
+//     RSL_FUNCTION(widget_id, std::uint64_t(rsl::Ref), "widgets", "widget_id", "Widget");
+//     RSL_OPTIONAL_FUNCTION(weight_lb, double(rsl::Ref), "widgets", "weight_lb", "Widget");
+//     RSL_FUNCTION(parse_point, rsl::Owned(std::string_view), "widgets", "parse_point", "Point");
+//
+//     rsl::Bound w = lib.bind(widget_view);            // an rsl::View, as any other
+//     rsl::Function<std::uint64_t(rsl::Ref)> id_of = lib.bind(widget_id);
+//     std::optional<rsl::Function<double(rsl::Ref)>> lb = lib.bind(weight_lb);
+//     rsl::Bound p = lib.bind(point_view);
+//     auto parse = lib.bind(parse_point, p);           // results read through p
+//
+// A function declaration names, after its module and name, the exported
+// type of each reference parameter and then of an owned result, in order
+// (checked at compile time). Use the macros at namespace scope, each once
+// in one source file (each translation unit that declares a need records
+// it). A mistake in a declaration (an empty or repeated name, a nested view
+// of another module) does not compile.
+
+// The frozen layout a declared view expects (rsl::view, RSL_VIEW).
+struct Frozen {
+    std::uint64_t fingerprint;
+};
+constexpr Frozen frozen(std::uint64_t fingerprint) { return Frozen{fingerprint}; }
+
+// A field read by value as T (a scalar, an array of them).
+template <class T>
+constexpr FieldDecl field(const char *name) {
+    static_assert(lowering::identity_kind<T>::value != 0 && !lowering::is_resilient<T>,
+                  "a field is read by value as a scalar or an array; a nested resilient type is rsl::nested");
+    return FieldDecl{name, true, RSL_BY_VALUE, &identity<T>::value, {}};
+}
+// As field(), for a field older libraries lack.
+template <class T>
+constexpr FieldDecl optional_field(const char *name) {
+    FieldDecl f = field<T>(name);
+    f.required = false;
+    return f;
+}
+
+// A view of type `type` of module `module`, declared as constant data.
+template <std::size_t N>
+struct ViewDecl {
+    const char *module;
+    const char *type;
+    bool frozen;
+    std::uint64_t fingerprint;
+    std::array<FieldDecl, N> fields;
+
+    constexpr ViewRef ref() const { return ViewRef{module, type, frozen, fingerprint, fields.data(), N}; }
+};
+
+// A nested resilient field read through `view` (declared before it).
+template <std::size_t N>
+constexpr FieldDecl nested(const char *name, const ViewDecl<N> &view) {
+    return FieldDecl{name, true, RSL_NESTED, nullptr, view.ref()};
+}
+// As nested(), for a field older libraries lack.
+template <std::size_t N>
+constexpr FieldDecl optional_nested(const char *name, const ViewDecl<N> &view) {
+    return FieldDecl{name, false, RSL_NESTED, nullptr, view.ref()};
+}
+
+namespace detail {
+
+constexpr bool same(const char *a, const char *b) {
+    std::size_t i = 0;
+    for (; a[i] != 0 && a[i] == b[i]; ++i) {
+    }
+    return a[i] == b[i];
+}
+constexpr bool named(const char *s) { return s != nullptr && s[0] != 0; }
+
+template <class... I>
+constexpr std::size_t fields_in = ((std::is_same<I, FieldDecl>::value ? 1 : 0) + ... + 0);
+
+template <std::size_t N>
+constexpr void put(ViewDecl<N> &v, std::size_t &k, const FieldDecl &f) {
+    v.fields[k++] = f;
+}
+template <std::size_t N>
+constexpr void put(ViewDecl<N> &v, std::size_t &, const Frozen &f) {
+    if (v.frozen) throw Error("a view is declared frozen twice");
+    v.frozen = true;
+    v.fingerprint = f.fingerprint;
+}
+
+}  // namespace detail
+
+// A view declared as constant data: `items` are its fields (rsl::field,
+// rsl::optional_field, rsl::nested, rsl::optional_nested) and at most one
+// rsl::frozen. What RSL_VIEW declares and records.
+template <class... I>
+constexpr ViewDecl<detail::fields_in<I...>> view(const char *module, const char *type, I... items) {
+    static_assert(((std::is_same<I, FieldDecl>::value || std::is_same<I, Frozen>::value) && ... && true),
+                  "a view's items are rsl::field, rsl::optional_field, rsl::nested, rsl::optional_nested and "
+                  "rsl::frozen");
+    ViewDecl<detail::fields_in<I...>> v{module, type, false, 0, {}};
+    std::size_t k = 0;
+    (detail::put(v, k, items), ...);
+    static_cast<void>(k);
+    if (!detail::named(module) || !detail::named(type)) throw Error("a view needs a module and a type name");
+    for (std::size_t i = 0; i < v.fields.size(); ++i) {
+        const FieldDecl &f = v.fields[i];
+        if (!detail::named(f.name)) throw Error("a field needs a name");
+        for (std::size_t j = 0; j < i; ++j)
+            if (detail::same(v.fields[j].name, f.name)) throw Error("a field is declared twice");
+        if (f.access == RSL_NESTED && !detail::same(f.nested.module, module))
+            throw Error("a nested view is of the outer view's module");
+    }
+    return v;
+}
+
+inline View::View(const ViewRef &decl) : module_(decl.module), type_(decl.type) {
+    if (decl.frozen) frozen(decl.fingerprint);
+    for (std::size_t i = 0; i < decl.count; ++i) {
+        const FieldDecl &f = decl.fields[i];
+        if (f.access == RSL_NESTED)
+            nested(f.name, View(f.nested), f.required);
+        else
+            needs_.push_back({f.name, f.required, RSL_BY_VALUE, f.identity, {}, nullptr});
+    }
+}
+
+template <std::size_t N>
+View::View(const ViewDecl<N> &decl) : View(decl.ref()) {}
+
+// A function of module `module` a host calls with signature Sig (R(A...)),
+// declared as constant data (RSL_FUNCTION, RSL_OPTIONAL_FUNCTION): `types`
+// names the exported type of each reference parameter, then of an owned
+// result.
+template <class Sig, bool Required>
+struct FunctionDecl {
+    static_assert(lowering::always_false<Sig>, "rsl::FunctionDecl<R(Args...)>: a function type");
+};
+template <class R, class... A, bool Required>
+struct FunctionDecl<R(A...), Required> {
+    static_assert(!(detail::is_receiver<A> || ... || false),
+                  "rsl::This and rsl::ThisMut are a method's receiver: a function has none");
+    static_assert(sizeof...(A) <= lowering::max_params, "a function has at most 64 parameters");
+    // How many type names the declaration gives.
+    static constexpr std::size_t names =
+        ((detail::Arg<A>::reference ? 1 : 0) + ... + 0) + (detail::is_owned<R> ? 1 : 0);
+    const char *module;
+    const char *name;
+    std::array<const char *, names> types;
+
+    // The type names of the reference parameters, and of an owned result.
+    std::vector<std::string> referents() const {
+        return std::vector<std::string>(types.begin(), types.end() - (detail::is_owned<R> ? 1 : 0));
+    }
+    std::string result() const { return detail::is_owned<R> ? std::string(types[names - 1]) : std::string(); }
+};
+
+namespace detail {
+
+// What RSL_FUNCTION and RSL_OPTIONAL_FUNCTION declare.
+template <class Sig, bool Required, class... T>
+constexpr FunctionDecl<Sig, Required> declare(const char *module, const char *name, T... types) {
+    static_assert((std::is_convertible<T, const char *>::value && ... && true), "type names are strings");
+    static_assert(sizeof...(T) == FunctionDecl<Sig, Required>::names,
+                  "name the exported type of each reference parameter (rsl::Ref, rsl::Mut, rsl::OptRef), then "
+                  "of an owned result (rsl::Owned), in order");
+    FunctionDecl<Sig, Required> d{module, name, {{static_cast<const char *>(types)...}}};
+    if (!named(module) || !named(name)) throw Error("a function needs a module and a name");
+    for (const char *t : d.types)
+        if (!named(t)) throw Error("a type name is empty");
+    return d;
+}
+
+// ---- the records (layout.h), built at compile time from declarations
+
+constexpr rsl_str str(const char *s) { return rsl_str{s, lowering::length(s)}; }
+
+// A resilient type by name, as a view or a host's signature expects it
+// (its layout is the library's): what the Rust host's
+// TypeIdentity::resilient::<()> writes.
+constexpr rsl_type_identity by_name(const char *type) {
+    return rsl_type_identity{RSL_KIND_RESILIENT, 0, str(type), 0, 1, 0, nullptr};
+}
+
+constexpr rsl_view_field_record field_record(const FieldDecl &f) {
+    return rsl_view_field_record{str(f.name), f.required ? 1u : 0u,
+                                 f.access == RSL_NESTED ? RSL_ACCESS_NESTED : RSL_ACCESS_BY_VALUE,
+                                 f.access == RSL_NESTED ? by_name(f.nested.type) : *f.identity};
+}
+
+template <std::size_t N, std::size_t... I>
+constexpr std::array<rsl_view_field_record, N> field_records(const ViewDecl<N> &v, std::index_sequence<I...>) {
+    return {{field_record(v.fields[I])...}};
+}
+template <std::size_t N>
+constexpr std::array<rsl_view_field_record, N> field_records(const ViewDecl<N> &v) {
+    return field_records(v, std::make_index_sequence<N>{});
+}
+
+constexpr rsl_view_record view_record(const ViewRef &v, const rsl_view_field_record *fields) {
+    return rsl_view_record{{'R', 'S', 'L', 'N', 'T', 'V', 'W', 0},
+                           RSL_FORMAT_VERSION,
+                           static_cast<std::uint32_t>(sizeof(rsl_view_record)),
+                           v.frozen ? 1u : 0u,
+                           0,
+                           str(v.module),
+                           str(v.type),
+                           v.frozen ? v.fingerprint : 0,
+                           v.count,
+                           fields};
+}
+
+template <class R, class... A, bool Q>
+constexpr std::array<rsl_param_descriptor, sizeof...(A)> param_records(const FunctionDecl<R(A...), Q> &d) {
+    std::array<rsl_param_descriptor, sizeof...(A)> out{};
+    const std::uint32_t passes[] = {Arg<A>::pass..., 0};
+    const bool refs[] = {Arg<A>::reference..., false};
+    const rsl_type_identity *ids[] = {Arg<A>::identity()..., nullptr};
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < sizeof...(A); ++i) {
+        const rsl_type_identity id = refs[i] ? by_name(d.types[k++])
+                                     : passes[i] == RSL_PASS_STR ? lowering::str_identity
+                                                                 : *ids[i];
+        out[i] = rsl_param_descriptor{lowering::param_name(i), passes[i], 0, id};
+    }
+    return out;
+}
+
+template <class R, class... A, bool Q>
+constexpr rsl_fn_need_record fn_record(const FunctionDecl<R(A...), Q> &d, const rsl_param_descriptor *params) {
+    const rsl_type_identity ret = is_owned<R>                ? by_name(d.types[FunctionDecl<R(A...), Q>::names - 1])
+                                  : Ret<R>::identity() != nullptr ? *Ret<R>::identity()
+                                                                  : lowering::unit_identity;
+    return rsl_fn_need_record{{'R', 'S', 'L', 'N', 'T', 'F', 'N', 0},
+                              RSL_FORMAT_VERSION,
+                              static_cast<std::uint32_t>(sizeof(rsl_fn_need_record)),
+                              Q ? 1u : 0u,
+                              0,
+                              str(d.module),
+                              str(d.name),
+                              sizeof...(A),
+                              params,
+                              rsl_param_descriptor{{"return", 6}, Ret<R>::pass, 0, ret}};
+}
+
+}  // namespace detail
+
+template <class Sig, bool Required>
+detail::bound_function<Sig, Required> Library::bind(const FunctionDecl<Sig, Required> &decl) const {
+    static_assert(!detail::returns_owned<Sig>, "a function returning rsl::Owned is bound with the rsl::Bound its "
+                                               "values are read through: lib.bind(decl, bound)");
+    std::optional<Function<Sig>> f = Function<Sig>::bind(h_.get(), decl.module, decl.name, decl.referents(), Required);
+    if constexpr (Required) {
+        if (!f) throw Error(std::string("`") + decl.name + "` is absent");
+        return std::move(*f);
+    } else {
+        return f;
+    }
+}
+
+template <class Sig, bool Required>
+detail::bound_function<Sig, Required> Library::bind(const FunctionDecl<Sig, Required> &decl,
+                                                    const Bound &result) const {
+    static_assert(detail::returns_owned<Sig>, "only a function returning rsl::Owned takes the rsl::Bound of its result");
+    if (result.type_name() != decl.result())
+        throw Error(std::string("`") + decl.name + "` returns a `" + decl.result() + "`, the binding given is of `" +
+                    result.type_name() + "`");
+    std::optional<Function<Sig>> f =
+        Function<Sig>::bind(h_.get(), decl.module, decl.name, decl.referents(), Required, &result);
+    if constexpr (Required) {
+        if (!f) throw Error(std::string("`") + decl.name + "` is absent");
+        return std::move(*f);
+    } else {
+        return f;
+    }
+}
+
 }  // namespace rsl
 
 #define RSL_CLIENT_CAT_(a, b) a##b
 #define RSL_CLIENT_CAT(a, b) RSL_CLIENT_CAT_(a, b)
+
+// Where records of a host's needs go (layout.h's RSL_VIEWS_SECTION), kept
+// by the compiler though nothing refers to them.
+#if defined(__linux__)
+#define RSL_NEED_SECTION_ __attribute__((used, section(RSL_VIEWS_SECTION)))
+#else
+#define RSL_NEED_SECTION_ __attribute__((used))
+#endif
+
+// Declares `name`, a view (an rsl::ViewDecl: rsl::view(__VA_ARGS__), the
+// module, the type and the fields), and records it in the binary for
+// `resilient check`. Bind it with lib.bind(name). At namespace scope.
+#define RSL_VIEW(name, ...)                                                                                 \
+    constexpr auto name = ::rsl::view(__VA_ARGS__);                                                          \
+    namespace {                                                                                              \
+    constexpr auto RSL_CLIENT_CAT(rsl_fields_of_, name) = ::rsl::detail::field_records(name);                \
+    constexpr rsl_view_record RSL_CLIENT_CAT(rsl_view_need_, name) =                                         \
+        ::rsl::detail::view_record(name.ref(), RSL_CLIENT_CAT(rsl_fields_of_, name).data());                 \
+    RSL_NEED_SECTION_ const rsl_view_record *const RSL_CLIENT_CAT(rsl_view_need_at_, name) =                 \
+        &RSL_CLIENT_CAT(rsl_view_need_, name);                                                               \
+    }                                                                                                        \
+    static_assert(true, "RSL_VIEW is a declaration")
+
+#define RSL_FUNCTION_NEED_(name, required, Sig, ...)                                                        \
+    constexpr auto name = ::rsl::detail::declare<Sig, required>(__VA_ARGS__);                                \
+    namespace {                                                                                              \
+    constexpr auto RSL_CLIENT_CAT(rsl_params_of_, name) = ::rsl::detail::param_records(name);                \
+    constexpr rsl_fn_need_record RSL_CLIENT_CAT(rsl_fn_need_, name) =                                        \
+        ::rsl::detail::fn_record(name, RSL_CLIENT_CAT(rsl_params_of_, name).data());                         \
+    RSL_NEED_SECTION_ const rsl_fn_need_record *const RSL_CLIENT_CAT(rsl_fn_need_at_, name) =                \
+        &RSL_CLIENT_CAT(rsl_fn_need_, name);                                                                 \
+    }                                                                                                        \
+    static_assert(true, "RSL_FUNCTION is a declaration")
+
+// Declares `name`, a function this host calls with signature Sig (an
+// rsl::FunctionDecl: the module, the function's name, then the exported
+// type of each reference parameter and of an owned result), and records it
+// in the binary for `resilient check`. Bind it with lib.bind(name) (an
+// rsl::Function), or lib.bind(name, bound) for an rsl::Owned result. At
+// namespace scope.
+#define RSL_FUNCTION(name, Sig, ...) RSL_FUNCTION_NEED_(name, true, Sig, __VA_ARGS__)
+// As RSL_FUNCTION, for a function older libraries lack: lib.bind(name) is an
+// std::optional of the rsl::Function, empty if this library lacks it.
+#define RSL_OPTIONAL_FUNCTION(name, Sig, ...) RSL_FUNCTION_NEED_(name, false, Sig, __VA_ARGS__)
 
 // Declares `name`, a default value of `bound`'s type, destroyed at the end of
 // the enclosing scope. Its room is a buffer of rsl::INLINE_CAP bytes aligned

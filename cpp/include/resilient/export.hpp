@@ -200,37 +200,11 @@ using lowering::is_resilient;
 using lowering::is_scalar;
 using lowering::is_slice_element;
 
-// The identities the format gives `&str` and `()` (what the Rust producer
-// writes: TypeIdentity::opaque::<u8>("str"), <() as FieldType>::IDENTITY).
-constexpr rsl_type_identity str_identity = {RSL_KIND_OPAQUE, 0, {"str", 3}, 1, 1, 0, nullptr};
-constexpr rsl_type_identity unit_identity = {RSL_KIND_OPAQUE, 0, {"()", 2}, 0, 1, 0, nullptr};
-
-constexpr std::size_t max_params = 64;
-
-// Parameter names: C++ has none in a function's type, so p0, p1, ... (names
-// do not matter when binding).
-struct param_names {
-    char text[max_params][4];
-    constexpr param_names() : text{} {
-        for (std::size_t i = 0; i < max_params; ++i) {
-            text[i][0] = 'p';
-            if (i < 10) {
-                text[i][1] = static_cast<char>('0' + i);
-            } else {
-                text[i][1] = static_cast<char>('0' + i / 10);
-                text[i][2] = static_cast<char>('0' + i % 10);
-            }
-        }
-    }
-};
-constexpr param_names names{};
-constexpr rsl_str param_name(std::size_t i) { return {names.text[i], i < 10 ? 2u : 3u}; }
-
-constexpr std::size_t length(const char *s) {
-    std::size_t n = 0;
-    while (s[n] != 0) ++n;
-    return n;
-}
+using lowering::length;
+using lowering::max_params;
+using lowering::param_name;
+using lowering::str_identity;
+using lowering::unit_identity;
 
 // How a parameter of C++ type P crosses: its pass code and identity, its
 // form in the thunk's signature (`ffi`), and the parameter made back from it.

@@ -248,6 +248,60 @@ typedef struct rsl_impl_descriptor {
     const rsl_function_descriptor *const *methods;
 } rsl_impl_descriptor;
 
+/*
+ * Consumer needs (docs/FORMAT.md, "Consumer needs"): what a host binary
+ * records of the views and functions it uses, as constant data pointed to
+ * from the section RSL_VIEWS_SECTION (an array of pointers to records told
+ * apart by their magic), so that `resilient check LIB --consumer HOST`
+ * checks a library against them offline. Rust hosts write them with view!
+ * and api!, C++ hosts with RSL_VIEW and RSL_FUNCTION (client.hpp). No
+ * loader reads them at run time.
+ */
+#define RSL_VIEW_MAGIC "RSLNTVW"    /* followed by a NUL: 8 bytes */
+#define RSL_FN_NEED_MAGIC "RSLNTFN" /* followed by a NUL: 8 bytes */
+
+/* rsl_view_field_record.access: how the view reaches the field. */
+#define RSL_ACCESS_BY_VALUE 0u /* read and written by value */
+#define RSL_ACCESS_NESTED 1u   /* a nested resilient type, through a view of its own */
+
+/* One field a view needs. A nested field's identity is the resilient type
+ * by name (size 0, alignment 1: its layout is the library's). */
+typedef struct rsl_view_field_record {
+    rsl_str name;
+    uint32_t required; /* 1: binding fails without it */
+    uint32_t access;   /* RSL_ACCESS_* */
+    rsl_type_identity identity;
+} rsl_view_field_record;
+
+/* What one view needs of one foreign type. */
+typedef struct rsl_view_record {
+    uint8_t magic[8]; /* RSL_VIEW_MAGIC */
+    uint32_t format_version;
+    uint32_t record_size; /* sizeof(rsl_view_record) */
+    uint32_t frozen;      /* 1: the view expects the type frozen with `fingerprint` */
+    uint32_t reserved;
+    rsl_str module;
+    rsl_str type_name;
+    uint64_t fingerprint;
+    size_t field_count;
+    const rsl_view_field_record *fields;
+} rsl_view_record;
+
+/* What a host needs of one function: its signature as the host calls it
+ * (parameters named p0, p1, ..., the result "return"). */
+typedef struct rsl_fn_need_record {
+    uint8_t magic[8]; /* RSL_FN_NEED_MAGIC */
+    uint32_t format_version;
+    uint32_t record_size; /* sizeof(rsl_fn_need_record) */
+    uint32_t required;    /* 0: the host does without it */
+    uint32_t reserved;
+    rsl_str module;
+    rsl_str name;
+    size_t param_count;
+    const rsl_param_descriptor *params;
+    rsl_param_descriptor ret;
+} rsl_fn_need_record;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -54,7 +54,7 @@
  * - Thread safety: rsl_library, rsl_bound, rsl_function, rsl_impl_list and
  *   rsl_impl are immutable once made: any number of threads may use one at
  *   once (and free it once, after all uses). rsl_view, rsl_interface,
- *   rsl_value and rsl_error are used by one thread at a time. A value (heap or in place) stays on the thread that made it
+ *   rsl_value, rsl_room and rsl_error are used by one thread at a time. A value (heap or in place) stays on the thread that made it
  *   unless its type has RSL_FLAG_SEND (rsl_bound_flags); libraries'
  *   witnesses may rely on that.
  * - Functions: rsl_function_bind checks a signature described as data
@@ -71,6 +71,23 @@
  *           rsl_function_call_failed(f, st, &e, err);  // frees the library's message
  *   A value passed by reference must be of the library's type:
  *   rsl_bound_type_id of its binding equals rsl_function_param_type.
+ * - Owned results: a function that returns a value of an exported type
+ *   (RSL_PASS_OWNED) writes it into room the caller gives, of the size and
+ *   alignment of the library's type (rsl_function_result_type names it: a
+ *   binding of that type has that rsl_bound_type_id). On RSL_STATUS_OK the
+ *   caller owns the value and drops it exactly once through the type's
+ *   witness; on any other status the room holds nothing. The room is the
+ *   caller's frame (then rsl_bound_get/_set/_drop_at through a binding of
+ *   the type), or the heap (rsl_room_new, then rsl_room_into_value makes
+ *   it an rsl_value):
+ *       typedef uint32_t (*parse_point_fn)(rsl_slice text, void *ret, rsl_call_error *err);
+ *       rsl_room *room;
+ *       rsl_value *p;
+ *       rsl_room_new(point, &room, err);        // point: a binding of the result's type
+ *       if (call(text, rsl_room_data(room), &e) == RSL_STATUS_OK)
+ *           rsl_room_into_value(room, &p, err);  // owned: rsl_value_free drops it
+ *       else
+ *           rsl_room_free(room);                 // holds nothing
  * - Interfaces: rsl_interface_bind binds the methods a host declares
  *   (rsl_interface_add_method) to every implementation a library exports,
  *   through the code the Rust host's implementations() binds with (each
@@ -141,6 +158,8 @@ typedef struct rsl_bound rsl_bound;
 typedef struct rsl_value rsl_value;
 /* A function of a library bound to a signature: its thunk. */
 typedef struct rsl_function rsl_function;
+/* Room on the heap for a value of a bound type, holding none yet. */
+typedef struct rsl_room rsl_room;
 /* An interface described as data: the methods a host calls. */
 typedef struct rsl_interface rsl_interface;
 /* The implementations of an interface a library exports, bound. */
@@ -230,14 +249,27 @@ void rsl_view_free(rsl_view *view);
  * type, an empty or repeated field name. */
 rsl_status rsl_view_add_field(rsl_view *view, const char *name, int required, int access,
                               const rsl_expect *expected, rsl_error *err);
+/* Adds nested field `name`, required (nonzero) or optional (0), reached
+ * through `nested`, a view of the nested type (copied during the call: the
+ * caller keeps and frees it; it may be `view` itself, as it is now). The
+ * field must hold the resilient type `nested` is of; binding also binds
+ * `nested` against the library's type of that name (the nested rule,
+ * layout_meta::compat::bind_nested), reporting its mismatches with this
+ * view's, in the Rust host's order (as its Nested<V> does). Its index is
+ * the number of fields added before it. RSL_ERROR_ARGUMENT for an empty or
+ * repeated name, a nested view of another module, or views nested more
+ * than 32 deep. */
+rsl_status rsl_view_add_nested(rsl_view *view, const char *name, int required, const rsl_view *nested,
+                               rsl_error *err);
 /* Expects the type frozen, with exactly the layout of `fingerprint`. */
 rsl_status rsl_view_set_frozen(rsl_view *view, uint64_t fingerprint, rsl_error *err);
 /* Binds `view` to `lib` by the one view rule (layout_meta::compat::bind_view
  * against the library's validated module): module, type, frozen layout,
- * every field's presence and type, nested types. On success *out is a new
- * binding with a fresh id, freed by rsl_bound_free; it keeps the library
- * loaded. RSL_ERROR_BIND otherwise, with the Rust binder's message listing
- * every mismatch. */
+ * every field's presence and type, nested types, and the views of nested
+ * fields added with rsl_view_add_nested. On success *out is a new binding
+ * with a fresh id, freed by rsl_bound_free; it keeps the library loaded.
+ * RSL_ERROR_BIND otherwise, with the Rust binder's message listing every
+ * mismatch. */
 rsl_status rsl_view_bind(const rsl_view *view, const rsl_library *lib, rsl_bound **out, rsl_error *err);
 
 /* ------------------------------------------------------------------- bound */
@@ -273,6 +305,23 @@ rsl_status rsl_bound_field(const rsl_bound *bound, size_t index, rsl_field *out,
 rsl_status rsl_bound_field_named(const rsl_bound *bound, const char *name, const rsl_expect *as, int access,
                                  rsl_field *out, rsl_error *err);
 
+/* The binding of the view of nested field `index` (added with
+ * rsl_view_add_nested): *out, a new handle freed by rsl_bound_free, whose
+ * tokens read and write the nested value (at rsl_bound_nested_at). Bound
+ * with the outer view, from the same library; it keeps the library loaded.
+ * RSL_ABSENT for an optional field this library lacks (*out untouched);
+ * RSL_ERROR_ARGUMENT for an index out of range or a field added without a
+ * view of its own. */
+rsl_status rsl_bound_nested(const rsl_bound *bound, size_t index, rsl_bound **out, rsl_error *err);
+/* The address of the nested value field `field` holds in the value at
+ * `value` (value plus the field's offset), in *out, once `field` is checked
+ * to be this binding's token of a nested field: a live value of the nested
+ * type for as long as the outer value lives (read and write it through a
+ * binding of the nested type, e.g. rsl_bound_nested's). Nothing is read.
+ * RSL_ERROR_BINDING for a token of another binding; RSL_ERROR_ARGUMENT for
+ * a field read by value. */
+rsl_status rsl_bound_nested_at(const rsl_bound *bound, void *value, rsl_field field, void **out, rsl_error *err);
+
 /* Values in the caller's room: `room` is writable for `room_size` bytes,
  * aligned to rsl_bound_align and at least rsl_bound_size bytes (else
  * RSL_ERROR_ROOM), holds no live value, and outlives the value. Each value
@@ -285,7 +334,9 @@ rsl_status rsl_bound_init_at(const rsl_bound *bound, void *room, size_t room_siz
  * data) in `room`, which must not overlap it. */
 rsl_status rsl_bound_clone_at(const rsl_bound *bound, void *room, size_t room_size, const void *src,
                               rsl_error *err);
-/* Drops the value at `value` (drop witness, if any). NULL is ignored. */
+/* Drops the value at `value` (drop witness, if any): one made by
+ * rsl_bound_init_at or rsl_bound_clone_at, or an owned result of a
+ * function that returns this type, written there. NULL is ignored. */
 void rsl_bound_drop_at(const rsl_bound *bound, void *value);
 /* Reads field `field` of the live value at `value` into `out`, `size` bytes
  * (exactly the field's: else RSL_ERROR_VALUE). RSL_ERROR_BINDING for a token
@@ -317,14 +368,34 @@ void *rsl_value_data(rsl_value *value);
 rsl_status rsl_value_get(const rsl_value *value, rsl_field field, void *out, size_t size, rsl_error *err);
 rsl_status rsl_value_set(rsl_value *value, rsl_field field, const void *in, size_t size, rsl_error *err);
 
+/* -------------------------------------------------------------------- room */
+
+/* Room on the heap for one value of the bound type (its size and
+ * alignment), holding none yet: *out, where a function's owned result is
+ * written (rsl_room_data). Made a value by rsl_room_into_value, or freed by
+ * rsl_room_free. RSL_ERROR_ALLOC if the type's size cannot be allocated. */
+rsl_status rsl_room_new(const rsl_bound *bound, rsl_room **out, rsl_error *err);
+/* The room's address, aligned to the type (NULL for NULL). */
+void *rsl_room_data(rsl_room *room);
+/* After a call returned RSL_STATUS_OK with an owned result written at
+ * rsl_room_data(room): the value, as a heap value of the room's binding
+ * (*out, freed by rsl_value_free, which drops it). The room handle is
+ * consumed on success (not freed again), untouched on error. Call it only
+ * for a room holding such a value: the value is dropped later. */
+rsl_status rsl_room_into_value(rsl_room *room, rsl_value **out, rsl_error *err);
+/* Frees a room holding no value (the call failed): nothing is dropped.
+ * NULL is ignored. */
+void rsl_room_free(rsl_room *room);
+
 /* --------------------------------------------------------------- functions */
 
 /* A parameter or result of a function, described as data: how it crosses
  * (RSL_PASS_* of layout.h) and its type. `type` is a scalar for
  * RSL_PASS_VALUE (parameters and results) and RSL_PASS_SLICE (the element),
  * the exported type referred to as RSL_EXPECT_NESTED for RSL_PASS_REF,
- * RSL_PASS_MUT and RSL_PASS_OPT_REF (parameters only), and is ignored (may
- * be NULL) for RSL_PASS_STR (parameters) and RSL_PASS_UNIT (the result). Read
+ * RSL_PASS_MUT and RSL_PASS_OPT_REF (parameters only) and RSL_PASS_OWNED
+ * (the result only: a value the caller then owns), and is ignored (may be
+ * NULL) for RSL_PASS_STR (parameters) and RSL_PASS_UNIT (the result). Read
  * during the call that takes it, never kept. */
 typedef struct rsl_param {
     uint32_t pass;
@@ -360,7 +431,9 @@ void rsl_function_free(rsl_function *f);
  * and call it while `f` lives. RSL_PASS_REF/_MUT/_OPT_REF cross as a pointer
  * to a live value of the library's type (NULL only for _OPT_REF; a value
  * passed as _MUT is passed once), STR and SLICE as an rsl_slice whose
- * pointer is never NULL (an empty one points at any aligned address). A
+ * pointer is never NULL (an empty one points at any aligned address); an
+ * RSL_PASS_OWNED result's `ret` is room for a value of the type
+ * rsl_function_result_type names ("Owned results" above). A
  * Rust library relies on every value being one of its Rust type: a bool 0
  * or 1, a char a Unicode scalar value, a STR's bytes UTF-8 (the C++ client
  * checks these). The status is RSL_STATUS_OK (the result is in
@@ -369,6 +442,10 @@ void rsl_function_free(rsl_function *f);
 rsl_thunk rsl_function_thunk(const rsl_function *f);
 /* The function's name. Owned by `f`. */
 const char *rsl_function_name(const rsl_function *f);
+/* For an owned result (RSL_PASS_OWNED): the id of the library's type it is
+ * a value of (rsl_bound_type_id of that type's bindings, which give its
+ * size and alignment); 0 for any other result, or NULL. */
+uint64_t rsl_function_result_type(const rsl_function *f);
 /* The number of parameters (0 for NULL). */
 size_t rsl_function_param_count(const rsl_function *f);
 /* For reference parameter `index`: the id of the library's type its values

@@ -48,7 +48,7 @@ use layout_meta::function::{abi, pass, status, CallError, ThunkFn};
 use layout_meta::{FunctionLayout, Identity, ParamLayout};
 use resilient_loader::Library;
 use resilient_types::dynamic::{
-    self, DynBound, DynImpl, DynInterface, DynToken, DynValue, DynView,
+    self, DynBound, DynImpl, DynInterface, DynRoom, DynToken, DynValue, DynView,
 };
 use resilient_types::{Error as TypesError, ForeignFunction, TypeSource};
 
@@ -124,11 +124,19 @@ pub struct rsl_bound {
     type_name: CString,
 }
 
-/// A value on the heap: made by [`rsl_value_new`] or [`rsl_value_clone`],
-/// freed by [`rsl_value_free`].
+/// A value on the heap: made by [`rsl_value_new`], [`rsl_value_clone`] or
+/// [`rsl_room_into_value`], freed by [`rsl_value_free`].
 #[derive(Debug)]
 pub struct rsl_value {
     value: DynValue,
+}
+
+/// Room on the heap for one value of a bound type, holding none yet (where
+/// a function's owned result is written): made by [`rsl_room_new`], made a
+/// value by [`rsl_room_into_value`] or freed by [`rsl_room_free`].
+#[derive(Debug)]
+pub struct rsl_room {
+    room: DynRoom,
 }
 
 /// A function of a library bound to a signature: made by
@@ -141,6 +149,9 @@ pub struct rsl_function {
     /// Per parameter: the id of the library's type a reference points to
     /// (what [`rsl_bound_type_id`] gives for values of that type), else 0.
     types: Vec<u64>,
+    /// For an owned result (`RSL_PASS_OWNED`): the id of the library's type
+    /// it is a value of; else 0.
+    result_type: u64,
 }
 
 /// A parameter or result of a function, described as data.
@@ -150,9 +161,10 @@ pub struct rsl_param {
     /// How it crosses: `RSL_PASS_*` of layout.h.
     pub pass: u32,
     /// Its type: a scalar (`RSL_PASS_VALUE`, and the element of
-    /// `RSL_PASS_SLICE`), or the exported type referred to, as
-    /// `RSL_EXPECT_NESTED` (`RSL_PASS_REF`, `_MUT`, `_OPT_REF`). Ignored, and
-    /// may be NULL, for `RSL_PASS_STR` and `RSL_PASS_UNIT`.
+    /// `RSL_PASS_SLICE`), or the exported type referred to or returned, as
+    /// `RSL_EXPECT_NESTED` (`RSL_PASS_REF`, `_MUT`, `_OPT_REF`, and the
+    /// result `RSL_PASS_OWNED`). Ignored, and may be NULL, for
+    /// `RSL_PASS_STR` and `RSL_PASS_UNIT`.
     pub r#type: *const rsl_expect,
 }
 
@@ -691,6 +703,41 @@ pub unsafe extern "C" fn rsl_view_add_field(
     unsafe { guard(err, run) }
 }
 
+/// Adds nested field `name`, reached through `nested`, a view of the nested
+/// type (copied: the caller keeps and frees it): the field must hold the
+/// resilient type `nested` is of, and binding also binds `nested` against
+/// the library's type of that name ([`layout_meta::compat::bind_nested`]),
+/// reporting its mismatches with this view's, as the Rust host's
+/// `Nested<V>` does. Its index is the number of fields added before it.
+///
+/// # Safety
+///
+/// `view` is NULL or a live view no other thread uses during the call;
+/// `nested` is NULL or a live view (not written during the call; it may be
+/// `view` itself, copied as it is now); `name` is NULL or NUL-terminated;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_add_nested(
+    view: *mut rsl_view,
+    name: *const c_char,
+    required: c_int,
+    nested: *const rsl_view,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `nested` is NULL or a live view (the caller's contract);
+        // cloned before `view` is borrowed, as they may be the same.
+        let inner = unsafe { handle(nested, "the nested view") }?.view.clone();
+        // SAFETY: `view` is NULL or a live view, unshared during the call;
+        // `name` is NULL or NUL-terminated (the caller's contract).
+        let (v, name) = unsafe { (handle_mut(view, "the view")?, text(name, "the field name")?) };
+        v.view.add_nested(name, required != 0, &inner)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
 /// Expects the type frozen with exactly the layout of `fingerprint`.
 ///
 /// # Safety
@@ -738,15 +785,8 @@ pub unsafe extern "C" fn rsl_view_bind(
         if out.is_null() {
             return Err(Failure::null("the output pointer"));
         }
-        let need = v.view.need();
-        let placement = compat::bind_view(need, l.lib.module())
-            .map_err(|m| v.view.refusal(l.lib.origin(), m))?;
-        let ty = l
-            .lib
-            .foreign_type(&need.type_name)
-            .ok_or_else(|| Failure::argument(format!("type `{}` vanished", need.type_name)))?;
-        let bound = DynBound::new(ty, &v.view, &placement)?;
-        let type_name = c_string(need.type_name.clone());
+        let bound = v.view.bind(&l.lib, l.lib.module())?;
+        let type_name = c_string(v.view.need().type_name.clone());
         let handle = rsl_bound {
             bound: Arc::new(bound),
             type_name,
@@ -959,6 +999,79 @@ pub unsafe extern "C" fn rsl_bound_field_named(
             .token_named(name, asked.as_ref().map(|(id, a)| (id, *a)))?;
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give_token(out, token) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The binding of the view of nested field `index` (added with
+/// [`rsl_view_add_nested`]): a new handle, freed by [`rsl_bound_free`],
+/// whose tokens read and write the nested value (at the address
+/// [`rsl_bound_nested_at`] gives). `RSL_ABSENT` for an optional field the
+/// library lacks (`*out` untouched); `RSL_ERROR_ARGUMENT` if field `index`
+/// does not exist or was added without a view of its own.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `out` is NULL or writable; `err`
+/// is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_nested(
+    bound: *const rsl_bound,
+    index: usize,
+    out: *mut *mut rsl_bound,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let Some(inner) = b.bound.nested(index)? else {
+            return Ok(RSL_ABSENT);
+        };
+        let handle = rsl_bound {
+            type_name: c_string(inner.need().type_name.clone()),
+            bound: Arc::clone(inner),
+        };
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, handle) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The address of the nested value that field `field` holds in the value
+/// at `value`: `value` plus the field's offset, once `field` is checked to
+/// be this binding's token of a nested field. Nothing is read.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `out` is NULL or writable; `err`
+/// is NULL or a live error. (`value` is only offset, never read: the
+/// address is a live value of the nested type exactly when `value` is a
+/// live value of the bound type.)
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_nested_at(
+    bound: *const rsl_bound,
+    value: *mut c_void,
+    field: rsl_field,
+    out: *mut *mut c_void,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() || out.is_null() {
+            return Err(Failure::null("the value or the output pointer"));
+        }
+        let at = b.bound.nested_at(value.cast(), field.into())?;
+        // SAFETY: `out` is not NULL and writable (the caller's contract).
+        unsafe { out.write(at.cast()) };
+        Ok(RSL_OK)
     };
     // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
     unsafe { guard(err, run) }
@@ -1270,6 +1383,98 @@ pub unsafe extern "C" fn rsl_value_set(
     unsafe { guard(err, run) }
 }
 
+// -------------------------------------------------------------------- room
+
+/// Room on the heap for one value of the bound type (its size and
+/// alignment), holding none yet: where a function's owned result
+/// (`RSL_PASS_OWNED`) is written.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `out` is NULL or writable; `err`
+/// is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_room_new(
+    bound: *const rsl_bound,
+    out: *mut *mut rsl_room,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let room = DynRoom::new(&b.bound)?;
+        // SAFETY: `out` is writable (the caller's contract).
+        unsafe { give(out, rsl_room { room }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The room's address (NULL for NULL): aligned to the type, valid until the
+/// room is freed or made a value.
+///
+/// # Safety
+///
+/// `room` is NULL or a live room.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_room_data(room: *mut rsl_room) -> *mut c_void {
+    // SAFETY: the caller's contract.
+    match unsafe { room.as_mut() } {
+        Some(r) => r.room.as_mut_ptr().cast(),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Makes the value the room holds a heap value (`*out`, freed by
+/// [`rsl_value_free`], which drops it); the room handle is consumed on
+/// success, untouched on error.
+///
+/// # Safety
+///
+/// `room` is NULL or a live room into which a live value of its type was
+/// moved (a thunk returned `RSL_STATUS_OK` for an owned result written at
+/// [`rsl_room_data`]), owned by nothing else; it is not used afterwards.
+/// `out` is NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_room_into_value(
+    room: *mut rsl_room,
+    out: *mut *mut rsl_value,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        if room.is_null() || out.is_null() {
+            return Err(Failure::null("the room or the output pointer"));
+        }
+        // SAFETY: a live room made by `rsl_room_new` (`Box::into_raw`),
+        // consumed here once (the caller's contract).
+        let r = unsafe { Box::from_raw(room) };
+        // SAFETY: a live value of the room's type was moved into it, owned
+        // by nothing else (the caller's contract).
+        let value = unsafe { r.room.assume_init() };
+        // SAFETY: `out` is writable (the caller's contract).
+        unsafe { give(out, rsl_value { value }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Frees a room that holds no value (the call that was to fill it failed):
+/// nothing is dropped. NULL is ignored.
+///
+/// # Safety
+///
+/// `room` is NULL or made by [`rsl_room_new`], not freed or made a value
+/// before, and not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_room_free(room: *mut rsl_room) {
+    // SAFETY: the caller's contract.
+    unsafe { free(room) }
+}
+
 // --------------------------------------------------------------- functions
 
 /// The parameter or result `p` (named `name`) as the function rule compares
@@ -1294,7 +1499,7 @@ unsafe fn param_of(p: &rsl_param, name: String, result: bool) -> Res<ParamLayout
     };
     let identity = match (p.pass, result) {
         (pass::VALUE, _) | (pass::SLICE, false) => typed(RSL_EXPECT_SCALAR, "a scalar type")?,
-        (pass::REF | pass::MUT | pass::OPT_REF, false) => {
+        (pass::REF | pass::MUT | pass::OPT_REF, false) | (pass::OWNED, true) => {
             typed(RSL_EXPECT_NESTED, "an exported type (RSL_EXPECT_NESTED)")?
         }
         (pass::STR, false) => Identity::from_record(&<&str as layout_meta::Param>::IDENTITY),
@@ -1439,16 +1644,35 @@ pub unsafe extern "C" fn rsl_function_bind(
             };
             types.push(id);
         }
+        let result_type = match owned_result(&want) {
+            Some(ty) => match l.lib.foreign_type(ty) {
+                Some(t) => t.id().get(),
+                None => {
+                    return Err(refuse(Mismatch::MissingType { ty: ty.into() }));
+                }
+            },
+            None => 0,
+        };
         let handle = rsl_function {
             function,
             name: c_string(name.into()),
             types,
+            result_type,
         };
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give(out, handle) }
     };
     // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
     unsafe { guard(err, run) }
+}
+
+/// The exported type an owned result (`pass::OWNED`) is a value of, by
+/// name; `None` for any other result.
+fn owned_result(f: &FunctionLayout) -> Option<&str> {
+    match (f.ret.pass, &f.ret.identity) {
+        (pass::OWNED, Identity::Resilient { name, .. }) => Some(name),
+        _ => None,
+    }
 }
 
 /// Frees a bound function. NULL is ignored. The library is unloaded after
@@ -1525,6 +1749,19 @@ pub unsafe extern "C" fn rsl_function_param_count(f: *const rsl_function) -> usi
 pub unsafe extern "C" fn rsl_function_param_type(f: *const rsl_function, index: usize) -> u64 {
     // SAFETY: the caller's contract.
     unsafe { function_query(f, 0, |f| f.types.get(index).copied().unwrap_or(0)) }
+}
+
+/// For an owned result (`RSL_PASS_OWNED`), the id of the library's type it
+/// is a value of ([`rsl_bound_type_id`] of that type's bindings); 0 for any
+/// other result, or NULL.
+///
+/// # Safety
+///
+/// `f` is NULL or a live bound function.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_function_result_type(f: *const rsl_function) -> u64 {
+    // SAFETY: the caller's contract.
+    unsafe { function_query(f, 0, |f| f.result_type) }
 }
 
 /// Takes the message out of `call` and frees it with the library's own
@@ -1618,6 +1855,9 @@ struct ImplHandle {
     imp: DynImpl,
     type_name: CString,
     interface: CString,
+    /// Per declared method: the id of the library's type an owned result is
+    /// a value of (0 for other results, or a method this type lacks).
+    result_types: Vec<u64>,
 }
 
 /// One type's implementation of an interface, bound: made by
@@ -1774,9 +2014,18 @@ pub unsafe extern "C" fn rsl_interface_bind(
             .bind(&l.lib)?
             .into_iter()
             .map(|imp| {
+                let result_types = (0..imp.method_count())
+                    .map(|m| {
+                        imp.method(m)
+                            .and_then(|(f, _)| owned_result(f.layout()))
+                            .and_then(|ty| l.lib.foreign_type(ty))
+                            .map_or(0, |t| t.id().get())
+                    })
+                    .collect();
                 Arc::new(ImplHandle {
                     type_name: c_string(imp.type_name().into()),
                     interface: c_string(imp.interface().into()),
+                    result_types,
                     imp,
                 })
             })
@@ -1960,6 +2209,7 @@ pub unsafe extern "C" fn rsl_impl_method(
             function: Arc::clone(function),
             name: c_string(function.layout().name.clone()),
             types: bindings.iter().map(|b| b.get()).collect(),
+            result_type: i.imp.result_types.get(index).copied().unwrap_or(0),
         };
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give(out, handle) }
@@ -2227,6 +2477,85 @@ mod tests {
             rsl_impl_list_free(core::ptr::null_mut());
             rsl_interface_free(iface);
             rsl_interface_free(core::ptr::null_mut());
+            rsl_error_free(err);
+        }
+    }
+
+    #[test]
+    fn nested_views_rooms_and_owned_results_take_null() {
+        let err = rsl_error_new();
+        let mut view = core::ptr::null_mut();
+        let mut inner = core::ptr::null_mut();
+        let mut b = core::ptr::null_mut();
+        let mut at = core::ptr::null_mut();
+        let mut room = core::ptr::null_mut();
+        let mut v = core::ptr::null_mut();
+        let token = rsl_field {
+            binding: 1,
+            offset: 0,
+            index: 0,
+        };
+        // SAFETY: every pointer is NULL or live.
+        unsafe {
+            assert_eq!(
+                rsl_view_new(c"widgets".as_ptr(), c"Widget".as_ptr(), &mut view, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_new(c"gadgets".as_ptr(), c"Point".as_ptr(), &mut inner, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_add_nested(view, c"origin".as_ptr(), 1, core::ptr::null(), err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_view_add_nested(core::ptr::null_mut(), c"origin".as_ptr(), 1, inner, err),
+                RSL_ERROR_NULL
+            );
+            // Another module's type is never nested.
+            assert_eq!(
+                rsl_view_add_nested(view, c"origin".as_ptr(), 1, inner, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(
+                message(err).contains("is of module `gadgets`"),
+                "{}",
+                message(err)
+            );
+            // A view nested in itself is a copy of it as it is.
+            assert_eq!(
+                rsl_view_add_nested(view, c"again".as_ptr(), 0, view, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_bound_nested(core::ptr::null(), 0, &mut b, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_bound_nested_at(
+                    core::ptr::null(),
+                    core::ptr::null_mut(),
+                    token,
+                    &mut at,
+                    err
+                ),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_room_new(core::ptr::null(), &mut room, err),
+                RSL_ERROR_NULL
+            );
+            assert!(rsl_room_data(core::ptr::null_mut()).is_null());
+            assert_eq!(
+                rsl_room_into_value(core::ptr::null_mut(), &mut v, err),
+                RSL_ERROR_NULL
+            );
+            assert!(v.is_null());
+            rsl_room_free(core::ptr::null_mut());
+            assert_eq!(rsl_function_result_type(core::ptr::null()), 0);
+            rsl_view_free(view);
+            rsl_view_free(inner);
             rsl_error_free(err);
         }
     }

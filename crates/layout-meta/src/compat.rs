@@ -734,6 +734,25 @@ pub type Placement = Vec<Option<usize>>;
 ///
 /// Every [`Mismatch`] found.
 pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Vec<Mismatch>> {
+    bind_view_nested(need, module, &mut |_, _, _| {})
+}
+
+/// [`bind_view`], for a binder that also binds a view of each nested type
+/// (the typed binder's `Nested<V>`, the C API's `rsl_view_add_nested`):
+/// after [`bind_nested`] accepts the module's type for nested field
+/// `need.fields[i]`, `inner(i, nested_type, mismatches)` runs, and pushes
+/// the nested view's mismatches in place, right after the field's own, as
+/// the typed binder reports them. The verdict is [`bind_view`]'s with the
+/// nested views' mismatches added: no other rule applies.
+///
+/// # Errors
+///
+/// Every [`Mismatch`] found, the nested views' included.
+pub fn bind_view_nested(
+    need: &ViewNeed,
+    module: &ModuleLayout,
+    inner: &mut dyn FnMut(usize, &TypeLayout, &mut Vec<Mismatch>),
+) -> Result<Placement, Vec<Mismatch>> {
     bind_module(&need.module, &module.name).map_err(|m| alloc::vec![m])?;
     let Some(ty) = module.get(&need.type_name) else {
         return Err(alloc::vec![Mismatch::MissingType {
@@ -748,7 +767,7 @@ pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Ve
     let by_name: alloc::collections::BTreeMap<&str, &FieldLayout> =
         ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
     let mut placement = Vec::with_capacity(need.fields.len());
-    for f in &need.fields {
+    for (i, f) in need.fields.iter().enumerate() {
         let want = FieldQuery {
             name: &f.name,
             required: f.required,
@@ -756,15 +775,21 @@ pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Ve
             access: f.access,
         };
         let found = by_name.get(f.name.as_str()).copied();
+        let mut nested = None;
         let bound = bind_field(ty, want, found).and_then(|found| {
             if let (Some(field), Access::Nested) = (found, f.access) {
-                bind_nested(ty, field, module.get(field.identity.name()))?;
+                let t = module.get(field.identity.name());
+                bind_nested(ty, field, t)?;
+                nested = t;
             }
             Ok(found)
         });
         match bound {
             Ok(found) => placement.push(found.map(|f| f.offset)),
             Err(m) => mismatches.push(m),
+        }
+        if let Some(t) = nested {
+            inner(i, t, &mut mismatches);
         }
     }
     if mismatches.is_empty() {

@@ -776,6 +776,7 @@ pub mod offsets {
     use crate::function::{
         CallError, FunctionDescriptor, ImplDescriptor, ParamDescriptor, RawSlice,
     };
+    use crate::needs::{FnNeedRecord, ViewFieldRecord, ViewRecord};
     use core::mem::offset_of;
 
     /// (record, field, offset) for every field of every record.
@@ -1117,6 +1118,102 @@ pub mod offsets {
             "fields",
             offset_of!(CaseDescriptor, fields),
         ),
+        (
+            "rsl_view_field_record",
+            "name",
+            offset_of!(ViewFieldRecord, name),
+        ),
+        (
+            "rsl_view_field_record",
+            "required",
+            offset_of!(ViewFieldRecord, required),
+        ),
+        (
+            "rsl_view_field_record",
+            "access",
+            offset_of!(ViewFieldRecord, access),
+        ),
+        (
+            "rsl_view_field_record",
+            "identity",
+            offset_of!(ViewFieldRecord, identity),
+        ),
+        ("rsl_view_record", "magic", offset_of!(ViewRecord, magic)),
+        (
+            "rsl_view_record",
+            "format_version",
+            offset_of!(ViewRecord, format_version),
+        ),
+        (
+            "rsl_view_record",
+            "record_size",
+            offset_of!(ViewRecord, record_size),
+        ),
+        ("rsl_view_record", "frozen", offset_of!(ViewRecord, frozen)),
+        (
+            "rsl_view_record",
+            "reserved",
+            offset_of!(ViewRecord, reserved),
+        ),
+        ("rsl_view_record", "module", offset_of!(ViewRecord, module)),
+        (
+            "rsl_view_record",
+            "type_name",
+            offset_of!(ViewRecord, type_name),
+        ),
+        (
+            "rsl_view_record",
+            "fingerprint",
+            offset_of!(ViewRecord, fingerprint),
+        ),
+        (
+            "rsl_view_record",
+            "field_count",
+            offset_of!(ViewRecord, field_count),
+        ),
+        ("rsl_view_record", "fields", offset_of!(ViewRecord, fields)),
+        (
+            "rsl_fn_need_record",
+            "magic",
+            offset_of!(FnNeedRecord, magic),
+        ),
+        (
+            "rsl_fn_need_record",
+            "format_version",
+            offset_of!(FnNeedRecord, format_version),
+        ),
+        (
+            "rsl_fn_need_record",
+            "record_size",
+            offset_of!(FnNeedRecord, record_size),
+        ),
+        (
+            "rsl_fn_need_record",
+            "required",
+            offset_of!(FnNeedRecord, required),
+        ),
+        (
+            "rsl_fn_need_record",
+            "reserved",
+            offset_of!(FnNeedRecord, reserved),
+        ),
+        (
+            "rsl_fn_need_record",
+            "module",
+            offset_of!(FnNeedRecord, module),
+        ),
+        ("rsl_fn_need_record", "name", offset_of!(FnNeedRecord, name)),
+        (
+            "rsl_fn_need_record",
+            "param_count",
+            offset_of!(FnNeedRecord, param_count),
+        ),
+        (
+            "rsl_fn_need_record",
+            "params",
+            offset_of!(FnNeedRecord, params),
+        ),
+        ("rsl_fn_need_record", "ret", offset_of!(FnNeedRecord, ret)),
     ];
 
     /// (record, size) for every record.
@@ -1134,6 +1231,9 @@ pub mod offsets {
         ("rsl_impl_descriptor", size_of::<ImplDescriptor>()),
         ("rsl_enum_descriptor", size_of::<EnumDescriptor>()),
         ("rsl_case_descriptor", size_of::<CaseDescriptor>()),
+        ("rsl_view_field_record", size_of::<ViewFieldRecord>()),
+        ("rsl_view_record", size_of::<ViewRecord>()),
+        ("rsl_fn_need_record", size_of::<FnNeedRecord>()),
     ];
 
     pub(crate) const fn of(record: &str, field: &str) -> usize {

@@ -34,10 +34,10 @@ const _: () = assert!(VIEW_MAGIC.len() == MAGIC.len(), "magics have one size");
 /// One field a view needs.
 #[repr(C)]
 pub struct ViewFieldRecord {
-    name: RawStr,
-    required: u32,
-    access: u32,
-    identity: TypeIdentity,
+    pub(crate) name: RawStr,
+    pub(crate) required: u32,
+    pub(crate) access: u32,
+    pub(crate) identity: TypeIdentity,
 }
 
 impl ViewFieldRecord {
@@ -61,16 +61,16 @@ impl ViewFieldRecord {
 /// What one view needs of one foreign type.
 #[repr(C)]
 pub struct ViewRecord {
-    magic: [u8; 8],
-    format_version: u32,
-    record_size: u32,
-    frozen: u32,
-    reserved: u32,
-    module: RawStr,
-    type_name: RawStr,
-    fingerprint: u64,
-    field_count: usize,
-    fields: *const ViewFieldRecord,
+    pub(crate) magic: [u8; 8],
+    pub(crate) format_version: u32,
+    pub(crate) record_size: u32,
+    pub(crate) frozen: u32,
+    pub(crate) reserved: u32,
+    pub(crate) module: RawStr,
+    pub(crate) type_name: RawStr,
+    pub(crate) fingerprint: u64,
+    pub(crate) field_count: usize,
+    pub(crate) fields: *const ViewFieldRecord,
 }
 
 // SAFETY: immutable; every pointer comes from a `&'static` reference.
@@ -138,16 +138,16 @@ impl ViewRecord {
 /// function it declares, in [`VIEWS_SECTION`]).
 #[repr(C)]
 pub struct FnNeedRecord {
-    magic: [u8; 8],
-    format_version: u32,
-    record_size: u32,
-    required: u32,
-    reserved: u32,
-    module: RawStr,
-    name: RawStr,
-    param_count: usize,
-    params: *const crate::function::ParamDescriptor,
-    ret: crate::function::ParamDescriptor,
+    pub(crate) magic: [u8; 8],
+    pub(crate) format_version: u32,
+    pub(crate) record_size: u32,
+    pub(crate) required: u32,
+    pub(crate) reserved: u32,
+    pub(crate) module: RawStr,
+    pub(crate) name: RawStr,
+    pub(crate) param_count: usize,
+    pub(crate) params: *const crate::function::ParamDescriptor,
+    pub(crate) ret: crate::function::ParamDescriptor,
 }
 
 // SAFETY: immutable; every pointer comes from a `&'static` reference.

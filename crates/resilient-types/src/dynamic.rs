@@ -27,10 +27,10 @@ use core::mem::size_of;
 use std::sync::Arc;
 
 use bytemuck::CheckedBitPattern;
-use layout_meta::compat::{Access, Mismatch, Placement};
+use layout_meta::compat::{self, Access, Mismatch, Placement};
 use layout_meta::function::pass;
 use layout_meta::needs::{FieldNeed, ViewNeed};
-use layout_meta::{FieldType, FunctionLayout, Identity, ParamLayout};
+use layout_meta::{FieldType, FunctionLayout, Identity, ModuleLayout, ParamLayout};
 
 use crate::foreign::{BindingId, ForeignType, Origin, TypeSource};
 use crate::function::ForeignFunction;
@@ -137,10 +137,24 @@ pub fn nested(name: &str) -> Result<Identity, Error> {
     })
 }
 
-/// A view described as data: what a consumer needs of one foreign type.
+/// How deep views may nest views of nested fields ([`DynView::add_nested`]).
+pub const MAX_VIEW_DEPTH: usize = 32;
+
+/// A view described as data: what a consumer needs of one foreign type,
+/// and, for nested fields reached through a view of their own, that view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DynView {
     need: ViewNeed,
+    /// Per field: the view of the nested type (added with
+    /// [`DynView::add_nested`]), else `None`.
+    nested: Vec<Option<DynView>>,
+}
+
+/// The verdict on a view and the views of its nested fields: where each
+/// field is, and the same for each nested view.
+struct Verdict {
+    placement: Placement,
+    nested: Vec<Option<Verdict>>,
 }
 
 impl DynView {
@@ -162,6 +176,7 @@ impl DynView {
                 frozen: None,
                 fields: Vec::new(),
             },
+            nested: Vec::new(),
         })
     }
 
@@ -201,7 +216,137 @@ impl DynView {
             access,
             identity,
         });
+        self.nested.push(None);
         Ok(self.need.fields.len() - 1)
+    }
+
+    /// Adds nested field `name`, reached through `view`, a view of the
+    /// nested type (copied): the field is expected to hold the resilient
+    /// type `view` is of (by name, as `Nested<V>` expects), and binding
+    /// binds `view` against the library's type of that name, reporting its
+    /// mismatches with this view's (the typed binder's `Nested<V>`). Its
+    /// index is the number of fields added before it.
+    ///
+    /// # Errors
+    ///
+    /// As [`DynView::add`]; [`Error::BadView`] if `view` is of another
+    /// module (a nested type is the same library's), or nests views more
+    /// than [`MAX_VIEW_DEPTH`] deep.
+    pub fn add_nested(
+        &mut self,
+        name: &str,
+        required: bool,
+        view: &DynView,
+    ) -> Result<usize, Error> {
+        if view.need.module != self.need.module {
+            return Err(Error::BadView {
+                reason: format!(
+                    "field `{name}`: the nested view of `{}` is of module `{}`, the view of `{}` of module `{}`",
+                    view.need.type_name, view.need.module, self.need.type_name, self.need.module
+                ),
+            });
+        }
+        if view.depth() >= MAX_VIEW_DEPTH {
+            return Err(Error::BadView {
+                reason: format!("field `{name}`: views nest more than {MAX_VIEW_DEPTH} deep"),
+            });
+        }
+        let index = self.add(
+            name,
+            required,
+            Access::Nested,
+            nested(&view.need.type_name)?,
+        )?;
+        self.nested[index] = Some(view.clone());
+        Ok(index)
+    }
+
+    /// How many views deep this one is (1 without nested views).
+    fn depth(&self) -> usize {
+        1 + self
+            .nested
+            .iter()
+            .flatten()
+            .map(DynView::depth)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Binds this view, and the view of each nested field it was given,
+    /// to `source`, whose validated module is `module` (both of one loaded
+    /// library): the verdict is the one view rule's,
+    /// [`layout_meta::compat::bind_view`] (through
+    /// [`layout_meta::compat::bind_view_nested`], which adds each nested
+    /// view's own verdict in place), so the mismatches, and the error, are
+    /// the typed binder's ([`crate::Bound::bind`]) for the same view.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ModuleMismatch`] for another module; [`Error::Bind`] with
+    /// every mismatch, the nested views' included.
+    pub fn bind(&self, source: &dyn TypeSource, module: &ModuleLayout) -> Result<DynBound, Error> {
+        let mut mismatches = Vec::new();
+        match self.verdict(module, &mut mismatches) {
+            Some(verdict) if mismatches.is_empty() => self.build(verdict, source),
+            _ => Err(self.refusal(source.origin(), mismatches)),
+        }
+    }
+
+    /// The verdict on this view and its nested views against `module`;
+    /// every mismatch pushed to `mismatches`.
+    fn verdict(&self, module: &ModuleLayout, mismatches: &mut Vec<Mismatch>) -> Option<Verdict> {
+        let mut nested: Vec<Option<Verdict>> = self.nested.iter().map(|_| None).collect();
+        let result = compat::bind_view_nested(&self.need, module, &mut |i, _, found| {
+            if let (Some(Some(view)), Some(slot)) = (self.nested.get(i), nested.get_mut(i)) {
+                *slot = view.verdict(module, found);
+            }
+        });
+        match result {
+            Ok(placement) => Some(Verdict { placement, nested }),
+            Err(found) => {
+                mismatches.extend(found);
+                None
+            }
+        }
+    }
+
+    /// The binding a verdict places, with the bindings of the nested views.
+    fn build(&self, verdict: Verdict, source: &dyn TypeSource) -> Result<DynBound, Error> {
+        let vanished = |name: &str| Error::BadView {
+            reason: format!("type `{name}` vanished from {}", source.origin()),
+        };
+        let ty = source
+            .foreign_type(&self.need.type_name)
+            .ok_or_else(|| vanished(&self.need.type_name))?;
+        let mut bound = DynBound::new(ty, self, &verdict.placement)?;
+        for (i, inner) in verdict.nested.into_iter().enumerate() {
+            let (Some(inner), Some(Some(view))) = (inner, self.nested.get(i)) else {
+                continue;
+            };
+            if verdict.placement.get(i).copied().flatten().is_none() {
+                continue;
+            }
+            let b = view.build(inner, source)?;
+            // The same library's type (a type source is safe to implement,
+            // so it is not trusted to hand out the right one).
+            if !Arc::ptr_eq(b.ty.owner(), bound.ty.owner()) || b.ty.origin() != bound.ty.origin() {
+                let field = &self.need.fields[i];
+                return Err(self.refusal(
+                    source.origin(),
+                    vec![Mismatch::NestedMismatch {
+                        ty: self.need.type_name.clone(),
+                        field: field.name.clone(),
+                        nested: view.need.type_name.clone(),
+                        reason: format!(
+                            "from {}, not from the library of the outer type",
+                            b.ty.origin()
+                        ),
+                    }],
+                ));
+            }
+            bound.nested[i] = Some(Arc::new(b));
+        }
+        Ok(bound)
     }
 
     /// What the view needs: the input of [`layout_meta::compat::bind_view`].
@@ -301,6 +446,11 @@ pub struct DynBound {
     ty: Arc<ForeignType>,
     need: ViewNeed,
     slots: Vec<Option<Slot>>,
+    /// Per field: whether the view declared it with a view of the nested
+    /// type ([`DynView::add_nested`]), and that view's binding (if the
+    /// library has the field).
+    viewed: Vec<bool>,
+    nested: Vec<Option<Arc<DynBound>>>,
 }
 
 impl fmt::Debug for DynBound {
@@ -361,6 +511,8 @@ impl DynBound {
         Ok(DynBound {
             id: BindingId::fresh(),
             ty,
+            viewed: view.nested.iter().map(Option::is_some).collect(),
+            nested: need.fields.iter().map(|_| None).collect(),
             need: need.clone(),
             slots,
         })
@@ -443,6 +595,47 @@ impl DynBound {
             offset: s.offset,
             index,
         }))
+    }
+
+    /// The binding of the nested view of the view's field `index` (declared
+    /// with [`DynView::add_nested`]): its tokens read and write the nested
+    /// value ([`DynBound::nested_at`]). `None` for an optional field the
+    /// library lacks.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Undeclared`] if the view has no field `index`, or declared
+    /// it without a view of the nested type.
+    pub fn nested(&self, index: usize) -> Result<Option<&Arc<DynBound>>, Error> {
+        let token = self.token(index)?;
+        if !self.viewed.get(index).copied().unwrap_or(false) {
+            return Err(Error::Undeclared {
+                field: self.field_name(index),
+                reason: "the view declares it without a view of the nested type".into(),
+            });
+        }
+        Ok(token.and_then(|_| self.nested.get(index).and_then(Option::as_ref)))
+    }
+
+    /// The address of the nested value of field `token` in the value at
+    /// `value`: `value` plus the field's offset, once `token` is checked to
+    /// be this binding's token of a nested field. (Only an address: nothing
+    /// is read.)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongBinding`] for a token of another binding;
+    /// [`Error::Undeclared`] for a field the view reads by value.
+    pub fn nested_at(&self, value: *mut u8, token: DynToken) -> Result<*mut u8, Error> {
+        let slot = self.slot(token, "reach a nested value")?;
+        let index = usize::try_from(token.index).unwrap_or(usize::MAX);
+        if self.need.fields.get(index).map(|f| f.access) != Some(Access::Nested) {
+            return Err(Error::Undeclared {
+                field: self.field_name(index),
+                reason: "the view reads it by value: it holds no nested value".into(),
+            });
+        }
+        Ok(value.wrapping_add(slot.offset))
     }
 
     fn field_name(&self, index: usize) -> String {
@@ -724,6 +917,60 @@ impl DynValue {
         // SAFETY: the block holds a live value of the bound type, borrowed
         // exclusively with `self`.
         unsafe { self.bound.write(self.block.ptr(), token, bytes) }
+    }
+}
+
+/// Room on the heap for one value of a [`DynBound`]'s type, holding none
+/// yet: where a function's owned result (`pass::OWNED`) is written. Once
+/// the library has moved a value in, [`DynRoom::assume_init`] makes it a
+/// [`DynValue`]; dropped before, it frees the room and drops nothing.
+pub struct DynRoom {
+    block: Block,
+    bound: Arc<DynBound>,
+}
+
+impl fmt::Debug for DynRoom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynRoom")
+            .field("bound", &self.bound)
+            .field("at", &self.block.ptr())
+            .finish()
+    }
+}
+
+impl DynRoom {
+    /// Room of the type's size and alignment.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Alloc`] if the size cannot be allocated.
+    pub fn new(bound: &Arc<DynBound>) -> Result<Self, Error> {
+        let l = bound.ty.layout();
+        Ok(DynRoom {
+            block: Block::new(&l.name, l.size, l.align)?,
+            bound: Arc::clone(bound),
+        })
+    }
+    /// The room's address (aligned to the type).
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.block.ptr()
+    }
+    /// The binding the value will have.
+    pub fn bound(&self) -> &Arc<DynBound> {
+        &self.bound
+    }
+    /// The value the room now holds.
+    ///
+    /// # Safety
+    ///
+    /// A live value of the bound type was moved into the room (a thunk
+    /// returned `status::OK` for an owned result written there), and
+    /// nothing else owns it.
+    pub unsafe fn assume_init(self) -> DynValue {
+        DynValue {
+            block: self.block,
+            bound: self.bound,
+        }
     }
 }
 
@@ -1224,6 +1471,171 @@ mod tests {
             .is_err());
         let many = vec![value(pass::VALUE, "u8"); layout_meta::limits::MAX_PARAMS];
         assert!(i.add_method("wide", pass::REF, many, unit(), true).is_err());
+    }
+
+    #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+    #[resilient(pod, default, frozen)]
+    #[repr(C)]
+    pub struct Inner {
+        pub a: i32,
+        pub b: i32,
+    }
+
+    #[derive(layout_meta::Resilient, Clone, Copy, Default)]
+    #[resilient(default)]
+    pub struct Outer {
+        pub inner: Inner,
+        pub w: f32,
+    }
+
+    crate::view! {
+        pub struct InnerView = "nest"::"Inner" { pub a: crate::Field<i32>, pub b: crate::Field<i32> }
+    }
+    crate::view! {
+        pub struct OuterView = "nest"::"Outer" { pub inner: crate::Nested<InnerView>, pub w: crate::Field<f32> }
+    }
+    crate::view! {
+        pub struct InnerZ = "nest"::"Inner" frozen(1) { pub a: crate::Field<i32>, pub z: crate::Field<i32> }
+    }
+    crate::view! {
+        pub struct OuterZ = "nest"::"Outer" { pub inner: crate::Nested<InnerZ>, pub w: crate::Field<f64> }
+    }
+
+    fn nest() -> (InProcess, ModuleLayout) {
+        let src = InProcess::new("nest", "1.0.0")
+            .with::<Outer>()
+            .with::<Inner>();
+        let module = ModuleLayout {
+            name: "nest".into(),
+            version: "1.0.0".into(),
+            types: ["Outer", "Inner"]
+                .map(|t| src.foreign_type(t).unwrap().layout().clone())
+                .into(),
+            functions: Vec::new(),
+            impls: Vec::new(),
+        };
+        (src, module)
+    }
+
+    fn dyn_view(ty: &str, fields: &[(&str, &str)]) -> DynView {
+        let mut v = DynView::new("nest", ty).unwrap();
+        for (name, scalar_name) in fields {
+            v.add(name, true, Access::ByValue, scalar(scalar_name).unwrap())
+                .unwrap();
+        }
+        v
+    }
+
+    #[test]
+    fn a_nested_view_binds_and_reaches_the_nested_value() {
+        let (src, module) = nest();
+        let inner = dyn_view("Inner", &[("a", "i32"), ("b", "i32")]);
+        let mut outer = dyn_view("Outer", &[]);
+        assert_eq!(outer.add_nested("inner", true, &inner).unwrap(), 0);
+        outer
+            .add("w", true, Access::ByValue, scalar("f32").unwrap())
+            .unwrap();
+        let bound = Arc::new(outer.bind(&src, &module).unwrap());
+        let typed = crate::Bound::<OuterView>::bind(&src).unwrap();
+        let nested = bound.nested(0).unwrap().unwrap();
+        assert_eq!(
+            nested.foreign_type().id(),
+            src.foreign_type("Inner").unwrap().id()
+        );
+        assert!(bound.nested(1).is_err(), "a by-value field has no view");
+        let mut v = DynValue::new(&bound).unwrap();
+        let token = bound.token(0).unwrap().unwrap();
+        let at = bound.nested_at(v.as_mut_ptr(), token).unwrap();
+        assert_eq!(at as usize - v.as_ptr() as usize, typed.inner.offset());
+        // SAFETY: `at` is the nested Inner of the live value `v`.
+        unsafe { nested.write(at, nested.token(1).unwrap().unwrap(), &7i32.to_ne_bytes()) }
+            .unwrap();
+        let r = v.as_ptr();
+        // SAFETY: `v` is a live Outer (the typed binding's type).
+        let typed_b = unsafe { crate::Ref::<OuterView>::from_raw(r, typed.shape()) }
+            .nested(typed.inner)
+            .get(typed.inner.view().b);
+        assert_eq!(typed_b, 7);
+        // Tokens of one binding are refused by the other.
+        assert!(bound
+            .nested_at(v.as_mut_ptr(), nested.token(0).unwrap().unwrap())
+            .is_err());
+        let w = bound.token(1).unwrap().unwrap();
+        assert!(bound.nested_at(v.as_mut_ptr(), w).is_err(), "read by value");
+    }
+
+    #[test]
+    fn nested_views_are_refused_as_the_typed_binder_refuses_them_in_its_order() {
+        let (src, module) = nest();
+        let mut inner = dyn_view("Inner", &[("a", "i32"), ("z", "i32")]);
+        inner.set_frozen(1);
+        let mut outer = dyn_view("Outer", &[]);
+        outer.add_nested("inner", true, &inner).unwrap();
+        outer
+            .add("w", true, Access::ByValue, scalar("f64").unwrap())
+            .unwrap();
+        let dynamic = outer.bind(&src, &module).unwrap_err().to_string();
+        let typed = crate::Bound::<OuterZ>::bind(&src).unwrap_err().to_string();
+        assert_eq!(dynamic, typed);
+        // The nested view's mismatches in place: before `w`'s.
+        let frozen = dynamic
+            .find("frozen type `Inner` changed its layout")
+            .unwrap();
+        let z = dynamic.find("field `Inner.z`").unwrap();
+        let w = dynamic.find("field `Outer.w`").unwrap();
+        assert!(frozen < z && z < w, "{dynamic}");
+        // Without its nested view, the rule alone (compat::bind_view).
+        let mut plain = dyn_view("Outer", &[]);
+        plain
+            .add("inner", true, Access::Nested, nested("Inner").unwrap())
+            .unwrap();
+        let b = plain.bind(&src, &module).unwrap();
+        assert!(b.nested(0).is_err(), "no view of its own");
+        assert_eq!(
+            compat::bind_view(plain.need(), &module).unwrap(),
+            vec![Some(b.token(0).unwrap().unwrap().offset)]
+        );
+    }
+
+    #[test]
+    fn a_nested_view_of_another_module_or_too_deep_is_refused() {
+        let mut outer = dyn_view("Outer", &[]);
+        let other = DynView::new("elsewhere", "Inner").unwrap();
+        assert!(matches!(
+            outer.add_nested("inner", true, &other),
+            Err(Error::BadView { .. })
+        ));
+        let mut deep = dyn_view("Inner", &[]);
+        for i in 1..MAX_VIEW_DEPTH {
+            let mut next = dyn_view("Inner", &[]);
+            next.add_nested("inner", true, &deep).unwrap();
+            deep = next;
+            assert_eq!(deep.depth(), i + 1);
+        }
+        assert!(outer.add_nested("inner", true, &deep).is_err());
+    }
+
+    #[test]
+    fn room_holds_an_owned_value_once_assumed_initialised() {
+        let b = bound();
+        let mut room = DynRoom::new(&b).unwrap();
+        assert_eq!(
+            room.as_mut_ptr() as usize % core::mem::align_of::<Flags>(),
+            0
+        );
+        // SAFETY: a live, plain Flags written into the room.
+        let v = unsafe {
+            room.as_mut_ptr().cast::<Flags>().write(Flags {
+                n: 42,
+                ..Flags::default()
+            });
+            room.assume_init()
+        };
+        let mut out = [0u8; 4];
+        v.read(b.token(3).unwrap().unwrap(), &mut out).unwrap();
+        assert_eq!(u32::from_ne_bytes(out), 42);
+        // A room never filled is freed holding nothing.
+        drop(DynRoom::new(&b).unwrap());
     }
 
     #[test]

@@ -279,6 +279,80 @@ fn check_reads_the_consumers_recorded_views() {
     assert!(out.contains("function `weight_lb`: binds"), "{out}");
 }
 
+/// A C++ host records its needs as a Rust host does: `cpp/src/host.cpp`
+/// declares the demo host's views and functions with `RSL_VIEW` and
+/// `RSL_FUNCTION`, and `check` gives it exactly the demo host's verdicts
+/// (and exit status) for every version: 1.1 binds, 2.0 is refused naming
+/// the field and the function.
+#[test]
+fn check_reads_a_cpp_hosts_recorded_needs_as_a_rust_hosts() {
+    let dir = resilient_testkit::Build::new(resilient_testkit::Profile::Debug)
+        .run(&["resilient-demo-host"]);
+    let rust_host = dir.join("widget-host");
+    let scratch = resilient_testkit::scratch_dir("check-cpp-host");
+    let root = resilient_testkit::workspace_root();
+    let mut cpp_hosts = Vec::new();
+    for cxx in ["g++", "clang++"] {
+        if cxx == "clang++" && Command::new(cxx).arg("--version").output().is_err() {
+            continue;
+        }
+        let exe = scratch.join(format!("widget-host-cpp-{cxx}"));
+        let out = Command::new(cxx)
+            .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(root.join("cpp").join("include"))
+            .arg(root.join("cpp").join("src").join("host.cpp"))
+            .arg("-o")
+            .arg(&exe)
+            .arg(resilient_testkit::capi_staticlib())
+            .args(resilient_testkit::CAPI_NATIVE_LIBS)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        cpp_hosts.push(exe);
+    }
+    let sorted = |text: &str| {
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort_unstable();
+        lines.join("\n")
+    };
+    for v in 1..=4 {
+        let lib = plugin(&format!("widget-v{v}"));
+        let (rust_code, rust_out, _) = run(&[p("check"), &lib, p("--consumer"), &rust_host]);
+        for host in &cpp_hosts {
+            let (code, out, err) = run(&[p("check"), &lib, p("--consumer"), host]);
+            assert_eq!(code, rust_code, "v{v}: {out}{err}");
+            // The same records in another order (the linker's).
+            assert_eq!(sorted(&out), sorted(&rust_out), "v{v}");
+            assert_eq!(
+                out.lines().count(),
+                6,
+                "two views and four functions: {out}"
+            );
+        }
+        match v {
+            2 => assert_eq!(rust_code, 0, "{rust_out}"),
+            4 => {
+                assert_eq!(rust_code, 8, "{rust_out}");
+                assert!(
+                    rust_out.contains("field `Widget.weight` is f64, the view expects f32"),
+                    "{rust_out}"
+                );
+                assert!(
+                    rust_out.contains(
+                        "function `weight_lb`: refused: function `weight_lb` returns f32, the client expects f64"
+                    ),
+                    "{rust_out}"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn check_json_has_a_verdict_per_need() {
     let dir = resilient_testkit::Build::new(resilient_testkit::Profile::Debug)
