@@ -293,3 +293,133 @@ fn without_addresses(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A format-1.2 C library of one enum `E` (8 bytes, a plain one-byte tag
+/// at 0, cases `A` (tag `tag_a`) and `B` (tag 1) with a `u32` payload
+/// `x` at `x_offset`), whose `case_of` is `case_of`; its fingerprint is
+/// computed from the layout it describes, so only the broken rule refuses
+/// it.
+fn enum_library_source(tag_a: u64, x_offset: usize, case_of: &str) -> String {
+    use layout_meta::{flags, CaseLayout, EnumLayout, FieldLayout, Identity, TypeLayout};
+    let mut t = TypeLayout {
+        name: "E".into(),
+        flags: flags::ENUM | flags::POD,
+        size: 8,
+        align: 4,
+        stride: 8,
+        fingerprint: 0,
+        fields: Vec::new(),
+        witnesses: layout_meta::WitnessAddrs::default(),
+        enum_info: Some(EnumLayout {
+            tag: Some((0, 1)),
+            payload_plain: true,
+            cases: vec![
+                CaseLayout {
+                    name: "A".into(),
+                    tag: tag_a,
+                    fields: Vec::new(),
+                },
+                CaseLayout {
+                    name: "B".into(),
+                    tag: 1,
+                    fields: vec![FieldLayout {
+                        name: "x".into(),
+                        offset: x_offset,
+                        identity: Identity::Scalar {
+                            name: "u32".into(),
+                            size: 4,
+                            align: 4,
+                        },
+                    }],
+                },
+            ],
+            case_of: 1,
+            locate: 0,
+            write_case: 0,
+        }),
+    };
+    let fp = t.compute_fingerprint();
+    t.fingerprint = fp;
+    format!(
+        r#"#include "resilient/layout.h"
+static uint32_t case_of(const void *v) {{ return *(const uint8_t *)v == 1 ? 1 : 0; }}
+static const rsl_field_descriptor b_fields[] = {{
+    {{{{"x", 1}}, {x_offset}, {{RSL_KIND_SCALAR, 0, {{"u32", 3}}, 4, 4, 0, 0}}}},
+}};
+static const rsl_case_descriptor cases[] = {{
+    {{{{"A", 1}}, {tag_a}ull, 0, 0}},
+    {{{{"B", 1}}, 1, 1, b_fields}},
+}};
+static const rsl_enum_descriptor info = {{sizeof(rsl_enum_descriptor), sizeof(rsl_case_descriptor),
+    RSL_ENUM_TAG_PLAIN | RSL_ENUM_PAYLOAD_PLAIN, 1, 0, 2, cases,
+    (uint32_t (*)(const void *)){case_of}, 0, 0}};
+const rsl_type_descriptor E_descriptor = {{RSL_FLAG_ENUM | RSL_FLAG_POD, 0, {{"E", 1}}, 8, 4, 8,
+    {fp}ull, 0, 0, {{0, 0, 0}}, &info}};
+const size_t E_size = 8, E_align = 4;
+static const rsl_type_descriptor *const types[] = {{&E_descriptor}};
+const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, sizeof(rsl_manifest),
+    sizeof(rsl_type_descriptor), sizeof(rsl_field_descriptor), 8, RSL_LITTLE_ENDIAN, {{0}},
+    {{"hostile", 7}}, {{"1.2.0", 5}}, 1, types, 0, 0, 0, 0, 0, 0, 0, 0}};
+"#
+    )
+}
+
+/// Hostile enum records in real shared libraries: refused at open with
+/// the validator's words naming the enum and case; a control built the
+/// same way is accepted and read.
+#[test]
+fn hostile_enum_records_are_refused_at_open() {
+    let dir = resilient_testkit::scratch_dir("hostile-enums");
+    let cases = [
+        ("enum-control", enum_library_source(0, 4, "case_of"), ""),
+        (
+            "enum-tag-out-of-range",
+            enum_library_source(300, 4, "case_of"),
+            "case `E::A`: its tag does not fit in the tag's size",
+        ),
+        (
+            "enum-duplicate-tags",
+            enum_library_source(1, 4, "case_of"),
+            "case `E::B`: two cases share this tag",
+        ),
+        (
+            "enum-payload-past-the-end",
+            enum_library_source(0, 8, "case_of"),
+            "field `E::B.x`",
+        ),
+        (
+            "enum-case-of-in-data",
+            enum_library_source(0, 4, "&cases"),
+            "case_of",
+        ),
+    ];
+    for (name, source, reason) in cases {
+        let src = write(&dir, &format!("{name}.c"), &source);
+        let lib = dir.join(format!("lib{name}.so"));
+        run(Command::new("gcc")
+            .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
+            .arg(include_dir())
+            .arg(&src)
+            .arg("-o")
+            .arg(&lib));
+        match Library::open(&lib) {
+            Ok(l) if reason.is_empty() => {
+                let e = l
+                    .module()
+                    .get("E")
+                    .and_then(|t| t.enum_info.clone())
+                    .unwrap();
+                assert_eq!(e.cases.len(), 2, "{name}");
+            }
+            Ok(_) => panic!("{name}: accepted"),
+            Err(err) => {
+                assert!(!reason.is_empty(), "{name}: {err}");
+                assert!(
+                    matches!(err, Error::InvalidMetadata { .. }),
+                    "{name}: {err}"
+                );
+                assert!(err.to_string().contains(reason), "{name}: {err}");
+            }
+        }
+    }
+}

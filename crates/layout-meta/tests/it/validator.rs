@@ -879,3 +879,188 @@ fn function_tables_and_thunks_are_checked() {
     let ok = validate(&encode(&m, BASE).memory(CODE), BASE).expect("a method");
     assert_eq!(ok.impls[0].methods[0].name, "f");
 }
+
+/// A valid module with one enum: `plain` lays it out as `repr(u8)` does.
+fn with_enum(plain: bool) -> ModuleLayout {
+    use layout_meta::{CaseLayout, EnumLayout};
+    let u32_id = Identity::Scalar {
+        name: "u32".into(),
+        size: 4,
+        align: 4,
+    };
+    let at = |o: usize| if plain { o } else { 0 };
+    let mut t = TypeLayout {
+        name: "Status".into(),
+        flags: flags::ENUM,
+        size: 8,
+        align: 4,
+        stride: 8,
+        fingerprint: 0,
+        fields: Vec::new(),
+        witnesses: WitnessAddrs::default(),
+        enum_info: Some(EnumLayout {
+            tag: plain.then_some((0, 1)),
+            payload_plain: plain,
+            cases: vec![
+                CaseLayout {
+                    name: "Idle".into(),
+                    tag: 0,
+                    fields: Vec::new(),
+                },
+                CaseLayout {
+                    name: "Busy".into(),
+                    tag: u64::from(plain),
+                    fields: vec![FieldLayout {
+                        name: "jobs".into(),
+                        offset: at(4),
+                        identity: u32_id,
+                    }],
+                },
+            ],
+            case_of: CODE.0 + 8,
+            locate: if plain { 0 } else { CODE.0 + 16 },
+            write_case: CODE.0 + 24,
+        }),
+    };
+    t.fingerprint = t.compute_fingerprint();
+    let mut m = valid();
+    m.types.push(t);
+    m
+}
+
+/// Every rule of enum records (`docs/FORMAT.md`, "Enums"), each refused
+/// with its own reason naming the enum (and case), the fingerprint kept
+/// right so that the rule itself is what refuses; and both layouts
+/// accepted as they are.
+#[test]
+fn enum_records_that_break_a_rule_are_refused_naming_the_case() {
+    for plain in [true, false] {
+        let m = with_enum(plain);
+        let image = encode(&m, BASE);
+        let ok = validate(&image.memory(CODE), BASE).expect("a valid enum");
+        assert_eq!(ok.types[1], m.types[1], "read back as written");
+        layout_meta::verify_code_addresses(&image.memory(CODE), &ok).unwrap();
+    }
+    type Edit = Box<dyn Fn(&mut TypeLayout)>;
+    let e = |f: fn(&mut layout_meta::EnumLayout)| -> Edit {
+        Box::new(move |t: &mut TypeLayout| f(t.enum_info.as_mut().unwrap()))
+    };
+    let cases: Vec<(bool, &str, Edit)> = vec![
+        (
+            true,
+            "case `Status::Busy`: its tag does not fit in the tag's size",
+            e(|e| e.cases[1].tag = 256),
+        ),
+        (
+            true,
+            "case `Status::Busy`: two cases share this tag",
+            e(|e| e.cases[1].tag = 0),
+        ),
+        (
+            true,
+            "case `Status::Idle`: two cases share this name",
+            e(|e| e.cases[1].name = "Idle".into()),
+        ),
+        (
+            true,
+            "enum `Status`: a plain tag is 1, 2, 4 or 8 bytes",
+            e(|e| e.tag = Some((0, 3))),
+        ),
+        (
+            true,
+            "enum `Status`: the plain tag lies outside the value",
+            e(|e| e.tag = Some((6, 4))),
+        ),
+        (
+            true,
+            "field `Status::Busy.jobs` at offset 6",
+            e(|e| e.cases[1].fields[0].offset = 6),
+        ),
+        (
+            true,
+            "field `Status::Busy.jobs` at offset 8",
+            e(|e| e.cases[1].fields[0].offset = 8),
+        ),
+        (
+            true,
+            "fields `Status::Busy.jobs` and `Status::Busy.(tag)` overlap",
+            e(|e| {
+                e.tag = Some((4, 4));
+                e.cases[1].fields[0].offset = 4;
+            }),
+        ),
+        (
+            false,
+            "enum `Status`: payloads that are not plain need the locate witness",
+            e(|e| e.locate = 0),
+        ),
+        (
+            false,
+            "a payload reached through `locate` has offsets of 0",
+            e(|e| e.cases[1].fields[0].offset = 4),
+        ),
+        (
+            true,
+            "enum `Status`: the case_of witness is absent",
+            e(|e| e.case_of = 0),
+        ),
+        (
+            true,
+            "enum `Status`: an enum has no fields of its own",
+            Box::new(|t: &mut TypeLayout| {
+                t.fields.push(FieldLayout {
+                    name: "x".into(),
+                    offset: 0,
+                    identity: Identity::Scalar {
+                        name: "u8".into(),
+                        size: 1,
+                        align: 1,
+                    },
+                });
+            }),
+        ),
+        (
+            true,
+            "enum `Status`: the enum flag is set but the type has no enum record",
+            Box::new(|t: &mut TypeLayout| t.enum_info = None),
+        ),
+        (
+            true,
+            "enum `Status`: an enum record on a type without the enum flag",
+            Box::new(|t: &mut TypeLayout| t.flags &= !flags::ENUM),
+        ),
+    ];
+    for (plain, want, edit) in cases {
+        let mut m = with_enum(plain);
+        edit(&mut m.types[1]);
+        m.types[1].fingerprint = m.types[1].compute_fingerprint();
+        let err = validate(&encode(&m, BASE).memory(CODE), BASE)
+            .expect_err(want)
+            .to_string();
+        assert!(err.contains(want), "expected {want:?}, got {err}");
+    }
+    // A witness outside the library's code.
+    let mut m = with_enum(false);
+    m.types[1].enum_info.as_mut().unwrap().write_case = BASE + 8;
+    m.types[1].fingerprint = m.types[1].compute_fingerprint();
+    let image = encode(&m, BASE);
+    let decoded = validate(&image.memory(CODE), BASE).unwrap();
+    let err = layout_meta::verify_code_addresses(&image.memory(CODE), &decoded).unwrap_err();
+    assert!(
+        err.to_string().contains("write_case")
+            && err.to_string().contains("not in the library's code"),
+        "{err}"
+    );
+    // An enum record that claims more cases than the limit.
+    let mut m = with_enum(true);
+    let e = m.types[1].enum_info.as_mut().unwrap();
+    let case = e.cases[0].clone();
+    e.cases = (0..=limits::MAX_CASES)
+        .map(|i| layout_meta::CaseLayout {
+            name: format!("C{i}"),
+            ..case.clone()
+        })
+        .collect();
+    let err = validate(&encode(&m, BASE).memory(CODE), BASE).unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { .. }), "{err}");
+}
