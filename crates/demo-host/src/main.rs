@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use resilient_loader::{Library, Slot};
 use resilient_types::{
-    api, interface, view, with_stack, Field, Func, In, Nested, Ref, This, ThisMut, Value,
+    api, enum_view, interface, view, with_stack, Field, Func, In, Nested, Ref, This, ThisMut, Value,
 };
 
 view! {
@@ -48,6 +48,48 @@ view! {
         pub scale: Option<Field<f64>>,
     }
 }
+
+enum_view! {
+    /// What a job is doing, as widgets 1.0 published it: a later case (one
+    /// this host does not know) reads as `Unknown`.
+    pub enum StatusCase: StatusView = "widgets"::"Status" {
+        /// Nothing to do.
+        Idle,
+        /// Working.
+        Busy(BusyView {
+            /// Jobs queued.
+            jobs: Field<u32>,
+        }),
+        /// Stopped with an error code.
+        Failed(FailedView {
+            /// The code (the library's tuple field `0`).
+            _0: Field<i64>,
+        }),
+    }
+}
+
+view! {
+    /// A job: a struct with a field of the enum.
+    pub struct JobView = "widgets"::"Job" {
+        /// Identifier.
+        pub id: Field<u32>,
+        /// What it is doing.
+        pub status: Nested<StatusView>,
+    }
+}
+
+/// A status as this host prints it.
+fn status(s: &StatusView, r: Ref<'_, StatusView>) -> String {
+    match s.read(r) {
+        StatusCase::Idle(_) => "Idle".into(),
+        StatusCase::Busy(b) => format!("Busy(jobs={})", b.get(b.jobs)),
+        StatusCase::Failed(f) => format!("Failed({})", f.get(f._0)),
+        StatusCase::Unknown => "unknown".into(),
+    }
+}
+
+/// The error code this host writes into a `Failed` status it builds.
+const CODE: i64 = -0x0102_0304;
 
 api! {
     /// The plugin's functions this host calls: bound once, signatures
@@ -123,14 +165,18 @@ fn run_one(path: &Path) -> Result<usize, Refused> {
     let lib = Library::open(path)?;
     println!("module {} {}", lib.module().name, lib.module().version);
     // Bind the view and the functions, and report every refusal at once.
-    let (w, api, impls) = match (
+    let (w, api, impls, sv, jv) = match (
         lib.bind::<WidgetView>(),
         lib.bind_api::<WidgetApi>(),
         lib.implementations::<DescribeIface>(),
+        lib.bind::<StatusView>(),
+        lib.bind::<JobView>(),
     ) {
-        (Ok(w), Ok(api), Ok(impls)) => (w, api, impls),
-        (w, api, impls) => {
-            let errors: Vec<String> = [w.err(), api.err(), impls.err()]
+        (Ok(w), Ok(api), Ok(impls), Ok(sv), Ok(jv)) => (w, api, impls, sv, jv),
+        (w, api, impls, sv, jv) => {
+            // The job view fails with the status view it nests: say it once.
+            let jv = jv.err().filter(|_| sv.is_ok());
+            let errors: Vec<String> = [w.err(), api.err(), impls.err(), sv.err(), jv]
                 .into_iter()
                 .flatten()
                 .map(|e| e.to_string())
@@ -224,6 +270,24 @@ fn run_one(path: &Path) -> Result<usize, Refused> {
         check(&mut failures, "stack-value", on_stack != ID, || {
             "fresh value equals ours".into()
         });
+        // An enum nested in a struct, read in place by case name, and a
+        // case built by the library and read back.
+        let job = Value::new(&jv)?;
+        let st = job.as_ref().nested(jv.status);
+        println!("read status={}", status(&sv, st));
+        check(
+            &mut failures,
+            "enum-case",
+            matches!(sv.read(st), StatusCase::Busy(b) if b.get(b.jobs) > 0),
+            || status(&sv, st),
+        );
+        let failed = sv.Failed.make(&sv, CODE)?;
+        check(
+            &mut failures,
+            "enum-build",
+            matches!(sv.read(failed.as_ref()), StatusCase::Failed(f) if f.get(f._0) == CODE),
+            || status(&sv, failed.as_ref()),
+        );
     }
     let live_after = api.live_count.call()?;
     check(

@@ -66,7 +66,11 @@ pub fn run_host(host: &Path, args: &[&Path]) -> std::io::Result<HostRun> {
     };
     for line in stdout.lines() {
         if let Some(r) = line.strip_prefix("read ") {
-            run.read = Some(r.to_owned());
+            // Several `read` lines (the widget, then the job) read as one.
+            run.read = Some(match run.read.take() {
+                Some(before) => format!("{before} {r}"),
+                None => r.to_owned(),
+            });
         } else if let Some(c) = line.strip_prefix("check ") {
             match c.split_once(' ') {
                 Some((name, "ok")) => run.ok.push(name.to_owned()),
@@ -116,9 +120,10 @@ pub fn describe_changes(old: &TypeLayout, new: &TypeLayout) -> String {
     }
 }
 
-/// The module's function changes, short: `+fn weight_lb` for one added,
-/// `-fn f` for one removed, `fn weight_lb: return f64→f32` for one whose
-/// signature changed (the same classification as `resilient diff`).
+/// The module's function and enum-case changes, short: `+fn weight_lb`
+/// for one added, `-fn f` for one removed, `fn weight_lb: return f64→f32`
+/// for one whose signature changed, `+Status::Paused` for a case added
+/// (the same classification as `resilient diff`).
 pub fn describe_function_changes(old: &ModuleLayout, new: &ModuleLayout) -> String {
     use layout_meta::diff::{diff, ChangeKind as K};
     // `impl Describe for Widget: fn weight_key` reads `Widget.weight_key`.
@@ -135,6 +140,12 @@ pub fn describe_function_changes(old: &ModuleLayout, new: &ModuleLayout) -> Stri
             K::FunctionAdded => parts.push(format!("+{}", short(&c.ty))),
             K::FunctionRemoved => parts.push(format!("-{}", short(&c.ty))),
             K::ImplAdded => parts.push(format!("+{}", c.ty)),
+            K::CaseAdded => {
+                parts.push(format!("+{}::{}", c.ty, c.item.clone().unwrap_or_default()))
+            }
+            K::CaseRemoved => {
+                parts.push(format!("-{}::{}", c.ty, c.item.clone().unwrap_or_default()))
+            }
             K::ImplRemoved => parts.push(format!("-{}", c.ty)),
             K::FunctionChanged => {
                 let what = c.item.clone().unwrap_or_else(|| "signature".into());

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 fn short(read: &str) -> String {
     read.split(' ')
         .filter(|kv| {
-            ["id=", "weight=", "flags=", "lb=", "scale="]
+            ["id=", "weight=", "flags=", "lb=", "scale=", "status="]
                 .iter()
                 .any(|k| kv.starts_with(k))
         })

@@ -575,7 +575,12 @@ macro_rules! enum_view {
     (
         $(#[$meta:meta])*
         $vis:vis enum $read:ident : $view:ident = $module:literal :: $ty:literal {
-            $( $case:ident $( ( $payload:ident { $( $pfield:ident : $ptok:ty ),* $(,)? } ) )? ),* $(,)?
+            $(
+                $(#[$cmeta:meta])*
+                $case:ident $( ( $payload:ident {
+                    $( $(#[$pmeta:meta])* $pfield:ident : $ptok:ty ),* $(,)?
+                } ) )?
+            ),* $(,)?
         }
     ) => {
         $(
@@ -583,7 +588,7 @@ macro_rules! enum_view {
                 #[doc = ::core::concat!("The payload fields of case `", ::core::stringify!($case), "` a host reads.")]
                 #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
                 $vis struct $payload {
-                    $( pub $pfield: <$ptok as $crate::__private::PayloadToken>::Token, )*
+                    $( $(#[$pmeta])* pub $pfield: <$ptok as $crate::__private::PayloadToken>::Token, )*
                     __construct: $crate::__private::Construct<{ [$(::core::stringify!($pfield)),*].len() }>,
                 }
 
@@ -629,7 +634,7 @@ macro_rules! enum_view {
         #[derive(::core::fmt::Debug)]
         $vis enum $read<'a> {
             $(
-                #[doc = ::core::concat!("Case `", ::core::stringify!($case), "`.")]
+                $(#[$cmeta])*
                 $case($crate::__private::Case<'a, $crate::__enum_payload!($($payload)?)>),
             )*
             /// A case this view does not name (one a later library added).
@@ -639,7 +644,10 @@ macro_rules! enum_view {
         #[doc = ::core::concat!("The bound view of enum `", $ty, "` of module `", $module, "` (see [`", ::core::stringify!($read), "`]).")]
         #[allow(non_snake_case, reason = "one field per case, named as the case")]
         $vis struct $view<S: $crate::Strategy = $crate::Indirect> {
-            $( pub $case: $crate::__enum_payload!($($payload)?), )*
+            $(
+                #[doc = ::core::concat!("The payload tokens of case `", ::core::stringify!($case), "`.")]
+                pub $case: $crate::__enum_payload!($($payload)?),
+            )*
             __reader: $crate::__private::EnumReader<{ [$(::core::stringify!($case)),*].len() }>,
             __shape: $crate::Shape,
             __strategy: ::core::marker::PhantomData<S>,
