@@ -439,7 +439,7 @@ impl TypeDescriptor {
 }
 
 /// Checked-layout forms of field records made by the `const` constructors.
-fn fields_of(fields: &[format::FieldDescriptor]) -> Vec<FieldLayout> {
+fn fields_of(fields: &[format::FieldDescriptor]) -> alloc::vec::Vec<FieldLayout> {
     fields
         .iter()
         .map(|f| FieldLayout {
