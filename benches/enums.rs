@@ -3,7 +3,11 @@
 //! `Status`; witness tag: 1.0's default-repr one), and building a case
 //! through the library's witness against in-domain construction. Ratios of
 //! one run are recorded in docs/BENCHMARKS.md ("Enums").
-#![allow(missing_docs, reason = "benchmark harness")]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    reason = "benchmark harness: a failure to set up is the report"
+)]
 
 use std::hint::black_box;
 
