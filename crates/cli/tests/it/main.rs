@@ -322,6 +322,13 @@ fn check_reads_a_cpp_hosts_recorded_needs_as_a_rust_hosts() {
     for v in 1..=4 {
         let lib = plugin(&format!("widget-v{v}"));
         let (rust_code, rust_out, _) = run(&[p("check"), &lib, p("--consumer"), &rust_host]);
+        // The Rust host also reads the Job's Status enum (view of `Job`);
+        // the C++ host has no enum views yet, so it records no Job.
+        let rust_out: String = rust_out
+            .lines()
+            .filter(|l| !l.starts_with("view of `Job`"))
+            .map(|l| format!("{l}\n"))
+            .collect();
         for host in &cpp_hosts {
             let (code, out, err) = run(&[p("check"), &lib, p("--consumer"), host]);
             assert_eq!(code, rust_code, "v{v}: {out}{err}");
