@@ -118,10 +118,29 @@ Point parse_point(std::string_view text) {
 // none is ever alive.
 rsl::isize live_jobs() noexcept { return 0; }
 
+// A greeting: an owned string (Rust's String), its bytes handed to the host
+// and freed by this library.
+std::string greeting(std::string_view name) { return "hello, " + std::string(name); }
+
+// A string of one byte, `b`, which need not be UTF-8: a Rust host reads the
+// bytes, and its `as_str` refuses them (this sample's own; the Rust
+// fixtures have no such function).
+std::string raw_byte(std::uint8_t b) { return std::string(1, static_cast<char>(b)); }
+
+// The squares of 0..n: an owned vector (Rust's Vec<u64>).
+std::vector<std::uint64_t> squares(std::uint32_t n) {
+    std::vector<std::uint64_t> v;
+    for (std::uint64_t i = 0; i < n; ++i) v.push_back(i * i);
+    return v;
+}
+
 }  // namespace
 
 RESILIENT_EXPORT_FUNCTION(live_count)
 RESILIENT_EXPORT_FUNCTION(live_jobs)
+RESILIENT_EXPORT_FUNCTION(greeting)
+RESILIENT_EXPORT_FUNCTION(squares)
+RESILIENT_EXPORT_FUNCTION(raw_byte)
 RESILIENT_EXPORT_FUNCTION(widget_id)
 RESILIENT_EXPORT_FUNCTION(label_len)
 // `rename` alone would also name ::rename of <cstdio>: pick the overload.
@@ -138,6 +157,6 @@ RESILIENT_EXPORT_FUNCTION(parse_point)
 // The functions every version lists in its module.
 #define WIDGET_FUNCTIONS \
     live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label, \
-        make_widget, parse_point, live_jobs
+        make_widget, parse_point, live_jobs, greeting, squares, raw_byte
 
 #endif  // WIDGET_FUNCTIONS_HPP

@@ -40,6 +40,8 @@ const CONSTANTS: &[(&str, u32)] = &[
     ("RSL_PASS_SLICE", pass::SLICE),
     ("RSL_PASS_UNIT", pass::UNIT),
     ("RSL_PASS_OWNED", pass::OWNED),
+    ("RSL_PASS_OWNED_STR", pass::OWNED_STR),
+    ("RSL_PASS_OWNED_SLICE", pass::OWNED_SLICE),
     ("RSL_ABI_THUNK_V1", abi::THUNK_V1),
     ("RSL_FN_FALLIBLE", fn_flags::FALLIBLE),
     ("RSL_STATUS_OK", status::OK),

@@ -12,7 +12,9 @@ use std::sync::OnceLock;
 
 use layout_meta::{FunctionLayout, Identity};
 use resilient_loader::Library;
-use resilient_types::{api, Error, Func, In, InMut, OptIn, Out, SliceOf, Str, Value};
+use resilient_types::{
+    api, Error, Func, In, InMut, OptIn, Out, OwnedSlice, OwnedStr, SliceOf, Str, Value,
+};
 
 use crate::cross_language::{clang_lib, cpp_lib, rust_lib, PointView, WidgetView};
 use crate::{have, include_dir, link_capi, run, write};
@@ -36,6 +38,11 @@ api! {
         /// Values of exported types, made by the library.
         pub make_widget: Func<fn(u64, Str) -> Out<WidgetView>>,
         pub parse_point: Func<fn(Str) -> Out<PointView>>,
+        /// Owned strings and vectors.
+        pub greeting: Func<fn(Str) -> OwnedStr>,
+        pub squares: Func<fn(u32) -> OwnedSlice<u64>>,
+        /// The C++ sample's: a string that need not be UTF-8.
+        pub raw_byte: Option<Func<fn(u8) -> OwnedStr>>,
     }
 }
 
@@ -147,6 +154,25 @@ fn the_rust_host_calls_a_cpp_librarys_functions() {
                     "{text}: {err}"
                 );
             }
+            // A std::string and a std::vector<std::uint64_t>, handed over
+            // as Rust's String and Vec<u64>.
+            let hello = api.greeting.call("c++ host").unwrap();
+            assert_eq!(hello.as_str().unwrap(), "hello, c++ host");
+            assert_eq!(&*api.squares.call(4).unwrap(), &[0, 1, 4, 9]);
+            // Bytes that are not UTF-8: read as bytes; `as_str` refuses.
+            let raw = api.raw_byte.as_ref().unwrap().call(0xff).unwrap();
+            assert_eq!(raw.as_bytes(), [0xff]);
+            assert!(raw.as_str().is_err());
+            assert_eq!(
+                api.raw_byte
+                    .as_ref()
+                    .unwrap()
+                    .call(b'A')
+                    .unwrap()
+                    .as_str()
+                    .unwrap(),
+                "A"
+            );
             drop((value, copy, made));
             assert_eq!(api.live_count.call().unwrap(), before);
         }
@@ -632,9 +658,9 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
             "a T* parameter has no Rust form",
         ),
         (
-            "static std::string f() { return {}; }\nRESILIENT_EXPORT_FUNCTION(f)",
+            "static std::vector<std::string> f() { return {}; }\nRESILIENT_EXPORT_FUNCTION(f)",
             "(f)",
-            "an exported function returns a scalar, void or an exported type by value",
+            "an exported function returns a scalar, void, an exported type by value, std::string or std::vector of numbers",
         ),
         (
             "static void f(std::string) {}\nRESILIENT_EXPORT_FUNCTION(f)",

@@ -533,7 +533,7 @@ struct Widget {
     static std::uint64_t make() noexcept { return 1; }
     std::uint64_t shaky() const volatile noexcept { return 1; }
     std::uint64_t moved() && noexcept { return 1; }
-    std::string text() const { return {}; }
+    std::vector<std::string> text() const { return {}; }
     bool same(const Gadget &) const noexcept { return true; }
 };
 RESILIENT_EXPORT_TYPE(Widget, id)
@@ -562,7 +562,7 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
             "RESILIENT_EXPORT_IMPL(Widget, Describe, text)",
             "(Widget)",
             "((Widget, Describe))",
-            "an exported function returns a scalar, void or an exported type by value",
+            "an exported function returns a scalar, void, an exported type by value, std::string or std::vector of numbers",
         ),
         (
             "RESILIENT_EXPORT_IMPL(Widget, Describe, same)",

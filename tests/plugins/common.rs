@@ -206,6 +206,19 @@ pub fn live_jobs() -> isize {
     JOBS.load(Ordering::SeqCst)
 }
 
+/// A greeting: an owned `String` the host reads in place and this library
+/// frees.
+#[layout_meta::export]
+pub fn greeting(name: &str) -> String {
+    format!("hello, {name}")
+}
+
+/// The squares of `0..n`: an owned `Vec<u64>`, likewise.
+#[layout_meta::export]
+pub fn squares(n: u32) -> Vec<u64> {
+    (0..u64::from(n)).map(|i| i * i).collect()
+}
+
 /// A job's status, as a value the host owns (an enum by value).
 #[layout_meta::export]
 pub fn job_status(j: &Job) -> Status {
@@ -241,7 +254,8 @@ macro_rules! export_widgets {
             types: [Widget, Point, Status, Job],
             functions: [
                 live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics,
-                make_widget, parse_point, job_status, set_job_status, live_jobs,
+                make_widget, parse_point, job_status, set_job_status, live_jobs, greeting,
+                squares,
                 $($extra),*
             ],
             impls: [Widget: "Describe", Point: "Describe"],

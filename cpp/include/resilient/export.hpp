@@ -67,7 +67,9 @@
 #include <exception>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <string_view>
+#include <vector>
 #include <type_traits>
 #include <utility>
 
@@ -284,7 +286,7 @@ struct param<T *, std::enable_if_t<is_resilient<T> && !std::is_const<T>::value>>
 // How a result of C++ type R crosses.
 template <class R, class = void>
 struct result {
-    static_assert(always_false<R>, "an exported function returns a scalar, void or an exported type by value");
+    static_assert(always_false<R>, "an exported function returns a scalar, void, an exported type by value, std::string or std::vector of numbers");
     using ffi = int;
 };
 template <>
@@ -308,6 +310,25 @@ struct result<R, std::enable_if_t<is_resilient<R>>> {
     static constexpr const rsl_type_identity &identity = ::rsl::identity<R>::value;
     using ffi = void;
 };
+
+// A std::string by value (Rust's String result): its bytes copied once into
+// a buffer of this library's malloc, which the caller frees through the
+// record's `free`.
+template <>
+struct result<std::string> {
+    static constexpr std::uint32_t pass = RSL_PASS_OWNED_STR;
+    static constexpr const rsl_type_identity &identity = str_identity;
+    using ffi = rsl_call_error;
+};
+// A std::vector<T> of numbers by value (Rust's Vec<T> result), likewise.
+template <class T>
+struct result<std::vector<T>, std::enable_if_t<is_slice_element<T>>> {
+    static constexpr std::uint32_t pass = RSL_PASS_OWNED_SLICE;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<T>::value;
+    using ffi = rsl_call_error;
+};
+template <class R>
+constexpr bool is_owned_buf = result<R>::pass == RSL_PASS_OWNED_STR || result<R>::pass == RSL_PASS_OWNED_SLICE;
 
 // Frees a message made by `message`: the library's own allocator.
 void free_message(char *p, std::size_t, std::size_t) noexcept { std::free(p); }
@@ -383,6 +404,13 @@ std::uint32_t run(typename result<R>::ffi *ret, rsl_call_error *err, Call &&call
         } else if constexpr (is_resilient<R>) {
             // Constructed in place from the returned value (no copy).
             ::new (ret) R(call());
+        } else if constexpr (is_owned_buf<R>) {
+            R r = call();
+            const std::size_t bytes = r.size() * sizeof(typename R::value_type);
+            void *p = std::malloc(bytes == 0 ? 1 : bytes);
+            if (p == nullptr) throw std::bad_alloc();
+            if (bytes != 0) std::memcpy(p, r.data(), bytes);
+            *ret = rsl_call_error{static_cast<char *>(p), r.size(), r.size(), &free_message};
         } else {
             R r = call();
             if constexpr (std::is_same<R, char32_t>::value) {

@@ -161,6 +161,8 @@ typedef struct rsl_type_descriptor {
 #define RSL_PASS_SLICE 6u   /* rsl_slice of `len` elements */
 #define RSL_PASS_UNIT 7u    /* a result of nothing */
 #define RSL_PASS_OWNED 8u   /* a result: a value of an exported type moved into the caller's room */
+#define RSL_PASS_OWNED_STR 9u   /* a result: UTF-8 bytes in an rsl_owned_buf the caller frees */
+#define RSL_PASS_OWNED_SLICE 10u /* a result: elements in an rsl_owned_buf the caller frees */
 
 /* rsl_function_descriptor.abi */
 #define RSL_ABI_THUNK_V1 1u
@@ -185,6 +187,12 @@ typedef struct rsl_call_error {
     size_t cap;
     void (*free)(char *ptr, size_t len, size_t cap);
 } rsl_call_error;
+
+/* An owned string or vector a function returns (RSL_PASS_OWNED_STR,
+ * RSL_PASS_OWNED_SLICE): the library's allocation and its own function that
+ * frees it, laid out as an error message; the caller reads it and calls
+ * `free(ptr, len, cap)` exactly once. */
+typedef rsl_call_error rsl_owned_buf;
 
 /* One parameter, or the result (named "return"). For a reference or slice,
  * `identity` is the referent's or element's type. */

@@ -636,6 +636,8 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
         "Nested",
         "OptIn",
         "Out",
+        "OwnedSlice",
+        "OwnedStr",
         "SliceOf",
         "Str",
         "This",
@@ -839,6 +841,8 @@ fn rust_param(p: &layout_meta::ParamLayout) -> Result<String, Error> {
         pass::MUT => format!("InMut<{}>", view(p)?),
         pass::OPT_REF => format!("OptIn<{}>", view(p)?),
         pass::OWNED => format!("Out<{}>", view(p)?),
+        pass::OWNED_STR => "OwnedStr".into(),
+        pass::OWNED_SLICE => format!("OwnedSlice<{}>", rust_value_type(&p.identity)?),
         pass::STR => "Str".into(),
         pass::SLICE => format!("SliceOf<{}>", rust_value_type(&p.identity)?),
         other => {

@@ -55,6 +55,14 @@ pub mod pass {
     /// layout) that the caller provides; the caller then owns it and drops
     /// it with the type's drop witness.
     pub const OWNED: u32 = 8;
+    /// An owned `String`, as a result only: an [`super::OwnedBuf`] of
+    /// UTF-8 bytes the library allocated; the caller frees it once with
+    /// the record's `free`.
+    pub const OWNED_STR: u32 = 9;
+    /// An owned `Vec<T>` of a plain `T`, as a result only: an
+    /// [`super::OwnedBuf`] of `len` elements the library allocated; the
+    /// caller frees it once with the record's `free`.
+    pub const OWNED_SLICE: u32 = 10;
 
     /// A short name for messages.
     pub const fn name(pass: u32) -> &'static str {
@@ -67,6 +75,8 @@ pub mod pass {
             SLICE => "&[]",
             UNIT => "()",
             OWNED => "owned",
+            OWNED_STR => "String",
+            OWNED_SLICE => "Vec",
             _ => "unknown",
         }
     }
@@ -124,6 +134,13 @@ pub struct CallError {
     /// Frees `(ptr, len, cap)` with the library's allocator.
     pub free: Option<unsafe extern "C" fn(ptr: *mut u8, len: usize, cap: usize)>,
 }
+
+/// An owned `String` or `Vec<T>` a function hands its caller
+/// ([`pass::OWNED_STR`], [`pass::OWNED_SLICE`]): the library's allocation
+/// (`ptr`, `len` in bytes or elements, `cap`) and its own function that
+/// frees it. Laid out as an error message (`rsl_call_error`): the caller
+/// reads it and calls `free(ptr, len, cap)` exactly once.
+pub type OwnedBuf = CallError;
 
 impl CallError {
     /// No message.
@@ -413,7 +430,7 @@ pub unsafe trait Return: Sized {
     /// [`fn_flags::FALLIBLE`] for a `Result`, else 0.
     const FLAGS: u32 = 0;
     /// The lowered form.
-    type Ffi: Copy;
+    type Ffi;
     /// Writes the result (or the error) and returns the status.
     ///
     /// # Safety
@@ -546,6 +563,40 @@ unsafe impl<'a, T: crate::FieldType + bytemuck::Pod> Param<'a> for &'a [T] {
     }
 }
 
+// SAFETY: a `String` crosses as the library's own bytes (UTF-8) with the
+// function that frees them (`OwnedBuf`'s contract); the identity is `str`.
+unsafe impl Return for alloc::string::String {
+    const PASS: u32 = pass::OWNED_STR;
+    const IDENTITY: TypeIdentity = TypeIdentity::opaque::<u8>("str");
+    type Ffi = OwnedBuf;
+    unsafe fn into_ffi(self, ret: *mut OwnedBuf, _: *mut CallError) -> u32 {
+        // SAFETY: `ret` is writable room for one record (the caller's
+        // contract).
+        unsafe { ret.write(__private::message(self)) };
+        status::OK
+    }
+}
+
+// SAFETY: a `Vec<T>` of a plain `T` crosses as the library's own elements
+// with the function that frees them; the identity is the element's.
+unsafe impl<T: crate::FieldType + bytemuck::Pod> Return for alloc::vec::Vec<T> {
+    const PASS: u32 = pass::OWNED_SLICE;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    type Ffi = OwnedBuf;
+    unsafe fn into_ffi(self, ret: *mut OwnedBuf, _: *mut CallError) -> u32 {
+        let mut v = core::mem::ManuallyDrop::new(self);
+        let buf = OwnedBuf {
+            ptr: v.as_mut_ptr().cast(),
+            len: v.len(),
+            cap: v.capacity(),
+            free: Some(__private::free_vec::<T>),
+        };
+        // SAFETY: `ret` is writable room for one record.
+        unsafe { ret.write(buf) };
+        status::OK
+    }
+}
+
 #[cfg(feature = "std")]
 // SAFETY: `Ok` is written as `T` is; `Err` fills `err` with the library's
 // own allocation and its own `free`.
@@ -592,6 +643,17 @@ pub mod __private {
             cap: bytes.capacity(),
             free: Some(free_message),
         }
+    }
+
+    /// Frees a `Vec<T>` handed over as an [`super::OwnedBuf`].
+    ///
+    /// # Safety
+    ///
+    /// `(ptr, len, cap)` come from one `Vec<T>` of this library and are
+    /// freed once.
+    pub unsafe extern "C" fn free_vec<T>(ptr: *mut u8, len: usize, cap: usize) {
+        // SAFETY: the parts of a `Vec<T>` this library leaked.
+        drop(unsafe { alloc::vec::Vec::from_raw_parts(ptr.cast::<T>(), len, cap) });
     }
 
     /// Frees a message made by [`message`].

@@ -114,6 +114,8 @@ impl fmt::Display for ParamLayout {
             pass::SLICE => write!(f, "&[{}]", self.identity),
             pass::UNIT => f.write_str("()"),
             pass::OWNED => f.write_str(name),
+            pass::OWNED_STR => f.write_str("String"),
+            pass::OWNED_SLICE => write!(f, "Vec<{}>", self.identity),
             other => write!(f, "<unknown pass {other}> {}", self.identity),
         }
     }

@@ -203,13 +203,14 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     /// Where the thunk writes the result.
     #[doc(hidden)]
     fn ptr(room: &mut Self::Room) -> *mut Self::Ffi;
-    /// The output.
+    /// The output; `owner` keeps the library loaded (an owned buffer holds
+    /// it, to free the buffer with the library's own function).
     ///
     /// # Safety
     ///
     /// The thunk returned [`status::OK`]: it wrote one result into `room`.
     #[doc(hidden)]
-    unsafe fn raise(room: Self::Room, state: &Self::State) -> Self::Output;
+    unsafe fn raise(room: Self::Room, state: &Self::State, owner: &Owner) -> Self::Output;
 }
 
 /// Room and raising of a result that crosses as itself (a scalar, `()`).
@@ -232,7 +233,7 @@ macro_rules! plain_ret {
             room.as_mut_ptr()
         }
         #[inline(always)]
-        unsafe fn raise(room: MaybeUninit<Self>, (): &()) -> Self {
+        unsafe fn raise(room: MaybeUninit<Self>, (): &(), _: &Owner) -> Self {
             // SAFETY: on `OK` the thunk wrote a value of this scalar type
             // (the identity binding checked; nothing, for `()`, which has
             // no bytes).
@@ -274,6 +275,157 @@ unsafe impl HostRet for () {
     const PASS: u32 = pass::UNIT;
     const IDENTITY: TypeIdentity = <() as layout_meta::FieldType>::IDENTITY;
     plain_ret!();
+}
+
+/// What keeps a library loaded.
+pub type Owner = Arc<dyn Any + Send + Sync>;
+
+/// An owned `String` as a result: the library's UTF-8 bytes, read in
+/// place and freed by the library's own function when dropped. The call
+/// returns a [`LibString`].
+#[derive(Debug)]
+pub enum OwnedStr {}
+impl crate::sealed::Sealed for OwnedStr {}
+
+/// An owned `Vec<T>` of a plain `T` as a result: the library's elements,
+/// read in place and freed by the library's own function when dropped. The
+/// call returns a [`LibVec<T>`].
+pub struct OwnedSlice<T>(PhantomData<fn() -> T>);
+impl<T> crate::sealed::Sealed for OwnedSlice<T> {}
+
+/// A buffer the library allocated and handed over: freed once, by the
+/// library's own function, when dropped; keeps the library loaded.
+struct LibBuf {
+    buf: CallError,
+    _owner: Owner,
+}
+
+impl Drop for LibBuf {
+    fn drop(&mut self) {
+        if let Some(free) = self.buf.free {
+            // SAFETY: the library's own `free` for its own allocation,
+            // once (the `OwnedBuf` contract); the library is loaded while
+            // `_owner` lives.
+            unsafe { free(self.buf.ptr, self.buf.len, self.buf.cap) };
+        }
+    }
+}
+
+/// A string a library function returned: its bytes stay in the library's
+/// allocation (no copy) and are freed by the library when this drops.
+pub struct LibString(LibBuf);
+
+impl LibString {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        if self.0.buf.len == 0 {
+            return &[];
+        }
+        // SAFETY: `len` initialised bytes the library allocated, alive
+        // until `free` (in `drop`).
+        unsafe { core::slice::from_raw_parts(self.0.buf.ptr, self.0.buf.len) }
+    }
+    /// The text, checked as UTF-8 (a Rust library's `String` always is; a
+    /// C++ library's bytes may not be).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBits`] if the bytes are not UTF-8.
+    pub fn as_str(&self) -> Result<&str, Error> {
+        core::str::from_utf8(self.as_bytes()).map_err(|_| Error::InvalidBits {
+            field: "(a returned string)".into(),
+            scalar: "UTF-8 string",
+        })
+    }
+}
+
+impl fmt::Debug for LibString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "LibString({:?})",
+            String::from_utf8_lossy(self.as_bytes())
+        )
+    }
+}
+
+/// A `Vec<T>` a library function returned: its elements stay in the
+/// library's allocation (no copy) and are freed by the library when this
+/// drops.
+pub struct LibVec<T> {
+    buf: LibBuf,
+    _t: PhantomData<T>,
+}
+
+impl<T: bytemuck::Pod> core::ops::Deref for LibVec<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        if self.buf.buf.len == 0 || core::mem::size_of::<T>() == 0 {
+            return &[];
+        }
+        let ptr = self.buf.buf.ptr.cast::<T>();
+        assert!(
+            ptr.is_aligned(),
+            "the library returned elements that are not aligned for their type"
+        );
+        // SAFETY: `len` initialised elements of `T` the library allocated
+        // (binding checked the identity), aligned (checked), alive until
+        // `free`; any bits are a `T` (`Pod`).
+        unsafe { core::slice::from_raw_parts(ptr, self.buf.buf.len) }
+    }
+}
+
+impl<T: bytemuck::Pod + fmt::Debug> fmt::Debug for LibVec<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Room and raising of an owned buffer result.
+macro_rules! owned_buf_ret {
+    ($output:ty, $wrap:expr) => {
+        type Output = $output;
+        type State = ();
+        type Room = MaybeUninit<CallError>;
+        type Ffi = CallError;
+        fn bind(_: &dyn TypeSource, _: &mut Vec<Mismatch>) -> Option<()> {
+            Some(())
+        }
+        #[inline(always)]
+        fn room((): &()) -> Result<MaybeUninit<CallError>, CallFailed> {
+            Ok(MaybeUninit::uninit())
+        }
+        #[inline(always)]
+        fn ptr(room: &mut MaybeUninit<CallError>) -> *mut CallError {
+            room.as_mut_ptr()
+        }
+        unsafe fn raise(room: MaybeUninit<CallError>, (): &(), owner: &Owner) -> $output {
+            // SAFETY: on `OK` the thunk wrote the record.
+            let buf = LibBuf {
+                buf: unsafe { room.assume_init() },
+                _owner: Arc::clone(owner),
+            };
+            $wrap(buf)
+        }
+    };
+}
+
+// SAFETY: the room is one `rsl_call_error`-shaped record, which the library
+// fills on `OK` with its own allocation and free function (pass 9).
+unsafe impl HostRet for OwnedStr {
+    const PASS: u32 = pass::OWNED_STR;
+    const IDENTITY: TypeIdentity = <&str as layout_meta::Param<'static>>::IDENTITY;
+    owned_buf_ret!(LibString, LibString);
+}
+
+// SAFETY: as `OwnedStr`, `len` elements of the bound identity (pass 10).
+unsafe impl<T: layout_meta::FieldType + bytemuck::Pod> HostRet for OwnedSlice<T> {
+    const PASS: u32 = pass::OWNED_SLICE;
+    const IDENTITY: TypeIdentity = T::IDENTITY;
+    owned_buf_ret!(LibVec<T>, |buf| LibVec {
+        buf,
+        _t: PhantomData
+    });
 }
 
 /// A value of an exported type, bound as view `V`, as a result: the library
@@ -331,7 +483,7 @@ unsafe impl<V: Bindable> HostRet for Out<V> {
         room.ptr()
     }
     #[inline]
-    unsafe fn raise(room: Block, state: &Bound<V>) -> Value<V> {
+    unsafe fn raise(room: Block, state: &Bound<V>, _: &Owner) -> Value<V> {
         // SAFETY: on `OK` the library moved a live value of the bound type
         // into the block (the calling convention of `pass::OWNED`).
         unsafe { Value::from_block(room, state.clone()) }
@@ -613,7 +765,7 @@ macro_rules! signatures {
                 let st = unsafe { thunk($($a,)* R::ptr(&mut ret), &mut err) };
                 if st == status::OK {
                     // SAFETY: on `OK` the thunk wrote the result.
-                    Ok(unsafe { R::raise(ret, &self.ret) })
+                    Ok(unsafe { R::raise(ret, &self.ret, &self.function._owner) })
                 } else {
                     Err(self.failed(st, err))
                 }

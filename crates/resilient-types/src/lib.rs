@@ -255,8 +255,8 @@ pub use enums::{Case, Construct, EnumReader, Payload, PayloadToken, PayloadView}
 pub use error::{Error, Mismatch};
 pub use foreign::{BindingId, ForeignType, InProcess, Origin, TypeSource, Witnesses};
 pub use function::{
-    Api, ApiCx, CallFailed, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, OptIn,
-    Out, Signature, SliceOf, Str, MAX_ARITY,
+    Api, ApiCx, CallFailed, FnToken, ForeignFunction, Func, HostArg, HostRet, In, InMut, LibString,
+    LibVec, OptIn, Out, OwnedSlice, OwnedStr, Owner, Signature, SliceOf, Str, MAX_ARITY,
 };
 pub use interface::{
     implementations, DynMut, DynRef, ForeignImpl, Implementation, Interface, Object, This, ThisMut,

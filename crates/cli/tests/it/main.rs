@@ -722,7 +722,7 @@ fn functions_are_inspected_diffed_and_generated() {
     let (_, out, _) = run(&[p("gen"), p("rust"), &v4]);
     assert!(
         // Exactly the names the declarations use.
-        out.contains("use resilient_types::{api, enum_view, interface, view, Field, Func, In, InMut, Nested, Out, Str, This, ThisMut};"),
+        out.contains("use resilient_types::{api, enum_view, interface, view, Field, Func, In, InMut, Nested, Out, OwnedSlice, OwnedStr, Str, This, ThisMut};"),
         "{out}"
     );
     assert!(

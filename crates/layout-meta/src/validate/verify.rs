@@ -164,6 +164,21 @@ fn check_function(
                 return Err(bad(&p.name, "a `&str` has the identity `str`"))
             }
             pass::STR if is_ret(p) => return Err(bad(&p.name, "a result is not borrowed")),
+            pass::OWNED_STR | pass::OWNED_SLICE if !is_ret(p) => {
+                return Err(bad(&p.name, "only a result is passed owned"))
+            }
+            pass::OWNED_STR
+                if p.identity.kind_code() != crate::format::kind::OPAQUE
+                    || p.identity.name() != "str" =>
+            {
+                return Err(bad(&p.name, "an owned string has the identity `str`"))
+            }
+            pass::OWNED_SLICE if resilient => {
+                return Err(bad(
+                    &p.name,
+                    "a resilient type never crosses by value or in a slice",
+                ))
+            }
             pass::SLICE if is_ret(p) => return Err(bad(&p.name, "a result is not borrowed")),
             pass::UNIT if !is_ret(p) || p.identity.size() != 0 => {
                 return Err(bad(&p.name, "`()` is a result of no bytes"))
