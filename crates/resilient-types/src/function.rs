@@ -401,8 +401,9 @@ macro_rules! owned_buf_ret {
         }
         unsafe fn raise(room: MaybeUninit<CallError>, (): &(), owner: &Owner) -> $output {
             // SAFETY: on `OK` the thunk wrote the record.
+            let buf = unsafe { room.assume_init() };
             let buf = LibBuf {
-                buf: unsafe { room.assume_init() },
+                buf,
                 _owner: Arc::clone(owner),
             };
             $wrap(buf)
