@@ -287,7 +287,10 @@ impl InProcess {
 
     /// Adds the in-domain function `F` (made by `#[layout_meta::export]`).
     pub fn with_fn<F: layout_meta::ExportedFn>(mut self) -> Self {
-        let f = crate::ForeignFunction::in_process::<F>(self.origin.clone());
+        let f = crate::ForeignFunction::in_process_with::<F>(
+            self.origin.clone(),
+            Arc::clone(&self.owner),
+        );
         self.functions.push(Arc::new(f));
         self
     }

@@ -78,6 +78,10 @@ pub struct ForeignFunction {
     thunk: ThunkFn,
     origin: Origin,
     _owner: Arc<dyn Any + Send + Sync>,
+    /// For a function compiled into this program: the descriptors of the
+    /// types its references and result are of (`ExportedFn::REFERENTS`),
+    /// which the types a host binds them to must be.
+    referents: Option<&'static [Option<&'static layout_meta::TypeDescriptor>]>,
 }
 
 impl fmt::Debug for ForeignFunction {
@@ -108,17 +112,55 @@ impl ForeignFunction {
             thunk,
             origin,
             _owner: owner,
+            referents: None,
         }
     }
 
     /// A function compiled into this program (`#[layout_meta::export]`):
     /// the in-domain case.
     pub fn in_process<F: layout_meta::ExportedFn>(origin: Origin) -> Self {
+        Self::in_process_with::<F>(origin, Arc::new(()))
+    }
+
+    /// [`ForeignFunction::in_process`] with the owner of its module (the
+    /// types a host binds its references and result to must have it too).
+    pub(crate) fn in_process_with<F: layout_meta::ExportedFn>(
+        origin: Origin,
+        owner: Owner,
+    ) -> Self {
         let d = F::DESCRIPTOR;
         // SAFETY: the record and thunk were generated together by
         // `#[export]` (the `ExportedFn` contract) in this program, which
         // outlives every call.
-        unsafe { ForeignFunction::new(d.to_layout(), d.thunk(), origin, Arc::new(())) }
+        let mut f = unsafe { ForeignFunction::new(d.to_layout(), d.thunk(), origin, owner) };
+        f.referents = Some(F::REFERENTS);
+        f
+    }
+
+    /// Whether `t` may be what parameter `index` (`None`: the result)
+    /// refers to: a type of the function's own library and, for a function
+    /// compiled into this program, exactly the type it was compiled with.
+    /// A type source is safe to implement, so it is not trusted to hand
+    /// out the right type.
+    fn accepts(&self, index: Option<usize>, t: &crate::ForeignType) -> Result<(), String> {
+        if !Arc::ptr_eq(t.owner(), &self._owner) {
+            return Err(format!(
+                "from {}, not from the library of the function",
+                t.origin()
+            ));
+        }
+        if let Some(list) = self.referents {
+            let slot = match index {
+                Some(i) => list.get(i),
+                None => list.last(),
+            };
+            if let Some(Some(d)) = slot {
+                if !t.is_in_domain(d) {
+                    return Err("of another layout than the function's".into());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Its checked record.
@@ -193,6 +235,12 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     /// Binds the result's type against `source`, pushing any mismatch.
     #[doc(hidden)]
     fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::State>;
+    /// The library type an owned value is of (none for other results).
+    #[doc(hidden)]
+    fn state_type(state: &Self::State) -> Option<&Arc<crate::ForeignType>> {
+        let _ = state;
+        None
+    }
     /// Room for one result.
     ///
     /// # Errors
@@ -474,6 +522,9 @@ unsafe impl<V: Bindable> HostRet for Out<V> {
     fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Bound<V>> {
         Bound::bind_into(source, mismatches)
     }
+    fn state_type(state: &Bound<V>) -> Option<&Arc<crate::ForeignType>> {
+        Some(state.foreign_type())
+    }
     #[inline]
     fn room(state: &Bound<V>) -> Result<Block, CallFailed> {
         let s = state.shape();
@@ -603,6 +654,9 @@ pub trait Signature: crate::sealed::Sealed + 'static {
     /// Binds the result's type (an owned value's view) against `source`.
     #[doc(hidden)]
     fn bind_ret(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::RetState>;
+    /// The library type an owned result is of, once bound.
+    #[doc(hidden)]
+    fn ret_type(state: &Self::RetState) -> Option<&Arc<crate::ForeignType>>;
 }
 
 /// Most parameters a host-side signature may have.
@@ -712,6 +766,9 @@ macro_rules! signatures {
             type RetState = R::State;
             fn bind_ret(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<R::State> {
                 R::bind(source, mismatches)
+            }
+            fn ret_type(state: &R::State) -> Option<&Arc<crate::ForeignType>> {
+                R::state_type(state)
             }
             fn has_receiver() -> bool {
                 #[allow(unused_mut, reason = "false for arity 0")]
@@ -855,6 +912,17 @@ impl<'a> ApiCx<'a> {
         };
         let (function, found) = self.bind_layout(want, S::has_receiver(), required)?;
         let ret = S::bind_ret(self.source, &mut self.mismatches)?;
+        if let Some(t) = S::ret_type(&ret) {
+            if let Err(reason) = function.accepts(None, t) {
+                self.mismatches.push(Mismatch::NestedMismatch {
+                    ty: function.layout.name.clone(),
+                    field: "return".into(),
+                    nested: t.layout().name.clone(),
+                    reason,
+                });
+                return None;
+            }
+        }
         let mut bindings = [BindingId::DIRECT; MAX_ARITY];
         for (b, f) in bindings.iter_mut().zip(found) {
             *b = f;
@@ -938,7 +1006,7 @@ impl<'a> ApiCx<'a> {
         if let (Some(imp), true, Some(first)) = (self.receiver, receiver, bindings.first_mut()) {
             *first = imp.foreign_type().id();
         }
-        for (b, referent) in bindings.iter_mut().zip(&referents) {
+        for (i, (b, referent)) in bindings.iter_mut().zip(&referents).enumerate() {
             if let Some(ty) = referent {
                 // The library's type of that name (the validator requires
                 // the module to list it).
@@ -947,6 +1015,15 @@ impl<'a> ApiCx<'a> {
                         .push(Mismatch::MissingType { ty: ty.clone() });
                     return None;
                 };
+                if let Err(reason) = function.accepts(Some(i), &t) {
+                    self.mismatches.push(Mismatch::NestedMismatch {
+                        ty: function.layout.name.clone(),
+                        field: function.layout.params[i].name.clone(),
+                        nested: ty.clone(),
+                        reason,
+                    });
+                    return None;
+                }
                 *b = t.id();
             }
         }
