@@ -469,6 +469,12 @@ rsl_status rsl_value_case(const rsl_value *value, size_t *out, rsl_error *err);
  * (RSL_ERROR_CASE) and, as for every payload field, a write. */
 rsl_status rsl_bound_payload(const rsl_bound *bound, size_t case_index, const char *name, const rsl_expect *as,
                              rsl_field *out, rsl_error *err);
+/* As rsl_bound_payload, for the view's payload field `position` of the case
+ * (in the order the view declared the case's fields): what a host checks
+ * the values it builds the case from with. RSL_ERROR_ARGUMENT for a
+ * position out of range. */
+rsl_status rsl_bound_payload_at(const rsl_bound *bound, size_t case_index, size_t position, const rsl_expect *as,
+                                rsl_field *out, rsl_error *err);
 /* Writes a value of the view's case `case_index` into `room` (`room_size`
  * bytes, as rsl_bound_init_at's room), built by the library's write_case
  * witness from `values`: `count` pointers, one per payload field the view

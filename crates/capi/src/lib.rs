@@ -1629,6 +1629,43 @@ pub unsafe extern "C" fn rsl_bound_payload(
     unsafe { guard(err, run) }
 }
 
+/// The token of the bound enum view's payload field `position` of case
+/// `case` (in the order the view declared the case's fields), to be read
+/// or written as `as_` (NULL: as declared) ([`DynBound::payload_token_at`]):
+/// `RSL_OK`, or `RSL_ABSENT` for an optional field the library lacks.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `as_` is NULL or a readable
+/// description; `out` is NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_payload_at(
+    bound: *const rsl_bound,
+    case: usize,
+    position: usize,
+    as_: *const rsl_expect,
+    out: *mut rsl_field,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        let asked = if as_.is_null() {
+            None
+        } else {
+            // SAFETY: `as_` is a readable description (the caller's
+            // contract).
+            Some(unsafe { identity_of(as_, 0) }?)
+        };
+        let token = b.bound.payload_token_at(case, position, asked.as_ref())?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give_token(out, token) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
 /// The `count` payload values at `values` as a slice (empty for 0).
 ///
 /// # Safety

@@ -1054,6 +1054,42 @@ impl DynBound {
         self.token(index)
     }
 
+    /// The token of the view's payload field `position` of case `case` (in
+    /// the order the view declared the case's fields), checked as
+    /// [`DynBound::payload_token`] checks it: what a host that builds the
+    /// case with values of its own types checks them with.
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::payload_token`]; [`Error::Undeclared`] for a position
+    /// out of range.
+    pub fn payload_token_at(
+        &self,
+        case: usize,
+        position: usize,
+        identity: Option<&Identity>,
+    ) -> Result<Option<DynToken>, Error> {
+        let name = self
+            .cases_need()
+            .and_then(|e| e.cases.get(case))
+            .and_then(|c| c.fields.get(position))
+            .map(|f| f.name.clone());
+        match name {
+            Some(name) => self.payload_token(case, &name, identity),
+            None => {
+                self.case_fields(case)?;
+                Err(Error::Undeclared {
+                    field: format!(
+                        "{}::{}.#{position}",
+                        self.ty.layout().name,
+                        self.case_name(case).unwrap_or("?")
+                    ),
+                    reason: "the view declares fewer payload fields for the case".into(),
+                })
+            }
+        }
+    }
+
     /// Writes a value of the view's case `case` into `room` (`len` bytes),
     /// built by the library's `write_case` witness from `values`: one
     /// pointer per payload field the view names for the case, in the
