@@ -13,6 +13,7 @@ mod c_header;
 mod c_symbols;
 mod cpp_client;
 mod cross_language;
+mod enums;
 mod docs;
 mod format_doc;
 mod functions;
