@@ -2687,6 +2687,102 @@ mod tests {
     }
 
     #[test]
+    fn enum_entry_points_take_null_and_refuse_mixed_views() {
+        let err = rsl_error_new();
+        let u32_ = rsl_expect {
+            kind: RSL_EXPECT_SCALAR,
+            name: c"u32".as_ptr(),
+            size: 0,
+            align: 0,
+            count: 0,
+            element: core::ptr::null(),
+        };
+        let mut view = core::ptr::null_mut();
+        let mut out = 7usize;
+        let mut v = core::ptr::null_mut();
+        // SAFETY: every pointer is NULL or live.
+        unsafe {
+            assert_eq!(
+                rsl_enum_view_new(core::ptr::null(), c"Status".as_ptr(), &mut view, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_enum_view_new(c"widgets".as_ptr(), c"".as_ptr(), &mut view, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                rsl_view_add_case(core::ptr::null_mut(), c"Idle".as_ptr(), err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_bound_case(core::ptr::null(), core::ptr::null(), &mut out, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(out, 7, "untouched on error");
+            assert_eq!(
+                rsl_value_case(core::ptr::null(), &mut out, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_value_new_case(core::ptr::null(), 0, core::ptr::null(), 0, &mut v, err),
+                RSL_ERROR_NULL
+            );
+            assert!(v.is_null());
+            assert_eq!(rsl_bound_case_count(core::ptr::null()), 0);
+            assert_eq!(
+                CStr::from_ptr(rsl_bound_case_name(core::ptr::null(), 0)).to_bytes(),
+                b""
+            );
+
+            // An enum view has cases, a struct view fields: each refuses
+            // the other's.
+            assert_eq!(
+                rsl_enum_view_new(c"widgets".as_ptr(), c"Status".as_ptr(), &mut view, err),
+                RSL_OK
+            );
+            assert_eq!(rsl_view_add_case(view, c"Busy".as_ptr(), err), RSL_OK);
+            assert_eq!(
+                rsl_view_add_case(view, c"Busy".as_ptr(), err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                message(err),
+                "malformed view: case name `Busy` is empty or declared twice"
+            );
+            assert_eq!(
+                rsl_view_add_payload(view, 0, c"jobs".as_ptr(), 1, &u32_, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_add_payload(view, 1, c"jobs".as_ptr(), 1, &u32_, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                message(err),
+                "malformed view: payload field `jobs`: the view of `Status` has 1 cases, not case 1"
+            );
+            assert_eq!(
+                rsl_view_add_field(view, c"jobs".as_ptr(), 1, RSL_BY_VALUE, &u32_, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(message(err).contains("is an enum view"), "{}", message(err));
+            rsl_view_free(view);
+            let mut sview = core::ptr::null_mut();
+            assert_eq!(
+                rsl_view_new(c"widgets".as_ptr(), c"Widget".as_ptr(), &mut sview, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_add_case(sview, c"Idle".as_ptr(), err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(message(err).contains("is a struct view"), "{}", message(err));
+            rsl_view_free(sview);
+            rsl_error_free(err);
+        }
+    }
+
+    #[test]
     fn function_entry_points_take_null() {
         let err = rsl_error_new();
         let mut f = core::ptr::null_mut();
