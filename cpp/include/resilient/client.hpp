@@ -78,6 +78,20 @@
 // and is bound with the rsl::Bound its values are read through
 // (imp.method(copy, point_binding)).
 //
+// Enums a library exports (docs/FORMAT.md, "Enums") are read through an
+// rsl::EnumView: the cases the host knows, each with the payload fields it
+// reads, bound by the Rust binder (each case by name); a value's case is an
+// index among them, or rsl::UNKNOWN_CASE for a case a later library added;
+// payload fields are read through tokens, refused on a value in another
+// case; a case is built by the library's own write_case:
+//
+//     rsl::EnumView status("widgets", "Status");
+//     status.add_case("Idle").add_case("Busy", {rsl::payload<std::uint32_t>("jobs")});
+//     rsl::Bound s = lib.bind(status);
+//     auto jobs = s.payload<std::uint32_t>(1, "jobs");
+//     rsl::Value busy = s.make(1, std::uint32_t{3});
+//     if (s.case_of(busy) == 1) use(busy.get(jobs));
+//
 // Errors are thrown as rsl::Error, whose what() is the Rust message (naming
 // the library, type and field); an impossible size or a failed allocation
 // of a value is an rsl::Error too. A call that fails or throws in the

@@ -57,6 +57,41 @@
 // function's), and the thunks take a pointer to the value first. Exceptions
 // stop in the thunk as a function's do. RESILIENT_EXPORT_MODULE_WITH_IMPLS
 // lists types and implementations without functions.
+//
+// Enums (docs/FORMAT.md, "Enums") are exported by naming their cases once.
+// A fieldless enum class (an integer underlying type of 1, 2, 4 or 8 bytes)
+// has a plain tag, the value itself: the records the Rust producer writes
+// for a fieldless `#[repr(u8)]` enum of the same cases and values.
+//
+//     enum class Priority : std::uint8_t { Low, High = 5 };
+//     RESILIENT_EXPORT_ENUM(Priority, Low, High)
+//
+// An enum whose cases carry payloads is a std::variant of one struct per
+// case, each exported with its payload fields (a member `_0` is exported as
+// `0`, the field of a Rust tuple case):
+//
+//     namespace status {
+//     struct Idle {};
+//     struct Busy { std::uint32_t jobs; };
+//     struct Failed { std::int64_t _0; };       // Rust's Failed(i64)
+//     }
+//     using Status = std::variant<status::Idle, status::Busy, status::Failed>;
+//     RESILIENT_EXPORT_CASE(status::Idle)
+//     RESILIENT_EXPORT_CASE(status::Busy, jobs)
+//     RESILIENT_EXPORT_CASE(status::Failed, _0)
+//     RESILIENT_EXPORT_VARIANT(Status)
+//
+// Why std::variant rather than a tagged struct of our own: it is the
+// standard closed sum type, it keeps the tag and the live payload
+// consistent by construction (no union a library could misread), and it
+// runs each case's constructors and destructor. Its layout is the
+// compiler's own (libstdc++ and libc++ differ), so it is exported as not
+// plain, as a Rust enum of the default representation is: hosts read a
+// value's case (index()), reach a payload field (std::get_if) and build a
+// case (in place) only through this library's witnesses. Both forms are
+// listed in the module as any type, and struct fields, parameters and
+// results of them cross as an exported type's (const Status&, Status by
+// value).
 #ifndef RESILIENT_EXPORT_HPP
 #define RESILIENT_EXPORT_HPP
 
