@@ -141,11 +141,7 @@ fn rust_transcript(path: &Path) -> (i32, String) {
                 let _ = writeln!(out, "newer refused: {e}");
             }
         }
-        let _ = writeln!(
-            out,
-            "live jobs +{}",
-            api.live_jobs.call().unwrap() - before
-        );
+        let _ = writeln!(out, "live jobs +{}", api.live_jobs.call().unwrap() - before);
     }
     let _ = writeln!(
         out,
@@ -229,11 +225,17 @@ fn each_version_reads_builds_or_refuses_by_case_name() {
             "built Busy jobs=8\n".into(),
             "live jobs +1\nlive jobs after +0\n".into(),
         ] {
-            assert!(text.contains(&line), "{}: {line:?} in\n{text}", lib.display());
+            assert!(
+                text.contains(&line),
+                "{}: {line:?} in\n{text}",
+                lib.display()
+            );
         }
         // 1.0 has no `Paused`: the newer view is refused, naming it.
         assert!(
-            text.contains("case `Status::Paused` is missing (`Status` has `Failed`, `Busy`, `Idle`)\n"),
+            text.contains(
+                "case `Status::Paused` is missing (`Status` has `Failed`, `Busy`, `Idle`)\n"
+            ),
             "{text}"
         );
     }
@@ -394,10 +396,7 @@ fn a_cpp_enum_class_is_the_rust_primitive_repr_enum() {
     );
     let e = p.enum_info.as_ref().unwrap();
     assert_eq!((e.tag, e.payload_plain), (Some((0, 1)), true));
-    assert_eq!(
-        e.cases.iter().map(|c| c.tag).collect::<Vec<_>>(),
-        [0, 5, 9]
-    );
+    assert_eq!(e.cases.iter().map(|c| c.tag).collect::<Vec<_>>(), [0, 5, 9]);
 
     let pv = lib.bind::<PriorityView>().unwrap();
     let tv = lib.bind::<TaskView>().unwrap();
@@ -429,10 +428,7 @@ fn a_cpp_enum_class_is_the_rust_primitive_repr_enum() {
     // has, read as unknown: never as another case.
     for n in [9, 3] {
         let v = api.priority_from.call(n).unwrap();
-        assert!(
-            matches!(pv.read(v.as_ref()), PriorityCase::Unknown),
-            "{n}"
-        );
+        assert!(matches!(pv.read(v.as_ref()), PriorityCase::Unknown), "{n}");
     }
     let low = api.priority_from.call(0).unwrap();
     assert!(matches!(pv.read(low.as_ref()), PriorityCase::Low(_)));
@@ -443,8 +439,9 @@ fn a_cpp_enum_class_is_the_rust_primitive_repr_enum() {
     }
     let err = lib.bind::<MoreView>().unwrap_err();
     assert!(
-        err.to_string()
-            .ends_with("case `Priority::Lowest` is missing (`Priority` has `Low`, `Urgent`, `High`)"),
+        err.to_string().ends_with(
+            "case `Priority::Lowest` is missing (`Priority` has `Low`, `Urgent`, `High`)"
+        ),
         "{err}"
     );
 }

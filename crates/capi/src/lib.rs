@@ -1517,7 +1517,10 @@ pub unsafe extern "C" fn rsl_bound_case_count(bound: *const rsl_bound) -> usize 
 ///
 /// `bound` is NULL or a live bound view.
 #[no_mangle]
-pub unsafe extern "C" fn rsl_bound_case_name(bound: *const rsl_bound, index: usize) -> *const c_char {
+pub unsafe extern "C" fn rsl_bound_case_name(
+    bound: *const rsl_bound,
+    index: usize,
+) -> *const c_char {
     // SAFETY: the caller's contract.
     match unsafe { bound.as_ref() } {
         Some(b) => b.case_names.get(index).map_or(c"".as_ptr(), |n| n.as_ptr()),
@@ -2776,7 +2779,11 @@ mod tests {
                 rsl_view_add_case(sview, c"Idle".as_ptr(), err),
                 RSL_ERROR_ARGUMENT
             );
-            assert!(message(err).contains("is a struct view"), "{}", message(err));
+            assert!(
+                message(err).contains("is a struct view"),
+                "{}",
+                message(err)
+            );
             rsl_view_free(sview);
             rsl_error_free(err);
         }

@@ -1217,7 +1217,8 @@ pub fn gen_cpp(
                     tokens.push((field, ct, opt));
                 }
                 (Identity::Resilient { name, .. }, None)
-                    if enums.contains(&name.as_str()) && module.get(name).is_some_and(|t| t.is_enum()) =>
+                    if enums.contains(&name.as_str())
+                        && module.get(name).is_some_and(|t| t.is_enum()) =>
                 {
                     let _ = writeln!(
                         out,

@@ -999,13 +999,16 @@ impl DynBound {
     /// [`Error::NotAnEnum`]; [`Error::BadView`] for a case out of range.
     pub fn case_fields(&self, case: usize) -> Result<&[usize], Error> {
         let e = self.enum_binding()?;
-        e.fields.get(case).map(Vec::as_slice).ok_or_else(|| Error::BadView {
-            reason: format!(
-                "the view of `{}` names {} cases, not case {case}",
-                self.ty.layout().name,
-                e.cases.len()
-            ),
-        })
+        e.fields
+            .get(case)
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::BadView {
+                reason: format!(
+                    "the view of `{}` names {} cases, not case {case}",
+                    self.ty.layout().name,
+                    e.cases.len()
+                ),
+            })
     }
 
     /// The token of payload field `name` of the view's case `case`, which
@@ -1172,7 +1175,16 @@ impl DynBound {
         // order, one pointer per payload field of the case (every field is
         // supplied: `missing` is none) to a value of its bound identity,
         // its bytes checked; `write` is the enum's witness.
-        unsafe { crate::enums::write_case_at(write, room, *lib_case, &payload, &self.need.type_name, name) }
+        unsafe {
+            crate::enums::write_case_at(
+                write,
+                room,
+                *lib_case,
+                &payload,
+                &self.need.type_name,
+                name,
+            )
+        }
     }
 
     /// The address of payload field `slot` (of field `index`) in the value
@@ -1182,7 +1194,12 @@ impl DynBound {
     /// # Safety
     ///
     /// `value` points at a live value of this binding's type.
-    unsafe fn field_at(&self, value: *const u8, slot: Slot, index: u32) -> Result<*const u8, Error> {
+    unsafe fn field_at(
+        &self,
+        value: *const u8,
+        slot: Slot,
+        index: u32,
+    ) -> Result<*const u8, Error> {
         let Some((case, place)) = slot.payload else {
             // SAFETY: the field lies inside the live value (placed by the
             // verdict on a field of the validated layout).
