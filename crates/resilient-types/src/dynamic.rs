@@ -1153,11 +1153,18 @@ impl DynBound {
         };
         let mut payload = Vec::with_capacity(supply.len());
         for j in supply.iter().flatten() {
-            let (Some(&ptr), Some(&index)) = (values.get(*j), ids.get(*j)) else {
-                continue;
-            };
-            let Some(slot) = self.slots.get(index).copied().flatten() else {
-                continue;
+            // Every supplied field is one the view names and the library has
+            // (`new_enum` placed it): anything else would leave the witness
+            // a pointer short.
+            let placed = values.get(*j).zip(ids.get(*j)).and_then(|(&ptr, &index)| {
+                Some((ptr, index, self.slots.get(index).copied().flatten()?))
+            });
+            let Some((ptr, index, slot)) = placed else {
+                return Err(Error::BadView {
+                    reason: format!(
+                        "case `{name}`: a payload field of the library's case is not placed"
+                    ),
+                });
             };
             if ptr.is_null() {
                 return Err(Error::BadView {
