@@ -445,3 +445,64 @@ fn a_cpp_enum_class_is_the_rust_primitive_repr_enum() {
         "{err}"
     );
 }
+
+enum_view! {
+    /// A view with several mistakes at once, against 1.1.
+    pub enum ManyCase: ManyView = "widgets"::"Status" {
+        Busy(ManyBusy { jobs: Field<u64>, queue: Field<u16> }),
+        Stopped,
+        Paused(ManyPaused { until: Field<u32> }),
+        Retrying,
+    }
+}
+
+/// Every mismatch at once, in the same order and words, whether the view is
+/// `enum_view!` (the Rust host) or described as data (the C API's, and so
+/// the C++ client's, `resilient_types::dynamic`): both compose the same
+/// `layout_meta::compat` calls.
+#[test]
+fn data_described_enum_views_report_every_mismatch_as_enum_view_does() {
+    use resilient_types::dynamic::{self, DynView};
+    let mut dv = DynView::new_enum("widgets", "Status").unwrap();
+    let busy = dv.add_case("Busy").unwrap();
+    dv.add_payload(busy, "jobs", true, dynamic::scalar("u64").unwrap())
+        .unwrap();
+    dv.add_payload(busy, "queue", true, dynamic::scalar("u16").unwrap())
+        .unwrap();
+    dv.add_case("Stopped").unwrap();
+    let paused = dv.add_case("Paused").unwrap();
+    dv.add_payload(paused, "until", true, dynamic::scalar("u32").unwrap())
+        .unwrap();
+    dv.add_case("Retrying").unwrap();
+    for lib in [rust_lib(2), cpp_lib(2).to_path_buf()] {
+        let lib = Library::open(&lib).unwrap();
+        let typed = lib.bind::<ManyView>().unwrap_err().to_string();
+        let data = dv.bind(&lib, lib.module()).unwrap_err().to_string();
+        assert_eq!(data, typed);
+        for part in [
+            "field `Status::Busy.jobs` is u32, the view expects u64",
+            "field `Status::Busy.queue` (u16) is missing",
+            "case `Status::Stopped` is missing",
+            "field `Status::Paused.until` is u64, the view expects u32",
+            "case `Status::Retrying` is missing",
+        ] {
+            assert!(typed.contains(part), "{part:?} in {typed}");
+        }
+    }
+    // A struct view of the enum, and an enum view of a struct, by the kind
+    // rule, alike.
+    let lib = Library::open(cpp_lib(1)).unwrap();
+    let mut of_struct = DynView::new_enum("widgets", "Widget").unwrap();
+    of_struct.add_case("Idle").unwrap();
+    let err = of_struct.bind(&lib, lib.module()).unwrap_err().to_string();
+    assert!(
+        err.ends_with("type `Widget` is a struct, the view expects an enum"),
+        "{err}"
+    );
+    let of_enum = DynView::new("widgets", "Status").unwrap();
+    let err = of_enum.bind(&lib, lib.module()).unwrap_err().to_string();
+    assert!(
+        err.ends_with("type `Status` is an enum, the view expects a struct"),
+        "{err}"
+    );
+}
