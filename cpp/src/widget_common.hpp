@@ -1,6 +1,7 @@
 // Shared by every version of the C++ widgets sample library (the Rust
-// fixtures' tests/plugins/common.rs, in C++), included before `Widget`: a
-// count of the widgets alive, kept by a member every Widget has.
+// fixtures' tests/plugins/common.rs, in C++), included before `Widget` and
+// `Job`: counts of the widgets and jobs alive, kept by a member every
+// Widget (Tracker) and every Job (JobTracker) has.
 #ifndef WIDGET_COMMON_HPP
 #define WIDGET_COMMON_HPP
 
@@ -11,6 +12,7 @@
 // beside another version loaded with global visibility.
 namespace {
 std::atomic<std::ptrdiff_t> live_widgets{0};
+std::atomic<std::ptrdiff_t> live_jobs_count{0};
 
 // Counts itself: made by every constructor of its Widget (default, copy),
 // destroyed by its destructor.
@@ -19,6 +21,14 @@ struct Tracker {
     Tracker(const Tracker &) noexcept { ++live_widgets; }
     Tracker &operator=(const Tracker &) = default;
     ~Tracker() { --live_widgets; }
+};
+
+// Counts the jobs alive, as Tracker counts widgets (a member every Job has).
+struct JobTracker {
+    JobTracker() noexcept { ++live_jobs_count; }
+    JobTracker(const JobTracker &) noexcept { ++live_jobs_count; }
+    JobTracker &operator=(const JobTracker &) = default;
+    ~JobTracker() { --live_jobs_count; }
 };
 }  // namespace
 

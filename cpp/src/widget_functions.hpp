@@ -1,5 +1,6 @@
 // Shared by every version of the C++ widgets sample library, included after
-// `Widget` (with `id`, `label` and a Tracker) and its export: the functions
+// `Widget` (with `id`, `label` and a Tracker), `Status` and `Job` (with
+// `status` and a JobTracker) and their exports: the functions
 // every version exports, the Rust fixtures' (tests/plugins/common.rs) in
 // C++, plus three that take a slice, an optional reference, and an
 // exclusive and a shared one. Each has
@@ -113,10 +114,14 @@ Point parse_point(std::string_view text) {
     return p;
 }
 
-// Jobs alive now: the Rust fixtures export a `Job` type with a `Status`
-// enum; this sample has neither (the C++ export side has no enums yet), so
-// none is ever alive.
-rsl::isize live_jobs() noexcept { return 0; }
+// Jobs alive now (made by a constructor, not yet destroyed).
+rsl::isize live_jobs() noexcept { return live_jobs_count.load(); }
+
+// A job's status, as a value the host owns (an enum by value).
+Status job_status(const Job &j) { return j.status; }
+
+// Sets a job's status from the host's value.
+void set_job_status(Job &j, const Status &status) { j.status = status; }
 
 // A greeting: an owned string (Rust's String), its bytes handed to the host
 // and freed by this library.
@@ -153,10 +158,12 @@ RESILIENT_EXPORT_FUNCTION(same_id)
 RESILIENT_EXPORT_FUNCTION(copy_label)
 RESILIENT_EXPORT_FUNCTION(make_widget)
 RESILIENT_EXPORT_FUNCTION(parse_point)
+RESILIENT_EXPORT_FUNCTION(job_status)
+RESILIENT_EXPORT_FUNCTION(set_job_status)
 
 // The functions every version lists in its module.
 #define WIDGET_FUNCTIONS \
     live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label, \
-        make_widget, parse_point, live_jobs, greeting, squares, raw_byte
+        make_widget, parse_point, live_jobs, job_status, set_job_status, greeting, squares, raw_byte
 
 #endif  // WIDGET_FUNCTIONS_HPP

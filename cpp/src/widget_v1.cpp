@@ -4,9 +4,32 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
+
+// What a widget is doing (the Rust fixture's `Status` enum): a
+// std::variant of one struct per case, each exported with its payload
+// fields; `Failed`'s member `_0` is exported as `0`, the field of Rust's
+// tuple case `Failed(i64)`.
+namespace status {
+struct Idle {};
+struct Busy {
+    std::uint32_t jobs = 0;
+};
+struct Failed {
+    std::int64_t _0 = 0;
+};
+}  // namespace status
+using Status = std::variant<status::Idle, status::Busy, status::Failed>;
+
+// A job: a struct with a field of an exported enum type.
+struct Job {
+    std::uint32_t id = 1;
+    Status status = status::Busy{1};
+    JobTracker tracker;
+};
 
 struct Point {
     std::int32_t x = -1;
@@ -45,6 +68,11 @@ struct Widget {
 };
 
 RESILIENT_EXPORT_TYPE(Point, x, y)
+RESILIENT_EXPORT_CASE(status::Idle)
+RESILIENT_EXPORT_CASE(status::Busy, jobs)
+RESILIENT_EXPORT_CASE(status::Failed, _0)
+RESILIENT_EXPORT_VARIANT(Status)
+RESILIENT_EXPORT_TYPE(Job, id, status)
 RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
 
 #include "widget_functions.hpp"
@@ -52,7 +80,7 @@ RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
 RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel)
 RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.0.0", (Widget, Point), (WIDGET_FUNCTIONS),
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.0.0", (Widget, Point, Status, Job), (WIDGET_FUNCTIONS),
                                                  ((Widget, Describe), (Point, Describe)))
 
 extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }

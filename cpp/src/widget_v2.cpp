@@ -4,9 +4,34 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
+
+// What a widget is doing: 1.1 adds `Paused`, and `Busy` grows a `load`
+// (placed first), as the Rust fixture's `Status`.
+namespace status {
+struct Idle {};
+struct Busy {
+    float load = 0;
+    std::uint32_t jobs = 0;
+};
+struct Failed {
+    std::int64_t _0 = 0;
+};
+struct Paused {
+    std::uint64_t until = 0;
+};
+}  // namespace status
+using Status = std::variant<status::Idle, status::Busy, status::Failed, status::Paused>;
+
+// A job: a struct with a field of an exported enum type.
+struct Job {
+    std::uint32_t id = 2;
+    Status status = status::Busy{0.5f, 2};
+    JobTracker tracker;
+};
 
 struct Point {
     std::int32_t x = -2;
@@ -47,6 +72,12 @@ struct Widget {
 };
 
 RESILIENT_EXPORT_TYPE(Point, x, y)
+RESILIENT_EXPORT_CASE(status::Idle)
+RESILIENT_EXPORT_CASE(status::Busy, load, jobs)
+RESILIENT_EXPORT_CASE(status::Failed, _0)
+RESILIENT_EXPORT_CASE(status::Paused, until)
+RESILIENT_EXPORT_VARIANT(Status)
+RESILIENT_EXPORT_TYPE(Job, id, status)
 RESILIENT_EXPORT_TYPE(Widget, active, color, tags, flags, origin, weight, id)
 
 #include "widget_functions.hpp"
@@ -60,7 +91,7 @@ RESILIENT_EXPORT_FUNCTION(weight_lb)
 RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel)
 RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.1.0", (Widget, Point), (WIDGET_FUNCTIONS, weight_lb),
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.1.0", (Widget, Point, Status, Job), (WIDGET_FUNCTIONS, weight_lb),
                                                  ((Widget, Describe), (Point, Describe)))
 
 extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }

@@ -4,9 +4,31 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
+
+// What a widget is doing: 2.0 removes `Failed`, as the Rust fixture's
+// `Status`.
+namespace status {
+struct Idle {};
+struct Busy {
+    std::uint32_t jobs = 0;
+    float load = 0;
+};
+struct Paused {
+    std::uint64_t until = 0;
+};
+}  // namespace status
+using Status = std::variant<status::Idle, status::Busy, status::Paused>;
+
+// A job: a struct with a field of an exported enum type.
+struct Job {
+    std::uint32_t id = 4;
+    Status status = status::Busy{4, 1.0f};
+    JobTracker tracker;
+};
 
 struct Point {
     std::int32_t x = -4;
@@ -51,6 +73,11 @@ struct Widget {
 };
 
 RESILIENT_EXPORT_TYPE(Point, x, y)
+RESILIENT_EXPORT_CASE(status::Idle)
+RESILIENT_EXPORT_CASE(status::Busy, jobs, load)
+RESILIENT_EXPORT_CASE(status::Paused, until)
+RESILIENT_EXPORT_VARIANT(Status)
+RESILIENT_EXPORT_TYPE(Job, id, status)
 RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
 
 #include "widget_functions.hpp"
@@ -64,5 +91,5 @@ RESILIENT_EXPORT_FUNCTION(weight_lb)
 RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel, weight_key)
 RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "2.0.0", (Widget, Point), (WIDGET_FUNCTIONS, weight_lb),
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "2.0.0", (Widget, Point, Status, Job), (WIDGET_FUNCTIONS, weight_lb),
                                                  ((Widget, Describe), (Point, Describe)))

@@ -458,17 +458,9 @@ fn the_cpp_producer_writes_the_rust_producers_function_records() {
         let rust = Library::open(rust_lib(v)).unwrap();
         for path in cpp_libs(v) {
             let cpp = Library::open(&path).unwrap();
-            // Functions of the Rust fixtures' `Job` and `Status` enum, which
-            // the C++ samples do not export (no enums on the C++ export side
-            // yet), are left out.
-            let cpp_types = Library::open(&path).unwrap();
-            let exported = |f: &&FunctionLayout| {
-                f.params.iter().chain([&f.ret]).all(|p| match &p.identity {
-                    Identity::Resilient { name, .. } => cpp_types.module().get(name).is_some(),
-                    _ => true,
-                })
-            };
-            for r in rust.module().functions.iter().filter(exported) {
+            // Every function, those of `Job` and the `Status` enum included
+            // (`job_status` returns an enum by value).
+            for r in &rust.module().functions {
                 let c = cpp
                     .module()
                     .function(&r.name)

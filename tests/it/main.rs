@@ -14,6 +14,7 @@ mod c_symbols;
 mod cpp_client;
 mod cross_language;
 mod docs;
+mod enums;
 mod format_doc;
 mod functions;
 mod hostile;

@@ -78,6 +78,20 @@
 // and is bound with the rsl::Bound its values are read through
 // (imp.method(copy, point_binding)).
 //
+// Enums a library exports (docs/FORMAT.md, "Enums") are read through an
+// rsl::EnumView: the cases the host knows, each with the payload fields it
+// reads, bound by the Rust binder (each case by name); a value's case is an
+// index among them, or rsl::UNKNOWN_CASE for a case a later library added;
+// payload fields are read through tokens, refused on a value in another
+// case; a case is built by the library's own write_case:
+//
+//     rsl::EnumView status("widgets", "Status");
+//     status.add_case("Idle").add_case("Busy", {rsl::payload<std::uint32_t>("jobs")});
+//     rsl::Bound s = lib.bind(status);
+//     auto jobs = s.payload<std::uint32_t>(1, "jobs");
+//     rsl::Value busy = s.make(1, std::uint32_t{3});
+//     if (s.case_of(busy) == 1) use(busy.get(jobs));
+//
 // Errors are thrown as rsl::Error, whose what() is the Rust message (naming
 // the library, type and field); an impossible size or a failed allocation
 // of a value is an rsl::Error too. A call that fails or throws in the
@@ -249,6 +263,35 @@ struct FieldDecl {
 template <std::size_t N>
 struct ViewDecl;
 
+// A payload field an enum view reads of one case (rsl::payload,
+// rsl::optional_payload): its name, whether binding fails without it, and
+// the type it is read as.
+struct PayloadDecl {
+    const char *name = nullptr;
+    bool required = true;
+    const rsl_type_identity *identity = nullptr;
+};
+
+// A payload field of a case, read by value as T (a scalar, an array of
+// them). A Rust tuple case's fields are named "0", "1", ...
+template <class T>
+constexpr PayloadDecl payload(const char *name) {
+    static_assert(lowering::identity_kind<T>::value != 0 && !lowering::is_resilient<T>,
+                  "a payload field is read by value as a scalar or an array");
+    return PayloadDecl{name, true, &identity<T>::value};
+}
+// As payload(), for a field older libraries' case lacks.
+template <class T>
+constexpr PayloadDecl optional_payload(const char *name) {
+    static_assert(lowering::identity_kind<T>::value != 0 && !lowering::is_resilient<T>,
+                  "a payload field is read by value as a scalar or an array");
+    return PayloadDecl{name, false, &identity<T>::value};
+}
+
+// What Bound::case_of gives for a value in a case the enum view does not
+// name (one a later library added: never another case).
+constexpr std::size_t UNKNOWN_CASE = RSL_UNKNOWN_CASE;
+
 // What a consumer needs of a foreign type: fields it requires, fields it can
 // do without (older libraries), nested fields reached through a view of
 // their own, and a frozen layout, checked at bind time by the Rust binder.
@@ -296,6 +339,18 @@ class View {
     }
     const std::string &module() const { return module_; }
     const std::string &type() const { return type_; }
+    // Whether this is an enum view (rsl::EnumView).
+    bool is_enum() const { return enum_; }
+
+  protected:
+    // An enum view's cases, each with the payload fields it reads.
+    struct CaseNeed {
+        std::string name;
+        std::vector<PayloadDecl> fields;
+        std::vector<std::string> names;  // the fields' names, owned here
+    };
+    bool enum_ = false;
+    std::vector<CaseNeed> cases_;
 
   private:
     friend class Library;
@@ -310,9 +365,23 @@ class View {
     // The view as the C API describes it (owned by the caller).
     std::unique_ptr<rsl_view, void (*)(rsl_view *)> describe() const {
         rsl_view *raw = nullptr;
-        detail::call([&](rsl_error *e) { return rsl_view_new(module_.c_str(), type_.c_str(), &raw, e); });
+        detail::call([&](rsl_error *e) {
+            return enum_ ? rsl_enum_view_new(module_.c_str(), type_.c_str(), &raw, e)
+                         : rsl_view_new(module_.c_str(), type_.c_str(), &raw, e);
+        });
         std::unique_ptr<rsl_view, void (*)(rsl_view *)> v(raw, rsl_view_free);
         if (frozen_) detail::call([&](rsl_error *e) { return rsl_view_set_frozen(v.get(), *frozen_, e); });
+        for (std::size_t c = 0; c < cases_.size(); ++c) {
+            const CaseNeed &k = cases_[c];
+            detail::call([&](rsl_error *e) { return rsl_view_add_case(v.get(), k.name.c_str(), e); });
+            for (std::size_t i = 0; i < k.fields.size(); ++i) {
+                detail::Expect ex(*k.fields[i].identity);
+                detail::call([&](rsl_error *e) {
+                    return rsl_view_add_payload(v.get(), c, k.names[i].c_str(), k.fields[i].required ? 1 : 0, ex.get(),
+                                                e);
+                });
+            }
+        }
         for (const auto &n : needs_) {
             if (n.view) {
                 auto inner = n.view->describe();
@@ -334,7 +403,45 @@ class View {
     std::vector<Need> needs_;
 };
 
+// What a consumer needs of a foreign enum (docs/FORMAT.md, "Enums"), as the
+// Rust host's enum_view! declares it: the cases it knows, in its own order
+// (a case's index is the number declared before it), each with the payload
+// fields it reads. Bound by the Rust binder (lib.bind: each case by name,
+// each payload field by the field rule as a field of `Enum::Case`), so a
+// refusal names the case or field in the Rust host's words; a case the
+// enum has and the view does not name reads as rsl::UNKNOWN_CASE. A field
+// of a struct holding the enum is reached through it with
+// View::nested(name, enum_view).
+//
+//     rsl::EnumView status("widgets", "Status");
+//     status.add_case("Idle")                                                // case 0
+//         .add_case("Busy", {rsl::payload<std::uint32_t>("jobs")})           // case 1
+//         .add_case("Failed", {rsl::payload<std::int64_t>("0")});            // case 2: Rust's Failed(i64)
+//     rsl::Bound s = lib.bind(status);
+//     auto jobs = s.payload<std::uint32_t>(1, "jobs");
+//     rsl::Value v = s.make(2, std::int64_t{-3});         // built by the library's write_case
+//     switch (s.case_of(v)) {
+//         case 1: std::printf("%u jobs\n", v.get(jobs)); break;  // a payload of another case is refused
+//         case rsl::UNKNOWN_CASE: break;                     // a case added later
+//     }
+class EnumView : public View {
+  public:
+    EnumView(std::string module, std::string type) : View(std::move(module), std::move(type)) { enum_ = true; }
+    // Declares case `name` with the payload fields it reads (rsl::payload,
+    // rsl::optional_payload); its index is the number of cases declared
+    // before it. A repeated or empty name is refused at bind.
+    EnumView &add_case(const std::string &name, std::initializer_list<PayloadDecl> fields = {}) {
+        CaseNeed c{name, std::vector<PayloadDecl>(fields), {}};
+        for (const PayloadDecl &f : fields) c.names.emplace_back(f.name ? f.name : "");
+        cases_.push_back(std::move(c));
+        return *this;
+    }
+    std::size_t case_count() const { return cases_.size(); }
+};
+
 class Nested;
+class Place;
+class Value;
 
 // A view bound to a type of a loaded library. Keeps the library loaded.
 class Bound {
@@ -383,6 +490,43 @@ class Bound {
     // Drops a value made by init_at.
     void drop_at(void *value) const noexcept { rsl_bound_drop_at(h_.get(), value); }
 
+    // ---- enums (a binding of an rsl::EnumView)
+
+    // The number of cases the enum view names (0 for a struct view).
+    std::size_t case_count() const { return rsl_bound_case_count(h_.get()); }
+    // The name of the view's case `c` ("" out of range).
+    std::string case_name(std::size_t c) const { return rsl_bound_case_name(h_.get(), c); }
+    // The view's case of `value`, a value of this binding's type (checked):
+    // its index among the cases the view names, or rsl::UNKNOWN_CASE for a
+    // case it does not name. Read from the value's plain tag, or by the
+    // library's case_of witness.
+    std::size_t case_of(const Place &value) const;
+    // The token of payload field `name` of the view's case `c`, read as T
+    // (the type the view declared it as): read it with get() on a value in
+    // that case (a value in another case is refused).
+    template <class T>
+    Field<T> payload(std::size_t c, const std::string &name) const {
+        Field<T> f{};
+        if (!find_payload<T>(c, name, f))
+            throw Error(*lib_ + ": `" + type_name_ + "::" + case_name(c) + "." + name +
+                        "` is absent (declared optional?)");
+        return f;
+    }
+    // The token of an optional payload field, or false if this library's
+    // case lacks it.
+    template <class T>
+    bool optional_payload(std::size_t c, const std::string &name, Field<T> &out) const {
+        return find_payload<T>(c, name, out);
+    }
+    // A new value of the view's case `c`, built by the library's own
+    // write_case witness from `values`: one per payload field the view
+    // declared for the case, in its order, each of the type it declared
+    // (checked, as their bytes for bool and char32_t). Throws rsl::Error
+    // with the Rust host's words if the library's case has a payload field
+    // the view does not name, or the library builds none.
+    template <class... T>
+    Value make(std::size_t c, const T &...values) const;
+
   private:
     friend class Library;
     friend class Implementation;
@@ -400,6 +544,16 @@ class Bound {
         out.binding_ = rsl_bound_binding(b);
         out.type_id_ = rsl_bound_type_id(b);
         return out;
+    }
+    template <class T>
+    bool find_payload(std::size_t c, const std::string &name, Field<T> &out) const {
+        detail::Expect as(identity<T>::value);
+        rsl_field f{};
+        rsl_status s = detail::call(
+            [&](rsl_error *e) { return rsl_bound_payload(h_.get(), c, name.c_str(), as.get(), &f, e); });
+        if (s == RSL_ABSENT) return false;
+        out = Field<T>{f.binding, f.offset, f.index};
+        return true;
     }
     template <class T>
     bool find(const std::string &name, Field<T> &out) const {
@@ -664,8 +818,39 @@ class Value : public Local {
 
   private:
     friend struct detail::OwnedSlot;
+    friend class Bound;
     Value(const Bound &b, rsl_value *owned) : Local(b, owned) {}
 };
+
+inline std::size_t Bound::case_of(const Place &value) const {
+    if (value.data() == nullptr) throw Error("reading a case: the value was moved from");
+    if (value.bound().type_id() != type_id_)
+        throw Error("reading a case of `" + type_name_ + "`: the value belongs to another type, library or version");
+    std::size_t c = UNKNOWN_CASE;
+    detail::call_fast([&](rsl_error *e) { return rsl_bound_case(h_.get(), value.data(), &c, e); });
+    return c;
+}
+
+template <class... T>
+Value Bound::make(std::size_t c, const T &...values) const {
+    static_assert(((std::is_trivially_copyable<T>::value && lowering::identity_kind<T>::value != 0 &&
+                    !lowering::is_resilient<T>) &&
+                   ... && true),
+                  "a case is built from payload values: scalars or arrays of them");
+    const void *ptrs[] = {static_cast<const void *>(&values)..., nullptr};
+    const rsl_type_identity *ids[] = {&identity<T>::value..., nullptr};
+    // Each value is of the type the view declared its field as (the Rust
+    // identity rule, by the C API): the library reads exactly that many
+    // bytes from it.
+    for (std::size_t i = 0; i < sizeof...(T); ++i) {
+        detail::Expect as(*ids[i]);
+        rsl_field f{};
+        detail::call([&](rsl_error *e) { return rsl_bound_payload_at(h_.get(), c, i, as.get(), &f, e); });
+    }
+    rsl_value *v = nullptr;
+    detail::call([&](rsl_error *e) { return rsl_value_new_case(h_.get(), c, ptrs, sizeof...(T), &v, e); });
+    return Value(*this, v);
+}
 
 // ---------------------------------------------------------------- functions
 

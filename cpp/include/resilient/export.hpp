@@ -57,6 +57,41 @@
 // function's), and the thunks take a pointer to the value first. Exceptions
 // stop in the thunk as a function's do. RESILIENT_EXPORT_MODULE_WITH_IMPLS
 // lists types and implementations without functions.
+//
+// Enums (docs/FORMAT.md, "Enums") are exported by naming their cases once.
+// A fieldless enum class (an integer underlying type of 1, 2, 4 or 8 bytes)
+// has a plain tag, the value itself: the records the Rust producer writes
+// for a fieldless `#[repr(u8)]` enum of the same cases and values.
+//
+//     enum class Priority : std::uint8_t { Low, High = 5 };
+//     RESILIENT_EXPORT_ENUM(Priority, Low, High)
+//
+// An enum whose cases carry payloads is a std::variant of one struct per
+// case, each exported with its payload fields (a member `_0` is exported as
+// `0`, the field of a Rust tuple case):
+//
+//     namespace status {
+//     struct Idle {};
+//     struct Busy { std::uint32_t jobs; };
+//     struct Failed { std::int64_t _0; };       // Rust's Failed(i64)
+//     }
+//     using Status = std::variant<status::Idle, status::Busy, status::Failed>;
+//     RESILIENT_EXPORT_CASE(status::Idle)
+//     RESILIENT_EXPORT_CASE(status::Busy, jobs)
+//     RESILIENT_EXPORT_CASE(status::Failed, _0)
+//     RESILIENT_EXPORT_VARIANT(Status)
+//
+// Why std::variant rather than a tagged struct of our own: it is the
+// standard closed sum type, it keeps the tag and the live payload
+// consistent by construction (no union a library could misread), and it
+// runs each case's constructors and destructor. Its layout is the
+// compiler's own (libstdc++ and libc++ differ), so it is exported as not
+// plain, as a Rust enum of the default representation is: hosts read a
+// value's case (index()), reach a payload field (std::get_if) and build a
+// case (in place) only through this library's witnesses. Both forms are
+// listed in the module as any type, and struct fields, parameters and
+// results of them cross as an exported type's (const Status&, Status by
+// value).
 #ifndef RESILIENT_EXPORT_HPP
 #define RESILIENT_EXPORT_HPP
 
@@ -72,6 +107,7 @@
 #include <vector>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "resilient/function.hpp"
 #include "resilient/identity.hpp"
@@ -180,6 +216,49 @@ struct witness {
         return f;
     }
 };
+}  // namespace
+
+// -------------------------------------------------------------------- enums
+
+// The fingerprint of an enum (docs/FORMAT.md, "The fingerprint"): the
+// stream the Rust producer hashes for the same records.
+constexpr std::uint64_t enum_fingerprint(std::size_t size, std::size_t align, std::size_t stride,
+                                         const rsl_enum_descriptor &e) {
+    Fnv f;
+    f.byte(0x0e);
+    f.word(size);
+    f.word(align);
+    f.word(stride);
+    if (e.enum_flags & RSL_ENUM_TAG_PLAIN) {
+        f.byte(1);
+        f.word(e.tag_offset);
+        f.word(e.tag_size);
+    } else {
+        f.byte(0);
+    }
+    f.byte((e.enum_flags & RSL_ENUM_PAYLOAD_PLAIN) ? 1 : 0);
+    f.word(e.case_count);
+    for (std::size_t c = 0; c < e.case_count; ++c) {
+        const rsl_case_descriptor &k = e.cases[c];
+        f.str(k.name);
+        f.word(k.tag);
+        f.word(k.field_count);
+        for (std::size_t i = 0; i < k.field_count; ++i) {
+            f.str(k.fields[i].name);
+            f.word(k.fields[i].offset);
+            f.identity(k.fields[i].identity);
+        }
+    }
+    return f.h;
+}
+
+// The enumerators a RESILIENT_EXPORT_ENUM lists, and the payload fields a
+// RESILIENT_EXPORT_CASE lists (specialised by those macros).
+namespace {
+template <class E>
+struct enumerators;
+template <class C>
+struct payload;
 }  // namespace
 
 // ---------------------------------------------------------------- functions
@@ -541,6 +620,232 @@ constexpr bool impls_reference_listed(const impl_info *i, std::size_t n, const r
     return true;
 }
 
+// ---- enums (docs/FORMAT.md, "Enums")
+
+// `text`'s last component: `Busy` of `status::Busy` (a case is named by its
+// type's own name, wherever the type is declared).
+constexpr rsl_str unqualified(const char *text) {
+    std::size_t n = length(text), start = 0;
+    for (std::size_t i = 0; i + 1 < n; ++i)
+        if (text[i] == ':' && text[i + 1] == ':') start = i + 2;
+    while (start < n && text[start] == ' ') ++start;
+    return rsl_str{text + start, n - start};
+}
+
+// A payload field's exported name: a member `_0`, `_1`, ... is exported as
+// `0`, `1`, ... (a Rust tuple case's field names, which C++ cannot spell;
+// the Rust host's enum_view! spells them `_0`, `_1` too).
+constexpr rsl_str payload_field_name(const char *name) {
+    std::size_t n = length(name);
+    bool tuple = n >= 2 && name[0] == '_';
+    for (std::size_t i = 1; tuple && i < n; ++i) tuple = name[i] >= '0' && name[i] <= '9';
+    return tuple ? rsl_str{name + 1, n - 1} : rsl_str{name, n};
+}
+
+// Whether payload fields are listed in declaration order (strictly
+// increasing offsets in the case's struct), as a struct's.
+template <std::size_t N>
+constexpr bool increasing(const std::size_t (&offsets)[N]) {
+    for (std::size_t i = 1; i < N; ++i)
+        if (offsets[i] <= offsets[i - 1]) return false;
+    return true;
+}
+
+template <std::size_t N>
+constexpr bool distinct_strs(const std::array<rsl_str, N> &names) {
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = i + 1; j < N; ++j)
+            if (same(names[i], names[j])) return false;
+    return true;
+}
+
+// Value witnesses and flags of an enum: as a struct's (witness<T>), never
+// plain old data (all-zero bytes need not be a case, as the Rust producer
+// says), always RSL_FLAG_ENUM.
+template <class T>
+constexpr std::uint32_t enum_flags() {
+    return (witness<T>::flags() & ~RSL_FLAG_POD) | RSL_FLAG_ENUM;
+}
+
+// A fieldless `enum class E : U` (RESILIENT_EXPORT_ENUM): the tag is the
+// value itself, plain (U is 1, 2, 4 or 8 bytes), each listed enumerator a
+// case whose tag is its value's bits; payloads are trivially plain. What the
+// Rust producer writes for a fieldless `#[repr(u8)]` (u16, ...) enum.
+template <class E>
+struct enum_class {
+    static_assert(std::is_enum<E>::value, "RESILIENT_EXPORT_ENUM takes an enum (an enum class with a fixed underlying type)");
+    using U = std::underlying_type_t<E>;
+    static_assert(std::is_integral<U>::value && !std::is_same<U, bool>::value &&
+                      (sizeof(U) == 1 || sizeof(U) == 2 || sizeof(U) == 4 || sizeof(U) == 8),
+                  "an exported enum's underlying type is an integer of 1, 2, 4 or 8 bytes");
+    static_assert(sizeof(E) == sizeof(U) && alignof(E) == alignof(U), "an enum has its underlying type's layout");
+    using values_t = enumerators<E>;
+    static constexpr std::size_t N = sizeof(values_t::values) / sizeof(values_t::values[0]);
+    static_assert(N <= 4096, "an enum exports at most 4,096 cases");
+
+    static constexpr std::uint64_t tag(E e) {
+        return static_cast<std::uint64_t>(static_cast<std::make_unsigned_t<U>>(static_cast<U>(e)));
+    }
+    static constexpr bool distinct() {
+        for (std::size_t i = 0; i < N; ++i)
+            for (std::size_t j = i + 1; j < N; ++j)
+                if (values_t::values[i] == values_t::values[j]) return false;
+        return true;
+    }
+    // Whether an enumerator is zero: then E{} (the default value) is a case.
+    static constexpr bool zero_is_a_case() {
+        for (std::size_t i = 0; i < N; ++i)
+            if (tag(values_t::values[i]) == 0) return true;
+        return false;
+    }
+    static constexpr std::array<rsl_case_descriptor, N> make_cases() {
+        std::array<rsl_case_descriptor, N> out{};
+        for (std::size_t i = 0; i < N; ++i) out[i] = rsl_case_descriptor{values_t::names[i], tag(values_t::values[i]), 0, nullptr};
+        return out;
+    }
+    static constexpr std::array<rsl_case_descriptor, N> cases = make_cases();
+
+    // The index of the value's case; 0xFFFFFFFF for a value no listed
+    // enumerator has (a reader of the plain tag sees it as a case it does
+    // not know).
+    static std::uint32_t case_of(const void *v) noexcept {
+        E e;
+        std::memcpy(&e, v, sizeof e);
+        for (std::size_t i = 0; i < N; ++i)
+            if (values_t::values[i] == e) return static_cast<std::uint32_t>(i);
+        return 0xFFFFFFFFu;
+    }
+    static std::uint32_t write_case(void *dst, std::uint32_t c, const void *const *) noexcept {
+        if (c >= N) return 1;
+        ::new (dst) E(values_t::values[c]);
+        return 0;
+    }
+    static constexpr rsl_enum_descriptor record() {
+        return rsl_enum_descriptor{sizeof(rsl_enum_descriptor),
+                                   sizeof(rsl_case_descriptor),
+                                   RSL_ENUM_TAG_PLAIN | RSL_ENUM_PAYLOAD_PLAIN,
+                                   static_cast<std::uint32_t>(sizeof(U)),
+                                   0,
+                                   N,
+                                   N == 0 ? nullptr : cases.data(),
+                                   &case_of,
+                                   nullptr,
+                                   &write_case};
+    }
+    static void clone(void *dst, const void *src) noexcept { std::memcpy(dst, src, sizeof(E)); }
+    static void default_init(void *dst) noexcept { ::new (dst) E{}; }
+    // Copyable, movable to another thread (a number), default only where
+    // E{} is a listed enumerator.
+    static constexpr std::uint32_t flags() {
+        return RSL_FLAG_ENUM | RSL_FLAG_CLONABLE | RSL_FLAG_SEND | (zero_is_a_case() ? RSL_FLAG_DEFAULT_INIT : 0u);
+    }
+    static constexpr rsl_value_witnesses table() {
+        return rsl_value_witnesses{nullptr, &clone, zero_is_a_case() ? &default_init : nullptr};
+    }
+};
+
+template <class V>
+struct is_variant : std::false_type {};
+template <class... C>
+struct is_variant<std::variant<C...>> : std::true_type {};
+
+// An exported std::variant<C...> (RESILIENT_EXPORT_VARIANT): each
+// alternative is a case, named as its type, its payload fields as
+// RESILIENT_EXPORT_CASE lists them. The library's compiler lays the variant
+// out (libstdc++ and libc++ differ), so the tag and payloads are not plain:
+// hosts read them only through the witnesses below, as they read a Rust enum
+// of the default representation.
+template <class V>
+struct variant_enum;
+template <class... C>
+struct variant_enum<std::variant<C...>> {
+    using V = std::variant<C...>;
+    static constexpr std::size_t N = sizeof...(C);
+    static_assert(N <= 4096, "an enum exports at most 4,096 cases");
+    static_assert((payload<C>::exported && ... && true),
+                  "every alternative of an exported std::variant is a case exported first with RESILIENT_EXPORT_CASE");
+    static constexpr std::array<rsl_str, N> names = {{payload<C>::name...}};
+    static_assert(distinct_strs(names), "two cases of an exported std::variant share a name");
+
+    static constexpr std::array<rsl_case_descriptor, N> cases = {
+        {rsl_case_descriptor{payload<C>::name, 0, payload<C>::count, payload<C>::fields}...}};
+
+    // The index of the value's case (0xFFFFFFFF if it is valueless by an
+    // exception: a case no host knows).
+    static std::uint32_t case_of(const void *v) noexcept {
+        std::size_t i = static_cast<const V *>(v)->index();
+        return i == std::variant_npos ? 0xFFFFFFFFu : static_cast<std::uint32_t>(i);
+    }
+
+    template <std::size_t I>
+    static const void *locate_in(const void *v, std::uint32_t field) noexcept {
+        using K = std::variant_alternative_t<I, V>;
+        const K *p = std::get_if<I>(static_cast<const V *>(v));
+        if constexpr (payload<K>::count == 0) {
+            (void)p;
+            (void)field;
+            return nullptr;
+        } else {
+            if (p == nullptr || field >= payload<K>::count) return nullptr;
+            return reinterpret_cast<const unsigned char *>(p) + payload<K>::offsets[field];
+        }
+    }
+    template <std::size_t... I>
+    static const void *locate_at(const void *v, std::uint32_t c, std::uint32_t field, std::index_sequence<I...>) noexcept {
+        using fn = const void *(*)(const void *, std::uint32_t) noexcept;
+        static constexpr fn table[] = {&locate_in<I>..., nullptr};
+        return c < N ? table[c](v, field) : nullptr;
+    }
+    // The address of payload field `field` of the value in case `c` (null
+    // if the value is in another case, or out of range).
+    static const void *locate(const void *v, std::uint32_t c, std::uint32_t field) noexcept {
+        return locate_at(v, c, field, std::index_sequence_for<C...>{});
+    }
+
+    template <std::size_t I>
+    static std::uint32_t write_in(void *dst, const void *const *values) noexcept {
+        using K = std::variant_alternative_t<I, V>;
+        K k{};
+        if constexpr (payload<K>::count > 0) {
+            for (std::size_t f = 0; f < payload<K>::count; ++f)
+                std::memcpy(reinterpret_cast<unsigned char *>(&k) + payload<K>::offsets[f], values[f],
+                            payload<K>::fields[f].identity.size);
+        } else {
+            (void)values;
+        }
+        ::new (dst) V(std::in_place_index<I>, std::move(k));
+        return 0;
+    }
+    template <std::size_t... I>
+    static std::uint32_t write_at(void *dst, std::uint32_t c, const void *const *values, std::index_sequence<I...>) noexcept {
+        using fn = std::uint32_t (*)(void *, const void *const *) noexcept;
+        static constexpr fn table[] = {&write_in<I>..., nullptr};
+        return c < N ? table[c](dst, values) : 1;
+    }
+    // Writes case `c` into `dst`, each payload field copied from values[i]
+    // (the fields are trivially copyable), the members not listed
+    // value-initialised.
+    static std::uint32_t write_case(void *dst, std::uint32_t c, const void *const *values) noexcept {
+        return write_at(dst, c, values, std::index_sequence_for<C...>{});
+    }
+    // Hosts build cases only where every case type can be value-initialised.
+    static constexpr bool buildable = (std::is_default_constructible<C>::value && ... && true) &&
+                                      (std::is_move_constructible<C>::value && ... && true);
+
+    static constexpr rsl_enum_descriptor record() {
+        return rsl_enum_descriptor{sizeof(rsl_enum_descriptor),
+                                   sizeof(rsl_case_descriptor),
+                                   0,
+                                   0,
+                                   0,
+                                   N,
+                                   cases.data(),
+                                   &case_of,
+                                   &locate,
+                                   buildable ? &write_case : nullptr};
+    }
+};
+
 }  // namespace exporting
 }  // namespace
 
@@ -632,6 +937,142 @@ constexpr bool impls_reference_listed(const impl_info *i, std::size_t n, const r
     static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");                \
     static_assert(::rsl::in_declaration_order(T##_fields_, sizeof(T##_fields_) / sizeof(T##_fields_[0])), \
                   #T ": list the exported fields in declaration order");
+
+// ---- enums (docs/FORMAT.md, "Enums")
+
+// What every exported enum has: its identity (a resilient type by name, so
+// that struct fields, parameters and results of it cross as exported types
+// do), the `T_size` and `T_align` symbols, and its type descriptor (flags,
+// value witnesses, fingerprint, the enum record `T_enum_local_`), exported
+// as `T_descriptor`, an alias of the record the manifest points to.
+#define RSL_ENUM_IDENTITY_(T)                                                                         \
+    namespace rsl {                                                                                   \
+    namespace {                                                                                       \
+    template <>                                                                                       \
+    struct identity<T> {                                                                              \
+        [[maybe_unused]] static constexpr rsl_type_identity value = {                                 \
+            RSL_KIND_RESILIENT, 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), 0, nullptr};           \
+    };                                                                                                \
+    }                                                                                                 \
+    }                                                                                                 \
+    extern "C" RSL_API const std::size_t T##_size;                                                    \
+    const std::size_t T##_size = sizeof(T);                                                           \
+    extern "C" RSL_API const std::size_t T##_align;                                                   \
+    const std::size_t T##_align = alignof(T);
+#define RSL_ENUM_DESCRIPTOR_(T, FLAGS, TABLE)                                                         \
+    static constexpr rsl_type_descriptor T##_descriptor_local_ __asm__(#T "_descriptor_local_") = {  \
+        FLAGS, 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),                             \
+        ::rsl::enum_fingerprint(sizeof(T), alignof(T), sizeof(T), T##_enum_local_),        \
+        0, nullptr, TABLE, &T##_enum_local_};                                                         \
+    extern "C" RSL_API const rsl_type_descriptor T##_descriptor                                       \
+        __attribute__((alias(#T "_descriptor_local_")));                                              \
+    static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");
+
+#define RSL_ENUMERATOR_(E, e) E::e,
+#define RSL_ENUMERATOR_NAME_(E, e) rsl_str{#e, sizeof(#e) - 1},
+
+// Exports E, a fieldless `enum class E : U` (U an integer of 1, 2, 4 or 8
+// bytes), with the listed enumerators as its cases, in order (at least
+// one, at most 32): the tag is the value itself, plain (hosts read it
+// without calling the library), each case's tag its enumerator's value;
+// the records the Rust producer writes for a fieldless `#[repr(U)]` enum of
+// the same cases and values (the same fingerprint). A value no listed
+// enumerator has reads as a case the host does not know. Values are
+// copied (clone), may move between threads, and are default-made (E{})
+// only if an enumerator is 0. E is an identifier, at global scope:
+//     enum class Priority : std::uint8_t { Low, High = 5 };
+//     RESILIENT_EXPORT_ENUM(Priority, Low, High)
+#define RESILIENT_EXPORT_ENUM(E, ...)                                                                 \
+    RSL_ENUM_IDENTITY_(E)                                                                             \
+    namespace rsl {                                                                                   \
+    namespace {                                                                                       \
+    template <>                                                                                       \
+    struct enumerators<E> {                                                                           \
+        static constexpr E values[] = {RSL_EACH(RSL_ENUMERATOR_, E, __VA_ARGS__)};                   \
+        static constexpr rsl_str names[] = {RSL_EACH(RSL_ENUMERATOR_NAME_, E, __VA_ARGS__)};         \
+    };                                                                                                \
+    }                                                                                                 \
+    }                                                                                                 \
+    static_assert(::rsl::exporting::enum_class<E>::distinct(), #E ": two listed enumerators share a value"); \
+    static constexpr rsl_enum_descriptor E##_enum_local_ = ::rsl::exporting::enum_class<E>::record(); \
+    RSL_ENUM_DESCRIPTOR_(E, ::rsl::exporting::enum_class<E>::flags(), ::rsl::exporting::enum_class<E>::table())
+
+#define RSL_PAYLOAD_FIELD_(C, f)                                                                      \
+    rsl_field_descriptor{::rsl::exporting::payload_field_name(#f), 0, ::rsl::identity<decltype(C::f)>::value},
+#define RSL_PAYLOAD_OFFSET_(C, f) offsetof(C, f),
+#define RSL_PAYLOAD_CHECK_(C, f)                                                                      \
+    static_assert(std::is_trivially_copyable<decltype(C::f)>::value,                                  \
+                  "payload field " #f " of " #C " is copied: a scalar or an array of them");          \
+    static_assert(::rsl::identity<decltype(C::f)>::value.size == sizeof(decltype(C::f)) &&            \
+                      ::rsl::identity<decltype(C::f)>::value.align == alignof(decltype(C::f)),         \
+                  "the identity of " #C "::" #f " has its size and alignment");
+// One argument (a case without payload), or more (a case and its fields).
+#define RSL_ONE_OR_MORE_(...)                                                                         \
+    RSL_NARGS_(__VA_ARGS__, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, 1, 0)
+#define RSL_EXPORT_CASE_1(C)                                                                          \
+    namespace rsl {                                                                                   \
+    namespace {                                                                                       \
+    template <>                                                                                       \
+    struct payload<C> {                                                                               \
+        static constexpr bool exported = true;                                                        \
+        static constexpr rsl_str name = ::rsl::exporting::unqualified(#C);                            \
+        static constexpr std::size_t count = 0;                                                       \
+        static constexpr const rsl_field_descriptor *fields = nullptr;                                \
+    };                                                                                                \
+    }                                                                                                 \
+    }
+#define RSL_EXPORT_CASE_M(C, ...)                                                                     \
+    namespace rsl {                                                                                   \
+    namespace {                                                                                       \
+    template <>                                                                                       \
+    struct payload<C> {                                                                               \
+        static constexpr bool exported = true;                                                        \
+        static constexpr rsl_str name = ::rsl::exporting::unqualified(#C);                            \
+        static constexpr rsl_field_descriptor fields[] = {RSL_EACH(RSL_PAYLOAD_FIELD_, C, __VA_ARGS__)}; \
+        static constexpr std::size_t count = sizeof(fields) / sizeof(fields[0]);                     \
+        static constexpr std::size_t offsets[] = {RSL_EACH(RSL_PAYLOAD_OFFSET_, C, __VA_ARGS__)};     \
+        static_assert(::rsl::exporting::increasing(offsets), #C ": list the payload fields in declaration order"); \
+        RSL_EACH(RSL_PAYLOAD_CHECK_, C, __VA_ARGS__)                                                  \
+    };                                                                                                \
+    }                                                                                                 \
+    }
+
+// Exports C, a struct that is one case of an exported std::variant, with
+// the listed payload fields (at most 31; none for a case without payload):
+// the case is named as C's own name (`Busy` for `status::Busy`), each field
+// by its member name, a member `_0`, `_1`, ... as `0`, `1`, ... (a Rust
+// tuple case's fields: `Failed(i64)`'s field is `0`). List every member,
+// in declaration order: a host builds a case from the listed fields alone
+// (the others are value-initialised). Payload fields are copied: scalars
+// and arrays of them. At global scope, before the variant's export, C
+// named as from the global namespace:
+//     namespace status {
+//     struct Idle {};
+//     struct Busy { std::uint32_t jobs; };
+//     struct Failed { std::int64_t _0; };
+//     }
+//     RESILIENT_EXPORT_CASE(status::Idle)
+//     RESILIENT_EXPORT_CASE(status::Busy, jobs)
+//     RESILIENT_EXPORT_CASE(status::Failed, _0)
+#define RESILIENT_EXPORT_CASE(...) RSL_CAT(RSL_EXPORT_CASE_, RSL_ONE_OR_MORE_(__VA_ARGS__))(__VA_ARGS__)
+
+// Exports T, a std::variant whose alternatives are cases exported with
+// RESILIENT_EXPORT_CASE, as an enum: a case per alternative, in order, with
+// its payload fields. The variant's layout is the library compiler's own
+// (libstdc++ and libc++ differ), so it is not plain: hosts read a value's
+// case, reach a payload field and build a case only through this library's
+// witnesses (case_of: index(); locate: the field of std::get_if; write_case:
+// the case built in place), as they read a Rust enum of the default
+// representation. Value witnesses are the variant's constructors and
+// destructor; send only if rsl::thread_movable<T> says so. T is an
+// identifier (an alias), at global scope:
+//     using Status = std::variant<status::Idle, status::Busy, status::Failed>;
+//     RESILIENT_EXPORT_VARIANT(Status)
+#define RESILIENT_EXPORT_VARIANT(T)                                                                   \
+    static_assert(::rsl::exporting::is_variant<T>::value, #T ": RESILIENT_EXPORT_VARIANT takes a std::variant of exported cases"); \
+    RSL_ENUM_IDENTITY_(T)                                                                             \
+    static constexpr rsl_enum_descriptor T##_enum_local_ = ::rsl::exporting::variant_enum<T>::record(); \
+    RSL_ENUM_DESCRIPTOR_(T, ::rsl::exporting::enum_flags<T>(), ::rsl::witness<T>::table())
 
 // Exports function F under its own name: a thunk and a record, internal to
 // this library, listed in RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS. Use at

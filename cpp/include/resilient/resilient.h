@@ -111,6 +111,35 @@
  *           // call rsl_function_thunk(key) as
  *           // uint32_t (*)(const void *self, uint64_t *ret, rsl_call_error *err)
  *       }
+ * - Enums (docs/FORMAT.md, "Enums"): an enum view (rsl_enum_view_new) names
+ *   the cases a host knows, each with the payload fields it reads, and is
+ *   bound by rsl_view_bind through layout_meta::compat::bind_enum_view, the
+ *   calls the Rust host's enum_view! binds with (each case by name,
+ *   compat::bind_case; each payload field by the field rule as a field of
+ *   `Enum::Case`, compat::bind_field_of), so a refusal is the Rust host's,
+ *   word for word. A value's case is an index among the view's cases, or
+ *   RSL_UNKNOWN_CASE for a case the view does not name (one a later
+ *   library added: never another case); payload fields are read through
+ *   tokens (rsl_bound_payload, rsl_bound_get), checked against the value's
+ *   case; a case is built whole by the library's write_case witness:
+ *       rsl_view *status;
+ *       rsl_enum_view_new("widgets", "Status", &status, err);
+ *       rsl_view_add_case(status, "Idle", err);                       // case 0
+ *       rsl_view_add_case(status, "Busy", err);                       // case 1
+ *       rsl_view_add_payload(status, 1, "jobs", 1, &u32, err);        // payload field 0
+ *       rsl_bound *s;
+ *       if (rsl_view_bind(status, lib, &s, err) != RSL_OK) { ... }   // "case `Status::Busy` is missing ..."
+ *       rsl_field jobs;
+ *       rsl_bound_payload(s, 1, "jobs", NULL, &jobs, err);
+ *       uint32_t n = 3;
+ *       const void *payload[] = {&n};
+ *       rsl_value *v;
+ *       rsl_value_new_case(s, 1, payload, 1, &v, err);                // the library's write_case
+ *       size_t c;
+ *       rsl_value_case(v, &c, err);                                   // 1, or RSL_UNKNOWN_CASE
+ *       if (c == 1) rsl_value_get(v, jobs, &n, sizeof n, err);
+ *   An enum binding is an rsl_bound like any other: values are made,
+ *   copied and dropped through it, functions take and return them.
  * - Field tokens (rsl_field) are plain data. Each binding (each successful
  *   rsl_view_bind) has an id that no other binding in the process ever gets,
  *   so a token is accepted only on values of the binding it came from: a
@@ -143,7 +172,9 @@ typedef enum rsl_status {
     RSL_ERROR_ROOM = 9,     /* room for a value is NULL, too small or misaligned */
     RSL_ERROR_ALLOC = 10,   /* out of memory, or a size no allocation can have */
     RSL_ERROR_PANIC = 11,   /* a bug: a panic was caught at the boundary */
-    RSL_ERROR_CALL = 12     /* a called function failed or threw (rsl_function_call_failed) */
+    RSL_ERROR_CALL = 12,    /* a called function failed or threw (rsl_function_call_failed) */
+    RSL_ERROR_CASE = 13,    /* a payload field read from a value in another case than its own */
+    RSL_ERROR_CONSTRUCT = 14 /* a case this host cannot build (a payload field it does not name, no write_case) */
 } rsl_status;
 
 /* An error's code and message. */
@@ -250,7 +281,7 @@ void rsl_view_free(rsl_view *view);
 rsl_status rsl_view_add_field(rsl_view *view, const char *name, int required, int access,
                               const rsl_expect *expected, rsl_error *err);
 /* Adds nested field `name`, required (nonzero) or optional (0), reached
- * through `nested`, a view of the nested type (copied during the call: the
+ * through `nested`, a view of the nested type (a struct or an enum view) (copied during the call: the
  * caller keeps and frees it; it may be `view` itself, as it is now). The
  * field must hold the resilient type `nested` is of; binding also binds
  * `nested` against the library's type of that name (the nested rule,
@@ -266,8 +297,11 @@ rsl_status rsl_view_set_frozen(rsl_view *view, uint64_t fingerprint, rsl_error *
 /* Binds `view` to `lib` by the one view rule (layout_meta::compat::bind_view
  * against the library's validated module): module, type, frozen layout,
  * every field's presence and type, nested types, and the views of nested
- * fields added with rsl_view_add_nested. On success *out is a new binding
- * with a fresh id, freed by rsl_bound_free; it keeps the library loaded.
+ * fields added with rsl_view_add_nested (an enum view's among them). An
+ * enum view (rsl_enum_view_new) is bound by the enum view rule
+ * (layout_meta::compat::bind_enum_view): module, type, an enum, each case
+ * by name and each payload field. On success *out is a new binding with a
+ * fresh id, freed by rsl_bound_free; it keeps the library loaded.
  * RSL_ERROR_BIND otherwise, with the Rust binder's message listing every
  * mismatch. */
 rsl_status rsl_view_bind(const rsl_view *view, const rsl_library *lib, rsl_bound **out, rsl_error *err);
@@ -386,6 +420,77 @@ rsl_status rsl_room_into_value(rsl_room *room, rsl_value **out, rsl_error *err);
 /* Frees a room holding no value (the call failed): nothing is dropped.
  * NULL is ignored. */
 void rsl_room_free(rsl_room *room);
+
+/* ------------------------------------------------------------------- enums */
+
+/* What rsl_bound_case and rsl_value_case give for a value in a case the
+ * enum view does not name. */
+#define RSL_UNKNOWN_CASE ((size_t)-1)
+
+/* A new view of enum `type_name` of module `module`, with no cases: *out,
+ * freed by rsl_view_free, bound by rsl_view_bind (and nested in a struct
+ * view by rsl_view_add_nested) like a struct view. A case the enum has
+ * that the view does not name reads as RSL_UNKNOWN_CASE.
+ * RSL_ERROR_ARGUMENT for an empty name. */
+rsl_status rsl_enum_view_new(const char *module, const char *type_name, rsl_view **out, rsl_error *err);
+/* Adds case `name` to an enum view: binding requires the enum to have a
+ * case of that name (its tag is the library's own). Its index is the
+ * number of cases added before it. RSL_ERROR_ARGUMENT for a struct view,
+ * an empty or repeated name, or more than 4,096 cases. (rsl_view_add_field
+ * and rsl_view_add_nested refuse an enum view the same way.) */
+rsl_status rsl_view_add_case(rsl_view *view, const char *name, rsl_error *err);
+/* Adds payload field `name` of case `case` (an index from
+ * rsl_view_add_case) to an enum view, required (nonzero) or optional (0),
+ * read by value as the type `expected` describes (read during the call
+ * only): bound by the field rule as a field of `Enum::Case`. Its index,
+ * for rsl_bound_field, is the number of payload fields added before it, to
+ * any case. RSL_ERROR_ARGUMENT for a struct view, a case out of range, an
+ * unknown scalar name or malformed type, an empty or repeated name. */
+rsl_status rsl_view_add_payload(rsl_view *view, size_t case_index, const char *name, int required,
+                                const rsl_expect *expected, rsl_error *err);
+/* The number of cases the bound enum view names (0 for a struct view or
+ * NULL). */
+size_t rsl_bound_case_count(const rsl_bound *bound);
+/* The name of the bound enum view's case `index`, owned by `bound` (""
+ * out of range or for NULL). */
+const char *rsl_bound_case_name(const rsl_bound *bound, size_t index);
+/* The case of the live value at `value` (of the bound type): *out is its
+ * index among the view's cases, or RSL_UNKNOWN_CASE, read from the value's
+ * plain tag or by the library's case_of witness. RSL_ERROR_ARGUMENT for a
+ * struct view's binding. */
+rsl_status rsl_bound_case(const rsl_bound *bound, const void *value, size_t *out, rsl_error *err);
+/* As rsl_bound_case, on a heap value (its own binding). */
+rsl_status rsl_value_case(const rsl_value *value, size_t *out, rsl_error *err);
+/* The token of payload field `name` of the view's case `case_index`, to be
+ * read as `as` (NULL: as the view declared it): RSL_OK, RSL_ABSENT for an
+ * optional field this library lacks (*out untouched), or
+ * RSL_ERROR_ARGUMENT if the view does not declare it so. Read it with
+ * rsl_bound_get or rsl_value_get, which refuse a value in another case
+ * (RSL_ERROR_CASE) and, as for every payload field, a write. */
+rsl_status rsl_bound_payload(const rsl_bound *bound, size_t case_index, const char *name, const rsl_expect *as,
+                             rsl_field *out, rsl_error *err);
+/* As rsl_bound_payload, for the view's payload field `position` of the case
+ * (in the order the view declared the case's fields): what a host checks
+ * the values it builds the case from with. RSL_ERROR_ARGUMENT for a
+ * position out of range. */
+rsl_status rsl_bound_payload_at(const rsl_bound *bound, size_t case_index, size_t position, const rsl_expect *as,
+                                rsl_field *out, rsl_error *err);
+/* Writes a value of the view's case `case_index` into `room` (`room_size`
+ * bytes, as rsl_bound_init_at's room), built by the library's write_case
+ * witness from `values`: `count` pointers, one per payload field the view
+ * declared for the case, in the order it declared them, each to a value of
+ * the field's type (a bool 0 or 1, a char a Unicode scalar value: checked
+ * first; NULL only for an optional field this library lacks). The values
+ * are copied, not consumed. Dropped with rsl_bound_drop_at exactly once.
+ * RSL_ERROR_CONSTRUCT with the Rust host's message if the library's case
+ * has a payload field the view does not name, or the library builds none;
+ * RSL_ERROR_ARGUMENT for a case out of range or another count; nothing is
+ * written on error. */
+rsl_status rsl_bound_write_case(const rsl_bound *bound, size_t case_index, const void *const *values, size_t count,
+                                void *room, size_t room_size, rsl_error *err);
+/* As rsl_bound_write_case, on the heap: *out, freed by rsl_value_free. */
+rsl_status rsl_value_new_case(const rsl_bound *bound, size_t case_index, const void *const *values, size_t count,
+                              rsl_value **out, rsl_error *err);
 
 /* --------------------------------------------------------------- functions */
 

@@ -87,6 +87,12 @@ pub enum rsl_status {
     /// A called function failed or threw (panicked): the message is the
     /// library's, in the Rust host's words.
     RSL_ERROR_CALL = 12,
+    /// A payload field was read from a value in another case than its own.
+    RSL_ERROR_CASE = 13,
+    /// A case cannot be built by this host: the library's case has a
+    /// payload field the view does not name, or the library exports no
+    /// `write_case` (the Rust host's words).
+    RSL_ERROR_CONSTRUCT = 14,
 }
 
 use rsl_status::*;
@@ -122,6 +128,21 @@ pub struct rsl_view {
 pub struct rsl_bound {
     bound: Arc<DynBound>,
     type_name: CString,
+    /// An enum view's case names, by index (empty for a struct view).
+    case_names: Vec<CString>,
+}
+
+impl rsl_bound {
+    fn new(bound: Arc<DynBound>, type_name: CString) -> Self {
+        let case_names = (0..bound.case_count())
+            .map(|i| c_string(bound.case_name(i).unwrap_or_default().to_owned()))
+            .collect();
+        rsl_bound {
+            bound,
+            type_name,
+            case_names,
+        }
+    }
 }
 
 /// A value on the heap: made by [`rsl_value_new`], [`rsl_value_clone`] or
@@ -287,6 +308,8 @@ impl From<TypesError> for Failure {
             TypesError::NoWitness { .. } => RSL_ERROR_WITNESS,
             TypesError::Room { .. } => RSL_ERROR_ROOM,
             TypesError::Alloc { .. } => RSL_ERROR_ALLOC,
+            TypesError::WrongCase { .. } => RSL_ERROR_CASE,
+            TypesError::CannotConstruct { .. } => RSL_ERROR_CONSTRUCT,
             _ => RSL_ERROR_ARGUMENT,
         };
         Failure {
@@ -787,10 +810,7 @@ pub unsafe extern "C" fn rsl_view_bind(
         }
         let bound = v.view.bind(&l.lib, l.lib.module())?;
         let type_name = c_string(v.view.need().type_name.clone());
-        let handle = rsl_bound {
-            bound: Arc::new(bound),
-            type_name,
-        };
+        let handle = rsl_bound::new(Arc::new(bound), type_name);
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give(out, handle) }
     };
@@ -1032,10 +1052,7 @@ pub unsafe extern "C" fn rsl_bound_nested(
         let Some(inner) = b.bound.nested(index)? else {
             return Ok(RSL_ABSENT);
         };
-        let handle = rsl_bound {
-            type_name: c_string(inner.need().type_name.clone()),
-            bound: Arc::clone(inner),
-        };
+        let handle = rsl_bound::new(Arc::clone(inner), c_string(inner.need().type_name.clone()));
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give(out, handle) }
     };
@@ -1378,6 +1395,374 @@ pub unsafe extern "C" fn rsl_value_set(
         let bytes = unsafe { core::slice::from_raw_parts(in_.cast::<u8>(), size) };
         v.value.write(field.into(), bytes)?;
         Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+// -------------------------------------------------------------------- enums
+
+/// `*out` for a value in a case the enum view does not name (the header's
+/// `RSL_UNKNOWN_CASE`).
+pub const RSL_UNKNOWN_CASE: usize = usize::MAX;
+
+/// A new view of enum `type_name` of module `module`, with no cases
+/// ([`DynView::new_enum`]).
+///
+/// # Safety
+///
+/// `module` and `type_name` are NULL or NUL-terminated; `out` is NULL or
+/// writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_enum_view_new(
+    module: *const c_char,
+    type_name: *const c_char,
+    out: *mut *mut rsl_view,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: both strings are NULL or NUL-terminated (the caller's
+        // contract).
+        let (module, ty) = unsafe {
+            (
+                text(module, "the module")?,
+                text(type_name, "the type name")?,
+            )
+        };
+        let view = DynView::new_enum(module, ty)?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give(out, rsl_view { view }) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Adds case `name` to an enum view ([`DynView::add_case`]); its index is
+/// the number of cases added before it.
+///
+/// # Safety
+///
+/// `view` is NULL or a live view no other thread uses during the call;
+/// `name` is NULL or NUL-terminated; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_add_case(
+    view: *mut rsl_view,
+    name: *const c_char,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `view` is NULL or a live view, unshared during the call;
+        // `name` is NULL or NUL-terminated (the caller's contract).
+        let (v, name) = unsafe { (handle_mut(view, "the view")?, text(name, "the case name")?) };
+        v.view.add_case(name)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Adds payload field `name` of case `case` to an enum view, read by value
+/// as `expected` ([`DynView::add_payload`]); its index is the number of
+/// payload fields added before it, to any case.
+///
+/// # Safety
+///
+/// `view` is NULL or a live view no other thread uses during the call;
+/// `name` is NULL or NUL-terminated; `expected` is NULL or a readable
+/// description (see [`rsl_expect`]); `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_view_add_payload(
+    view: *mut rsl_view,
+    case: usize,
+    name: *const c_char,
+    required: c_int,
+    expected: *const rsl_expect,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: the caller's contract:
+        // - `view` is NULL or a live view, unshared during the call;
+        // - `name` is NULL or NUL-terminated;
+        // - `expected` is NULL or a readable description.
+        let (v, name, id) = unsafe {
+            (
+                handle_mut(view, "the view")?,
+                text(name, "the payload field name")?,
+                identity_of(expected, 0)?,
+            )
+        };
+        v.view.add_payload(case, name, required != 0, id)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The number of cases the bound enum view names (0 for a struct view, or
+/// NULL).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_case_count(bound: *const rsl_bound) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { bound_query(bound, 0, |b| b.case_names.len()) }
+}
+
+/// The name of the bound enum view's case `index` ("" out of range, or for
+/// NULL), owned by `bound`.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_case_name(
+    bound: *const rsl_bound,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: the caller's contract.
+    match unsafe { bound.as_ref() } {
+        Some(b) => b.case_names.get(index).map_or(c"".as_ptr(), |n| n.as_ptr()),
+        None => c"".as_ptr(),
+    }
+}
+
+/// The case of the value at `value`: `*out` is its index among the cases
+/// the bound enum view names, or [`RSL_UNKNOWN_CASE`] for a case it does
+/// not name ([`DynBound::case_of`]).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `value` is NULL or a live value of
+/// the bound type nobody writes during the call; `out` is NULL or
+/// writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_case(
+    bound: *const rsl_bound,
+    value: *const c_void,
+    out: *mut usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() || out.is_null() {
+            return Err(Failure::null("the value or the output pointer"));
+        }
+        // SAFETY: `value` is a live value of the bound type (the caller's
+        // contract).
+        let case = unsafe { b.bound.case_of(value.cast()) }?;
+        // SAFETY: `out` is not NULL and writable (the caller's contract).
+        unsafe { out.write(case.unwrap_or(RSL_UNKNOWN_CASE)) };
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// As [`rsl_bound_case`], on a heap value (its own binding).
+///
+/// # Safety
+///
+/// `value` is NULL or a live value nobody writes during the call; `out` is
+/// NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_case(
+    value: *const rsl_value,
+    out: *mut usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `value` is NULL or a live value (the caller's contract).
+        let v = unsafe { handle(value, "the value") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        let case = v.value.case_of()?;
+        // SAFETY: `out` is not NULL and writable (the caller's contract).
+        unsafe { out.write(case.unwrap_or(RSL_UNKNOWN_CASE)) };
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The token of payload field `name` of the bound enum view's case `case`,
+/// to be read as `as_` (NULL: as the view declared it)
+/// ([`DynBound::payload_token`]): `RSL_OK`, or `RSL_ABSENT` for an optional
+/// field the library lacks (`*out` untouched).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `name` is NULL or NUL-terminated;
+/// `as_` is NULL or a readable description; `out` is NULL or writable;
+/// `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_payload(
+    bound: *const rsl_bound,
+    case: usize,
+    name: *const c_char,
+    as_: *const rsl_expect,
+    out: *mut rsl_field,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view, `name` NULL or
+        // NUL-terminated (the caller's contract).
+        let (b, name) = unsafe {
+            (
+                handle(bound, "the bound view")?,
+                text(name, "the payload field name")?,
+            )
+        };
+        let asked = if as_.is_null() {
+            None
+        } else {
+            // SAFETY: `as_` is a readable description (the caller's
+            // contract).
+            Some(unsafe { identity_of(as_, 0) }?)
+        };
+        let token = b.bound.payload_token(case, name, asked.as_ref())?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give_token(out, token) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The token of the bound enum view's payload field `position` of case
+/// `case` (in the order the view declared the case's fields), to be read
+/// or written as `as_` (NULL: as declared) ([`DynBound::payload_token_at`]):
+/// `RSL_OK`, or `RSL_ABSENT` for an optional field the library lacks.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `as_` is NULL or a readable
+/// description; `out` is NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_payload_at(
+    bound: *const rsl_bound,
+    case: usize,
+    position: usize,
+    as_: *const rsl_expect,
+    out: *mut rsl_field,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        let asked = if as_.is_null() {
+            None
+        } else {
+            // SAFETY: `as_` is a readable description (the caller's
+            // contract).
+            Some(unsafe { identity_of(as_, 0) }?)
+        };
+        let token = b.bound.payload_token_at(case, position, asked.as_ref())?;
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        unsafe { give_token(out, token) }
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// The `count` payload values at `values` as a slice (empty for 0).
+///
+/// # Safety
+///
+/// `values` is readable for `count` pointers, or `count` is 0.
+unsafe fn payload_values<'a>(values: *const *const c_void, count: usize) -> Res<&'a [*const u8]> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    if values.is_null() {
+        return Err(Failure::null("the payload values"));
+    }
+    // SAFETY: not NULL, readable for `count` pointers (the caller's
+    // contract).
+    Ok(unsafe { core::slice::from_raw_parts(values.cast::<*const u8>(), count) })
+}
+
+/// Writes a value of the bound enum view's case `case` into `room`
+/// (`room_size` bytes), built by the library's `write_case` witness from
+/// `values` ([`DynBound::write_case_at`]).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `room` is NULL or writable for
+/// `room_size` bytes, holds no live value, and outlives the value, which is
+/// dropped with [`rsl_bound_drop_at`] exactly once; `values` is readable
+/// for `count` pointers (or `count` is 0), each NULL or pointing at the
+/// size of its payload field of readable bytes; `err` is NULL or a live
+/// error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_write_case(
+    bound: *const rsl_bound,
+    case: usize,
+    values: *const *const c_void,
+    count: usize,
+    room: *mut c_void,
+    room_size: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view; `values` readable
+        // for `count` pointers (the caller's contract).
+        let (b, values) = unsafe {
+            (
+                handle(bound, "the bound view")?,
+                payload_values(values, count)?,
+            )
+        };
+        // SAFETY: the caller's contract: `room` is NULL (refused) or
+        // writable for `room_size` bytes, holding no live value; each value
+        // pointer is NULL or readable for its field's size.
+        unsafe { b.bound.write_case_at(room.cast(), room_size, case, values) }?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// A new value of the bound enum view's case `case` on the heap, built by
+/// the library's `write_case` witness from `values`
+/// ([`DynValue::new_case`]): `*out`, freed by [`rsl_value_free`].
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `values` is readable for `count`
+/// pointers (or `count` is 0), each NULL or pointing at the size of its
+/// payload field of readable bytes; `out` is NULL or writable; `err` is
+/// NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_new_case(
+    bound: *const rsl_bound,
+    case: usize,
+    values: *const *const c_void,
+    count: usize,
+    out: *mut *mut rsl_value,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view; `values` readable
+        // for `count` pointers (the caller's contract).
+        let (b, values) = unsafe {
+            (
+                handle(bound, "the bound view")?,
+                payload_values(values, count)?,
+            )
+        };
+        if out.is_null() {
+            return Err(Failure::null("the output pointer"));
+        }
+        // SAFETY: each value pointer is NULL or readable for its field's
+        // size (the caller's contract).
+        let value = unsafe { DynValue::new_case(&b.bound, case, values) }?;
+        // SAFETY: `out` is writable (the caller's contract).
+        unsafe { give(out, rsl_value { value }) }
     };
     // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
     unsafe { guard(err, run) }
@@ -2236,10 +2621,7 @@ pub unsafe extern "C" fn rsl_impl_bound(
     let run = || {
         // SAFETY: `imp` is NULL or live (the caller's contract).
         let i = unsafe { handle(imp, "the implementation") }?;
-        let handle = rsl_bound {
-            bound: Arc::clone(i.imp.imp.values()),
-            type_name: i.imp.type_name.clone(),
-        };
+        let handle = rsl_bound::new(Arc::clone(i.imp.imp.values()), i.imp.type_name.clone());
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give(out, handle) }
     };
@@ -2303,6 +2685,106 @@ mod tests {
             );
             rsl_value_free(core::ptr::null_mut());
             rsl_bound_drop_at(core::ptr::null(), core::ptr::null_mut());
+            rsl_error_free(err);
+        }
+    }
+
+    #[test]
+    fn enum_entry_points_take_null_and_refuse_mixed_views() {
+        let err = rsl_error_new();
+        let u32_ = rsl_expect {
+            kind: RSL_EXPECT_SCALAR,
+            name: c"u32".as_ptr(),
+            size: 0,
+            align: 0,
+            count: 0,
+            element: core::ptr::null(),
+        };
+        let mut view = core::ptr::null_mut();
+        let mut out = 7usize;
+        let mut v = core::ptr::null_mut();
+        // SAFETY: every pointer is NULL or live.
+        unsafe {
+            assert_eq!(
+                rsl_enum_view_new(core::ptr::null(), c"Status".as_ptr(), &mut view, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_enum_view_new(c"widgets".as_ptr(), c"".as_ptr(), &mut view, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                rsl_view_add_case(core::ptr::null_mut(), c"Idle".as_ptr(), err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_bound_case(core::ptr::null(), core::ptr::null(), &mut out, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(out, 7, "untouched on error");
+            assert_eq!(
+                rsl_value_case(core::ptr::null(), &mut out, err),
+                RSL_ERROR_NULL
+            );
+            assert_eq!(
+                rsl_value_new_case(core::ptr::null(), 0, core::ptr::null(), 0, &mut v, err),
+                RSL_ERROR_NULL
+            );
+            assert!(v.is_null());
+            assert_eq!(rsl_bound_case_count(core::ptr::null()), 0);
+            assert_eq!(
+                CStr::from_ptr(rsl_bound_case_name(core::ptr::null(), 0)).to_bytes(),
+                b""
+            );
+
+            // An enum view has cases, a struct view fields: each refuses
+            // the other's.
+            assert_eq!(
+                rsl_enum_view_new(c"widgets".as_ptr(), c"Status".as_ptr(), &mut view, err),
+                RSL_OK
+            );
+            assert_eq!(rsl_view_add_case(view, c"Busy".as_ptr(), err), RSL_OK);
+            assert_eq!(
+                rsl_view_add_case(view, c"Busy".as_ptr(), err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                message(err),
+                "malformed view: case name `Busy` is empty or declared twice"
+            );
+            assert_eq!(
+                rsl_view_add_payload(view, 0, c"jobs".as_ptr(), 1, &u32_, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_add_payload(view, 1, c"jobs".as_ptr(), 1, &u32_, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert_eq!(
+                message(err),
+                "malformed view: payload field `jobs`: the view of `Status` has 1 cases, not case 1"
+            );
+            assert_eq!(
+                rsl_view_add_field(view, c"jobs".as_ptr(), 1, RSL_BY_VALUE, &u32_, err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(message(err).contains("is an enum view"), "{}", message(err));
+            rsl_view_free(view);
+            let mut sview = core::ptr::null_mut();
+            assert_eq!(
+                rsl_view_new(c"widgets".as_ptr(), c"Widget".as_ptr(), &mut sview, err),
+                RSL_OK
+            );
+            assert_eq!(
+                rsl_view_add_case(sview, c"Idle".as_ptr(), err),
+                RSL_ERROR_ARGUMENT
+            );
+            assert!(
+                message(err).contains("is a struct view"),
+                "{}",
+                message(err)
+            );
+            rsl_view_free(sview);
             rsl_error_free(err);
         }
     }

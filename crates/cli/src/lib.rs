@@ -1171,13 +1171,24 @@ pub fn gen_cpp(
          #include \"resilient/client.hpp\"\n",
         cpp_literal(&module.version)
     );
+    // The enums this header declares views of: a struct's field of one is
+    // reached through its view (`View::nested(name, Enum_view())`), declared
+    // first.
+    let enums: Vec<&str> = selected
+        .iter()
+        .filter(|t| t.is_enum())
+        .map(|t| identifier(&t.name, Lang::Cpp))
+        .collect::<Result<_, _>>()?;
+    if !enums.is_empty() && selected.iter().any(|t| !t.is_enum()) {
+        out.push('\n');
+        for n in &enums {
+            let _ = writeln!(out, "inline ::rsl::EnumView {n}_view();");
+        }
+    }
     for t in selected {
         let n = identifier(&t.name, Lang::Cpp)?;
-        if t.is_enum() {
-            let _ = writeln!(
-                out,
-                "\n// `{n}` is an enum: the C++ client has no enum views yet (a field of it is\n// left out below, as a nested value would be)."
-            );
+        if let Some(e) = &t.enum_info {
+            gen_cpp_enum(&module_lit, n, e, &mut out)?;
             continue;
         }
         let is_optional = |field: &str| optional.iter().any(|o| *o == format!("{n}.{field}"));
@@ -1208,6 +1219,17 @@ pub fn gen_cpp(
                     let method = if opt { "optional" } else { "field" };
                     let _ = writeln!(out, "    view.{method}<{ct}>(\"{field}\");");
                     tokens.push((field, ct, opt));
+                }
+                (Identity::Resilient { name, .. }, None)
+                    if enums.contains(&name.as_str())
+                        && module.get(name).is_some_and(|t| t.is_enum()) =>
+                {
+                    let _ = writeln!(
+                        out,
+                        "    // `{field}`: a nested enum, read through its view (`bound.nested(\"{field}\")`).\n    \
+                         view.nested(\"{field}\", {name}_view(), {});",
+                        !opt
+                    );
                 }
                 (Identity::Resilient { name, .. }, None) => {
                     let _ = writeln!(
@@ -1272,6 +1294,120 @@ pub fn gen_cpp(
     Ok(out)
 }
 
+/// `gen cpp`'s declarations of enum `n` (see [`gen_cpp`]): `<Enum>_view()`,
+/// the `rsl::EnumView` of every case with each payload field the client has
+/// a C++ type for (a Rust tuple field `0` by that name); `<Enum>Cases`, each
+/// case's index in it; `<Enum>Payloads` and `<Enum>_payloads(bound)`, the
+/// payload tokens of a binding, per case (a field `0` as member `_0`).
+///
+/// # Errors
+///
+/// [`Error::NotAnIdentifier`] if a case's name, or a payload field's (other
+/// than a tuple field's number), is not a C++ identifier.
+fn gen_cpp_enum(
+    module_lit: &str,
+    n: &str,
+    e: &layout_meta::EnumLayout,
+    out: &mut String,
+) -> Result<(), Error> {
+    // (case, [(field, member, C++ type)]), and whether each case can be
+    // built from the fields its view names.
+    let mut cases = Vec::new();
+    for c in &e.cases {
+        let case = identifier(&c.name, Lang::Cpp)?;
+        let mut fields = Vec::new();
+        let mut left_out = Vec::new();
+        for f in &c.fields {
+            let member = if !f.name.is_empty() && f.name.bytes().all(|b| b.is_ascii_digit()) {
+                format!("_{}", f.name)
+            } else {
+                identifier(&f.name, Lang::Cpp)?.to_owned()
+            };
+            match cpp_value_type(&f.identity) {
+                Some(ct) => fields.push((f.name.as_str(), member, ct)),
+                None => left_out.push((member, comment_type(&f.identity))),
+            }
+        }
+        cases.push((case, fields, left_out));
+    }
+    let _ = writeln!(
+        out,
+        "\n/// The view of enum `{n}` (module {module_lit}) this consumer needs: each case\n\
+         /// with the payload fields it reads, each with the C++ type it is read as.\n\
+         /// Bind it with `lib.bind({n}_view())`: a case the view names that the library\n\
+         /// lacks is refused; one the library has that the view does not name reads as\n\
+         /// ::rsl::UNKNOWN_CASE (`bound.case_of(value)`, compared with `{n}Cases`).\n\
+         inline ::rsl::EnumView {n}_view() {{\n    ::rsl::EnumView view({module_lit}, \"{n}\");"
+    );
+    for (case, fields, left_out) in &cases {
+        for (member, ty) in left_out {
+            let _ = writeln!(
+                out,
+                "    // `{case}.{member}` ({ty}) is left out: the C++ client has no type for it, so this\n    \
+                 // host cannot build `{case}`."
+            );
+        }
+        if fields.is_empty() {
+            let _ = writeln!(out, "    view.add_case(\"{case}\");");
+        } else {
+            let list: Vec<String> = fields
+                .iter()
+                .map(|(name, _, ct)| format!("::rsl::payload<{ct}>(\"{name}\")"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "    view.add_case(\"{case}\", {{{}}});",
+                list.join(", ")
+            );
+        }
+    }
+    out.push_str("    return view;\n}\n");
+    let _ = writeln!(
+        out,
+        "\n/// The index of each case of `{n}_view()`: what `bound.case_of(value)` gives.\n\
+         struct {n}Cases {{"
+    );
+    for (i, (case, _, _)) in cases.iter().enumerate() {
+        let _ = writeln!(out, "    static constexpr ::std::size_t {case} = {i};");
+    }
+    let _ = writeln!(
+        out,
+        "}};\n\n\
+         /// The payload tokens of a binding of `{n}_view()`, per case: read them from a\n\
+         /// value in that case (`value.get(payloads.Case.field)`; a value in another\n\
+         /// case is refused).\n\
+         struct {n}Payloads {{"
+    );
+    for (case, fields, _) in cases.iter().filter(|c| !c.1.is_empty()) {
+        let _ = writeln!(out, "    struct {case}_payload {{");
+        for (_, member, ct) in fields {
+            let _ = writeln!(out, "        ::rsl::Field<{ct}> {member};");
+        }
+        let _ = writeln!(out, "    }} {case};");
+    }
+    let _ = writeln!(
+        out,
+        "}};\n\n\
+         /// The payload tokens of `bound`, made by `lib.bind({n}_view())` (an\n\
+         /// rsl::Error if it binds another view).\n\
+         inline {n}Payloads {n}_payloads(const ::rsl::Bound &bound) {{\n    \
+         {n}Payloads payloads{{}};"
+    );
+    if cases.iter().all(|c| c.1.is_empty()) {
+        out.push_str("    static_cast<void>(bound);\n");
+    }
+    for (case, fields, _) in &cases {
+        for (name, member, ct) in fields {
+            let _ = writeln!(
+                out,
+                "    payloads.{case}.{member} = bound.payload<{ct}>({n}Cases::{case}, \"{name}\");"
+            );
+        }
+    }
+    out.push_str("    return payloads;\n}\n");
+    Ok(())
+}
+
 /// The C++ type the client (`resilient/client.hpp`) passes or returns a
 /// scalar of identity `id` as (by value): `cpp_value_type`'s, and
 /// `rsl::usize`/`rsl::isize` for Rust's `usize` and `isize`. `None` for what
@@ -1333,15 +1469,6 @@ fn cpp_signature(
     Some((format!("{ret}({})", args.join(", ")), types))
 }
 
-/// Whether `f` takes or returns one of the module's enums, which the C++
-/// client has no view of yet.
-fn mentions_enum(module: &ModuleLayout, f: &layout_meta::FunctionLayout) -> bool {
-    f.params.iter().chain([&f.ret]).any(|p| {
-        matches!(&p.identity, Identity::Resilient { name, .. }
-            if module.get(name).is_some_and(|t| t.is_enum()))
-    })
-}
-
 /// `, {"A", "B"}` for the types of reference parameters, or nothing.
 fn cpp_types_arg(types: &[String]) -> String {
     if types.is_empty() {
@@ -1377,7 +1504,7 @@ fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
                     continue;
                 }
             };
-            match cpp_signature(f, &[], 0).filter(|_| !mentions_enum(module, f)) {
+            match cpp_signature(f, &[], 0) {
                 Some((sig, types)) => {
                     let _ = writeln!(out, "    ::rsl::Function<{sig}> {name};");
                     bound.push(format!(
@@ -1460,9 +1587,7 @@ fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
                 Some(layout_meta::function::pass::MUT) => "::rsl::ThisMut",
                 _ => "::rsl::This",
             };
-            let Some((sig, types)) =
-                cpp_signature(f, &[receiver], 1).filter(|_| !mentions_enum(module, f))
-            else {
+            let Some((sig, types)) = cpp_signature(f, &[receiver], 1) else {
                 let _ = writeln!(
                     out,
                     "    // `{mname}` is left out: the C++ client cannot pass or return one of its types."

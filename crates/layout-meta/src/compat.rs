@@ -799,6 +799,83 @@ pub fn bind_view_nested(
     }
 }
 
+/// Where each case of a bound enum view is: per case of the need, in
+/// order, the library's case index and, per payload field of the need's
+/// case, the index of the library's payload field (`None`: an optional
+/// field the library lacks).
+pub type CasePlacement = Vec<(usize, Vec<Option<usize>>)>;
+
+/// The enum view rule: whether `module` satisfies `need` (module, type, an
+/// enum, frozen, each case by name with [`bind_case`], each payload field
+/// with [`bind_field_of`] as a field of `Enum::Case`), and if so where each
+/// case and payload field is. Every mismatch is reported at once, in the
+/// need's order: the mismatches, and their order, the typed binder's
+/// (`enum_view!`) for the same view, which composes the same calls.
+///
+/// # Errors
+///
+/// Every [`Mismatch`] found.
+pub fn bind_enum_view(
+    need: &crate::needs::EnumNeed,
+    module: &ModuleLayout,
+) -> Result<CasePlacement, Vec<Mismatch>> {
+    bind_module(&need.module, &module.name).map_err(|m| alloc::vec![m])?;
+    let Some(ty) = module.get(&need.type_name) else {
+        return Err(alloc::vec![Mismatch::MissingType {
+            ty: need.type_name.clone(),
+        }]);
+    };
+    bind_enum_cases(need, ty)
+}
+
+/// [`bind_enum_view`] against the enum `ty` itself (the module and type
+/// already found): what a nested enum field's view binds against.
+///
+/// # Errors
+///
+/// Every [`Mismatch`] found.
+pub fn bind_enum_cases(
+    need: &crate::needs::EnumNeed,
+    ty: &TypeLayout,
+) -> Result<CasePlacement, Vec<Mismatch>> {
+    bind_kind(ty, true).map_err(|m| alloc::vec![m])?;
+    let mut mismatches = Vec::new();
+    if let Err(m) = bind_frozen(ty, need.frozen) {
+        mismatches.push(m);
+    }
+    let mut placement = Vec::with_capacity(need.cases.len());
+    for c in &need.cases {
+        let (index, case) = match bind_case(ty, &c.name) {
+            Ok(found) => found,
+            Err(m) => {
+                mismatches.push(m);
+                continue;
+            }
+        };
+        let owner = alloc::format!("{}::{}", ty.name, case.name);
+        let mut fields = Vec::with_capacity(c.fields.len());
+        for f in &c.fields {
+            let want = FieldQuery {
+                name: &f.name,
+                required: f.required,
+                identity: &f.identity,
+                access: f.access,
+            };
+            let found = case.fields.iter().position(|lf| lf.name == f.name);
+            match bind_field_of(&owner, &case.fields, want, found.map(|i| &case.fields[i])) {
+                Ok(bound) => fields.push(bound.and(found)),
+                Err(m) => mismatches.push(m),
+            }
+        }
+        placement.push((index, fields));
+    }
+    if mismatches.is_empty() {
+        Ok(placement)
+    } else {
+        Err(mismatches)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -327,6 +327,30 @@ pub struct FieldNeed {
     pub identity: Identity,
 }
 
+/// What an enum view needs of one foreign enum: the cases it names, each
+/// with the payload fields it reads (the Rust host's `enum_view!`, the C
+/// API's enum views). Bound by [`crate::compat::bind_enum_view`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumNeed {
+    /// The module.
+    pub module: String,
+    /// The enum.
+    pub type_name: String,
+    /// The fingerprint a frozen view expects.
+    pub frozen: Option<u64>,
+    /// The cases, in the view's order.
+    pub cases: Vec<CaseNeed>,
+}
+
+/// One case of an [`EnumNeed`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseNeed {
+    /// The case's name.
+    pub name: String,
+    /// The payload fields the view reads, by value.
+    pub fields: Vec<FieldNeed>,
+}
+
 /// Decodes the view record at `addr`.
 ///
 /// # Errors

@@ -27,11 +27,13 @@ use core::mem::size_of;
 use std::sync::Arc;
 
 use bytemuck::CheckedBitPattern;
-use layout_meta::compat::{self, Access, Mismatch, Placement};
+use layout_meta::compat::{self, Access, CasePlacement, Mismatch, Placement};
+use layout_meta::format::WriteCaseFn;
 use layout_meta::function::pass;
-use layout_meta::needs::{FieldNeed, ViewNeed};
+use layout_meta::needs::{CaseNeed, EnumNeed, FieldNeed, ViewNeed};
 use layout_meta::{FieldType, FunctionLayout, Identity, ModuleLayout, ParamLayout};
 
+use crate::enums::{CaseKeys, Place};
 use crate::foreign::{BindingId, ForeignType, Origin, TypeSource};
 use crate::function::ForeignFunction;
 use crate::value::{clone_into, drop_values, init_default, Block};
@@ -140,21 +142,36 @@ pub fn nested(name: &str) -> Result<Identity, Error> {
 /// How deep views may nest views of nested fields ([`DynView::add_nested`]).
 pub const MAX_VIEW_DEPTH: usize = 32;
 
+/// How many cases an enum view may name (the format's limit of cases).
+pub const MAX_CASES: usize = 4096;
+
 /// A view described as data: what a consumer needs of one foreign type,
 /// and, for nested fields reached through a view of their own, that view.
+///
+/// An enum view ([`DynView::new_enum`]) names cases instead of fields
+/// ([`DynView::add_case`]), each with the payload fields it reads
+/// ([`DynView::add_payload`]), as the Rust host's `enum_view!` does; it is
+/// bound by [`layout_meta::compat::bind_enum_view`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DynView {
     need: ViewNeed,
     /// Per field: the view of the nested type (added with
     /// [`DynView::add_nested`]), else `None`.
     nested: Vec<Option<DynView>>,
+    /// An enum view's cases (`need.fields` is then empty).
+    cases: Option<EnumNeed>,
+    /// An enum view's payload fields, in the order they were added (their
+    /// index): (case, field of the case).
+    payload: Vec<(usize, usize)>,
 }
 
 /// The verdict on a view and the views of its nested fields: where each
-/// field is, and the same for each nested view.
+/// field is, and the same for each nested view; for an enum view, where
+/// each case and payload field is.
 struct Verdict {
     placement: Placement,
     nested: Vec<Option<Verdict>>,
+    cases: Option<CasePlacement>,
 }
 
 impl DynView {
@@ -177,12 +194,146 @@ impl DynView {
                 fields: Vec::new(),
             },
             nested: Vec::new(),
+            cases: None,
+            payload: Vec::new(),
         })
+    }
+
+    /// A view of enum `type_name` of module `module`, with no cases yet: a
+    /// case the library's enum has and the view does not name reads as
+    /// unknown.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadView`] if a name is empty.
+    pub fn new_enum(module: &str, type_name: &str) -> Result<Self, Error> {
+        let mut view = DynView::new(module, type_name)?;
+        view.cases = Some(EnumNeed {
+            module: module.into(),
+            type_name: type_name.into(),
+            frozen: None,
+            cases: Vec::new(),
+        });
+        Ok(view)
+    }
+
+    /// Whether this is an enum view ([`DynView::new_enum`]).
+    pub fn is_enum(&self) -> bool {
+        self.cases.is_some()
     }
 
     /// Expects the type frozen, with exactly the layout of `fingerprint`.
     pub fn set_frozen(&mut self, fingerprint: u64) {
         self.need.frozen = Some(fingerprint);
+        if let Some(e) = &mut self.cases {
+            e.frozen = Some(fingerprint);
+        }
+    }
+
+    /// Adds case `name` to an enum view: binding requires the enum to have
+    /// a case of that name. Its index (what [`DynBound::case_of`] gives for
+    /// values in it) is the number of cases added before it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadView`] if this is a struct view, the name is empty or
+    /// already a case of the view, or the view has [`MAX_CASES`] cases.
+    pub fn add_case(&mut self, name: &str) -> Result<usize, Error> {
+        let Some(e) = &mut self.cases else {
+            return Err(Error::BadView {
+                reason: format!(
+                    "case `{name}`: the view of `{}` is a struct view (its fields are added, not cases)",
+                    self.need.type_name
+                ),
+            });
+        };
+        if name.is_empty() || e.cases.iter().any(|c| c.name == name) {
+            return Err(Error::BadView {
+                reason: format!("case name `{name}` is empty or declared twice"),
+            });
+        }
+        if e.cases.len() >= MAX_CASES {
+            return Err(Error::BadView {
+                reason: "too many cases".into(),
+            });
+        }
+        e.cases.push(CaseNeed {
+            name: name.into(),
+            fields: Vec::new(),
+        });
+        Ok(e.cases.len() - 1)
+    }
+
+    /// Adds payload field `name` of case `case` (an index from
+    /// [`DynView::add_case`]) to an enum view, read by value as
+    /// `identity`: required or optional, bound by the field rule as a field
+    /// of `Enum::Case`. Its index (for [`DynBound::token`]) is the number of
+    /// payload fields added before it, to any case.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadView`] if this is a struct view, `case` is not one of its
+    /// cases, the name is empty or already a payload field of the case, or
+    /// the view has [`layout_meta::limits::MAX_FIELDS`] payload fields.
+    pub fn add_payload(
+        &mut self,
+        case: usize,
+        name: &str,
+        required: bool,
+        identity: Identity,
+    ) -> Result<usize, Error> {
+        let ty = self.need.type_name.clone();
+        let Some(e) = &mut self.cases else {
+            return Err(Error::BadView {
+                reason: format!(
+                    "payload field `{name}`: the view of `{ty}` is a struct view (it has no cases)"
+                ),
+            });
+        };
+        let Some(c) = e.cases.get_mut(case) else {
+            return Err(Error::BadView {
+                reason: format!(
+                    "payload field `{name}`: the view of `{ty}` has {} cases, not case {case}",
+                    e.cases.len()
+                ),
+            });
+        };
+        if name.is_empty() || c.fields.iter().any(|f| f.name == name) {
+            return Err(Error::BadView {
+                reason: format!(
+                    "payload field name `{name}` of case `{}` is empty or declared twice",
+                    c.name
+                ),
+            });
+        }
+        if self.payload.len() >= layout_meta::limits::MAX_FIELDS {
+            return Err(Error::BadView {
+                reason: "too many payload fields".into(),
+            });
+        }
+        c.fields.push(FieldNeed {
+            name: name.into(),
+            required,
+            access: Access::ByValue,
+            identity,
+        });
+        self.payload.push((case, c.fields.len() - 1));
+        Ok(self.payload.len() - 1)
+    }
+
+    /// An enum view's cases, as [`layout_meta::compat::bind_enum_view`]
+    /// takes them (`None` for a struct view).
+    pub fn enum_need(&self) -> Option<&EnumNeed> {
+        self.cases.as_ref()
+    }
+
+    fn not_a_struct_view(&self, name: &str) -> Error {
+        Error::BadView {
+            reason: format!(
+                "field `{name}`: the view of `{}` is an enum view (its cases are added, each with its payload fields)",
+                self.need.type_name
+            ),
+        }
     }
 
     /// Adds field `name`: required or optional, reached by `access`, of
@@ -200,6 +351,9 @@ impl DynView {
         access: Access,
         identity: Identity,
     ) -> Result<usize, Error> {
+        if self.is_enum() {
+            return Err(self.not_a_struct_view(name));
+        }
         if name.is_empty() || self.need.fields.iter().any(|f| f.name == name) {
             return Err(Error::BadView {
                 reason: format!("field name `{name}` is empty or declared twice"),
@@ -262,6 +416,8 @@ impl DynView {
     }
 
     /// How many views deep this one is (1 without nested views).
+    ///
+    /// (An enum view nests none: its payload fields are read by value.)
     fn depth(&self) -> usize {
         1 + self
             .nested
@@ -295,6 +451,19 @@ impl DynView {
     /// The verdict on this view and its nested views against `module`;
     /// every mismatch pushed to `mismatches`.
     fn verdict(&self, module: &ModuleLayout, mismatches: &mut Vec<Mismatch>) -> Option<Verdict> {
+        if let Some(e) = &self.cases {
+            return match compat::bind_enum_view(e, module) {
+                Ok(cases) => Some(Verdict {
+                    placement: Vec::new(),
+                    nested: Vec::new(),
+                    cases: Some(cases),
+                }),
+                Err(found) => {
+                    mismatches.extend(found);
+                    None
+                }
+            };
+        }
         let mut nested: Vec<Option<Verdict>> = self.nested.iter().map(|_| None).collect();
         let result = compat::bind_view_nested(&self.need, module, &mut |i, _, found| {
             if let (Some(Some(view)), Some(slot)) = (self.nested.get(i), nested.get_mut(i)) {
@@ -302,7 +471,11 @@ impl DynView {
             }
         });
         match result {
-            Ok(placement) => Some(Verdict { placement, nested }),
+            Ok(placement) => Some(Verdict {
+                placement,
+                nested,
+                cases: None,
+            }),
             Err(found) => {
                 mismatches.extend(found);
                 None
@@ -318,6 +491,9 @@ impl DynView {
         let ty = source
             .foreign_type(&self.need.type_name)
             .ok_or_else(|| vanished(&self.need.type_name))?;
+        if let Some(cases) = &verdict.cases {
+            return DynBound::new_enum(ty, self, cases);
+        }
         let mut bound = DynBound::new(ty, self, &verdict.placement)?;
         for (i, inner) in verdict.nested.into_iter().enumerate() {
             let (Some(inner), Some(Some(view))) = (inner, self.nested.get(i)) else {
@@ -414,12 +590,33 @@ fn all_valid<T: CheckedBitPattern>(bytes: &[u8]) -> bool {
             .all(|c| bytemuck::checked::try_pod_read_unaligned::<T>(c).is_ok())
 }
 
-/// Where a bound field is, and what it may hold.
+/// Where a bound field is, and what it may hold; for a payload field of an
+/// enum view, its case (the view's index) and where it is in a value of
+/// that case.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     offset: usize,
     size: usize,
     bits: Bits,
+    payload: Option<(usize, Place)>,
+}
+
+/// What an enum view's binding knows of its cases.
+struct EnumBinding {
+    /// How a value's case is read.
+    keys_of: CaseKeys,
+    /// Per case of the view: its name, the library's key (what
+    /// `keys_of` reads for values in it) and its case index.
+    cases: Vec<(String, u64, u32)>,
+    /// Per case of the view: its payload fields (their indices), in the
+    /// view's order.
+    fields: Vec<Vec<usize>>,
+    /// Per case of the view: for each payload field of the library's case,
+    /// the place among the view's fields of that case that supplies it
+    /// (`None`: the view does not name it, so the host cannot build the
+    /// case).
+    supply: Vec<Vec<Option<usize>>>,
+    write_case: Option<WriteCaseFn>,
 }
 
 /// A field token of a [`DynBound`]: plain data (the C API hands it out as
@@ -451,6 +648,12 @@ pub struct DynBound {
     /// library has the field).
     viewed: Vec<bool>,
     nested: Vec<Option<Arc<DynBound>>>,
+    /// An enum view's cases.
+    enum_part: Option<EnumBinding>,
+    /// An enum view's payload fields' names (`Enum::Case.field`), by index.
+    payload_names: Vec<String>,
+    /// An enum view's cases, as declared.
+    cases_need: Option<EnumNeed>,
 }
 
 impl fmt::Debug for DynBound {
@@ -503,10 +706,14 @@ impl DynBound {
                         offset: *offset,
                         size: found.identity.size(),
                         bits: bits_of(&found.identity),
+                        payload: None,
                     })
                 }
             };
             slots.push(slot);
+        }
+        if view.is_enum() {
+            return Err(mismatch());
         }
         Ok(DynBound {
             id: BindingId::fresh(),
@@ -515,6 +722,95 @@ impl DynBound {
             nested: need.fields.iter().map(|_| None).collect(),
             need: need.clone(),
             slots,
+            enum_part: None,
+            payload_names: Vec::new(),
+            cases_need: None,
+        })
+    }
+
+    /// The binding of the enum view `view` to enum `ty`, placed as `cases`
+    /// says: the verdict of [`layout_meta::compat::bind_enum_view`] for this
+    /// view against the module `ty` comes from. Each payload field's place
+    /// (its offset where payloads are plain, else the library's `locate`),
+    /// size and valid bit patterns are the library's (validated) layout's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadView`] if `ty` is not the view's enum, or `cases` does
+    /// not place the view's cases and payload fields on the enum's.
+    pub fn new_enum(
+        ty: Arc<ForeignType>,
+        view: &DynView,
+        cases: &CasePlacement,
+    ) -> Result<DynBound, Error> {
+        let layout = ty.layout();
+        let mismatch = || Error::BadView {
+            reason: format!(
+                "the placement given is not a verdict for the enum view of `{}` against `{}`",
+                view.need.type_name, layout.name
+            ),
+        };
+        let (Some(need), Some(info)) = (view.cases.as_ref(), layout.enum_info.as_ref()) else {
+            return Err(mismatch());
+        };
+        if layout.name != need.type_name || cases.len() != need.cases.len() {
+            return Err(mismatch());
+        }
+        let mut slots: Vec<Option<Slot>> = vec![None; view.payload.len()];
+        let mut payload_names = vec![String::new(); view.payload.len()];
+        let mut binding = EnumBinding {
+            keys_of: CaseKeys::of(&ty),
+            cases: Vec::with_capacity(cases.len()),
+            fields: vec![Vec::new(); cases.len()],
+            supply: Vec::with_capacity(cases.len()),
+            write_case: ty.enum_witnesses().and_then(|w| w.write_case),
+        };
+        for (index, &(host, _)) in view.payload.iter().enumerate() {
+            if let Some(f) = binding.fields.get_mut(host) {
+                f.push(index);
+            }
+        }
+        for (host, (c, (lib_index, placed))) in need.cases.iter().zip(cases).enumerate() {
+            let case = info.cases.get(*lib_index).ok_or_else(mismatch)?;
+            if case.name != c.name || placed.len() != c.fields.len() {
+                return Err(mismatch());
+            }
+            binding.cases.push((
+                c.name.clone(),
+                crate::enums::case_key(layout, *lib_index, case),
+                u32::try_from(*lib_index).map_err(|_| mismatch())?,
+            ));
+            let mut supply = vec![None; case.fields.len()];
+            let ids = binding.fields.get(host).cloned().unwrap_or_default();
+            for (j, (want, at)) in c.fields.iter().zip(placed).enumerate() {
+                let index = *ids.get(j).ok_or_else(mismatch)?;
+                payload_names[index] = format!("{}::{}.{}", layout.name, c.name, want.name);
+                let Some(at) = at else { continue };
+                let f = case
+                    .fields
+                    .get(*at)
+                    .filter(|f| f.name == want.name)
+                    .ok_or_else(mismatch)?;
+                supply[*at] = Some(j);
+                slots[index] = Some(Slot {
+                    offset: f.offset,
+                    size: f.identity.size(),
+                    bits: bits_of(&f.identity),
+                    payload: Some((host, Place::of(&ty, *lib_index, *at, f.offset))),
+                });
+            }
+            binding.supply.push(supply);
+        }
+        Ok(DynBound {
+            id: BindingId::fresh(),
+            viewed: Vec::new(),
+            nested: Vec::new(),
+            need: view.need.clone(),
+            slots,
+            enum_part: Some(binding),
+            payload_names,
+            cases_need: view.cases.clone(),
+            ty,
         })
     }
 
@@ -551,6 +847,12 @@ impl DynBound {
         asked: Option<(&Identity, Access)>,
     ) -> Result<Option<DynToken>, Error> {
         let field = || format!("{}.{name}", self.ty.layout().name);
+        if self.enum_part.is_some() {
+            return Err(Error::Undeclared {
+                field: field(),
+                reason: "an enum view's payload fields are named with their case".into(),
+            });
+        }
         let Some(index) = self.need.fields.iter().position(|f| f.name == name) else {
             return Err(Error::Undeclared {
                 field: field(),
@@ -639,8 +941,295 @@ impl DynBound {
     }
 
     fn field_name(&self, index: usize) -> String {
+        if let Some(name) = self.payload_names.get(index) {
+            return name.clone();
+        }
         let name = self.need.fields.get(index).map_or("?", |f| f.name.as_str());
         format!("{}.{name}", self.ty.layout().name)
+    }
+
+    /// The cases of an enum view's binding.
+    fn enum_binding(&self) -> Result<&EnumBinding, Error> {
+        self.enum_part.as_ref().ok_or_else(|| Error::NotAnEnum {
+            ty: self.ty.layout().name.clone(),
+        })
+    }
+
+    fn cases_need(&self) -> Option<&EnumNeed> {
+        self.cases_need.as_ref()
+    }
+
+    /// The number of cases the enum view names (0 for a struct view).
+    pub fn case_count(&self) -> usize {
+        self.enum_part.as_ref().map_or(0, |e| e.cases.len())
+    }
+
+    /// The name of the view's case `case` (`None` out of range, or for a
+    /// struct view).
+    pub fn case_name(&self, case: usize) -> Option<&str> {
+        let e = self.enum_part.as_ref()?;
+        e.cases.get(case).map(|c| c.0.as_str())
+    }
+
+    /// The view's case of the value at `value` (its index among the cases
+    /// the view names), or `None` for a case the view does not name (one a
+    /// later library added): read from the value's plain tag, or by the
+    /// library's `case_of` witness.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAnEnum`] for a struct view's binding.
+    ///
+    /// # Safety
+    ///
+    /// `value` points at a live value of this binding's type that nobody
+    /// writes during the call.
+    pub unsafe fn case_of(&self, value: *const u8) -> Result<Option<usize>, Error> {
+        let e = self.enum_binding()?;
+        // SAFETY: the caller's contract.
+        let key = unsafe { e.keys_of.key(value) };
+        Ok(key.and_then(|k| e.cases.iter().position(|c| c.1 == k)))
+    }
+
+    /// The payload fields the view names for its case `case`, in the
+    /// view's order (their indices, for [`DynBound::token`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAnEnum`]; [`Error::BadView`] for a case out of range.
+    pub fn case_fields(&self, case: usize) -> Result<&[usize], Error> {
+        let e = self.enum_binding()?;
+        e.fields
+            .get(case)
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::BadView {
+                reason: format!(
+                    "the view of `{}` names {} cases, not case {case}",
+                    self.ty.layout().name,
+                    e.cases.len()
+                ),
+            })
+    }
+
+    /// The token of payload field `name` of the view's case `case`, which
+    /// the caller means to read as `identity` (`None`: as declared): `None`
+    /// for an optional field the library lacks.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAnEnum`]; [`Error::BadView`] for a case out of range;
+    /// [`Error::Undeclared`] if the view names no such payload field of the
+    /// case, or declared it with an identity that is not `identity` by the
+    /// identity rule ([`layout_meta::compat::same_identity`]).
+    pub fn payload_token(
+        &self,
+        case: usize,
+        name: &str,
+        identity: Option<&Identity>,
+    ) -> Result<Option<DynToken>, Error> {
+        let ids = self.case_fields(case)?;
+        let need = self.cases_need();
+        let case_name = self.case_name(case).unwrap_or("?");
+        let field = || format!("{}::{case_name}.{name}", self.ty.layout().name);
+        let found = need.and_then(|e| e.cases.get(case)).and_then(|c| {
+            let j = c.fields.iter().position(|f| f.name == name)?;
+            Some((c.fields.get(j)?, *ids.get(j)?))
+        });
+        let Some((declared, index)) = found else {
+            return Err(Error::Undeclared {
+                field: field(),
+                reason: format!(
+                    "the view does not declare it as a payload field of case `{case_name}`"
+                ),
+            });
+        };
+        if let Some(identity) = identity {
+            if !layout_meta::compat::same_identity(&declared.identity, identity) {
+                return Err(Error::Undeclared {
+                    field: field(),
+                    reason: format!(
+                        "the view declares it as {}, the token asks for {identity}",
+                        declared.identity
+                    ),
+                });
+            }
+        }
+        self.token(index)
+    }
+
+    /// The token of the view's payload field `position` of case `case` (in
+    /// the order the view declared the case's fields), checked as
+    /// [`DynBound::payload_token`] checks it: what a host that builds the
+    /// case with values of its own types checks them with.
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::payload_token`]; [`Error::Undeclared`] for a position
+    /// out of range.
+    pub fn payload_token_at(
+        &self,
+        case: usize,
+        position: usize,
+        identity: Option<&Identity>,
+    ) -> Result<Option<DynToken>, Error> {
+        let name = self
+            .cases_need()
+            .and_then(|e| e.cases.get(case))
+            .and_then(|c| c.fields.get(position))
+            .map(|f| f.name.clone());
+        match name {
+            Some(name) => self.payload_token(case, &name, identity),
+            None => {
+                self.case_fields(case)?;
+                Err(Error::Undeclared {
+                    field: format!(
+                        "{}::{}.#{position}",
+                        self.ty.layout().name,
+                        self.case_name(case).unwrap_or("?")
+                    ),
+                    reason: "the view declares fewer payload fields for the case".into(),
+                })
+            }
+        }
+    }
+
+    /// Writes a value of the view's case `case` into `room` (`len` bytes),
+    /// built by the library's `write_case` witness from `values`: one
+    /// pointer per payload field the view names for the case, in the
+    /// view's order, each to a value of the field's size (a field the
+    /// library lacks, optional, is not read: its pointer may be null). The
+    /// bytes of `bool` and `char` fields are checked first. The value is
+    /// dropped with [`DynBound::drop_at`] exactly once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAnEnum`]; [`Error::BadView`] for a case out of range or
+    /// another number of values; [`Error::CannotConstruct`] if the
+    /// library's case has a payload field the view does not name, or the
+    /// library exports no `write_case` (the Rust host's words);
+    /// [`Error::InvalidBits`]; [`Error::Room`]. Nothing is written on
+    /// error.
+    ///
+    /// # Safety
+    ///
+    /// `room` is writable for `len` bytes, holds no live value that needs
+    /// dropping, and outlives the value; each non-null pointer of `values`
+    /// for a field the library has points at the field's size of readable
+    /// bytes.
+    pub unsafe fn write_case_at(
+        &self,
+        room: *mut u8,
+        len: usize,
+        case: usize,
+        values: &[*const u8],
+    ) -> Result<(), Error> {
+        let e = self.enum_binding()?;
+        let ids = self.case_fields(case)?;
+        let (Some((name, _, lib_case)), Some(supply)) = (e.cases.get(case), e.supply.get(case))
+        else {
+            return Err(Error::NotAnEnum {
+                ty: self.ty.layout().name.clone(),
+            });
+        };
+        if values.len() != ids.len() {
+            return Err(Error::BadView {
+                reason: format!(
+                    "case `{name}` of the view of `{}` has {} payload fields, {} values given",
+                    self.ty.layout().name,
+                    ids.len(),
+                    values.len()
+                ),
+            });
+        }
+        let missing = supply.iter().position(Option::is_none);
+        let (None, Some(write)) = (missing, e.write_case) else {
+            return Err(crate::enums::cannot_construct(
+                &self.ty,
+                &self.need.type_name,
+                name,
+                *lib_case,
+                missing,
+            ));
+        };
+        let mut payload = Vec::with_capacity(supply.len());
+        for j in supply.iter().flatten() {
+            // Every supplied field is one the view names and the library has
+            // (`new_enum` placed it): anything else would leave the witness
+            // a pointer short.
+            let placed = values.get(*j).zip(ids.get(*j)).and_then(|(&ptr, &index)| {
+                Some((ptr, index, self.slots.get(index).copied().flatten()?))
+            });
+            let Some((ptr, index, slot)) = placed else {
+                return Err(Error::BadView {
+                    reason: format!(
+                        "case `{name}`: a payload field of the library's case is not placed"
+                    ),
+                });
+            };
+            if ptr.is_null() {
+                return Err(Error::BadView {
+                    reason: format!("the value of `{}` is NULL", self.field_name(index)),
+                });
+            }
+            // SAFETY: the caller's contract: `slot.size` readable bytes.
+            let bytes = unsafe { core::slice::from_raw_parts(ptr, slot.size) };
+            self.check_bits(slot, u32::try_from(index).unwrap_or(u32::MAX), bytes)?;
+            payload.push(ptr);
+        }
+        self.check_room(room, len)?;
+        // SAFETY: the room is checked (aligned, `size` bytes, writable by
+        // the caller's contract); `payload` holds, in the library's field
+        // order, one pointer per payload field of the case (every field is
+        // supplied: `missing` is none) to a value of its bound identity,
+        // its bytes checked; `write` is the enum's witness.
+        unsafe {
+            crate::enums::write_case_at(
+                write,
+                room,
+                *lib_case,
+                &payload,
+                &self.need.type_name,
+                name,
+            )
+        }
+    }
+
+    /// The address of payload field `slot` (of field `index`) in the value
+    /// at `value`, once the value is checked to be in its case; the
+    /// value's own address for a struct's field plus its offset.
+    ///
+    /// # Safety
+    ///
+    /// `value` points at a live value of this binding's type.
+    unsafe fn field_at(
+        &self,
+        value: *const u8,
+        slot: Slot,
+        index: u32,
+    ) -> Result<*const u8, Error> {
+        let Some((case, place)) = slot.payload else {
+            // SAFETY: the field lies inside the live value (placed by the
+            // verdict on a field of the validated layout).
+            return Ok(unsafe { value.add(slot.offset) });
+        };
+        let field = || self.field_name(usize::try_from(index).unwrap_or(usize::MAX));
+        // SAFETY: the caller's contract.
+        let found = unsafe { self.case_of(value) }?;
+        if found != Some(case) {
+            return Err(Error::WrongCase {
+                field: field(),
+                found: found.and_then(|c| self.case_name(c)).map(str::to_owned),
+            });
+        }
+        // SAFETY: a live value of the enum, in the field's case (checked).
+        let at = unsafe { place.address(value) };
+        if at.is_null() {
+            return Err(Error::Undeclared {
+                field: field(),
+                reason: "the library's locate witness gave no address for it".into(),
+            });
+        }
+        Ok(at)
     }
 
     /// The slot a token names, if it is one of this binding's.
@@ -720,15 +1309,19 @@ impl DynBound {
         out: &mut [u8],
     ) -> Result<(), Error> {
         let slot = self.by_value(token, out.len(), "read")?;
+        // SAFETY: the caller's contract: a live value of this binding's type.
+        let at = unsafe { self.field_at(value, slot, token.index) }?;
         // SAFETY:
         // - `slot` is one of this binding's fields, placed by the verdict on
         //   a field of the validated layout, so `offset + size <= size of
-        //   the type`: the source lies inside the live value the caller
-        //   passes, readable;
+        //   the type`, or a payload field of the value's own case (checked
+        //   by `field_at`), where the library's layout or `locate` puts it:
+        //   the source lies inside the live value the caller passes,
+        //   readable;
         // - `out` is `size` writable bytes (checked above);
         // - `copy` allows overlap, should the caller's buffer lie inside
         //   the value.
-        unsafe { core::ptr::copy(value.add(slot.offset), out.as_mut_ptr(), slot.size) };
+        unsafe { core::ptr::copy(at, out.as_mut_ptr(), slot.size) };
         self.check_bits(slot, token.index, out)
     }
 
@@ -746,6 +1339,13 @@ impl DynBound {
     /// its whole size, that nobody else accesses during the call.
     pub unsafe fn write(&self, value: *mut u8, token: DynToken, bytes: &[u8]) -> Result<(), Error> {
         let slot = self.by_value(token, bytes.len(), "write")?;
+        if slot.payload.is_some() {
+            return Err(Error::Undeclared {
+                field: self.field_name(usize::try_from(token.index).unwrap_or(usize::MAX)),
+                reason: "a payload field is read, not written: a case is built whole, by the library's write_case"
+                    .into(),
+            });
+        }
         self.check_bits(slot, token.index, bytes)?;
         // SAFETY:
         // - as for `read`: the field lies inside the live value, which the
@@ -864,6 +1464,43 @@ impl DynValue {
             block,
             bound: Arc::clone(bound),
         })
+    }
+
+    /// A value of the enum view's case `case`, built by the library's
+    /// `write_case` witness (see [`DynBound::write_case_at`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::write_case_at`]; [`Error::Alloc`].
+    ///
+    /// # Safety
+    ///
+    /// As [`DynBound::write_case_at`], for `values`.
+    pub unsafe fn new_case(
+        bound: &Arc<DynBound>,
+        case: usize,
+        values: &[*const u8],
+    ) -> Result<Self, Error> {
+        let l = bound.ty.layout();
+        let block = Block::new(&l.name, l.size, l.align)?;
+        // SAFETY: the block is room for one value, aligned, of the type's
+        // size; on error nothing was written and the block is freed.
+        unsafe { bound.write_case_at(block.ptr(), l.size, case, values)? };
+        Ok(DynValue {
+            block,
+            bound: Arc::clone(bound),
+        })
+    }
+
+    /// The view's case of the value (see [`DynBound::case_of`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::case_of`].
+    pub fn case_of(&self) -> Result<Option<usize>, Error> {
+        // SAFETY: the block holds a live value of the bound type, borrowed
+        // shared with `self`.
+        unsafe { self.bound.case_of(self.block.ptr()) }
     }
 
     /// A copy made by the library's clone witness (bitwise for plain old

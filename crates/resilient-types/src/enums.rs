@@ -16,7 +16,7 @@ use layout_meta::{CaseLayout, Identity, TypeIdentity};
 
 use crate::access::Ref;
 use crate::error::Error;
-use crate::foreign::BindingId;
+use crate::foreign::{BindingId, ForeignType};
 use crate::value::{Block, Value};
 use crate::view::{BindCx, Bindable, Bound, FieldValue};
 
@@ -28,6 +28,63 @@ pub(crate) struct EnumWitnesses {
     pub(crate) write_case: Option<WriteCaseFn>,
 }
 
+/// How a value's case is read: its plain tag (offset, size), or the
+/// library's `case_of` witness. What the typed [`EnumReader`] and the
+/// dynamic enum views ([`crate::dynamic`]) both read cases with.
+#[derive(Clone, Copy)]
+pub(crate) struct CaseKeys {
+    tag: Option<(usize, u32)>,
+    case_of: Option<CaseOfFn>,
+}
+
+impl fmt::Debug for CaseKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaseKeys")
+            .field("tag", &self.tag)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaseKeys {
+    /// How values of the enum `ty` give their case.
+    pub(crate) fn of(ty: &ForeignType) -> Self {
+        CaseKeys {
+            tag: ty.layout().enum_info.as_ref().and_then(|e| e.tag),
+            case_of: ty.enum_witnesses().map(|w| w.case_of),
+        }
+    }
+
+    /// The library's key of the value at `ptr`'s case (its tag, or its case
+    /// index: what [`case_key`] gives for each case); `None` if the enum
+    /// has neither a plain tag nor a `case_of` witness.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a live value of the enum.
+    #[inline]
+    pub(crate) unsafe fn key(&self, ptr: *const u8) -> Option<u64> {
+        match (self.tag, self.case_of) {
+            // SAFETY: the validator proved the tag lies inside the value.
+            (Some((offset, size)), _) => Some(unsafe { read_tag(ptr.add(offset), size) }),
+            // SAFETY: the library's witness on a live value of its type.
+            (None, Some(case_of)) => Some(u64::from(unsafe { case_of(ptr) })),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The key [`CaseKeys::key`] reads for values of the library's case
+/// `index` (`case`) of enum `layout`: its plain tag where the tag is
+/// plain, else its case index.
+pub(crate) fn case_key(layout: &layout_meta::TypeLayout, index: usize, case: &CaseLayout) -> u64 {
+    let plain_tag = layout.enum_info.as_ref().and_then(|e| e.tag).is_some();
+    if plain_tag {
+        case.tag
+    } else {
+        index as u64
+    }
+}
+
 /// How a bound enum view finds a value's case: by its plain tag or by the
 /// library's `case_of` witness, and for each host case the library's key
 /// (its tag, or its case index). `K` is the number of cases the host
@@ -35,15 +92,14 @@ pub(crate) struct EnumWitnesses {
 #[derive(Clone, Copy)]
 pub struct EnumReader<const K: usize> {
     binding: BindingId,
-    tag: Option<(usize, u32)>,
-    case_of: Option<CaseOfFn>,
+    keys_of: CaseKeys,
     keys: [u64; K],
 }
 
 impl<const K: usize> fmt::Debug for EnumReader<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EnumReader")
-            .field("tag", &self.tag)
+            .field("tag", &self.keys_of.tag)
             .field("keys", &self.keys)
             .finish_non_exhaustive()
     }
@@ -58,12 +114,9 @@ impl<const K: usize> EnumReader<K> {
     /// `ptr` points to a live value of the bound enum.
     #[inline]
     pub unsafe fn case_index(&self, ptr: *const u8) -> usize {
-        let key = match (self.tag, self.case_of) {
-            // SAFETY: the validator proved the tag lies inside the value.
-            (Some((offset, size)), _) => unsafe { read_tag(ptr.add(offset), size) },
-            // SAFETY: the library's witness on a live value of its type.
-            (None, Some(case_of)) => u64::from(unsafe { case_of(ptr) }),
-            (None, None) => return K,
+        // SAFETY: the caller's contract.
+        let Some(key) = (unsafe { self.keys_of.key(ptr) }) else {
+            return K;
         };
         self.keys.iter().position(|k| *k == key).unwrap_or(K)
     }
@@ -95,13 +148,61 @@ unsafe fn read_tag(at: *const u8, size: u32) -> u64 {
 /// Where a payload field is: an offset from the value, or the library's
 /// `locate` witness.
 #[derive(Clone, Copy, Debug)]
-enum Place {
+pub(crate) enum Place {
     Offset(usize),
     Locate {
         locate: LocateFn,
         case: u32,
         field: u32,
     },
+}
+
+impl Place {
+    /// Where payload field `field` (at `offset` in the layout) of the
+    /// library's case `case` of enum `ty` is: at its offset where the
+    /// payloads are plain, else where `locate` says.
+    pub(crate) fn of(ty: &ForeignType, case: usize, field: usize, offset: usize) -> Place {
+        let plain = ty
+            .layout()
+            .enum_info
+            .as_ref()
+            .is_some_and(|e| e.payload_plain);
+        match ty.enum_witnesses() {
+            Some(EnumWitnesses {
+                locate: Some(locate),
+                ..
+            }) if !plain => Place::Locate {
+                locate,
+                case: u32::try_from(case).unwrap_or(u32::MAX),
+                field: u32::try_from(field).unwrap_or(u32::MAX),
+            },
+            _ => Place::Offset(offset),
+        }
+    }
+
+    /// The field's address in the value at `ptr`; null if the library's
+    /// `locate` gives none.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a live value of the enum this place was made for,
+    /// in the field's case.
+    #[inline]
+    pub(crate) unsafe fn address(self, ptr: *const u8) -> *const u8 {
+        match self {
+            // SAFETY: the validator proved the field inside the value; the
+            // value is in the field's case (the caller's contract).
+            Place::Offset(offset) => unsafe { ptr.add(offset) },
+            Place::Locate {
+                locate,
+                case,
+                field,
+            } => {
+                // SAFETY: the library's witness on a live value in that case.
+                unsafe { locate(ptr, case, field) }
+            }
+        }
+    }
 }
 
 /// A payload field of type `T` of one case of a bound enum: read it through
@@ -227,19 +328,9 @@ impl<'a, P> Case<'a, P> {
         if token.binding != self.binding || token.case != self.case {
             crate::access::wrong_binding("reading a payload field");
         }
-        let at = match token.place {
-            // SAFETY: the validator proved the field inside the value; the
-            // value is in this case (`__new`'s contract).
-            Place::Offset(offset) => unsafe { self.ptr.add(offset) },
-            Place::Locate {
-                locate,
-                case,
-                field,
-            } => {
-                // SAFETY: the library's witness on a live value in that case.
-                unsafe { locate(self.ptr, case, field) }
-            }
-        };
+        // SAFETY: the value is a live value of the bound enum in this
+        // case (`__new`'s contract), the token's case (checked above).
+        let at = unsafe { token.place.address(self.ptr) };
         assert!(
             !at.is_null(),
             "the library's locate witness returned no address for a field of the value's own case"
@@ -314,24 +405,14 @@ impl<const F: usize> Construct<F> {
         case: &'static str,
         values: [*const u8; F],
     ) -> Result<Value<V>, Error> {
-        let refuse = |why: String| Error::CannotConstruct {
-            ty: V::TYPE_NAME.into(),
-            case: case.into(),
-            reason: why,
-        };
         let (Some((order, count)), Some(write)) = (self.order, self.write_case) else {
-            let layout = bound.foreign_type().layout();
-            let field = self.missing.and_then(|i| {
-                let cases = &layout.enum_info.as_ref()?.cases;
-                let f = cases.get(self.case as usize)?.fields.get(usize::from(i))?;
-                Some(f.name.clone())
-            });
-            return Err(refuse(match field {
-                Some(field) => {
-                    format!("the library's case has field `{field}`, which the view does not name")
-                }
-                None => "the library exports no write_case witness".into(),
-            }));
+            return Err(cannot_construct(
+                bound.foreign_type(),
+                V::TYPE_NAME,
+                case,
+                self.case,
+                self.missing.map(usize::from),
+            ));
         };
         let mut payload = [core::ptr::null::<u8>(); F];
         for (slot, host) in payload.iter_mut().zip(order).take(count) {
@@ -342,17 +423,73 @@ impl<const F: usize> Construct<F> {
         // SAFETY: the block is room for one value of the bound enum; the
         // payload holds, in the library's field order, a pointer to a live
         // value of each field's bound identity (a `Copy` type: the move
-        // leaves the host's value usable); the witness does not unwind.
-        let status = unsafe { write(block.ptr(), self.case, payload.as_ptr()) };
-        if status != 0 {
-            return Err(refuse(format!(
-                "the library's write_case refused case index {}",
-                self.case
-            )));
-        }
+        // leaves the host's value usable).
+        unsafe { write_case_at(write, block.ptr(), self.case, &payload, V::TYPE_NAME, case) }?;
         // SAFETY: the witness wrote a live value of the bound enum.
         Ok(unsafe { Value::from_block(block, bound.clone()) })
     }
+}
+
+/// Why the host cannot build case `case` (the library's case `index`) of
+/// enum `ty` (the view's `type_name`): the library's payload field
+/// `missing`, which the view does not name, or no `write_case` witness.
+pub(crate) fn cannot_construct(
+    ty: &ForeignType,
+    type_name: &str,
+    case: &str,
+    index: u32,
+    missing: Option<usize>,
+) -> Error {
+    let field = missing.and_then(|i| {
+        let cases = &ty.layout().enum_info.as_ref()?.cases;
+        let f = cases.get(index as usize)?.fields.get(i)?;
+        Some(f.name.clone())
+    });
+    Error::CannotConstruct {
+        ty: type_name.into(),
+        case: case.into(),
+        reason: match field {
+            Some(field) => {
+                format!("the library's case has field `{field}`, which the view does not name")
+            }
+            None => "the library exports no write_case witness".into(),
+        },
+    }
+}
+
+/// Writes the library's case `index` into `dst` through its `write_case`
+/// witness `write`, from `payload` (one pointer per payload field of the
+/// library's case, in its order).
+///
+/// # Errors
+///
+/// [`Error::CannotConstruct`] if the witness refuses the case (nothing is
+/// written then).
+///
+/// # Safety
+///
+/// `write` is the enum's witness; `dst` is room for one value of it,
+/// holding none; `payload` holds, for each payload field of the case, a
+/// pointer to a live value of its identity, which the witness moves out of
+/// (the values are `Copy` types read by value: the host's stay usable).
+pub(crate) unsafe fn write_case_at(
+    write: WriteCaseFn,
+    dst: *mut u8,
+    index: u32,
+    payload: &[*const u8],
+    type_name: &str,
+    case: &str,
+) -> Result<(), Error> {
+    // SAFETY: the caller's contract; the witness does not unwind.
+    let status = unsafe { write(dst, index, payload.as_ptr()) };
+    if status != 0 {
+        return Err(Error::CannotConstruct {
+            ty: type_name.into(),
+            case: case.into(),
+            reason: format!("the library's write_case refused case index {index}"),
+        });
+    }
+    Ok(())
 }
 
 /// Binding state of one case: its host index, the library's case, the
@@ -406,17 +543,7 @@ impl CaseCx<'_, '_> {
             (Some(f), Some((lib_field, _))) => {
                 self.used[lib_field] = true;
                 self.order[lib_field] = u16::try_from(host_field).unwrap_or(u16::MAX);
-                let place = match self.cx.enum_witnesses() {
-                    Some(EnumWitnesses {
-                        locate: Some(locate),
-                        ..
-                    }) if !self.cx.enum_payload_plain() => Place::Locate {
-                        locate,
-                        case: u32::try_from(self.index).unwrap_or(u32::MAX),
-                        field: u32::try_from(lib_field).unwrap_or(u32::MAX),
-                    },
-                    _ => Place::Offset(f.offset),
-                };
+                let place = Place::of(self.cx.foreign_type(), self.index, lib_field, f.offset);
                 Some(Payload {
                     case: self.host,
                     place,
@@ -483,9 +610,8 @@ impl<'a> BindCx<'a> {
                 return None;
             }
         };
-        let plain_tag = layout.enum_info.as_ref().and_then(|e| e.tag).is_some();
         if let Some(key) = keys.get_mut(host) {
-            *key = if plain_tag { case.tag } else { index as u64 };
+            *key = case_key(layout, index, case);
         }
         let mut cx = CaseCx {
             owner: format!("{}::{}", layout.name, case.name),
@@ -501,11 +627,9 @@ impl<'a> BindCx<'a> {
 
     /// The reader of the enum being bound, once its cases are.
     pub fn enum_reader<const K: usize>(&self, keys: [u64; K]) -> EnumReader<K> {
-        let e = self.layout().enum_info.as_ref();
         EnumReader {
             binding: self.binding(),
-            tag: e.and_then(|e| e.tag),
-            case_of: self.enum_witnesses().map(|w| w.case_of),
+            keys_of: CaseKeys::of(self.foreign_type()),
             keys,
         }
     }

@@ -62,6 +62,20 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A payload field was read from a value in another case than its own.
+    WrongCase {
+        /// `Enum::Case.field`.
+        field: String,
+        /// The case the value is in: `Some(name)` for a case the view
+        /// names, `None` for one it does not (a case added later).
+        found: Option<String>,
+    },
+    /// A case was asked of a binding of a struct view (cases are read and
+    /// built through an enum view's binding).
+    NotAnEnum {
+        /// The type.
+        ty: String,
+    },
     /// The type has no witness for what was asked.
     NoWitness {
         /// The type.
@@ -197,6 +211,20 @@ impl fmt::Display for Error {
             Error::CannotConstruct { ty, case, reason } => {
                 write!(f, "cannot build case `{ty}::{case}`: {reason}")
             }
+            Error::WrongCase { field, found } => match found {
+                Some(case) => write!(
+                    f,
+                    "field `{field}` is read from a value in case `{case}`, not in its own"
+                ),
+                None => write!(
+                    f,
+                    "field `{field}` is read from a value in a case the view does not name, not in its own"
+                ),
+            },
+            Error::NotAnEnum { ty } => write!(
+                f,
+                "`{ty}` is bound by a struct view: cases are read and built through an enum view"
+            ),
             Error::NoWitness {
                 ty,
                 origin,

@@ -243,6 +243,92 @@ fn accessors_generated_from_1_0_refuse_a_retyped_field() {
     }
 }
 
+/// A host built against widgets 1.0's generated enum declarations: binds
+/// `Status_view()` and `Job_view()` (its `status` read through the enum's
+/// view, nested), reads a job's case and payload, builds a `Failed` through
+/// the library and sets it with `set_job_status`, which `gen cpp` no longer
+/// leaves out for taking an enum.
+/// Exit: 0, 1 a check failed, 3 refused.
+const HOST_ENUMS: &str = r#"#include <cinttypes>
+#include <cstdio>
+#include "generated.hpp"
+
+int main(int argc, char **argv) {
+    if (argc != 2) return 2;
+    try {
+        ::rsl::Library lib = ::rsl::Library::open(argv[1]);
+        ::rsl::Bound s = lib.bind(Status_view());
+        ::rsl::Bound j = lib.bind(Job_view());
+        JobFields jf = Job_fields(j);
+        ::rsl::Nested st = j.nested("status");
+        StatusPayloads np = Status_payloads(st.bound());
+        Api api = Api_bind(lib);
+        ::rsl::Value job(j);
+        if (st.bound().case_of(job.nested(st)) != StatusCases::Busy) return 1;
+        std::printf("job %" PRIu32 " busy jobs=%" PRIu32 "\n", job.get(jf.id), job.nested(st).get(np.Busy.jobs));
+        ::rsl::Value failed = s.make(StatusCases::Failed, std::int64_t{-3});
+        api.set_job_status(job, failed);
+        std::size_t c = st.bound().case_of(job.nested(st));
+        std::printf("after set: %s 0=%" PRId64 "\n", st.bound().case_name(c).c_str(), job.nested(st).get(np.Failed._0));
+    } catch (const ::rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+        return 3;
+    }
+    return 0;
+}
+"#;
+
+#[test]
+fn generated_enum_views_bind_read_and_build_through_the_client() {
+    let dir = resilient_testkit::scratch_dir("gen-cpp-enums");
+    let header = gen_cpp(&plugin("widget-v1"), &[]);
+    for line in [
+        "inline ::rsl::EnumView Status_view() {\n",
+        "    view.add_case(\"Idle\");\n",
+        "    view.add_case(\"Busy\", {::rsl::payload<::std::uint32_t>(\"jobs\")});\n",
+        "    view.add_case(\"Failed\", {::rsl::payload<::std::int64_t>(\"0\")});\n",
+        "    static constexpr ::std::size_t Failed = 2;\n",
+        "        ::rsl::Field<::std::int64_t> _0;\n",
+        "    view.nested(\"status\", Status_view(), true);\n",
+        "    ::rsl::Function<void(::rsl::Mut, ::rsl::Ref)> set_job_status;\n",
+        "        api.function<void(::rsl::Mut, ::rsl::Ref)>(\"set_job_status\", {\"Job\", \"Status\"}),\n",
+    ] {
+        assert!(header.contains(line), "{line:?} in:\n{header}");
+    }
+    assert!(!header.contains("no enum views"), "{header}");
+    let exe = host(&dir, "host_enums", &header, HOST_ENUMS);
+    for (lib, v) in [
+        (plugin("widget-v1"), 1),
+        (cpp_lib(1), 1),
+        // 1.1 added `Paused` and grew `Busy`: the 1.0 header still reads it.
+        (plugin("widget-v2"), 2),
+        (cpp_lib(2), 2),
+    ] {
+        let (code, text) = run_host(&exe, &lib);
+        assert_eq!(
+            (code, text.as_str()),
+            (
+                Some(0),
+                format!("job {v} busy jobs={v}\nafter set: Failed 0=-3\n").as_str()
+            ),
+            "{}",
+            lib.display()
+        );
+    }
+    // 2.0 removed `Failed`: refused at bind, naming it, by Rust and C++
+    // libraries alike.
+    for lib in [plugin("widget-v4"), cpp_lib(4)] {
+        let (code, text) = run_host(&exe, &lib);
+        assert_eq!(code, Some(3), "{text}");
+        assert!(
+            text.ends_with(
+                "case `Status::Failed` is missing (`Status` has `Paused`, `Idle`, `Busy`)\n"
+            ),
+            "{text}"
+        );
+    }
+}
+
 /// A host generated from 1.2 with its new fields optional.
 const HOST_V3: &str = r#"#include <cstdio>
 #include <string>

@@ -93,13 +93,9 @@ impl<'a> BindCx<'a> {
     pub(crate) fn enum_witnesses(&self) -> Option<crate::enums::EnumWitnesses> {
         self.ty.enum_witnesses()
     }
-    /// Whether the enum being bound has plain payload offsets.
-    pub(crate) fn enum_payload_plain(&self) -> bool {
+    /// The type being bound.
+    pub(crate) fn foreign_type(&self) -> &'a ForeignType {
         self.ty
-            .layout()
-            .enum_info
-            .as_ref()
-            .is_some_and(|e| e.payload_plain)
     }
 
     /// Resolves the field `name` as token `T`.
