@@ -303,7 +303,7 @@ fn enum_library_source(tag_a: u64, x_offset: usize, case_of: &str) -> String {
     use layout_meta::{flags, CaseLayout, EnumLayout, FieldLayout, Identity, TypeLayout};
     let mut t = TypeLayout {
         name: "E".into(),
-        flags: flags::ENUM | flags::POD,
+        flags: flags::ENUM,
         size: 8,
         align: 4,
         stride: 8,
@@ -353,7 +353,7 @@ static const rsl_case_descriptor cases[] = {{
 static const rsl_enum_descriptor info = {{sizeof(rsl_enum_descriptor), sizeof(rsl_case_descriptor),
     RSL_ENUM_TAG_PLAIN | RSL_ENUM_PAYLOAD_PLAIN, 1, 0, 2, cases,
     (uint32_t (*)(const void *)){case_of}, 0, 0}};
-const rsl_type_descriptor E_descriptor = {{RSL_FLAG_ENUM | RSL_FLAG_POD, 0, {{"E", 1}}, 8, 4, 8,
+const rsl_type_descriptor E_descriptor = {{RSL_FLAG_ENUM, 0, {{"E", 1}}, 8, 4, 8,
     {fp}ull, 0, 0, {{0, 0, 0}}, &info}};
 const size_t E_size = 8, E_align = 4;
 static const rsl_type_descriptor *const types[] = {{&E_descriptor}};

@@ -124,6 +124,10 @@ impl<const K: usize> EnumReader<K> {
     pub fn binding(&self) -> BindingId {
         self.binding
     }
+    /// The library's key (plain tag or case index) of host case `host`.
+    pub fn key(&self, host: usize) -> u64 {
+        self.keys.get(host).copied().unwrap_or(u64::MAX)
+    }
 }
 
 /// Reads a plain tag of `size` bytes (1, 2, 4 or 8: the validator's rule).
@@ -208,7 +212,10 @@ impl Place {
 /// A payload field of type `T` of one case of a bound enum: read it through
 /// the [`Case`] a match gives for that case.
 pub struct Payload<T> {
-    case: usize,
+    /// The library's key of the case (its plain tag or case index): two
+    /// views of one binding number their cases differently, the library's
+    /// key is the same for both.
+    case: u64,
     place: Place,
     binding: BindingId,
     _type: PhantomData<fn() -> T>,
@@ -285,7 +292,8 @@ impl Payload<()> {
 /// payload fields with [`Case::get`].
 pub struct Case<'a, P> {
     ptr: *const u8,
-    case: usize,
+    /// The library's key of the value's case.
+    case: u64,
     binding: BindingId,
     payload: &'a P,
 }
@@ -310,9 +318,10 @@ impl<'a, P> Case<'a, P> {
     #[doc(hidden)]
     /// # Safety
     ///
-    /// `ptr` points to a live value of the enum `binding` bound, in host
-    /// case `case`, for `'a`; `payload` holds that case's tokens.
-    pub unsafe fn __new(ptr: *const u8, case: usize, binding: BindingId, payload: &'a P) -> Self {
+    /// `ptr` points to a live value of the enum `binding` bound, in the
+    /// case whose library key is `case`, for `'a`; `payload` holds that
+    /// case's tokens.
+    pub unsafe fn __new(ptr: *const u8, case: u64, binding: BindingId, payload: &'a P) -> Self {
         Case {
             ptr,
             case,
@@ -387,6 +396,8 @@ pub struct Construct<const F: usize> {
     write_case: Option<WriteCaseFn>,
     /// The library's field the host does not name, by index.
     missing: Option<u16>,
+    /// The binding the case was bound in: `make` refuses another.
+    binding: BindingId,
 }
 
 impl<const F: usize> Construct<F> {
@@ -396,15 +407,26 @@ impl<const F: usize> Construct<F> {
     ///
     /// # Errors
     ///
-    /// [`Error::CannotConstruct`] if the library's case has a field the
-    /// host does not name, or the library exports no `write_case`;
-    /// [`Error::Alloc`].
-    pub fn __build<V: Bindable>(
+    /// [`Error::WrongBinding`] if `bound` is not the binding this case was
+    /// bound in; [`Error::CannotConstruct`] if the library's case has a
+    /// field the host does not name, or the library exports no
+    /// `write_case`; [`Error::Alloc`].
+    ///
+    /// # Safety
+    ///
+    /// `values[i]` points to a live value of the type of the host's payload
+    /// field `i` (as the payload view's `make` passes them).
+    pub unsafe fn __build<V: Bindable>(
         &self,
         bound: &Bound<V>,
         case: &'static str,
         values: [*const u8; F],
     ) -> Result<Value<V>, Error> {
+        if bound.foreign_type().id() != self.binding {
+            return Err(Error::WrongBinding {
+                operation: "building an enum case",
+            });
+        }
         let (Some((order, count)), Some(write)) = (self.order, self.write_case) else {
             return Err(cannot_construct(
                 bound.foreign_type(),
@@ -497,7 +519,8 @@ pub(crate) unsafe fn write_case_at(
 #[doc(hidden)]
 pub struct CaseCx<'c, 'a> {
     cx: &'c mut BindCx<'a>,
-    host: usize,
+    /// The library's key of the case (`case_key`).
+    key: u64,
     index: usize,
     layout: CaseLayout,
     owner: String,
@@ -545,7 +568,7 @@ impl CaseCx<'_, '_> {
                 self.order[lib_field] = u16::try_from(host_field).unwrap_or(u16::MAX);
                 let place = Place::of(self.cx.foreign_type(), self.index, lib_field, f.offset);
                 Some(Payload {
-                    case: self.host,
+                    case: self.key,
                     place,
                     binding: self.cx.binding(),
                     _type: PhantomData,
@@ -574,6 +597,7 @@ impl CaseCx<'_, '_> {
             case: u32::try_from(self.index).unwrap_or(u32::MAX),
             write_case,
             missing,
+            binding: self.cx.binding(),
         }
     }
 }
@@ -610,13 +634,14 @@ impl<'a> BindCx<'a> {
                 return None;
             }
         };
-        if let Some(key) = keys.get_mut(host) {
-            *key = case_key(layout, index, case);
+        let key = case_key(layout, index, case);
+        if let Some(slot) = keys.get_mut(host) {
+            *slot = key;
         }
         let mut cx = CaseCx {
             owner: format!("{}::{}", layout.name, case.name),
             layout: case.clone(),
-            host,
+            key,
             index,
             used: vec![false; case.fields.len()],
             order: vec![0; case.fields.len()],
@@ -744,11 +769,16 @@ macro_rules! enum_view {
                         bound: &$crate::Bound<$view>,
                         $( $pfield: <$ptok as $crate::__private::PayloadToken>::Value, )*
                     ) -> ::core::result::Result<$crate::Value<$view>, $crate::Error> {
-                        self.__construct.__build(
-                            bound,
-                            ::core::stringify!($case),
-                            [$( <$ptok as $crate::__private::PayloadToken>::value_ptr(&$pfield) ),*],
-                        )
+                        // SAFETY: one pointer per payload field, each to a
+                        // live value of that field's type (this function's
+                        // typed parameters).
+                        unsafe {
+                            self.__construct.__build(
+                                bound,
+                                ::core::stringify!($case),
+                                [$( <$ptok as $crate::__private::PayloadToken>::value_ptr(&$pfield) ),*],
+                            )
+                        }
                     }
                 }
             )?
@@ -808,7 +838,7 @@ macro_rules! enum_view {
                         // SAFETY: `ptr` is the live value `value` borrows
                         // for `'a`, in host case `__i` (its reader said so).
                         return $read::$case(unsafe {
-                            $crate::__private::Case::__new(ptr, __i, binding, &self.$case)
+                            $crate::__private::Case::__new(ptr, self.__reader.key(__i), binding, &self.$case)
                         });
                     }
                     __i += 1;

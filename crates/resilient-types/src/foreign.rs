@@ -198,17 +198,23 @@ impl ForeignType {
         if e.case_of == 0 {
             return None;
         }
+        // The addresses came from function pointers cast to integers (an
+        // `as` cast exposes their provenance: `TypeDescriptor::to_layout`,
+        // or a library's relocated records); take it back before calling.
+        let code = |addr: usize| core::ptr::with_exposed_provenance::<()>(addr);
         // SAFETY: `new`'s contract: each nonzero witness address of a
         // validated layout is a function of its documented signature
         // (`layout_meta::format::{CaseOfFn, LocateFn, WriteCaseFn}`) that
         // honours its contract, alive as long as `self`.
         unsafe {
             Some(crate::enums::EnumWitnesses {
-                case_of: core::mem::transmute::<usize, layout_meta::CaseOfFn>(e.case_of),
-                locate: (e.locate != 0)
-                    .then(|| core::mem::transmute::<usize, layout_meta::LocateFn>(e.locate)),
-                write_case: (e.write_case != 0)
-                    .then(|| core::mem::transmute::<usize, layout_meta::WriteCaseFn>(e.write_case)),
+                case_of: core::mem::transmute::<*const (), layout_meta::CaseOfFn>(code(e.case_of)),
+                locate: (e.locate != 0).then(|| {
+                    core::mem::transmute::<*const (), layout_meta::LocateFn>(code(e.locate))
+                }),
+                write_case: (e.write_case != 0).then(|| {
+                    core::mem::transmute::<*const (), layout_meta::WriteCaseFn>(code(e.write_case))
+                }),
             })
         }
     }

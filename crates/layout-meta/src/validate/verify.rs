@@ -302,6 +302,15 @@ fn check_fields(
                 type_size: size,
             });
         }
+        if !placed && f.identity.size() > size {
+            return Err(Error::FieldOutOfBounds {
+                ty: ty.to_owned(),
+                field: f.name.clone(),
+                offset: f.offset,
+                size: f.identity.size(),
+                type_size: size,
+            });
+        }
         if !placed && f.offset != 0 {
             return Err(Error::BadEnum {
                 ty: ty.to_owned(),
@@ -353,6 +362,12 @@ fn check_enum(t: &TypeLayout, e: &crate::layout::EnumLayout) -> Result<()> {
         return Err(bad(
             "",
             "an enum has no fields of its own: its cases carry them",
+        ));
+    }
+    if t.is_pod() {
+        return Err(bad(
+            "",
+            "an enum is not plain old data (all-zero bytes need not be a case)",
         ));
     }
     if let Some((offset, size)) = e.tag {

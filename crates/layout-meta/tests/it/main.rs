@@ -10,4 +10,5 @@
 mod diff;
 mod enums;
 mod producer;
+mod review_enums;
 mod validator;

@@ -1005,6 +1005,27 @@ fn enum_records_that_break_a_rule_are_refused_naming_the_case() {
             e(|e| e.case_of = 0),
         ),
         (
+            false,
+            "field `Status::Busy.jobs`",
+            e(|e| {
+                e.cases[1].fields[0].identity = Identity::Array {
+                    element: Box::new(Identity::Scalar {
+                        name: "u8".into(),
+                        size: 1,
+                        align: 1,
+                    }),
+                    count: 64,
+                    size: 64,
+                    align: 1,
+                };
+            }),
+        ),
+        (
+            true,
+            "enum `Status`: an enum is not plain old data",
+            Box::new(|t: &mut TypeLayout| t.flags |= flags::POD),
+        ),
+        (
             true,
             "enum `Status`: an enum has no fields of its own",
             Box::new(|t: &mut TypeLayout| {

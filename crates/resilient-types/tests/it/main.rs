@@ -11,6 +11,7 @@ mod functions;
 mod handmade;
 mod holes;
 mod names;
+mod review_enums;
 mod send;
 mod stack_probe;
 mod strategy;
