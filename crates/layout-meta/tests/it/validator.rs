@@ -1085,3 +1085,24 @@ fn enum_records_that_break_a_rule_are_refused_naming_the_case() {
     let err = validate(&encode(&m, BASE).memory(CODE), BASE).unwrap_err();
     assert!(matches!(err, Error::LimitExceeded { .. }), "{err}");
 }
+
+/// The function rule on calling conventions: a library function exported
+/// with another convention than the one the client calls is refused,
+/// naming the function and both conventions; the same convention binds.
+#[test]
+fn a_function_of_another_calling_convention_is_refused_naming_it() {
+    let m = with_function();
+    let want = m.functions[0].clone();
+    let mut found = want.clone();
+    layout_meta::compat::bind_function(&want, true, Some(&found)).unwrap();
+    found.abi = 2;
+    let err = layout_meta::compat::bind_function(&want, true, Some(&found)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "function `f` has calling convention 2, the client calls convention 1"
+    );
+    // An optional function that is absent binds to nothing.
+    assert!(layout_meta::compat::bind_function(&want, false, None)
+        .unwrap()
+        .is_none());
+}
