@@ -12,8 +12,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use bench_stabby_iface::WidgetIdFn;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use resilient_benches::{
     fixtures, plugin, scan, scan_getters, widget, widgets, Blob1K, Blob1KView, Blob64, Blob64View,
     CallApi, Describe, DescribeIface, Fns1, Fns100, Gen1, Gen10, Gen100, Gen1000, Getters,
@@ -448,10 +448,9 @@ fn call(c: &mut Criterion) {
         unsafe { libloading::Library::new(plugin(&dir, "bench-stabby-plugin")) }.expect("loads");
     // SAFETY: `get_stabbied` checks the symbol's reported signature against
     // `WidgetIdFn` before handing it out.
-    let stabby_id: WidgetIdFn = *unsafe {
-        stabby_lib.get_stabbied::<WidgetIdFn>(b"stabby_widget_id")
-    }
-    .expect("the stabby plugin's function and report match");
+    let stabby_id: WidgetIdFn =
+        *unsafe { stabby_lib.get_stabbied::<WidgetIdFn>(b"stabby_widget_id") }
+            .expect("the stabby plugin's function and report match");
     let stabby_widget = bench_stabby_iface::Widget { id: 7, tags: 7 };
     let sp = &raw const stabby_widget;
     // SAFETY: `sp` points at a live stabby widget; the library is loaded.
@@ -495,7 +494,10 @@ fn call(c: &mut Criterion) {
         b.iter(move || m.call(black_box(false), "bench"))
     });
     let m = api.maybe_panic.clone();
-    assert!(m.call(true, "bench").is_err(), "the panic comes back as an error");
+    assert!(
+        m.call(true, "bench").is_err(),
+        "the panic comes back as an error"
+    );
     grp.bench_function("panic-caught", move |b| {
         let m = m.clone();
         b.iter(move || m.call(black_box(true), "bench"))
@@ -557,8 +559,12 @@ fn bind_fn(c: &mut Criterion) {
     assert_eq!(all.fn99.layout().name, "fn99");
     drop(all);
     let mut grp = c.benchmark_group("bind-fn");
-    grp.bench_function("api-100", |b| b.iter(|| lib.bind_api::<Fns100>().expect("binds")));
-    grp.bench_function("api-1", |b| b.iter(|| lib.bind_api::<Fns1>().expect("binds")));
+    grp.bench_function("api-100", |b| {
+        b.iter(|| lib.bind_api::<Fns100>().expect("binds"))
+    });
+    grp.bench_function("api-1", |b| {
+        b.iter(|| lib.bind_api::<Fns1>().expect("binds"))
+    });
     grp.finish();
 }
 

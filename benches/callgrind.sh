@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Instruction counts per operation for groups 1-3, under callgrind: noise-free
+# Instruction counts per operation, under callgrind: noise-free
 # and repeatable, a second measure beside criterion's times.
 #
 #   bash benches/callgrind.sh [N]
 #
-# Runs the `count` driver for each variant with 0 and N iterations and prints
-# (I(N) - I(0)) / N: the setup cancels out. Scan variants sum 1,000 values per
+# Runs the `count` driver for each variant with N and 2N iterations and
+# prints (I(2N) - I(N)) / N: the setup cancels out, and so does every
+# first-call cost (lazy symbol binding, first allocations), which
+# (I(N) - I(0)) / N spread over the iterations. Scan variants sum 1,000 values per
 # iteration, so divide by 1,000 for per-value counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +21,10 @@ count() {
 printf '| variant | instructions per iteration |\n| --- | --- |\n'
 for v in read-direct read-token read-indirect read-getter scan-direct scan-indirect scan-getter \
          alloc-stack-64 alloc-inline-64 alloc-heap-64 alloc-box-64 \
-         alloc-stack-1k alloc-inline-1k alloc-heap-1k alloc-box-1k; do
-  base=$(count "$v" 0)
-  full=$(count "$v" "$n")
+         alloc-stack-1k alloc-inline-1k alloc-heap-1k alloc-box-1k \
+         call-bound call-getter call-panic-free call-panic-caught \
+         iface-dyn iface-bound iface-bound-hoisted bind-fn-1 bind-fn-100; do
+  base=$(count "$v" "$n")
+  full=$(count "$v" "$((2 * n))")
   printf '| %s | %s |\n' "$v" "$(( (full - base) / n ))"
 done
