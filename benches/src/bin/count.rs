@@ -35,7 +35,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let dir = fixtures();
-    let (lib, w) = widgets(&dir);
+    if let Some(sink) = functions(variant, n, &dir) {
+        black_box(sink);
+        return ExitCode::SUCCESS;
+    }
+    let (_lib, w) = widgets(&dir);
     let g = Getters::open(&plugin(&dir, "widget-v1"));
     let blobs = Library::open(plugin(&dir, "bench-blobs")).expect("blobs load");
     let b64 = blobs.bind::<Blob64View>().expect("binds");
@@ -47,21 +51,6 @@ fn main() -> ExitCode {
     let p = foreign.as_ref().as_ptr();
     let shape = w.shape();
     let (tok, get_id) = (w.id, g.get_id);
-    // Functions and interfaces (the `call`, `iface` and `bind-fn` groups).
-    let api = lib.bind_api::<CallApi>().expect("binds");
-    api.silence_panics.call().expect("silence_panics");
-    let r = foreign.as_ref();
-    let obj = lib
-        .implementations::<DescribeIface>()
-        .expect("binds")
-        .into_iter()
-        .find(|i| i.type_name() == "Widget")
-        .expect("Describe for Widget")
-        .create()
-        .expect("default");
-    let (key, this) = (obj.methods().key.clone(), obj.this());
-    let d: &dyn Describe = &local;
-    let fns = Library::open(plugin(&dir, "bench-functions-100")).expect("loads");
     // The variant is chosen once, outside the loop: each arm is its own
     // monomorphised loop, so a count holds the operation and a loop
     // counter, not the dispatch. As in the criterion harness, addresses go
@@ -112,6 +101,40 @@ fn main() -> ExitCode {
             }))
             .tag
         }),
+        other => {
+            eprintln!("unknown variant {other}");
+            return ExitCode::from(2);
+        }
+    };
+    black_box(sink);
+    ExitCode::SUCCESS
+}
+
+/// The variants of the `call`, `iface` and `bind-fn` groups, in a function
+/// of their own so that their setup leaves the other variants' loops (and
+/// their counts) as they were. `None` for another variant.
+#[inline(never)]
+fn functions(variant: &str, n: usize, dir: &std::path::Path) -> Option<u64> {
+    let (lib, w) = widgets(dir);
+    let g = Getters::open(&plugin(dir, "widget-v1"));
+    let get_id = g.get_id;
+    let foreign = Value::new(&w).expect("default");
+    let (r, p) = (foreign.as_ref(), foreign.as_ref().as_ptr());
+    let api = lib.bind_api::<CallApi>().expect("binds");
+    api.silence_panics.call().expect("silence_panics");
+    let obj = lib
+        .implementations::<DescribeIface>()
+        .expect("binds")
+        .into_iter()
+        .find(|i| i.type_name() == "Widget")
+        .expect("Describe for Widget")
+        .create()
+        .expect("default");
+    let (key, this) = (obj.methods().key.clone(), obj.this());
+    let local = widget(7);
+    let d: &dyn Describe = &local;
+    let fns = Library::open(plugin(dir, "bench-functions-100")).expect("loads");
+    Some(match variant {
         "call-bound" => repeat(n, || api.widget_id.call(black_box(r)).unwrap_or(0)),
         // SAFETY: a live widget of the getter's library.
         "call-getter" => repeat(n, || unsafe { get_id(black_box(p)) }),
@@ -135,11 +158,6 @@ fn main() -> ExitCode {
             let a = fns.bind_api::<Fns1>().expect("binds");
             a.fn75.layout().params.len() as u64
         }),
-        other => {
-            eprintln!("unknown variant {other}");
-            return ExitCode::from(2);
-        }
-    };
-    black_box(sink);
-    ExitCode::SUCCESS
+        _ => return None,
+    })
 }
