@@ -4,10 +4,14 @@
 #
 #   bash benches/callgrind.sh [N]
 #
-# Runs the `count` driver for each variant with N and 2N iterations and
-# prints (I(2N) - I(N)) / N: the setup cancels out, and so does every
+# Runs the `count` driver for each variant with M and 2M iterations and
+# prints (I(2M) - I(M)) / M: the setup cancels out, and so does every
 # first-call cost (lazy symbol binding, first allocations), which
-# (I(N) - I(0)) / N spread over the iterations. Scan variants sum 1,000 values per
+# (I(M) - I(0)) / M spread over the iterations. The setup itself varies by
+# some 30,000 instructions from one process to the next (hash seeds,
+# allocation patterns), so M grows as the operation shrinks: 100 N for
+# single reads, calls and method calls, 10 N for allocations, N for scans,
+# caught panics and binds. Scan variants sum 1,000 values per
 # iteration, so divide by 1,000 for per-value counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +28,12 @@ for v in read-direct read-token read-indirect read-getter scan-direct scan-indir
          alloc-stack-1k alloc-inline-1k alloc-heap-1k alloc-box-1k \
          call-bound call-getter call-panic-free call-panic-caught \
          iface-dyn iface-bound iface-bound-hoisted bind-fn-1 bind-fn-100; do
-  base=$(count "$v" "$n")
-  full=$(count "$v" "$((2 * n))")
-  printf '| %s | %s |\n' "$v" "$(( (full - base) / n ))"
+  case $v in
+    read-* | call-bound | call-getter | call-panic-free | iface-*) m=$((100 * n)) ;;
+    alloc-*) m=$((10 * n)) ;;
+    *) m=$n ;;
+  esac
+  base=$(count "$v" "$m")
+  full=$(count "$v" "$((2 * m))")
+  printf '| %s | %s |\n' "$v" "$(( (full - base) / m ))"
 done
