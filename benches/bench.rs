@@ -469,7 +469,7 @@ fn call(c: &mut Criterion) {
             // SAFETY: `p` is a live widget of this library; `out` and `err`
             // are writable.
             let st = unsafe { raw(black_box(p), &mut out, &mut err) };
-            // One word, as a client keeps it. (This loop runs some 0.4 ns
+            // One word, as a client keeps it. (This loop runs 0.3-0.6 ns
             // slower than `bound`'s, which has the same instructions plus
             // the binding check; it did when it returned `(st, out)` too.
             // The instructions do not explain it: see BENCHMARKS.md.)
