@@ -72,6 +72,22 @@ RATIOS = [
 ] + [
     ("load 10 types, mapped: open+validate+bind / abi_stable load+check", "load/mapped_open-validate-bind_10",
      "load/mapped_abi_stable-load-check_10", None),
+    ("call: bound / plain C function of the same body through dlsym", "call/bound", "call/c-getter-dlsym", "<= 1.02"),
+    ("call: bound / the same thunk through its raw pointer", "call/bound", "call/raw-thunk", None),
+    ("call: bound / abi_stable module function", "call/bound", "call/abi_stable-module-fn", None),
+    ("call: bound / stabby #[export] function", "call/bound", "call/stabby-export", None),
+    ("call: panic caught / the same call not panicking", "call/panic-caught", "call/panic-free", None),
+    ("iface: bound method through the Object / in-domain dyn Trait", "iface/bound-method", "iface/dyn-in-domain",
+     "<= 1.05"),
+    ("iface: bound method, hoisted / in-domain dyn Trait", "iface/bound-method-hoisted", "iface/dyn-in-domain", None),
+    ("bind-fn: api of 100 functions / api of 1", "bind-fn/api-100", "bind-fn/api-1", None),
+]
+
+# (what, benchmark, bound in ns or None): absolute medians stated as targets.
+ABSOLUTE = [
+    ("bind-fn: bind an api of 100 functions (library open)", "bind-fn/api-100", 20_000),
+    ("bind-fn: bind an api of 1 function", "bind-fn/api-1", None),
+    ("call: a call whose panic is caught", "call/panic-caught", None),
 ]
 
 medians = {f"{g}/{b}": m for g, b, m in rows}
@@ -92,6 +108,11 @@ for n in (1, 10, 100, 1000):
     if key in medians:
         print(f"| load {n} types: bind one view (target <= 1 µs per type) | {human(medians[key])} | <= 1 µs | "
               f"{'yes' if medians[key] <= 1000 else '**no**'} |")
+for what, key, bound in ABSOLUTE:
+    if key in medians:
+        target = f"<= {human(bound)}" if bound else ""
+        met = ("yes" if medians[key] <= bound else "**no**") if bound else ""
+        print(f"| {what} | {human(medians[key])} | {target} | {met} |")
 
 bar_h, gap, label_w, chart_w = 18, 6, 300, 520
 lo = math.floor(math.log10(min(m for _, _, m in rows)))

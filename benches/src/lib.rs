@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use resilient_loader::Library;
 use resilient_testkit::{library_file_name, Build, Profile};
-use resilient_types::{view, Client, Field, Slice, Strategy};
+use resilient_types::{api, interface, view, Client, Field, Func, In, Slice, Str, Strategy, This};
 
 /// The release-built fixture plugins used by the benchmarks.
 pub const PLUGINS: &[&str] = &[
@@ -22,6 +22,8 @@ pub const PLUGINS: &[&str] = &[
     "bench-module-100",
     "bench-module-1000",
     "bench-abi-stable",
+    "bench-functions-100",
+    "bench-stabby-plugin",
 ];
 
 /// Builds the plugins (release) on the first call of the process and
@@ -80,6 +82,73 @@ pub struct Widget {
 pub struct Point {
     pub x: i32,
     pub y: i32,
+}
+
+/// The widgets module's interface, in-domain: the `dyn Trait` baseline of
+/// the `iface` benchmark (the plugin's `impl Describe for Widget` has the
+/// same method body).
+pub trait Describe {
+    /// A number that identifies the value.
+    fn key(&self) -> u64;
+}
+
+impl Describe for Widget {
+    fn key(&self) -> u64 {
+        self.id
+    }
+}
+
+interface! {
+    /// The widgets module's `Describe`, host side: the method the `iface`
+    /// benchmark calls through an `Object`'s method table.
+    pub struct DescribeIface = "widgets"::"Describe" {
+        pub key: Func<fn(This) -> u64>,
+    }
+}
+
+api! {
+    /// The widgets functions the `call` benchmark calls.
+    pub struct CallApi = "widgets" {
+        pub widget_id: Func<fn(In<ScanView>) -> u64>,
+        pub maybe_panic: Func<fn(bool, Str) -> u32>,
+        pub silence_panics: Func<fn()>,
+    }
+}
+
+view! {
+    /// The type `bench-functions-100`'s `by_ref` functions take.
+    pub struct ItemView = "functions100"::"Item" { pub id: Field<u64> }
+}
+
+/// Declares [`Fns100`], an `api!` of the 100 functions of
+/// `bench-functions-100`, from the plugin's own list.
+macro_rules! functions {
+    (
+        by_value: [$($a:ident $ka:literal),* $(,)?],
+        pair: [$($b:ident $kb:literal),* $(,)?],
+        text: [$($c:ident $kc:literal),* $(,)?],
+        by_ref: [$($d:ident $kd:literal),* $(,)?] $(,)?
+    ) => {
+        api! {
+            /// Every function of `bench-functions-100`, bound at once by the
+            /// `bind-fn` benchmark.
+            pub struct Fns100 = "functions100" {
+                $(pub $a: Func<fn(u64) -> u64>,)*
+                $(pub $b: Func<fn(f64, f64) -> f64>,)*
+                $(pub $c: Func<fn(Str) -> usize>,)*
+                $(pub $d: Func<fn(In<ItemView>) -> u64>,)*
+            }
+        }
+    };
+}
+
+include!("../plugins/functions-100/src/list.rs");
+
+api! {
+    /// One function of `bench-functions-100`: the fixed cost of a bind.
+    pub struct Fns1 = "functions100" {
+        pub fn75: Func<fn(In<ItemView>) -> u64>,
+    }
 }
 
 /// In-domain twins of the blob plugin's types, for the `Box` baseline.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use resilient_benches::{
     fixtures, plugin, scan, scan_getters, widget, widgets, Blob1K, Blob1KView, Blob64, Blob64View,
-    Getters, ScanClient, ScanView, Widget,
+    CallApi, Describe, DescribeIface, Fns1, Fns100, Getters, ScanClient, ScanView, Widget,
 };
 use resilient_loader::Library;
 use resilient_types::{with_inline, with_stack, Array, Bindable, Direct, DirectView, Ref, Value};
@@ -35,6 +35,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let dir = fixtures();
+    if let Some(sink) = functions(variant, n, &dir) {
+        black_box(sink);
+        return ExitCode::SUCCESS;
+    }
     let (_lib, w) = widgets(&dir);
     let g = Getters::open(&plugin(&dir, "widget-v1"));
     let blobs = Library::open(plugin(&dir, "bench-blobs")).expect("blobs load");
@@ -104,4 +108,56 @@ fn main() -> ExitCode {
     };
     black_box(sink);
     ExitCode::SUCCESS
+}
+
+/// The variants of the `call`, `iface` and `bind-fn` groups, in a function
+/// of their own so that their setup leaves the other variants' loops (and
+/// their counts) as they were. `None` for another variant.
+#[inline(never)]
+fn functions(variant: &str, n: usize, dir: &std::path::Path) -> Option<u64> {
+    let (lib, w) = widgets(dir);
+    let g = Getters::open(&plugin(dir, "widget-v1"));
+    let get_id = g.get_id;
+    let foreign = Value::new(&w).expect("default");
+    let (r, p) = (foreign.as_ref(), foreign.as_ref().as_ptr());
+    let api = lib.bind_api::<CallApi>().expect("binds");
+    api.silence_panics.call().expect("silence_panics");
+    let obj = lib
+        .implementations::<DescribeIface>()
+        .expect("binds")
+        .into_iter()
+        .find(|i| i.type_name() == "Widget")
+        .expect("Describe for Widget")
+        .create()
+        .expect("default");
+    let (key, this) = (obj.methods().key.clone(), obj.this());
+    let local = widget(7);
+    let d: &dyn Describe = &local;
+    let fns = Library::open(plugin(dir, "bench-functions-100")).expect("loads");
+    Some(match variant {
+        "call-bound" => repeat(n, || api.widget_id.call(black_box(r)).unwrap_or(0)),
+        // SAFETY: a live widget of the getter's library.
+        "call-getter" => repeat(n, || unsafe { get_id(black_box(p)) }),
+        "call-panic-free" => repeat(n, || {
+            u64::from(api.maybe_panic.call(black_box(false), "bench").unwrap_or(0))
+        }),
+        "call-panic-caught" => repeat(n, || {
+            u64::from(api.maybe_panic.call(black_box(true), "bench").unwrap_or(0))
+        }),
+        "iface-dyn" => repeat(n, || black_box(d).key()),
+        "iface-bound" => repeat(n, || {
+            let o = black_box(&obj);
+            o.methods().key.call(o.this()).unwrap_or(0)
+        }),
+        "iface-bound-hoisted" => repeat(n, || key.call(black_box(this)).unwrap_or(0)),
+        "bind-fn-100" => repeat(n, || {
+            let a = fns.bind_api::<Fns100>().expect("binds");
+            a.fn00.layout().params.len() as u64
+        }),
+        "bind-fn-1" => repeat(n, || {
+            let a = fns.bind_api::<Fns1>().expect("binds");
+            a.fn75.layout().params.len() as u64
+        }),
+        _ => return None,
+    })
 }

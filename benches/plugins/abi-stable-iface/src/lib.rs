@@ -6,7 +6,8 @@
 //! widgets 1.0 that the benchmarks read, `active` added after the prefix, as
 //! a later version would add it), ten plain types of eight fields each (the
 //! same shapes as the generated `bench-module-10`), and the root module that
-//! holds them.
+//! holds them and one function (a widget's identifier, the body of the
+//! widgets fixture's `widget_id`).
 
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
@@ -59,7 +60,8 @@ macro_rules! generated {
 }
 generated!(T0 T1 T2 T3 T4 T5 T6 T7 T8 T9);
 
-/// The plugin's root module: ten types of eight fields and a widget.
+/// The plugin's root module: ten types of eight fields, a widget and a
+/// function.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = BenchModRef)))]
@@ -77,8 +79,12 @@ pub struct BenchMod {
     pub t8: T8,
     pub t9: T9,
     /// A widget whose `id` is 7 and whose `active` is true.
-    #[sabi(last_prefix_field)]
     pub widget: WidgetRef,
+    /// A module function, as abi_stable plugins export functions: a
+    /// widget's identifier. In the prefix, so its accessor is a constant
+    /// offset from the module pointer.
+    #[sabi(last_prefix_field)]
+    pub widget_id: extern "C" fn(WidgetRef) -> u64,
 }
 
 impl RootModule for BenchModRef {

@@ -3,11 +3,11 @@
     reason = "`export_root_module` emits an undocumented static; everything written here is documented"
 )]
 //! Benchmark peer: an abi_stable plugin. Its root module holds ten plain
-//! types and a prefix-type widget (see `bench-abi-stable-iface`).
+//! types, a prefix-type widget and a function (see `bench-abi-stable-iface`).
 
 use abi_stable::export_root_module;
 use abi_stable::prefix_type::PrefixTypeTrait;
-use bench_abi_stable_iface::{BenchMod, BenchModRef, Widget};
+use bench_abi_stable_iface::{BenchMod, BenchModRef, Widget, WidgetRef};
 
 /// The root module abi_stable's loader looks up.
 #[export_root_module]
@@ -32,6 +32,12 @@ pub fn get_library() -> BenchModRef {
         t8: Default::default(),
         t9: Default::default(),
         widget,
+        widget_id,
     }
     .leak_into_prefix()
+}
+
+/// A widget's identifier: the module function the `call` benchmark calls.
+extern "C" fn widget_id(w: WidgetRef) -> u64 {
+    w.id()
 }
