@@ -405,9 +405,10 @@ fn the_cpp_producer_writes_the_rust_producers_function_records() {
         let rust = Library::open(rust_lib(v)).unwrap();
         for path in cpp_libs(v) {
             let cpp = Library::open(&path).unwrap();
-            for r in &rust.module().functions {
+            for r in &rust.module().unwrap().functions {
                 let c = cpp
                     .module()
+                    .unwrap()
                     .function(&r.name)
                     .unwrap_or_else(|| panic!("{} lacks `{}`", path.display(), r.name));
                 assert_eq!((c.abi, signature(c)), (r.abi, signature(r)), "`{}`", r.name);
@@ -419,7 +420,7 @@ fn the_cpp_producer_writes_the_rust_producers_function_records() {
     // Names as the Rust producer writes them: `usize` and `isize` are Rust's
     // own names, not u64 and i64.
     let cpp = Library::open(cpp_lib(1)).unwrap();
-    let m = cpp.module();
+    let m = cpp.module().unwrap();
     let label_len = m.function("label_len").unwrap();
     assert_eq!(label_len.ret.identity.name(), "usize");
     assert_eq!(

@@ -111,7 +111,8 @@ mod image;
 mod library;
 mod load;
 mod registry;
+mod types;
 
 pub use error::Error;
 pub use library::{Library, UnloadPolicy};
-pub use registry::{Global, Registry, Slot};
+pub use registry::{verdict_from_file, Global, Registry, Slot};

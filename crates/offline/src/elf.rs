@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::limits::{MAX_PROGRAM_HEADERS, MAX_READABLE_BYTES, MAX_SEGMENTS};
 use crate::regions::Regions;
+use crate::symbols::{SymbolTables, MAX_SECTIONS, SHDR_SIZE};
 use crate::Error;
 
 /// Size of an ELF64 file header.
@@ -130,6 +131,9 @@ pub struct Headers {
     pub program_headers: Vec<ProgramHeader>,
     /// The file's length in bytes.
     pub len: u64,
+    /// Where its dynamic symbol tables are, from its section headers
+    /// ([`SymbolTables::from_section_headers`]); `None` without them.
+    pub symbols: Option<SymbolTables>,
 }
 
 impl Headers {
@@ -144,7 +148,9 @@ impl Headers {
     /// address order without overlap, each no larger in the file than in
     /// memory; that the readable bytes ([`Regions`]) stay under
     /// [`MAX_READABLE_BYTES`]; that the section header table, if any, lies
-    /// inside the file.
+    /// inside the file. Then reads the section header table (64-byte
+    /// headers, at most [`MAX_SECTIONS`]) for where the dynamic symbol
+    /// tables are ([`Headers::symbols`]).
     ///
     /// # Errors
     ///
@@ -306,14 +312,20 @@ impl Headers {
                 limit: MAX_READABLE_BYTES as u64,
             });
         }
+        let mut symbols = None;
         if shoff != 0 && shnum != 0 {
             let size = u64::from(shnum) * u64::from(shentsize);
             within(path, "the section header table", shoff, size, len)?;
+            if usize::from(shentsize) == SHDR_SIZE && usize::from(shnum) <= MAX_SECTIONS {
+                let raw = read(shoff, usize::from(shnum) * SHDR_SIZE)?;
+                symbols = SymbolTables::from_section_headers(&raw);
+            }
         }
         Ok(Headers {
             e_type,
             program_headers,
             len,
+            symbols,
         })
     }
 

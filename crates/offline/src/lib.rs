@@ -73,11 +73,13 @@ pub mod elf;
 mod error;
 mod image;
 pub mod regions;
+pub mod symbols;
 
 pub use elf::{preflight, Expect, FileId, Headers, Preflight, ProgramHeader};
 pub use error::Error;
 pub use image::Image;
 pub use regions::{Region, Regions};
+pub use symbols::{DynamicSymbols, SymbolTables};
 
 /// The limits of this reader, and of the loader's pre-flight.
 pub mod limits {
