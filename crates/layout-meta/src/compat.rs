@@ -747,12 +747,13 @@ pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Ve
     }
     let by_name: alloc::collections::BTreeMap<&str, &FieldLayout> =
         ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-    // The module's types of nested names, found through a map built at the
-    // first nested field: binding stays `O(n log n)` however many nest.
+    // The module's types of nested names: a scan for the first few, then
+    // a map, so that binding stays `O(n log n)` however many fields nest.
     fn type_name(t: &TypeLayout) -> &str {
         &t.name
     }
     let mut types = None;
+    let mut scans = 0;
     let mut placement = Vec::with_capacity(need.fields.len());
     for f in &need.fields {
         let want = FieldQuery {
@@ -764,9 +765,16 @@ pub fn bind_view(need: &ViewNeed, module: &ModuleLayout) -> Result<Placement, Ve
         let found = by_name.get(f.name.as_str()).copied();
         let bound = bind_field(ty, want, found).and_then(|found| {
             if let (Some(field), Access::Nested) = (found, f.access) {
-                let types = types
-                    .get_or_insert_with(|| crate::layout::ByName::new(&module.types, type_name));
-                bind_nested(ty, field, types.get(field.identity.name()))?;
+                let name = field.identity.name();
+                let inner = if scans < 4 {
+                    scans += 1;
+                    module.get(name)
+                } else {
+                    types
+                        .get_or_insert_with(|| crate::layout::ByName::new(&module.types, type_name))
+                        .get(name)
+                };
+                bind_nested(ty, field, inner)?;
             }
             Ok(found)
         });

@@ -15,6 +15,7 @@
 //! frame: a quarter of a microsecond, eleven times per type).
 
 use std::ffi::{c_int, c_void, CStr};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 
 use layout_meta::Memory;
@@ -28,7 +29,8 @@ pub(crate) struct LoadedImage {
     regions: Regions,
     /// Its load bias (`dlpi_addr`).
     base: usize,
-    /// The object's name as the dynamic loader knows it.
+    /// The object's name as the dynamic loader knows it (empty for an
+    /// object found by its dynamic section).
     pub(crate) name: PathBuf,
 }
 
@@ -53,14 +55,8 @@ fn saturate(v: u64) -> usize {
 /// `info` is what the dynamic loader passed to a `dl_iterate_phdr`
 /// callback that is still running.
 pub(crate) unsafe fn program_headers(info: &libc::dl_phdr_info) -> Vec<ProgramHeader> {
-    let phdrs: &[libc::Elf64_Phdr] = if info.dlpi_phdr.is_null() {
-        &[]
-    } else {
-        // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers of a
-        // loaded object, valid during the callback (the caller's contract).
-        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
-    };
-    phdrs
+    // SAFETY: the caller's contract.
+    unsafe { raw_program_headers(info) }
         .iter()
         .map(|p| ProgramHeader {
             kind: p.p_type,
@@ -73,13 +69,20 @@ pub(crate) unsafe fn program_headers(info: &libc::dl_phdr_info) -> Vec<ProgramHe
         .collect()
 }
 
-/// The run-time address of the dynamic section of an object loaded at
-/// `base` with `phdrs` (0 if it has none).
-pub(crate) fn dynamic_address(base: usize, phdrs: &[ProgramHeader]) -> usize {
-    phdrs
-        .iter()
-        .find(|p| p.kind == PT_DYNAMIC)
-        .map_or(0, |p| base.wrapping_add(saturate(p.vaddr)))
+/// The program headers of the object `info` describes, as the loader
+/// keeps them.
+///
+/// # Safety
+///
+/// As [`program_headers`]; the slice lives no longer than the callback.
+unsafe fn raw_program_headers(info: &libc::dl_phdr_info) -> &[libc::Elf64_Phdr] {
+    if info.dlpi_phdr.is_null() {
+        &[]
+    } else {
+        // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers of a
+        // loaded object, valid during the callback (the caller's contract).
+        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
+    }
 }
 
 unsafe extern "C" fn visit(
@@ -95,34 +98,35 @@ unsafe extern "C" fn visit(
     let info = unsafe { &*info };
     let base = saturate(info.dlpi_addr);
     // SAFETY: `info` is this running callback's.
-    let phdrs = unsafe { program_headers(info) };
+    let raw = unsafe { raw_program_headers(info) };
     let wanted = if search.dynamic != 0 {
-        dynamic_address(base, &phdrs) == search.dynamic
+        raw.iter()
+            .find(|p| p.p_type == PT_DYNAMIC)
+            .is_some_and(|p| base.wrapping_add(saturate(p.p_vaddr)) == search.dynamic)
     } else {
-        phdrs
-            .iter()
-            .filter(|p| p.kind == resilient_offline::elf::PT_LOAD)
+        raw.iter()
+            .filter(|p| p.p_type == resilient_offline::elf::PT_LOAD)
             .any(|p| {
-                let start = base.wrapping_add(saturate(p.vaddr));
-                (start..start.saturating_add(saturate(p.memsz))).contains(&search.addr)
+                let start = base.wrapping_add(saturate(p.p_vaddr));
+                (start..start.saturating_add(saturate(p.p_memsz))).contains(&search.addr)
             })
     };
     if !wanted {
         return 0;
     }
+    // SAFETY: `info` is this running callback's.
+    let phdrs = unsafe { program_headers(info) };
     search.found = Some(LoadedImage {
         regions: Regions::of(&phdrs, base),
         base,
-        name: if info.dlpi_name.is_null() {
+        // The name is for messages about objects found by address only.
+        name: if info.dlpi_name.is_null() || search.dynamic != 0 {
             PathBuf::new()
         } else {
             // SAFETY: `dlpi_name` is a NUL-terminated string owned by the
             // loader, valid during the callback; we copy it.
-            PathBuf::from(
-                unsafe { CStr::from_ptr(info.dlpi_name) }
-                    .to_string_lossy()
-                    .into_owned(),
-            )
+            let name = unsafe { CStr::from_ptr(info.dlpi_name) };
+            PathBuf::from(std::ffi::OsStr::from_bytes(name.to_bytes()))
         },
     });
     1
@@ -192,7 +196,7 @@ impl Memory for LoadedImage {
 impl LoadedImage {
     /// The object's symbols (see the module docs), its tables where
     /// `tables` (from its file's section headers) says; none without.
-    pub(crate) fn symbols(&self, tables: Option<SymbolTables>) -> DynamicSymbols<'_, LoadedImage> {
+    pub(crate) fn symbols(&self, tables: Option<SymbolTables>) -> DynamicSymbols<'_> {
         DynamicSymbols::new(self, self.base, tables.unwrap_or_default(), &self.regions)
     }
 

@@ -206,7 +206,9 @@ impl Library {
             policy,
         });
         let origin = Origin {
-            library: path.display().to_string(),
+            library: path
+                .to_str()
+                .map_or_else(|| path.display().to_string(), str::to_owned),
             module: index.name().to_owned(),
             version: index.version().to_owned(),
         };
@@ -378,11 +380,10 @@ impl Library {
 /// loader would search its library path for a name without a slash (and
 /// could load another file than the one checked).
 pub(crate) fn file_path(path: &Path) -> PathBuf {
-    let bare = path.components().count() == 1
-        && matches!(
-            path.components().next(),
-            Some(std::path::Component::Normal(_))
-        );
+    use std::os::unix::ffi::OsStrExt as _;
+    // One normal component: no `/`, not `.` or `..`.
+    let bytes = path.as_os_str().as_bytes();
+    let bare = !bytes.is_empty() && !bytes.contains(&b'/') && bytes != b"." && bytes != b"..";
     if bare {
         Path::new(".").join(path)
     } else {

@@ -76,9 +76,11 @@ impl Types {
         let Some(first) = self.index.find(name) else {
             return Ok(());
         };
-        let mut seen = BTreeSet::from([first]);
-        let mut todo = vec![first];
-        while let Some(i) = todo.pop() {
+        // Most types nest none: nothing is allocated for them.
+        let mut seen = BTreeSet::new();
+        let mut todo = Vec::new();
+        let mut next = Some(first);
+        while let Some(i) = next.take().or_else(|| todo.pop()) {
             let l = match get(i) {
                 Some(Ok(t)) => t.layout(),
                 Some(Err(e)) => return Err(e.clone()),
@@ -96,6 +98,9 @@ impl Types {
                 }
                 if let Identity::Resilient { name, .. } = id {
                     if let Some(j) = self.index.find(name) {
+                        if seen.is_empty() {
+                            seen.insert(first);
+                        }
                         if seen.insert(j) {
                             todo.push(j);
                         }

@@ -375,7 +375,7 @@ impl Image {
     /// The file's dynamic symbols, as the C symbol rule reads them
     /// ([`DynamicSymbols`], at link-time addresses): none if the file has
     /// no dynamic symbol table.
-    pub fn symbols(&self) -> DynamicSymbols<'_, Image> {
+    pub fn symbols(&self) -> DynamicSymbols<'_> {
         DynamicSymbols::new(
             self,
             0,

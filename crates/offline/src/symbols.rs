@@ -202,44 +202,123 @@ fn sysv_hash(name: &[u8]) -> u32 {
 }
 
 /// An object's dynamic symbols read through `mem` (see the module docs).
-pub struct DynamicSymbols<'a, M: Memory + ?Sized> {
-    mem: &'a M,
+pub struct DynamicSymbols<'a> {
+    /// The symbol table (whole symbols), the string table, the version
+    /// table: each as much as is readable, empty if none is.
+    syms: &'a [u8],
+    strings: &'a [u8],
+    versions: &'a [u8],
+    hash: Hash<'a>,
     bias: usize,
-    tables: SymbolTables,
     regions: &'a Regions,
 }
 
-impl<'a, M: Memory + ?Sized> DynamicSymbols<'a, M> {
+/// A hash table, its parts read once.
+enum Hash<'a> {
+    None,
+    Gnu {
+        symoffset: usize,
+        bloom_shift: u32,
+        bloom: &'a [u8],
+        buckets: &'a [u8],
+        chains: &'a [u8],
+    },
+    Sysv {
+        buckets: &'a [u8],
+        chains: &'a [u8],
+    },
+}
+
+/// `n` elements of `size` bytes as a byte length, if it fits.
+fn len(n: u64, size: u64) -> Option<usize> {
+    usize::try_from(n.checked_mul(size)?).ok()
+}
+
+impl<'a> DynamicSymbols<'a> {
     /// The symbols of the object whose tables are `tables` (link-time
     /// addresses), read through `mem` at `bias` above them; `regions` are
     /// the object's (at run-time addresses), where a symbol found by name
-    /// must lie.
-    pub fn new(mem: &'a M, bias: usize, tables: SymbolTables, regions: &'a Regions) -> Self {
+    /// must lie. Each table is read once, here; a table that is not
+    /// readable where `tables` says is empty.
+    pub fn new<M: Memory + ?Sized>(
+        mem: &'a M,
+        bias: usize,
+        tables: SymbolTables,
+        regions: &'a Regions,
+    ) -> Self {
+        let bytes = |addr: u64, len: usize| -> Option<&'a [u8]> {
+            let at = usize::try_from(addr).ok()?.wrapping_add(bias);
+            mem.read(at, len)
+        };
+        let count = tables.dynsym.1 / SYM_SIZE as u64;
+        let syms = len(count, SYM_SIZE as u64)
+            .and_then(|n| bytes(tables.dynsym.0, n))
+            .unwrap_or_default();
+        let count = (syms.len() / SYM_SIZE) as u64;
+        let strings = usize::try_from(tables.dynstr.1)
+            .ok()
+            .and_then(|n| bytes(tables.dynstr.0, n))
+            .unwrap_or_default();
+        let versions = tables
+            .versym
+            .and_then(|at| bytes(at, len(count, 2)?))
+            .unwrap_or_default();
+        let gnu = |table: u64| -> Option<Hash<'a>> {
+            let head = bytes(table, 16)?;
+            let (nbuckets, symoffset) = (u64::from(u32_at(head, 0)), u64::from(u32_at(head, 4)));
+            let (bloom_size, bloom_shift) = (u64::from(u32_at(head, 8)), u32_at(head, 12));
+            let bloom_at = table.checked_add(16)?;
+            let bloom = bytes(bloom_at, len(bloom_size, 8)?)?;
+            let buckets_at = bloom_at.checked_add(bloom.len() as u64)?;
+            let buckets = bytes(buckets_at, len(nbuckets, 4)?)?;
+            let chains_at = buckets_at.checked_add(buckets.len() as u64)?;
+            let chains = bytes(chains_at, len(count.saturating_sub(symoffset), 4)?)?;
+            Some(Hash::Gnu {
+                symoffset: usize::try_from(symoffset).ok()?,
+                bloom_shift,
+                bloom,
+                buckets,
+                chains,
+            })
+        };
+        let sysv = |table: u64| -> Option<Hash<'a>> {
+            let head = bytes(table, 8)?;
+            let (nbucket, nchain) = (u64::from(u32_at(head, 0)), u64::from(u32_at(head, 4)));
+            let buckets_at = table.checked_add(8)?;
+            let buckets = bytes(buckets_at, len(nbucket, 4)?)?;
+            let chains = bytes(
+                buckets_at.checked_add(buckets.len() as u64)?,
+                len(nchain, 4)?,
+            )?;
+            Some(Hash::Sysv { buckets, chains })
+        };
+        // glibc prefers the GNU table; an unreadable table finds nothing.
+        let hash = match (tables.gnu_hash, tables.hash) {
+            (Some(t), _) => gnu(t),
+            (None, Some(t)) => sysv(t),
+            (None, None) => None,
+        }
+        .unwrap_or(Hash::None);
         DynamicSymbols {
-            mem,
+            syms,
+            strings,
+            versions,
+            hash,
             bias,
-            tables,
             regions,
         }
     }
 
-    /// `len` bytes at link-time address `addr`, if readable.
-    fn bytes(&self, addr: u64, len: usize) -> Option<&'a [u8]> {
-        let at = usize::try_from(addr).ok()?.wrapping_add(self.bias);
-        self.mem.read(at, len)
-    }
-
     fn count(&self) -> usize {
-        usize::try_from(self.tables.dynsym.1).map_or(0, |n| n / SYM_SIZE)
+        self.syms.len() / SYM_SIZE
     }
 
     fn sym(&self, i: usize) -> Option<Sym> {
-        let off = u64::try_from(i.checked_mul(SYM_SIZE)?).ok()?;
-        let b = self.bytes(self.tables.dynsym.0.checked_add(off)?, SYM_SIZE)?;
+        let b = self.syms.get(i.checked_mul(SYM_SIZE)?..)?;
         Some(Sym {
             name: u32_at(b, 0),
-            info: field::<1>(b, 4)[0],
-            other: field::<1>(b, 5)[0],
+            info: *b.get(4)?,
+            other: *b.get(5)?,
             shndx: u16_at(b, 6),
             value: u64_at(b, 8),
         })
@@ -248,30 +327,21 @@ impl<'a, M: Memory + ?Sized> DynamicSymbols<'a, M> {
     /// The bytes of a name at offset `at` of the string table, up to its
     /// NUL (none if it runs past the table).
     fn name(&self, at: u32) -> Option<&'a [u8]> {
-        let size = usize::try_from(self.tables.dynstr.1).ok()?;
-        let strings = self.bytes(self.tables.dynstr.0, size)?;
-        let tail = strings.get(at as usize..)?;
+        let tail = self.strings.get(at as usize..)?;
         let end = tail.iter().position(|&b| b == 0)?;
         tail.get(..end)
     }
 
     fn version(&self, i: usize) -> u16 {
-        let Some(table) = self.tables.versym else {
-            return 0;
-        };
-        let at = u64::try_from(i.saturating_mul(2))
-            .ok()
-            .and_then(|o| table.checked_add(o));
-        at.and_then(|a| self.bytes(a, 2))
-            .map_or(0, |b| u16_at(b, 0))
+        u16_at(self.versions, i.saturating_mul(2))
     }
 
     /// The run-time address of symbol `i` if it is named `name` and `dlsym`
     /// finds it there.
     fn found(&self, i: usize, name: &[u8]) -> Option<usize> {
         let s = self.sym(i)?;
-        if self.name(s.name)? != name
-            || !exported_data(s.info, s.other, s.shndx, s.value)
+        if !exported_data(s.info, s.other, s.shndx, s.value)
+            || self.name(s.name)? != name
             || hidden_version(self.version(i))
         {
             return None;
@@ -281,32 +351,29 @@ impl<'a, M: Memory + ?Sized> DynamicSymbols<'a, M> {
     }
 
     /// Through the GNU hash table, as glibc's `do_lookup_x` walks it.
-    fn gnu_lookup(&self, table: u64, name: &[u8]) -> Option<usize> {
-        let head = self.bytes(table, 16)?;
-        let (nbuckets, symoffset) = (u32_at(head, 0) as usize, u32_at(head, 4) as usize);
-        let (bloom_size, bloom_shift) = (u32_at(head, 8) as usize, u32_at(head, 12));
-        if nbuckets == 0 || bloom_size == 0 {
+    fn gnu_lookup(
+        &self,
+        name: &[u8],
+        (symoffset, bloom_shift, bloom, buckets, chains): (usize, u32, &[u8], &[u8], &[u8]),
+    ) -> Option<usize> {
+        let (words, nbuckets) = (bloom.len() / 8, buckets.len() / 4);
+        if nbuckets == 0 || words == 0 {
             return None;
         }
         let h = gnu_hash(name);
-        let word = 8u64;
-        let bloom = table.checked_add(16)?;
-        let slot = ((h as usize) / 64) & (bloom_size - 1);
-        let bits = u64_at(self.bytes(bloom.checked_add(slot as u64 * word)?, 8)?, 0);
+        // glibc masks the word index with `size - 1`.
+        let slot = ((h as usize) / 64) & (words - 1);
+        let bits = u64_at(bloom, slot * 8);
         let mask = (1u64 << (h % 64)) | (1u64 << ((h >> (bloom_shift % 32)) % 64));
         if bits & mask != mask {
             return None;
         }
-        let buckets = bloom.checked_add((bloom_size as u64).checked_mul(word)?)?;
-        let bucket = (h as usize) % nbuckets;
-        let first = u32_at(self.bytes(buckets.checked_add(bucket as u64 * 4)?, 4)?, 0) as usize;
+        let first = u32_at(buckets, (h as usize % nbuckets) * 4) as usize;
         if first == 0 || first < symoffset {
             return None;
         }
-        let chains = buckets.checked_add((nbuckets as u64).checked_mul(4)?)?;
         for i in first..self.count() {
-            let at = chains.checked_add(((i - symoffset) as u64).checked_mul(4)?)?;
-            let c = u32_at(self.bytes(at, 4)?, 0);
+            let c = u32_at(chains, (i - symoffset) * 4);
             if (c ^ h) >> 1 == 0 {
                 if let Some(found) = self.found(i, name) {
                     return Some(found);
@@ -320,40 +387,39 @@ impl<'a, M: Memory + ?Sized> DynamicSymbols<'a, M> {
     }
 
     /// Through the SysV hash table, as glibc walks it.
-    fn sysv_lookup(&self, table: u64, name: &[u8]) -> Option<usize> {
-        let head = self.bytes(table, 8)?;
-        let (nbucket, nchain) = (u32_at(head, 0) as usize, u32_at(head, 4) as usize);
+    fn sysv_lookup(&self, name: &[u8], buckets: &[u8], chains: &[u8]) -> Option<usize> {
+        let nbucket = buckets.len() / 4;
         if nbucket == 0 {
             return None;
         }
-        let entry = |k: usize| -> Option<usize> {
-            let at = table
-                .checked_add(8)?
-                .checked_add((k as u64).checked_mul(4)?)?;
-            Some(u32_at(self.bytes(at, 4)?, 0) as usize)
-        };
-        let mut i = entry(sysv_hash(name) as usize % nbucket)?;
+        let mut i = u32_at(buckets, (sysv_hash(name) as usize % nbucket) * 4) as usize;
         // At most one step per chain entry: a cycle ends here.
-        for _ in 0..nchain.min(self.count()) {
+        for _ in 0..(chains.len() / 4).min(self.count()) {
             if i == 0 {
                 break;
             }
             if let Some(found) = self.found(i, name) {
                 return Some(found);
             }
-            i = entry(nbucket.checked_add(i)?)?;
+            i = u32_at(chains, i.checked_mul(4)?) as usize;
         }
         None
     }
 }
 
-impl<M: Memory + ?Sized> SymbolTable for DynamicSymbols<'_, M> {
+impl SymbolTable for DynamicSymbols<'_> {
     fn address_of(&self, name: &str) -> Option<usize> {
         let name = name.as_bytes();
-        match (self.tables.gnu_hash, self.tables.hash) {
-            (Some(t), _) => self.gnu_lookup(t, name),
-            (None, Some(t)) => self.sysv_lookup(t, name),
-            (None, None) => None,
+        match &self.hash {
+            Hash::Gnu {
+                symoffset,
+                bloom_shift,
+                bloom,
+                buckets,
+                chains,
+            } => self.gnu_lookup(name, (*symoffset, *bloom_shift, bloom, buckets, chains)),
+            Hash::Sysv { buckets, chains } => self.sysv_lookup(name, buckets, chains),
+            Hash::None => None,
         }
     }
 

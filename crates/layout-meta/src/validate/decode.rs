@@ -136,9 +136,11 @@ pub(crate) struct Record<'a>(&'a [u8]);
 
 impl<'a> Record<'a> {
     /// The record's bytes from `at` on (empty past the end).
+    #[inline]
     pub(crate) fn sub(&self, at: usize) -> Record<'a> {
         Record(self.0.get(at..).unwrap_or_default())
     }
+    #[inline]
     pub(crate) fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
         let mut out = [0u8; N];
         if let Some(src) = self.0.get(at..at.saturating_add(N)) {
@@ -146,15 +148,19 @@ impl<'a> Record<'a> {
         }
         out
     }
+    #[inline]
     pub(crate) fn word(&self, at: usize) -> usize {
         usize::from_ne_bytes(self.bytes(at))
     }
+    #[inline]
     pub(crate) fn u32(&self, at: usize) -> u32 {
         u32::from_ne_bytes(self.bytes(at))
     }
+    #[inline]
     pub(crate) fn u64(&self, at: usize) -> u64 {
         u64::from_ne_bytes(self.bytes(at))
     }
+    #[inline]
     fn u8(&self, at: usize) -> u8 {
         self.bytes::<1>(at)[0]
     }
@@ -507,8 +513,8 @@ pub(crate) fn decode_calls<M: Memory + ?Sized>(
                 })?;
                 budget.take(interface.len() + type_name.len())?;
                 let n = r.word(IM_METHOD_COUNT);
-                limit(
-                    &format!("number of methods of `{type_name}` as `{interface}`"),
+                limit_of(
+                    || format!("number of methods of `{type_name}` as `{interface}`"),
                     n,
                     limits::MAX_FUNCTIONS,
                 )?;
@@ -573,8 +579,8 @@ fn decode_function<M: Memory + ?Sized>(
     })?;
     budget.take(name.len())?;
     let count = r.word(FN_PARAM_COUNT);
-    limit(
-        &format!("number of parameters of function `{name}`"),
+    limit_of(
+        || format!("number of parameters of function `{name}`"),
         count,
         limits::MAX_PARAMS,
     )?;
@@ -648,9 +654,14 @@ pub(crate) fn record_size(found: u32, min: u32, record: &'static str) -> Result<
 }
 
 fn limit(what: &str, found: usize, limit: usize) -> Result<()> {
+    limit_of(|| what.to_owned(), found, limit)
+}
+
+/// [`limit`], its subject written only if it is exceeded.
+fn limit_of(what: impl FnOnce() -> String, found: usize, limit: usize) -> Result<()> {
     if found > limit {
         return Err(Error::LimitExceeded {
-            what: what.to_owned(),
+            what: what(),
             found,
             limit,
         });
@@ -745,8 +756,8 @@ fn decode_fields<M: Memory + ?Sized>(
     owner: &str,
     budget: &mut Budget,
 ) -> Result<Vec<FieldLayout>> {
-    limit(
-        &format!("number of fields of `{owner}`"),
+    limit_of(
+        || format!("number of fields of `{owner}`"),
         count,
         limits::MAX_FIELDS,
     )?;
@@ -786,8 +797,8 @@ fn decode_enum<M: Memory + ?Sized>(
     let e = read(mem, addr, enum_size, || format!("enum record of `{ty}`"))?;
     let enum_flags = e.u32(E_FLAGS) & crate::format::enum_flags::KNOWN;
     let count = e.word(E_CASE_COUNT);
-    limit(
-        &format!("number of cases of `{ty}`"),
+    limit_of(
+        || format!("number of cases of `{ty}`"),
         count,
         limits::MAX_CASES,
     )?;

@@ -9,8 +9,6 @@ use alloc::format;
 use alloc::string::String;
 
 use super::{Error, Memory, Result};
-use core::fmt::Write as _;
-
 use crate::layout::{ModuleLayout, TypeLayout};
 
 /// A library's exported symbols, as the dynamic loader resolves them (the
@@ -85,10 +83,14 @@ pub(crate) fn verify_type_c_symbols<M: Memory + ?Sized>(
             }
         }
     };
-    let mut word = |what: &dyn core::fmt::Display, expected: usize| -> Result<()> {
+    let mut word = |what: &[&str], expected: usize| -> Result<()> {
         symbol.clear();
-        // Writing to a `String` cannot fail.
-        let _ = write!(symbol, "{prefix}{}_{what}", t.name);
+        symbol.push_str(&prefix);
+        symbol.push_str(&t.name);
+        symbol.push('_');
+        for part in what {
+            symbol.push_str(part);
+        }
         let Some(at) = syms.address_of(&symbol) else {
             return Err(bad(symbol.clone(), "missing".into()));
         };
@@ -107,10 +109,10 @@ pub(crate) fn verify_type_c_symbols<M: Memory + ?Sized>(
             ))
         }
     };
-    word(&"size", t.size)?;
-    word(&"align", t.align)?;
+    word(&["size"], t.size)?;
+    word(&["align"], t.align)?;
     for f in &t.fields {
-        word(&format_args!("{}_offset", f.name), f.offset)?;
+        word(&[&f.name, "_offset"], f.offset)?;
     }
     Ok(())
 }

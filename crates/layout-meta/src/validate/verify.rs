@@ -299,14 +299,13 @@ fn check_fields(
     placed: bool,
     payload: bool,
 ) -> Result<()> {
-    let mut names = BTreeSet::new();
+    if let Some(twice) = first_repeat(fields.iter().map(|f| f.name.as_str())) {
+        return Err(Error::DuplicateField {
+            ty: ty.to_owned(),
+            field: twice.to_owned(),
+        });
+    }
     for f in fields {
-        if !names.insert(f.name.as_str()) {
-            return Err(Error::DuplicateField {
-                ty: ty.to_owned(),
-                field: f.name.clone(),
-            });
-        }
         check_identity(&f.identity, ty, &f.name)?;
         let end = f
             .offset
@@ -333,6 +332,18 @@ fn check_fields(
         }
     }
     Ok(())
+}
+
+/// The name whose second occurrence comes first, as a reader that adds
+/// names one by one to a set finds it: `O(n log n)`, one allocation.
+fn first_repeat<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut sorted: Vec<(&str, usize)> = names.enumerate().map(|(i, n)| (n, i)).collect();
+    sorted.sort_unstable();
+    sorted
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .min_by_key(|w| w[1].1)
+        .map(|w| w[1].0)
 }
 
 /// Spans `(name, offset, size)` of one value (already checked to fit in
