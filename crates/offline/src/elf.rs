@@ -241,7 +241,13 @@ impl Headers {
             ));
         }
         let table = usize::from(phnum) * PHDR_SIZE;
-        within(path, "the program headers", phoff, table as u64, len)?;
+        within(
+            path,
+            || "the program headers".into(),
+            phoff,
+            table as u64,
+            len,
+        )?;
         let raw = read(phoff, table)?;
         let program_headers: Vec<ProgramHeader> = raw
             .chunks_exact(PHDR_SIZE)
@@ -262,7 +268,7 @@ impl Headers {
         for (i, ph) in program_headers.iter().enumerate() {
             let what = || format!("program header {i} ({})", ph.kind_name());
             if ph.filesz != 0 {
-                within(path, &what(), ph.offset, ph.filesz, len)?;
+                within(path, what, ph.offset, ph.filesz, len)?;
             }
             if ph.kind != PT_LOAD {
                 continue;
@@ -315,7 +321,7 @@ impl Headers {
         let mut symbols = None;
         if shoff != 0 && shnum != 0 {
             let size = u64::from(shnum) * u64::from(shentsize);
-            within(path, "the section header table", shoff, size, len)?;
+            within(path, || "the section header table".into(), shoff, size, len)?;
             if usize::from(shentsize) == SHDR_SIZE && usize::from(shnum) <= MAX_SECTIONS {
                 let raw = read(shoff, usize::from(shnum) * SHDR_SIZE)?;
                 symbols = SymbolTables::from_section_headers(&raw);
@@ -343,12 +349,18 @@ fn malformed(path: &Path, reason: &str) -> Error {
 }
 
 /// Checks that `[offset, offset + size)` lies inside a file of `len` bytes.
-fn within(path: &Path, what: &str, offset: u64, size: u64, len: u64) -> Result<(), Error> {
+fn within(
+    path: &Path,
+    what: impl FnOnce() -> String,
+    offset: u64,
+    size: u64,
+    len: u64,
+) -> Result<(), Error> {
     match offset.checked_add(size) {
         Some(end) if end <= len => Ok(()),
         end => Err(Error::Truncated {
             path: path.to_path_buf(),
-            what: what.to_owned(),
+            what: what(),
             end: end.unwrap_or(u64::MAX),
             len,
         }),
@@ -383,6 +395,10 @@ impl Fields<'_> {
         u64::from_ne_bytes(self.array(at))
     }
 }
+
+/// Bytes the pre-flight reads at once from the start of a file: the ELF
+/// header and seventeen program headers.
+const HEAD_READ: usize = 1024;
 
 /// The identity of a file: its device and inode numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -425,7 +441,20 @@ pub fn preflight(path: &Path) -> Result<Preflight, Error> {
     };
     let file = File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
+    // The ELF header and the program headers (which follow it in every
+    // linker's output) in one read; anything else in its own.
+    let head_len = usize::try_from(meta.len().min(HEAD_READ as u64)).unwrap_or(HEAD_READ);
+    let mut buf = [0u8; HEAD_READ];
+    let head = buf.get_mut(..head_len).unwrap_or_default();
+    file.read_exact_at(head, 0).map_err(io)?;
+    let head = &*head;
     let headers = Headers::parse(path, meta.len(), Expect::SharedObject, |offset, len| {
+        let within = usize::try_from(offset)
+            .ok()
+            .and_then(|o| head.get(o..o.checked_add(len)?));
+        if let Some(bytes) = within {
+            return Ok(bytes.to_vec());
+        }
         let mut buf = vec![0u8; len];
         file.read_exact_at(&mut buf, offset).map_err(io)?;
         Ok(buf)

@@ -332,6 +332,14 @@ impl<'a> DynamicSymbols<'a> {
         tail.get(..end)
     }
 
+    /// Whether the name at offset `at` of the string table is `name` (its
+    /// bytes, then the NUL), without looking for the NUL first.
+    fn named(&self, at: u32, name: &[u8]) -> bool {
+        let at = at as usize;
+        let end = at.saturating_add(name.len());
+        self.strings.get(at..end) == Some(name) && self.strings.get(end) == Some(&0)
+    }
+
     fn version(&self, i: usize) -> u16 {
         u16_at(self.versions, i.saturating_mul(2))
     }
@@ -341,7 +349,7 @@ impl<'a> DynamicSymbols<'a> {
     fn found(&self, i: usize, name: &[u8]) -> Option<usize> {
         let s = self.sym(i)?;
         if !exported_data(s.info, s.other, s.shndx, s.value)
-            || self.name(s.name)? != name
+            || !self.named(s.name, name)
             || hidden_version(self.version(i))
         {
             return None;
