@@ -121,7 +121,8 @@ unsafe fn foreign(
     }
 }
 
-/// An opened library whose metadata has been validated.
+/// An opened library whose manifest has been validated (each type is,
+/// when first bound).
 ///
 /// Cloning is cheap and shares the same load. Every binding and value made
 /// from it keeps the library loaded; see [`Library::unload`].
@@ -146,8 +147,10 @@ impl std::fmt::Debug for Library {
 }
 
 impl Library {
-    /// Opens the library at `path`, finds and validates its manifest, and
-    /// indexes its types.
+    /// Opens the library at `path`, finds and checks its manifest (header,
+    /// type names, functions and the types they refer to), and indexes its
+    /// types; each other type is checked when first bound
+    /// ([`Library::bind`]).
     ///
     /// Before the file is handed to the dynamic loader, its ELF header and
     /// program headers are checked (`resilient_offline::preflight`): a
@@ -166,12 +169,14 @@ impl Library {
     /// [`Error::Malformed`] (not a complete ELF shared object for this
     /// machine), [`Error::Open`] (refused by the dynamic loader: a missing
     /// dependency...), [`Error::NoManifest`], [`Error::ForeignManifest`],
-    /// [`Error::InvalidMetadata`] (corrupt metadata, format version or
-    /// target mismatch, or C symbols `<P><Type>_size`, `_align`,
-    /// `_<field>_offset` missing or disagreeing with the type's descriptor,
-    /// or its descriptor not exported as `<P><Type>_descriptor`: the
-    /// validator's error as the source, naming the type and symbol). On
-    /// error the library is closed again and nothing else is touched.
+    /// [`Error::InvalidMetadata`] (a corrupt manifest, format version or
+    /// target mismatch, type names that are not valid or unique, functions
+    /// or the types they refer to refused by the validator: a type's C
+    /// symbols `<P><Type>_size`, `_align`, `_<field>_offset` missing or
+    /// disagreeing with its descriptor, or its descriptor not exported as
+    /// `<P><Type>_descriptor`; the validator's error as the source, naming
+    /// the type and symbol). On error the library is closed again and
+    /// nothing else is touched.
     pub fn open(path: impl AsRef<Path>) -> Result<Library, Error> {
         Self::open_with(path, UnloadPolicy::default())
     }

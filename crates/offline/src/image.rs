@@ -353,8 +353,9 @@ impl Image {
     /// lie in the read-only or RELRO parts of the file's loadable segments,
     /// and every witness in an executable one; each type's C symbols must
     /// say what its descriptor says ([`layout_meta::verify_c_symbols`],
-    /// over the file's dynamic symbol table as `dladdr` and `dlsym` would
-    /// read it). Witness addresses are link-time addresses (the loader's
+    /// over [`Image::symbols`]). Checked in the order the loader checks
+    /// ([`layout_meta::validate_library`]), so both name the same first
+    /// problem. Witness addresses are link-time addresses (the loader's
     /// are these plus the load bias).
     ///
     /// # Errors

@@ -372,12 +372,12 @@ pub(crate) fn header<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Resul
 
 /// The name of type record #`index` at `addr` (of `type_size` bytes),
 /// checked as every name is, borrowed from `mem`.
-pub(crate) fn type_name_at<'m, M: Memory + ?Sized>(
-    mem: &'m M,
+pub(crate) fn type_name_at<M: Memory + ?Sized>(
+    mem: &M,
     addr: usize,
     index: usize,
     type_size: usize,
-) -> Result<&'m str> {
+) -> Result<&str> {
     let t = read(mem, addr, type_size, || format!("type record #{index}"))?;
     name_in(mem, &t, T_NAME, limits::MAX_NAME_LEN, false, &|| {
         format!("name of type #{index}")
