@@ -77,8 +77,9 @@
 //! program, so an `unsafe` on every `open` would be a marker with nothing
 //! for the caller to verify; the decision is recorded here instead: **the
 //! trust boundary is the path.** Choose paths as you choose dependencies
-//! (a directory only trusted users can write; the `Registry` opens every
-//! library of its directory). Everything that crosses the path is checked.
+//! (a directory only trusted users can write; the `Registry` reads every
+//! library file of its directory, and opens the one it chooses). Everything
+//! that crosses the path is checked.
 //!
 //! ## Lifetimes and unloading
 //!
