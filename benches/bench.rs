@@ -305,7 +305,7 @@ fn load(c: &mut Criterion) {
     fn open_bind<V: Bindable>(path: &std::path::Path) -> usize {
         let lib = Library::open(path).expect("generated module loads");
         let bound = lib.bind::<V>().expect("binds");
-        let n = lib.module().types.len() + bound.shape().size;
+        let n = lib.type_count() + bound.shape().size;
         drop(bound);
         lib.unload().expect("unused");
         n
@@ -419,6 +419,7 @@ fn call(c: &mut Criterion) {
     let foreign = Value::new(&w).expect("widgets have a default");
     let record = lib
         .module()
+        .expect("widget-v1 is valid")
         .function("widget_id")
         .expect("widget_id is exported");
     // SAFETY: the validated record says `widget_id` takes `&Widget` and

@@ -440,7 +440,7 @@ fn rust_verdict<V: resilient_types::Bindable>(lib: &Path, name: &str) -> String 
 fn nested_and_frozen_views_bind_and_refuse_as_the_rust_hosts_do() {
     let lib1 = resilient_loader::Library::open(rust_lib(1)).unwrap();
     assert_eq!(
-        lib1.module().get("Point").unwrap().fingerprint,
+        lib1.module().unwrap().get("Point").unwrap().fingerprint,
         POINT_FP,
         "the fixtures' frozen Point is the one this test copies"
     );

@@ -76,7 +76,12 @@ fn rust_transcript(path: &Path) -> (i32, String) {
         Ok(lib) => lib,
         Err(e) => return (3, format!("refused: {e}\n")),
     };
-    let _ = writeln!(out, "module {} {}", lib.module().name, lib.module().version);
+    let _ = writeln!(
+        out,
+        "module {} {}",
+        lib.module().unwrap().name,
+        lib.module().unwrap().version
+    );
     let sv = match lib.bind::<StatusView>() {
         Ok(sv) => sv,
         Err(e) => {
@@ -281,14 +286,14 @@ fn each_version_reads_builds_or_refuses_by_case_name() {
 fn cpp_enums_have_the_rust_enums_cases_and_payloads() {
     for v in [1, 2, 4] {
         let rust = Library::open(rust_lib(v)).unwrap();
-        let r = rust.module().get("Status").unwrap();
+        let r = rust.module().unwrap().get("Status").unwrap();
         let re = r.enum_info.as_ref().unwrap();
         for path in all_cpp_libs().filter(|p| {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().ends_with(&format!("_v{v}.so")))
         }) {
             let cpp = Library::open(path).unwrap();
-            let c = cpp.module().get("Status").unwrap();
+            let c = cpp.module().unwrap().get("Status").unwrap();
             let ce = c.enum_info.as_ref().unwrap();
             assert!(c.is_enum() && c.fields.is_empty(), "{}", path.display());
             // A std::variant is read through the library's witnesses.
@@ -308,7 +313,7 @@ fn cpp_enums_have_the_rust_enums_cases_and_payloads() {
             };
             assert_eq!(cases(ce), cases(re), "{}", path.display());
             // `Job` holds a `Status`, as a nested resilient field.
-            let job = cpp.module().get("Job").unwrap();
+            let job = cpp.module().unwrap().get("Job").unwrap();
             assert_eq!(
                 job.field("status").map(|f| f.identity.name()),
                 Some("Status")
@@ -386,7 +391,7 @@ fn a_cpp_enum_class_is_the_rust_primitive_repr_enum() {
         .arg("-o")
         .arg(&path));
     let lib = Library::open(&path).unwrap();
-    let p = lib.module().get("Priority").unwrap();
+    let p = lib.module().unwrap().get("Priority").unwrap();
     // The Rust producer's records, field by field and case by case (name,
     // tag, plain tag of one byte at 0, plain payloads), and so its
     // fingerprint.
@@ -417,7 +422,7 @@ fn a_cpp_enum_class_is_the_rust_primitive_repr_enum() {
     let mut dv = resilient_types::dynamic::DynView::new_enum("tasks", "Priority").unwrap();
     dv.add_case("Urgent").unwrap();
     dv.add_case("High").unwrap();
-    let db = std::sync::Arc::new(dv.bind(&lib, lib.module()).unwrap());
+    let db = std::sync::Arc::new(dv.bind(&lib, lib.module().unwrap()).unwrap());
     // SAFETY: no payload values for a case without payload.
     let high = unsafe { resilient_types::dynamic::DynValue::new_case(&db, 1, &[]) }.unwrap();
     assert_eq!(high.case_of().unwrap(), Some(1));
@@ -477,7 +482,10 @@ fn data_described_enum_views_report_every_mismatch_as_enum_view_does() {
     for lib in [rust_lib(2), cpp_lib(2).to_path_buf()] {
         let lib = Library::open(&lib).unwrap();
         let typed = lib.bind::<ManyView>().unwrap_err().to_string();
-        let data = dv.bind(&lib, lib.module()).unwrap_err().to_string();
+        let data = dv
+            .bind(&lib, lib.module().unwrap())
+            .unwrap_err()
+            .to_string();
         assert_eq!(data, typed);
         for part in [
             "field `Status::Busy.jobs` is u32, the view expects u64",
@@ -494,13 +502,19 @@ fn data_described_enum_views_report_every_mismatch_as_enum_view_does() {
     let lib = Library::open(cpp_lib(1)).unwrap();
     let mut of_struct = DynView::new_enum("widgets", "Widget").unwrap();
     of_struct.add_case("Idle").unwrap();
-    let err = of_struct.bind(&lib, lib.module()).unwrap_err().to_string();
+    let err = of_struct
+        .bind(&lib, lib.module().unwrap())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.ends_with("type `Widget` is a struct, the view expects an enum"),
         "{err}"
     );
     let of_enum = DynView::new("widgets", "Status").unwrap();
-    let err = of_enum.bind(&lib, lib.module()).unwrap_err().to_string();
+    let err = of_enum
+        .bind(&lib, lib.module().unwrap())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.ends_with("type `Status` is an enum, the view expects a struct"),
         "{err}"

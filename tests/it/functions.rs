@@ -460,9 +460,10 @@ fn the_cpp_producer_writes_the_rust_producers_function_records() {
             let cpp = Library::open(&path).unwrap();
             // Every function, those of `Job` and the `Status` enum included
             // (`job_status` returns an enum by value).
-            for r in &rust.module().functions {
+            for r in &rust.module().unwrap().functions {
                 let c = cpp
                     .module()
+                    .unwrap()
                     .function(&r.name)
                     .unwrap_or_else(|| panic!("{} lacks `{}`", path.display(), r.name));
                 assert_eq!((c.abi, signature(c)), (r.abi, signature(r)), "`{}`", r.name);
@@ -474,7 +475,7 @@ fn the_cpp_producer_writes_the_rust_producers_function_records() {
     // Names as the Rust producer writes them: `usize` and `isize` are Rust's
     // own names, not u64 and i64.
     let cpp = Library::open(cpp_lib(1)).unwrap();
-    let m = cpp.module();
+    let m = cpp.module().unwrap();
     let label_len = m.function("label_len").unwrap();
     assert_eq!(label_len.ret.identity.name(), "usize");
     assert_eq!(

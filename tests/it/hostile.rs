@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use resilient_loader::{Error, Library};
+use resilient_types::{view, Field};
 
 use crate::{include_dir, link_capi, run, write};
 
@@ -28,6 +29,11 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
     {{"hostile", 7}}, {{"1.0.0", 5}}, 1, types}};
 "#
     )
+}
+
+view! {
+    /// The one type of every hostile library.
+    pub(crate) struct TView = "hostile"::"T" { pub x: Field<u64> }
 }
 
 /// Each hostile library: name, the field's identity (a C initialiser),
@@ -108,8 +114,15 @@ int main(int, char **argv) {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(stdout.contains(reason), "{name}: {stdout}");
-        // Rust: InvalidMetadata naming the same problem.
-        let err = Library::open(&lib).unwrap_err();
+        // Rust: InvalidMetadata naming the same problem, when the type is
+        // first bound (the C API checks every type at open).
+        let lib = Library::open(&lib).unwrap();
+        let err = lib.bind::<TView>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            lib.module().unwrap_err().to_string(),
+            "{name}"
+        );
         assert!(
             matches!(err, Error::InvalidMetadata { .. }),
             "{name}: {err}"
@@ -157,12 +170,13 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
 /// Hostile function records in real shared libraries: each refused at
 /// open by both clients with the same error naming the function, and a
 /// library loaded before keeps working.
-#[test]
-fn both_clients_refuse_hostile_function_records() {
+/// The hostile function libraries: name, source, and the reason their
+/// refusal names (empty: the control, accepted).
+pub(crate) fn function_cases() -> Vec<(&'static str, String, &'static str)> {
     let good_param = r#"{{"p", 1}, RSL_PASS_REF, 0, T_ID}"#;
     let unit_ret = r#"RSL_PASS_UNIT, 0, {RSL_KIND_OPAQUE, 0, {"()", 2}, 0, 1, 0, 0}"#;
     let name = r#"{"f", 1}"#;
-    let cases: &[(&str, String, &str)] = &[
+    vec![
         (
             "fn-control",
             function_library_source(name, good_param, "1", unit_ret, "thunk"),
@@ -215,7 +229,30 @@ fn both_clients_refuse_hostile_function_records() {
             function_library_source(name, good_param, "60", unit_ret, "thunk"),
             "parameter list of function `f`",
         ),
-    ];
+    ]
+}
+
+/// Builds every library of [`function_cases`] into `dir`: (name, path).
+pub(crate) fn build_function_cases(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    function_cases()
+        .into_iter()
+        .map(|(name, source, _)| {
+            let src = write(dir, &format!("{name}.c"), &source);
+            let lib = dir.join(format!("lib{name}.so"));
+            run(Command::new("gcc")
+                .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
+                .arg(include_dir())
+                .arg(&src)
+                .arg("-o")
+                .arg(&lib));
+            (name, lib)
+        })
+        .collect()
+}
+
+#[test]
+fn both_clients_refuse_hostile_function_records() {
+    let cases = function_cases();
     let dir = resilient_testkit::scratch_dir("hostile-functions");
     let host_src = write(
         &dir,
@@ -239,7 +276,7 @@ int main(int, char **argv) {
     ));
     // Loaded before the hostile ones: undisturbed by their refusal.
     let good = Library::open(resilient_testkit::plugin("widget-v1")).unwrap();
-    for (name, source, reason) in cases {
+    for (name, source, reason) in &cases {
         let src = write(&dir, &format!("{name}.c"), source);
         let lib = dir.join(format!("lib{name}.so"));
         run(Command::new("gcc")
@@ -254,7 +291,10 @@ int main(int, char **argv) {
             // The control: the same library, well formed, is accepted.
             assert_eq!(out.status.code(), Some(0), "{name}: {stdout}");
             let lib = Library::open(&lib).unwrap();
-            assert_eq!(lib.module().functions[0].to_string(), "fn f(p: &T)");
+            assert_eq!(
+                lib.module().unwrap().functions[0].to_string(),
+                "fn f(p: &T)"
+            );
             continue;
         }
         assert_eq!(
@@ -282,7 +322,7 @@ int main(int, char **argv) {
 }
 
 /// `text` with every hexadecimal address (`0x...`) replaced by `0x_`.
-fn without_addresses(text: &str) -> String {
+pub(crate) fn without_addresses(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find("0x") {
@@ -364,8 +404,8 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
     )
 }
 
-/// Hostile enum records in real shared libraries: refused at open with
-/// the validator's words naming the enum and case; a control built the
+/// Hostile enum records in real shared libraries: refused (when the type
+/// is first checked) with the validator's words naming the enum and case; a control built the
 /// same way is accepted and read.
 #[test]
 fn hostile_enum_records_are_refused_at_open() {
@@ -402,13 +442,11 @@ fn hostile_enum_records_are_refused_at_open() {
             .arg(&src)
             .arg("-o")
             .arg(&lib));
-        match Library::open(&lib) {
-            Ok(l) if reason.is_empty() => {
-                let e = l
-                    .module()
-                    .get("E")
-                    .and_then(|t| t.enum_info.clone())
-                    .unwrap();
+        // Open checks the manifest; each type is checked when first used
+        // (here: the whole module asked for), refused naming it.
+        match Library::open(&lib).and_then(|l| l.module().cloned()) {
+            Ok(m) if reason.is_empty() => {
+                let e = m.get("E").and_then(|t| t.enum_info.clone()).unwrap();
                 assert_eq!(e.cases.len(), 2, "{name}");
             }
             Ok(_) => panic!("{name}: accepted"),
@@ -422,4 +460,55 @@ fn hostile_enum_records_are_refused_at_open() {
             }
         }
     }
+}
+
+/// Types are checked when first bound: a library with one good type and
+/// one whose field identity is malformed opens; the good type binds; the
+/// bad one is refused when bound, by an error naming it (the same the
+/// whole module gets, and the C API gives at open).
+#[test]
+fn a_bad_type_is_refused_when_bound_naming_it() {
+    let dir = resilient_testkit::scratch_dir("hostile-lazy");
+    let good = "{RSL_KIND_SCALAR, 0, {\"u64\", 3}, 8, 8, 0, 0}";
+    let bad = "{RSL_KIND_SCALAR, 0, {\"u64\", 3}, 8, 8, 0, (const rsl_type_identity *)0x10}";
+    let fingerprint = <crate::agreement::U as layout_meta::Resilient>::DESCRIPTOR.fingerprint();
+    let source = format!(
+        r#"#include "resilient/layout.h"
+static const rsl_field_descriptor t_fields[] = {{{{{{"x", 1}}, 0, {bad}}}}};
+static const rsl_field_descriptor u_fields[] = {{{{{{"y", 1}}, 0, {good}}}}};
+const rsl_type_descriptor T_descriptor = {{RSL_FLAG_POD, 0, {{"T", 1}}, 8, 8, 8, 0, 1, t_fields, {{0, 0, 0}}}};
+const rsl_type_descriptor U_descriptor = {{RSL_FLAG_POD, 0, {{"U", 1}}, 8, 8, 8, {fingerprint}ull, 1, u_fields, {{0, 0, 0}}}};
+const size_t U_size = 8, U_align = 8, U_y_offset = 0;
+static const rsl_type_descriptor *const types[] = {{&T_descriptor, &U_descriptor}};
+const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, sizeof(rsl_manifest),
+    sizeof(rsl_type_descriptor), sizeof(rsl_field_descriptor), 8, RSL_LITTLE_ENDIAN, {{0}},
+    {{"hostile", 7}}, {{"1.0.0", 5}}, 2, types}};
+"#
+    );
+    view! { struct UView = "hostile"::"U" { pub y: Field<u64> } }
+    let src = write(&dir, "lazy.c", &source);
+    let path = dir.join("liblazy.so");
+    run(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
+        .arg(include_dir())
+        .arg(&src)
+        .arg("-o")
+        .arg(&path));
+    let lib = Library::open(&path).unwrap();
+    assert_eq!(lib.type_count(), 2);
+    let u = lib.bind::<UView>().unwrap();
+    assert_eq!(u.shape().size, 8);
+    let err = lib.bind::<TView>().unwrap_err();
+    assert!(matches!(err, Error::InvalidMetadata { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("field `T.x` has a malformed type identity: a count or element"),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), lib.module().unwrap_err().to_string());
+    // Still refused the second time, with the same words.
+    assert_eq!(
+        lib.bind::<TView>().unwrap_err().to_string(),
+        err.to_string()
+    );
 }

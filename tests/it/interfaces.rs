@@ -475,7 +475,7 @@ fn the_cpp_producer_writes_the_rust_producers_impl_records() {
         let rust = Library::open(rust_lib(v)).unwrap();
         for path in cpp_libs(v) {
             let cpp = Library::open(&path).unwrap();
-            let (r, c) = (&rust.module().impls, &cpp.module().impls);
+            let (r, c) = (&rust.module().unwrap().impls, &cpp.module().unwrap().impls);
             let pairs = |impls: &[layout_meta::ImplLayout]| -> Vec<(String, String)> {
                 impls
                     .iter()
@@ -502,7 +502,7 @@ fn the_cpp_producer_writes_the_rust_producers_impl_records() {
         }
     }
     let cpp = Library::open(cpp_lib(1)).unwrap();
-    let widget = &cpp.module().impls[0];
+    let widget = &cpp.module().unwrap().impls[0];
     let shown: Vec<String> = widget.methods.iter().map(ToString::to_string).collect();
     assert_eq!(
         shown,
@@ -662,7 +662,7 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
         .arg("-o")
         .arg(&lib));
     let good = Library::open(&lib).unwrap();
-    let derived = &good.module().impls[1];
+    let derived = &good.module().unwrap().impls[1];
     let shown: Vec<String> = derived.methods.iter().map(ToString::to_string).collect();
     assert_eq!(
         shown,
@@ -672,5 +672,5 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
             "fn cref(self: &Derived) -> u64",
         ]
     );
-    assert!(good.module().functions.is_empty());
+    assert!(good.module().unwrap().functions.is_empty());
 }

@@ -20,6 +20,7 @@ mod functions;
 mod hostile;
 mod interfaces;
 mod parity;
+mod registry;
 
 use std::path::Path;
 use std::process::Command;

@@ -57,12 +57,18 @@ int main(int, char **argv) {
 }
 "#;
 
-/// The Rust loader's verdict, in `VERDICT`'s words.
+/// The Rust loader's verdict, in `VERDICT`'s words. The C API checks
+/// every type when it opens a library (the Rust loader, each type when it
+/// is first bound): `open` here is `Library::open` and `Library::module`.
 fn rust_verdict(path: &PathBuf) -> String {
-    match Library::open(path) {
+    let opened = Library::open(path).and_then(|lib| {
+        lib.module()?;
+        Ok(lib)
+    });
+    match opened {
         Err(e) => format!("open refused: {e}\n"),
         Ok(lib) => match lib.bind::<ParityView>() {
-            Ok(_) => format!("accepted {} {}\n", lib.module().name, lib.module().version),
+            Ok(_) => format!("accepted {} {}\n", lib.name(), lib.version_str()),
             Err(e) => format!("bind refused: {e}\n"),
         },
     }

@@ -529,11 +529,15 @@ pub unsafe extern "C" fn rsl_library_open(
         if out.is_null() {
             return Err(Failure::null("the output pointer"));
         }
-        let lib = Library::open(OsStr::from_bytes(path)).map_err(|e| Failure {
+        let open_failed = |e: resilient_loader::Error| Failure {
             status: RSL_ERROR_OPEN,
             message: e.to_string(),
-        })?;
-        let m = lib.module();
+        };
+        let lib = Library::open(OsStr::from_bytes(path)).map_err(open_failed)?;
+        // The C API checks every type at open (the Rust loader checks each
+        // when first bound): a C or C++ host sees a bad library refused
+        // here, by the same words.
+        let m = lib.module().map_err(open_failed)?;
         let handle = rsl_library {
             path: c_string(String::from_utf8_lossy(path).into_owned()),
             module: c_string(m.name.clone()),
@@ -808,7 +812,11 @@ pub unsafe extern "C" fn rsl_view_bind(
         if out.is_null() {
             return Err(Failure::null("the output pointer"));
         }
-        let bound = v.view.bind(&l.lib, l.lib.module())?;
+        let module = l.lib.module().map_err(|e| Failure {
+            status: RSL_ERROR_OPEN,
+            message: e.to_string(),
+        })?;
+        let bound = v.view.bind(&l.lib, module)?;
         let type_name = c_string(v.view.need().type_name.clone());
         let handle = rsl_bound::new(Arc::new(bound), type_name);
         // SAFETY: `out` is NULL or writable (the caller's contract).

@@ -163,7 +163,7 @@ fn check(failures: &mut usize, name: &str, ok: bool, detail: impl FnOnce() -> St
 
 fn run_one(path: &Path) -> Result<usize, Refused> {
     let lib = Library::open(path)?;
-    println!("module {} {}", lib.module().name, lib.module().version);
+    println!("module {} {}", lib.name(), lib.version_str());
     // Bind the view and the functions, and report every refusal at once.
     let (w, api, impls, sv, jv) = match (
         lib.bind::<WidgetView>(),

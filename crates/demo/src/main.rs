@@ -44,7 +44,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&work)?;
 
     let v1 = Library::open(plugin_in(&dir, VERSIONS[0]))?;
-    let base = widget(v1.module())
+    let base = widget(v1.module()?)
         .ok_or("widget-v1 exports no Widget")?
         .clone();
     let mut rows = Vec::new();
@@ -53,10 +53,10 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     for (i, package) in VERSIONS.iter().enumerate() {
         let lib_path = plugin_in(&dir, package);
         let lib = Library::open(&lib_path)?;
-        let version = lib.module().version.clone();
-        let mut changed =
-            widget(lib.module()).map_or("no Widget".into(), |w| describe_changes(&base, w));
-        let functions = describe_function_changes(v1.module(), lib.module());
+        let module = lib.module()?;
+        let version = module.version.clone();
+        let mut changed = widget(module).map_or("no Widget".into(), |w| describe_changes(&base, w));
+        let functions = describe_function_changes(v1.module()?, module);
         if !functions.is_empty() {
             if changed == "(baseline)" {
                 changed = functions;

@@ -766,6 +766,13 @@ pub fn bind_view_nested(
     }
     let by_name: alloc::collections::BTreeMap<&str, &FieldLayout> =
         ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
+    // The module's types of nested names: a scan for the first few, then
+    // a map, so that binding stays `O(n log n)` however many fields nest.
+    fn type_name(t: &TypeLayout) -> &str {
+        &t.name
+    }
+    let mut types = None;
+    let mut scans = 0;
     let mut placement = Vec::with_capacity(need.fields.len());
     for (i, f) in need.fields.iter().enumerate() {
         let want = FieldQuery {
@@ -778,9 +785,17 @@ pub fn bind_view_nested(
         let mut nested = None;
         let bound = bind_field(ty, want, found).and_then(|found| {
             if let (Some(field), Access::Nested) = (found, f.access) {
-                let t = module.get(field.identity.name());
-                bind_nested(ty, field, t)?;
-                nested = t;
+                let name = field.identity.name();
+                let inner = if scans < 4 {
+                    scans += 1;
+                    module.get(name)
+                } else {
+                    types
+                        .get_or_insert_with(|| crate::layout::ByName::new(&module.types, type_name))
+                        .get(name)
+                };
+                bind_nested(ty, field, inner)?;
+                nested = inner;
             }
             Ok(found)
         });

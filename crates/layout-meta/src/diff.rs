@@ -9,12 +9,13 @@
 //! [`broken_promise`]).
 
 use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::layout::{ModuleLayout, TypeLayout};
+use crate::layout::{ByName, ModuleLayout, TypeLayout};
 
 /// How much a change matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -197,15 +198,23 @@ impl Change {
 
 /// Every change from `old` to `new`: types added first, then, for each old
 /// type, what became of it (in declaration order).
+///
+/// `O(n log n)` in the types, functions and implementations, and in each
+/// type's fields and cases: everything is matched by name through maps
+/// built once.
 pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
     let mut out = Vec::new();
+    fn types(m: &ModuleLayout) -> BTreeMap<&str, &TypeLayout> {
+        m.types.iter().map(|t| (t.name.as_str(), t)).collect()
+    }
+    let (old_types, new_types) = (types(old), types(new));
     for t in &new.types {
-        if old.get(&t.name).is_none() {
+        if !old_types.contains_key(t.name.as_str()) {
             out.push(change(&t.name, ChangeKind::TypeAdded, None, "", ""));
         }
     }
     for o in &old.types {
-        match new.get(&o.name) {
+        match new_types.get(o.name.as_str()) {
             Some(n) => out.extend(diff_type(o, n)),
             None => out.push(change(&o.name, ChangeKind::TypeRemoved, None, "", "")),
         }
@@ -216,19 +225,20 @@ pub fn diff(old: &ModuleLayout, new: &ModuleLayout) -> Vec<Change> {
     // Interface implementations, under `impl <Interface> for <Type>`; their
     // methods under `impl <Interface> for <Type>: fn <method>`.
     let key = |i: &crate::ImplLayout| format!("impl {} for {}", i.interface, i.type_name);
-    let find = |m: &'_ ModuleLayout, i: &crate::ImplLayout| {
-        m.impls
-            .iter()
-            .find(|j| j.interface == i.interface && j.type_name == i.type_name)
-            .cloned()
-    };
+    fn id(i: &crate::ImplLayout) -> (&str, &str) {
+        (i.interface.as_str(), i.type_name.as_str())
+    }
+    fn impls(m: &ModuleLayout) -> BTreeMap<(&str, &str), &crate::ImplLayout> {
+        m.impls.iter().map(|i| (id(i), i)).collect()
+    }
+    let (old_impls, new_impls) = (impls(old), impls(new));
     for i in &new.impls {
-        if find(old, i).is_none() {
+        if !old_impls.contains_key(&id(i)) {
             out.push(change(&key(i), ChangeKind::ImplAdded, None, "", ""));
         }
     }
     for i in &old.impls {
-        match find(new, i) {
+        match new_impls.get(&id(i)) {
             None => out.push(change(&key(i), ChangeKind::ImplRemoved, None, "", "")),
             Some(j) => {
                 let k = key(i);
@@ -252,27 +262,18 @@ fn diff_functions(
     key: &dyn Fn(&crate::FunctionLayout) -> String,
     out: &mut Vec<Change>,
 ) {
-    // One lookup table per list, not a scan per function.
-    let index = |list: &'_ [crate::FunctionLayout]| -> alloc::collections::BTreeMap<String, crate::FunctionLayout> {
-        list.iter().map(|f| (f.name.clone(), f.clone())).collect()
-    };
-    let (old_index, new_index) = (index(old), index(new));
-    let by_name = |list: &[crate::FunctionLayout], name: &str| {
-        let table = if core::ptr::eq(list, old) {
-            &old_index
-        } else {
-            &new_index
-        };
-        table.get(name).cloned()
-    };
+    fn name(f: &crate::FunctionLayout) -> &str {
+        &f.name
+    }
+    let (old_index, new_index) = (ByName::new(old, name), ByName::new(new, name));
     for f in new {
-        if by_name(old, &f.name).is_none() {
+        if old_index.get(&f.name).is_none() {
             let sig = f.to_string();
             out.push(change(&key(f), ChangeKind::FunctionAdded, None, "", &sig));
         }
     }
     for f in old {
-        match by_name(new, &f.name).as_ref() {
+        match new_index.get(&f.name) {
             None => out.push(change(&key(f), ChangeKind::FunctionRemoved, None, "", "")),
             Some(g) => {
                 if let Err(m) = crate::compat::bind_function(f, true, Some(g)) {
@@ -326,15 +327,20 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
         (Some(oe), Some(ne)) => {
             // Cases by name (hosts bind them by name: a tag may change);
             // each case's payload as a struct's fields, under `Case.field`.
+            fn name(c: &crate::CaseLayout) -> &str {
+                &c.name
+            }
+            let (old_cases, new_cases) =
+                (ByName::new(&oe.cases, name), ByName::new(&ne.cases, name));
             for c in &ne.cases {
-                if oe.case(&c.name).is_none() {
+                if old_cases.get(&c.name).is_none() {
                     push(K::CaseAdded, Some(&c.name), String::new(), String::new());
                 }
             }
             for c in &oe.cases {
-                match ne.case(&c.name) {
+                match new_cases.get(&c.name) {
                     None => push(K::CaseRemoved, Some(&c.name), String::new(), String::new()),
-                    Some((_, d)) => {
+                    Some(d) => {
                         // Offsets compare only where both are plain.
                         let placed = oe.payload_plain && ne.payload_plain;
                         let prefix = format!("{}.", c.name);
@@ -416,11 +422,12 @@ fn diff_fields(
     push: &mut Push<'_>,
 ) {
     use ChangeKind as K;
-    let find = |list: &'_ [crate::FieldLayout], name: &str| -> Option<crate::FieldLayout> {
-        list.iter().find(|f| f.name == name).cloned()
-    };
+    fn name(f: &crate::FieldLayout) -> &str {
+        &f.name
+    }
+    let (old_fields, new_fields) = (ByName::new(old, name), ByName::new(new, name));
     for f in new {
-        if find(old, &f.name).is_none() {
+        if old_fields.get(&f.name).is_none() {
             push(
                 K::FieldAdded,
                 Some(&format!("{prefix}{}", f.name)),
@@ -431,7 +438,7 @@ fn diff_fields(
     }
     for f in old {
         let item = format!("{prefix}{}", f.name);
-        let Some(g) = find(new, &f.name) else {
+        let Some(g) = new_fields.get(&f.name) else {
             push(K::FieldRemoved, Some(&item), String::new(), String::new());
             continue;
         };
@@ -489,10 +496,14 @@ fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) 
 /// The most severe change per type, in first-mention order.
 pub fn verdicts(changes: &[Change]) -> Vec<(String, Severity)> {
     let mut v: Vec<(String, Severity)> = Vec::new();
+    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
     for c in changes {
-        match v.iter_mut().find(|(t, _)| *t == c.ty) {
+        match at.get(c.ty.as_str()).and_then(|&i| v.get_mut(i)) {
             Some((_, s)) => *s = (*s).max(c.severity),
-            None => v.push((c.ty.clone(), c.severity)),
+            None => {
+                at.insert(&c.ty, v.len());
+                v.push((c.ty.clone(), c.severity));
+            }
         }
     }
     v

@@ -7,6 +7,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use alloc::collections::BTreeMap;
+
 use crate::format::{flags, kind};
 
 /// A validated module: its name, version and types.
@@ -458,6 +460,31 @@ impl fmt::Display for Identity {
             Identity::Opaque {
                 name, size, align, ..
             } => write!(f, "{name} ({size} bytes, align {align})"),
+        }
+    }
+}
+
+/// Items of one list found by name: a scan for a few, a map for more
+/// (matching two lists of `n` is then `O(n log n)`, never `O(n^2)`).
+pub(crate) struct ByName<'a, T> {
+    list: &'a [T],
+    map: Option<BTreeMap<&'a str, &'a T>>,
+    name: fn(&T) -> &str,
+}
+
+impl<'a, T> ByName<'a, T> {
+    /// Past this many items a map is built.
+    const SCAN: usize = 16;
+
+    pub(crate) fn new(list: &'a [T], name: fn(&T) -> &str) -> Self {
+        let map = (list.len() > Self::SCAN).then(|| list.iter().map(|t| (name(t), t)).collect());
+        ByName { list, map, name }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&'a T> {
+        match &self.map {
+            Some(map) => map.get(key).copied(),
+            None => self.list.iter().find(|t| (self.name)(t) == key),
         }
     }
 }

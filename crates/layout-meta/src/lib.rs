@@ -205,8 +205,8 @@ pub use layout::{
     ParamLayout, TypeLayout, WitnessAddrs,
 };
 pub use validate::{
-    decode, type_record_addresses, validate, verify, verify_c_symbols, verify_code_addresses,
-    Error, Memory, SliceMemory, SymbolTable,
+    decode, type_record_addresses, validate, validate_library, verify, verify_c_symbols,
+    verify_code_addresses, Error, LibrarySymbols, Memory, ModuleIndex, SliceMemory, SymbolTable,
 };
 
 #[cfg(feature = "derive")]

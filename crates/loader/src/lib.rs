@@ -11,8 +11,8 @@
 //!     }
 //! }
 //!
-//! let lib = Library::open("plugins/libwidgets.so")?;  // validated here, once
-//! let w = lib.bind::<WidgetView>()?;                  // every field checked here, once
+//! let lib = Library::open("plugins/libwidgets.so")?;  // the manifest checked here
+//! let w = lib.bind::<WidgetView>()?;                  // the type and every field, here, once
 //! let mut value = Value::new(&w).expect("the library can make widgets");
 //! value.as_mut().set(w.id, 7);                        // base + offset, nothing else
 //! assert_eq!(value.as_ref().get(w.id), 7);
@@ -38,11 +38,19 @@
 //! applies the same, so `resilient check` accepts what [`Library::open`]
 //! accepts.
 //!
+//! Checking is split where it costs least: [`Library::open`] checks the
+//! manifest (its header, every type's name, the functions and the types
+//! they refer to), and each type is checked in full, by every rule, the
+//! first time a view of it (or of a type nesting it) is bound; a bad type
+//! is then refused by an error naming it, and no byte of it is used before.
+//! [`Library::module`] checks every type (the C API does so at open).
+//!
 //! What validation proves is that the metadata is **self-consistent** and
 //! lies inside the library: every field inside its type, no overlap, sizes
 //! and alignments that add up, witnesses where their flags say, and the C
 //! symbols beside each descriptor (`Widget_size`, `Widget_align`,
-//! `Widget_<field>_offset`, as `dlsym` finds them in the library itself)
+//! `Widget_<field>_offset`, as `dlsym` finds them in the library itself,
+//! read from its own dynamic symbol table)
 //! saying what the descriptor says, so C readers and Rust readers are told
 //! the same layout (`docs/FORMAT.md`, "Symbols"). It cannot
 //! prove that the metadata tells the truth about the library's real types:
@@ -69,8 +77,9 @@
 //! program, so an `unsafe` on every `open` would be a marker with nothing
 //! for the caller to verify; the decision is recorded here instead: **the
 //! trust boundary is the path.** Choose paths as you choose dependencies
-//! (a directory only trusted users can write; the `Registry` opens every
-//! library of its directory). Everything that crosses the path is checked.
+//! (a directory only trusted users can write; the `Registry` reads every
+//! library file of its directory, and opens the one it chooses). Everything
+//! that crosses the path is checked.
 //!
 //! ## Lifetimes and unloading
 //!
@@ -101,8 +110,16 @@
 //!
 //! Linux (ELF, glibc or musl, 64-bit): the bounded image reader uses
 //! `dl_iterate_phdr`; loading a new version at the path of a loaded one
-//! uses `/proc/self/fd` (and `/proc/self/maps` for objects this crate did
-//! not load).
+//! uses `/proc/self/fd` (and `/proc/self/maps`, once, for an object this
+//! crate did not load).
+//!
+//! ## Cost
+//!
+//! Reopening a library already loaded costs one `stat` and the checks of
+//! its manifest and of the types bound (a few microseconds for a module of
+//! ten types); a first open adds the pre-flight's reads to what `dlopen`
+//! costs. `docs/BENCHMARKS.md` ("The open path at the floor") has the
+//! numbers.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
@@ -111,7 +128,8 @@ mod image;
 mod library;
 mod load;
 mod registry;
+mod types;
 
 pub use error::Error;
 pub use library::{Library, UnloadPolicy};
-pub use registry::{Global, Registry, Slot};
+pub use registry::{verdict_from_file, Global, Registry, Slot};

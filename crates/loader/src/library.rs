@@ -3,15 +3,17 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use layout_meta::{ModuleLayout, MANIFEST_SYMBOL};
+use layout_meta::{ModuleIndex, ModuleLayout, SymbolTable as _, TypeLayout, MANIFEST_SYMBOL};
+use resilient_offline::SymbolTables;
 use resilient_types::{
     Api, Bindable, Bound, ForeignFunction, ForeignImpl, ForeignType, Origin, TypeSource, Witnesses,
 };
 
-use crate::image::{LoadedImage, LoadedSymbols};
+use crate::image::LoadedImage;
 use crate::load::{self, Opened};
+use crate::types::{Checked, Types};
 use crate::Error;
 
 /// What to do with the library once nothing uses it any more.
@@ -52,13 +54,75 @@ impl Drop for Handle {
 
 struct Loaded {
     path: PathBuf,
-    module: ModuleLayout,
-    types: Vec<Arc<ForeignType>>,
-    index: HashMap<String, usize>,
+    /// The object's image, where the types are read.
+    image: LoadedImage,
+    /// Where its dynamic symbol tables are.
+    symbols: Option<SymbolTables>,
+    /// Keeps the library loaded (as does every type and function).
+    handle: Arc<dyn std::any::Any + Send + Sync>,
+    origin: Origin,
+    /// The manifest, checked at open; each type checked when asked for.
+    types: Types,
     functions: HashMap<String, Arc<ForeignFunction>>,
+    /// The whole module, once asked for.
+    module: OnceLock<Result<ModuleLayout, layout_meta::Error>>,
 }
 
-/// An opened library whose metadata has been validated.
+impl Loaded {
+    /// Type `i`, checked (the first time) and made callable.
+    fn type_at(&self, i: usize) -> Option<&Checked> {
+        self.types.get(
+            i,
+            |index, i| index.validate_type(&self.image, i, Some(&self.image.symbols(self.symbols))),
+            // SAFETY: `validate_type` accepted the layout with the library
+            // checks (its witnesses lie in the library's code); `handle`
+            // keeps the library loaded.
+            |t| unsafe { foreign(t, &self.origin, &self.handle) },
+        )
+    }
+}
+
+/// A foreign type of the library from its checked layout.
+///
+/// # Safety
+///
+/// `t` was accepted with the library checks (its witnesses lie in the
+/// library's code) from the library `owner` keeps loaded.
+unsafe fn foreign(
+    t: TypeLayout,
+    origin: &Origin,
+    owner: &Arc<dyn std::any::Any + Send + Sync>,
+) -> ForeignType {
+    let w = t.witnesses;
+    // SAFETY:
+    // - `t` was accepted by the validator (every invariant of `TypeLayout`
+    //   holds) and describes the library's type, as its producer computed
+    //   it;
+    // - each nonzero witness address lies in the library's code (the
+    //   caller's contract) and is, by the format's contract, a function of
+    //   the documented signature; `usize` and function pointers have the
+    //   same size;
+    // - `owner` keeps the library loaded while the type lives.
+    unsafe {
+        ForeignType::new(
+            t,
+            Witnesses {
+                drop: (w.drop != 0)
+                    .then(|| std::mem::transmute::<usize, layout_meta::DropFn>(w.drop)),
+                clone: (w.clone != 0)
+                    .then(|| std::mem::transmute::<usize, layout_meta::CloneFn>(w.clone)),
+                default_init: (w.default_init != 0).then(|| {
+                    std::mem::transmute::<usize, layout_meta::DefaultInitFn>(w.default_init)
+                }),
+            },
+            origin.clone(),
+            Arc::clone(owner),
+        )
+    }
+}
+
+/// An opened library whose manifest has been validated (each type is,
+/// when first bound).
 ///
 /// Cloning is cheap and shares the same load. Every binding and value made
 /// from it keeps the library loaded; see [`Library::unload`].
@@ -76,15 +140,17 @@ impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Library")
             .field("path", &self.loaded.path)
-            .field("module", &self.loaded.module.name)
-            .field("version", &self.loaded.module.version)
+            .field("module", &self.loaded.types.index().name())
+            .field("version", &self.loaded.types.index().version())
             .finish_non_exhaustive()
     }
 }
 
 impl Library {
-    /// Opens the library at `path`, finds and validates its manifest, and
-    /// indexes its types.
+    /// Opens the library at `path`, finds and checks its manifest (header,
+    /// type names, functions and the types they refer to), and indexes its
+    /// types; each other type is checked when first bound
+    /// ([`Library::bind`]).
     ///
     /// Before the file is handed to the dynamic loader, its ELF header and
     /// program headers are checked (`resilient_offline::preflight`): a
@@ -103,12 +169,14 @@ impl Library {
     /// [`Error::Malformed`] (not a complete ELF shared object for this
     /// machine), [`Error::Open`] (refused by the dynamic loader: a missing
     /// dependency...), [`Error::NoManifest`], [`Error::ForeignManifest`],
-    /// [`Error::InvalidMetadata`] (corrupt metadata, format version or
-    /// target mismatch, or C symbols `<P><Type>_size`, `_align`,
-    /// `_<field>_offset` missing or disagreeing with the type's descriptor,
-    /// or its descriptor not exported as `<P><Type>_descriptor`: the
-    /// validator's error as the source, naming the type and symbol). On
-    /// error the library is closed again and nothing else is touched.
+    /// [`Error::InvalidMetadata`] (a corrupt manifest, format version or
+    /// target mismatch, type names that are not valid or unique, functions
+    /// or the types they refer to refused by the validator: a type's C
+    /// symbols `<P><Type>_size`, `_align`, `_<field>_offset` missing or
+    /// disagreeing with its descriptor, or its descriptor not exported as
+    /// `<P><Type>_descriptor`; the validator's error as the source, naming
+    /// the type and symbol). On error the library is closed again and
+    /// nothing else is touched.
     pub fn open(path: impl AsRef<Path>) -> Result<Library, Error> {
         Self::open_with(path, UnloadPolicy::default())
     }
@@ -120,111 +188,52 @@ impl Library {
     /// As [`Library::open`].
     pub fn open_with(path: impl AsRef<Path>, policy: UnloadPolicy) -> Result<Library, Error> {
         let path = file_path(path.as_ref());
-        if path.is_dir() {
-            return Err(Error::Io {
-                source: std::io::Error::new(
-                    std::io::ErrorKind::IsADirectory,
-                    "is a directory, not a library file",
-                ),
-                path,
-            });
-        }
-        if !path.is_file() {
-            return Err(Error::NotFound { path });
-        }
         let opened = load::open(&path)?;
-        // SAFETY: we take only the symbol's address (a `*const u8` that we
-        // never dereference); nothing is read through the symbol here.
-        let addr = match unsafe { opened.lib.get::<*const u8>(MANIFEST_SYMBOL.as_bytes()) } {
-            // For a data symbol, the value libloading hands out is its address.
-            Ok(sym) => *sym as usize,
-            Err(_) => return Err(Error::NoManifest { path }),
-        };
-        // SAFETY: we read the image only below, while `opened` keeps it
-        // loaded.
-        let image = unsafe { LoadedImage::containing(addr) }
+        // SAFETY: we read the image only below, while `opened` (then
+        // `handle`) keeps it loaded.
+        let image = unsafe { LoadedImage::with_dynamic(opened.dynamic) }
             .ok_or(Error::NoManifest { path: path.clone() })?;
-        // The symbol must be the opened object's own, not a dependency's.
-        if image.dynamic != opened.dynamic {
-            return Err(Error::ForeignManifest {
-                path,
-                object: image.name,
-            });
-        }
+        let addr = match image.symbols(opened.symbols).address_of(MANIFEST_SYMBOL) {
+            Some(addr) => addr,
+            None => manifest_elsewhere(&opened, &image, &path)?,
+        };
         let invalid = |source| Error::InvalidMetadata {
             path: path.clone(),
             source,
         };
-        let module = layout_meta::validate(&image, addr).map_err(invalid)?;
-        layout_meta::verify_code_addresses(&image, &module).map_err(invalid)?;
-        // What C readers of the library read beside the descriptors.
-        let symbols = LoadedSymbols {
-            lib: &opened.lib,
-            image: &image,
+        let (index, checked) = {
+            let syms = image.symbols(opened.symbols);
+            ModuleIndex::new(&image, addr, Some(&syms)).map_err(invalid)?
         };
-        layout_meta::verify_c_symbols(&image, &symbols, addr, &module).map_err(invalid)?;
-
+        let symbols = opened.symbols;
         let handle: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Handle {
             opened: Some(opened),
             policy,
         });
         let origin = Origin {
-            library: path.display().to_string(),
-            module: module.name.clone(),
-            version: module.version.clone(),
+            library: path
+                .to_str()
+                .map_or_else(|| path.display().to_string(), str::to_owned),
+            module: index.name().to_owned(),
+            version: index.version().to_owned(),
         };
-        let types: Vec<Arc<ForeignType>> = module
-            .types
-            .iter()
-            .map(|t| {
-                // SAFETY:
-                // - `t` was accepted by `validate` (every invariant of
-                //   `TypeLayout` holds) and describes the library's type, as
-                //   its producer computed it;
-                // - each nonzero witness address lies in the library's code
-                //   (`verify_code_addresses`) and is, by the format's
-                //   contract, a function of the documented signature;
-                //   `usize` and function pointers have the same size;
-                // - `handle` keeps the library loaded while the type lives.
-                unsafe {
-                    let w = &t.witnesses;
-                    ForeignType::new(
-                        t.clone(),
-                        Witnesses {
-                            drop: (w.drop != 0)
-                                .then(|| std::mem::transmute::<usize, layout_meta::DropFn>(w.drop)),
-                            clone: (w.clone != 0).then(|| {
-                                std::mem::transmute::<usize, layout_meta::CloneFn>(w.clone)
-                            }),
-                            default_init: (w.default_init != 0).then(|| {
-                                std::mem::transmute::<usize, layout_meta::DefaultInitFn>(
-                                    w.default_init,
-                                )
-                            }),
-                        },
-                        origin.clone(),
-                        Arc::clone(&handle),
-                    )
-                }
-            })
-            .map(Arc::new)
-            .collect();
-        let index = types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.layout().name.clone(), i))
-            .collect();
-        let functions = module
-            .functions
+        let types = Types::new(index, checked, |t| {
+            // SAFETY: `ModuleIndex::new` accepted `t` with the library
+            // checks; `handle` keeps the library loaded.
+            unsafe { foreign(t, &origin, &handle) }
+        });
+        let functions = types
+            .index()
+            .functions()
             .iter()
             .map(|f| {
                 // SAFETY:
-                // - `f` was accepted by `validate` and describes the
+                // - `f` was accepted by the validator and describes the
                 //   library's thunk as its producer generated it (the record
                 //   and the thunk come from one `#[export]` or C++ export);
-                // - its address lies in the library's code
-                //   (`verify_code_addresses`); `usize` and function pointers
-                //   have the same size;
+                // - its address lies in the library's code (checked with
+                //   the manifest); `usize` and function pointers have the
+                //   same size;
                 // - `handle` keeps the library loaded while it lives.
                 let function = unsafe {
                     ForeignFunction::new(
@@ -240,10 +249,13 @@ impl Library {
         Ok(Library {
             loaded: Arc::new(Loaded {
                 path,
-                module,
+                image,
+                symbols,
+                handle,
+                origin,
                 types,
-                index,
                 functions,
+                module: OnceLock::new(),
             }),
         })
     }
@@ -252,21 +264,57 @@ impl Library {
     pub fn path(&self) -> &Path {
         &self.loaded.path
     }
-    /// Its validated module layout.
-    pub fn module(&self) -> &ModuleLayout {
-        &self.loaded.module
+    /// Its module's name.
+    pub fn name(&self) -> &str {
+        self.loaded.types.index().name()
     }
     /// Its module's semver version.
     pub fn version(&self) -> Option<semver::Version> {
-        semver::Version::parse(&self.loaded.module.version).ok()
+        semver::Version::parse(self.loaded.types.index().version()).ok()
+    }
+    /// Its module's version, as the library writes it.
+    pub fn version_str(&self) -> &str {
+        self.loaded.types.index().version()
+    }
+    /// How many types the module lists.
+    pub fn type_count(&self) -> usize {
+        self.loaded.types.index().len()
     }
 
-    /// Binds view `V` against this library (see [`Bound::bind`]).
+    /// Its module layout, every type checked: those not bound yet are
+    /// checked now (once), as [`Library::bind`] checks a type.
     ///
     /// # Errors
     ///
-    /// [`Error::Bind`] with every mismatch (type, field, expected, found).
+    /// [`Error::InvalidMetadata`] naming the first type that is not valid
+    /// (in the order `resilient_offline::Image::module` checks them, so
+    /// that both readers name the same one).
+    pub fn module(&self) -> Result<&ModuleLayout, Error> {
+        let l = &self.loaded;
+        let module = l.module.get_or_init(|| l.types.module(&|i| l.type_at(i)));
+        module.as_ref().map_err(|e| Error::InvalidMetadata {
+            path: l.path.clone(),
+            source: e.clone(),
+        })
+    }
+
+    /// Binds view `V` against this library (see [`Bound::bind`]). The
+    /// view's type, and the types it nests, are checked here the first
+    /// time they are bound.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMetadata`] if the view's type, or a type it nests,
+    /// is not valid (naming it); [`Error::Bind`] with every mismatch
+    /// (type, field, expected, found).
     pub fn bind<V: Bindable>(&self) -> Result<Bound<V>, Error> {
+        let l = &self.loaded;
+        l.types
+            .check_closure(V::TYPE_NAME, &|i| l.type_at(i))
+            .map_err(|source| Error::InvalidMetadata {
+                path: l.path.clone(),
+                source,
+            })?;
         Ok(Bound::bind(self)?)
     }
 
@@ -303,7 +351,7 @@ impl Library {
         let bound: usize = self
             .loaded
             .types
-            .iter()
+            .made()
             .map(|t| Arc::strong_count(t) - 1)
             .sum();
         let called: usize = self
@@ -336,12 +384,11 @@ impl Library {
 /// A path names a file, always: `libx.so` is `./libx.so`. The dynamic
 /// loader would search its library path for a name without a slash (and
 /// could load another file than the one checked).
-fn file_path(path: &Path) -> PathBuf {
-    let bare = path.components().count() == 1
-        && matches!(
-            path.components().next(),
-            Some(std::path::Component::Normal(_))
-        );
+pub(crate) fn file_path(path: &Path) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    // One normal component: no `/`, not `.` or `..`.
+    let bytes = path.as_os_str().as_bytes();
+    let bare = !bytes.is_empty() && !bytes.contains(&b'/') && bytes != b"." && bytes != b"..";
     if bare {
         Path::new(".").join(path)
     } else {
@@ -349,17 +396,51 @@ fn file_path(path: &Path) -> PathBuf {
     }
 }
 
+/// Where the manifest is when the object's own symbol table does not have
+/// it: a dependency's (refused), or none.
+fn manifest_elsewhere(opened: &Opened, image: &LoadedImage, path: &Path) -> Result<usize, Error> {
+    // SAFETY: we take only the symbol's address (a `*const u8` that we
+    // never dereference); nothing is read through the symbol here.
+    let sym = unsafe { opened.lib.get::<*const u8>(MANIFEST_SYMBOL_C) };
+    // For a data symbol, the value libloading hands out is its address.
+    let Ok(addr) = sym.map(|s| *s as usize) else {
+        return Err(Error::NoManifest {
+            path: path.to_path_buf(),
+        });
+    };
+    if image.is_mapped(addr) {
+        // The object's own, though its table (read through its section
+        // headers) does not say so: its C symbols cannot be checked either.
+        return Ok(addr);
+    }
+    // SAFETY: only the object's name is read, while `opened` keeps the
+    // library (and so its dependencies) loaded.
+    let object = unsafe { LoadedImage::containing(addr) }.map(|i| i.name);
+    Err(match object {
+        Some(object) => Error::ForeignManifest {
+            path: path.to_path_buf(),
+            object,
+        },
+        None => Error::NoManifest {
+            path: path.to_path_buf(),
+        },
+    })
+}
+
+/// The manifest symbol, NUL-terminated for `dlsym`.
+const MANIFEST_SYMBOL_C: &[u8] = b"resilient_manifest\0";
+const _: () = assert!(
+    layout_meta::str_eq(MANIFEST_SYMBOL, "resilient_manifest"),
+    "MANIFEST_SYMBOL_C is MANIFEST_SYMBOL"
+);
+
 impl TypeSource for Library {
     fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>> {
-        let i = *self.loaded.index.get(name)?;
-        self.loaded.types.get(i).cloned()
+        let i = self.loaded.types.index().find(name)?;
+        self.loaded.type_at(i)?.as_ref().ok().cloned()
     }
     fn origin(&self) -> Origin {
-        Origin {
-            library: self.loaded.path.display().to_string(),
-            module: self.loaded.module.name.clone(),
-            version: self.loaded.module.version.clone(),
-        }
+        self.loaded.origin.clone()
     }
     fn function(&self, name: &str) -> Option<Arc<ForeignFunction>> {
         self.loaded.functions.get(name).cloned()
@@ -367,8 +448,11 @@ impl TypeSource for Library {
     fn impls(&self, interface: &str) -> Vec<ForeignImpl> {
         let origin = self.origin();
         self.loaded
-            .module
-            .impls_of(interface)
+            .types
+            .index()
+            .impls()
+            .iter()
+            .filter(|imp| imp.interface == interface)
             .filter_map(|imp| {
                 let ty = self.foreign_type(&imp.type_name)?;
                 let methods = imp

@@ -42,29 +42,44 @@
 //!
 //! ## Knowing which file an object maps
 //!
-//! For objects this crate loaded and still holds, the identity checked
-//! before loading is recorded by object (the address of its dynamic
-//! section, unique while it is loaded): reopening a library already held
-//! costs no system call. For an object loaded by someone else, the mapping
-//! of its dynamic section in `/proc/self/maps` names the device and inode
-//! (reading it costs tens of microseconds, so only then). If that cannot be
-//! read, or names another file (as on overlay file systems, which report
-//! the lower file there), the file is loaded by the symlink, which is
-//! right in every case.
+//! Which file each object maps, once checked, is recorded by object (the
+//! address of its dynamic section, unique while it is loaded), with the
+//! name the dynamic loader knows it by and where its dynamic symbol tables
+//! are. The record holds while this crate holds the object, and after
+//! that for as long as no object of the process has been unloaded: the
+//! dynamic loader counts unloads (`dlpi_subs` of `dl_iterate_phdr`), and
+//! an object can only leave its address by being unloaded. For an object
+//! loaded by someone else, the mapping of its dynamic section in
+//! `/proc/self/maps` names the device and inode (reading it costs tens of
+//! microseconds, so only once). If that cannot be read, or names another
+//! file (as on overlay file systems, which report the lower file there),
+//! the file is loaded by the symlink, which is right in every case.
+//!
+//! ## Reopening a checked file
+//!
+//! When the path names (by device and inode, one `stat`) a file whose
+//! object is recorded under exactly that name, `dlopen` of the name
+//! returns that object without reading the file (glibc matches names
+//! first): the pre-flight is skipped, and the object returned must be the
+//! recorded one, with no unload in between. Anything else takes the
+//! checked road above.
 //!
 //! Left open: a `rename` over the path between the pre-flight and a
 //! `dlopen` that loads the path for the first time loads the new file
-//! unchecked (the window is one `dlopen`; installers rename once).
+//! unchecked (the window is one `dlopen`; installers rename once). On musl,
+//! whose `dlopen` compares files rather than names, the same window opens
+//! between the `stat` and the `dlopen` of a reopened file.
 
 use std::ffi::{c_int, c_void};
 use std::os::fd::AsRawFd as _;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libloading::os::unix::Library as UnixLibrary;
 use parking_lot::Mutex;
 use resilient_offline::elf::PT_DYNAMIC;
-use resilient_offline::{FileId, Preflight};
+use resilient_offline::{FileId, Preflight, SymbolTables};
 
 use crate::Error;
 
@@ -76,36 +91,152 @@ pub(crate) struct Opened {
     pub(crate) lib: libloading::Library,
     /// The run-time address of the object's dynamic section.
     pub(crate) dynamic: usize,
+    /// Where the file's dynamic symbol tables are (link-time addresses).
+    pub(crate) symbols: Option<SymbolTables>,
 }
 
-/// Runs the pre-flight on `path`, loads it, and makes sure that the object
-/// loaded is the file checked.
+/// What `dlopen` gave back: the handle, the object's dynamic section and
+/// the name the dynamic loader knows it by.
+struct Handle {
+    lib: libloading::Library,
+    dynamic: usize,
+    name: Option<Vec<u8>>,
+}
+
+/// Checks `path` (one `stat`, and the pre-flight unless the file is one
+/// already checked and loaded under that name), loads it, and makes sure
+/// that the object loaded is the file checked.
 pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
-    let checked = resilient_offline::preflight(path).map_err(|e| match e {
-        resilient_offline::Error::Io { path, source } => Error::Io { path, source },
+    let id = check_path(path)?;
+    if let Some(opened) = reopen(path, id)? {
+        return Ok(opened);
+    }
+    let checked = resilient_offline::preflight(path).map_err(|e| offline_error(path, e))?;
+    let before = loaded_objects();
+    let mut h = dlopen(path, path)?;
+    // An object loaded by this call was opened from the path; one loaded
+    // before may have been matched by name and map another file.
+    if before.contains(&h.dynamic) && !maps(h.dynamic, checked.id) {
+        drop(h);
+        h = open_by_descriptor(&checked)?;
+    }
+    let symbols = checked.headers.symbols;
+    Ok(Opened {
+        _held: Held::register(h.dynamic, checked.id, h.name, symbols),
+        lib: h.lib,
+        dynamic: h.dynamic,
+        symbols,
+    })
+}
+
+/// What the path names now (one `stat`, following symlinks as `dlopen`
+/// does): a regular file, or the error that says why not.
+pub(crate) fn check_path(path: &Path) -> Result<FileId, Error> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
+    if meta.is_dir() {
+        return Err(Error::Io {
+            source: std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory, not a library file",
+            ),
+            path: path.to_path_buf(),
+        });
+    }
+    if !meta.is_file() {
+        return Err(Error::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(FileId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    })
+}
+
+/// The loader's error for what `resilient-offline` found in the file at
+/// `path`: the same words either reader says.
+pub(crate) fn offline_error(path: &Path, e: resilient_offline::Error) -> Error {
+    match e {
+        resilient_offline::Error::Io { path, source } => io_error(&path, source),
+        resilient_offline::Error::NoManifest { path } => Error::NoManifest { path },
+        resilient_offline::Error::Invalid { path, source } => {
+            Error::InvalidMetadata { path, source }
+        }
         source => Error::Malformed {
             path: path.to_path_buf(),
             source: Box::new(source),
         },
-    })?;
-    let before = loaded_objects();
-    let (mut lib, mut dynamic) = dlopen(path, path)?;
-    // An object loaded by this call was opened from the path; one loaded
-    // before may have been matched by name and map another file.
-    if before.contains(&dynamic) && !maps(dynamic, checked.id) {
-        drop(lib);
-        (lib, dynamic) = open_by_descriptor(&checked)?;
     }
-    Ok(Opened {
-        _held: Held::register(dynamic, checked.id),
-        lib,
-        dynamic,
-    })
 }
 
-/// `dlopen(name)` (`RTLD_LAZY | RTLD_LOCAL`, as `libloading`), and the
-/// address of the object's dynamic section. Errors name `path`.
-fn dlopen(name: &Path, path: &Path) -> Result<(libloading::Library, usize), Error> {
+/// [`Error::NotFound`] for a path that names nothing, else
+/// [`Error::Io`].
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
+/// The fast road (see the module docs): `Some` if the file `id` at `path`
+/// is recorded as loaded under the name `path`, and `dlopen(path)` returned
+/// that very object.
+fn reopen(path: &Path, id: FileId) -> Result<Option<Opened>, Error> {
+    let before = unloads();
+    let Some(known) = Held::loaded_as(id, path.as_os_str().as_bytes(), before) else {
+        return Ok(None);
+    };
+    let h = dlopen(path, path)?;
+    // No unload since the record was known valid: the object at its
+    // address is the one recorded.
+    if h.dynamic != known.dynamic || before.is_none() || unloads() != before {
+        return Ok(None);
+    }
+    Ok(Some(Opened {
+        _held: Held::register(h.dynamic, id, h.name, known.symbols),
+        lib: h.lib,
+        dynamic: h.dynamic,
+        symbols: known.symbols,
+    }))
+}
+
+/// How many objects the process has unloaded so far (`dlpi_subs`), if the
+/// dynamic loader says.
+fn unloads() -> Option<u64> {
+    unsafe extern "C" fn first(
+        info: *mut libc::dl_phdr_info,
+        size: usize,
+        data: *mut c_void,
+    ) -> c_int {
+        // SAFETY: `data` is the `&mut Option<u64>` passed below, alive and
+        // exclusively ours for the whole iteration.
+        let out = unsafe { &mut *data.cast::<Option<u64>>() };
+        let end = std::mem::offset_of!(libc::dl_phdr_info, dlpi_subs) + 8;
+        if size >= end {
+            // SAFETY: the loader passes a valid `dl_phdr_info` of `size`
+            // bytes for the duration of this callback, and `dlpi_subs`
+            // lies within them.
+            *out = Some(unsafe { (*info).dlpi_subs });
+        }
+        // One object is enough: the count is the process's.
+        1
+    }
+    let mut out: Option<u64> = None;
+    // SAFETY: `first` matches the callback signature, only reads what the
+    // loader passes, and `out` outlives the call.
+    unsafe { libc::dl_iterate_phdr(Some(first), (&raw mut out).cast::<c_void>()) };
+    out
+}
+
+/// `dlopen(name)` (`RTLD_LAZY | RTLD_LOCAL`, as `libloading`), the address
+/// of the object's dynamic section and its name. Errors name `path`.
+fn dlopen(name: &Path, path: &Path) -> Result<Handle, Error> {
     // SAFETY: loading a library runs its initialisers; that code is
     // trusted by contract (documented on `Library::open` and the crate).
     // Its metadata is not trusted and is validated after this.
@@ -118,22 +249,33 @@ fn dlopen(name: &Path, path: &Path) -> Result<(libloading::Library, usize), Erro
     // SAFETY: `handle` is a live handle from `dlopen` (owned by us until
     // `from_raw` below); `RTLD_DI_LINKMAP` writes one pointer into `map`.
     let rc = unsafe { dlinfo(handle, RTLD_DI_LINKMAP, (&raw mut map).cast::<c_void>()) };
-    let dynamic = if rc == 0 && !map.is_null() {
+    let (dynamic, name) = if rc == 0 && !map.is_null() {
         // SAFETY: on success `map` points at the object's `link_map`
         // (glibc's and musl's begin with these public fields), valid while
-        // the handle keeps the object loaded; we copy one field.
-        unsafe { (*map).l_ld as usize }
+        // the handle keeps the object loaded; we copy two fields, and the
+        // name (NUL-terminated, owned by the loader) is copied while the
+        // object is loaded.
+        unsafe {
+            let name = (*map).l_name;
+            let name =
+                (!name.is_null()).then(|| std::ffi::CStr::from_ptr(name).to_bytes().to_vec());
+            ((*map).l_ld as usize, name)
+        }
     } else {
-        0
+        (0, None)
     };
     // SAFETY: `handle` came from `into_raw` above and is used once.
     let lib = unsafe { UnixLibrary::from_raw(handle) };
-    Ok((lib.into(), dynamic))
+    Ok(Handle {
+        lib: lib.into(),
+        dynamic,
+        name,
+    })
 }
 
 /// Loads the checked file through a fresh symlink to its open descriptor
 /// (see the module docs for why this name).
-fn open_by_descriptor(checked: &Preflight) -> Result<(libloading::Library, usize), Error> {
+fn open_by_descriptor(checked: &Preflight) -> Result<Handle, Error> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -176,7 +318,7 @@ fn open_by_descriptor(checked: &Preflight) -> Result<(libloading::Library, usize
 #[repr(C)]
 struct LinkMap {
     _l_addr: usize,
-    _l_name: *const std::ffi::c_char,
+    l_name: *const std::ffi::c_char,
     l_ld: *const c_void,
 }
 
@@ -226,7 +368,7 @@ fn loaded_objects() -> Vec<usize> {
 /// Whether the loaded object whose dynamic section is at `dynamic` maps
 /// the file `id`: by our record if we hold it, else by `/proc/self/maps`.
 fn maps(dynamic: usize, id: FileId) -> bool {
-    if let Some(known) = Held::identity(dynamic) {
+    if let Some(known) = Held::identity(dynamic, unloads()) {
         return known == id;
     }
     mapped_file(dynamic) == Some(id)
@@ -258,46 +400,121 @@ fn mapped_file(addr: usize) -> Option<FileId> {
     None
 }
 
-/// Which file each object this crate holds maps, by the address of its
-/// dynamic section, with a count of the handles that hold it.
-static HELD: Mutex<Vec<(usize, FileId, usize)>> = Mutex::new(Vec::new());
+/// What is recorded of one checked object.
+struct Record {
+    /// The address of its dynamic section.
+    dynamic: usize,
+    /// The file it maps.
+    id: FileId,
+    /// The name the dynamic loader knows it by.
+    name: Option<Vec<u8>>,
+    /// Where its file's dynamic symbol tables are.
+    symbols: Option<SymbolTables>,
+    /// How many of this crate's handles hold it.
+    holders: usize,
+    /// Once none does: the unload count then (the record holds while it
+    /// is unchanged).
+    since: Option<u64>,
+}
+
+impl Record {
+    /// Whether the object is still loaded at `dynamic`, `now` being the
+    /// current unload count.
+    fn valid(&self, now: Option<u64>) -> bool {
+        self.holders > 0 || (self.since.is_some() && self.since == now)
+    }
+}
+
+/// The objects checked so far (see the module docs).
+static HELD: Mutex<Vec<Record>> = Mutex::new(Vec::new());
+
+/// Most records kept of objects no handle of this crate holds.
+const MAX_UNHELD: usize = 64;
+
+/// What [`Held::loaded_as`] found.
+struct Known {
+    dynamic: usize,
+    symbols: Option<SymbolTables>,
+}
 
 /// One handle's record that the object at `dynamic` maps a file.
-/// Dropping it (before the handle is closed) forgets the object once no
-/// handle holds it: after that, its address may be another object's.
+/// Dropping it (before the handle is closed) notes when no handle of this
+/// crate holds the object any more: from the next unload on, its address
+/// may be another object's.
 pub(crate) struct Held {
     dynamic: usize,
 }
 
 impl Held {
-    fn register(dynamic: usize, id: FileId) -> Held {
+    fn register(
+        dynamic: usize,
+        id: FileId,
+        name: Option<Vec<u8>>,
+        symbols: Option<SymbolTables>,
+    ) -> Held {
         let mut held = HELD.lock();
-        match held.iter_mut().find(|e| e.0 == dynamic) {
+        match held.iter_mut().find(|e| e.dynamic == dynamic) {
             Some(e) => {
-                e.1 = id;
-                e.2 += 1;
+                e.id = id;
+                e.name = name;
+                e.symbols = symbols;
+                e.holders += 1;
+                e.since = None;
             }
-            None => held.push((dynamic, id, 1)),
+            None => held.push(Record {
+                dynamic,
+                id,
+                name,
+                symbols,
+                holders: 1,
+                since: None,
+            }),
         }
         Held { dynamic }
     }
 
-    fn identity(dynamic: usize) -> Option<FileId> {
-        HELD.lock().iter().find(|e| e.0 == dynamic).map(|e| e.1)
+    /// The file the object at `dynamic` maps, if recorded and still true
+    /// (`now`: the current unload count).
+    fn identity(dynamic: usize, now: Option<u64>) -> Option<FileId> {
+        HELD.lock()
+            .iter()
+            .find(|e| e.dynamic == dynamic && e.valid(now))
+            .map(|e| e.id)
+    }
+
+    /// The object recorded as mapping file `id` under the name `name`, if
+    /// the record still holds (`now`: the current unload count).
+    fn loaded_as(id: FileId, name: &[u8], now: Option<u64>) -> Option<Known> {
+        HELD.lock()
+            .iter()
+            .find(|e| e.id == id && e.name.as_deref() == Some(name) && e.valid(now))
+            .map(|e| Known {
+                dynamic: e.dynamic,
+                symbols: e.symbols,
+            })
     }
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
+        // Read before the lock: the object is still held by this handle.
+        let now = unloads();
         let mut held = HELD.lock();
-        if let Some(i) = held.iter().position(|e| e.0 == self.dynamic) {
-            if let Some(e) = held.get_mut(i) {
-                e.2 -= 1;
-                if e.2 == 0 {
-                    held.swap_remove(i);
-                }
+        if let Some(e) = held.iter_mut().find(|e| e.dynamic == self.dynamic) {
+            e.holders = e.holders.saturating_sub(1);
+            if e.holders == 0 {
+                e.since = now;
             }
         }
+        // Forget what no longer holds, and the oldest unheld past a bound.
+        held.retain(|e| e.valid(now));
+        let unheld = held.iter().filter(|e| e.holders == 0).count();
+        let mut extra = unheld.saturating_sub(MAX_UNHELD);
+        held.retain(|e| {
+            let drop = extra > 0 && e.holders == 0;
+            extra -= usize::from(drop);
+            !drop
+        });
     }
 }
 
@@ -321,13 +538,22 @@ mod tests {
     }
 
     #[test]
-    fn held_records_count_handles() {
+    fn held_records_count_handles_and_outlive_them_until_an_unload() {
         let id = FileId { dev: 1, ino: 2 };
-        let (a, b) = (Held::register(7, id), Held::register(7, id));
-        assert_eq!(Held::identity(7), Some(id));
+        let (a, b) = (
+            Held::register(7, id, Some(b"x".to_vec()), None),
+            Held::register(7, id, Some(b"x".to_vec()), None),
+        );
+        let now = unloads();
+        assert_eq!(Held::identity(7, now), Some(id));
         drop(a);
-        assert_eq!(Held::identity(7), Some(id));
+        assert_eq!(Held::identity(7, now), Some(id));
+        assert!(Held::loaded_as(id, b"x", now).is_some());
+        assert!(Held::loaded_as(id, b"y", now).is_none());
         drop(b);
-        assert_eq!(Held::identity(7), None);
+        // Unheld: true while nothing was unloaded, never after.
+        let next = now.map(|n| n + 1);
+        assert_eq!(Held::identity(7, now), now.map(|_| id));
+        assert_eq!(Held::identity(7, next), None);
     }
 }

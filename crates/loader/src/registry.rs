@@ -1,24 +1,30 @@
 //! Versioned plugin registries, hot upgrade, and the global one-time binding.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
-use resilient_types::{Bindable, Bound};
+use resilient_offline::Image;
+use resilient_types::{Bindable, Bound, ForeignType, Origin, TypeSource, Witnesses};
 
+use crate::types::{Checked, Types};
 use crate::{Error, Library, UnloadPolicy};
 
 /// A directory of plugin files, each a version of some module.
 ///
-/// [`Registry::newest`] opens every candidate (running its initialisers) and
-/// binds the view against the newest version that accepts it, so a host
-/// built against 1.0 picks 1.2 when it binds, and passes over 2.0 when 2.0
-/// removed a field the host uses.
+/// [`Registry::newest`] reads every candidate's metadata from its file
+/// (`resilient_offline`: nothing is loaded, no code runs), chooses the
+/// newest version whose view binds, and opens only that one: a host built
+/// against 1.0 picks 1.2, and passes over 2.0 when 2.0 removed a field the
+/// host uses, without ever loading 2.0. The choice from the file is the
+/// loader's own verdict: the same checks of the manifest and of each type
+/// the view binds ([`layout_meta::ModuleIndex`]), the same binder; what a
+/// file cannot say (a missing dependency) shows when the chosen library is
+/// opened, and then the next newest is tried.
 ///
-/// Every library it opens, the one chosen and those passed over, follows
-/// the registry's [`UnloadPolicy`] (by default [`UnloadPolicy::WhenUnused`]:
-/// the ones passed over are closed again at once). Plugins that must never
-/// be unloaded (see the crate docs) call for [`Registry::with_policy`].
+/// The library opened follows the registry's [`UnloadPolicy`] (by default
+/// [`UnloadPolicy::WhenUnused`]). Plugins that must never be unloaded (see
+/// the crate docs) call for [`Registry::with_policy`].
 #[derive(Debug)]
 pub struct Registry {
     dir: PathBuf,
@@ -73,34 +79,30 @@ impl Registry {
 
     /// Binds `V` against the newest version in the directory that accepts
     /// it (semver order of the module versions; libraries of other modules
-    /// are skipped).
+    /// are skipped), opening only that library (see the type docs).
     ///
     /// # Errors
     ///
     /// [`Error::Io`] if the directory cannot be read;
     /// [`Error::NoCompatibleVersion`] listing every candidate and why it was
-    /// passed over.
+    /// passed over (the error opening and binding it would give).
     pub fn newest<V: Bindable>(&self) -> Result<Bound<V>, Error> {
         let mut rejected = Vec::new();
-        let mut libs: Vec<(semver::Version, Library)> = Vec::new();
+        let mut fits: Vec<(semver::Version, PathBuf)> = Vec::new();
         for path in self.candidates()? {
-            match Library::open_with(&path, self.policy) {
-                Ok(lib) if lib.module().name != V::MODULE => rejected.push((
-                    path,
-                    format!("module `{}`, not `{}`", lib.module().name, V::MODULE),
-                )),
-                Ok(lib) => match lib.version() {
-                    Some(v) => libs.push((v, lib)),
-                    None => rejected.push((path, "version is not semver".into())),
+            match verdict_from_file::<V>(&path) {
+                Ok(version) => match semver::Version::parse(&version) {
+                    Ok(v) => fits.push((v, path)),
+                    Err(_) => rejected.push((path, "version is not semver".into())),
                 },
                 Err(e) => rejected.push((path, e.to_string())),
             }
         }
-        libs.sort_by(|a, b| b.0.cmp(&a.0));
-        for (_, lib) in libs {
-            match lib.bind::<V>() {
+        fits.sort_by(|a, b| b.0.cmp(&a.0));
+        for (_, path) in fits {
+            match Library::open_with(&path, self.policy).and_then(|lib| lib.bind::<V>()) {
                 Ok(bound) => return Ok(bound),
-                Err(e) => rejected.push((lib.path().to_path_buf(), e.to_string())),
+                Err(e) => rejected.push((path, e.to_string())),
             }
         }
         Err(Error::NoCompatibleVersion {
@@ -108,6 +110,117 @@ impl Registry {
             module: V::MODULE.into(),
             rejected,
         })
+    }
+}
+
+/// Whether view `V` binds the library file at `path`, read offline
+/// (`resilient_offline`: nothing is loaded, no code runs): the module's
+/// version if it does.
+///
+/// This is the verdict of [`Library::open`] then [`Library::bind`] as far
+/// as the file can tell: the same pre-flight, the same checks of the
+/// manifest and of the types the view binds (in the same order), the same
+/// binder, and the same error, word for word (but for addresses: the
+/// file's are link-time addresses). What only loading can tell
+/// differs: a dependency that is missing, or that defines the manifest
+/// (the loader then says [`Error::Open`] or [`Error::ForeignManifest`],
+/// the file [`Error::NoManifest`]).
+///
+/// # Errors
+///
+/// The error opening and binding the library would give.
+pub fn verdict_from_file<V: Bindable>(path: &Path) -> Result<String, Error> {
+    let path = crate::library::file_path(path);
+    crate::load::check_path(&path)?;
+    let offline = |e| crate::load::offline_error(&path, e);
+    let image = Image::read_library(&path).map_err(offline)?;
+    let (index, checked) = image.index().map_err(offline)?;
+    let version = index.version().to_owned();
+    let file = FileTypes::new(&path, &image, index, checked);
+    file.types
+        .check_closure(V::TYPE_NAME, &|i| file.type_at(i))
+        .map_err(|source| Error::InvalidMetadata {
+            path: path.clone(),
+            source,
+        })?;
+    Bound::<V>::bind(&file)?;
+    Ok(version)
+}
+
+/// A library file's types, read offline, for the binder: checked as the
+/// loader checks them, with no witnesses (nothing is ever made of them).
+struct FileTypes<'a> {
+    image: &'a Image,
+    origin: Origin,
+    owner: Arc<dyn std::any::Any + Send + Sync>,
+    types: Types,
+}
+
+impl<'a> FileTypes<'a> {
+    fn new(
+        path: &Path,
+        image: &'a Image,
+        index: layout_meta::ModuleIndex,
+        checked: Vec<(usize, layout_meta::TypeLayout)>,
+    ) -> Self {
+        let origin = Origin {
+            library: path.display().to_string(),
+            module: index.name().to_owned(),
+            version: index.version().to_owned(),
+        };
+        let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(());
+        let types = Types::new(index, checked, |t| witnessless(t, &origin, &owner));
+        FileTypes {
+            image,
+            origin,
+            owner,
+            types,
+        }
+    }
+
+    fn type_at(&self, i: usize) -> Option<&Checked> {
+        self.types.get(
+            i,
+            |index, i| index.validate_type(self.image, i, Some(&self.image.symbols())),
+            |t| witnessless(t, &self.origin, &self.owner),
+        )
+    }
+}
+
+/// A type of a file read offline, for a verdict: its checked layout and no
+/// witnesses.
+fn witnessless(
+    t: layout_meta::TypeLayout,
+    origin: &Origin,
+    owner: &Arc<dyn std::any::Any + Send + Sync>,
+) -> ForeignType {
+    // SAFETY:
+    // - `t` was accepted by the validator, with the library checks, from
+    //   the file: it is the layout the loaded library's type has;
+    // - no witness is present, so nothing calls into the file (which is
+    //   not loaded), and no value of the type can be made through it;
+    // - the type refers to no memory of the file: `owner` keeps nothing.
+    unsafe {
+        ForeignType::new(
+            t,
+            Witnesses {
+                drop: None,
+                clone: None,
+                default_init: None,
+            },
+            origin.clone(),
+            Arc::clone(owner),
+        )
+    }
+}
+
+impl TypeSource for FileTypes<'_> {
+    fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>> {
+        let i = self.types.index().find(name)?;
+        self.type_at(i)?.as_ref().ok().cloned()
+    }
+    fn origin(&self) -> Origin {
+        self.origin.clone()
     }
 }
 

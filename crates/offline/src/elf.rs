@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::limits::{MAX_PROGRAM_HEADERS, MAX_READABLE_BYTES, MAX_SEGMENTS};
 use crate::regions::Regions;
+use crate::symbols::{SymbolTables, MAX_SECTIONS, SHDR_SIZE};
 use crate::Error;
 
 /// Size of an ELF64 file header.
@@ -130,6 +131,9 @@ pub struct Headers {
     pub program_headers: Vec<ProgramHeader>,
     /// The file's length in bytes.
     pub len: u64,
+    /// Where its dynamic symbol tables are, from its section headers
+    /// ([`SymbolTables::from_section_headers`]); `None` without them.
+    pub symbols: Option<SymbolTables>,
 }
 
 impl Headers {
@@ -144,7 +148,9 @@ impl Headers {
     /// address order without overlap, each no larger in the file than in
     /// memory; that the readable bytes ([`Regions`]) stay under
     /// [`MAX_READABLE_BYTES`]; that the section header table, if any, lies
-    /// inside the file.
+    /// inside the file. Then reads the section header table (64-byte
+    /// headers, at most [`MAX_SECTIONS`]) for where the dynamic symbol
+    /// tables are ([`Headers::symbols`]).
     ///
     /// # Errors
     ///
@@ -235,7 +241,13 @@ impl Headers {
             ));
         }
         let table = usize::from(phnum) * PHDR_SIZE;
-        within(path, "the program headers", phoff, table as u64, len)?;
+        within(
+            path,
+            || "the program headers".into(),
+            phoff,
+            table as u64,
+            len,
+        )?;
         let raw = read(phoff, table)?;
         let program_headers: Vec<ProgramHeader> = raw
             .chunks_exact(PHDR_SIZE)
@@ -256,7 +268,7 @@ impl Headers {
         for (i, ph) in program_headers.iter().enumerate() {
             let what = || format!("program header {i} ({})", ph.kind_name());
             if ph.filesz != 0 {
-                within(path, &what(), ph.offset, ph.filesz, len)?;
+                within(path, what, ph.offset, ph.filesz, len)?;
             }
             if ph.kind != PT_LOAD {
                 continue;
@@ -306,14 +318,20 @@ impl Headers {
                 limit: MAX_READABLE_BYTES as u64,
             });
         }
+        let mut symbols = None;
         if shoff != 0 && shnum != 0 {
             let size = u64::from(shnum) * u64::from(shentsize);
-            within(path, "the section header table", shoff, size, len)?;
+            within(path, || "the section header table".into(), shoff, size, len)?;
+            if usize::from(shentsize) == SHDR_SIZE && usize::from(shnum) <= MAX_SECTIONS {
+                let raw = read(shoff, usize::from(shnum) * SHDR_SIZE)?;
+                symbols = SymbolTables::from_section_headers(&raw);
+            }
         }
         Ok(Headers {
             e_type,
             program_headers,
             len,
+            symbols,
         })
     }
 
@@ -331,12 +349,18 @@ fn malformed(path: &Path, reason: &str) -> Error {
 }
 
 /// Checks that `[offset, offset + size)` lies inside a file of `len` bytes.
-fn within(path: &Path, what: &str, offset: u64, size: u64, len: u64) -> Result<(), Error> {
+fn within(
+    path: &Path,
+    what: impl FnOnce() -> String,
+    offset: u64,
+    size: u64,
+    len: u64,
+) -> Result<(), Error> {
     match offset.checked_add(size) {
         Some(end) if end <= len => Ok(()),
         end => Err(Error::Truncated {
             path: path.to_path_buf(),
-            what: what.to_owned(),
+            what: what(),
             end: end.unwrap_or(u64::MAX),
             len,
         }),
@@ -371,6 +395,10 @@ impl Fields<'_> {
         u64::from_ne_bytes(self.array(at))
     }
 }
+
+/// Bytes the pre-flight reads at once from the start of a file: the ELF
+/// header and seventeen program headers.
+const HEAD_READ: usize = 1024;
 
 /// The identity of a file: its device and inode numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -413,7 +441,20 @@ pub fn preflight(path: &Path) -> Result<Preflight, Error> {
     };
     let file = File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
+    // The ELF header and the program headers (which follow it in every
+    // linker's output) in one read; anything else in its own.
+    let head_len = usize::try_from(meta.len().min(HEAD_READ as u64)).unwrap_or(HEAD_READ);
+    let mut buf = [0u8; HEAD_READ];
+    let head = buf.get_mut(..head_len).unwrap_or_default();
+    file.read_exact_at(head, 0).map_err(io)?;
+    let head = &*head;
     let headers = Headers::parse(path, meta.len(), Expect::SharedObject, |offset, len| {
+        let within = usize::try_from(offset)
+            .ok()
+            .and_then(|o| head.get(o..o.checked_add(len)?));
+        if let Some(bytes) = within {
+            return Ok(bytes.to_vec());
+        }
         let mut buf = vec![0u8; len];
         file.read_exact_at(&mut buf, offset).map_err(io)?;
         Ok(buf)

@@ -4,14 +4,14 @@
 //! validator reading the result through the same [`Regions`] rule as the
 //! loader.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use layout_meta::needs::{
     decode_fn_need, decode_view, is_fn_need, FnNeed, ViewNeed, VIEWS_SECTION,
 };
-use layout_meta::{Memory, ModuleLayout, SymbolTable, MANIFEST_SYMBOL};
+use layout_meta::{Memory, ModuleIndex, ModuleLayout, TypeLayout, MANIFEST_SYMBOL};
 use object::elf::{self, FileHeader64};
 use object::read::elf::{FileHeader as _, Rela as _, SectionHeader as _, Sym as _};
 use object::read::{ReadCache, ReadRef};
@@ -20,6 +20,7 @@ use object::Endianness;
 use crate::elf::{Expect, Headers, ProgramHeader, PF_R, PT_LOAD};
 use crate::limits::{MAX_IMAGE_BYTES, MAX_VIEWS};
 use crate::regions::Regions;
+use crate::symbols::DynamicSymbols;
 use crate::Error;
 
 /// The relocation types that metadata pointers use, for this machine:
@@ -50,23 +51,6 @@ struct Relocations {
     glob_dat: u32,
 }
 
-/// A dynamic symbol of the file that the dynamic loader would report:
-/// by address (`dladdr`), by name (`dlsym` on the library's handle), or
-/// both.
-struct DynamicSymbol {
-    /// Its name (invalid UTF-8 replaced, as a reader of `dladdr`'s answer
-    /// sees it).
-    name: String,
-    /// Its link-time address.
-    value: usize,
-    /// `dladdr` may name it: defined here (not undefined or absolute), not
-    /// thread-local, global, weak or unique. Symbol versions do not matter.
-    by_address: bool,
-    /// `dlsym` finds it in this file: [`exported_data`], not a hidden
-    /// symbol version, inside a loadable segment, its name valid UTF-8.
-    by_name: bool,
-}
-
 /// One readable range's bytes, at its link-time address.
 struct Chunk {
     start: usize,
@@ -89,8 +73,6 @@ pub struct Image {
     chunks: Vec<Chunk>,
     manifest: Option<usize>,
     views: Option<(usize, usize)>,
-    /// The dynamic symbols the C symbol rule may ask about, in table order.
-    symbols: Vec<DynamicSymbol>,
 }
 
 impl std::fmt::Debug for Image {
@@ -238,7 +220,6 @@ impl Image {
             chunks,
             manifest: None,
             views: None,
-            symbols: Vec::new(),
         };
         img.read_symbols(data)?;
         Ok(img)
@@ -259,37 +240,28 @@ impl Image {
         let strings = dynsym.strings();
 
         for (index, sym) in dynsym.iter().enumerate() {
-            let Ok(name) = sym.name(endian, strings) else {
+            if self.manifest.is_some() {
+                break;
+            }
+            if sym.name(endian, strings) != Ok(MANIFEST_SYMBOL.as_bytes()) {
                 continue;
-            };
+            }
             let hidden_version = versions.as_ref().is_some_and(|v| {
                 let vi = v.version_index(endian, object::SymbolIndex(index));
-                vi.is_hidden() && vi.index() >= 2
+                crate::symbols::hidden_version(vi.0)
             });
-            let found_by_dlsym = exported_data(sym, endian) && !hidden_version;
-            if name == MANIFEST_SYMBOL.as_bytes() && found_by_dlsym && self.manifest.is_none() {
+            let exported = crate::symbols::exported_data(
+                sym.st_info(),
+                sym.st_other(),
+                sym.st_shndx(endian),
+                sym.st_value(endian),
+            );
+            if exported && !hidden_version {
                 self.manifest = Some(usize_of(
                     sym.st_value(endian),
                     &path,
                     "the manifest address",
                 )?);
-            }
-            // A value past this machine's addresses is no address of the
-            // image: no reader finds it.
-            let Ok(value) = usize::try_from(sym.st_value(endian)) else {
-                continue;
-            };
-            let by_address = named_by_dladdr(sym, endian);
-            let by_name = found_by_dlsym
-                && self.regions.is_mapped(value)
-                && std::str::from_utf8(name).is_ok();
-            if by_address || by_name {
-                self.symbols.push(DynamicSymbol {
-                    name: String::from_utf8_lossy(name).into_owned(),
-                    value,
-                    by_address,
-                    by_name,
-                });
             }
         }
 
@@ -381,8 +353,9 @@ impl Image {
     /// lie in the read-only or RELRO parts of the file's loadable segments,
     /// and every witness in an executable one; each type's C symbols must
     /// say what its descriptor says ([`layout_meta::verify_c_symbols`],
-    /// over the file's dynamic symbol table as `dladdr` and `dlsym` would
-    /// read it). Witness addresses are link-time addresses (the loader's
+    /// over [`Image::symbols`]). Checked in the order the loader checks
+    /// ([`layout_meta::validate_library`]), so both name the same first
+    /// problem. Witness addresses are link-time addresses (the loader's
     /// are these plus the load bias).
     ///
     /// # Errors
@@ -397,11 +370,39 @@ impl Image {
             path: self.path.clone(),
             source,
         };
-        let module = layout_meta::validate(self, addr).map_err(invalid)?;
-        layout_meta::verify_code_addresses(self, &module).map_err(invalid)?;
-        layout_meta::verify_c_symbols(self, &FileSymbols::new(&self.symbols), addr, &module)
-            .map_err(invalid)?;
-        Ok(module)
+        layout_meta::validate_library(self, &self.symbols(), addr).map_err(invalid)
+    }
+
+    /// The file's dynamic symbols, as the C symbol rule reads them
+    /// ([`DynamicSymbols`], at link-time addresses): none if the file has
+    /// no dynamic symbol table.
+    pub fn symbols(&self) -> DynamicSymbols<'_> {
+        DynamicSymbols::new(
+            self,
+            0,
+            self.headers.symbols.unwrap_or_default(),
+            &self.regions,
+        )
+    }
+
+    /// The module's manifest, type names, functions and implementations,
+    /// checked as [`Image::module`] checks them, each other type to be
+    /// checked when asked for ([`layout_meta::ModuleIndex::validate_type`]
+    /// with [`Image::symbols`]): what the loader checks when it opens the
+    /// library. Returns the index and the types the functions refer to,
+    /// checked.
+    ///
+    /// # Errors
+    ///
+    /// As [`Image::module`], for the parts checked.
+    pub fn index(&self) -> Result<(ModuleIndex, Vec<(usize, TypeLayout)>), Error> {
+        let addr = self.manifest.ok_or_else(|| Error::NoManifest {
+            path: self.path.clone(),
+        })?;
+        ModuleIndex::new(self, addr, Some(&self.symbols())).map_err(|source| Error::Invalid {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// The view records a consumer binary carries (empty if none).
@@ -510,84 +511,6 @@ impl Image {
         }
         Ok(())
     }
-}
-
-/// The file's dynamic symbols as the C symbol rule asks about them: what
-/// `dladdr` would name at an address (the first symbol in table order
-/// defined exactly there, as glibc's and musl's `dladdr` choose), and what
-/// `dlsym` on the library's handle would find in the file itself.
-struct FileSymbols<'a> {
-    by_address: HashMap<usize, &'a str>,
-    by_name: HashMap<&'a str, usize>,
-}
-
-impl<'a> FileSymbols<'a> {
-    fn new(symbols: &'a [DynamicSymbol]) -> Self {
-        let mut by_address = HashMap::new();
-        let mut by_name = HashMap::new();
-        for s in symbols {
-            if s.by_address {
-                by_address.entry(s.value).or_insert(s.name.as_str());
-            }
-            if s.by_name {
-                by_name.entry(s.name.as_str()).or_insert(s.value);
-            }
-        }
-        FileSymbols {
-            by_address,
-            by_name,
-        }
-    }
-}
-
-impl SymbolTable for FileSymbols<'_> {
-    fn name_at(&self, addr: usize) -> Option<String> {
-        self.by_address.get(&addr).map(|&n| n.to_owned())
-    }
-    fn address_of(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).copied()
-    }
-}
-
-/// Whether `dladdr` may report a dynamic symbol for an address it is
-/// defined at: defined in this file (not undefined or absolute), not
-/// thread-local, with global, weak or unique binding (those the hash tables
-/// hold). `dladdr` reads no symbol versions.
-fn named_by_dladdr(
-    sym: &<FileHeader64<Endianness> as object::read::elf::FileHeader>::Sym,
-    endian: Endianness,
-) -> bool {
-    let shndx = sym.st_shndx(endian);
-    let defined = shndx != elf::SHN_UNDEF && shndx != elf::SHN_ABS;
-    let bound = matches!(
-        sym.st_bind(),
-        elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE
-    );
-    defined && bound && sym.st_type() != elf::STT_TLS && sym.st_value(endian) != 0
-}
-
-/// Whether a dynamic symbol is one that `dlsym` on this object finds, as
-/// data at an address inside it: defined in a section of this file (not
-/// undefined, absolute or common), with global, weak or unique binding,
-/// default or protected visibility, of no type, object or function type
-/// (not thread-local, not an indirect function whose value code computes),
-/// and a nonzero value.
-fn exported_data(
-    sym: &<FileHeader64<Endianness> as object::read::elf::FileHeader>::Sym,
-    endian: Endianness,
-) -> bool {
-    let shndx = sym.st_shndx(endian);
-    let defined = shndx != elf::SHN_UNDEF && shndx < elf::SHN_LORESERVE;
-    let bound = matches!(
-        sym.st_bind(),
-        elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE
-    );
-    let visible = matches!(sym.st_visibility(), elf::STV_DEFAULT | elf::STV_PROTECTED);
-    let typed = matches!(
-        sym.st_type(),
-        elf::STT_NOTYPE | elf::STT_OBJECT | elf::STT_FUNC
-    );
-    defined && bound && visible && typed && sym.st_value(endian) != 0
 }
 
 impl Memory for Image {

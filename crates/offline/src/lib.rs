@@ -26,13 +26,15 @@
 //!    record, name and array the manifest points to must lie there.
 //! 4. **Code** is the executable loadable segments: every witness address
 //!    must lie there.
-//! 5. **C symbols** are the dynamic symbols the dynamic loader reports for
-//!    this object: a type's record is named by the symbol `dladdr` gives
-//!    for its address (defined exactly there), and its `_size`, `_align`
-//!    and `_<field>_offset` symbols are those `dlsym` on the library's
-//!    handle finds in the object itself (the manifest's rule 2; a
-//!    dependency's definition does not count). What they must hold is
-//!    `layout_meta::verify_c_symbols`'s rule, applied by both readers.
+//! 5. **C symbols** are the object's own dynamic symbols, read by one
+//!    reader for both ([`DynamicSymbols`], from the tables the section
+//!    headers locate): a type's record is named by the first symbol defined
+//!    exactly at its address (as `dladdr` names it), and its `_size`,
+//!    `_align` and `_<field>_offset` symbols are those found by name
+//!    through the hash table as glibc's `dlsym` walks it, in the object
+//!    itself (the manifest's rule 2; a dependency's definition does not
+//!    count). What they must hold is `layout_meta::verify_c_symbols`'s
+//!    rule, applied by both readers.
 //!
 //! Offline, segments sit at their link-time addresses, and the dynamic
 //! relocations that metadata pointers use (relative, absolute and GOT
@@ -55,10 +57,7 @@
 //! through a symbol that another loaded object interposes reads that
 //! object in the process; the offline reader finds symbols and
 //! relocations through the section headers, the dynamic loader through
-//! the dynamic segment (every linker writes both consistently); where
-//! several dynamic symbols are defined at a type record's address, the
-//! offline reader names it by the first in table order, as glibc's and
-//! musl's `dladdr` choose (a producer exports one symbol there).
+//! the dynamic segment (every linker writes both consistently).
 //!
 //! ## Bounds
 //!
@@ -73,11 +72,13 @@ pub mod elf;
 mod error;
 mod image;
 pub mod regions;
+pub mod symbols;
 
 pub use elf::{preflight, Expect, FileId, Headers, Preflight, ProgramHeader};
 pub use error::Error;
 pub use image::Image;
 pub use regions::{Region, Regions};
+pub use symbols::{DynamicSymbols, SymbolTables};
 
 /// The limits of this reader, and of the loader's pre-flight.
 pub mod limits {

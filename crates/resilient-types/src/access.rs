@@ -194,9 +194,15 @@ impl<'a, D: layout_meta::Resilient + 'static, V: View<Strategy = crate::Direct<D
     /// A handle to an in-domain value, for direct views of `D`.
     #[inline(always)]
     pub fn from_direct(value: &'a D) -> Self {
-        // SAFETY: a live `D`, borrowed for `'a`; direct tokens of `D` reach
-        // only `D`'s own fields.
-        unsafe { Ref::from_raw((value as *const D).cast::<u8>(), Shape::direct::<D>()) }
+        // A reference is never null: nothing to check, so the direct read
+        // is the in-domain read, instruction for instruction. Direct tokens
+        // of `D` reach only `D`'s own fields, of a live `D` borrowed for
+        // `'a`.
+        Ref {
+            ptr: NonNull::from(value).cast::<u8>(),
+            binding: Shape::direct::<D>().binding,
+            _p: PhantomData,
+        }
     }
 }
 
@@ -297,8 +303,12 @@ impl<'a, D: layout_meta::Resilient + 'static, V: View<Strategy = crate::Direct<D
     /// An exclusive handle to an in-domain value, for direct views of `D`.
     #[inline(always)]
     pub fn from_direct(value: &'a mut D) -> Self {
-        // SAFETY: a live `D`, exclusively borrowed for `'a`.
-        unsafe { Mut::from_raw((value as *mut D).cast::<u8>(), Shape::direct::<D>()) }
+        // A live `D`, exclusively borrowed for `'a`; never null.
+        Mut {
+            ptr: NonNull::from(value).cast::<u8>(),
+            binding: Shape::direct::<D>().binding,
+            _p: PhantomData,
+        }
     }
 }
 
@@ -386,13 +396,13 @@ impl<'a, V: View> Slice<'a, V> {
 impl<'a, D: layout_meta::Resilient + 'static, V: View<Strategy = crate::Direct<D>>> Slice<'a, V> {
     /// In-domain values, for direct views of `D`.
     pub fn from_direct(values: &'a [D]) -> Self {
-        // SAFETY: live `D`s, `size_of::<D>()` apart, borrowed for `'a`.
-        unsafe {
-            Slice::from_raw_parts(
-                values.as_ptr().cast::<u8>(),
-                values.len(),
-                Shape::direct::<D>(),
-            )
+        // Live `D`s, `size_of::<D>()` apart, borrowed for `'a`; a slice's
+        // pointer is never null.
+        Slice {
+            ptr: NonNull::from(values).cast::<u8>(),
+            len: values.len(),
+            shape: Shape::direct::<D>(),
+            _p: PhantomData,
         }
     }
 }

@@ -117,7 +117,7 @@ fn nightly_available() -> bool {
 /// `Widget`'s field offsets in the library at `path`, by field name.
 fn offsets(path: &Path) -> Vec<(String, usize)> {
     let lib = Library::open(path).unwrap();
-    let mut v: Vec<(String, usize)> = widget(lib.module())
+    let mut v: Vec<(String, usize)> = widget(lib.module().unwrap())
         .unwrap()
         .fields
         .iter()

@@ -19,16 +19,19 @@ use crate::layout::{
 };
 use crate::limits;
 
-/// Decodes and checks the manifest at `manifest_addr`: [`decode`] then
-/// [`verify`](super::verify).
+/// Decodes and checks the manifest at `manifest_addr`: everything
+/// [`verify`](super::verify) proves of a decoded module, checked as
+/// [`ModuleIndex`](super::ModuleIndex) checks a module (the manifest, its
+/// type names, functions and implementations, then each type in
+/// [`ModuleIndex::order`](super::ModuleIndex::order)). Code addresses and C
+/// symbols are a library's, checked by [`validate_library`](super::validate_library).
 ///
 /// # Errors
 ///
 /// Any [`Error`]: the first problem found.
 pub fn validate<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<ModuleLayout> {
-    let module = decode(mem, manifest_addr)?;
-    super::verify(&module)?;
-    Ok(module)
+    let (index, checked) = super::ModuleIndex::new(mem, manifest_addr, None)?;
+    index.into_module(mem, None, checked)
 }
 
 /// The addresses of the type records a manifest lists, in order (what the
@@ -133,9 +136,11 @@ pub(crate) struct Record<'a>(&'a [u8]);
 
 impl<'a> Record<'a> {
     /// The record's bytes from `at` on (empty past the end).
+    #[inline]
     pub(crate) fn sub(&self, at: usize) -> Record<'a> {
         Record(self.0.get(at..).unwrap_or_default())
     }
+    #[inline]
     pub(crate) fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
         let mut out = [0u8; N];
         if let Some(src) = self.0.get(at..at.saturating_add(N)) {
@@ -143,15 +148,19 @@ impl<'a> Record<'a> {
         }
         out
     }
+    #[inline]
     pub(crate) fn word(&self, at: usize) -> usize {
         usize::from_ne_bytes(self.bytes(at))
     }
+    #[inline]
     pub(crate) fn u32(&self, at: usize) -> u32 {
         u32::from_ne_bytes(self.bytes(at))
     }
+    #[inline]
     pub(crate) fn u64(&self, at: usize) -> u64 {
         u64::from_ne_bytes(self.bytes(at))
     }
+    #[inline]
     fn u8(&self, at: usize) -> u8 {
         self.bytes::<1>(at)[0]
     }
@@ -189,7 +198,7 @@ pub(crate) fn decode_identity_at<M: Memory + ?Sized>(
     decode_identity(mem, rec, at, 0, ty, field)
 }
 
-fn read<'m, M: Memory + ?Sized>(
+pub(crate) fn read<'m, M: Memory + ?Sized>(
     mem: &'m M,
     addr: usize,
     len: usize,
@@ -217,6 +226,19 @@ fn read_name<M: Memory + ?Sized>(
     allow_empty: bool,
     what: &dyn Fn() -> String,
 ) -> Result<String> {
+    name_in(mem, rec, at, max, allow_empty, what).map(str::to_owned)
+}
+
+/// The name (an `rsl_str` at `at` in `rec`), checked as [`read_name`]
+/// checks it, borrowed from `mem`.
+pub(crate) fn name_in<'m, M: Memory + ?Sized>(
+    mem: &'m M,
+    rec: &Record<'_>,
+    at: usize,
+    max: usize,
+    allow_empty: bool,
+    what: &dyn Fn() -> String,
+) -> Result<&'m str> {
     let (ptr, len) = (rec.word(at + S_PTR), rec.word(at + S_LEN));
     if len > max {
         return Err(Error::LimitExceeded {
@@ -227,7 +249,7 @@ fn read_name<M: Memory + ?Sized>(
     }
     if len == 0 {
         return if allow_empty {
-            Ok(String::new())
+            Ok("")
         } else {
             Err(Error::InvalidName {
                 what: what(),
@@ -240,24 +262,47 @@ fn read_name<M: Memory + ?Sized>(
         what: what(),
         reason: "it is not UTF-8",
     })?;
-    if s.chars().any(char::is_control) {
+    // The control characters are C0 (U+0000..U+001F), DEL and C1
+    // (U+0080..U+009F, encoded 0xC2 0x80..0x9F): a byte scan finds them.
+    let b = s.as_bytes();
+    let control = b.iter().enumerate().any(|(i, &c)| {
+        c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| *n < 0xa0))
+    });
+    if control {
         return Err(Error::InvalidName {
             what: what(),
             reason: "it contains control characters",
         });
     }
-    Ok(s.to_owned())
+    Ok(s)
 }
 
-/// Decodes the manifest at `manifest_addr` into an owned layout, checking what
-/// decoding needs (readable ranges, version, target, counts, names, kinds)
-/// but not the layout invariants; [`verify`](super::verify) does those.
-///
-/// # Errors
-///
-/// Any [`Error`] about the manifest's framing: magic, version, target, record
-/// sizes, unreadable ranges, limits, names, identity kinds.
-pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<ModuleLayout> {
+/// A manifest's header, checked: what every reader of the manifest reads
+/// first (magic, versions, record sizes, target, name, version, the type
+/// list).
+pub(crate) struct Header<'m> {
+    /// The whole header record.
+    m: Record<'m>,
+    header_size: usize,
+    pub(crate) type_size: usize,
+    pub(crate) field_size: usize,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    /// The type list: `type_count` record addresses.
+    list: Record<'m>,
+    pub(crate) type_count: usize,
+}
+
+impl Header<'_> {
+    /// The address of the record of type `i` (0 past the end).
+    pub(crate) fn type_record(&self, i: usize) -> usize {
+        self.list.word(i * WORD)
+    }
+}
+
+/// Reads and checks the manifest header at `manifest_addr` and its type
+/// list.
+pub(crate) fn header<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Header<'_>> {
     // The first 16 bytes are the same in every format version.
     let head = read(mem, manifest_addr, 16, || "manifest header".to_owned())?;
     let magic: [u8; 8] = head.bytes(M_MAGIC);
@@ -313,20 +358,88 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
         .checked_mul(WORD)
         .ok_or_else(|| overflow("type list length"))?;
     let list = read(mem, m.word(M_TYPES), list_len, || "type list".to_owned())?;
-    let mut budget = Budget(limits::MAX_MODULE_BYTES);
-    budget.take(count.saturating_mul(core::mem::size_of::<TypeLayout>()))?;
-    let mut types = Vec::with_capacity(count);
-    for i in 0..count {
-        let addr = list.word(i * WORD);
+    Ok(Header {
+        m,
+        header_size,
+        type_size,
+        field_size,
+        name,
+        version,
+        list,
+        type_count: count,
+    })
+}
+
+/// The name of type record #`index` at `addr` (of `type_size` bytes),
+/// checked as every name is, borrowed from `mem`.
+pub(crate) fn type_name_at<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    index: usize,
+    type_size: usize,
+) -> Result<&str> {
+    let t = read(mem, addr, type_size, || format!("type record #{index}"))?;
+    name_in(mem, &t, T_NAME, limits::MAX_NAME_LEN, false, &|| {
+        format!("name of type #{index}")
+    })
+}
+
+/// The size and alignment the type record at `addr` states (numbers as
+/// they are: what a rule compares with checked ones), if it is readable.
+pub(crate) fn type_size_align<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    type_size: usize,
+) -> Option<(usize, usize)> {
+    let t = mem.read(addr, type_size)?;
+    let t = Record(t);
+    Some((t.word(T_SIZE), t.word(T_ALIGN)))
+}
+
+/// Decodes the manifest at `manifest_addr` into an owned layout, checking what
+/// decoding needs (readable ranges, version, target, counts, names, kinds)
+/// but not the layout invariants; [`verify`](super::verify) does those.
+///
+/// # Errors
+///
+/// Any [`Error`] about the manifest's framing: magic, version, target, record
+/// sizes, unreadable ranges, limits, names, identity kinds.
+pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<ModuleLayout> {
+    let h = header(mem, manifest_addr)?;
+    let mut budget = Budget::new();
+    budget.take(
+        h.type_count
+            .saturating_mul(core::mem::size_of::<TypeLayout>()),
+    )?;
+    let mut types = Vec::with_capacity(h.type_count);
+    for i in 0..h.type_count {
         types.push(decode_type(
             mem,
-            addr,
+            h.type_record(i),
             i,
-            type_size,
-            field_size,
+            h.type_size,
+            h.field_size,
             &mut budget,
         )?);
     }
+    let (functions, impls) = decode_calls(mem, &h, &mut budget)?;
+    Ok(ModuleLayout {
+        name: h.name,
+        version: h.version,
+        types,
+        functions,
+        impls,
+    })
+}
+
+/// The functions and interface implementations a manifest lists, decoded
+/// (not checked: [`verify`](super::verify)'s rules of functions do that).
+pub(crate) fn decode_calls<M: Memory + ?Sized>(
+    mem: &M,
+    h: &Header<'_>,
+    budget: &mut Budget,
+) -> Result<(Vec<FunctionLayout>, Vec<ImplLayout>)> {
+    let (m, header_size) = (&h.m, h.header_size);
     // Functions and interface implementations: format 1.1 appended them to
     // the header; `header_size` says whether they are there.
     let has = |field: usize| header_size >= field + WORD;
@@ -366,14 +479,7 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
         functions.reserve(count);
         for i in 0..count {
             let addr = list.word(i * WORD);
-            functions.push(decode_function(
-                mem,
-                addr,
-                i,
-                fn_size,
-                param_size,
-                &mut budget,
-            )?);
+            functions.push(decode_function(mem, addr, i, fn_size, param_size, budget)?);
         }
         if impl_count > 0 {
             let impl_size = record_size(
@@ -407,8 +513,8 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
                 })?;
                 budget.take(interface.len() + type_name.len())?;
                 let n = r.word(IM_METHOD_COUNT);
-                limit(
-                    &format!("number of methods of `{type_name}` as `{interface}`"),
+                limit_of(
+                    || format!("number of methods of `{type_name}` as `{interface}`"),
                     n,
                     limits::MAX_FUNCTIONS,
                 )?;
@@ -427,7 +533,7 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
                         j,
                         fn_size,
                         param_size,
-                        &mut budget,
+                        budget,
                     )?);
                 }
                 impls.push(ImplLayout {
@@ -438,13 +544,7 @@ pub fn decode<M: Memory + ?Sized>(mem: &M, manifest_addr: usize) -> Result<Modul
             }
         }
     }
-    Ok(ModuleLayout {
-        name,
-        version,
-        types,
-        functions,
-        impls,
-    })
+    Ok((functions, impls))
 }
 
 /// Decodes the parameter record `rec` (an `rsl_param_descriptor`) of
@@ -479,8 +579,8 @@ fn decode_function<M: Memory + ?Sized>(
     })?;
     budget.take(name.len())?;
     let count = r.word(FN_PARAM_COUNT);
-    limit(
-        &format!("number of parameters of function `{name}`"),
+    limit_of(
+        || format!("number of parameters of function `{name}`"),
         count,
         limits::MAX_PARAMS,
     )?;
@@ -515,10 +615,22 @@ fn decode_function<M: Memory + ?Sized>(
 
 /// What is left of [`limits::MAX_MODULE_BYTES`] while a module is decoded:
 /// charged before each allocation it bounds.
-struct Budget(usize);
+pub(crate) struct Budget(usize);
 
 impl Budget {
-    fn take(&mut self, bytes: usize) -> Result<()> {
+    /// A whole module's budget.
+    pub(crate) fn new() -> Self {
+        Budget(limits::MAX_MODULE_BYTES)
+    }
+    /// What is left of a module's budget: `left` bytes.
+    pub(crate) fn left(left: usize) -> Self {
+        Budget(left.min(limits::MAX_MODULE_BYTES))
+    }
+    /// Bytes left.
+    pub(crate) fn remaining(&self) -> usize {
+        self.0
+    }
+    pub(crate) fn take(&mut self, bytes: usize) -> Result<()> {
         match self.0.checked_sub(bytes) {
             Some(left) => {
                 self.0 = left;
@@ -534,7 +646,7 @@ impl Budget {
     }
 }
 
-fn record_size(found: u32, min: u32, record: &'static str) -> Result<usize> {
+pub(crate) fn record_size(found: u32, min: u32, record: &'static str) -> Result<usize> {
     if found < min || found > limits::MAX_RECORD_SIZE {
         return Err(Error::BadRecordSize { record, found, min });
     }
@@ -542,9 +654,14 @@ fn record_size(found: u32, min: u32, record: &'static str) -> Result<usize> {
 }
 
 fn limit(what: &str, found: usize, limit: usize) -> Result<()> {
+    limit_of(|| what.to_owned(), found, limit)
+}
+
+/// [`limit`], its subject written only if it is exceeded.
+fn limit_of(what: impl FnOnce() -> String, found: usize, limit: usize) -> Result<()> {
     if found > limit {
         return Err(Error::LimitExceeded {
-            what: what.to_owned(),
+            what: what(),
             found,
             limit,
         });
@@ -558,7 +675,7 @@ pub(super) fn overflow(what: &str) -> Error {
     }
 }
 
-fn decode_type<M: Memory + ?Sized>(
+pub(crate) fn decode_type<M: Memory + ?Sized>(
     mem: &M,
     addr: usize,
     index: usize,
@@ -639,8 +756,8 @@ fn decode_fields<M: Memory + ?Sized>(
     owner: &str,
     budget: &mut Budget,
 ) -> Result<Vec<FieldLayout>> {
-    limit(
-        &format!("number of fields of `{owner}`"),
+    limit_of(
+        || format!("number of fields of `{owner}`"),
         count,
         limits::MAX_FIELDS,
     )?;
@@ -680,8 +797,8 @@ fn decode_enum<M: Memory + ?Sized>(
     let e = read(mem, addr, enum_size, || format!("enum record of `{ty}`"))?;
     let enum_flags = e.u32(E_FLAGS) & crate::format::enum_flags::KNOWN;
     let count = e.word(E_CASE_COUNT);
-    limit(
-        &format!("number of cases of `{ty}`"),
+    limit_of(
+        || format!("number of cases of `{ty}`"),
         count,
         limits::MAX_CASES,
     )?;

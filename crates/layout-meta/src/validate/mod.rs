@@ -10,6 +10,7 @@
 
 mod decode;
 mod error;
+mod index;
 mod symbols;
 mod verify;
 
@@ -19,6 +20,7 @@ pub(crate) use decode::{
 };
 pub use error::Error;
 pub(crate) use error::Result;
+pub use index::{validate_library, LibrarySymbols, ModuleIndex};
 pub use symbols::{verify_c_symbols, SymbolTable};
 pub(crate) use verify::is_semver;
 pub use verify::{verify, verify_code_addresses};

@@ -9,7 +9,7 @@ use alloc::format;
 use alloc::string::String;
 
 use super::{Error, Memory, Result};
-use crate::layout::ModuleLayout;
+use crate::layout::{ModuleLayout, TypeLayout};
 
 /// A library's exported symbols, as the dynamic loader resolves them (the
 /// loader asks `dladdr`/`dlsym`; the offline reader, the file's dynamic
@@ -38,60 +38,81 @@ pub fn verify_c_symbols<M: Memory + ?Sized>(
 ) -> Result<()> {
     let addrs = super::type_record_addresses(mem, manifest_addr)?;
     for (t, &addr) in module.types.iter().zip(&addrs) {
-        let bad = |symbol: String, problem: String| Error::CSymbol {
-            ty: t.name.clone(),
-            symbol,
-            problem,
-        };
-        let suffix = format!("{}_descriptor", t.name);
-        // Most types have no prefix: a hash lookup (`dlsym`) proves the
-        // record is exported as `<Type>_descriptor` without a search of
-        // every symbol by address (`dladdr` is linear in the symbols).
-        let unprefixed = syms.address_of(&suffix) == Some(addr);
-        let prefix = match if unprefixed {
-            Some(suffix.clone())
-        } else {
-            syms.name_at(addr)
-        } {
-            Some(name) if name.ends_with(&suffix) => name[..name.len() - suffix.len()].to_owned(),
+        verify_type_c_symbols(mem, syms, addr, t)?;
+    }
+    Ok(())
+}
+
+/// [`verify_c_symbols`] for one type `t`, whose record is at `addr`.
+pub(crate) fn verify_type_c_symbols<M: Memory + ?Sized>(
+    mem: &M,
+    syms: &dyn SymbolTable,
+    addr: usize,
+    t: &TypeLayout,
+) -> Result<()> {
+    let bad = |symbol: String, problem: String| Error::CSymbol {
+        ty: t.name.clone(),
+        symbol,
+        problem,
+    };
+    // One buffer for every symbol name of the type.
+    let mut symbol = String::with_capacity(2 * t.name.len() + 32);
+    symbol.push_str(&t.name);
+    symbol.push_str("_descriptor");
+    // Most types have no prefix: a hash lookup (`dlsym`) proves the
+    // record is exported as `<Type>_descriptor` without a search of
+    // every symbol by address (`dladdr` is linear in the symbols).
+    let prefix = if syms.address_of(&symbol) == Some(addr) {
+        String::new()
+    } else {
+        match syms.name_at(addr) {
+            Some(name) if name.ends_with(symbol.as_str()) => {
+                name[..name.len() - symbol.len()].to_owned()
+            }
             Some(name) => {
                 return Err(bad(
                     name,
-                    format!("the type record is exported under another name than `..{suffix}`"),
+                    format!("the type record is exported under another name than `..{symbol}`"),
                 ))
             }
             None => {
                 return Err(bad(
-                    suffix,
+                    symbol,
                     "the type record is not an exported symbol".into(),
                 ))
             }
-        };
-        let word = |what: &str, expected: usize| -> Result<()> {
-            let symbol = format!("{prefix}{}_{what}", t.name);
-            let Some(at) = syms.address_of(&symbol) else {
-                return Err(bad(symbol, "missing".into()));
-            };
-            let Some(bytes) = mem.read(at, core::mem::size_of::<usize>()) else {
-                return Err(bad(symbol, "not in the library's data".into()));
-            };
-            let mut raw = [0u8; core::mem::size_of::<usize>()];
-            raw.copy_from_slice(bytes);
-            let found = usize::from_ne_bytes(raw);
-            if found == expected {
-                Ok(())
-            } else {
-                Err(bad(
-                    symbol,
-                    format!("holds {found}, the descriptor says {expected}"),
-                ))
-            }
-        };
-        word("size", t.size)?;
-        word("align", t.align)?;
-        for f in &t.fields {
-            word(&format!("{}_offset", f.name), f.offset)?;
         }
+    };
+    let mut word = |what: &[&str], expected: usize| -> Result<()> {
+        symbol.clear();
+        symbol.push_str(&prefix);
+        symbol.push_str(&t.name);
+        symbol.push('_');
+        for part in what {
+            symbol.push_str(part);
+        }
+        let Some(at) = syms.address_of(&symbol) else {
+            return Err(bad(symbol.clone(), "missing".into()));
+        };
+        let Some(bytes) = mem.read(at, core::mem::size_of::<usize>()) else {
+            return Err(bad(symbol.clone(), "not in the library's data".into()));
+        };
+        let mut raw = [0u8; core::mem::size_of::<usize>()];
+        raw.copy_from_slice(bytes);
+        let found = usize::from_ne_bytes(raw);
+        if found == expected {
+            Ok(())
+        } else {
+            Err(bad(
+                symbol.clone(),
+                format!("holds {found}, the descriptor says {expected}"),
+            ))
+        }
+    };
+    word(&["size"], t.size)?;
+    word(&["align"], t.align)?;
+    for f in &t.fields {
+        word(&[&f.name, "_offset"], f.offset)?;
     }
     Ok(())
 }

@@ -29,55 +29,75 @@ pub fn verify(module: &ModuleLayout) -> Result<()> {
         }
         check_type(t)?;
     }
-    // A nested resilient field is bound through the module's type of that
-    // name: where the module lists one, it must be the type the field holds
-    // (the rule of `compat::nested_matches`).
     for t in &module.types {
-        let payloads = t
-            .enum_info
-            .iter()
-            .flat_map(|e| &e.cases)
-            .flat_map(|c| &c.fields);
-        for f in t.fields.iter().chain(payloads) {
-            let mut id = &f.identity;
-            while let Identity::Array { element, .. } = id {
-                id = element;
-            }
-            if let Identity::Resilient { name, .. } = id {
-                if names
-                    .get(name.as_str())
-                    .is_some_and(|listed| !crate::compat::nested_matches(id, listed))
-                {
-                    return Err(Error::BadIdentity {
-                        ty: t.name.clone(),
-                        field: f.name.clone(),
-                        reason:
-                            "the module's type of the nested name has another size or alignment",
-                    });
-                }
+        check_nested(t, &|name| names.get(name).map(|l| (l.size, l.align)))?;
+    }
+    verify_calls(&module.functions, &module.impls, &|name| {
+        names.get(name).copied()
+    })
+}
+
+/// The nested rule over type `t`: a nested resilient field is bound
+/// through the module's type of that name; where the module lists one
+/// (`listed(name)`: its size and alignment), it must be the type the field
+/// holds (the rule of `compat::nested_facts_match`).
+pub(crate) fn check_nested(
+    t: &TypeLayout,
+    listed: &dyn Fn(&str) -> Option<(usize, usize)>,
+) -> Result<()> {
+    let payloads = t
+        .enum_info
+        .iter()
+        .flat_map(|e| &e.cases)
+        .flat_map(|c| &c.fields);
+    for f in t.fields.iter().chain(payloads) {
+        let mut id = &f.identity;
+        while let Identity::Array { element, .. } = id {
+            id = element;
+        }
+        if let Identity::Resilient { name, size, align } = id {
+            let differs = listed(name).is_some_and(|(s, a)| {
+                !crate::compat::nested_facts_match((name, *size, *align), (name, s, a))
+            });
+            if differs {
+                return Err(Error::BadIdentity {
+                    ty: t.name.clone(),
+                    field: f.name.clone(),
+                    reason: "the module's type of the nested name has another size or alignment",
+                });
             }
         }
     }
-    let mut functions = BTreeSet::new();
-    for f in &module.functions {
-        if !functions.insert(f.name.as_str()) {
+    Ok(())
+}
+
+/// The rules of a module's functions and interface implementations, its
+/// types (checked) found by name through `types`.
+pub(crate) fn verify_calls<'t>(
+    functions: &[FunctionLayout],
+    impls: &[crate::ImplLayout],
+    types: &dyn Fn(&str) -> Option<&'t TypeLayout>,
+) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for f in functions {
+        if !seen.insert(f.name.as_str()) {
             return Err(Error::DuplicateFunction {
                 name: f.name.clone(),
             });
         }
-        check_function(f, &names)?;
+        check_function(f, types)?;
     }
-    let mut impls = BTreeSet::new();
-    for i in &module.impls {
+    let mut seen = BTreeSet::new();
+    for i in impls {
         let bad = |function: &str, reason| Error::BadFunction {
             function: format!("{}.{function} (as `{}`)", i.type_name, i.interface),
             param: String::new(),
             reason,
         };
-        if !impls.insert((i.interface.as_str(), i.type_name.as_str())) {
+        if !seen.insert((i.interface.as_str(), i.type_name.as_str())) {
             return Err(bad("", "the type implements the interface twice"));
         }
-        if !names.contains_key(i.type_name.as_str()) {
+        if types(i.type_name.as_str()).is_none() {
             return Err(bad("", "the implementing type is not a type of the module"));
         }
         let mut methods = BTreeSet::new();
@@ -88,7 +108,7 @@ pub fn verify(module: &ModuleLayout) -> Result<()> {
                     "two methods of one implementation share a name",
                 ));
             }
-            check_function(m, &names)?;
+            check_function(m, types)?;
             let receiver = m.params.first().filter(|p| {
                 matches!(
                     p.pass,
@@ -106,11 +126,28 @@ pub fn verify(module: &ModuleLayout) -> Result<()> {
     Ok(())
 }
 
+/// The names of the types `functions` and `impls` refer to by name (by
+/// reference, owned result, implementing type): those their rules read.
+pub(crate) fn call_referents<'a>(
+    functions: &'a [FunctionLayout],
+    impls: &'a [crate::ImplLayout],
+) -> impl Iterator<Item = &'a str> + 'a {
+    use crate::function::pass;
+    let methods = impls.iter().flat_map(|i| &i.methods);
+    let params = functions
+        .iter()
+        .chain(methods)
+        .flat_map(|f| f.params.iter().chain(core::iter::once(&f.ret)))
+        .filter(|p| matches!(p.pass, pass::REF | pass::MUT | pass::OPT_REF | pass::OWNED))
+        .map(|p| p.identity.name());
+    params.chain(impls.iter().map(|i| i.type_name.as_str()))
+}
+
 /// A function's parameters and result have well-formed identities of the
 /// shape their pass code gives (`docs/FORMAT.md`, "Functions").
-fn check_function(
+fn check_function<'t>(
     f: &FunctionLayout,
-    types: &alloc::collections::BTreeMap<&str, &TypeLayout>,
+    types: &dyn Fn(&str) -> Option<&'t TypeLayout>,
 ) -> Result<()> {
     use crate::function::pass;
     let bad = |param: &str, reason| Error::BadFunction {
@@ -136,7 +173,7 @@ fn check_function(
                         "a reference or an owned result is of a resilient type",
                     ));
                 };
-                match types.get(name.as_str()) {
+                match types(name.as_str()) {
                     None => {
                         return Err(bad(&p.name, "it refers to a type the module does not list"))
                     }
@@ -236,7 +273,7 @@ fn check_identity(id: &Identity, ty: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_type(t: &TypeLayout) -> Result<()> {
+pub(crate) fn check_type(t: &TypeLayout) -> Result<()> {
     let ty = t.name.as_str();
     check_size(|| format!("type `{ty}`"), t.size, t.align)?;
     if t.stride < t.size || t.stride % t.align != 0 || t.stride > limits::MAX_SIZE {
@@ -277,14 +314,13 @@ fn check_fields(
     placed: bool,
     payload: bool,
 ) -> Result<()> {
-    let mut names = BTreeSet::new();
+    if let Some(twice) = first_repeat(fields.iter().map(|f| f.name.as_str())) {
+        return Err(Error::DuplicateField {
+            ty: ty.to_owned(),
+            field: twice.to_owned(),
+        });
+    }
     for f in fields {
-        if !names.insert(f.name.as_str()) {
-            return Err(Error::DuplicateField {
-                ty: ty.to_owned(),
-                field: f.name.clone(),
-            });
-        }
         check_identity(&f.identity, ty, &f.name)?;
         let end = f
             .offset
@@ -320,6 +356,18 @@ fn check_fields(
         }
     }
     Ok(())
+}
+
+/// The name whose second occurrence comes first, as a reader that adds
+/// names one by one to a set finds it: `O(n log n)`, one allocation.
+fn first_repeat<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut sorted: Vec<(&str, usize)> = names.enumerate().map(|(i, n)| (n, i)).collect();
+    sorted.sort_unstable();
+    sorted
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .min_by_key(|w| w[1].1)
+        .map(|w| w[1].0)
 }
 
 /// Spans `(name, offset, size)` of one value (already checked to fit in
@@ -456,40 +504,43 @@ fn check_witnesses(t: &TypeLayout) -> Result<()> {
 /// naming the function.
 pub fn verify_code_addresses<M: Memory + ?Sized>(mem: &M, module: &ModuleLayout) -> Result<()> {
     for t in &module.types {
-        let w = &t.witnesses;
-        for (witness, addr) in [
-            ("drop", w.drop),
-            ("clone", w.clone),
-            ("default_init", w.default_init),
-        ] {
-            if addr != 0 && !mem.is_code(addr) {
-                return Err(Error::BadWitness {
-                    ty: t.name.clone(),
-                    witness,
-                    reason: "its address is not in the library's code",
-                });
-            }
+        check_type_code(mem, t)?;
+    }
+    check_call_code(mem, &module.functions, &module.impls)
+}
+
+/// Every witness of type `t` lies in `mem`'s code.
+pub(crate) fn check_type_code<M: Memory + ?Sized>(mem: &M, t: &TypeLayout) -> Result<()> {
+    let w = &t.witnesses;
+    let e = t.enum_info.as_ref();
+    let witnesses = [
+        ("drop", w.drop),
+        ("clone", w.clone),
+        ("default_init", w.default_init),
+        ("case_of", e.map_or(0, |e| e.case_of)),
+        ("locate", e.map_or(0, |e| e.locate)),
+        ("write_case", e.map_or(0, |e| e.write_case)),
+    ];
+    for (witness, addr) in witnesses {
+        if addr != 0 && !mem.is_code(addr) {
+            return Err(Error::BadWitness {
+                ty: t.name.clone(),
+                witness,
+                reason: "its address is not in the library's code",
+            });
         }
     }
-    for t in &module.types {
-        if let Some(e) = &t.enum_info {
-            for (witness, addr) in [
-                ("case_of", e.case_of),
-                ("locate", e.locate),
-                ("write_case", e.write_case),
-            ] {
-                if addr != 0 && !mem.is_code(addr) {
-                    return Err(Error::BadWitness {
-                        ty: t.name.clone(),
-                        witness,
-                        reason: "its address is not in the library's code",
-                    });
-                }
-            }
-        }
-    }
-    let methods = module.impls.iter().flat_map(|i| i.methods.iter());
-    for f in module.functions.iter().chain(methods) {
+    Ok(())
+}
+
+/// Every function's and method's thunk lies in `mem`'s code.
+pub(crate) fn check_call_code<M: Memory + ?Sized>(
+    mem: &M,
+    functions: &[FunctionLayout],
+    impls: &[crate::ImplLayout],
+) -> Result<()> {
+    let methods = impls.iter().flat_map(|i| i.methods.iter());
+    for f in functions.iter().chain(methods) {
         if !mem.is_code(f.thunk) {
             return Err(Error::BadFunction {
                 function: f.name.clone(),

@@ -412,9 +412,11 @@ fn witnesses_outside_code_are_refused() {
     );
 }
 
-/// One large type record listed 65,536 times (a file of a few megabytes)
-/// would decode to hundreds of gigabytes; the module budget refuses it after
-/// a few dozen copies.
+/// One large type record copied 65,536 times under as many names, all
+/// sharing one field list (a file of a few megabytes), would decode to
+/// hundreds of gigabytes; the module budget refuses it after a few dozen
+/// copies. (Listed 65,536 times under one name, it is refused at once:
+/// type names are unique.)
 #[test]
 #[cfg_attr(
     miri,
@@ -464,11 +466,34 @@ fn a_type_record_listed_many_times_hits_the_module_budget() {
     let read_word =
         |bytes: &[u8], at: usize| usize::from_ne_bytes(bytes[at..at + word].try_into().unwrap());
     let list = read_word(&image.bytes, off("types")) - BASE;
-    let record = read_word(&image.bytes, list);
+    let record = read_word(&image.bytes, list) - BASE;
+    let record_size = std::mem::size_of::<layout_meta::TypeDescriptor>();
+    let name_at = ALL
+        .iter()
+        .find(|(r, f, _)| *r == "rsl_type_descriptor" && *f == "name")
+        .unwrap()
+        .2;
     let copies = limits::MAX_TYPES;
+    // Copies of the record, each under its own name (type names are
+    // unique), sharing the one large field list.
+    let template = image.bytes[record..record + record_size].to_vec();
+    let mut records = Vec::with_capacity(copies);
+    for k in 0..copies {
+        let name = format!("W{k}");
+        let name_ptr = BASE + image.bytes.len();
+        image.bytes.extend_from_slice(name.as_bytes());
+        let mut copy = template.clone();
+        copy[name_at..name_at + word].copy_from_slice(&name_ptr.to_ne_bytes());
+        copy[name_at + word..name_at + 2 * word].copy_from_slice(&name.len().to_ne_bytes());
+        while image.bytes.len() % word != 0 {
+            image.bytes.push(0);
+        }
+        records.push(BASE + image.bytes.len());
+        image.bytes.extend_from_slice(&copy);
+    }
     let new_list = image.bytes.len();
-    for _ in 0..copies {
-        image.bytes.extend_from_slice(&record.to_ne_bytes());
+    for r in records {
+        image.bytes.extend_from_slice(&r.to_ne_bytes());
     }
     image.bytes[off("type_count")..off("type_count") + word].copy_from_slice(&copies.to_ne_bytes());
     image.bytes[off("types")..off("types") + word]

@@ -58,6 +58,7 @@ fn a_1_0_host_reads_every_version_that_keeps_its_cases() {
         let api = lib.bind_api::<StatusApi>().unwrap();
         let tag_plain = lib
             .module()
+            .unwrap()
             .get("Status")
             .and_then(|t| t.enum_info.as_ref())
             .is_some_and(|e| e.tag.is_some());

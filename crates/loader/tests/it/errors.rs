@@ -362,7 +362,7 @@ fn a_bare_name_is_a_file_here_and_a_directory_is_not_a_library() {
     if std::env::var_os("RESILIENT_TEST_BARE_CHILD").is_some() {
         std::env::set_current_dir(&dir).unwrap();
         let lib = Library::open("libbare.so").unwrap();
-        assert_eq!(lib.module().version, "1.0.0");
+        assert_eq!(lib.module().unwrap().version, "1.0.0");
         return;
     }
     let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -400,7 +400,7 @@ fn a_failed_main_prints_the_sentence_not_the_structure() {
     let shown = format!("{err:?}");
     assert_eq!(shown, err.to_string());
     let lib = Library::open(&path).unwrap();
-    let version = lib.module().version.clone();
+    let version = lib.module().unwrap().version.clone();
     assert_eq!(
         shown,
         format!(

@@ -1,6 +1,7 @@
 //! The run-time binder: the rules of `layout_meta::compat` applied to a
 //! view's tokens, one field at a time, against a [`TypeSource`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use layout_meta::compat::{self, Access as Reach, FieldQuery};
@@ -17,6 +18,9 @@ pub struct BindCx<'a> {
     pub(super) source: &'a dyn TypeSource,
     pub(super) mismatches: &'a mut Vec<Mismatch>,
     field: &'static str,
+    /// The type's fields by name, when a scan per field would make binding
+    /// quadratic (many fields bound against a type of many fields).
+    by_name: Option<BTreeMap<&'a str, &'a FieldLayout>>,
 }
 
 impl<'a> BindCx<'a> {
@@ -102,7 +106,11 @@ impl<'a> BindCx<'a> {
     pub fn field<T: Token>(&mut self, name: &'static str) -> Option<T> {
         self.field = name;
         let ty = self.ty;
-        T::resolve(ty.layout().field(name), self)
+        let found = match &self.by_name {
+            Some(map) => map.get(name).copied(),
+            None => ty.layout().field(name),
+        };
+        T::resolve(found, self)
     }
 
     /// The shape of the type being bound.
@@ -124,11 +132,15 @@ pub(crate) fn bind_view<V: Bindable>(
         mismatches.push(m);
     }
     let before = mismatches.len();
+    let fields = &ty.layout().fields;
+    let by_name = (V::FIELDS.len() > 4 && fields.len() > 16)
+        .then(|| fields.iter().map(|f| (f.name.as_str(), f)).collect());
     let mut cx = BindCx {
         ty,
         source,
         mismatches,
         field: "",
+        by_name,
     };
     let view = V::resolve(&mut cx);
     if mismatches.len() > before {
