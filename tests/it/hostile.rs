@@ -69,7 +69,13 @@ pub(crate) fn build_all(dir: &Path) -> Vec<(&'static str, PathBuf, &'static str)
 }
 
 pub(crate) fn build(dir: &Path, name: &str, identity: &str, extra: &str) -> PathBuf {
-    let src = write(dir, &format!("{name}.c"), &library_source(identity, extra));
+    compile_library(dir, name, &library_source(identity, extra))
+}
+
+/// Compiles the C source `source` of a hand-written library into
+/// `dir/lib<name>.so`.
+pub(crate) fn compile_library(dir: &Path, name: &str, source: &str) -> PathBuf {
+    let src = write(dir, &format!("{name}.c"), source);
     let lib = dir.join(format!("lib{name}.so"));
     run(Command::new("gcc")
         .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
@@ -80,11 +86,12 @@ pub(crate) fn build(dir: &Path, name: &str, identity: &str, extra: &str) -> Path
     lib
 }
 
-#[test]
-fn both_clients_refuse_malformed_identities_without_crashing() {
-    let dir = resilient_testkit::scratch_dir("hostile");
+/// A C++ host (linked with the C API) that opens its argument with
+/// `rsl::Library::open`: exit 0 and `accepted`, or exit 3 and `refused: `
+/// with the error, never a signal.
+fn open_host(dir: &Path) -> PathBuf {
     let host_src = write(
-        &dir,
+        dir,
         "open.cpp",
         r#"#include "resilient/client.hpp"
 #include <cstdio>
@@ -103,6 +110,13 @@ int main(int, char **argv) {
             .arg("-o")
             .arg(&host),
     ));
+    host
+}
+
+#[test]
+fn both_clients_refuse_malformed_identities_without_crashing() {
+    let dir = resilient_testkit::scratch_dir("hostile");
+    let host = open_host(&dir);
     for (name, lib, reason) in build_all(&dir) {
         // C++: an rsl::Error (exit 3), not a signal.
         let out = Command::new(&host).arg(&lib).output().unwrap();
@@ -236,17 +250,7 @@ pub(crate) fn function_cases() -> Vec<(&'static str, String, &'static str)> {
 pub(crate) fn build_function_cases(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     function_cases()
         .into_iter()
-        .map(|(name, source, _)| {
-            let src = write(dir, &format!("{name}.c"), &source);
-            let lib = dir.join(format!("lib{name}.so"));
-            run(Command::new("gcc")
-                .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
-                .arg(include_dir())
-                .arg(&src)
-                .arg("-o")
-                .arg(&lib));
-            (name, lib)
-        })
+        .map(|(name, source, _)| (name, compile_library(dir, name, &source)))
         .collect()
 }
 
@@ -254,37 +258,11 @@ pub(crate) fn build_function_cases(dir: &Path) -> Vec<(&'static str, PathBuf)> {
 fn both_clients_refuse_hostile_function_records() {
     let cases = function_cases();
     let dir = resilient_testkit::scratch_dir("hostile-functions");
-    let host_src = write(
-        &dir,
-        "open.cpp",
-        r#"#include "resilient/client.hpp"
-#include <cstdio>
-int main(int, char **argv) {
-    try { rsl::Library::open(argv[1]); std::puts("accepted"); return 0; }
-    catch (const rsl::Error &e) { std::printf("refused: %s\n", e.what()); return 3; }
-}
-"#,
-    );
-    let host = dir.join("open");
-    run(link_capi(
-        Command::new("g++")
-            .args(["-std=c++17", "-O1", "-I"])
-            .arg(include_dir())
-            .arg(&host_src)
-            .arg("-o")
-            .arg(&host),
-    ));
+    let host = open_host(&dir);
     // Loaded before the hostile ones: undisturbed by their refusal.
     let good = Library::open(resilient_testkit::plugin("widget-v1")).unwrap();
     for (name, source, reason) in &cases {
-        let src = write(&dir, &format!("{name}.c"), source);
-        let lib = dir.join(format!("lib{name}.so"));
-        run(Command::new("gcc")
-            .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
-            .arg(include_dir())
-            .arg(&src)
-            .arg("-o")
-            .arg(&lib));
+        let lib = compile_library(&dir, name, source);
         let out = Command::new(&host).arg(&lib).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         if reason.is_empty() {
@@ -434,14 +412,7 @@ fn hostile_enum_records_are_refused_at_open() {
         ),
     ];
     for (name, source, reason) in cases {
-        let src = write(&dir, &format!("{name}.c"), &source);
-        let lib = dir.join(format!("lib{name}.so"));
-        run(Command::new("gcc")
-            .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
-            .arg(include_dir())
-            .arg(&src)
-            .arg("-o")
-            .arg(&lib));
+        let lib = compile_library(&dir, name, &source);
         // Open checks the manifest; each type is checked when first used
         // (here: the whole module asked for), refused naming it.
         match Library::open(&lib).and_then(|l| l.module().cloned()) {
@@ -486,14 +457,7 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
 "#
     );
     view! { struct UView = "hostile"::"U" { pub y: Field<u64> } }
-    let src = write(&dir, "lazy.c", &source);
-    let path = dir.join("liblazy.so");
-    run(Command::new("gcc")
-        .args(["-shared", "-fPIC", "-O1", "-w", "-I"])
-        .arg(include_dir())
-        .arg(&src)
-        .arg("-o")
-        .arg(&path));
+    let path = compile_library(&dir, "lazy", &source);
     let lib = Library::open(&path).unwrap();
     assert_eq!(lib.type_count(), 2);
     let u = lib.bind::<UView>().unwrap();
