@@ -430,7 +430,7 @@ fn the_cpp_host_refuses_what_it_cannot_pass_with_rust_messages() {
 /// A function's parameters and result, with only what binding compares: the
 /// pass code and the identity (a resilient type by name: its layout is each
 /// library's own).
-fn signature(f: &FunctionLayout) -> Vec<(u32, Identity)> {
+pub(crate) fn signature(f: &FunctionLayout) -> Vec<(u32, Identity)> {
     f.params
         .iter()
         .chain([&f.ret])

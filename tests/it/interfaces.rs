@@ -13,12 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use layout_meta::{FunctionLayout, Identity};
 use resilient_loader::Library;
 use resilient_types::{api, interface, Error, Func, Str, This, ThisMut};
 
 use crate::cross_language::{cpp_lib, rust_lib};
-use crate::functions::{cpp_libs, output, rounds};
+use crate::functions::{cpp_libs, output, rounds, signature};
 use crate::{have, include_dir, link_capi, run, write};
 
 interface! {
@@ -443,26 +442,6 @@ fn a_missing_or_retyped_method_is_refused_by_both_hosts_naming_type_interface_me
             assert!(text.contains(&line), "expected {line:?} in:\n{text}");
         }
     }
-}
-
-/// A method's parameters and result, with only what binding compares: the
-/// pass code and the identity (a resilient type by name).
-fn signature(f: &FunctionLayout) -> Vec<(u32, Identity)> {
-    f.params
-        .iter()
-        .chain([&f.ret])
-        .map(|p| {
-            let id = match &p.identity {
-                Identity::Resilient { name, .. } => Identity::Resilient {
-                    name: name.clone(),
-                    size: 0,
-                    align: 1,
-                },
-                other => other.clone(),
-            };
-            (p.pass, id)
-        })
-        .collect()
 }
 
 /// The C++ producer writes the implementation records the Rust producer
