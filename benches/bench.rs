@@ -406,7 +406,7 @@ fn load(c: &mut Criterion) {
 /// goes through `black_box` each iteration, the function (token, pointer,
 /// module) is moved into the closure, as in client code.
 fn call(c: &mut Criterion) {
-    use layout_meta::function::{status, CallError, ThunkFn};
+    use layout_meta::function::{status, CallError, Ret, ThunkFn};
     use stabby::libloading::StabbyLibrary as _;
     let dir = fixtures();
     let (lib, w) = widgets(&dir);
@@ -428,7 +428,7 @@ fn call(c: &mut Criterion) {
     let raw = unsafe {
         std::mem::transmute::<
             ThunkFn,
-            unsafe extern "C" fn(*const u8, *mut u64, *mut CallError) -> u32,
+            unsafe extern "C" fn(*const u8, *mut (), *mut CallError) -> Ret<u64>,
         >(std::mem::transmute::<usize, ThunkFn>(record.thunk))
     };
     let r = foreign.as_ref();
@@ -465,17 +465,14 @@ fn call(c: &mut Criterion) {
     });
     grp.bench_function("raw-thunk", move |b| {
         b.iter(move || {
-            let mut out = 0u64;
-            let mut err = CallError::EMPTY;
-            // SAFETY: `p` is a live widget of this library; `out` and `err`
-            // are writable.
-            let st = unsafe { raw(black_box(p), &mut out, &mut err) };
-            // One word, as a client keeps it. (This loop runs 0.3-0.6 ns
-            // slower than `bound`'s, which has the same instructions plus
-            // the binding check; it did when it returned `(st, out)` too.
-            // The instructions do not explain it: see BENCHMARKS.md.)
-            if st == status::OK {
-                out
+            let mut err = core::mem::MaybeUninit::<CallError>::uninit();
+            // SAFETY: `p` is a live widget of this library; `err` is
+            // writable; the result needs no room.
+            let r = unsafe { raw(black_box(p), core::ptr::null_mut(), err.as_mut_ptr()) };
+            // One word, as a client keeps it.
+            if r.status == status::OK {
+                // SAFETY: `OK`: the thunk returned a `u64`.
+                unsafe { r.assume_ok() }
             } else {
                 u64::MAX
             }

@@ -174,6 +174,7 @@ fn module(n: usize, next: bool) -> ModuleLayout {
                 fingerprint: 0,
                 fields,
                 witnesses: WitnessAddrs::default(),
+                accessors: Vec::new(),
                 enum_info: None,
             };
             t.fingerprint = t.compute_fingerprint();

@@ -22,6 +22,13 @@ RSL_VIEW(widget_view, "widgets", "Widget",
          rsl::nested("origin", point_view),
          rsl::field<bool>("active"),
          rsl::optional_field<double>("scale"));  // only libraries from 1.2 on have it
+// What a job is doing, as widgets 1.0 published it (the demo host's
+// enum_view!): recorded for `resilient check`; a later case reads as
+// rsl::UNKNOWN_CASE.
+RSL_ENUM_VIEW(status_view, "widgets", "Status",
+              rsl::enum_case("Idle"),
+              rsl::enum_case("Busy"), rsl::payload<std::uint32_t>("jobs"),
+              rsl::enum_case("Failed"), rsl::payload<std::int64_t>("0"));
 RSL_FUNCTION(live_count_fn, rsl::isize(), "widgets", "live_count");
 RSL_FUNCTION(widget_id_fn, std::uint64_t(rsl::Ref), "widgets", "widget_id", "Widget");
 RSL_FUNCTION(label_len_fn, rsl::usize(rsl::Ref), "widgets", "label_len", "Widget");

@@ -13,6 +13,7 @@
 namespace {
 std::atomic<std::ptrdiff_t> live_widgets{0};
 std::atomic<std::ptrdiff_t> live_jobs_count{0};
+std::atomic<std::ptrdiff_t> live_profiles{0};
 
 // Counts itself: made by every constructor of its Widget (default, copy),
 // destroyed by its destructor.
@@ -29,6 +30,15 @@ struct JobTracker {
     JobTracker(const JobTracker &) noexcept { ++live_jobs_count; }
     JobTracker &operator=(const JobTracker &) = default;
     ~JobTracker() { --live_jobs_count; }
+};
+
+// Counts the profiles alive (a member every Profile has): what the C++
+// samples' `live_allocations` reports (see widget_functions.hpp).
+struct ProfileTracker {
+    ProfileTracker() noexcept { ++live_profiles; }
+    ProfileTracker(const ProfileTracker &) noexcept { ++live_profiles; }
+    ProfileTracker &operator=(const ProfileTracker &) = default;
+    ~ProfileTracker() { --live_profiles; }
 };
 }  // namespace
 

@@ -161,9 +161,32 @@ RESILIENT_EXPORT_FUNCTION(parse_point)
 RESILIENT_EXPORT_FUNCTION(job_status)
 RESILIENT_EXPORT_FUNCTION(set_job_status)
 
+namespace {
+// Puts bytes that are not UTF-8 into a profile's name (a std::string may
+// hold any bytes): a Rust host's `text` refuses them, `text_bytes` reads
+// them.
+void garble_name(Profile &p) { p.name = std::string("ok\xff\xfe", 4); }
+}  // namespace
+RESILIENT_EXPORT_FUNCTION(garble_name)
+
+namespace {
+// The library's allocations alive, as far as it can count them. The Rust
+// fixtures count every heap block (a counting global allocator); a C++
+// library cannot count its std::string's and std::vector's blocks (libstdc++
+// allocates them, through the process's one operator new), so it counts the
+// Profile values alive, each of which owns its buffers and frees them in its
+// destructor (valgrind checks the bytes).
+rsl::isize live_allocations() noexcept { return live_profiles.load(); }
+// Reads of a computed `score`: none, the C++ samples store it (as Rust 1.0).
+rsl::isize score_reads() noexcept { return 0; }
+}  // namespace
+RESILIENT_EXPORT_FUNCTION(live_allocations)
+RESILIENT_EXPORT_FUNCTION(score_reads)
+
 // The functions every version lists in its module.
 #define WIDGET_FUNCTIONS \
     live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics, checksum, same_id, copy_label, \
-        make_widget, parse_point, live_jobs, job_status, set_job_status, greeting, squares, raw_byte
+        make_widget, parse_point, live_jobs, job_status, set_job_status, greeting, squares, raw_byte, garble_name, \
+        live_allocations, score_reads
 
 #endif  // WIDGET_FUNCTIONS_HPP

@@ -1,10 +1,12 @@
 // C++ sample library: widgets 1.0.0, the same module, field names and types
 // and functions as the Rust widget-v1 plugin, exported with export.hpp.
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "resilient/export.hpp"
 #include "widget_common.hpp"
@@ -67,7 +69,23 @@ struct Widget {
     }
 };
 
+// A profile (the Rust fixtures' `Profile`): a std::string, a
+// std::vector<std::uint32_t> and a std::optional<std::string>, exported
+// through accessors this library generates (export.hpp), beside stored
+// fields. `tags` holds std::uint32_t, as the Rust fixture's Vec<u32>, so one
+// host view reads both; `deltas` (C++ only) is a std::vector<std::int32_t>.
+struct Profile {
+    std::uint64_t id = 0;
+    std::string name;
+    std::vector<std::uint32_t> tags;
+    std::optional<std::string> nick;
+    std::uint32_t score = 0;
+    std::vector<std::int32_t> deltas;
+    ProfileTracker tracker;  // not exported: counts the profiles alive
+};
+
 RESILIENT_EXPORT_TYPE(Point, x, y)
+RESILIENT_EXPORT_TYPE(Profile, id, name, tags, nick, score, deltas)
 RESILIENT_EXPORT_CASE(status::Idle)
 RESILIENT_EXPORT_CASE(status::Busy, jobs)
 RESILIENT_EXPORT_CASE(status::Failed, _0)
@@ -80,7 +98,7 @@ RESILIENT_EXPORT_TYPE(Widget, id, weight, flags, tags, origin, active)
 RESILIENT_EXPORT_IMPL(Widget, Describe, key, set_key, relabel)
 RESILIENT_EXPORT_IMPL(Point, Describe, key, set_key)
 
-RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.0.0", (Widget, Point, Status, Job), (WIDGET_FUNCTIONS),
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS_AND_IMPLS("widgets", "1.0.0", (Widget, Point, Status, Job, Profile), (WIDGET_FUNCTIONS),
                                                  ((Widget, Describe), (Point, Describe)))
 
 extern "C" RSL_API std::uint64_t widget_get_id(const void *w) { return static_cast<const Widget *>(w)->id; }

@@ -1,14 +1,17 @@
 //! The view-record decoder over arbitrary images: never a panic; what it
 //! decodes round-trips through the record writer, and binding it by the view
 //! rule (`layout_meta::compat::bind_view`) never panics and places only what
-//! the rule allows.
+//! the rule allows. The same input is also read as an enum view record
+//! (`decode_enum_view`, magic `RSLNTEV`): never a panic, what it decodes
+//! round-trips through the record writer, and binds by the enum view rule
+//! (`compat::bind_enum_view`) without panicking.
 #![no_main]
 
-use layout_meta::compat::bind_view;
-use layout_meta::needs::decode_view;
+use layout_meta::compat::{bind_enum_view, bind_view};
+use layout_meta::needs::{decode_enum_view, decode_view, EnumNeed};
 use layout_meta::{FieldLayout, ModuleLayout, TypeLayout, WitnessAddrs};
 use libfuzzer_sys::fuzz_target;
-use resilient_fuzz::{assert_placement, encode_view, Input};
+use resilient_fuzz::{assert_placement, encode_enum_view, encode_view, Input};
 
 /// A module that lists the view's type with the view's own fields laid out
 /// one after another (`None` if no such layout exists), so binding gets past
@@ -38,6 +41,7 @@ fn module_for(need: &layout_meta::needs::ViewNeed) -> Option<ModuleLayout> {
         fingerprint: 0,
         fields,
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     ty.fingerprint = ty.compute_fingerprint();
@@ -54,6 +58,7 @@ fn module_for(need: &layout_meta::needs::ViewNeed) -> Option<ModuleLayout> {
                     fingerprint: 0,
                     fields: Vec::new(),
                     witnesses: WitnessAddrs::default(),
+                    accessors: Vec::new(),
                     enum_info: None,
                 };
                 inner.fingerprint = inner.compute_fingerprint();
@@ -71,10 +76,59 @@ fn module_for(need: &layout_meta::needs::ViewNeed) -> Option<ModuleLayout> {
     layout_meta::verify(&module).ok().map(|()| module)
 }
 
+/// An enum need decoded from arbitrary bytes binds, by the enum view rule,
+/// without a panic: refused against a module without the enum, and against
+/// one whose type of that name is a struct.
+fn check_enum_need(need: &EnumNeed) {
+    let _ = need.heap_bytes();
+    let mut module = ModuleLayout {
+        name: need.module.clone(),
+        version: "1.0.0".into(),
+        types: Vec::new(),
+        functions: Vec::new(),
+        impls: Vec::new(),
+    };
+    assert!(bind_enum_view(need, &module).is_err());
+    let mut ty = TypeLayout {
+        name: need.type_name.clone(),
+        flags: layout_meta::flags::FROZEN,
+        size: 0,
+        align: 1,
+        stride: 0,
+        fingerprint: 0,
+        fields: Vec::new(),
+        witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
+        enum_info: None,
+    };
+    ty.fingerprint = ty.compute_fingerprint();
+    module.types.push(ty);
+    let refused = bind_enum_view(need, &module).expect_err("a struct is not an enum");
+    for m in &refused {
+        let _ = m.to_string();
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some(input) = Input::parse(data) else {
         return;
     };
+    if let Ok(need) = decode_enum_view(&input.memory(), input.record) {
+        check_enum_need(&need);
+        // What is decoded reads back the same after the record writer.
+        let base = input.base ^ 0x5555_0000;
+        let image = encode_enum_view(&need, base);
+        let mem = layout_meta::SliceMemory {
+            base,
+            bytes: &image,
+            code: (0, 0),
+        };
+        assert_eq!(
+            decode_enum_view(&mem, base).expect("re-encoded enum view decodes"),
+            need
+        );
+        return;
+    }
     let Ok(need) = decode_view(&input.memory(), input.record) else {
         return;
     };

@@ -1,7 +1,8 @@
 //! What the fuzz targets and their seed test share: the input format of the
 //! targets that read an image in memory, the validator's and the view
 //! binder's promises checked the slow, obvious way, and a writer of view
-//! records (`decode_view`'s seeds and its round trip).
+//! records and enum view records (`decode_view`'s seeds and its round
+//! trips).
 //!
 //! Input of `validate` and `decode_view` (integers little-endian):
 //!
@@ -14,9 +15,11 @@
 
 pub mod capi;
 
-use layout_meta::compat::{contains_resilient, same_identity, Access, Placement};
+use layout_meta::compat::{contains_resilient, same_identity, Access, Place, Placement};
 use layout_meta::function::pass;
-use layout_meta::needs::{ViewNeed, ViewRecord, VIEW_MAGIC};
+use layout_meta::needs::{
+    CaseNeedRecord, EnumNeed, EnumViewRecord, ViewNeed, ViewRecord, ENUM_VIEW_MAGIC, VIEW_MAGIC,
+};
 use layout_meta::{limits, Identity, ModuleLayout, ParamLayout, SliceMemory, FORMAT_VERSION};
 
 /// Bytes before the image.
@@ -114,6 +117,31 @@ pub fn assert_sound(m: &ModuleLayout) {
                 }
             }
         }
+        assert!(t.fields.len() + t.accessors.len() <= limits::MAX_FIELDS);
+        for (j, a) in t.accessors.iter().enumerate() {
+            assert_name(&a.name);
+            assert_identity(&a.identity, 0);
+            assert!(
+                a.get != 0 && a.set != 0,
+                "an accessor without its functions"
+            );
+            assert!(
+                t.field(&a.name).is_none(),
+                "a name both stored and an accessor"
+            );
+            assert!(
+                t.accessors[..j].iter().all(|b| b.name != a.name),
+                "duplicate accessor"
+            );
+            assert!(
+                !t.is_frozen() && !t.is_enum(),
+                "accessors on a frozen type or an enum"
+            );
+            assert!(
+                a.shape != layout_meta::accessor::shape::SLICE || a.identity.size() != 0,
+                "elements of no size"
+            );
+        }
         let w = t.witnesses;
         use layout_meta::flags;
         assert_eq!(w.drop != 0, t.flags & flags::NEEDS_DROP != 0);
@@ -193,6 +221,14 @@ pub fn assert_in_code(m: &ModuleLayout, is_code: impl Fn(usize) -> bool) {
     for f in &m.functions {
         assert!(is_code(f.thunk), "a thunk outside the code");
     }
+    for t in &m.types {
+        for a in &t.accessors {
+            assert!(
+                is_code(a.get) && is_code(a.set),
+                "an accessor outside the code"
+            );
+        }
+    }
 }
 
 /// Panics unless `placement`, a verdict of `layout_meta::compat::bind_view`
@@ -210,13 +246,50 @@ pub fn assert_placement(need: &ViewNeed, module: &ModuleLayout, placement: &Plac
     }
     assert_eq!(placement.len(), need.fields.len());
     for (want, place) in need.fields.iter().zip(placement) {
-        let Some(offset) = place else {
+        let Some(place) = place else {
             assert!(!want.required, "a required field left unplaced");
-            assert!(ty.field(&want.name).is_none(), "a present field unplaced");
+            assert!(
+                ty.field(&want.name).is_none() && ty.accessor(&want.name).is_none(),
+                "a present field unplaced"
+            );
             continue;
         };
+        let offset = match *place {
+            Place::Stored(offset) => offset,
+            Place::Computed(i) | Place::Accessor(i) => {
+                let a = &ty.accessors[i];
+                assert_eq!(
+                    a.name, want.name,
+                    "the placed accessor is the field of that name"
+                );
+                assert!(same_identity(&want.identity, &a.identity));
+                if let Identity::Resilient { name, size, align } = &a.identity {
+                    // Elements of an exported type: that type, as listed,
+                    // its elements `size` apart.
+                    assert_eq!(want.access, Access::Elements);
+                    let inner = module.get(name).expect("an element type the module lists");
+                    assert_eq!((inner.size, inner.align), (*size, *align));
+                    assert_eq!(inner.stride, inner.size);
+                } else {
+                    assert!(!contains_resilient(&a.identity));
+                }
+                let (computed, text, elements) = (
+                    a.shape == layout_meta::accessor::shape::VALUE,
+                    a.shape == layout_meta::accessor::shape::STR,
+                    a.shape == layout_meta::accessor::shape::SLICE,
+                );
+                match (want.access, place) {
+                    (Access::ByValue, Place::Computed(_)) => assert!(computed),
+                    (Access::Text, Place::Accessor(_)) => assert!(text && !a.is_optional()),
+                    (Access::OptionalText, Place::Accessor(_)) => assert!(text && a.is_optional()),
+                    (Access::Elements, Place::Accessor(_)) => assert!(elements && !a.is_optional()),
+                    other => panic!("{other:?}: an accessor placed for the wrong access"),
+                }
+                continue;
+            }
+        };
         let found = ty.field(&want.name).expect("a placed field exists");
-        assert_eq!(found.offset, *offset);
+        assert_eq!(found.offset, offset);
         assert!(same_identity(&want.identity, &found.identity));
         match want.access {
             Access::ByValue => assert!(!contains_resilient(&found.identity)),
@@ -227,6 +300,7 @@ pub fn assert_placement(need: &ViewNeed, module: &ModuleLayout, placement: &Plac
                 let inner = module.get(name).expect("a nested type the module lists");
                 assert_eq!((inner.size, inner.align), (*size, *align));
             }
+            other => panic!("{other:?}: a stored field placed for an accessor view"),
         }
     }
 }
@@ -275,6 +349,8 @@ const VF_ACCESS: usize = 20;
 const VF_IDENTITY: usize = 24;
 const VIEW_SIZE: usize = size_of::<ViewRecord>();
 const VIEW_FIELD_SIZE: usize = size_of::<layout_meta::needs::ViewFieldRecord>();
+const ENUM_VIEW_SIZE: usize = size_of::<EnumViewRecord>();
+const CASE_NEED_SIZE: usize = size_of::<CaseNeedRecord>();
 const IDENTITY_SIZE: usize = size_of::<layout_meta::format::TypeIdentity>();
 
 /// Writes records into an image meant to sit at `base`.
@@ -338,14 +414,59 @@ pub fn encode_view(need: &ViewNeed, base: usize) -> Vec<u8> {
     w.str(r + V_TYPE, &need.type_name);
     w.put(r + V_FINGERPRINT, &need.frozen.unwrap_or(0).to_ne_bytes());
     w.word(r + V_FIELD_COUNT, need.fields.len());
-    let list = w.alloc(need.fields.len() * VIEW_FIELD_SIZE);
+    let list = w.fields(&need.fields);
     w.word(r + V_FIELDS, base.wrapping_add(list));
-    for (i, f) in need.fields.iter().enumerate() {
-        let at = list + i * VIEW_FIELD_SIZE;
-        w.str(at + VF_NAME, &f.name);
-        w.put(at + VF_REQUIRED, &u32::from(f.required).to_ne_bytes());
-        w.put(at + VF_ACCESS, &f.access.code().to_ne_bytes());
-        w.identity(at + VF_IDENTITY, &f.identity);
+    w.bytes
+}
+
+/// `need` as an enum view record at `base` (the record first), in the
+/// layout `enum_view!` emits: the view record's header (the offsets of
+/// `rsl_enum_view_record` are `rsl_view_record`'s), then its cases.
+pub fn encode_enum_view(need: &EnumNeed, base: usize) -> Vec<u8> {
+    let mut w = Writer {
+        base,
+        bytes: Vec::new(),
+    };
+    let r = w.alloc(ENUM_VIEW_SIZE);
+    let e = |f| off("rsl_enum_view_record", f);
+    w.put(r + e("magic"), &ENUM_VIEW_MAGIC);
+    w.put(r + e("format_version"), &FORMAT_VERSION.to_ne_bytes());
+    w.put(r + e("record_size"), &(ENUM_VIEW_SIZE as u32).to_ne_bytes());
+    w.put(
+        r + e("frozen"),
+        &u32::from(need.frozen.is_some()).to_ne_bytes(),
+    );
+    w.str(r + e("module"), &need.module);
+    w.str(r + e("type_name"), &need.type_name);
+    w.put(
+        r + e("fingerprint"),
+        &need.frozen.unwrap_or(0).to_ne_bytes(),
+    );
+    w.word(r + e("case_count"), need.cases.len());
+    let cases = w.alloc(need.cases.len() * CASE_NEED_SIZE);
+    w.word(r + e("cases"), base.wrapping_add(cases));
+    let c = |f| off("rsl_case_need_record", f);
+    for (i, case) in need.cases.iter().enumerate() {
+        let at = cases + i * CASE_NEED_SIZE;
+        w.str(at + c("name"), &case.name);
+        w.word(at + c("field_count"), case.fields.len());
+        let list = w.fields(&case.fields);
+        w.word(at + c("fields"), base.wrapping_add(list));
     }
     w.bytes
+}
+
+impl Writer {
+    /// `fields` as a list of field records; where the list is.
+    fn fields(&mut self, fields: &[layout_meta::needs::FieldNeed]) -> usize {
+        let list = self.alloc(fields.len() * VIEW_FIELD_SIZE);
+        for (i, f) in fields.iter().enumerate() {
+            let at = list + i * VIEW_FIELD_SIZE;
+            self.str(at + VF_NAME, &f.name);
+            self.put(at + VF_REQUIRED, &u32::from(f.required).to_ne_bytes());
+            self.put(at + VF_ACCESS, &f.access.code().to_ne_bytes());
+            self.identity(at + VF_IDENTITY, &f.identity);
+        }
+        list
+    }
 }

@@ -16,13 +16,13 @@ use std::process::Command;
 use layout_meta::compat::Access;
 use layout_meta::encode::encode;
 use layout_meta::function::{abi, fn_flags, pass};
-use layout_meta::needs::{decode_view, FieldNeed, ViewNeed};
+use layout_meta::needs::{decode_enum_view, decode_view, CaseNeed, EnumNeed, FieldNeed, ViewNeed};
 use layout_meta::{
     flags, CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ModuleLayout,
     ParamLayout, TypeLayout, WitnessAddrs,
 };
 use resilient_fuzz::capi::{Expect as Described, Node, Op, Reached, Str};
-use resilient_fuzz::{encode_view, input, Input};
+use resilient_fuzz::{encode_enum_view, encode_view, input, Input};
 use resilient_offline::{Expect, Image};
 
 const BASE: usize = 0x4000_0000;
@@ -89,6 +89,7 @@ fn ty(name: &str, flags: u32, size: usize, align: usize, fields: Vec<FieldLayout
         fingerprint: 0,
         fields,
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();
@@ -114,7 +115,7 @@ fn param(name: &str, pass: u32, identity: Identity) -> ParamLayout {
 fn function(name: &str, flags: u32, params: Vec<ParamLayout>, ret: ParamLayout) -> FunctionLayout {
     FunctionLayout {
         name: name.into(),
-        abi: abi::THUNK_V1,
+        abi: abi::THUNK_V2,
         flags,
         params,
         ret,
@@ -252,9 +253,14 @@ fn validate_seeds() {
     with_enums
         .types
         .push(enum_type("Shape", false, CODE.0 + 0x50));
+    // Accessor and computed fields (format 1.3): text, optional text,
+    // elements and a computed `u32`.
+    let mut with_accessors = in_code(widgets(), CODE.0 + 0x10);
+    with_accessors.types.push(profile_type(CODE.0 + 0x60));
     let modules = [
         ("empty", empty, false),
         ("enums", with_enums, false),
+        ("accessors", with_accessors, false),
         ("widgets", in_code(widgets(), CODE.0 + 0x10), false),
         // A format-1.0 manifest: the header ends before the function fields.
         ("widgets-1.0", types_only, true),
@@ -275,6 +281,34 @@ fn validate_seeds() {
         resilient_fuzz::assert_in_code(&decoded, |a| (CODE.0..CODE.1).contains(&a));
         seed("validate", name, &data);
     }
+}
+
+/// A struct with one stored field and four accessor fields whose
+/// functions are at `code` and after.
+fn profile_type(code: usize) -> TypeLayout {
+    use layout_meta::accessor::{accessor_flags, shape};
+    let accessor = |name: &str, shape, flags, identity, at: usize| layout_meta::AccessorLayout {
+        name: name.into(),
+        shape,
+        flags,
+        identity,
+        get: code + at,
+        set: code + at + 2,
+    };
+    let mut t = ty("Profile", 0, 8, 8, vec![field("id", 0, scalar("u64", 8))]);
+    t.accessors = vec![
+        accessor("name", shape::STR, 0, opaque("str", 1, 1), 0),
+        accessor(
+            "nick",
+            shape::STR,
+            accessor_flags::OPTIONAL,
+            opaque("str", 1, 1),
+            4,
+        ),
+        accessor("tags", shape::SLICE, 0, scalar("u32", 4), 8),
+        accessor("score", shape::VALUE, 0, scalar("u32", 4), 12),
+    ];
+    t
 }
 
 /// An enum of three cases (a unit one, one with a `u32`, one with a `u64`
@@ -315,6 +349,7 @@ fn enum_type(name: &str, plain: bool, code: usize) -> TypeLayout {
             drop: code,
             ..WitnessAddrs::default()
         },
+        accessors: Vec::new(),
         enum_info: Some(EnumLayout {
             tag: plain.then_some((0, 1)),
             payload_plain: plain,
@@ -366,8 +401,51 @@ fn views() -> Vec<(&'static str, ViewNeed)> {
     ]
 }
 
+/// Enum views of the fixture's `Status`: an open one and a frozen one.
+fn enum_views() -> Vec<(&'static str, EnumNeed)> {
+    let payload = |name: &str, identity: Identity| FieldNeed {
+        name: String::from(name),
+        required: true,
+        access: Access::ByValue,
+        identity,
+    };
+    let status = |frozen| EnumNeed {
+        module: "widgets".into(),
+        type_name: "Status".into(),
+        frozen,
+        cases: vec![
+            CaseNeed {
+                name: "Idle".into(),
+                fields: Vec::new(),
+            },
+            CaseNeed {
+                name: "Busy".into(),
+                fields: vec![payload("jobs", scalar("u32", 4))],
+            },
+            CaseNeed {
+                name: "Failed".into(),
+                fields: vec![payload("0", scalar("i64", 8))],
+            },
+        ],
+    };
+    vec![
+        ("enum-status", status(None)),
+        ("enum-frozen-status", status(Some(0x0123_4567_89ab_cdef))),
+    ]
+}
+
 #[test]
 fn decode_view_seeds() {
+    for (name, view) in enum_views() {
+        let image = encode_enum_view(&view, BASE);
+        let data = input(BASE, CODE, 0, &image);
+        let parsed = Input::parse(&data).unwrap();
+        assert_eq!(
+            decode_enum_view(&parsed.memory(), parsed.record).unwrap(),
+            view
+        );
+        seed("decode_view", name, &data);
+    }
     for (name, view) in views() {
         let image = encode_view(&view, BASE);
         let data = input(BASE, CODE, 0, &image);

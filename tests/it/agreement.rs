@@ -4,7 +4,7 @@
 //! (docs/FORMAT.md), the offline reader's verdict
 //! (`resilient_offline::Image`, what `resilient check` uses) equals
 //! `Library::open`'s, and when both accept, the module layouts are equal
-//! (witnesses compared at the same load address).
+//! (witnesses, thunks and accessors compared at the same load address).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -410,6 +410,10 @@ fn rebase(mut module: ModuleLayout, bias: usize) -> ModuleLayout {
                     *w = w.wrapping_add(bias);
                 }
             }
+        }
+        for a in &mut t.accessors {
+            a.get = a.get.wrapping_add(bias);
+            a.set = a.set.wrapping_add(bias);
         }
     }
     let methods = module.impls.iter_mut().flat_map(|i| i.methods.iter_mut());

@@ -52,6 +52,12 @@ fn layout_expected() -> Vec<(String, usize)> {
         ),
         ("RSL_BY_VALUE".into(), resilient::RSL_BY_VALUE as usize),
         ("RSL_NESTED".into(), resilient::RSL_NESTED as usize),
+        ("RSL_TEXT".into(), resilient::RSL_TEXT as usize),
+        (
+            "RSL_OPTIONAL_TEXT".into(),
+            resilient::RSL_OPTIONAL_TEXT as usize,
+        ),
+        ("RSL_ELEMENTS".into(), resilient::RSL_ELEMENTS as usize),
         ("RSL_INLINE_CAP".into(), resilient::RSL_INLINE_CAP),
         ("RSL_INLINE_ALIGN".into(), resilient::RSL_INLINE_ALIGN),
     ];
@@ -70,6 +76,9 @@ fn layout_expected() -> Vec<(String, usize)> {
         ("RSL_ERROR_ALLOC", RSL_ERROR_ALLOC),
         ("RSL_ERROR_PANIC", RSL_ERROR_PANIC),
         ("RSL_ERROR_CALL", RSL_ERROR_CALL),
+        ("RSL_ERROR_CASE", RSL_ERROR_CASE),
+        ("RSL_ERROR_CONSTRUCT", RSL_ERROR_CONSTRUCT),
+        ("RSL_ERROR_UTF8", RSL_ERROR_UTF8),
     ] {
         v.push((name.into(), code as usize));
     }

@@ -42,13 +42,23 @@ const CONSTANTS: &[(&str, u32)] = &[
     ("RSL_PASS_OWNED", pass::OWNED),
     ("RSL_PASS_OWNED_STR", pass::OWNED_STR),
     ("RSL_PASS_OWNED_SLICE", pass::OWNED_SLICE),
-    ("RSL_ABI_THUNK_V1", abi::THUNK_V1),
+    ("RSL_ABI_THUNK_V2", abi::THUNK_V2),
     ("RSL_FN_FALLIBLE", fn_flags::FALLIBLE),
     ("RSL_STATUS_OK", status::OK),
     ("RSL_STATUS_FAILED", status::FAILED),
     ("RSL_STATUS_PANICKED", status::PANICKED),
     ("RSL_ACCESS_BY_VALUE", Access::ByValue.code()),
     ("RSL_ACCESS_NESTED", Access::Nested.code()),
+    ("RSL_ACCESS_TEXT", Access::Text.code()),
+    ("RSL_ACCESS_OPTIONAL_TEXT", Access::OptionalText.code()),
+    ("RSL_ACCESS_ELEMENTS", Access::Elements.code()),
+    ("RSL_SHAPE_VALUE", layout_meta::accessor::shape::VALUE),
+    ("RSL_SHAPE_STR", layout_meta::accessor::shape::STR),
+    ("RSL_SHAPE_SLICE", layout_meta::accessor::shape::SLICE),
+    (
+        "RSL_ACCESSOR_OPTIONAL",
+        layout_meta::accessor::accessor_flags::OPTIONAL,
+    ),
 ];
 
 fn program() -> String {

@@ -565,6 +565,30 @@ fn mistakes_in_declarations_do_not_compile() {
             r#"void f(const rsl::Implementation &imp, const rsl::Method<rsl::Owned(rsl::This)> &m) { imp.method(m); }"#,
             "a method returning rsl::Owned is bound with the rsl::Bound its values are read through",
         ),
+        (
+            r#"RSL_ENUM_VIEW(e, "widgets", "Status", rsl::enum_case("Idle"), rsl::enum_case("Idle"));"#,
+            "a case is declared twice",
+        ),
+        (
+            r#"RSL_ENUM_VIEW(e, "widgets", "Status", rsl::enum_case(""));"#,
+            "a case needs a name",
+        ),
+        (
+            r#"RSL_ENUM_VIEW(e, "widgets", "Status", rsl::payload<std::uint32_t>("jobs"), rsl::enum_case("Busy"));"#,
+            "a payload field follows the case it is of",
+        ),
+        (
+            r#"RSL_ENUM_VIEW(e, "widgets", "Status", rsl::enum_case("Busy"), rsl::payload<std::uint32_t>("jobs"), rsl::payload<std::uint64_t>("jobs"));"#,
+            "a payload field is declared twice in its case",
+        ),
+        (
+            r#"RSL_ENUM_VIEW(e, "widgets", "Level", rsl::frozen(1), rsl::frozen(2), rsl::enum_case("Low"));"#,
+            "an enum view is declared frozen twice",
+        ),
+        (
+            r#"RSL_ENUM_VIEW(e, "widgets", "Status", rsl::enum_case("Busy"), rsl::field<std::uint32_t>("jobs"));"#,
+            "an enum view's items are rsl::enum_case, rsl::payload, rsl::optional_payload and rsl::frozen",
+        ),
     ];
     for (i, (code, why)) in cases.iter().enumerate() {
         let src = write(
@@ -585,4 +609,142 @@ fn mistakes_in_declarations_do_not_compile() {
             "case {i}: expected {why:?} in\n{stderr}"
         );
     }
+}
+
+/// A C++ host whose enum views are declarations (`RSL_ENUM_VIEW`, bound
+/// with `lib.bind(decl)`): a frozen view of the frozen `Level`, one of the
+/// wrong fingerprint, a frozen one missing a case, and widgets 1.0's
+/// `Status`. One verdict line per view, then what the frozen view reads.
+const DECLARED_ENUMS: &str = r#"#include <cstdio>
+#include "resilient/client.hpp"
+RSL_ENUM_VIEW(level, "widgets", "Level", rsl::frozen(LEVEL_FP),
+              rsl::enum_case("Low"), rsl::enum_case("Normal"),
+              rsl::enum_case("High"), rsl::payload<std::uint16_t>("boost"));
+RSL_ENUM_VIEW(stale, "widgets", "Level", rsl::frozen(LEVEL_FP ^ 1),
+              rsl::enum_case("Low"), rsl::enum_case("Normal"),
+              rsl::enum_case("High"), rsl::payload<std::uint16_t>("boost"));
+RSL_ENUM_VIEW(partial, "widgets", "Level", rsl::frozen(LEVEL_FP),
+              rsl::enum_case("Low"), rsl::enum_case("High"), rsl::payload<std::uint16_t>("boost"));
+RSL_ENUM_VIEW(status, "widgets", "Status",
+              rsl::enum_case("Idle"),
+              rsl::enum_case("Busy"), rsl::payload<std::uint32_t>("jobs"),
+              rsl::enum_case("Failed"), rsl::payload<std::int64_t>("0"));
+template <class D>
+void verdict(const rsl::Library &lib, const D &decl, const char *name) {
+    try {
+        lib.bind(decl);
+        std::printf("bind %s: ok\n", name);
+    } catch (const rsl::Error &e) {
+        std::printf("bind %s: refused: %s\n", name, e.what());
+    }
+}
+int main(int, char **argv) {
+    rsl::Library lib = rsl::Library::open(argv[1]);
+    verdict(lib, level, "LevelView");
+    verdict(lib, stale, "StaleLevel");
+    verdict(lib, partial, "PartialLevel");
+    verdict(lib, status, "StatusV1");
+    try {
+        rsl::Bound b = lib.bind(level);
+        auto boost = b.payload<std::uint16_t>(2, "boost");
+        rsl::Value high = b.make(2, std::uint16_t{300});
+        std::printf("cases %zu, high is case %zu, boost %u\n", b.case_count(), b.case_of(high),
+                    static_cast<unsigned>(high.get(boost)));
+    } catch (const rsl::Error &) {
+    }
+    return 0;
+}
+"#;
+
+resilient_types::enum_view! {
+    /// `Level` as `DECLARED_ENUMS` declares `level` (the fingerprint of
+    /// widgets 1.2's and 2.0's).
+    pub enum LevelCase: LevelView = "widgets"::"Level" frozen(LEVEL_FP) {
+        Low,
+        Normal,
+        High(LevelHigh { boost: Field<u16> }),
+    }
+}
+resilient_types::enum_view! {
+    /// `stale`.
+    pub enum StaleCase: StaleLevel = "widgets"::"Level" frozen(LEVEL_FP ^ 1) {
+        Low,
+        Normal,
+        High(StaleHigh { boost: Field<u16> }),
+    }
+}
+resilient_types::enum_view! {
+    /// `partial`.
+    pub enum PartialCase: PartialLevel = "widgets"::"Level" frozen(LEVEL_FP) {
+        Low,
+        High(PartialHigh { boost: Field<u16> }),
+    }
+}
+resilient_types::enum_view! {
+    /// `status`.
+    pub enum StatusV1Case: StatusV1 = "widgets"::"Status" {
+        Idle,
+        Busy(StatusV1Busy { jobs: Field<u32> }),
+        Failed(StatusV1Failed { _0: Field<i64> }),
+    }
+}
+
+/// The fingerprint of the fixtures' frozen `Level` (widgets 1.2 and 2.0),
+/// checked against the library below.
+const LEVEL_FP: u64 = 0xb588_067a_6c6b_5759;
+
+#[test]
+fn declared_enum_views_bind_and_refuse_as_the_rust_hosts_do() {
+    let lib3 = resilient_loader::Library::open(rust_lib(3)).unwrap();
+    assert_eq!(
+        lib3.module().unwrap().get("Level").unwrap().fingerprint,
+        LEVEL_FP,
+        "the fixtures' frozen Level is the one this test copies"
+    );
+    let levels = lib3.bind::<LevelView>().unwrap();
+    let high = levels.High.make(&levels, 300).unwrap();
+    let LevelCase::High(h) = levels.read(high.as_ref()) else {
+        panic!("High reads as another case")
+    };
+    assert_eq!(h.get(h.boost), 300);
+    let dir = resilient_testkit::scratch_dir("cpp-client-enum-decls");
+    let defines = [format!("-DLEVEL_FP={LEVEL_FP:#x}ull")];
+    let mut hosts = vec![host_with(&dir, "g++", "enums", DECLARED_ENUMS, &defines)];
+    if crate::have("clang++") {
+        hosts.push(host_with(
+            &dir,
+            "clang++",
+            "enums",
+            DECLARED_ENUMS,
+            &defines,
+        ));
+    }
+    for host in &hosts {
+        for v in [1, 3, 4] {
+            let lib = rust_lib(v);
+            let out = Command::new(host).arg(&lib).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(0), "{}: {text}", lib.display());
+            let mut expected = [
+                rust_verdict::<LevelView>(&lib, "LevelView"),
+                rust_verdict::<StaleLevel>(&lib, "StaleLevel"),
+                rust_verdict::<PartialLevel>(&lib, "PartialLevel"),
+                rust_verdict::<StatusV1>(&lib, "StatusV1"),
+            ]
+            .concat();
+            if v != 1 {
+                expected.push_str("cases 3, high is case 2, boost 300\n");
+            }
+            assert_eq!(text, expected, "{} on {}", host.display(), lib.display());
+        }
+    }
+    // What the verdicts say.
+    let lib = rust_lib(3);
+    assert_eq!(rust_verdict::<LevelView>(&lib, "x"), "bind x: ok\n");
+    assert!(
+        rust_verdict::<StaleLevel>(&lib, "x").contains("frozen type `Level` changed its layout")
+    );
+    assert!(rust_verdict::<PartialLevel>(&lib, "x")
+        .contains("frozen enum `Level` has case `Normal` the view does not name"));
+    assert!(rust_verdict::<LevelView>(&rust_lib(1), "x").contains("type `Level` is missing"));
 }

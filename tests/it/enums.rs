@@ -20,7 +20,7 @@ use resilient_loader::Library;
 use resilient_types::{api, enum_view, view, Field, Func, In, InMut, Nested, Out, Ref, Value};
 
 use crate::cross_language::{all_cpp_libs, cpp_lib, rust_lib};
-use crate::{have, include_dir, link_capi, run, write};
+use crate::{include_dir, run, write};
 
 enum_view! {
     /// What a host built against widgets 1.0 knows of `Status`: what
@@ -160,30 +160,7 @@ fn rust_transcript(path: &Path) -> (i32, String) {
 /// installed) clang++, built once.
 fn cpp_hosts() -> &'static [PathBuf] {
     static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = resilient_testkit::scratch_dir("enums-hosts");
-        let src = resilient_testkit::workspace_root()
-            .join("cpp")
-            .join("src")
-            .join("enums_host.cpp");
-        let mut hosts = Vec::new();
-        for cxx in ["g++", "clang++"] {
-            if !have(cxx) {
-                continue;
-            }
-            let out = dir.join(format!("enums-host-{cxx}"));
-            run(link_capi(
-                Command::new(cxx)
-                    .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
-                    .arg(include_dir())
-                    .arg(&src)
-                    .arg("-o")
-                    .arg(&out),
-            ));
-            hosts.push(out);
-        }
-        hosts
-    })
+    BUILT.get_or_init(|| crate::build_cpp_hosts("enums_host"))
 }
 
 /// Every widgets library: the Rust fixtures 1.0, 1.1, 1.2 and 2.0, the C++
@@ -519,4 +496,66 @@ fn data_described_enum_views_report_every_mismatch_as_enum_view_does() {
         err.ends_with("type `Status` is an enum, the view expects a struct"),
         "{err}"
     );
+}
+
+/// A value address that is not aligned for its enum is refused (a typed
+/// error, `RSL_ERROR_ARGUMENT`, naming the alignment) before the library's
+/// `case_of` witness takes it as a reference: the C API takes addresses,
+/// so nothing else proves them aligned. A `std::variant` is read through
+/// witnesses only; the aligned address still reads its case.
+#[test]
+fn a_misaligned_enum_value_is_refused_before_a_witness_takes_it() {
+    use resilient::rsl_status::*;
+    use resilient::*;
+    use std::ffi::{c_void, CStr, CString};
+
+    for path in all_cpp_libs() {
+        let c_path = CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: every pointer is NULL or live, each handle freed once;
+        // `odd` is never read by this side, only handed to the C API,
+        // which must refuse it.
+        unsafe {
+            let err = rsl_error_new();
+            let msg = || {
+                CStr::from_ptr(rsl_error_message(err))
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            let mut lib = std::ptr::null_mut();
+            assert_eq!(rsl_library_open(c_path.as_ptr(), &mut lib, err), RSL_OK);
+            let mut view = std::ptr::null_mut();
+            assert_eq!(
+                rsl_enum_view_new(c"widgets".as_ptr(), c"Status".as_ptr(), &mut view, err),
+                RSL_OK
+            );
+            assert_eq!(rsl_view_add_case(view, c"Idle".as_ptr(), err), RSL_OK);
+            let mut bound = std::ptr::null_mut();
+            assert_eq!(
+                rsl_view_bind(view, lib, &mut bound, err),
+                RSL_OK,
+                "{}",
+                msg()
+            );
+            assert!(rsl_bound_align(bound) > 1, "{}", path.display());
+            let mut value = std::ptr::null_mut();
+            assert_eq!(rsl_value_new(bound, &mut value, err), RSL_OK, "{}", msg());
+            let mut case = usize::MAX;
+            let data = rsl_value_data(value);
+            assert_eq!(rsl_bound_case(bound, data, &mut case, err), RSL_OK);
+            assert_eq!(case, 0, "a default Status is Idle");
+            let odd = data.cast::<u8>().add(1).cast::<c_void>();
+            assert_eq!(
+                rsl_bound_case(bound, odd, &mut case, err),
+                RSL_ERROR_ARGUMENT,
+                "{}",
+                path.display()
+            );
+            assert!(msg().contains("not aligned"), "{}", msg());
+            rsl_value_free(value);
+            rsl_bound_free(bound);
+            rsl_view_free(view);
+            rsl_library_close(lib);
+            rsl_error_free(err);
+        }
+    }
 }

@@ -504,18 +504,20 @@ fn the_cpp_producer_writes_the_rust_producers_function_records() {
 const C_CALLER: &str = r#"#include <stdio.h>
 #include "resilient/resilient.h"
 /* parse_id through the C API alone: bound as data, called through the thunk. */
-typedef uint32_t (*parse_id_fn)(rsl_slice text, uint64_t *ret, rsl_call_error *err);
+typedef RSL_RET(uint64_t) ret_u64;
+typedef ret_u64 (*parse_id_fn)(rsl_slice text, void *ret, rsl_call_error *err);
 static void parse(const rsl_function *f, const char *text, size_t len) {
     parse_id_fn call = (parse_id_fn)rsl_function_thunk(f);
     rsl_slice s;
-    rsl_call_error e = {NULL, 0, 0, NULL};
-    uint64_t id = 0;
+    rsl_call_error e; /* written by the thunk when the status is not OK */
+    ret_u64 r;
     uint32_t st;
     s.ptr = text;
     s.len = len;
-    st = call(s, &id, &e);
+    r = call(s, NULL, &e);
+    st = r.status;
     if (st == RSL_STATUS_OK) {
-        printf("parsed %llu\n", (unsigned long long)id);
+        printf("parsed %llu\n", (unsigned long long)r.value);
     } else {
         rsl_error *err = rsl_error_new();
         rsl_status code = rsl_function_call_failed(f, st, &e, err);

@@ -170,7 +170,7 @@ static uint32_t thunk(void) {{ return 0; }}
 #define U64 {{RSL_KIND_SCALAR, 0, {{"u64", 3}}, 8, 8, 0, 0}}
 #define T_ID {{RSL_KIND_RESILIENT, 0, {{"T", 1}}, 8, 8, 0, 0}}
 static const rsl_param_descriptor params[] = {{ {params} }};
-static const rsl_function_descriptor f = {{{name}, RSL_ABI_THUNK_V1, 0, {count}, params,
+static const rsl_function_descriptor f = {{{name}, RSL_ABI_THUNK_V2, 0, {count}, params,
     {{{{"return", 6}}, {ret}}}, (void (*)(void)){thunk}}};
 static const rsl_function_descriptor *const functions[] = {{&f}};
 const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, sizeof(rsl_manifest),
@@ -328,6 +328,7 @@ fn enum_library_source(tag_a: u64, x_offset: usize, case_of: &str) -> String {
         fingerprint: 0,
         fields: Vec::new(),
         witnesses: layout_meta::WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: Some(EnumLayout {
             tag: Some((0, 1)),
             payload_plain: true,
@@ -475,4 +476,151 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
         lib.bind::<TView>().unwrap_err().to_string(),
         err.to_string()
     );
+}
+
+/// A hand-written library whose type `P` has a stored `id` and one accessor
+/// record, `accessor` (a C initialiser of `rsl_accessor_descriptor`): its
+/// text getter borrows a static string, its setter does nothing.
+fn accessor_library_source(accessor: &str, flags: &str, record_size: &str) -> String {
+    use layout_meta::{FieldLayout, Identity, TypeLayout};
+    let t = TypeLayout {
+        name: "P".into(),
+        flags: 0,
+        size: 8,
+        align: 8,
+        stride: 8,
+        fingerprint: 0,
+        fields: vec![FieldLayout {
+            name: "id".into(),
+            offset: 0,
+            identity: Identity::Scalar {
+                name: "u64".into(),
+                size: 8,
+                align: 8,
+            },
+        }],
+        witnesses: layout_meta::WitnessAddrs::default(),
+        accessors: Vec::new(),
+        enum_info: None,
+    };
+    let fp = t.compute_fingerprint();
+    format!(
+        r#"#include "resilient/layout.h"
+static const char hello[] = "hello";
+static rsl_slice get_name(const void *v) {{ (void)v; rsl_slice s = {{hello, 5}}; return s; }}
+static void set_name(void *v, const uint8_t *p, size_t n) {{ (void)v; (void)p; (void)n; }}
+static const rsl_type_identity str_id = {{RSL_KIND_OPAQUE, 0, {{"str", 3}}, 1, 1, 0, 0}};
+static const rsl_type_identity u64_id = {{RSL_KIND_SCALAR, 0, {{"u64", 3}}, 8, 8, 0, 0}};
+static const rsl_field_descriptor fields[] = {{
+    {{{{"id", 2}}, 0, {{RSL_KIND_SCALAR, 0, {{"u64", 3}}, 8, 8, 0, 0}}}},
+}};
+static const rsl_accessor_descriptor accessors[] = {{ {accessor} }};
+const rsl_type_descriptor P_descriptor = {{{flags}, 0, {{"P", 1}}, 8, 8, 8,
+    {fp}ull, 1, fields, {{0, 0, 0}}, 0, {record_size}, 0, 1, accessors}};
+const size_t P_size = 8, P_align = 8, P_id_offset = 0;
+static const rsl_type_descriptor *const types[] = {{&P_descriptor}};
+const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, sizeof(rsl_manifest),
+    sizeof(rsl_type_descriptor), sizeof(rsl_field_descriptor), 8, RSL_LITTLE_ENDIAN, {{0}},
+    {{"hostile", 7}}, {{"1.3.0", 5}}, 1, types, 0, 0, 0, 0, 0, 0, 0, 0}};
+"#
+    )
+}
+
+view! {
+    pub(crate) struct PView = "hostile"::"P" { pub id: Field<u64>, pub name: resilient_types::Text }
+}
+
+/// Hostile accessor records in real shared libraries: a getter or setter
+/// outside the library's code, a name both stored and an accessor, a text
+/// field whose identity is not `str`, accessors on a frozen type, an
+/// unknown record size: each refused when the type is checked (bound),
+/// naming the type and field, never called, by the Rust host and the C++
+/// client alike. The control, built the same way, binds and reads through
+/// its getter.
+#[test]
+fn hostile_accessor_records_are_refused() {
+    let dir = resilient_testkit::scratch_dir("hostile-accessors");
+    let text = |name: &str, id: &str, get: &str| {
+        format!(
+            "{{{{\"{name}\", {}}}, RSL_SHAPE_STR, 0, {id}, (void (*)(void)){get}, (void (*)(void))set_name}}",
+            name.len()
+        )
+    };
+    let cases = [
+        (
+            "accessor-control",
+            text("name", "str_id", "get_name"),
+            "0",
+            "",
+        ),
+        (
+            "accessor-record-too-small",
+            text("name", "str_id", "get_name"),
+            "0",
+            "accessor record",
+        ),
+        (
+            "accessor-getter-in-data",
+            text("name", "str_id", "hello"),
+            "0",
+            "accessor field `P.name`: its getter or setter is not in the library's code",
+        ),
+        (
+            "accessor-getter-null",
+            text("name", "str_id", "0"),
+            "0",
+            "accessor field `P.name`: its getter or setter is missing",
+        ),
+        (
+            "accessor-named-as-a-stored-field",
+            text("id", "str_id", "get_name"),
+            "0",
+            "field `P.id` is described twice",
+        ),
+        (
+            "accessor-text-not-str",
+            text("name", "u64_id", "get_name"),
+            "0",
+            "accessor field `P.name`: a text field's identity is not `str`",
+        ),
+        (
+            "accessor-on-a-frozen-type",
+            text("name", "str_id", "get_name"),
+            "RSL_FLAG_FROZEN",
+            "accessor field `P.name`: a frozen type has only stored fields",
+        ),
+    ];
+    let host = open_host(&dir);
+    for (name, accessor, flags, reason) in cases {
+        let size = if name == "accessor-record-too-small" {
+            "8"
+        } else {
+            "sizeof(rsl_accessor_descriptor)"
+        };
+        let lib = compile_library(&dir, name, &accessor_library_source(&accessor, flags, size));
+        // C++ (the C API checks every type at open): refused with the same
+        // words (exit 3), never a signal; the control accepted.
+        let out = Command::new(&host).arg(&lib).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let want = if reason.is_empty() { 0 } else { 3 };
+        assert_eq!(out.status.code(), Some(want), "{name}: {stdout}");
+        assert!(stdout.contains(reason), "{name}: {stdout}");
+        let opened = Library::open(&lib).unwrap_or_else(|e| panic!("{name}: {e}"));
+        match opened.bind::<PView>() {
+            Ok(bound) if reason.is_empty() => {
+                let p = *bound.view();
+                let v = 7u64;
+                // SAFETY: `v` is a live value of `P` (8 bytes, aligned: one
+                // `u64`), and the library is loaded.
+                let r: resilient_types::Ref<'_, PView> =
+                    unsafe { resilient_types::Ref::from_raw((&raw const v).cast(), bound.shape()) };
+                assert_eq!((r.get(p.id), r.text(p.name).unwrap()), (7, "hello"));
+            }
+            Ok(_) => panic!("{name}: accepted"),
+            Err(err) => {
+                assert!(!reason.is_empty(), "{name}: {err}");
+                assert!(err.to_string().contains(reason), "{name}: {err}");
+            }
+        }
+    }
 }

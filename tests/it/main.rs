@@ -21,6 +21,7 @@ mod hostile;
 mod interfaces;
 mod parity;
 mod registry;
+mod strings;
 
 use std::path::Path;
 use std::process::Command;
@@ -51,6 +52,34 @@ pub fn include_dir() -> std::path::PathBuf {
 pub fn link_capi(cmd: &mut Command) -> &mut Command {
     cmd.arg(resilient_testkit::capi_staticlib())
         .args(resilient_testkit::CAPI_NATIVE_LIBS)
+}
+
+/// `cpp/src/<name>.cpp` linked with the C API by g++ and (where installed)
+/// clang++, strict warnings as errors, into a scratch directory: one
+/// executable per compiler. Callers build once (a `OnceLock`).
+pub fn build_cpp_hosts(name: &str) -> Vec<std::path::PathBuf> {
+    let dir = resilient_testkit::scratch_dir(&format!("{name}-hosts"));
+    let src = resilient_testkit::workspace_root()
+        .join("cpp")
+        .join("src")
+        .join(format!("{name}.cpp"));
+    let mut hosts = Vec::new();
+    for cxx in ["g++", "clang++"] {
+        if !have(cxx) {
+            continue;
+        }
+        let out = dir.join(format!("{name}-{cxx}"));
+        run(link_capi(
+            Command::new(cxx)
+                .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
+                .arg(include_dir())
+                .arg(&src)
+                .arg("-o")
+                .arg(&out),
+        ));
+        hosts.push(out);
+    }
+    hosts
 }
 
 /// Whether `tool` runs.

@@ -8,6 +8,55 @@ static LIVE: AtomicIsize = AtomicIsize::new(0);
 static CLONES: AtomicIsize = AtomicIsize::new(0);
 static DROPS: AtomicIsize = AtomicIsize::new(0);
 
+/// Counts the library's live heap allocations, so a host can check that
+/// what it makes the library allocate (a `String` field set through its
+/// accessor, a million times) is freed by the library.
+struct Counting;
+
+static ALLOCATIONS: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counter is only arithmetic.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, forwarded.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        ALLOCATIONS.fetch_sub(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract, forwarded (one allocation before
+        // and after).
+        unsafe { std::alloc::System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The library's heap allocations alive now.
+#[layout_meta::export]
+pub fn live_allocations() -> isize {
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+/// How many times a `Profile`'s computed `score` was read (0 in the
+/// versions where it is stored).
+static SCORE_READS: AtomicIsize = AtomicIsize::new(0);
+
+/// How many times the computed `score` was read so far.
+#[layout_meta::export]
+pub fn score_reads() -> isize {
+    SCORE_READS.load(Ordering::SeqCst)
+}
+
 /// Widgets alive now (created by default-init or clone, not yet dropped).
 #[no_mangle]
 pub extern "C" fn widget_live_count() -> isize {
@@ -248,14 +297,18 @@ pub trait Describe {
 /// The functions every version exports, for `export_module!`.
 macro_rules! export_widgets {
     ($($extra:ty),* $(,)?) => {
+        export_widgets!(types: []; $($extra),*);
+    };
+    // A version's own types (after every version's), then its functions.
+    (types: [$($ty:ty),*]; $($extra:ty),* $(,)?) => {
         layout_meta::export_module! {
             name: "widgets",
             version: VERSION,
-            types: [Widget, Point, Status, Job],
+            types: [Widget, Point, Status, Job, Profile, $($ty),*],
             functions: [
                 live_count, widget_id, label_len, rename, parse_id, maybe_panic, silence_panics,
                 make_widget, parse_point, job_status, set_job_status, live_jobs, greeting,
-                squares,
+                squares, live_allocations, score_reads,
                 $($extra),*
             ],
             impls: [Widget: "Describe", Point: "Describe"],

@@ -52,7 +52,7 @@
 // rsl::Error before the call.
 //
 // What a host needs can also be declared once as constant data (RSL_VIEW,
-// RSL_FUNCTION, RSL_OPTIONAL_FUNCTION, below): bound as above, and
+// RSL_ENUM_VIEW, RSL_FUNCTION, RSL_OPTIONAL_FUNCTION, below): bound as above, and
 // recorded in the binary so that `resilient check LIB --consumer HOST`
 // checks a library against it offline, as it checks a Rust host's view!
 // and api!.
@@ -128,6 +128,9 @@
 static_assert(RSL_EXPECT_SCALAR == RSL_KIND_SCALAR && RSL_EXPECT_ARRAY == RSL_KIND_ARRAY &&
                   RSL_EXPECT_NESTED == RSL_KIND_RESILIENT && RSL_EXPECT_OPAQUE == RSL_KIND_OPAQUE,
               "an identity's kind is the expected type's kind");
+static_assert(RSL_BY_VALUE == RSL_ACCESS_BY_VALUE && RSL_NESTED == RSL_ACCESS_NESTED && RSL_TEXT == RSL_ACCESS_TEXT &&
+                  RSL_OPTIONAL_TEXT == RSL_ACCESS_OPTIONAL_TEXT && RSL_ELEMENTS == RSL_ACCESS_ELEMENTS,
+              "the C API's access codes are the view records'");
 
 namespace rsl {
 
@@ -237,6 +240,57 @@ struct Field {
     rsl_field raw() const { return rsl_field{binding, offset, index}; }
 };
 
+// What a text or elements field is read as (docs/FORMAT.md, "Accessor and
+// computed fields"): the library keeps it in a type of its own (Rust's
+// String, Vec<T>, Option<String>; std::string, std::vector<T>,
+// std::optional<std::string>) and reaches it through its accessors. Used
+// as the T of a view's field and of its token: Field<Text>, Field<OptText>,
+// Field<Elems<std::uint32_t>>, read with Place::text / elems and written
+// with PlaceMut::set_text / set_elems (a by-value get or set refuses them).
+struct Text {};     // text: a std::string_view borrowed from the value
+struct OptText {};  // text that may hold nothing: an std::optional<std::string_view>
+template <class T>
+struct Elems {      // elements of a number T: an rsl::Slice<T> borrowed from the value
+    static_assert(lowering::is_slice_element<T>, "rsl::Elems<T>: T is a number (not bool or char32_t)");
+};
+
+namespace detail {
+// How a view reaches a field read as T, and the identity it expects: by
+// value (T's), or through the library's accessors.
+template <class T>
+struct reach {
+    static constexpr int access = RSL_BY_VALUE;
+    static constexpr bool by_value = true;
+    static constexpr const rsl_type_identity &identity() { return ::rsl::identity<T>::value; }
+};
+template <>
+struct reach<Text> {
+    static constexpr int access = RSL_TEXT;
+    static constexpr bool by_value = false;
+    static constexpr const rsl_type_identity &identity() { return lowering::str_identity; }
+};
+template <>
+struct reach<OptText> {
+    static constexpr int access = RSL_OPTIONAL_TEXT;
+    static constexpr bool by_value = false;
+    static constexpr const rsl_type_identity &identity() { return lowering::str_identity; }
+};
+template <class E>
+struct reach<Elems<E>> {
+    static constexpr int access = RSL_ELEMENTS;
+    static constexpr bool by_value = false;
+    static constexpr const rsl_type_identity &identity() { return ::rsl::identity<E>::value; }
+};
+// Whether T is read by value as a scalar or an array (not a resilient type).
+template <class T>
+constexpr bool plain_value() {
+    if constexpr (reach<T>::by_value)
+        return lowering::identity_kind<T>::value != 0 && !lowering::is_resilient<T>;
+    else
+        return true;
+}
+}  // namespace detail
+
 struct FieldDecl;
 
 // A view declared as constant data (rsl::view, RSL_VIEW), as its nested
@@ -262,6 +316,8 @@ struct FieldDecl {
 
 template <std::size_t N>
 struct ViewDecl;
+template <std::size_t C, std::size_t P>
+struct EnumViewDecl;
 
 // A payload field an enum view reads of one case (rsl::payload,
 // rsl::optional_payload): its name, whether binding fails without it, and
@@ -305,14 +361,18 @@ class View {
     template <std::size_t N>
     View(const ViewDecl<N> &decl);
 
+    // A field read as T: by value (a scalar or an array; stored or
+    // computed by the library), or rsl::Text, rsl::OptText, rsl::Elems<E>
+    // (through the library's accessors).
     template <class T>
     View &field(const std::string &name) {
-        needs_.push_back({name, true, RSL_BY_VALUE, &identity<T>::value, {}, nullptr});
+        needs_.push_back({name, true, detail::reach<T>::access, &detail::reach<T>::identity(), {}, nullptr});
         return *this;
     }
+    // As field(), for a field older libraries lack.
     template <class T>
     View &optional(const std::string &name) {
-        needs_.push_back({name, false, RSL_BY_VALUE, &identity<T>::value, {}, nullptr});
+        needs_.push_back({name, false, detail::reach<T>::access, &detail::reach<T>::identity(), {}, nullptr});
         return *this;
     }
     // A nested resilient field reached through `view`, a view of the nested
@@ -424,9 +484,17 @@ class View {
 //         case 1: std::printf("%u jobs\n", v.get(jobs)); break;  // a payload of another case is refused
 //         case rsl::UNKNOWN_CASE: break;                     // a case added later
 //     }
+//
+// Declared as constant data with RSL_ENUM_VIEW (below), an enum view is
+// also recorded in the binary for `resilient check`; View::frozen (or
+// rsl::frozen in the declaration) expects the enum frozen with that
+// fingerprint, and then binding also requires every case named.
 class EnumView : public View {
   public:
     EnumView(std::string module, std::string type) : View(std::move(module), std::move(type)) { enum_ = true; }
+    // The enum view a declaration describes (RSL_ENUM_VIEW, rsl::enum_view).
+    template <std::size_t C, std::size_t P>
+    EnumView(const EnumViewDecl<C, P> &decl);
     // Declares case `name` with the payload fields it reads (rsl::payload,
     // rsl::optional_payload); its index is the number of cases declared
     // before it. A repeated or empty name is refused at bind.
@@ -557,10 +625,10 @@ class Bound {
     }
     template <class T>
     bool find(const std::string &name, Field<T> &out) const {
-        detail::Expect as(identity<T>::value);
+        detail::Expect as(detail::reach<T>::identity());
         rsl_field f{};
         rsl_status s = detail::call([&](rsl_error *e) {
-            return rsl_bound_field_named(h_.get(), name.c_str(), as.get(), RSL_BY_VALUE, &f, e);
+            return rsl_bound_field_named(h_.get(), name.c_str(), as.get(), detail::reach<T>::access, &f, e);
         });
         if (s == RSL_ABSENT) return false;
         out = Field<T>{f.binding, f.offset, f.index};
@@ -654,6 +722,9 @@ class Library {
         detail::call([&](rsl_error *e) { return rsl_view_bind(v.get(), h_.get(), &b, e); });
         return Bound::adopt(b, path_);
     }
+    // Binds an enum view declared with RSL_ENUM_VIEW (as an rsl::EnumView).
+    template <std::size_t C, std::size_t P>
+    Bound bind(const EnumViewDecl<C, P> &decl) const;
 
     // The functions of module `module` this library exports, to bind by
     // name and signature (the module is checked at each bind).
@@ -702,6 +773,7 @@ class Place {
     // for bool and char fields a valid value).
     template <class T>
     T get(Field<T> f) const {
+        static_assert(detail::reach<T>::by_value, "a text or elements field is read with text() or elems()");
         static_assert(std::is_trivially_copyable<T>::value, "fields are read by copy");
         unsigned char buf[sizeof(T)];
         detail::call_fast(
@@ -709,6 +781,25 @@ class Place {
         T v;
         std::memcpy(static_cast<void *>(&v), buf, sizeof(T));
         return v;
+    }
+    // Text field `f`, borrowed from the value (valid until it is next
+    // written or dropped), checked to be UTF-8 as the Rust host's `text`
+    // checks it: bytes that are not (a C++ library's std::string may hold
+    // any) throw rsl::Error with the Rust message; text_bytes reads them.
+    std::string_view text(Field<Text> f) const { return view(borrow(f.raw(), true)); }
+    // Text field `f` as the library holds it: bytes, not checked.
+    std::string_view text_bytes(Field<Text> f) const { return view(borrow(f.raw(), false)); }
+    // Optional text field `f` (empty if it holds nothing), checked as text().
+    std::optional<std::string_view> text(Field<OptText> f) const { return optional_view(borrow(f.raw(), true)); }
+    std::optional<std::string_view> text_bytes(Field<OptText> f) const {
+        return optional_view(borrow(f.raw(), false));
+    }
+    // Elements field `f`, borrowed from the value (valid until it is next
+    // written or dropped).
+    template <class E>
+    Slice<E> elems(Field<Elems<E>> f) const {
+        rsl_slice s = borrow(f.raw(), false);
+        return Slice<E>(static_cast<const E *>(s.ptr), s.len);
     }
     // The nested value field `n` holds (n: Bound::nested of this value's
     // binding; checked), read through n.bound()'s tokens.
@@ -718,6 +809,20 @@ class Place {
 
   protected:
     Place(const Bound &b, unsigned char *p) : b_(b), p_(p) {}
+    // The contents of accessor field `f` through the library's getter
+    // (checked to be UTF-8 text if `utf8`).
+    rsl_slice borrow(rsl_field f, bool utf8) const {
+        rsl_slice s{nullptr, 0};
+        detail::call_fast([&](rsl_error *e) {
+            return utf8 ? rsl_bound_text(b_.handle(), p_, f, &s, e) : rsl_bound_borrow(b_.handle(), p_, f, &s, e);
+        });
+        return s;
+    }
+    static std::string_view view(rsl_slice s) { return std::string_view(static_cast<const char *>(s.ptr), s.len); }
+    static std::optional<std::string_view> optional_view(rsl_slice s) {
+        if (s.ptr == nullptr) return std::nullopt;
+        return view(s);
+    }
     // The address of the nested value of field `n`, checked by the C API
     // (a nested field of this binding).
     unsigned char *nested_at(const Nested &n) const {
@@ -740,9 +845,29 @@ class PlaceMut : public Place {
     // written).
     template <class T>
     void set(Field<T> f, const T &v) {
+        static_assert(detail::reach<T>::by_value, "a text or elements field is written with set_text() or set_elems()");
         static_assert(std::is_trivially_copyable<T>::value, "fields are written by copy");
         detail::call_fast(
             [&](rsl_error *e) { return rsl_bound_set(b_.handle(), p_, f.raw(), &v, sizeof(T), e); });
+    }
+    // Replaces text field `f` with a copy of `text`, made (and later freed)
+    // by the library's allocator. It must be UTF-8: else rsl::Error, with
+    // the Rust message, and nothing is written.
+    void set_text(Field<Text> f, std::string_view text) { replace(f.raw(), bytes(text), text.size()); }
+    // Replaces optional text field `f` (std::nullopt: nothing).
+    void set_text(Field<OptText> f, std::optional<std::string_view> text) {
+        replace(f.raw(), text ? bytes(*text) : nullptr, text ? text->size() : 0);
+    }
+    // Replaces elements field `f` with a copy of `elems`, made (and later
+    // freed) by the library's allocator.
+    template <class E>
+    void set_elems(Field<Elems<E>> f, Slice<E> elems) {
+        static const E none{};
+        replace(f.raw(), elems.data() ? static_cast<const void *>(elems.data()) : &none, elems.size());
+    }
+    template <class E>
+    void set_elems(Field<Elems<E>> f, const std::vector<E> &elems) {
+        set_elems(f, Slice<E>(elems));
     }
     // The nested value field `n` holds, writable.
     PlaceMut nested(const Nested &n) { return PlaceMut(n.bound(), nested_at(n)); }
@@ -750,6 +875,12 @@ class PlaceMut : public Place {
 
   protected:
     PlaceMut(const Bound &b, unsigned char *p) : Place(b, p) {}
+
+  private:
+    static const void *bytes(std::string_view text) { return text.data() ? text.data() : ""; }
+    void replace(rsl_field f, const void *ptr, std::size_t len) {
+        detail::call_fast([&](rsl_error *e) { return rsl_bound_replace(b_.handle(), p_, f, ptr, len, e); });
+    }
 };
 
 // A value of a foreign type made by the library's witnesses, in room the
@@ -1009,9 +1140,10 @@ struct Arg<ThisMut> : Arg<Mut> {};
 template <class T>
 constexpr bool is_receiver = std::is_same<T, This>::value || std::is_same<T, ThisMut>::value;
 
-// How a result crosses: room for it during a call (`slot`, made with the
+// How a result crosses: what the thunk returns (`reg`: the status, or a
+// scalar with the status), room for it during a call (`slot`, made with the
 // binding an owned result is read through, null for the others) and the
-// result made from it (`output`).
+// result made from them (`output`).
 template <class R, class = void>
 struct Ret {
     static_assert(lowering::always_false<R>, "a function's result is a scalar, void or rsl::Owned");
@@ -1023,11 +1155,12 @@ struct Ret<void> {
     static constexpr const rsl_type_identity *identity() { return nullptr; }
     using ffi = void;
     using output = void;
+    using reg = std::uint32_t;
+    static std::uint32_t status(reg r) noexcept { return r; }
     struct slot {
         explicit slot(const Bound *) noexcept {}
-        unsigned char unused = 0;
-        void *ptr() noexcept { return &unused; }
-        void get() const noexcept {}
+        void *ptr() noexcept { return nullptr; }
+        void get(reg) const noexcept {}
     };
 };
 
@@ -1035,13 +1168,15 @@ template <class R>
 struct Ret<R, std::enable_if_t<lowering::is_scalar<R>>> {
     static constexpr std::uint32_t pass = RSL_PASS_VALUE;
     static constexpr const rsl_type_identity *identity() { return &::rsl::identity<R>::value; }
-    using ffi = typename lowering::lowered<R>::type;
+    using ffi = void;
     using output = R;
+    // The value comes back in registers with the status; no room.
+    using reg = ::rsl::ret<typename lowering::lowered<R>::type>;
+    static std::uint32_t status(const reg &r) noexcept { return r.status; }
     struct slot {
         explicit slot(const Bound *) noexcept {}
-        ffi value;
-        ffi *ptr() noexcept { return &value; }
-        R get() const noexcept { return R(value); }
+        void *ptr() noexcept { return nullptr; }
+        R get(const reg &r) const noexcept { return R(r.value); }
     };
 };
 
@@ -1057,7 +1192,7 @@ struct OwnedSlot {
     ~OwnedSlot() { rsl_room_free(room_); }
     void *ptr() noexcept { return rsl_room_data(room_); }
     // After the thunk returned RSL_STATUS_OK.
-    Value get() {
+    Value get(std::uint32_t) {
         rsl_value *v = nullptr;
         call([&](rsl_error *e) { return rsl_room_into_value(room_, &v, e); });
         room_ = nullptr;
@@ -1075,6 +1210,8 @@ struct Ret<Owned> {
     static constexpr const rsl_type_identity *identity() { return nullptr; }
     using ffi = void;
     using output = Value;
+    using reg = std::uint32_t;
+    static std::uint32_t status(reg r) noexcept { return r; }
     using slot = OwnedSlot;
 };
 
@@ -1170,8 +1307,8 @@ class Function<R(A...)> {
     friend class Api;
     friend class Library;
     friend class Implementation;
-    using Thunk = std::uint32_t (*)(typename detail::Arg<A>::ffi..., typename detail::Ret<R>::ffi *,
-                                    rsl_call_error *);
+    using Thunk = typename detail::Ret<R>::reg (*)(typename detail::Arg<A>::ffi..., typename detail::Ret<R>::ffi *,
+                                                  rsl_call_error *);
 
     // Made only by binding (Api, Implementation): never a function without
     // a thunk.
@@ -1230,11 +1367,12 @@ class Function<R(A...)> {
                     if (exclusive[i] && i != j && at[i] != nullptr && at[i] == at[j])
                         refused(i, "a value passed as rsl::Mut (exclusive) is passed again");
         }
-        rsl_call_error e{nullptr, 0, 0, nullptr};
+        rsl_call_error e;  // written by the thunk exactly when the status is not OK
         typename detail::Ret<R>::slot ret(result_.get());
-        std::uint32_t st = thunk_(detail::Arg<A>::lower(a)..., ret.ptr(), &e);
+        const auto reg = thunk_(detail::Arg<A>::lower(a)..., ret.ptr(), &e);
+        const std::uint32_t st = detail::Ret<R>::status(reg);
         if (st != RSL_STATUS_OK) failed(st, e);
-        return ret.get();
+        return ret.get(reg);
     }
 
     [[noreturn]] void refused(std::size_t index, const char *why) const {
@@ -1536,7 +1674,8 @@ inline std::vector<Implementation> Library::implementations(const Interface &ifa
 // the views and functions above, and recorded in the binary (ELF section
 // resilient_views, docs/FORMAT.md "Consumer needs") so that `resilient
 // check LIB --consumer HOST` checks a library against them offline, by the
-// rules the binder applies, as it does for a Rust host's view! and api!:
+// rules the binder applies, as it does for a Rust host's view!, enum_view!
+// and api!:
 //
 //     RSL_VIEW(point_view, "widgets", "Point", rsl::field<std::int32_t>("x"), rsl::field<std::int32_t>("y"));
 //     RSL_VIEW(widget_view, "widgets", "Widget",
@@ -1544,6 +1683,10 @@ inline std::vector<Implementation> Library::implementations(const Interface &ifa
 //              rsl::nested("origin", point_view),         // read through point_view
 //              rsl::optional_field<double>("scale"));
 //     RSL_VIEW(frozen_point, "widgets", "Point", rsl::frozen(0x5bd23ff654e9a316), rsl::field<std::int32_t>("x"));
+//     RSL_ENUM_VIEW(status_view, "widgets", "Status",
+//                   rsl::enum_case("Idle"),
+//                   rsl::enum_case("Busy"), rsl::payload<std::uint32_t>("jobs"),  // Busy's payload
+//                   rsl::enum_case("Failed"), rsl::payload<std::int64_t>("0"));   // a tuple field
 //     RSL_FUNCTION(widget_id, std::uint64_t(rsl::Ref), "widgets", "widget_id", "Widget");
 //     RSL_OPTIONAL_FUNCTION(weight_lb, double(rsl::Ref), "widgets", "weight_lb", "Widget");
 //     RSL_FUNCTION(parse_point, rsl::Owned(std::string_view), "widgets", "parse_point", "Point");
@@ -1553,6 +1696,7 @@ inline std::vector<Implementation> Library::implementations(const Interface &ifa
 //     std::optional<rsl::Function<double(rsl::Ref)>> lb = lib.bind(weight_lb);
 //     rsl::Bound p = lib.bind(point_view);
 //     auto parse = lib.bind(parse_point, p);           // results read through p
+//     rsl::Bound s = lib.bind(status_view);             // an rsl::EnumView: cases 0, 1, 2
 //
 // A function declaration names, after its module and name, the exported
 // type of each reference parameter and then of an owned result, in order
@@ -1567,12 +1711,15 @@ struct Frozen {
 };
 constexpr Frozen frozen(std::uint64_t fingerprint) { return Frozen{fingerprint}; }
 
-// A field read by value as T (a scalar, an array of them).
+// A field read as T: by value (a scalar, an array of them; stored or
+// computed by the library), or rsl::Text, rsl::OptText, rsl::Elems<E>
+// (through the library's accessors).
 template <class T>
 constexpr FieldDecl field(const char *name) {
-    static_assert(lowering::identity_kind<T>::value != 0 && !lowering::is_resilient<T>,
-                  "a field is read by value as a scalar or an array; a nested resilient type is rsl::nested");
-    return FieldDecl{name, true, RSL_BY_VALUE, &identity<T>::value, {}};
+    static_assert(detail::plain_value<T>(),
+                  "a field is read by value as a scalar or an array, or as rsl::Text, rsl::OptText or "
+                  "rsl::Elems<T>; a nested resilient type is rsl::nested");
+    return FieldDecl{name, true, detail::reach<T>::access, &detail::reach<T>::identity(), {}};
 }
 // As field(), for a field older libraries lack.
 template <class T>
@@ -1662,12 +1809,116 @@ inline View::View(const ViewRef &decl) : module_(decl.module), type_(decl.type) 
         if (f.access == RSL_NESTED)
             nested(f.name, View(f.nested), f.required);
         else
-            needs_.push_back({f.name, f.required, RSL_BY_VALUE, f.identity, {}, nullptr});
+            needs_.push_back({f.name, f.required, f.access, f.identity, {}, nullptr});
     }
 }
 
 template <std::size_t N>
 View::View(const ViewDecl<N> &decl) : View(decl.ref()) {}
+
+// One case of an enum view declared as constant data (rsl::enum_view,
+// RSL_ENUM_VIEW): the payload fields (rsl::payload, rsl::optional_payload)
+// that follow it, up to the next case, are the ones the view reads of it.
+struct CaseDecl {
+    const char *name = nullptr;
+};
+constexpr CaseDecl enum_case(const char *name) { return CaseDecl{name}; }
+
+// An enum view of enum `type` of module `module`, declared as constant
+// data: its cases in order (a case's index is the number declared before
+// it), each with its payload fields, and a frozen layout.
+template <std::size_t C, std::size_t P>
+struct EnumViewDecl {
+    const char *module;
+    const char *type;
+    bool frozen;
+    std::uint64_t fingerprint;
+    std::array<const char *, C> cases;
+    std::array<std::size_t, C> first;  // each case's first payload field
+    std::array<std::size_t, C> count;  // and how many it has
+    std::array<PayloadDecl, P> payloads;
+};
+
+namespace detail {
+
+template <class T, class... I>
+constexpr std::size_t count_of = ((std::is_same<I, T>::value ? 1 : 0) + ... + 0);
+
+struct EnumPut {
+    std::size_t cases = 0;
+    std::size_t payloads = 0;
+};
+template <std::size_t C, std::size_t P>
+constexpr void put(EnumViewDecl<C, P> &v, EnumPut &k, const CaseDecl &c) {
+    v.cases[k.cases] = c.name;
+    v.first[k.cases] = k.payloads;
+    v.count[k.cases] = 0;
+    ++k.cases;
+}
+template <std::size_t C, std::size_t P>
+constexpr void put(EnumViewDecl<C, P> &v, EnumPut &k, const PayloadDecl &f) {
+    if (k.cases == 0) throw Error("a payload field follows the case it is of (rsl::enum_case)");
+    v.payloads[k.payloads++] = f;
+    ++v.count[k.cases - 1];
+}
+template <std::size_t C, std::size_t P>
+constexpr void put(EnumViewDecl<C, P> &v, EnumPut &, const Frozen &f) {
+    if (v.frozen) throw Error("an enum view is declared frozen twice");
+    v.frozen = true;
+    v.fingerprint = f.fingerprint;
+}
+
+}  // namespace detail
+
+// An enum view declared as constant data: `items` are its cases
+// (rsl::enum_case), each followed by its payload fields (rsl::payload,
+// rsl::optional_payload), and at most one rsl::frozen (the enum frozen with
+// that fingerprint; binding then also requires every case named). What
+// RSL_ENUM_VIEW declares and records.
+template <class... I>
+constexpr EnumViewDecl<detail::count_of<CaseDecl, I...>, detail::count_of<PayloadDecl, I...>> enum_view(
+    const char *module, const char *type, I... items) {
+    static_assert(((std::is_same<I, CaseDecl>::value || std::is_same<I, PayloadDecl>::value ||
+                    std::is_same<I, Frozen>::value) &&
+                   ... && true),
+                  "an enum view's items are rsl::enum_case, rsl::payload, rsl::optional_payload and rsl::frozen");
+    EnumViewDecl<detail::count_of<CaseDecl, I...>, detail::count_of<PayloadDecl, I...>> v{
+        module, type, false, 0, {}, {}, {}, {}};
+    detail::EnumPut k{};
+    (detail::put(v, k, items), ...);
+    static_cast<void>(k);
+    if (!detail::named(module) || !detail::named(type)) throw Error("an enum view needs a module and a type name");
+    for (std::size_t c = 0; c < v.cases.size(); ++c) {
+        if (!detail::named(v.cases[c])) throw Error("a case needs a name");
+        for (std::size_t d = 0; d < c; ++d)
+            if (detail::same(v.cases[d], v.cases[c])) throw Error("a case is declared twice");
+        for (std::size_t i = v.first[c]; i < v.first[c] + v.count[c]; ++i) {
+            if (!detail::named(v.payloads[i].name)) throw Error("a payload field needs a name");
+            for (std::size_t j = v.first[c]; j < i; ++j)
+                if (detail::same(v.payloads[j].name, v.payloads[i].name))
+                    throw Error("a payload field is declared twice in its case");
+        }
+    }
+    return v;
+}
+
+template <std::size_t C, std::size_t P>
+EnumView::EnumView(const EnumViewDecl<C, P> &decl) : EnumView(decl.module, decl.type) {
+    if (decl.frozen) frozen(decl.fingerprint);
+    for (std::size_t c = 0; c < C; ++c) {
+        CaseNeed k{decl.cases[c], {}, {}};
+        for (std::size_t i = decl.first[c]; i < decl.first[c] + decl.count[c]; ++i) {
+            k.fields.push_back(decl.payloads[i]);
+            k.names.emplace_back(decl.payloads[i].name);
+        }
+        cases_.push_back(std::move(k));
+    }
+}
+
+template <std::size_t C, std::size_t P>
+Bound Library::bind(const EnumViewDecl<C, P> &decl) const {
+    return bind(static_cast<const View &>(EnumView(decl)));
+}
 
 // A function of module `module` a host calls with signature Sig (R(A...)),
 // declared as constant data (RSL_FUNCTION, RSL_OPTIONAL_FUNCTION): `types`
@@ -1723,9 +1974,23 @@ constexpr rsl_type_identity by_name(const char *type) {
     return rsl_type_identity{RSL_KIND_RESILIENT, 0, str(type), 0, 1, 0, nullptr};
 }
 
+constexpr std::uint32_t access_code(int access) {
+    switch (access) {
+        case RSL_NESTED:
+            return RSL_ACCESS_NESTED;
+        case RSL_TEXT:
+            return RSL_ACCESS_TEXT;
+        case RSL_OPTIONAL_TEXT:
+            return RSL_ACCESS_OPTIONAL_TEXT;
+        case RSL_ELEMENTS:
+            return RSL_ACCESS_ELEMENTS;
+        default:
+            return RSL_ACCESS_BY_VALUE;
+    }
+}
+
 constexpr rsl_view_field_record field_record(const FieldDecl &f) {
-    return rsl_view_field_record{str(f.name), f.required ? 1u : 0u,
-                                 f.access == RSL_NESTED ? RSL_ACCESS_NESTED : RSL_ACCESS_BY_VALUE,
+    return rsl_view_field_record{str(f.name), f.required ? 1u : 0u, access_code(f.access),
                                  f.access == RSL_NESTED ? by_name(f.nested.type) : *f.identity};
 }
 
@@ -1749,6 +2014,49 @@ constexpr rsl_view_record view_record(const ViewRef &v, const rsl_view_field_rec
                            v.frozen ? v.fingerprint : 0,
                            v.count,
                            fields};
+}
+
+constexpr rsl_view_field_record payload_record(const PayloadDecl &f) {
+    return rsl_view_field_record{str(f.name), f.required ? 1u : 0u, RSL_ACCESS_BY_VALUE, *f.identity};
+}
+template <std::size_t C, std::size_t P, std::size_t... I>
+constexpr std::array<rsl_view_field_record, P> payload_records(const EnumViewDecl<C, P> &v,
+                                                               std::index_sequence<I...>) {
+    return {{payload_record(v.payloads[I])...}};
+}
+template <std::size_t C, std::size_t P>
+constexpr std::array<rsl_view_field_record, P> payload_records(const EnumViewDecl<C, P> &v) {
+    return payload_records(v, std::make_index_sequence<P>{});
+}
+template <std::size_t C, std::size_t P>
+constexpr rsl_case_need_record case_record(const EnumViewDecl<C, P> &v, const rsl_view_field_record *payloads,
+                                           std::size_t c) {
+    return rsl_case_need_record{str(v.cases[c]), v.count[c], v.count[c] != 0 ? payloads + v.first[c] : nullptr};
+}
+template <std::size_t C, std::size_t P, std::size_t... I>
+constexpr std::array<rsl_case_need_record, C> case_records(const EnumViewDecl<C, P> &v,
+                                                           const rsl_view_field_record *payloads,
+                                                           std::index_sequence<I...>) {
+    static_cast<void>(payloads);
+    return {{case_record(v, payloads, I)...}};
+}
+template <std::size_t C, std::size_t P>
+constexpr std::array<rsl_case_need_record, C> case_records(const EnumViewDecl<C, P> &v,
+                                                           const rsl_view_field_record *payloads) {
+    return case_records(v, payloads, std::make_index_sequence<C>{});
+}
+template <std::size_t C, std::size_t P>
+constexpr rsl_enum_view_record enum_view_record(const EnumViewDecl<C, P> &v, const rsl_case_need_record *cases) {
+    return rsl_enum_view_record{{'R', 'S', 'L', 'N', 'T', 'E', 'V', 0},
+                                RSL_FORMAT_VERSION,
+                                static_cast<std::uint32_t>(sizeof(rsl_enum_view_record)),
+                                v.frozen ? 1u : 0u,
+                                0,
+                                str(v.module),
+                                str(v.type),
+                                v.frozen ? v.fingerprint : 0,
+                                C,
+                                C != 0 ? cases : nullptr};
 }
 
 template <class R, class... A, bool Q>
@@ -1776,7 +2084,7 @@ constexpr rsl_fn_need_record fn_record(const FunctionDecl<R(A...), Q> &d, const 
                               RSL_FORMAT_VERSION,
                               static_cast<std::uint32_t>(sizeof(rsl_fn_need_record)),
                               Q ? 1u : 0u,
-                              0,
+                              RSL_ABI_THUNK_V2,
                               str(d.module),
                               str(d.name),
                               sizeof...(A),
@@ -1842,6 +2150,24 @@ detail::bound_function<Sig, Required> Library::bind(const FunctionDecl<Sig, Requ
         &RSL_CLIENT_CAT(rsl_view_need_, name);                                                               \
     }                                                                                                        \
     static_assert(true, "RSL_VIEW is a declaration")
+
+// Declares `name`, an enum view (an rsl::EnumViewDecl: rsl::enum_view(
+// __VA_ARGS__), the module, the enum, its cases each followed by its payload
+// fields, and at most one rsl::frozen), and records it in the binary for
+// `resilient check`. Bind it with lib.bind(name) (an rsl::Bound of an
+// rsl::EnumView). At namespace scope.
+#define RSL_ENUM_VIEW(name, ...)                                                                            \
+    constexpr auto name = ::rsl::enum_view(__VA_ARGS__);                                                     \
+    namespace {                                                                                              \
+    constexpr auto RSL_CLIENT_CAT(rsl_payloads_of_, name) = ::rsl::detail::payload_records(name);            \
+    constexpr auto RSL_CLIENT_CAT(rsl_cases_of_, name) =                                                     \
+        ::rsl::detail::case_records(name, RSL_CLIENT_CAT(rsl_payloads_of_, name).data());                    \
+    constexpr rsl_enum_view_record RSL_CLIENT_CAT(rsl_enum_need_, name) =                                    \
+        ::rsl::detail::enum_view_record(name, RSL_CLIENT_CAT(rsl_cases_of_, name).data());                   \
+    RSL_NEED_SECTION_ const rsl_enum_view_record *const RSL_CLIENT_CAT(rsl_enum_need_at_, name) =            \
+        &RSL_CLIENT_CAT(rsl_enum_need_, name);                                                               \
+    }                                                                                                        \
+    static_assert(true, "RSL_ENUM_VIEW is a declaration")
 
 #define RSL_FUNCTION_NEED_(name, required, Sig, ...)                                                        \
     constexpr auto name = ::rsl::detail::declare<Sig, required>(__VA_ARGS__);                                \

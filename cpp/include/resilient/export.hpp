@@ -100,10 +100,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 #include <type_traits>
 #include <utility>
@@ -362,29 +365,41 @@ struct param<T *, std::enable_if_t<is_resilient<T> && !std::is_const<T>::value>>
     using ffi = int;
 };
 
-// How a result of C++ type R crosses.
+// How a result of C++ type R crosses: what `ret` points to (`ffi`) and
+// what the thunk returns (`reg`: the status, or for a scalar the value and
+// the status, rsl::ret), and `of`, the `reg` of a status with no value.
 template <class R, class = void>
 struct result {
     static_assert(always_false<R>, "an exported function returns a scalar, void, an exported type by value, std::string or std::vector of numbers");
     using ffi = int;
+    using reg = std::uint32_t;
+};
+// The status alone: the result, if any, is written to *ret.
+struct status_only {
+    using reg = std::uint32_t;
+    static constexpr reg of(std::uint32_t status) noexcept { return status; }
 };
 template <>
-struct result<void> {
+struct result<void> : status_only {
     static constexpr std::uint32_t pass = RSL_PASS_UNIT;
     static constexpr const rsl_type_identity &identity = unit_identity;
     using ffi = void;
 };
+// A scalar comes back in registers with the status; `ret` is unused.
 template <class R>
 struct result<R, std::enable_if_t<is_scalar<R>>> {
     static constexpr std::uint32_t pass = RSL_PASS_VALUE;
     static constexpr const rsl_type_identity &identity = ::rsl::identity<R>::value;
-    using ffi = typename lowering::lowered<R>::type;
+    using ffi = void;
+    using value = typename lowering::lowered<R>::type;
+    using reg = ::rsl::ret<value>;
+    static constexpr reg of(std::uint32_t status) noexcept { return reg{value{}, status}; }
 };
 // An exported type by value: constructed in the caller's room (of this
 // library's size and alignment of R), which the caller then owns and
 // destroys through R's drop witness.
 template <class R>
-struct result<R, std::enable_if_t<is_resilient<R>>> {
+struct result<R, std::enable_if_t<is_resilient<R>>> : status_only {
     static constexpr std::uint32_t pass = RSL_PASS_OWNED;
     static constexpr const rsl_type_identity &identity = ::rsl::identity<R>::value;
     using ffi = void;
@@ -394,14 +409,14 @@ struct result<R, std::enable_if_t<is_resilient<R>>> {
 // a buffer of this library's malloc, which the caller frees through the
 // record's `free`.
 template <>
-struct result<std::string> {
+struct result<std::string> : status_only {
     static constexpr std::uint32_t pass = RSL_PASS_OWNED_STR;
     static constexpr const rsl_type_identity &identity = str_identity;
     using ffi = rsl_call_error;
 };
 // A std::vector<T> of numbers by value (Rust's Vec<T> result), likewise.
 template <class T>
-struct result<std::vector<T>, std::enable_if_t<is_slice_element<T>>> {
+struct result<std::vector<T>, std::enable_if_t<is_slice_element<T>>> : status_only {
     static constexpr std::uint32_t pass = RSL_PASS_OWNED_SLICE;
     static constexpr const rsl_type_identity &identity = ::rsl::identity<T>::value;
     using ffi = rsl_call_error;
@@ -469,17 +484,29 @@ constexpr bool references_listed(const function_info *f, std::size_t n, const rs
 }
 
 // What a thunk does around the call (docs/FORMAT.md, "Functions"): runs
-// `call` (the exported function or method, its parameters raised), writes
-// the result to *ret, and stops every exception here: rsl::Failure is
+// `call` (the exported function or method, its parameters raised), hands
+// the result over (returned with the status for a scalar, else written to
+// *ret), and stops every exception here: rsl::Failure is
 // RSL_STATUS_FAILED with its what(), any other one RSL_STATUS_PANICKED
-// naming `Name`.
+// naming `Name`; *err is written exactly when the status is not OK.
 template <const char *Name, class R, class Call>
-std::uint32_t run(typename result<R>::ffi *ret, rsl_call_error *err, Call &&call) noexcept {
-    using ret_ffi = typename result<R>::ffi;
+typename result<R>::reg run(typename result<R>::ffi *ret, rsl_call_error *err, Call &&call) noexcept {
+    using out = result<R>;
     try {
         if constexpr (std::is_void<R>::value) {
             (void)ret;
             call();
+        } else if constexpr (is_scalar<R>) {
+            (void)ret;
+            R r = call();
+            if constexpr (std::is_same<R, char32_t>::value) {
+                // A Rust char holds a Unicode scalar value, nothing else.
+                if (!lowering::valid_char(r)) {
+                    message(err, {"`", Name, "` returned a char32_t that is not a Unicode scalar value"});
+                    return out::of(RSL_STATUS_PANICKED);
+                }
+            }
+            return typename out::reg{static_cast<typename out::value>(r), RSL_STATUS_OK};
         } else if constexpr (is_resilient<R>) {
             // Constructed in place from the returned value (no copy).
             ::new (ret) R(call());
@@ -491,26 +518,18 @@ std::uint32_t run(typename result<R>::ffi *ret, rsl_call_error *err, Call &&call
             if (bytes != 0) std::memcpy(p, r.data(), bytes);
             *ret = rsl_call_error{static_cast<char *>(p), r.size(), r.size(), &free_message};
         } else {
-            R r = call();
-            if constexpr (std::is_same<R, char32_t>::value) {
-                // A Rust char holds a Unicode scalar value, nothing else.
-                if (!lowering::valid_char(r)) {
-                    message(err, {"`", Name, "` returned a char32_t that is not a Unicode scalar value"});
-                    return RSL_STATUS_PANICKED;
-                }
-            }
-            *ret = static_cast<ret_ffi>(r);
+            static_assert(always_false<R>, "a result is void, a scalar, an exported type or an owned buffer");
         }
-        return RSL_STATUS_OK;
+        return out::of(RSL_STATUS_OK);
     } catch (const Failure &e) {
         message(err, {e.what()});
-        return RSL_STATUS_FAILED;
+        return out::of(RSL_STATUS_FAILED);
     } catch (const std::exception &e) {
         message(err, {"`", Name, "` threw: ", e.what()});
-        return RSL_STATUS_PANICKED;
+        return out::of(RSL_STATUS_PANICKED);
     } catch (...) {
         message(err, {"`", Name, "` threw an exception that is not a std::exception"});
-        return RSL_STATUS_PANICKED;
+        return out::of(RSL_STATUS_PANICKED);
     }
 }
 
@@ -526,8 +545,9 @@ struct function<Name, F, R (*)(A...) noexcept(NoExcept)> {
     using ret_ffi = typename result<R>::ffi;
 
     // The calling convention of docs/FORMAT.md: each parameter lowered, the
-    // result written to *ret, every exception stopped here.
-    static std::uint32_t thunk(typename param<A>::ffi... a, ret_ffi *ret, rsl_call_error *err) noexcept {
+    // result returned (a scalar) or written to *ret, every exception
+    // stopped here.
+    static typename result<R>::reg thunk(typename param<A>::ffi... a, ret_ffi *ret, rsl_call_error *err) noexcept {
         return run<Name, R>(ret, err, [&] { return F(param<A>::raise(a)...); });
     }
 
@@ -558,7 +578,8 @@ struct method_record {
     using self_ffi = std::conditional_t<Const, const void *, void *>;
     using self_ptr = std::conditional_t<Const, const T *, T *>;
 
-    static std::uint32_t thunk(self_ffi self, typename param<A>::ffi... a, ret_ffi *ret, rsl_call_error *err) noexcept {
+    static typename result<R>::reg thunk(self_ffi self, typename param<A>::ffi... a, ret_ffi *ret,
+                                         rsl_call_error *err) noexcept {
         self_ptr obj = static_cast<self_ptr>(self);
         return run<Name, R>(ret, err, [&] { return (obj->*M)(param<A>::raise(a)...); });
     }
@@ -891,15 +912,207 @@ struct variant_enum<std::variant<C...>> {
 #define RSL_EACH_32(M, T, a, ...) M(T, a) RSL_EACH_31(M, T, __VA_ARGS__)
 #define RSL_EACH(M, T, ...) RSL_CAT(RSL_EACH_, RSL_NARGS(__VA_ARGS__))(M, T, __VA_ARGS__)
 
+// ---- accessor fields (docs/FORMAT.md, "Accessor and computed fields")
+//
+// A listed field whose type has no stable layout is exported through
+// accessors this header generates, not as a stored field (its type comes
+// from the member: nothing is declared twice): std::string as text
+// (RSL_SHAPE_STR), std::optional<std::string> as optional text, and
+// std::vector<T> of a number T (not bool or char32_t) as elements
+// (RSL_SHAPE_SLICE, of T's identity). The getter borrows the contents
+// (data(), size()) from the value; the setter replaces them with a copy,
+// allocated (and later freed) by this library's own allocator. Both are
+// internal to this library and never throw across the boundary: an
+// exception inside (std::bad_alloc) aborts the process, as in a witness.
+// A std::string may hold any bytes: a Rust host's `text` refuses bytes
+// that are not UTF-8 (its `text_bytes` reads them); a host's replacement
+// is checked to be UTF-8 before this library sees it. (Such a field still
+// has its `T_f_offset` symbol: the member's offset in the C++ object,
+// which no reader uses; it has no field record.)
+namespace rsl {
+namespace {
+namespace exporting {
+
+// What an accessor field of type M is (specialised below); `is` is false
+// for a stored field.
+template <class M>
+struct accessor_traits {
+    static constexpr bool is = false;
+};
+
+template <>
+struct accessor_traits<std::string> {
+    static constexpr bool is = true;
+    static constexpr std::uint32_t shape = RSL_SHAPE_STR;
+    static constexpr std::uint32_t flags = 0;
+    static constexpr const rsl_type_identity &identity = lowering::str_identity;
+    static rsl_slice borrow(const std::string &s) noexcept { return rsl_slice{s.data(), s.size()}; }
+    static void replace(std::string &s, const std::uint8_t *p, std::size_t n) {
+        s.assign(reinterpret_cast<const char *>(p), n);
+    }
+};
+
+template <>
+struct accessor_traits<std::optional<std::string>> {
+    static constexpr bool is = true;
+    static constexpr std::uint32_t shape = RSL_SHAPE_STR;
+    static constexpr std::uint32_t flags = RSL_ACCESSOR_OPTIONAL;
+    static constexpr const rsl_type_identity &identity = lowering::str_identity;
+    static rsl_slice borrow(const std::optional<std::string> &s) noexcept {
+        return s ? rsl_slice{s->data(), s->size()} : rsl_slice{nullptr, 0};
+    }
+    static void replace(std::optional<std::string> &s, const std::uint8_t *p, std::size_t n) {
+        if (p == nullptr)
+            s.reset();
+        else if (s)
+            s->assign(reinterpret_cast<const char *>(p), n);
+        else
+            s.emplace(reinterpret_cast<const char *>(p), n);
+    }
+};
+
+template <class E, class A>
+struct accessor_traits<std::vector<E, A>> {
+    static_assert(lowering::is_slice_element<E>,
+                  "a std::vector<T> field is exported as elements: T is a number (not bool or char32_t)");
+    static constexpr bool is = true;
+    static constexpr std::uint32_t shape = RSL_SHAPE_SLICE;
+    static constexpr std::uint32_t flags = 0;
+    static constexpr const rsl_type_identity &identity = ::rsl::identity<E>::value;
+    static rsl_slice borrow(const std::vector<E, A> &v) noexcept {
+        // Never NULL (NULL means "nothing", for an optional field only): an
+        // empty vector's data() may be, so it is an aligned address no one
+        // reads, as an empty Rust Vec has.
+        if (v.empty()) return rsl_slice{reinterpret_cast<const void *>(alignof(E)), 0};
+        return rsl_slice{v.data(), v.size()};
+    }
+    static void replace(std::vector<E, A> &v, const std::uint8_t *p, std::size_t n) {
+        const E *first = reinterpret_cast<const E *>(p);
+        // The source may be what `borrow` lent (a host copying the field, or
+        // a part of it, onto itself), and assign() may not take iterators
+        // into the vector: copy first, then swap.
+        const std::less<const E *> before;
+        if (n != 0 && !v.empty() && before(first, v.data() + v.size()) && before(v.data(), first + n)) {
+            std::vector<E, A> copy(first, first + n, v.get_allocator());
+            v.swap(copy);
+        } else {
+            v.assign(first, first + n);
+        }
+    }
+};
+
+// The getter and setter of accessor field P (a pointer to a member of T).
+template <class T, auto P>
+struct accessor_thunks {
+    using member = std::remove_cv_t<std::remove_reference_t<decltype(std::declval<T &>().*P)>>;
+    using traits = accessor_traits<member>;
+    static rsl_slice get(const void *value) noexcept {
+        try {
+            return traits::borrow(static_cast<const T *>(value)->*P);
+        } catch (...) {
+            std::abort();
+        }
+    }
+    static void set(void *value, const std::uint8_t *ptr, std::size_t len) noexcept {
+        try {
+            traits::replace(static_cast<T *>(value)->*P, ptr, len);
+        } catch (...) {
+            std::abort();
+        }
+    }
+};
+
+// One listed field: stored (a field record) or an accessor field.
+struct member_entry {
+    rsl_str name;
+    std::size_t offset;
+    rsl_type_identity identity;
+    bool accessor;
+    std::uint32_t shape;
+    std::uint32_t flags;
+};
+
+template <class M>
+constexpr member_entry member(rsl_str name, std::size_t offset) {
+    if constexpr (accessor_traits<M>::is) {
+        return member_entry{name, offset, accessor_traits<M>::identity, true, accessor_traits<M>::shape,
+                            accessor_traits<M>::flags};
+    } else {
+        return member_entry{name, offset, ::rsl::identity<M>::value, false, 0, 0};
+    }
+}
+
+// Whether a listed member has the size and alignment its identity says (an
+// accessor field's identity is its contents', not its own).
+template <class M>
+constexpr bool sized_as_identity() {
+    if constexpr (accessor_traits<M>::is) {
+        return true;
+    } else {
+        return ::rsl::identity<M>::value.size == sizeof(M) && ::rsl::identity<M>::value.align == alignof(M);
+    }
+}
+
+template <std::size_t K>
+constexpr std::size_t count_members(const member_entry (&m)[K], bool accessor) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < K; ++i) n += m[i].accessor == accessor ? 1 : 0;
+    return n;
+}
+
+// The index among the listed members of the k-th one that is (or is not)
+// an accessor field.
+template <std::size_t K>
+constexpr std::size_t nth_member(const member_entry (&m)[K], bool accessor, std::size_t k) {
+    for (std::size_t i = 0; i < K; ++i)
+        if (m[i].accessor == accessor && k-- == 0) return i;
+    return K;
+}
+
+// The stored fields' records, in listed order.
+template <std::size_t N, std::size_t K>
+constexpr std::array<rsl_field_descriptor, N> stored_fields(const member_entry (&m)[K]) {
+    std::array<rsl_field_descriptor, N> out{};
+    for (std::size_t k = 0; k < N; ++k) {
+        const member_entry &e = m[nth_member(m, false, k)];
+        out[k] = rsl_field_descriptor{e.name, e.offset, e.identity};
+    }
+    return out;
+}
+
+// The accessor records of T's listed accessor fields (Members: the listed
+// members' entries; Ptrs: a tuple of pointers to them, in the same order).
+template <class T, const auto &Members, const auto &Ptrs, class Seq>
+struct accessor_list;
+template <class T, const auto &Members, const auto &Ptrs, std::size_t... K>
+struct accessor_list<T, Members, Ptrs, std::index_sequence<K...>> {
+    static constexpr std::size_t count = sizeof...(K);
+    static constexpr std::size_t at(std::size_t k) { return nth_member(Members, true, k); }
+    // Not constexpr (each function's address is converted to the record's
+    // code pointer type), but constant-initialised, as function records.
+    static const rsl_accessor_descriptor records[count == 0 ? 1 : count];
+};
+template <class T, const auto &Members, const auto &Ptrs, std::size_t... K>
+const rsl_accessor_descriptor
+    accessor_list<T, Members, Ptrs, std::index_sequence<K...>>::records[count == 0 ? 1 : count] = {
+        rsl_accessor_descriptor{Members[at(K)].name, Members[at(K)].shape, Members[at(K)].flags,
+                                Members[at(K)].identity,
+                                reinterpret_cast<void (*)(void)>(&accessor_thunks<T, std::get<at(K)>(Ptrs)>::get),
+                                reinterpret_cast<void (*)(void)>(&accessor_thunks<T, std::get<at(K)>(Ptrs)>::set)}...};
+
+}  // namespace exporting
+}  // namespace
+}  // namespace rsl
+
 #define RSL_OFFSET_SYMBOL_(T, f)                                                                      \
     extern "C" RSL_API const std::size_t T##_##f##_offset;                                           \
     const std::size_t T##_##f##_offset = offsetof(T, f);                                             \
     static_assert(T##_fields_check_<offsetof(T, f) + sizeof(decltype(T::f)) <= sizeof(T)>::ok,       \
                   "field " #f " lies inside " #T);                                                    \
-    static_assert(::rsl::identity<decltype(T::f)>::value.size == sizeof(decltype(T::f)) &&            \
-                      ::rsl::identity<decltype(T::f)>::value.align == alignof(decltype(T::f)),         \
+    static_assert(::rsl::exporting::sized_as_identity<decltype(T::f)>(),                                \
                   "the identity of " #T "::" #f " has its size and alignment");
-#define RSL_FIELD_RECORD_(T, f) {{#f, sizeof(#f) - 1}, offsetof(T, f), ::rsl::identity<decltype(T::f)>::value},
+#define RSL_MEMBER_ENTRY_(T, f) ::rsl::exporting::member<decltype(T::f)>({#f, sizeof(#f) - 1}, offsetof(T, f)),
+#define RSL_MEMBER_PTR_(T, f) &T::f,
 
 // Exports type T (any class whose listed fields are accessible) with the
 // listed fields (at most 32): scalar symbols, descriptor and witnesses.
@@ -922,20 +1135,28 @@ struct variant_enum<std::variant<C...>> {
     extern "C" RSL_API const std::size_t T##_align;                                                   \
     const std::size_t T##_align = alignof(T);                                                         \
     RSL_EACH(RSL_OFFSET_SYMBOL_, T, __VA_ARGS__)                                                      \
-    static constexpr rsl_field_descriptor T##_fields_[] = {RSL_EACH(RSL_FIELD_RECORD_, T, __VA_ARGS__)}; \
+    static constexpr ::rsl::exporting::member_entry T##_members_[] = {                                \
+        RSL_EACH(RSL_MEMBER_ENTRY_, T, __VA_ARGS__)};                                                 \
+    static constexpr auto T##_member_ptrs_ = std::make_tuple(RSL_EACH(RSL_MEMBER_PTR_, T, __VA_ARGS__) nullptr); \
+    static constexpr auto T##_fields_ =                                                               \
+        ::rsl::exporting::stored_fields<::rsl::exporting::count_members(T##_members_, false)>(T##_members_); \
+    using T##_accessors_ = ::rsl::exporting::accessor_list<                                           \
+        T, T##_members_, T##_member_ptrs_,                                                            \
+        std::make_index_sequence<::rsl::exporting::count_members(T##_members_, true)>>;               \
     /* The manifest points at this internal name, so that it binds to this \
        library's descriptor even beside another version loaded globally;  \
        T_descriptor is an alias of it, the same record at the same address \
        (readers check that the record is exported under that name). */    \
     static constexpr rsl_type_descriptor T##_descriptor_local_ __asm__(#T "_descriptor_local_") = {  \
         ::rsl::witness<T>::flags(), 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),         \
-        ::rsl::fingerprint(sizeof(T), alignof(T), sizeof(T), T##_fields_,                             \
-                           sizeof(T##_fields_) / sizeof(T##_fields_[0])),                             \
-        sizeof(T##_fields_) / sizeof(T##_fields_[0]), T##_fields_, ::rsl::witness<T>::table(), nullptr}; \
+        ::rsl::fingerprint(sizeof(T), alignof(T), sizeof(T), T##_fields_.data(), T##_fields_.size()),  \
+        T##_fields_.size(), T##_fields_.data(), ::rsl::witness<T>::table(), nullptr,                  \
+        sizeof(rsl_accessor_descriptor), 0, T##_accessors_::count,                                    \
+        T##_accessors_::count == 0 ? nullptr : T##_accessors_::records};                              \
     extern "C" RSL_API const rsl_type_descriptor T##_descriptor                                       \
         __attribute__((alias(#T "_descriptor_local_")));                                              \
     static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");                \
-    static_assert(::rsl::in_declaration_order(T##_fields_, sizeof(T##_fields_) / sizeof(T##_fields_[0])), \
+    static_assert(::rsl::in_declaration_order(T##_fields_.data(), T##_fields_.size()),                \
                   #T ": list the exported fields in declaration order");
 
 // ---- enums (docs/FORMAT.md, "Enums")
@@ -963,7 +1184,7 @@ struct variant_enum<std::variant<C...>> {
     static constexpr rsl_type_descriptor T##_descriptor_local_ __asm__(#T "_descriptor_local_") = {  \
         FLAGS, 0, {#T, sizeof(#T) - 1}, sizeof(T), alignof(T), sizeof(T),                             \
         ::rsl::enum_fingerprint(sizeof(T), alignof(T), sizeof(T), T##_enum_local_),        \
-        0, nullptr, TABLE, &T##_enum_local_};                                                         \
+        0, nullptr, TABLE, &T##_enum_local_, sizeof(rsl_accessor_descriptor), 0, 0, nullptr};         \
     extern "C" RSL_API const rsl_type_descriptor T##_descriptor                                       \
         __attribute__((alias(#T "_descriptor_local_")));                                              \
     static_assert(sizeof(T) % alignof(T) == 0, #T ": size is a multiple of alignment");
@@ -1091,7 +1312,7 @@ struct variant_enum<std::variant<C...>> {
        pointer type), but constant-initialised: read-only after relocation. */ \
     static const rsl_function_descriptor rsl_function_##NAME = {                                      \
         rsl_function_t_##NAME::name,                                                                  \
-        RSL_ABI_THUNK_V1,                                                                             \
+        RSL_ABI_THUNK_V2,                                                                             \
         rsl_function_t_##NAME::flags,                                                                 \
         rsl_function_t_##NAME::params.size(),                                                         \
         rsl_function_t_##NAME::params_ptr,                                                            \
@@ -1119,7 +1340,7 @@ struct variant_enum<std::variant<C...>> {
         ::rsl::exporting::method<rsl_method_name_##P##_##m, rsl_impl_self_##P, &rsl_impl_self_##P::m>; \
     static const rsl_function_descriptor rsl_method_##P##_##m = {                                     \
         rsl_method_t_##P##_##m::name,                                                                 \
-        RSL_ABI_THUNK_V1,                                                                             \
+        RSL_ABI_THUNK_V2,                                                                             \
         rsl_method_t_##P##_##m::flags,                                                                \
         rsl_method_t_##P##_##m::params.size(),                                                        \
         rsl_method_t_##P##_##m::params_ptr,                                                           \

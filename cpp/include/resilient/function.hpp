@@ -57,6 +57,15 @@ class Slice {
     std::size_t size_ = 0;
 };
 
+// What a thunk returns for a result passed by value (RSL_PASS_VALUE): the
+// value and the status, in registers (layout.h's RSL_RET, as a named
+// type). `value` means nothing unless `status` is RSL_STATUS_OK.
+template <class T>
+struct ret {
+    T value;
+    std::uint32_t status;
+};
+
 // Internal linkage, as the identities this reads (identity.hpp says why).
 namespace {
 namespace lowering {

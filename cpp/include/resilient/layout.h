@@ -137,7 +137,10 @@ typedef struct rsl_enum_descriptor {
  * `field_count` records, `field_record_size` bytes apart (see the manifest).
  * `enum_info` (appended in format 1.2: present if `type_record_size` says
  * so) is NULL for a struct, and describes the cases of an enum
- * (RSL_FLAG_ENUM). */
+ * (RSL_FLAG_ENUM). The accessor list (appended in format 1.3: present if
+ * `type_record_size` says so) points to `accessor_count` records
+ * (rsl_accessor_descriptor, below), `accessor_record_size` bytes apart:
+ * the fields reached through the library's code (NULL and 0 if none). */
 typedef struct rsl_type_descriptor {
     uint32_t flags;
     uint32_t reserved;
@@ -150,6 +153,10 @@ typedef struct rsl_type_descriptor {
     const rsl_field_descriptor *fields;
     rsl_value_witnesses witnesses;
     const rsl_enum_descriptor *enum_info;
+    uint32_t accessor_record_size; /* sizeof(rsl_accessor_descriptor) (format 1.3) */
+    uint32_t reserved2;
+    size_t accessor_count;
+    const struct rsl_accessor_descriptor *accessors;
 } rsl_type_descriptor;
 
 /* rsl_param_descriptor.pass: how a parameter or result crosses. */
@@ -164,8 +171,10 @@ typedef struct rsl_type_descriptor {
 #define RSL_PASS_OWNED_STR 9u   /* a result: UTF-8 bytes in an rsl_owned_buf the caller frees */
 #define RSL_PASS_OWNED_SLICE 10u /* a result: elements in an rsl_owned_buf the caller frees */
 
-/* rsl_function_descriptor.abi */
-#define RSL_ABI_THUNK_V1 1u
+/* rsl_function_descriptor.abi: convention 2, a scalar result and the
+ * status in registers (RSL_RET), any other result through *ret. (1, every
+ * result through *ret, was never released.) */
+#define RSL_ABI_THUNK_V2 2u
 /* rsl_function_descriptor.flags */
 #define RSL_FN_FALLIBLE 1u  /* may end with RSL_STATUS_FAILED */
 /* What a thunk returns. */
@@ -178,6 +187,51 @@ typedef struct rsl_slice {
     const void *ptr;
     size_t len; /* in elements */
 } rsl_slice;
+
+/*
+ * Accessor and computed fields (format 1.3; docs/FORMAT.md, "Accessor and
+ * computed fields"): fields a type record lists apart from its stored
+ * fields, reached only through the library's own code. A name is either a
+ * stored field or an accessor of a type, never both.
+ */
+
+/* rsl_accessor_descriptor.shape: what an accessor reaches. */
+#define RSL_SHAPE_VALUE 1u /* a computed field: get/set a value of `identity` (rsl_get_value_fn, rsl_set_value_fn) */
+#define RSL_SHAPE_STR 2u   /* text (String, std::string): UTF-8 bytes (rsl_borrow_fn, rsl_replace_fn); identity `str` */
+#define RSL_SHAPE_SLICE 3u /* elements (Vec<T>, std::vector<T>) of the plain type `identity`, as RSL_SHAPE_STR */
+
+/* rsl_accessor_descriptor.flags */
+#define RSL_ACCESSOR_OPTIONAL 1u /* STR or SLICE: a NULL pointer means "nothing" (Option<String>), both ways */
+
+/* A computed field's getter: writes the field of the value at `value` to
+ * `out` (room for one value of the identity, any alignment). */
+typedef void (*rsl_get_value_fn)(const void *value, void *out);
+/* A computed field's setter: reads one valid value of the identity from
+ * `src` (any alignment) into the field of the value at `value`. */
+typedef void (*rsl_set_value_fn)(void *value, const void *src);
+/* A text or elements field's getter: its contents, borrowed from the value
+ * (valid until the value is next written or dropped); `len` counts bytes
+ * (text) or elements. A NULL `ptr` means nothing (RSL_ACCESSOR_OPTIONAL). */
+typedef rsl_slice (*rsl_borrow_fn)(const void *value);
+/* A text or elements field's setter: replaces the contents with a copy of
+ * `len` bytes (UTF-8) or elements (aligned) at `ptr`, made and later freed
+ * by the library's own allocator; a NULL `ptr` stores nothing
+ * (RSL_ACCESSOR_OPTIONAL only). */
+typedef void (*rsl_replace_fn)(void *value, const uint8_t *ptr, size_t len);
+
+/* One accessor or computed field. `get` and `set` are typed only as code:
+ * call them through the signatures the shape gives (rsl_get_value_fn and
+ * rsl_set_value_fn for RSL_SHAPE_VALUE, rsl_borrow_fn and rsl_replace_fn
+ * otherwise). They never unwind (a panic or exception inside aborts), and
+ * the caller never frees anything they hold. */
+typedef struct rsl_accessor_descriptor {
+    rsl_str name;
+    uint32_t shape; /* RSL_SHAPE_* */
+    uint32_t flags; /* RSL_ACCESSOR_* */
+    rsl_type_identity identity; /* the value's (VALUE), the opaque `str` (STR), the element's (SLICE) */
+    void (*get)(void);
+    void (*set)(void);
+} rsl_accessor_descriptor;
 
 /* An error message a thunk hands over: the library's bytes, freed once by
  * the caller through the library's `free`. */
@@ -203,10 +257,24 @@ typedef struct rsl_param_descriptor {
     rsl_type_identity identity;
 } rsl_param_descriptor;
 
+/* What a thunk returns for a result passed by value (RSL_PASS_VALUE): the
+ * value and the status, in registers on the usual 64-bit ABIs. `value`
+ * means nothing unless `status` is RSL_STATUS_OK. In C, name one per type:
+ *     typedef RSL_RET(uint64_t) rsl_ret_u64; */
+#define RSL_RET(T) \
+    struct {       \
+        T value;   \
+        uint32_t status; \
+    }
+
 /* One exported function. `thunk` has the signature
+ *     RSL_RET(T) thunk(P0 p0, ..., Pn pn, void *ret, rsl_call_error *err);
+ * for a result T passed by value (`ret` unused: pass NULL), and
  *     uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);
- * with each parameter lowered by its pass code (docs/FORMAT.md, "Functions").
- * Call it only through that exact signature, after checking it. */
+ * (the status; the result written to *ret) for any other, with each
+ * parameter lowered by its pass code (docs/FORMAT.md, "Functions"). The
+ * thunk writes *err exactly when the status is not RSL_STATUS_OK. Call it
+ * only through that exact signature, after checking it. */
 typedef struct rsl_function_descriptor {
     rsl_str name;
     uint32_t abi;
@@ -261,16 +329,20 @@ typedef struct rsl_impl_descriptor {
  * records of the views and functions it uses, as constant data pointed to
  * from the section RSL_VIEWS_SECTION (an array of pointers to records told
  * apart by their magic), so that `resilient check LIB --consumer HOST`
- * checks a library against them offline. Rust hosts write them with view!
- * and api!, C++ hosts with RSL_VIEW and RSL_FUNCTION (client.hpp). No
- * loader reads them at run time.
+ * checks a library against them offline. Rust hosts write them with view!,
+ * enum_view! and api!, C++ hosts with RSL_VIEW, RSL_ENUM_VIEW and
+ * RSL_FUNCTION (client.hpp). No loader reads them at run time.
  */
-#define RSL_VIEW_MAGIC "RSLNTVW"    /* followed by a NUL: 8 bytes */
-#define RSL_FN_NEED_MAGIC "RSLNTFN" /* followed by a NUL: 8 bytes */
+#define RSL_VIEW_MAGIC "RSLNTVW"      /* followed by a NUL: 8 bytes */
+#define RSL_FN_NEED_MAGIC "RSLNTFN"   /* followed by a NUL: 8 bytes */
+#define RSL_ENUM_VIEW_MAGIC "RSLNTEV" /* followed by a NUL: 8 bytes */
 
 /* rsl_view_field_record.access: how the view reaches the field. */
 #define RSL_ACCESS_BY_VALUE 0u /* read and written by value */
 #define RSL_ACCESS_NESTED 1u   /* a nested resilient type, through a view of its own */
+#define RSL_ACCESS_TEXT 2u          /* text through the library's accessors (identity: the opaque `str`) */
+#define RSL_ACCESS_OPTIONAL_TEXT 3u /* as RSL_ACCESS_TEXT, a field that may hold nothing (Option<String>) */
+#define RSL_ACCESS_ELEMENTS 4u      /* elements through the library's accessors (identity: the element's) */
 
 /* One field a view needs. A nested field's identity is the resilient type
  * by name (size 0, alignment 1: its layout is the library's). */
@@ -302,13 +374,37 @@ typedef struct rsl_fn_need_record {
     uint32_t format_version;
     uint32_t record_size; /* sizeof(rsl_fn_need_record) */
     uint32_t required;    /* 0: the host does without it */
-    uint32_t reserved;
+    uint32_t abi;         /* the convention the host calls: RSL_ABI_THUNK_V2 */
     rsl_str module;
     rsl_str name;
     size_t param_count;
     const rsl_param_descriptor *params;
     rsl_param_descriptor ret;
 } rsl_fn_need_record;
+
+/* One case an enum view names, with the payload fields it reads (by value:
+ * access RSL_ACCESS_BY_VALUE; a tuple case's fields are named "0", "1"). */
+typedef struct rsl_case_need_record {
+    rsl_str name;
+    size_t field_count;
+    const rsl_view_field_record *fields;
+} rsl_case_need_record;
+
+/* What one enum view needs of one foreign enum: the cases it names, in its
+ * order. A frozen view expects the enum frozen with `fingerprint` and names
+ * every case (it matches exhaustively). */
+typedef struct rsl_enum_view_record {
+    uint8_t magic[8]; /* RSL_ENUM_VIEW_MAGIC */
+    uint32_t format_version;
+    uint32_t record_size; /* sizeof(rsl_enum_view_record) */
+    uint32_t frozen;      /* 1: the view expects the enum frozen with `fingerprint` */
+    uint32_t reserved;
+    rsl_str module;
+    rsl_str type_name;
+    uint64_t fingerprint;
+    size_t case_count;
+    const rsl_case_need_record *cases;
+} rsl_enum_view_record;
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -62,13 +62,15 @@
  *   (layout_meta::compat::bind_function); the host then calls the thunk
  *   (rsl_function_thunk) itself, through exactly that signature, lowered as
  *   docs/FORMAT.md ("Functions") says:
- *       typedef uint32_t (*widget_id_fn)(const void *w, uint64_t *ret, rsl_call_error *err);
+ *       typedef RSL_RET(uint64_t) ret_u64;     // a scalar result: in registers, with the status
+ *       typedef ret_u64 (*widget_id_fn)(const void *w, void *ret, rsl_call_error *err);
  *       widget_id_fn call = (widget_id_fn)rsl_function_thunk(f);
- *       rsl_call_error e = {NULL, 0, 0, NULL};
- *       uint64_t id;
- *       uint32_t st = call(value, &id, &e);
- *       if (st != RSL_STATUS_OK)
- *           rsl_function_call_failed(f, st, &e, err);  // frees the library's message
+ *       rsl_call_error e;                       // written only when the status is not OK
+ *       ret_u64 r = call(value, NULL, &e);
+ *       if (r.status != RSL_STATUS_OK)
+ *           rsl_function_call_failed(f, r.status, &e, err);  // frees the library's message
+ *       else
+ *           use(r.value);
  *   A value passed by reference must be of the library's type:
  *   rsl_bound_type_id of its binding equals rsl_function_param_type.
  * - Owned results: a function that returns a value of an exported type
@@ -109,7 +111,7 @@
  *           rsl_impl_bound(imp, &type, err);
  *           rsl_value_new(type, &v, err);                  // the library's default witness
  *           // call rsl_function_thunk(key) as
- *           // uint32_t (*)(const void *self, uint64_t *ret, rsl_call_error *err)
+ *           // RSL_RET(uint64_t) (*)(const void *self, void *ret, rsl_call_error *err)
  *       }
  * - Enums (docs/FORMAT.md, "Enums"): an enum view (rsl_enum_view_new) names
  *   the cases a host knows, each with the payload fields it reads, and is
@@ -174,7 +176,8 @@ typedef enum rsl_status {
     RSL_ERROR_PANIC = 11,   /* a bug: a panic was caught at the boundary */
     RSL_ERROR_CALL = 12,    /* a called function failed or threw (rsl_function_call_failed) */
     RSL_ERROR_CASE = 13,    /* a payload field read from a value in another case than its own */
-    RSL_ERROR_CONSTRUCT = 14 /* a case this host cannot build (a payload field it does not name, no write_case) */
+    RSL_ERROR_CONSTRUCT = 14, /* a case this host cannot build (a payload field it does not name, no write_case) */
+    RSL_ERROR_UTF8 = 15     /* text that is not UTF-8 (written to a text field, or read by rsl_bound_text) */
 } rsl_status;
 
 /* An error's code and message. */
@@ -215,6 +218,9 @@ typedef struct rsl_field {
 /* How a view reaches a field (rsl_view_add_field). */
 #define RSL_BY_VALUE 0 /* read and written by value */
 #define RSL_NESTED 1   /* a nested resilient type, through a view of its own */
+#define RSL_TEXT 2          /* text (String, std::string) through the library's accessors; `expected` ignored */
+#define RSL_OPTIONAL_TEXT 3 /* as RSL_TEXT, a field that may hold nothing (Option<String>) */
+#define RSL_ELEMENTS 4      /* elements (Vec<T>, std::vector<T>) through the library's accessors; `expected`: the element */
 
 /* The type a view expects a field to have. Read during the call that takes
  * it, never kept: the caller owns it. Scalars are named only (their size is
@@ -274,10 +280,13 @@ rsl_status rsl_view_new(const char *module, const char *type_name, rsl_view **ou
 /* Frees a view. NULL is ignored. Bindings made from it do not need it. */
 void rsl_view_free(rsl_view *view);
 /* Adds field `name`: required (nonzero) or optional (0), reached by
- * `access` (RSL_BY_VALUE or RSL_NESTED), of the type `expected` describes
- * (read during the call only). Its index is the number of fields added
- * before it. RSL_ERROR_ARGUMENT for an unknown scalar name, a malformed
- * type, an empty or repeated field name. */
+ * `access`, of the type `expected` describes (read during the call only):
+ * RSL_BY_VALUE (a stored field, or one the library computes: read and
+ * written with rsl_bound_get/set alike), RSL_NESTED, RSL_ELEMENTS
+ * (`expected` is the element type), RSL_TEXT or RSL_OPTIONAL_TEXT
+ * (`expected` is ignored and may be NULL). Its index is the number of
+ * fields added before it. RSL_ERROR_ARGUMENT for an unknown scalar name or
+ * access, a malformed type, an empty or repeated field name. */
 rsl_status rsl_view_add_field(rsl_view *view, const char *name, int required, int access,
                               const rsl_expect *expected, rsl_error *err);
 /* Adds nested field `name`, required (nonzero) or optional (0), reached
@@ -333,9 +342,10 @@ size_t rsl_bound_field_count(const rsl_bound *bound);
  * an optional field this library lacks (*out untouched). */
 rsl_status rsl_bound_field(const rsl_bound *bound, size_t index, rsl_field *out, rsl_error *err);
 /* The token of the view's field `name`, to be used as type `as` reached by
- * `access` (`as` NULL: as the view declared it). RSL_OK, RSL_ABSENT, or
- * RSL_ERROR_ARGUMENT if the view does not declare the field so (the types
- * are compared by the one identity rule). */
+ * `access` (`as` NULL: as the view declared it; for RSL_TEXT and
+ * RSL_OPTIONAL_TEXT any non-NULL `as`: text is `str`). RSL_OK, RSL_ABSENT,
+ * or RSL_ERROR_ARGUMENT if the view does not declare the field so (the
+ * types are compared by the one identity rule). */
 rsl_status rsl_bound_field_named(const rsl_bound *bound, const char *name, const rsl_expect *as, int access,
                                  rsl_field *out, rsl_error *err);
 
@@ -384,6 +394,44 @@ rsl_status rsl_bound_get(const rsl_bound *bound, const void *value, rsl_field fi
 rsl_status rsl_bound_set(const rsl_bound *bound, void *value, rsl_field field, const void *in, size_t size,
                          rsl_error *err);
 
+/*
+ * Text and elements fields (RSL_TEXT, RSL_OPTIONAL_TEXT, RSL_ELEMENTS):
+ * the library keeps them in types of its own (String, Vec<T>, std::string,
+ * std::vector<T>) and reaches them through its accessors (layout.h,
+ * rsl_accessor_descriptor). Nothing is ever freed by the caller: borrowed
+ * contents belong to the value, and a replacement is copied by the
+ * library's own allocator. A field reached by value (RSL_BY_VALUE) is
+ * refused here (RSL_ERROR_ARGUMENT), and a text or elements field by
+ * rsl_bound_get/set (RSL_ERROR_VALUE); a token of another binding is
+ * RSL_ERROR_BINDING. A library's computed field needs nothing of this: it
+ * is a by-value field, read and written by one call to its getter or
+ * setter inside rsl_bound_get/set.
+ */
+
+/* Borrows field `field` of the live value at `value` through the library's
+ * getter: *out holds the contents, borrowed from the value (valid until it
+ * is next written or dropped), `len` counting bytes (text) or elements.
+ * Text is given as the library holds it, not checked to be UTF-8 (a
+ * std::string may hold any bytes: see rsl_bound_text). out->ptr is NULL
+ * only for an optional text field that holds nothing; otherwise it is
+ * aligned for the element, even when `len` is 0. */
+rsl_status rsl_bound_borrow(const rsl_bound *bound, const void *value, rsl_field field, rsl_slice *out,
+                            rsl_error *err);
+/* As rsl_bound_borrow, for a text field only, checked to be UTF-8 (what the
+ * Rust host's `text` reads): RSL_ERROR_UTF8 (the Rust host's message,
+ * *out untouched) for bytes that are not; RSL_ERROR_ARGUMENT for an
+ * elements field. */
+rsl_status rsl_bound_text(const rsl_bound *bound, const void *value, rsl_field field, rsl_slice *out,
+                          rsl_error *err);
+/* Replaces field `field` of the live value at `value` with a copy, made and
+ * later freed by the library, of `len` bytes (text) or elements at `ptr`
+ * (the caller keeps its buffer). `ptr` NULL stores nothing: an optional
+ * text field only (else RSL_ERROR_NULL). Text must be UTF-8, else nothing
+ * is written (RSL_ERROR_UTF8); elements must be aligned for their type
+ * (else RSL_ERROR_ARGUMENT). */
+rsl_status rsl_bound_replace(const rsl_bound *bound, void *value, rsl_field field, const void *ptr, size_t len,
+                             rsl_error *err);
+
 /* ------------------------------------------------------------------ values */
 
 /* A new default value of the bound type on the heap: *out, freed by
@@ -401,6 +449,10 @@ void *rsl_value_data(rsl_value *value);
 /* As rsl_bound_get and rsl_bound_set, on a heap value (its own binding). */
 rsl_status rsl_value_get(const rsl_value *value, rsl_field field, void *out, size_t size, rsl_error *err);
 rsl_status rsl_value_set(rsl_value *value, rsl_field field, const void *in, size_t size, rsl_error *err);
+/* As rsl_bound_borrow and rsl_bound_replace, on a heap value (its own
+ * binding). (rsl_bound_text(bound, rsl_value_data(value), ...) checks text.) */
+rsl_status rsl_value_borrow(const rsl_value *value, rsl_field field, rsl_slice *out, rsl_error *err);
+rsl_status rsl_value_replace(rsl_value *value, rsl_field field, const void *ptr, size_t len, rsl_error *err);
 
 /* -------------------------------------------------------------------- room */
 
@@ -532,8 +584,10 @@ void rsl_function_free(rsl_function *f);
 /* The function's thunk (NULL for NULL): cast it to exactly the signature
  * the function was bound with, lowered by pass code (docs/FORMAT.md,
  * "Functions"),
+ *     RSL_RET(T) thunk(P0 p0, ..., Pn pn, void *ret, rsl_call_error *err);
+ * for a result T passed by value (RSL_PASS_VALUE; `ret` unused, NULL), or
  *     uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);
- * and call it while `f` lives. RSL_PASS_REF/_MUT/_OPT_REF cross as a pointer
+ * for any other result, and call it while `f` lives. RSL_PASS_REF/_MUT/_OPT_REF cross as a pointer
  * to a live value of the library's type (NULL only for _OPT_REF; a value
  * passed as _MUT is passed once), STR and SLICE as an rsl_slice whose
  * pointer is never NULL (an empty one points at any aligned address); an
@@ -541,9 +595,10 @@ void rsl_function_free(rsl_function *f);
  * rsl_function_result_type names ("Owned results" above). A
  * Rust library relies on every value being one of its Rust type: a bool 0
  * or 1, a char a Unicode scalar value, a STR's bytes UTF-8 (the C++ client
- * checks these). The status is RSL_STATUS_OK (the result is in
- * *ret), or anything else: then pass it and `err` to
- * rsl_function_call_failed. Thread safety: as the library's function. */
+ * checks these). The status (the RSL_RET's, or the one returned) is
+ * RSL_STATUS_OK (the result is in the RSL_RET's value or in *ret), or
+ * anything else: then the thunk wrote `err` (it need not be initialised);
+ * pass both to rsl_function_call_failed. Thread safety: as the library's function. */
 rsl_thunk rsl_function_thunk(const rsl_function *f);
 /* The function's name. Owned by `f`. */
 const char *rsl_function_name(const rsl_function *f);

@@ -44,6 +44,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use layout_meta::compat::{self, Access, Mismatch};
+/// `&str` and `&[T]` as they cross (layout.h's `rsl_slice`): a pointer and
+/// a length in elements.
+pub use layout_meta::function::RawSlice as rsl_slice;
 use layout_meta::function::{abi, pass, status, CallError, ThunkFn};
 use layout_meta::{FunctionLayout, Identity, ParamLayout};
 use resilient_loader::Library;
@@ -93,6 +96,9 @@ pub enum rsl_status {
     /// payload field the view does not name, or the library exports no
     /// `write_case` (the Rust host's words).
     RSL_ERROR_CONSTRUCT = 14,
+    /// Text that is not UTF-8: bytes a host would write to a text field, or
+    /// a library's text read as UTF-8 ([`rsl_bound_text`]).
+    RSL_ERROR_UTF8 = 15,
 }
 
 use rsl_status::*;
@@ -247,6 +253,16 @@ pub const RSL_EXPECT_OPAQUE: u32 = 4;
 pub const RSL_BY_VALUE: c_int = 0;
 /// Access: a nested resilient type, reached through a view of its own.
 pub const RSL_NESTED: c_int = 1;
+/// Access: text the library keeps in a type of its own (`String`,
+/// `std::string`), borrowed and replaced through its accessors.
+pub const RSL_TEXT: c_int = 2;
+/// Access: as [`RSL_TEXT`], a field that may hold nothing
+/// (`Option<String>`, `std::optional<std::string>`).
+pub const RSL_OPTIONAL_TEXT: c_int = 3;
+/// Access: elements of a plain type the library keeps in a type of its own
+/// (`Vec<T>`, `std::vector<T>`), borrowed and replaced through its
+/// accessors; the expected type is the element's.
+pub const RSL_ELEMENTS: c_int = 4;
 
 /// Room for a value in a caller's frame: values up to this many bytes
 /// (aligned at most [`RSL_INLINE_ALIGN`]) fit (the header's
@@ -310,6 +326,7 @@ impl From<TypesError> for Failure {
             TypesError::Alloc { .. } => RSL_ERROR_ALLOC,
             TypesError::WrongCase { .. } => RSL_ERROR_CASE,
             TypesError::CannotConstruct { .. } => RSL_ERROR_CONSTRUCT,
+            TypesError::NotUtf8 { .. } => RSL_ERROR_UTF8,
             _ => RSL_ERROR_ARGUMENT,
         };
         Failure {
@@ -685,17 +702,39 @@ unsafe fn identity_of(e: *const rsl_expect, depth: usize) -> Res<Identity> {
     Ok(id)
 }
 
+/// The identity a field reached by `access` is expected to have: text's
+/// is the opaque `str` (whatever `e` says), else `e`'s.
+///
+/// # Safety
+///
+/// As [`identity_of`].
+unsafe fn expected_identity(e: *const rsl_expect, access: Access) -> Res<Identity> {
+    match access {
+        Access::Text | Access::OptionalText => {
+            Ok(Identity::from_record(&layout_meta::accessor::STR_IDENTITY))
+        }
+        // SAFETY: the caller's contract.
+        _ => unsafe { identity_of(e, 0) },
+    }
+}
+
 fn access_of(access: c_int) -> Res<Access> {
     match access {
         RSL_BY_VALUE => Ok(Access::ByValue),
         RSL_NESTED => Ok(Access::Nested),
+        RSL_TEXT => Ok(Access::Text),
+        RSL_OPTIONAL_TEXT => Ok(Access::OptionalText),
+        RSL_ELEMENTS => Ok(Access::Elements),
         other => Err(Failure::argument(format!("unknown access {other}"))),
     }
 }
 
 /// Adds field `name` to the view: required (nonzero) or optional (0),
-/// reached by `access` (`RSL_BY_VALUE` or `RSL_NESTED`), expected to be of
-/// type `expected`. Its index is the number of fields added before it.
+/// reached by `access`, expected to be of type `expected`: `RSL_BY_VALUE`
+/// (read and written by value, stored or computed by the library),
+/// `RSL_NESTED`, `RSL_ELEMENTS` (`expected` is the element type), or
+/// `RSL_TEXT` and `RSL_OPTIONAL_TEXT` (text: `expected` is ignored and may
+/// be NULL). Its index is the number of fields added before it.
 ///
 /// # Safety
 ///
@@ -716,14 +755,12 @@ pub unsafe extern "C" fn rsl_view_add_field(
         // - `view` is NULL or a live view, unshared during the call;
         // - `name` is NULL or NUL-terminated;
         // - `expected` is NULL or a readable description.
-        let (v, name, id) = unsafe {
-            (
-                handle_mut(view, "the view")?,
-                text(name, "the field name")?,
-                identity_of(expected, 0)?,
-            )
-        };
-        v.view.add(name, required != 0, access_of(access)?, id)?;
+        let (v, name) = unsafe { (handle_mut(view, "the view")?, text(name, "the field name")?) };
+        let access = access_of(access)?;
+        // SAFETY: `expected` is NULL or a readable description (the
+        // caller's contract).
+        let id = unsafe { expected_identity(expected, access) }?;
+        v.view.add(name, required != 0, access, id)?;
         Ok(RSL_OK)
     };
     // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
@@ -988,9 +1025,10 @@ pub unsafe extern "C" fn rsl_bound_field(
 }
 
 /// The token of the view's field `name`, to be used as type `as` reached
-/// by `access` (`as` NULL: as the view declared it, `access` ignored):
-/// `RSL_OK`, `RSL_ABSENT` for an optional field the library lacks, or
-/// `RSL_ERROR_ARGUMENT` if the view does not declare it so.
+/// by `access` (`as` NULL: as the view declared it, `access` ignored; for
+/// `RSL_TEXT` and `RSL_OPTIONAL_TEXT`, `as` only needs to be non-NULL:
+/// text is `str`): `RSL_OK`, `RSL_ABSENT` for an optional field the library
+/// lacks, or `RSL_ERROR_ARGUMENT` if the view does not declare it so.
 ///
 /// # Safety
 ///
@@ -1018,9 +1056,10 @@ pub unsafe extern "C" fn rsl_bound_field_named(
         let asked = if as_.is_null() {
             None
         } else {
+            let access = access_of(access)?;
             // SAFETY: `as_` is a readable description (the caller's
             // contract).
-            Some((unsafe { identity_of(as_, 0) }?, access_of(access)?))
+            Some((unsafe { expected_identity(as_, access) }?, access))
         };
         let token = b
             .bound
@@ -1402,6 +1441,309 @@ pub unsafe extern "C" fn rsl_value_set(
         // caller's contract); `size` is the field's (checked above).
         let bytes = unsafe { core::slice::from_raw_parts(in_.cast::<u8>(), size) };
         v.value.write(field.into(), bytes)?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+// ------------------------------------------------- text and elements fields
+
+/// Where the view's field `field.index` is declared, if `field` is this
+/// binding's token of it.
+fn declared(b: &rsl_bound, field: rsl_field) -> Res<&layout_meta::needs::FieldNeed> {
+    let index = usize::try_from(field.index).unwrap_or(usize::MAX);
+    let ours = matches!(b.bound.token(index), Ok(Some(t)) if rsl_field::from(t) == field);
+    match b.bound.need().fields.get(index) {
+        Some(f) if ours => Ok(f),
+        _ => Err(TypesError::WrongBinding {
+            operation: "borrow or replace",
+        }
+        .into()),
+    }
+}
+
+/// The alignment of one element of accessor field `f` (1 for text).
+fn element_align(f: &layout_meta::needs::FieldNeed) -> usize {
+    match f.access {
+        Access::Elements => f.identity.align().max(1),
+        _ => 1,
+    }
+}
+
+/// `borrowed` as an `rsl_slice`: NULL for nothing (an optional field),
+/// else a pointer aligned for the element even when empty.
+fn slice_of(borrowed: dynamic::Borrowed<'_>, align: usize) -> rsl_slice {
+    match borrowed.bytes {
+        None => rsl_slice {
+            ptr: core::ptr::null(),
+            len: 0,
+        },
+        // An empty slice's pointer is any aligned, non-NULL address: never
+        // read.
+        Some(_) if borrowed.len == 0 => rsl_slice {
+            ptr: core::ptr::null::<u8>().wrapping_add(align),
+            len: 0,
+        },
+        Some(bytes) => rsl_slice {
+            ptr: bytes.as_ptr(),
+            len: borrowed.len,
+        },
+    }
+}
+
+/// The bytes of `len` elements (bytes for text) at `ptr` of field `f`;
+/// `None` for NULL `ptr` (nothing), which only an optional text field
+/// accepts.
+///
+/// # Safety
+///
+/// `ptr` is NULL or readable for `len` elements of the field's type.
+unsafe fn contents<'a>(
+    f: &layout_meta::needs::FieldNeed,
+    ptr: *const c_void,
+    len: usize,
+) -> Res<Option<&'a [u8]>> {
+    if ptr.is_null() {
+        if f.access == Access::OptionalText {
+            return Ok(None);
+        }
+        return Err(Failure::null(&format!(
+            "the contents of `{}` (only an optional text field holds nothing)",
+            f.name
+        )));
+    }
+    let size = match f.access {
+        Access::Elements => f.identity.size(),
+        _ => 1,
+    };
+    let bytes = len
+        .checked_mul(size)
+        .filter(|&n| isize::try_from(n).is_ok())
+        .ok_or_else(|| {
+            Failure::argument(format!(
+                "`{}`: {len} elements of {size} bytes do not fit in memory",
+                f.name
+            ))
+        })?;
+    // SAFETY: not NULL, readable for `len` elements, `bytes` bytes (the
+    // caller's contract); the length fits in `isize` (checked above).
+    Ok(Some(unsafe {
+        core::slice::from_raw_parts(ptr.cast::<u8>(), bytes)
+    }))
+}
+
+/// `borrowed`, checked to be UTF-8 (the Rust host's `Ref::text` refusal).
+fn utf8(field: &str, borrowed: dynamic::Borrowed<'_>) -> Res<()> {
+    match borrowed.bytes.map(core::str::from_utf8) {
+        Some(Err(e)) => Err(TypesError::NotUtf8 {
+            field: field.to_owned(),
+            valid_up_to: e.valid_up_to(),
+            len: borrowed.len,
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// Borrows text or elements field `field` (declared `RSL_TEXT`,
+/// `RSL_OPTIONAL_TEXT` or `RSL_ELEMENTS`) of the value at `value` through
+/// the library's getter: `*out` is the contents, borrowed from the value
+/// (valid until it is next written or dropped; never freed by the caller),
+/// `len` counting bytes (text, as the library holds them: not checked to
+/// be UTF-8; see [`rsl_bound_text`]) or elements. `out->ptr` is NULL only
+/// for an optional text field that holds nothing; otherwise it is aligned
+/// for the element, even when `len` is 0. A field read by value is
+/// `RSL_ERROR_ARGUMENT`, and so is a `value` not aligned for its type (the
+/// library's getter takes it as a reference; so do a computed field's getter
+/// and setter through [`rsl_bound_get`] and [`rsl_bound_set`]).
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `value` is NULL or a live value of
+/// the bound type that nobody writes while the contents are used; `out` is
+/// NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_borrow(
+    bound: *const rsl_bound,
+    value: *const c_void,
+    field: rsl_field,
+    out: *mut rsl_slice,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() || out.is_null() {
+            return Err(Failure::null("the value or the output slice"));
+        }
+        let f = declared(b, field)?;
+        // SAFETY: `value` is a live value of the bound type, not written
+        // while the contents are used (the caller's contract).
+        let borrowed = unsafe { b.bound.borrow(value.cast(), field.into()) }?;
+        // SAFETY: `out` is not NULL and writable (the caller's contract).
+        unsafe { out.write(slice_of(borrowed, element_align(f))) };
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// As [`rsl_bound_borrow`], for a text field only, whose bytes must be
+/// UTF-8 (what the Rust host's `text` reads): `RSL_ERROR_UTF8` otherwise,
+/// `*out` untouched (read them with [`rsl_bound_borrow`]); an elements
+/// field is `RSL_ERROR_ARGUMENT`.
+///
+/// # Safety
+///
+/// As [`rsl_bound_borrow`].
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_text(
+    bound: *const rsl_bound,
+    value: *const c_void,
+    field: rsl_field,
+    out: *mut rsl_slice,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() || out.is_null() {
+            return Err(Failure::null("the value or the output slice"));
+        }
+        let f = declared(b, field)?;
+        if f.access == Access::Elements {
+            return Err(Failure::argument(format!(
+                "`{}.{}` is an elements field, not text",
+                b.bound.need().type_name,
+                f.name
+            )));
+        }
+        // SAFETY: as in `rsl_bound_borrow`.
+        let borrowed = unsafe { b.bound.borrow(value.cast(), field.into()) }?;
+        utf8(
+            &format!("{}.{}", b.bound.need().type_name, f.name),
+            borrowed,
+        )?;
+        // SAFETY: `out` is not NULL and writable (the caller's contract).
+        unsafe { out.write(slice_of(borrowed, 1)) };
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// Replaces text or elements field `field` of the value at `value` with a
+/// copy of `len` bytes (text) or elements at `ptr`, made (and later freed)
+/// by the library's own allocator through its setter; the caller keeps its
+/// buffer. `ptr` NULL stores nothing (an optional text field only; else
+/// `RSL_ERROR_NULL`). Text must be UTF-8 (`RSL_ERROR_UTF8` otherwise,
+/// nothing written); elements must be aligned for their type
+/// (`RSL_ERROR_ARGUMENT`). A field written by value is
+/// `RSL_ERROR_ARGUMENT`.
+///
+/// # Safety
+///
+/// `bound` is NULL or a live bound view; `value` is NULL or a live value of
+/// the bound type that nobody else accesses during the call; `ptr` is NULL
+/// or readable for `len` elements of the field's type; `err` is NULL or a
+/// live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_bound_replace(
+    bound: *const rsl_bound,
+    value: *mut c_void,
+    field: rsl_field,
+    ptr: *const c_void,
+    len: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `bound` is NULL or a live bound view (the caller's
+        // contract).
+        let b = unsafe { handle(bound, "the bound view") }?;
+        if value.is_null() {
+            return Err(Failure::null("the value"));
+        }
+        let f = declared(b, field)?;
+        // SAFETY: `ptr` is NULL or readable for `len` elements (the
+        // caller's contract).
+        let bytes = unsafe { contents(f, ptr, len) }?;
+        // SAFETY: `value` is a live value of the bound type that nobody
+        // else accesses during the call (the caller's contract).
+        unsafe { b.bound.replace(value.cast(), field.into(), bytes) }?;
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// [`rsl_bound_borrow`] for a value on the heap.
+///
+/// # Safety
+///
+/// `value` is NULL or a live value nobody writes while the contents are
+/// used; `out` is NULL or writable; `err` is NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_borrow(
+    value: *const rsl_value,
+    field: rsl_field,
+    out: *mut rsl_slice,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `value` is NULL or a live value nobody writes while the
+        // contents are used (the caller's contract).
+        let v = unsafe { handle(value, "the value") }?;
+        if out.is_null() {
+            return Err(Failure::null("the output slice"));
+        }
+        let b = v.value.bound();
+        let index = usize::try_from(field.index).unwrap_or(usize::MAX);
+        let align = b.need().fields.get(index).map_or(1, element_align);
+        let borrowed = v.value.borrow(field.into())?;
+        // SAFETY: `out` is not NULL and writable (the caller's contract).
+        unsafe { out.write(slice_of(borrowed, align)) };
+        Ok(RSL_OK)
+    };
+    // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
+    unsafe { guard(err, run) }
+}
+
+/// [`rsl_bound_replace`] for a value on the heap.
+///
+/// # Safety
+///
+/// `value` is NULL or a live value nobody else uses during the call; `ptr`
+/// is NULL or readable for `len` elements of the field's type; `err` is
+/// NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn rsl_value_replace(
+    value: *mut rsl_value,
+    field: rsl_field,
+    ptr: *const c_void,
+    len: usize,
+    err: *mut rsl_error,
+) -> rsl_status {
+    let run = || {
+        // SAFETY: `value` is NULL or a live value nobody else uses during
+        // the call (the caller's contract).
+        let v = unsafe { handle_mut(value, "the value") }?;
+        let index = usize::try_from(field.index).unwrap_or(usize::MAX);
+        let f = match v.value.bound().need().fields.get(index) {
+            Some(f) => f.clone(),
+            None => {
+                return Err(TypesError::WrongBinding {
+                    operation: "replace",
+                }
+                .into())
+            }
+        };
+        // SAFETY: `ptr` is NULL or readable for `len` elements (the
+        // caller's contract).
+        let bytes = unsafe { contents(&f, ptr, len) }?;
+        v.value.replace(field.into(), bytes)?;
         Ok(RSL_OK)
     };
     // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
@@ -1982,7 +2324,7 @@ pub unsafe extern "C" fn rsl_function_bind(
         let params = unsafe { params_of(params, param_count) }?;
         let want = FunctionLayout {
             name: name.into(),
-            abi: abi::THUNK_V1,
+            abi: abi::THUNK_V2,
             flags: 0,
             params: params
                 .iter()

@@ -218,6 +218,13 @@ pub fn inspect_json(module: &ModuleLayout) -> Value {
                 "default_init": t.witnesses.default_init != 0,
             },
             "fields": t.fields.iter().map(field_json).collect::<Vec<_>>(),
+            "accessors": t.accessors.iter().map(|a| json!({
+                "name": a.name,
+                "shape": layout_meta::accessor::shape::name(a.shape),
+                "optional": a.is_optional(),
+                "type": identity_json(&a.identity),
+                "rust": a.to_string(),
+            })).collect::<Vec<_>>(),
             "enum": t.enum_info.as_ref().map(|e| json!({
                 "tag": e.tag.map(|(offset, size)| json!({ "offset": offset, "size": size })),
                 "payload_plain": e.payload_plain,
@@ -335,6 +342,8 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
             flag_names(t.flags),
             t.fingerprint
         );
+        // Stored fields, then the fields reached through the library's
+        // accessors (no offset: `String`, `Vec<u32>`, `u32 (computed)`).
         let rows: Vec<[String; 5]> = t
             .fields
             .iter()
@@ -347,6 +356,15 @@ pub fn inspect_table(module: &ModuleLayout) -> String {
                     f.identity.to_string(),
                 ]
             })
+            .chain(t.accessors.iter().map(|a| {
+                [
+                    a.name.clone(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    format!("{a} via accessors"),
+                ]
+            }))
             .collect();
         let header = ["field", "offset", "size", "align", "type"];
         let mut w = header.map(str::len);
@@ -483,6 +501,25 @@ fn rust_type(id: &Identity) -> Result<String, Error> {
     })
 }
 
+/// The token of accessor field `a` (`Text`, `OptText`, `Elems<u32>`; a
+/// computed field is a `Field<T>` like a stored one); `None` for a shape
+/// this reader does not know.
+fn rust_accessor_token(a: &layout_meta::AccessorLayout) -> Result<Option<String>, Error> {
+    use layout_meta::accessor::shape;
+    Ok(Some(match (a.shape, a.is_optional()) {
+        (shape::VALUE, _) => rust_type(&a.identity)?,
+        (shape::STR, false) => "Text".into(),
+        (shape::STR, true) => "OptText".into(),
+        (shape::SLICE, false) => match &a.identity {
+            Identity::Resilient { name, .. } => {
+                format!("ElemsOf<{}View>", identifier(name, Lang::Rust)?)
+            }
+            other => format!("Elems<{}>", rust_value_type(other)?),
+        },
+        _ => return Ok(None),
+    }))
+}
+
 fn rust_value_type(id: &Identity) -> Result<String, Error> {
     Ok(match id {
         Identity::Array { element, count, .. } => {
@@ -536,8 +573,9 @@ fn selected_types<'a>(
         let Some(t) = module.get(name).filter(|_| nested) else {
             continue;
         };
-        for f in &t.fields {
-            if let Identity::Resilient { name: inner, .. } = &f.identity {
+        let elements = t.accessors.iter().map(|a| &a.identity);
+        for id in t.fields.iter().map(|f| &f.identity).chain(elements) {
+            if let Identity::Resilient { name: inner, .. } = id {
                 if module.get(inner).is_some() && wanted.insert(inner) {
                     todo.push(inner);
                 }
@@ -566,7 +604,8 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
     for t in selected_types(module, types, true)? {
         let ty = identifier(&t.name, Lang::Rust)?;
         if let Some(e) = &t.enum_info {
-            gen_rust_enum(module, ty, &t.name, e, &mut body)?;
+            let frozen = t.is_frozen().then_some(t.fingerprint);
+            gen_rust_enum(module, ty, &t.name, frozen, e, &mut body)?;
             continue;
         }
         let _ = writeln!(
@@ -596,6 +635,18 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
                 );
             }
             let _ = writeln!(body, "        pub {field}: {},", rust_type(&f.identity)?);
+        }
+        for a in &t.accessors {
+            let field = rust_field(&a.name)?;
+            let Some(token) = rust_accessor_token(a)? else {
+                let _ = writeln!(
+                    body,
+                    "        // `{}`: {a}, which this version of gen does not read.",
+                    a.name
+                );
+                continue;
+            };
+            let _ = writeln!(body, "        pub {field}: {token},");
         }
         body.push_str("    }\n}\n");
     }
@@ -629,17 +680,21 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
         "enum_view",
         "interface",
         "view",
+        "Elems",
+        "ElemsOf",
         "Field",
         "Func",
         "In",
         "InMut",
         "Nested",
         "OptIn",
+        "OptText",
         "Out",
         "OwnedSlice",
         "OwnedStr",
         "SliceOf",
         "Str",
+        "Text",
         "This",
         "ThisMut",
     ]
@@ -657,22 +712,32 @@ pub fn gen_rust(module: &ModuleLayout, types: &[String]) -> Result<String, Error
 /// An `enum_view!` of enum `name`: every case, each payload field by its
 /// name (`_0` for the tuple field `0`). A payload field of a resilient type
 /// is left out with a comment (a view reads payloads by value), and a case
-/// with one cannot then be built by the host.
+/// with one cannot then be built by the host. A frozen enum (`frozen`: its
+/// fingerprint) gets a frozen view, `frozen(..)`: no `Unknown` arm, so a
+/// host matches it exhaustively (every case is named, as binding requires).
 fn gen_rust_enum(
     module: &ModuleLayout,
     ty: &str,
     name: &str,
+    frozen: Option<u64>,
     e: &layout_meta::EnumLayout,
     body: &mut String,
 ) -> Result<(), Error> {
+    let (doc, frozen) = match frozen {
+        Some(fp) => (
+            "frozen, so matched exhaustively (drop `frozen(..)` and add an `Unknown` arm to bind by name)",
+            format!(" frozen({fp:#018x})"),
+        ),
+        None => ("`Unknown` takes the cases a later version adds", String::new()),
+    };
     let _ = writeln!(
         body,
-        "\nenum_view! {{\n    /// `{ty}` of module {:?}: `Unknown` takes the cases a later version adds.",
+        "\nenum_view! {{\n    /// `{ty}` of module {:?}: {doc}.",
         module.name
     );
     let _ = writeln!(
         body,
-        "    pub enum {ty}Case: {ty}View = {:?}::{:?} {{",
+        "    pub enum {ty}Case: {ty}View = {:?}::{:?}{frozen} {{",
         module.name, name
     );
     for c in &e.cases {
@@ -1251,6 +1316,38 @@ pub fn gen_cpp(
                 }
             }
         }
+        for a in &t.accessors {
+            use layout_meta::accessor::shape;
+            let field = identifier(&a.name, Lang::Cpp)?;
+            // A computed field reads and writes by value, as a stored one
+            // (the binder calls the library's getter and setter); text and
+            // elements through the client's `Text`, `OptText`, `Elems<T>`.
+            let ct = match (a.shape, a.is_optional()) {
+                (shape::VALUE, _) => cpp_value_type(&a.identity),
+                (shape::STR, false) => Some("::rsl::Text".to_owned()),
+                (shape::STR, true) => Some("::rsl::OptText".to_owned()),
+                (shape::SLICE, false) => {
+                    cpp_value_type(&a.identity).map(|e| format!("::rsl::Elems<{e}>"))
+                }
+                _ => None,
+            };
+            let Some(ct) = ct else {
+                let _ = writeln!(
+                    out,
+                    "    // `{field}` ({a}) is left out: the C++ client has no type for it."
+                );
+                continue;
+            };
+            let opt = is_optional(field);
+            let method = if opt { "optional" } else { "field" };
+            let note = if a.shape == shape::VALUE {
+                " // computed by the library"
+            } else {
+                " // through the library's accessors"
+            };
+            let _ = writeln!(out, "    view.{method}<{ct}>(\"{field}\");{note}");
+            tokens.push((field, ct, opt));
+        }
         out.push_str("    return view;\n}\n");
         let _ = writeln!(
             out,
@@ -1627,20 +1724,24 @@ fn gen_cpp_calls(module: &ModuleLayout, module_lit: &str, out: &mut String) {
 /// counted.
 pub const MAX_PROBLEMS: usize = 64;
 
-/// What a consumer needs of a module: a view of a type, or a function.
+/// What a consumer needs of a module: a view of a type, an enum view, or a
+/// function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NeedKind {
     /// A view (`view!`) of a type.
     View,
+    /// An enum view (`enum_view!`, `RSL_ENUM_VIEW`) of an enum.
+    EnumView,
     /// A function (`api!`).
     Function,
 }
 
 impl NeedKind {
-    /// `view` or `function`, as `check --json` writes it.
+    /// `view`, `enum_view` or `function`, as `check --json` writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             NeedKind::View => "view",
+            NeedKind::EnumView => "enum_view",
             NeedKind::Function => "function",
         }
     }
@@ -1667,10 +1768,12 @@ impl NeedVerdict {
         self.problems.is_empty()
     }
 
-    /// ``view of `Widget` `` or ``function `weight_lb` ``.
+    /// ``view of `Widget` ``, ``enum view of `Status` `` or ``function
+    /// `weight_lb` ``.
     pub fn label(&self) -> String {
         match self.kind {
             NeedKind::View => format!("view of `{}`", self.name),
+            NeedKind::EnumView => format!("enum view of `{}`", self.name),
             NeedKind::Function => format!("function `{}`", self.name),
         }
     }
@@ -1687,22 +1790,47 @@ pub fn check_consumer(
     needs
         .iter()
         .filter(|n| n.module == module.name)
-        .map(|n| {
-            let mut problems: Vec<String> = match layout_meta::compat::bind_view(n, module) {
-                Ok(_) => Vec::new(),
-                Err(m) => m.iter().map(ToString::to_string).collect(),
-            };
-            if problems.len() > MAX_PROBLEMS {
-                let more = problems.len() - MAX_PROBLEMS;
-                problems.truncate(MAX_PROBLEMS);
-                problems.push(format!("and {more} more"));
-            }
-            NeedVerdict {
-                kind: NeedKind::View,
-                name: n.type_name.clone(),
-                required: true,
-                problems,
-            }
+        .map(|n| NeedVerdict {
+            kind: NeedKind::View,
+            name: n.type_name.clone(),
+            required: true,
+            problems: problems_of(layout_meta::compat::bind_view(n, module)),
+        })
+        .collect()
+}
+
+/// Every mismatch of a verdict, at most [`MAX_PROBLEMS`] and a count of
+/// the rest.
+fn problems_of<T>(verdict: Result<T, Vec<layout_meta::compat::Mismatch>>) -> Vec<String> {
+    let mut problems: Vec<String> = match verdict {
+        Ok(_) => Vec::new(),
+        Err(m) => m.iter().map(ToString::to_string).collect(),
+    };
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(format!("and {more} more"));
+    }
+    problems
+}
+
+/// `check`, for the consumer's enum views (`enum_view!`,
+/// `RSL_ENUM_VIEW`): each bound by [`layout_meta::compat::bind_enum_view`],
+/// the rule the run-time binder applies (cases by name, payload fields by
+/// the field rule, a frozen view's fingerprint and cases), at most
+/// [`MAX_PROBLEMS`] problems each. Enum views of other modules are skipped.
+pub fn check_consumer_enums(
+    module: &ModuleLayout,
+    needs: &[layout_meta::needs::EnumNeed],
+) -> Vec<NeedVerdict> {
+    needs
+        .iter()
+        .filter(|n| n.module == module.name)
+        .map(|n| NeedVerdict {
+            kind: NeedKind::EnumView,
+            name: n.type_name.clone(),
+            required: true,
+            problems: problems_of(layout_meta::compat::bind_enum_view(n, module)),
         })
         .collect()
 }
@@ -1742,25 +1870,29 @@ pub struct CheckReport {
     pub module: String,
     /// Its version.
     pub version: String,
-    /// The consumer's needs of it: views first, then functions, each in the
-    /// consumer's record order.
+    /// The consumer's needs of it: views first, then enum views, then
+    /// functions, each in the consumer's record order.
     pub needs: Vec<NeedVerdict>,
     /// The modules of the consumer's other needs (sorted, once each).
     pub other_modules: Vec<String>,
 }
 
-/// `check`: binds every view and function need the consumer records of
-/// `module` ([`check_consumer`], [`check_consumer_functions`]).
+/// `check`: binds every view, enum view and function need the consumer
+/// records of `module` ([`check_consumer`], [`check_consumer_enums`],
+/// [`check_consumer_functions`]).
 pub fn check(
     module: &ModuleLayout,
     views: &[layout_meta::needs::ViewNeed],
+    enums: &[layout_meta::needs::EnumNeed],
     functions: &[layout_meta::needs::FnNeed],
 ) -> CheckReport {
     let mut needs = check_consumer(module, views);
+    needs.extend(check_consumer_enums(module, enums));
     needs.extend(check_consumer_functions(module, functions));
     let other_modules: std::collections::BTreeSet<&str> = views
         .iter()
         .map(|v| v.module.as_str())
+        .chain(enums.iter().map(|e| e.module.as_str()))
         .chain(functions.iter().map(|f| f.module.as_str()))
         .filter(|m| *m != module.name)
         .collect();
@@ -1815,8 +1947,9 @@ pub fn nothing_checked(report: &CheckReport, consumer: &std::path::Path) -> Opti
     if report.other_modules.is_empty() {
         let _ = write!(
             out,
-            "  pass the host that uses `{m}`: a Rust host records each `view!` and `api!` it \
-             declares (section `resilient_views`); C and C++ hosts and `interface!` record \
+            "  pass the host that uses `{m}`: a Rust host records each `view!`, `enum_view!` and \
+             `api!` it declares, a C++ host each `RSL_VIEW`, `RSL_ENUM_VIEW` and `RSL_FUNCTION` \
+             (section `resilient_views`); C hosts, views made at run time and `interface!` record \
              nothing, so test those by running them against the library"
         );
     } else {

@@ -17,13 +17,13 @@ use resilient_offline::Image;
 /// The exit statuses, as `--help` ends.
 const STATUSES: &str = "\
 Exit status:
-  0   success; diff: no change; check: every view and function binds
+  0   success; diff: no change; check: every view, enum view and function binds
   1   error (not a library, truncated, no or invalid metadata)
   2   usage
   3   check: the consumer records no view or function of the library's module
-      (nothing was checked: C and C++ hosts and interface! record none)
+      (nothing was checked: C hosts, run-time views and interface! record none)
   4   diff: compatible changes only
-  8   diff: a breaking change; check: a view or function does not bind
+  8   diff: a breaking change; check: a view, enum view or function does not bind
   16  diff: a breaking change although the new version promises compatibility
       (semver: 1.1.0 -> 1.2.0, 0.3.1 -> 0.3.2; a new major version may break)";
 
@@ -67,8 +67,9 @@ enum Command {
     Check {
         /// The library.
         lib: PathBuf,
-        /// The consumer binary (its `view!` and `api!` declarations are recorded in the
-        /// section `resilient_views`).
+        /// The consumer binary (its `view!`, `enum_view!` and `api!` declarations, or
+        /// a C++ host's `RSL_VIEW`, `RSL_ENUM_VIEW` and `RSL_FUNCTION`, are recorded in
+        /// the section `resilient_views`).
         #[arg(long)]
         consumer: PathBuf,
         /// Print JSON (schema resilient-check/1).
@@ -142,7 +143,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
         } => {
             let module = Image::read_library(&lib)?.module()?;
             let binary = Image::read_binary(&consumer)?;
-            let report = check(&module, &binary.views()?, &binary.fn_needs()?);
+            let report = check(
+                &module,
+                &binary.views()?,
+                &binary.enum_needs()?,
+                &binary.fn_needs()?,
+            );
             if json {
                 emit(&format!("{:#}\n", check_json(&report, &lib, &consumer)))?;
             } else {

@@ -325,12 +325,12 @@ fn generate(
         /// # Safety
         ///
         /// The caller passes what the function's record says, `ret` is
-        /// room for the result and `err` is writable.
+        /// room for the result (unused for a scalar) and `err` is writable.
         unsafe extern "C" fn #thunk(
             #(#lowered,)*
             __ret: *mut <#ret as #krate::Return>::Ffi,
             __err: *mut #krate::function::CallError,
-        ) -> u32 {
+        ) -> <#ret as #krate::Return>::Reg {
             // The function is called outside any `unsafe` block: only the
             // raising of each parameter is.
             let __f = move || {
@@ -360,7 +360,7 @@ fn generate(
                         #(#ffi_params,)*
                         *mut <#ret as #krate::Return>::Ffi,
                         *mut #krate::function::CallError,
-                    ) -> u32,
+                    ) -> <#ret as #krate::Return>::Reg,
                     #krate::function::ThunkFn,
                 >(#thunk)
             },

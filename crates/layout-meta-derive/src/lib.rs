@@ -64,6 +64,57 @@ struct Options {
     name: Option<String>,
     prefix: String,
     krate: Option<Path>,
+    /// `computed(name: Type, get = path, set = path)`, in order.
+    computed: Vec<Computed>,
+}
+
+/// A computed field: a name, its type, the library's getter and setter.
+struct Computed {
+    name: Ident,
+    ty: syn::Type,
+    get: syn::Expr,
+    set: syn::Expr,
+}
+
+impl syn::parse::Parse for Computed {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let name: Ident = syn::ext::IdentExt::parse_any(input)?;
+        input.parse::<syn::Token![:]>()?;
+        let ty: syn::Type = input.parse()?;
+        let mut get = None;
+        let mut set = None;
+        while input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            let value: syn::Expr = input.parse()?;
+            if key == "get" {
+                get = Some(value);
+            } else if key == "set" {
+                set = Some(value);
+            } else {
+                return Err(syn::Error::new_spanned(
+                    key,
+                    "expected `get = ...` or `set = ...`",
+                ));
+            }
+        }
+        let missing = |what: &str| {
+            syn::Error::new_spanned(
+                &name,
+                format!("a computed field names its getter and setter: `computed({name}: Type, get = Self::{name}, set = Self::set_{name})`; `{what}` is missing"),
+            )
+        };
+        Ok(Computed {
+            get: get.ok_or_else(|| missing("get"))?,
+            set: set.ok_or_else(|| missing("set"))?,
+            name,
+            ty,
+        })
+    }
 }
 
 fn container_options(input: &DeriveInput) -> syn::Result<Options> {
@@ -92,9 +143,13 @@ fn container_options(input: &DeriveInput) -> syn::Result<Options> {
                 o.prefix = meta.value()?.parse::<LitStr>()?.value();
             } else if p.is_ident("crate") {
                 o.krate = Some(meta.value()?.parse::<LitStr>()?.parse()?);
+            } else if p.is_ident("computed") {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                o.computed.push(content.parse()?);
             } else {
                 return Err(meta.error(
-                    "unknown #[resilient] option; expected one of: frozen, clone, default, pod, send, name, prefix, crate",
+                    "unknown #[resilient] option; expected one of: frozen, clone, default, pod, send, name, prefix, crate, computed",
                 ));
             }
             Ok(())
@@ -108,6 +163,7 @@ struct FieldOptions {
     skip: bool,
     export: bool,
     opaque: bool,
+    accessor: bool,
 }
 
 fn field_options(attrs: &[syn::Attribute]) -> syn::Result<FieldOptions> {
@@ -120,9 +176,11 @@ fn field_options(attrs: &[syn::Attribute]) -> syn::Result<FieldOptions> {
                 o.export = true;
             } else if meta.path.is_ident("opaque") {
                 o.opaque = true;
+            } else if meta.path.is_ident("accessor") {
+                o.accessor = true;
             } else {
                 return Err(meta.error(
-                    "unknown #[resilient] field option; expected one of: skip, export, opaque",
+                    "unknown #[resilient] field option; expected one of: skip, export, opaque, accessor",
                 ));
             }
             Ok(())
@@ -147,6 +205,46 @@ fn fixed_repr(attrs: &[syn::Attribute]) -> bool {
         });
     }
     fixed
+}
+
+/// Whether `ty` is written as a type without a stable layout that is
+/// exported through accessors: `String`, `Vec<T>`, `Box<str>`, `Box<[T]>`,
+/// `Option<String>` (by the last path segment, so `std::string::String`
+/// too; an alias needs `#[resilient(accessor)]`).
+fn is_accessor_type(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    if p.qself.is_some() {
+        return false;
+    }
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    let args: Vec<&syn::Type> = match &last.arguments {
+        syn::PathArguments::None => Vec::new(),
+        syn::PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        syn::PathArguments::Parenthesized(_) => return false,
+    };
+    let is_string = |t: &syn::Type| {
+        matches!(t, syn::Type::Path(q) if q.qself.is_none()
+            && q.path.segments.last().is_some_and(|s| s.ident == "String" && s.arguments.is_none()))
+    };
+    match (last.ident.to_string().as_str(), args.as_slice()) {
+        ("String", []) => true,
+        ("Vec", [_]) => true,
+        ("Box", [syn::Type::Slice(_)]) => true,
+        ("Box", [t]) => matches!(t, syn::Type::Path(q) if q.path.is_ident("str")),
+        ("Option", [t]) => is_string(t),
+        _ => false,
+    }
 }
 
 /// The written type, spaced canonically: a space only between two word
@@ -312,6 +410,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let data = match &input.data {
         Data::Struct(data) => data,
         Data::Enum(data) => {
+            if let Some(c) = o.computed.first() {
+                return Err(syn::Error::new_spanned(
+                    &c.name,
+                    "an enum has no computed fields (its cases' payloads are stored)",
+                ));
+            }
             let krate = o
                 .krate
                 .clone()
@@ -368,6 +472,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let mut offset_statics = Vec::new();
     let mut witness_free_checks = Vec::new();
     let mut nested = Vec::new();
+    let mut accessor_fns = Vec::new();
+    let mut accessor_descs = Vec::new();
+    // The exported fields' names (stored and accessor): a computed field's
+    // must differ (a name is one field; a loader refuses a type that
+    // repeats one, so the library would load nowhere).
+    let mut exported_names: Vec<String> = Vec::new();
     let members: Vec<(syn::Member, &syn::Field)> = match &data.fields {
         Fields::Named(f) => f
             .named
@@ -403,6 +513,39 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             syn::Member::Unnamed(i) => i.index.to_string(),
         };
         let fty = &field.ty;
+        exported_names.push(fname.clone());
+        if fo.accessor || (!fo.opaque && is_accessor_type(fty)) {
+            if o.frozen {
+                return Err(syn::Error::new_spanned(
+                    field,
+                    "a frozen type has only stored fields: a `String` or `Vec` has no stable layout (export it from a type that is not frozen)",
+                ));
+            }
+            let get = Ident::new(&format!("__resilient_get_{fname}"), Span::call_site());
+            let set = Ident::new(&format!("__resilient_set_{fname}"), Span::call_site());
+            accessor_fns.push(quote! {
+                /// Accessor getter: never unwinds.
+                unsafe extern "C" fn #get(value: *const u8) -> #krate::function::RawSlice {
+                    // SAFETY: the caller passes a live value of this type
+                    // (the accessor contract).
+                    unsafe { #krate::accessor::borrow_of::<#ty, #fty>(value, |v| &v.#member) }
+                }
+                /// Accessor setter: never unwinds.
+                unsafe extern "C" fn #set(value: *mut u8, ptr: *const u8, len: usize) {
+                    // SAFETY: the caller passes a live value of this type that
+                    // nothing else accesses, and `len` valid elements at `ptr`
+                    // (the accessor contract).
+                    unsafe { #krate::accessor::replace_of::<#ty, #fty>(value, ptr, len, |v| &mut v.#member) }
+                }
+            });
+            accessor_descs
+                .push(quote!(#krate::AccessorDescriptor::field::<#fty>(#fname, #get, #set)));
+            // Elements of an exported type are read and cloned as the
+            // module's type of that name: `export_module!` checks it is
+            // this one, as for a nested field.
+            nested.push(quote!(<#fty as #krate::accessor::AccessorType>::NESTED));
+            continue;
+        }
         let identity = if fo.opaque {
             let n = written_type(fty);
             // An identity by name alone is a promise about every bit
@@ -425,6 +568,68 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         });
     }
 
+    // In an `impl` of the type, so that the getter and setter paths may
+    // name `Self`.
+    let mut computed_fns = Vec::new();
+    for c in &o.computed {
+        if o.frozen {
+            return Err(syn::Error::new_spanned(
+                &c.name,
+                "a frozen type has only stored fields: its layout is the promise",
+            ));
+        }
+        let fname = syn::ext::IdentExt::unraw(&c.name).to_string();
+        if exported_names.contains(&fname) {
+            return Err(syn::Error::new_spanned(
+                &c.name,
+                format!("`{fname}` is exported twice: a computed field's name differs from every exported field's and every other computed field's (a loader refuses a type that repeats a name)"),
+            ));
+        }
+        exported_names.push(fname.clone());
+        let (vty, getter, setter) = (&c.ty, &c.get, &c.set);
+        let get = Ident::new(&format!("__resilient_cget_{fname}"), Span::call_site());
+        let set = Ident::new(&format!("__resilient_cset_{fname}"), Span::call_site());
+        accessor_fns.push(quote! {
+            const _: () = ::core::assert!(
+                <#vty as #krate::FieldType>::NESTED.is_none(),
+                "a computed field holds a plain value (a scalar, an array, an opaque type), not a resilient type"
+            );
+        });
+        computed_fns.push(quote! {
+            /// Computed-field getter: never unwinds (a panic aborts).
+            #[doc(hidden)]
+            unsafe extern "C" fn #get(value: *const u8, out: *mut u8) {
+                // SAFETY: the caller passes a live value of this type and room
+                // for one field value (the accessor contract).
+                unsafe { #krate::accessor::get_computed::<#ty, #vty>(value, out, #getter) }
+            }
+            /// Computed-field setter: never unwinds (a panic aborts).
+            #[doc(hidden)]
+            unsafe extern "C" fn #set(value: *mut u8, src: *const u8) {
+                // SAFETY: the caller passes a live value of this type that
+                // nothing else accesses, and a valid field value at `src`.
+                unsafe { #krate::accessor::set_computed::<#ty, #vty>(value, src, #setter) }
+            }
+        });
+        accessor_descs.push(quote!(#krate::AccessorDescriptor::computed(
+            #fname,
+            <#vty as #krate::FieldType>::IDENTITY,
+            <#ty>::#get,
+            <#ty>::#set,
+        )));
+    }
+
+    let n_accessors = accessor_descs.len();
+    let computed_impl = if computed_fns.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #[automatically_derived]
+            impl #ty {
+                #(#computed_fns)*
+            }
+        }
+    };
     let Witnesses {
         items: witness_fns,
         flags,
@@ -436,6 +641,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         const _: () = {
             #(#witness_fns)*
             #(#witness_free_checks)*
+            #(#accessor_fns)*
+            #computed_impl
+            static __RESILIENT_ACCESSORS: [#krate::AccessorDescriptor; #n_accessors] = [#(#accessor_descs),*];
 
             #sizes
             #(
@@ -449,7 +657,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 #flags,
                 &[#(#field_descs),*],
                 #table,
-            );
+            ).with_accessors(&__RESILIENT_ACCESSORS);
 
             #impls
         };

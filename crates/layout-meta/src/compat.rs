@@ -1,7 +1,9 @@
 //! The rules of compatibility, each stated once: when a field's type is the
 //! type a consumer expects ([`same_identity`]), when a consumer's need of a
 //! field is met ([`bind_field`], [`bind_nested`]), when a frozen need is met
-//! ([`bind_frozen`]), and when a whole view binds ([`bind_view`]).
+//! ([`bind_frozen`], and for a frozen enum view [`bind_frozen_cases`]), when
+//! a whole view binds ([`bind_view`]), and when an enum view binds
+//! ([`bind_enum_view`]: [`bind_kind`], [`bind_case`], [`bind_field_of`]).
 //!
 //! Every reader calls these functions and no other copy exists: the run-time
 //! binder of `resilient-types` (through its tokens), the dynamic binder
@@ -17,8 +19,11 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::format::TypeIdentity;
+use crate::function::ParamDescriptor;
 use crate::layout::{
-    CaseLayout, FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout, TypeLayout,
+    AccessorLayout, CaseLayout, FieldLayout, FunctionLayout, Identity, ModuleLayout, ParamLayout,
+    TypeLayout,
 };
 use crate::needs::ViewNeed;
 
@@ -33,6 +38,17 @@ pub enum Access {
     /// (`Nested<V>`): the field is bound by the nested type's name, and the
     /// module's type of that name must be the one the field holds.
     Nested,
+    /// Text the library keeps in a type of its own (`String`, `Box<str>`,
+    /// `std::string`), borrowed and replaced through its accessors
+    /// (`Text`): an accessor of shape `STR`, not optional.
+    Text,
+    /// As [`Access::Text`], for a field that may hold nothing
+    /// (`Option<String>`; `OptText`): an optional `STR` accessor.
+    OptionalText,
+    /// Elements the library keeps in a type of its own (`Vec<T>`,
+    /// `Box<[T]>`, `std::vector<T>`; `Elems<T>`): a `SLICE` accessor whose
+    /// element has the expected identity.
+    Elements,
 }
 
 impl Access {
@@ -41,6 +57,9 @@ impl Access {
         match self {
             Access::ByValue => 0,
             Access::Nested => 1,
+            Access::Text => 2,
+            Access::OptionalText => 3,
+            Access::Elements => 4,
         }
     }
     /// The access of a view record's code, if known.
@@ -48,6 +67,9 @@ impl Access {
         match code {
             0 => Some(Access::ByValue),
             1 => Some(Access::Nested),
+            2 => Some(Access::Text),
+            3 => Some(Access::OptionalText),
+            4 => Some(Access::Elements),
             _ => None,
         }
     }
@@ -155,6 +177,17 @@ pub enum Mismatch {
         expected: u64,
         /// Fingerprint in the library.
         found: u64,
+    },
+    /// A frozen enum has cases a frozen view of it does not name: a frozen
+    /// view is matched exhaustively, so it names every case.
+    FrozenCasesUnnamed {
+        /// The enum.
+        ty: String,
+        /// The cases the view does not name, in the enum's order (at most
+        /// [`SUGGESTIONS`]).
+        cases: Vec<String>,
+        /// How many it does not name in all.
+        count: usize,
     },
     /// A required function is not exported.
     MissingFunction {
@@ -279,6 +312,17 @@ impl fmt::Display for Mismatch {
                 f,
                 "frozen type `{ty}` changed its layout (fingerprint {found:#018x}, the view expects {expected:#018x})"
             ),
+            Mismatch::FrozenCasesUnnamed { ty, cases, count } => {
+                let names: Vec<String> = cases.iter().map(|c| alloc::format!("`{c}`")).collect();
+                let more = count.saturating_sub(cases.len());
+                write!(
+                    f,
+                    "frozen enum `{ty}` has case{} {}{} the view does not name: a frozen view matches exhaustively, so it names every case",
+                    if *count == 1 { "" } else { "s" },
+                    names.join(", "),
+                    if more > 0 { alloc::format!(" and {more} more") } else { String::new() },
+                )
+            }
             Mismatch::InImpl {
                 interface,
                 ty,
@@ -352,26 +396,98 @@ impl std::error::Error for Mismatch {}
 /// have the same size, alignment and valid bit patterns (the
 /// [`crate::FieldType`] contract).
 pub fn same_identity(expected: &Identity, found: &Identity) -> bool {
-    match (expected, found) {
-        (Identity::Resilient { name: a, .. }, Identity::Resilient { name: b, .. }) => {
-            crate::str_eq(a, b)
+    same_identity_of(expected, found)
+}
+
+/// What the identity rule reads of an identity: the owned form a library's
+/// record decodes to ([`Identity`]) and a program's static record
+/// ([`TypeIdentity`]) both answer it, so that a host compares its static
+/// records with a library's without building owned identities, by the one
+/// rule ([`same_identity_of`]).
+pub trait IdentityFacts {
+    /// The [`crate::kind`] code, as [`Identity::from_record`] decodes it (an
+    /// array without an element, or an unknown kind, is opaque).
+    fn kind_code(&self) -> u32;
+    /// The name (empty for arrays).
+    fn name(&self) -> &str;
+    /// Size in bytes.
+    fn size(&self) -> usize;
+    /// Alignment.
+    fn align(&self) -> usize;
+    /// Array length (0 for other kinds).
+    fn count(&self) -> usize;
+    /// An array's element.
+    fn element(&self) -> Option<&Self>;
+}
+
+impl IdentityFacts for Identity {
+    fn kind_code(&self) -> u32 {
+        Identity::kind_code(self)
+    }
+    fn name(&self) -> &str {
+        Identity::name(self)
+    }
+    fn size(&self) -> usize {
+        Identity::size(self)
+    }
+    fn align(&self) -> usize {
+        Identity::align(self)
+    }
+    fn count(&self) -> usize {
+        Identity::count(self)
+    }
+    fn element(&self) -> Option<&Identity> {
+        Identity::element(self)
+    }
+}
+
+impl IdentityFacts for TypeIdentity {
+    fn kind_code(&self) -> u32 {
+        use crate::format::kind;
+        match (TypeIdentity::kind(self), TypeIdentity::element(self)) {
+            (kind::ARRAY, Some(_)) => kind::ARRAY,
+            (kind::ARRAY, None) => kind::OPAQUE,
+            (k @ (kind::SCALAR | kind::RESILIENT), _) => k,
+            _ => kind::OPAQUE,
         }
-        (
-            Identity::Array {
-                element: a,
-                count: n,
-                size: s,
-                align: al,
-            },
-            Identity::Array {
-                element: b,
-                count: m,
-                size: t,
-                align: bl,
-            },
-        ) => n == m && s == t && al == bl && same_identity(a, b),
-        (Identity::Scalar { .. }, Identity::Scalar { .. })
-        | (Identity::Opaque { .. }, Identity::Opaque { .. }) => same_leaf(
+    }
+    fn name(&self) -> &str {
+        TypeIdentity::name(self)
+    }
+    fn size(&self) -> usize {
+        TypeIdentity::size(self)
+    }
+    fn align(&self) -> usize {
+        TypeIdentity::align(self)
+    }
+    fn count(&self) -> usize {
+        TypeIdentity::count(self)
+    }
+    fn element(&self) -> Option<&TypeIdentity> {
+        TypeIdentity::element(self)
+    }
+}
+
+/// [`same_identity`] over any two forms of identity ([`IdentityFacts`]):
+/// the rule itself, stated once.
+pub fn same_identity_of<A, B>(expected: &A, found: &B) -> bool
+where
+    A: IdentityFacts + ?Sized,
+    B: IdentityFacts + ?Sized,
+{
+    use crate::format::kind;
+    match (expected.kind_code(), found.kind_code()) {
+        (kind::RESILIENT, kind::RESILIENT) => crate::str_eq(expected.name(), found.name()),
+        (kind::ARRAY, kind::ARRAY) => {
+            expected.count() == found.count()
+                && expected.size() == found.size()
+                && expected.align() == found.align()
+                && match (expected.element(), found.element()) {
+                    (Some(a), Some(b)) => same_identity_of(a, b),
+                    _ => false,
+                }
+        }
+        (kind::SCALAR, kind::SCALAR) | (kind::OPAQUE, kind::OPAQUE) => same_leaf(
             (expected.name(), expected.size(), expected.align()),
             (found.name(), found.size(), found.align()),
         ),
@@ -442,6 +558,50 @@ pub fn bind_frozen(ty: &TypeLayout, frozen: Option<u64>) -> Result<(), Mismatch>
         })
     } else {
         Ok(())
+    }
+}
+
+/// The frozen enum view rule, after [`bind_frozen`]: a view that expects
+/// the enum `ty` frozen (`frozen` is `Some`) is matched exhaustively, so it
+/// names every case of the library's enum (`named`: the cases the view
+/// names). Nothing is asked of a view that does not expect it frozen, or of
+/// a type that is not a frozen enum with that fingerprint (which
+/// [`bind_frozen`] refuses).
+///
+/// # Errors
+///
+/// [`Mismatch::FrozenCasesUnnamed`], listing the cases the view lacks.
+pub fn bind_frozen_cases<'n>(
+    ty: &TypeLayout,
+    frozen: Option<u64>,
+    named: impl Iterator<Item = &'n str>,
+) -> Result<(), Mismatch> {
+    let Some(e) = &ty.enum_info else {
+        return Ok(());
+    };
+    if frozen.is_none() || bind_frozen(ty, frozen).is_err() {
+        return Ok(());
+    }
+    let named: alloc::collections::BTreeSet<&str> = named.collect();
+    let mut count = 0;
+    let mut cases = Vec::new();
+    for c in &e.cases {
+        if named.contains(c.name.as_str()) {
+            continue;
+        }
+        count += 1;
+        if cases.len() < SUGGESTIONS {
+            cases.push(c.name.clone());
+        }
+    }
+    if count == 0 {
+        Ok(())
+    } else {
+        Err(Mismatch::FrozenCasesUnnamed {
+            ty: ty.name.clone(),
+            cases,
+            count,
+        })
     }
 }
 
@@ -565,6 +725,148 @@ pub fn bind_field_of<'a>(
     Ok(Some(f))
 }
 
+/// Where a bound field of a struct is: at an offset, or behind the library's
+/// accessors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A stored field at this byte offset: read and written in place.
+    Stored(usize),
+    /// A computed field (shape `VALUE`): the type's accessor of this index
+    /// (in [`TypeLayout::accessors`]), read and written by one call each.
+    Computed(usize),
+    /// An accessor field (shape `STR` or `SLICE`): the type's accessor of
+    /// this index, borrowed and replaced through the library.
+    Accessor(usize),
+}
+
+/// What the library's `STR`/`SLICE` accessor `a` is, as the view's text
+/// names it.
+fn accessor_text(a: &AccessorLayout) -> String {
+    a.to_string()
+}
+
+/// What a view with `access` expects, as a message names it.
+fn expected_text(access: Access, identity: &Identity) -> String {
+    match access {
+        Access::ByValue | Access::Nested => identity.to_string(),
+        Access::Text => "String".into(),
+        Access::OptionalText => "Option<String>".into(),
+        Access::Elements => alloc::format!("Vec<{identity}>"),
+    }
+}
+
+/// The stored-or-computed rule: whether a by-value view of a field of
+/// `identity` (`Field<T>`) binds computed field `a` (shape `VALUE`, of the
+/// same identity, holding no resilient type). What lets a library turn a
+/// stored field into a computed one, or back: [`bind_member`] binds by it,
+/// and `diff` calls such a change compatible by it.
+pub fn binds_computed(identity: &Identity, a: &AccessorLayout) -> bool {
+    a.shape == crate::accessor::shape::VALUE
+        && !contains_resilient(identity)
+        && !contains_resilient(&a.identity)
+        && same_identity(identity, &a.identity)
+}
+
+/// The member rule: whether type `ty` meets `want` through its stored field
+/// `stored` or its accessor `accessor` (each looked up by `want.name`;
+/// `None` if absent: a name is never both). On success returns where the
+/// field is (`None`: an optional field that is absent).
+///
+/// - A by-value view (`Field<T>`) binds a stored field by [`bind_field`],
+///   or a computed field (shape `VALUE`) of the same identity: a library
+///   may turn a stored field into a computed one, or back, and the view
+///   binds either. It never binds a text or elements accessor (a `String`
+///   has no value a host could hold): that is [`Mismatch::Retyped`].
+/// - A nested view binds a stored field only.
+/// - A text view binds a `STR` accessor whose optionality is the view's; an
+///   elements view a `SLICE` accessor whose element has the view's identity
+///   ([`same_identity`]).
+///
+/// # Errors
+///
+/// [`Mismatch::MissingField`] (suggesting stored and accessor names),
+/// [`Mismatch::Retyped`], [`Mismatch::NotByValue`].
+pub fn bind_member(
+    ty: &TypeLayout,
+    want: FieldQuery<'_>,
+    stored: Option<&FieldLayout>,
+    accessor: Option<(usize, &AccessorLayout)>,
+) -> Result<Option<Place>, Mismatch> {
+    use crate::accessor::shape;
+    let retyped = |found: String| Mismatch::Retyped {
+        ty: ty.name.clone(),
+        field: want.name.into(),
+        expected: expected_text(want.access, want.identity),
+        found,
+    };
+    match (want.access, stored, accessor) {
+        (_, None, None) => {
+            if want.required {
+                Err(Mismatch::MissingField {
+                    ty: ty.name.clone(),
+                    field: want.name.into(),
+                    expected: expected_text(want.access, want.identity),
+                    existing: closest_first(
+                        want.name,
+                        ty.fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .chain(ty.accessors.iter().map(|a| a.name.as_str())),
+                    ),
+                })
+            } else {
+                Ok(None)
+            }
+        }
+        (Access::ByValue | Access::Nested, Some(f), _) => {
+            bind_field(ty, want, Some(f)).map(|f| f.map(|f| Place::Stored(f.offset)))
+        }
+        (Access::ByValue, None, Some((i, a))) if a.shape == shape::VALUE => {
+            if contains_resilient(want.identity) || contains_resilient(&a.identity) {
+                return Err(Mismatch::NotByValue {
+                    ty: ty.name.clone(),
+                    field: want.name.into(),
+                    found: a.identity.to_string(),
+                });
+            }
+            if binds_computed(want.identity, a) {
+                Ok(Some(Place::Computed(i)))
+            } else {
+                Err(retyped(a.identity.to_string()))
+            }
+        }
+        (Access::Text | Access::OptionalText, None, Some((i, a))) => {
+            let optional = want.access == Access::OptionalText;
+            if a.shape == shape::STR && a.is_optional() == optional {
+                Ok(Some(Place::Accessor(i)))
+            } else {
+                Err(retyped(accessor_text(a)))
+            }
+        }
+        (Access::Elements, None, Some((i, a))) => {
+            // Plain elements of the same identity, or elements of one
+            // exported type (by name, as a nested field: its layout is then
+            // bound on its own, by the element view, with `bind_nested`).
+            let plain = !contains_resilient(want.identity) && !contains_resilient(&a.identity);
+            let exported = matches!(
+                (want.identity, &a.identity),
+                (Identity::Resilient { .. }, Identity::Resilient { .. })
+            );
+            if a.shape == shape::SLICE
+                && !a.is_optional()
+                && (plain || exported)
+                && same_identity(want.identity, &a.identity)
+            {
+                Ok(Some(Place::Accessor(i)))
+            } else {
+                Err(retyped(accessor_text(a)))
+            }
+        }
+        (_, Some(f), _) => Err(retyped(f.identity.to_string())),
+        (_, None, Some((_, a))) => Err(retyped(accessor_text(a))),
+    }
+}
+
 /// The kind rule: a struct view binds a struct, an enum view an enum.
 ///
 /// # Errors
@@ -643,6 +945,38 @@ pub fn bind_nested(
     Ok(())
 }
 
+/// The elements rule: an elements field `a` of type `ty` whose element is an
+/// exported type (`Vec<Widget>`) is bound through the module's type of that
+/// name, `inner`, by the nested rule ([`bind_nested`]), and that type's
+/// stride must be its size (a `Vec`'s elements are `size_of` apart: a host
+/// steps through them by the bound type's stride).
+///
+/// # Errors
+///
+/// As [`bind_nested`]; [`Mismatch::NestedMismatch`] for another stride.
+pub fn bind_elements(
+    ty: &TypeLayout,
+    a: &AccessorLayout,
+    inner: Option<&TypeLayout>,
+) -> Result<(), Mismatch> {
+    let field = a.as_element_field();
+    bind_nested(ty, &field, inner)?;
+    match inner {
+        Some(inner) if inner.stride != inner.size => Err(Mismatch::NestedMismatch {
+            ty: ty.name.clone(),
+            field: a.name.clone(),
+            nested: inner.name.clone(),
+            reason: alloc::format!(
+                "as elements {} bytes apart, the library's `{}` has a stride of {}",
+                inner.size,
+                inner.name,
+                inner.stride
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `inner` is the type a nested resilient identity `id` holds: the
 /// same name, size and alignment. The validator requires it of every type a
 /// module lists under a nested name; [`bind_nested`] of the type it binds.
@@ -672,11 +1006,149 @@ pub fn bind_function<'a>(
     required: bool,
     found: Option<&'a FunctionLayout>,
 ) -> Result<Option<&'a FunctionLayout>, Mismatch> {
+    bind_expected(&Expected::of(want), required, found)
+}
+
+/// What a parameter (or result) the function rule expects says: how it
+/// crosses and its identity. An owned [`ParamLayout`] and a program's
+/// static [`ParamDescriptor`] both answer it.
+pub trait ExpectedParam {
+    /// The form of its identity.
+    type Identity: IdentityFacts + ?Sized;
+    /// How it crosses ([`crate::function::pass`]).
+    fn pass(&self) -> u32;
+    /// Its type.
+    fn identity(&self) -> &Self::Identity;
+    /// The owned form (only for a mismatch's message).
+    fn to_param_layout(&self) -> ParamLayout;
+}
+
+impl ExpectedParam for ParamLayout {
+    type Identity = Identity;
+    fn pass(&self) -> u32 {
+        self.pass
+    }
+    fn identity(&self) -> &Identity {
+        &self.identity
+    }
+    fn to_param_layout(&self) -> ParamLayout {
+        self.clone()
+    }
+}
+
+impl ExpectedParam for ParamDescriptor {
+    type Identity = TypeIdentity;
+    fn pass(&self) -> u32 {
+        ParamDescriptor::pass(self)
+    }
+    fn identity(&self) -> &TypeIdentity {
+        ParamDescriptor::identity(self)
+    }
+    fn to_param_layout(&self) -> ParamLayout {
+        ParamLayout {
+            name: self.name().into(),
+            pass: ParamDescriptor::pass(self),
+            identity: Identity::from_record(ParamDescriptor::identity(self)),
+        }
+    }
+}
+
+/// A function as the side that calls it expects it, borrowed: from an owned
+/// [`FunctionLayout`] ([`Expected::of`]) or from a program's static
+/// parameter records, without building owned layouts. What
+/// [`bind_expected`] compares with the library's record.
+#[derive(Clone, Copy, Debug)]
+pub struct Expected<'a, P> {
+    /// The function's name.
+    pub name: &'a str,
+    /// Its calling convention ([`crate::function::abi`]).
+    pub abi: u32,
+    /// Its parameters, in order.
+    pub params: &'a [P],
+    /// Its result.
+    pub ret: &'a P,
+    /// A method's receiver: the first parameter, if it is of a resilient
+    /// type, is of this type (the implementing type, whatever the
+    /// parameter's identity names).
+    pub receiver: Option<&'a str>,
+}
+
+impl<'a> Expected<'a, ParamLayout> {
+    /// The function `want` expects.
+    pub fn of(want: &'a FunctionLayout) -> Self {
+        Expected {
+            name: &want.name,
+            abi: want.abi,
+            params: &want.params,
+            ret: &want.ret,
+            receiver: None,
+        }
+    }
+}
+
+impl<P: ExpectedParam> Expected<'_, P> {
+    /// The owned form (only for a mismatch's message): the receiver's type
+    /// renamed as the rule reads it.
+    pub fn to_layout(&self) -> FunctionLayout {
+        let mut params: Vec<ParamLayout> = self.params.iter().map(P::to_param_layout).collect();
+        if let (Some(ty), Some(Identity::Resilient { name, .. })) =
+            (self.receiver, params.first_mut().map(|p| &mut p.identity))
+        {
+            *name = ty.into();
+        }
+        FunctionLayout {
+            name: self.name.into(),
+            abi: self.abi,
+            flags: 0,
+            params,
+            ret: self.ret.to_param_layout(),
+            thunk: 0,
+        }
+    }
+}
+
+/// A method's receiver as the identity rule reads it: the resilient type
+/// of this name (the implementing type's; size and alignment are the
+/// library's, not compared).
+struct Receiver<'a>(&'a str);
+
+impl IdentityFacts for Receiver<'_> {
+    fn kind_code(&self) -> u32 {
+        crate::format::kind::RESILIENT
+    }
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn size(&self) -> usize {
+        0
+    }
+    fn align(&self) -> usize {
+        0
+    }
+    fn count(&self) -> usize {
+        0
+    }
+    fn element(&self) -> Option<&Self> {
+        None
+    }
+}
+
+/// [`bind_function`] for a function expected in any form ([`Expected`]):
+/// the rule itself, stated once.
+///
+/// # Errors
+///
+/// As [`bind_function`].
+pub fn bind_expected<'a, P: ExpectedParam>(
+    want: &Expected<'_, P>,
+    required: bool,
+    found: Option<&'a FunctionLayout>,
+) -> Result<Option<&'a FunctionLayout>, Mismatch> {
     let Some(f) = found else {
         return if required {
             Err(Mismatch::MissingFunction {
-                function: want.name.clone(),
-                expected: want.to_string(),
+                function: want.name.into(),
+                expected: want.to_layout().to_string(),
             })
         } else {
             Ok(None)
@@ -692,25 +1164,38 @@ pub fn bind_function<'a>(
     if f.params.len() != want.params.len() {
         return Err(Mismatch::FunctionArity {
             function: f.name.clone(),
-            expected: want.to_string(),
+            expected: want.to_layout().to_string(),
             found: f.to_string(),
         });
     }
-    let same = |a: &ParamLayout, b: &ParamLayout| {
-        a.pass == b.pass && same_identity(&a.identity, &b.identity)
+    // Parameter `index` (`None`: the result): passed the same way, of the
+    // same identity (a method's receiver: of the implementing type).
+    let same = |index: Option<usize>, w: &P, g: &ParamLayout| {
+        let id = w.identity();
+        w.pass() == g.pass
+            && match (index, want.receiver) {
+                (Some(0), Some(ty)) if id.kind_code() == crate::format::kind::RESILIENT => {
+                    same_identity_of(&Receiver(ty), &g.identity)
+                }
+                _ => same_identity_of(id, &g.identity),
+            }
     };
     let params = want.params.iter().zip(&f.params).map(Some);
     for (i, pair) in params.chain(core::iter::once(None)).enumerate() {
         let (index, (w, g)) = match pair {
             Some(pair) => (Some(i), pair),
-            None => (None, (&want.ret, &f.ret)),
+            None => (None, (want.ret, &f.ret)),
         };
-        if !same(w, g) {
+        if !same(index, w, g) {
+            let expected = match index {
+                Some(i) => want.to_layout().params.swap_remove(i),
+                None => w.to_param_layout(),
+            };
             return Err(Mismatch::ParamRetyped {
                 function: f.name.clone(),
                 index,
                 param: g.name.clone(),
-                expected: w.to_string(),
+                expected: expected.to_string(),
                 found: g.to_string(),
             });
         }
@@ -720,7 +1205,7 @@ pub fn bind_function<'a>(
 
 /// Where each field of a bound view is: one entry per field of the need,
 /// in order; `None` for an optional field the library lacks.
-pub type Placement = Vec<Option<usize>>;
+pub type Placement = Vec<Option<Place>>;
 
 /// The view rule: whether `module` satisfies `need` (module, type, frozen,
 /// every field, nested types), and if so where each field is. Every
@@ -766,6 +1251,12 @@ pub fn bind_view_nested(
     }
     let by_name: alloc::collections::BTreeMap<&str, &FieldLayout> =
         ty.fields.iter().map(|f| (f.name.as_str(), f)).collect();
+    let accessors: alloc::collections::BTreeMap<&str, (usize, &AccessorLayout)> = ty
+        .accessors
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.as_str(), (i, a)))
+        .collect();
     // The module's types of nested names: a scan for the first few, then
     // a map, so that binding stays `O(n log n)` however many fields nest.
     fn type_name(t: &TypeLayout) -> &str {
@@ -782,10 +1273,26 @@ pub fn bind_view_nested(
             access: f.access,
         };
         let found = by_name.get(f.name.as_str()).copied();
+        let accessor = accessors.get(f.name.as_str()).copied();
         let mut nested = None;
-        let bound = bind_field(ty, want, found).and_then(|found| {
-            if let (Some(field), Access::Nested) = (found, f.access) {
-                let name = field.identity.name();
+        let bound = bind_member(ty, want, found, accessor).and_then(|place| {
+            // A nested field, or elements of an exported type: the
+            // module's type of that name, bound by the nested rule (and the
+            // elements rule).
+            let elements = match (place, accessor) {
+                (Some(Place::Accessor(_)), Some((_, a)))
+                    if matches!(a.identity, Identity::Resilient { .. }) =>
+                {
+                    Some(a)
+                }
+                _ => None,
+            };
+            let nested_name = match (found, f.access, elements) {
+                (Some(field), Access::Nested, _) => Some(field.identity.name()),
+                (_, _, Some(a)) => Some(a.identity.name()),
+                _ => None,
+            };
+            if let Some(name) = nested_name {
                 let inner = if scans < 4 {
                     scans += 1;
                     module.get(name)
@@ -794,13 +1301,17 @@ pub fn bind_view_nested(
                         .get_or_insert_with(|| crate::layout::ByName::new(&module.types, type_name))
                         .get(name)
                 };
-                bind_nested(ty, field, inner)?;
+                match (elements, found) {
+                    (Some(a), _) => bind_elements(ty, a, inner)?,
+                    (None, Some(field)) => bind_nested(ty, field, inner)?,
+                    (None, None) => {}
+                }
                 nested = inner;
             }
-            Ok(found)
+            Ok(place)
         });
         match bound {
-            Ok(found) => placement.push(found.map(|f| f.offset)),
+            Ok(place) => placement.push(place),
             Err(m) => mismatches.push(m),
         }
         if let Some(t) = nested {
@@ -856,6 +1367,9 @@ pub fn bind_enum_cases(
     bind_kind(ty, true).map_err(|m| alloc::vec![m])?;
     let mut mismatches = Vec::new();
     if let Err(m) = bind_frozen(ty, need.frozen) {
+        mismatches.push(m);
+    }
+    if let Err(m) = bind_frozen_cases(ty, need.frozen, need.cases.iter().map(|c| c.name.as_str())) {
         mismatches.push(m);
     }
     let mut placement = Vec::with_capacity(need.cases.len());
@@ -954,6 +1468,7 @@ mod tests {
             fingerprint: 0,
             fields,
             witnesses: crate::WitnessAddrs::default(),
+            accessors: Vec::new(),
             enum_info: None,
         }
     }

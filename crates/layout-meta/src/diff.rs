@@ -94,6 +94,11 @@ pub enum ChangeKind {
     CaseAdded,
     /// An enum's case is gone: the hosts that use it break.
     CaseRemoved,
+    /// A stored field became a computed one of the same type (format 1.3):
+    /// compatible, hosts bind it and their reads of it become calls.
+    FieldComputed,
+    /// A computed field became a stored one of the same type: compatible.
+    FieldStored,
 }
 
 impl ChangeKind {
@@ -122,6 +127,8 @@ impl ChangeKind {
         ChangeKind::KindChanged,
         ChangeKind::CaseAdded,
         ChangeKind::CaseRemoved,
+        ChangeKind::FieldComputed,
+        ChangeKind::FieldStored,
     ];
 
     /// The kebab-case name tools print (`field-added`, ...).
@@ -150,6 +157,8 @@ impl ChangeKind {
             ChangeKind::KindChanged => "kind-changed",
             ChangeKind::CaseAdded => "case-added",
             ChangeKind::CaseRemoved => "case-removed",
+            ChangeKind::FieldComputed => "field-computed",
+            ChangeKind::FieldStored => "field-stored",
         }
     }
 }
@@ -321,7 +330,7 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
             format!("{:#018x}", n.fingerprint),
         );
     }
-    diff_fields(&o.fields, &n.fields, "", true, &mut push);
+    diff_members(o, n, &mut push);
     match (&o.enum_info, &n.enum_info) {
         (None, None) => {}
         (Some(oe), Some(ne)) => {
@@ -410,6 +419,86 @@ pub fn diff_type(o: &TypeLayout, n: &TypeLayout) -> Vec<Change> {
 
 /// Records one change: kind, item, old and new values.
 type Push<'a> = dyn FnMut(ChangeKind, Option<&str>, String, String) + 'a;
+
+/// The changes between two structs' fields, stored and reached through
+/// accessors: [`diff_fields`] for the stored ones, where a stored field
+/// that became a computed one of the same type (or back) is
+/// [`ChangeKind::FieldComputed`] ([`ChangeKind::FieldStored`]), as binding
+/// treats it ([`crate::compat::bind_member`]); an accessor field added or
+/// removed as a field, and one whose shape or type changed as retyped.
+fn diff_members(o: &TypeLayout, n: &TypeLayout, push: &mut Push<'_>) {
+    use crate::compat::{binds_computed, same_identity};
+    use ChangeKind as K;
+    fn field(f: &crate::FieldLayout) -> &str {
+        &f.name
+    }
+    fn accessor(a: &crate::AccessorLayout) -> &str {
+        &a.name
+    }
+    let (o_fields, n_fields) = (ByName::new(&o.fields, field), ByName::new(&n.fields, field));
+    let (o_acc, n_acc) = (
+        ByName::new(&o.accessors, accessor),
+        ByName::new(&n.accessors, accessor),
+    );
+    let mut stored = Vec::new();
+    diff_fields(&o.fields, &n.fields, "", true, &mut |k, item, a, b| {
+        stored.push((k, item.map(str::to_owned), a, b));
+    });
+    for (kind, item, a, b) in stored {
+        let name = item.as_deref().unwrap_or_default();
+        match (kind, o_fields.get(name), n_fields.get(name)) {
+            (K::FieldRemoved, Some(f), _) => {
+                if let Some(x) = n_acc.get(name) {
+                    let k = if binds_computed(&f.identity, x) {
+                        K::FieldComputed
+                    } else {
+                        K::FieldRetyped
+                    };
+                    push(k, item.as_deref(), f.identity.to_string(), x.to_string());
+                    continue;
+                }
+            }
+            (K::FieldAdded, _, Some(f)) => {
+                if let Some(x) = o_acc.get(name) {
+                    let k = if binds_computed(&f.identity, x) {
+                        K::FieldStored
+                    } else {
+                        K::FieldRetyped
+                    };
+                    push(
+                        k,
+                        item.as_deref(),
+                        x.to_string(),
+                        format!("{} at {}", f.identity, f.offset),
+                    );
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        push(kind, item.as_deref(), a, b);
+    }
+    for x in &n.accessors {
+        if o_acc.get(&x.name).is_none() && o_fields.get(&x.name).is_none() {
+            push(K::FieldAdded, Some(&x.name), String::new(), x.to_string());
+        }
+    }
+    for x in &o.accessors {
+        match n_acc.get(&x.name) {
+            None if n_fields.get(&x.name).is_none() => {
+                push(K::FieldRemoved, Some(&x.name), String::new(), String::new());
+            }
+            Some(y)
+                if x.shape != y.shape
+                    || x.flags != y.flags
+                    || !same_identity(&x.identity, &y.identity) =>
+            {
+                push(K::FieldRetyped, Some(&x.name), x.to_string(), y.to_string());
+            }
+            _ => {}
+        }
+    }
+}
 
 /// The changes between two field lists (a struct's, or one case's payload
 /// with `prefix` `Case.`): added, removed, retyped or resized, and moved

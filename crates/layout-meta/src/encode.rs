@@ -185,6 +185,22 @@ pub fn encode(module: &ModuleLayout, base: usize) -> Image {
             let info = w.enum_record(e);
             w.word(rec + t("enum_info"), info);
         }
+        let asize = crate::accessor::ACCESSOR_RECORD_SIZE;
+        w.put(rec + t("accessor_record_size"), &asize.to_ne_bytes());
+        w.word(rec + t("accessor_count"), ty.accessors.len());
+        let ao = |f| offsets::of("rsl_accessor_descriptor", f);
+        let list = w.alloc(ty.accessors.len() * asize as usize);
+        let list_addr = w.addr(list);
+        w.word(rec + t("accessors"), list_addr);
+        for (j, a) in ty.accessors.iter().enumerate() {
+            let at = list + j * asize as usize;
+            w.str(at + ao("name"), &a.name);
+            w.put(at + ao("shape"), &a.shape.to_ne_bytes());
+            w.put(at + ao("flags"), &a.flags.to_ne_bytes());
+            w.identity(at + ao("identity"), &a.identity);
+            w.word(at + ao("get"), a.get);
+            w.word(at + ao("set"), a.set);
+        }
     }
     w.put(
         header + m("function_record_size"),

@@ -13,6 +13,18 @@ use crate::layout::{EnumLayout, FieldLayout, Identity};
 const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 const PRIME: u64 = 0x0000_0100_0000_01b3;
 
+/// `PRIME^k` for `k` in `0..=8` (wrapping): a run of `k` zero bytes hashes
+/// as one multiplication by it, since `h ^ 0 == h`.
+const PRIME_POWERS: [u64; 9] = {
+    let mut p = [1u64; 9];
+    let mut k = 1;
+    while k < 9 {
+        p[k] = p[k - 1].wrapping_mul(PRIME);
+        k += 1;
+    }
+    p
+};
+
 #[derive(Clone, Copy)]
 pub(crate) struct Fnv(u64);
 
@@ -25,13 +37,18 @@ impl Fnv {
     }
     pub(crate) const fn word(self, w: u64) -> Self {
         let bytes = w.to_le_bytes();
+        // The bytes past the highest nonzero one are zeros: each would only
+        // multiply by the prime, so together they are one multiplication
+        // by its power (the same hash, a shorter chain of multiplications:
+        // the words of a layout are mostly small numbers).
+        let used = 8 - (w.leading_zeros() / 8) as usize;
         let mut h = self;
         let mut i = 0;
-        while i < 8 {
+        while i < used {
             h = h.byte(bytes[i]);
             i += 1;
         }
-        h
+        Fnv(h.0.wrapping_mul(PRIME_POWERS[8 - used]))
     }
     pub(crate) const fn str(self, s: &str) -> Self {
         let bytes = s.as_bytes();
@@ -175,4 +192,35 @@ pub(crate) fn of_enum_layout(size: usize, align: usize, stride: usize, e: &EnumL
         }
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Fnv::word` as the stream defines it: eight bytes, little-endian.
+    fn word_bytewise(h: Fnv, w: u64) -> Fnv {
+        w.to_le_bytes().iter().fold(h, |h, &b| h.byte(b))
+    }
+
+    #[test]
+    fn a_word_hashes_as_its_eight_bytes() {
+        let mut values = vec![0, 1, 8, 0xff, 0x100, 0xffff, 1 << 56, u64::MAX];
+        // Every byte count, with zeros inside as well as above.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for k in 0..=64 {
+            x = x.rotate_left(7) ^ x.wrapping_mul(3);
+            values.push(if k == 64 { x } else { x & ((1u64 << k) - 1) });
+            values.push(1u64.checked_shl(k).unwrap_or(0));
+        }
+        for seed in [Fnv::new(), Fnv::new().byte(0x5a)] {
+            for &w in &values {
+                assert_eq!(
+                    seed.word(w).finish(),
+                    word_bytewise(seed, w).finish(),
+                    "{w:#x}"
+                );
+            }
+        }
+    }
 }

@@ -478,6 +478,12 @@ pub struct TypeDescriptor {
     // Appended in format 1.2 (enums); a reader of smaller type records
     // stops before it (`type_record_size` says whether it is there).
     enum_info: *const EnumDescriptor,
+    // Appended in format 1.3 (accessor and computed fields); a reader of
+    // smaller type records stops before them.
+    accessor_record_size: u32,
+    reserved2: u32,
+    accessor_count: usize,
+    accessors: *const crate::accessor::AccessorDescriptor,
 }
 
 // SAFETY: immutable, and every pointer in it comes from a `&'static` reference
@@ -529,7 +535,43 @@ impl TypeDescriptor {
             fields: fields.as_ptr(),
             witnesses,
             enum_info: core::ptr::null(),
+            accessor_record_size: crate::accessor::ACCESSOR_RECORD_SIZE,
+            reserved2: 0,
+            accessor_count: 0,
+            accessors: core::ptr::null(),
         }
+    }
+
+    /// [`TypeDescriptor::new`], with fields reached through the library's
+    /// code: accessor fields (a `String`, a `Vec<T>`...) and computed
+    /// fields. Their names must differ from the stored fields'.
+    ///
+    /// # Panics
+    ///
+    /// At compile time, as [`TypeDescriptor::new`], and for a frozen type
+    /// with accessors (a frozen type's every field is stored).
+    pub const fn with_accessors(
+        mut self,
+        accessors: &'static [crate::accessor::AccessorDescriptor],
+    ) -> Self {
+        assert!(
+            accessors.is_empty() || self.flags & flags::FROZEN == 0,
+            "a frozen type has no accessor or computed fields"
+        );
+        self.accessor_count = accessors.len();
+        self.accessors = accessors.as_ptr();
+        self
+    }
+
+    /// The accessor and computed fields (format 1.3).
+    pub const fn accessors(&self) -> &'static [crate::accessor::AccessorDescriptor] {
+        if self.accessor_count == 0 {
+            return &[];
+        }
+        // SAFETY: `accessors` and `accessor_count` were taken from a
+        // `&'static [AccessorDescriptor]` in `with_accessors` (fields are
+        // private).
+        unsafe { core::slice::from_raw_parts(self.accessors, self.accessor_count) }
     }
 
     /// Describes an enum `T` named `name`, whose cases and layout `info`
@@ -643,8 +685,8 @@ pub const MANIFEST_V1_SIZE: u32 = size_of::<Manifest>() as u32;
     reason = "checked by the assertion below"
 )]
 pub const MANIFEST_V1_0_SIZE: u32 = core::mem::offset_of!(Manifest, function_record_size) as u32;
-/// Size of a version-1 type record as producers write it (format 1.2, with
-/// `enum_info`), in bytes.
+/// Size of a version-1 type record as producers write it (format 1.3, with
+/// `enum_info` and the accessor list), in bytes.
 #[allow(
     clippy::cast_possible_truncation,
     reason = "checked by the assertion below"
@@ -773,10 +815,11 @@ impl Manifest {
 #[doc(hidden)]
 pub mod offsets {
     use super::*;
+    use crate::accessor::AccessorDescriptor;
     use crate::function::{
         CallError, FunctionDescriptor, ImplDescriptor, ParamDescriptor, RawSlice,
     };
-    use crate::needs::{FnNeedRecord, ViewFieldRecord, ViewRecord};
+    use crate::needs::{CaseNeedRecord, EnumViewRecord, FnNeedRecord, ViewFieldRecord, ViewRecord};
     use core::mem::offset_of;
 
     /// (record, field, offset) for every field of every record.
@@ -1119,6 +1162,56 @@ pub mod offsets {
             offset_of!(CaseDescriptor, fields),
         ),
         (
+            "rsl_type_descriptor",
+            "accessor_record_size",
+            offset_of!(TypeDescriptor, accessor_record_size),
+        ),
+        (
+            "rsl_type_descriptor",
+            "reserved2",
+            offset_of!(TypeDescriptor, reserved2),
+        ),
+        (
+            "rsl_type_descriptor",
+            "accessor_count",
+            offset_of!(TypeDescriptor, accessor_count),
+        ),
+        (
+            "rsl_type_descriptor",
+            "accessors",
+            offset_of!(TypeDescriptor, accessors),
+        ),
+        (
+            "rsl_accessor_descriptor",
+            "name",
+            offset_of!(AccessorDescriptor, name),
+        ),
+        (
+            "rsl_accessor_descriptor",
+            "shape",
+            offset_of!(AccessorDescriptor, shape),
+        ),
+        (
+            "rsl_accessor_descriptor",
+            "flags",
+            offset_of!(AccessorDescriptor, flags),
+        ),
+        (
+            "rsl_accessor_descriptor",
+            "identity",
+            offset_of!(AccessorDescriptor, identity),
+        ),
+        (
+            "rsl_accessor_descriptor",
+            "get",
+            offset_of!(AccessorDescriptor, get),
+        ),
+        (
+            "rsl_accessor_descriptor",
+            "set",
+            offset_of!(AccessorDescriptor, set),
+        ),
+        (
             "rsl_view_field_record",
             "name",
             offset_of!(ViewFieldRecord, name),
@@ -1192,11 +1285,7 @@ pub mod offsets {
             "required",
             offset_of!(FnNeedRecord, required),
         ),
-        (
-            "rsl_fn_need_record",
-            "reserved",
-            offset_of!(FnNeedRecord, reserved),
-        ),
+        ("rsl_fn_need_record", "abi", offset_of!(FnNeedRecord, abi)),
         (
             "rsl_fn_need_record",
             "module",
@@ -1214,6 +1303,71 @@ pub mod offsets {
             offset_of!(FnNeedRecord, params),
         ),
         ("rsl_fn_need_record", "ret", offset_of!(FnNeedRecord, ret)),
+        (
+            "rsl_case_need_record",
+            "name",
+            offset_of!(CaseNeedRecord, name),
+        ),
+        (
+            "rsl_case_need_record",
+            "field_count",
+            offset_of!(CaseNeedRecord, field_count),
+        ),
+        (
+            "rsl_case_need_record",
+            "fields",
+            offset_of!(CaseNeedRecord, fields),
+        ),
+        (
+            "rsl_enum_view_record",
+            "magic",
+            offset_of!(EnumViewRecord, magic),
+        ),
+        (
+            "rsl_enum_view_record",
+            "format_version",
+            offset_of!(EnumViewRecord, format_version),
+        ),
+        (
+            "rsl_enum_view_record",
+            "record_size",
+            offset_of!(EnumViewRecord, record_size),
+        ),
+        (
+            "rsl_enum_view_record",
+            "frozen",
+            offset_of!(EnumViewRecord, frozen),
+        ),
+        (
+            "rsl_enum_view_record",
+            "reserved",
+            offset_of!(EnumViewRecord, reserved),
+        ),
+        (
+            "rsl_enum_view_record",
+            "module",
+            offset_of!(EnumViewRecord, module),
+        ),
+        (
+            "rsl_enum_view_record",
+            "type_name",
+            offset_of!(EnumViewRecord, type_name),
+        ),
+        (
+            "rsl_enum_view_record",
+            "fingerprint",
+            offset_of!(EnumViewRecord, fingerprint),
+        ),
+        (
+            "rsl_enum_view_record",
+            "case_count",
+            offset_of!(EnumViewRecord, case_count),
+        ),
+        (
+            "rsl_enum_view_record",
+            "cases",
+            offset_of!(EnumViewRecord, cases),
+        ),
     ];
 
     /// (record, size) for every record.
@@ -1231,9 +1385,12 @@ pub mod offsets {
         ("rsl_impl_descriptor", size_of::<ImplDescriptor>()),
         ("rsl_enum_descriptor", size_of::<EnumDescriptor>()),
         ("rsl_case_descriptor", size_of::<CaseDescriptor>()),
+        ("rsl_accessor_descriptor", size_of::<AccessorDescriptor>()),
         ("rsl_view_field_record", size_of::<ViewFieldRecord>()),
         ("rsl_view_record", size_of::<ViewRecord>()),
         ("rsl_fn_need_record", size_of::<FnNeedRecord>()),
+        ("rsl_case_need_record", size_of::<CaseNeedRecord>()),
+        ("rsl_enum_view_record", size_of::<EnumViewRecord>()),
     ];
 
     pub(crate) const fn of(record: &str, field: &str) -> usize {

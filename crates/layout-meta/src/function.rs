@@ -3,33 +3,50 @@
 //! calling convention, the thunk's address), the calling convention itself,
 //! and the producer side (`#[layout_meta::export]` on an ordinary function).
 //!
-//! # The calling convention (`abi::THUNK_V1`)
+//! # The calling convention (`abi::THUNK_V2`)
 //!
 //! A library never exports the function itself: it exports a thunk,
 //!
 //! ```text
-//! uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);
+//! struct { T value; uint32_t status; } thunk(P0 p0, ..., Pn pn, void *ret, rsl_call_error *err);  // T by value
+//! uint32_t thunk(P0 p0, ..., Pn pn, R *ret, rsl_call_error *err);                               // any other result
 //! ```
 //!
 //! where each parameter is lowered by how it is passed ([`pass`]): a scalar
 //! by value, `&T`/`&mut T`/`Option<&T>` of an exported type as a pointer to
-//! the value, `&str` and `&[T]` as an [`RawSlice`] (pointer, length). The
-//! result is written to `*ret` (nothing for `()`; a value of an exported
-//! type, [`pass::OWNED`], is moved into room of its size and alignment that
-//! the caller provides). The status ([`status`])
-//! says whether it was: [`status::OK`]; [`status::FAILED`], a `Result::Err`
-//! whose message is in `*err`; or [`status::PANICKED`], a panic (in C++, an
-//! exception) caught by the thunk, whose message is in `*err`. Nothing ever
-//! unwinds across the boundary, and the library frees its own message
-//! ([`CallError`]).
+//! the value, `&str` and `&[T]` as an [`RawSlice`] (pointer, length).
+//!
+//! A result passed by value ([`pass::VALUE`], a scalar) comes back in
+//! registers with the status, as a [`Ret`] (`{ value, status }`: on x86-64
+//! System V in `rax:rdx` for an integer of up to 8 bytes, `xmm0` and `rax`
+//! for an `f64`, and `rax` alone for an `f32` or a `u32` and smaller; a
+//! 128-bit integer's `Ret` is 32 bytes and comes back through memory, as
+//! does every 16-byte `Ret` on Windows x64); `ret` is unused (a client passes null) and
+//! `value` means nothing unless the status is [`status::OK`]. Every other
+//! result is written to `*ret` and the thunk returns the status alone:
+//! nothing for `()`; a value of an exported type, [`pass::OWNED`], moved
+//! into room of its size and alignment that the caller provides; an
+//! [`OwnedBuf`] for an owned string or vector.
+//!
+//! The status ([`status`]) says whether the call returned:
+//! [`status::OK`]; [`status::FAILED`], a `Result::Err` whose message is in
+//! `*err`; or [`status::PANICKED`], a panic (in C++, an exception) caught
+//! by the thunk, whose message is in `*err`. A thunk writes `*err` exactly
+//! when the status is not `OK` (so a caller need not initialise it), and
+//! the library frees its own message ([`CallError`]). Nothing ever unwinds
+//! across the boundary.
 //!
 //! A client calls the thunk through a pointer of exactly that signature,
 //! after binding has proved that the signature it expects is the one the
-//! library exports ([`crate::compat::bind_function`]): one indirect call.
+//! library exports ([`crate::compat::bind_function`]): one indirect call,
+//! whose scalar result never goes through memory.
+//!
+//! Convention 1 (every result through `*ret`) was never released: a
+//! record that names it is refused like any unknown convention.
 
 #[cfg(feature = "std")]
 use alloc::string::String;
-use core::mem::size_of;
+use core::mem::{size_of, MaybeUninit};
 
 use crate::format::{RawStr, TypeIdentity};
 
@@ -84,8 +101,10 @@ pub mod pass {
 
 /// Calling conventions of function records.
 pub mod abi {
-    /// The thunk convention of this module's docs.
-    pub const THUNK_V1: u32 = 1;
+    /// The thunk convention of this module's docs: a scalar result and the
+    /// status in registers ([`super::Ret`]), any other result through
+    /// `*ret`.
+    pub const THUNK_V2: u32 = 2;
 }
 
 /// Function flags.
@@ -116,6 +135,68 @@ pub struct RawSlice {
     pub ptr: *const u8,
     /// The number of elements.
     pub len: usize,
+}
+
+/// What a thunk returns for a result passed by value ([`pass::VALUE`]):
+/// the value and the status, in registers (module docs). `value` holds a
+/// `T` only when `status` is [`status::OK`]: on failure the library may
+/// leave any bits there (a C thunk a `bool` of 2), so it is a
+/// `MaybeUninit` (same size, alignment and ABI as `T`), and producer and
+/// caller name this one type.
+#[repr(C)]
+pub struct Ret<T> {
+    /// The result (on [`status::OK`]).
+    pub value: MaybeUninit<T>,
+    /// The status ([`status`]).
+    pub status: u32,
+}
+
+impl<T: Copy> Clone for Ret<T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Copy> Copy for Ret<T> {}
+
+impl<T> core::fmt::Debug for Ret<T> {
+    /// The status only: the value may not be initialised.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ret")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Ret<T> {
+    /// A returned `value`.
+    #[inline(always)]
+    pub const fn ok(value: T) -> Self {
+        Ret {
+            value: MaybeUninit::new(value),
+            status: status::OK,
+        }
+    }
+    /// A call that failed with `status` (no value).
+    #[inline(always)]
+    pub const fn failed(status: u32) -> Self {
+        Ret {
+            value: MaybeUninit::uninit(),
+            status,
+        }
+    }
+    /// The value.
+    ///
+    /// # Safety
+    ///
+    /// `status` is [`status::OK`] and the thunk that returned this kept
+    /// its contract (a valid `T` in `value`).
+    #[inline(always)]
+    pub const unsafe fn assume_ok(self) -> T {
+        // SAFETY: the caller's contract.
+        unsafe { self.value.assume_init() }
+    }
 }
 
 /// An error message a thunk hands to its caller: bytes the library
@@ -222,7 +303,7 @@ impl FunctionDescriptor {
     ) -> Self {
         FunctionDescriptor {
             name: RawStr::new(name),
-            abi: abi::THUNK_V1,
+            abi: abi::THUNK_V2,
             flags,
             param_count: params.len(),
             params: params.as_ptr(),
@@ -416,9 +497,12 @@ pub unsafe trait Param<'a>: Sized {
 ///
 /// # Safety
 ///
-/// `Ffi` is the lowered form `PASS` gives for `IDENTITY`; `into_ffi` writes
-/// one `Ffi` to `ret` exactly when it returns [`status::OK`] (nothing for
-/// `()`), and otherwise fills `err`.
+/// `Ffi` and `Reg` are the lowered form `PASS` gives for `IDENTITY` (module
+/// docs): for [`pass::VALUE`], `Reg` is [`Ret`] of the value and `Ffi` is
+/// `()` (no room); otherwise `Reg` is the `u32` status and `Ffi` the room's
+/// type. `into_ffi` returns status [`status::OK`] exactly when the result
+/// is complete (in the `Ret`, or written to `ret`; nothing for `()`), and
+/// otherwise fills `err`; `fail` makes the `Reg` of a failing status.
 pub unsafe trait Return: Sized {
     /// How it crosses ([`pass::VALUE`], [`pass::UNIT`] or [`pass::OWNED`]).
     const PASS: u32;
@@ -429,14 +513,39 @@ pub unsafe trait Return: Sized {
     const REFERENT: Option<&'static crate::TypeDescriptor> = None;
     /// [`fn_flags::FALLIBLE`] for a `Result`, else 0.
     const FLAGS: u32 = 0;
-    /// The lowered form.
+    /// What `ret` points to: the room for the result (`()`, unused, for a
+    /// result passed by value).
     type Ffi;
-    /// Writes the result (or the error) and returns the status.
+    /// What the thunk returns: [`Ret`] of a value passed by value, else the
+    /// `u32` status.
+    type Reg: Copy;
+    /// Hands the result (or the error) over, with the status.
     ///
     /// # Safety
     ///
     /// `ret` is writable room for one `Ffi`; `err` is writable.
-    unsafe fn into_ffi(self, ret: *mut Self::Ffi, err: *mut CallError) -> u32;
+    unsafe fn into_ffi(self, ret: *mut Self::Ffi, err: *mut CallError) -> Self::Reg;
+    /// What the thunk returns with status `status` (not [`status::OK`]),
+    /// its message written to `*err`.
+    fn fail(status: u32) -> Self::Reg;
+}
+
+/// The status of what a thunk returned.
+pub trait Status: Copy {
+    /// The status ([`status`]).
+    fn status(&self) -> u32;
+}
+impl Status for u32 {
+    #[inline(always)]
+    fn status(&self) -> u32 {
+        *self
+    }
+}
+impl<T: Copy> Status for Ret<T> {
+    #[inline(always)]
+    fn status(&self) -> u32 {
+        self.status
+    }
 }
 
 macro_rules! scalar_params {
@@ -451,15 +560,19 @@ macro_rules! scalar_params {
                 ffi
             }
         }
-        // SAFETY: written to `ret` and `OK` returned.
+        // SAFETY: returned in the `Ret` with `OK`.
         unsafe impl Return for $t {
             const PASS: u32 = pass::VALUE;
             const IDENTITY: TypeIdentity = <$t as crate::FieldType>::IDENTITY;
-            type Ffi = $t;
-            unsafe fn into_ffi(self, ret: *mut $t, _: *mut CallError) -> u32 {
-                // SAFETY: the caller gives writable room for one `$t`.
-                unsafe { ret.write(self) };
-                status::OK
+            type Ffi = ();
+            type Reg = Ret<$t>;
+            #[inline(always)]
+            unsafe fn into_ffi(self, _: *mut (), _: *mut CallError) -> Ret<$t> {
+                Ret::ok(self)
+            }
+            #[inline(always)]
+            fn fail(status: u32) -> Ret<$t> {
+                Ret::failed(status)
             }
         }
     )*};
@@ -474,8 +587,14 @@ unsafe impl Return for () {
     const PASS: u32 = pass::UNIT;
     const IDENTITY: TypeIdentity = <() as crate::FieldType>::IDENTITY;
     type Ffi = ();
+    type Reg = u32;
+    #[inline(always)]
     unsafe fn into_ffi(self, _: *mut (), _: *mut CallError) -> u32 {
         status::OK
+    }
+    #[inline(always)]
+    fn fail(status: u32) -> u32 {
+        status
     }
 }
 
@@ -490,6 +609,11 @@ unsafe impl<T: crate::Resilient + crate::FieldType> Return for T {
     // The room is typed by the caller's run-time layout, not by `T`: the
     // thunk's parameter is a byte pointer.
     type Ffi = u8;
+    type Reg = u32;
+    #[inline(always)]
+    fn fail(status: u32) -> u32 {
+        status
+    }
     unsafe fn into_ffi(self, ret: *mut u8, _: *mut CallError) -> u32 {
         // SAFETY: `ret` is room of `T`'s size and alignment (the caller's
         // contract for `OWNED`), written once; the caller owns the value.
@@ -569,6 +693,11 @@ unsafe impl Return for alloc::string::String {
     const PASS: u32 = pass::OWNED_STR;
     const IDENTITY: TypeIdentity = TypeIdentity::opaque::<u8>("str");
     type Ffi = OwnedBuf;
+    type Reg = u32;
+    #[inline(always)]
+    fn fail(status: u32) -> u32 {
+        status
+    }
     unsafe fn into_ffi(self, ret: *mut OwnedBuf, _: *mut CallError) -> u32 {
         // SAFETY: `ret` is writable room for one record (the caller's
         // contract).
@@ -583,6 +712,11 @@ unsafe impl<T: crate::FieldType + bytemuck::Pod> Return for alloc::vec::Vec<T> {
     const PASS: u32 = pass::OWNED_SLICE;
     const IDENTITY: TypeIdentity = T::IDENTITY;
     type Ffi = OwnedBuf;
+    type Reg = u32;
+    #[inline(always)]
+    fn fail(status: u32) -> u32 {
+        status
+    }
     unsafe fn into_ffi(self, ret: *mut OwnedBuf, _: *mut CallError) -> u32 {
         let mut v = core::mem::ManuallyDrop::new(self);
         let buf = OwnedBuf {
@@ -606,7 +740,12 @@ unsafe impl<T: Return, E: core::fmt::Display> Return for Result<T, E> {
     const REFERENT: Option<&'static crate::TypeDescriptor> = T::REFERENT;
     const FLAGS: u32 = fn_flags::FALLIBLE;
     type Ffi = T::Ffi;
-    unsafe fn into_ffi(self, ret: *mut T::Ffi, err: *mut CallError) -> u32 {
+    type Reg = T::Reg;
+    #[inline(always)]
+    fn fail(status: u32) -> T::Reg {
+        T::fail(status)
+    }
+    unsafe fn into_ffi(self, ret: *mut T::Ffi, err: *mut CallError) -> T::Reg {
         match self {
             // SAFETY: the caller's room and error slot, passed on.
             Ok(v) => unsafe { v.into_ffi(ret, err) },
@@ -617,9 +756,13 @@ unsafe impl<T: Return, E: core::fmt::Display> Return for Result<T, E> {
                 if core::fmt::write(&mut text, format_args!("{e}")).is_err() {
                     text = String::from("(the error's message could not be formatted)");
                 }
+                // Dropped before `*err` is written: a panic in its `Drop`
+                // is then caught with `*err` still unwritten, and the
+                // catch writes it once (no message leaked or overwritten).
+                drop(e);
                 // SAFETY: `err` is writable (the caller's contract).
                 unsafe { err.write(__private::message(text)) };
-                status::FAILED
+                T::fail(status::FAILED)
             }
         }
     }
@@ -680,7 +823,7 @@ pub mod __private {
         ret: *mut R::Ffi,
         err: *mut CallError,
         f: impl FnOnce() -> R,
-    ) -> u32 {
+    ) -> R::Reg {
         // Writing the result (formatting and dropping an error) runs the
         // library's code too: inside the catch.
         let run = move || {
@@ -689,7 +832,7 @@ pub mod __private {
             unsafe { r.into_ffi(ret, err) }
         };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-            Ok(status) => status,
+            Ok(reg) => reg,
             Err(payload) => {
                 let what = payload
                     .downcast_ref::<&str>()
@@ -706,7 +849,7 @@ pub mod __private {
                 let m = message(alloc::format!("`{name}` panicked: {what}"));
                 // SAFETY: `err` is writable (the caller's contract).
                 unsafe { err.write(m) };
-                status::PANICKED
+                R::fail(status::PANICKED)
             }
         }
     }

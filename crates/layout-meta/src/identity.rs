@@ -24,7 +24,7 @@ use crate::format::TypeIdentity;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of an exported field: it has no layout a host can rely on",
     label = "the type of an exported (`pub`) field",
-    note = "ways out: make the field private (hosts then never see it), or `#[resilient(skip)]`; a plain-data type (`bytemuck::Pod`) can be exported by its name with `#[resilient(opaque)]`; a struct of yours can `#[derive(Resilient)]` and be nested; a `String`, `Vec` or enum stays private for now (the library reads it through its functions)"
+    note = "ways out: make the field private (hosts then never see it), or `#[resilient(skip)]`; a plain-data type (`bytemuck::Pod`) can be exported by its name with `#[resilient(opaque)]`; a struct or enum of yours can `#[derive(Resilient)]` and be nested; a `String`, `Box<str>`, `Option<String>`, `Vec<T>` or `Box<[T]>` of a plain `T` is exported through generated accessors (an alias of one: `#[resilient(accessor)]`)"
 )]
 pub unsafe trait FieldType {
     /// The identity.

@@ -203,6 +203,73 @@ pub struct TypeLayout {
     pub witnesses: WitnessAddrs,
     /// What an enum adds (its cases); `None` for a struct.
     pub enum_info: Option<EnumLayout>,
+    /// Fields reached through the library's code (format 1.3): accessor
+    /// fields and computed fields, in declaration order. Their names differ
+    /// from the stored fields'.
+    pub accessors: Vec<AccessorLayout>,
+}
+
+/// A validated accessor or computed field ([`crate::accessor`]).
+///
+/// Invariants (from the validator): the name is unique among the type's
+/// fields and accessors; `get` and `set` lie in the library's code; a
+/// [`crate::accessor::shape::VALUE`] identity holds no resilient type; a
+/// `STR` identity is the opaque `str`; a `SLICE` identity is plain (holds
+/// no resilient type). The shape may be one this reader does not know
+/// (a later revision's): binding refuses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessorLayout {
+    /// The field's name.
+    pub name: String,
+    /// What it reaches ([`crate::accessor::shape`]).
+    pub shape: u32,
+    /// [`crate::accessor::accessor_flags`], unknown bits cleared.
+    pub flags: u32,
+    /// The value's identity, `str`, or the element's.
+    pub identity: Identity,
+    /// The getter's address.
+    pub get: usize,
+    /// The setter's address.
+    pub set: usize,
+}
+
+impl AccessorLayout {
+    /// Whether the field may hold nothing (`Option<String>`).
+    pub fn is_optional(&self) -> bool {
+        self.flags & crate::accessor::accessor_flags::OPTIONAL != 0
+    }
+    /// An elements field of an exported type as the field its element
+    /// view binds through (`compat::bind_nested`): its name and element
+    /// identity, at offset 0 (elements have no offset in the value).
+    pub fn as_element_field(&self) -> FieldLayout {
+        FieldLayout {
+            name: self.name.clone(),
+            offset: 0,
+            identity: self.identity.clone(),
+        }
+    }
+}
+
+impl fmt::Display for AccessorLayout {
+    /// The field's type as it reads in Rust: `u32 (computed)`, `String`,
+    /// `Option<String>`, `Vec<u32>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::accessor::shape;
+        let opt = self.is_optional();
+        if opt {
+            f.write_str("Option<")?;
+        }
+        match self.shape {
+            shape::VALUE => write!(f, "{} (computed)", self.identity)?,
+            shape::STR => f.write_str("String")?,
+            shape::SLICE => write!(f, "Vec<{}>", self.identity)?,
+            other => write!(f, "<unknown shape {other}> {}", self.identity)?,
+        }
+        if opt {
+            f.write_str(">")?;
+        }
+        Ok(())
+    }
 }
 
 /// A validated enum: its cases in declaration order, how its tag and
@@ -264,6 +331,10 @@ impl TypeLayout {
     /// The field called `name`.
     pub fn field(&self, name: &str) -> Option<&FieldLayout> {
         self.fields.iter().find(|f| f.name == name)
+    }
+    /// The accessor or computed field called `name`.
+    pub fn accessor(&self, name: &str) -> Option<&AccessorLayout> {
+        self.accessors.iter().find(|a| a.name == name)
     }
     /// Whether the type is frozen.
     pub fn is_frozen(&self) -> bool {

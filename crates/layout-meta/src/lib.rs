@@ -118,6 +118,24 @@
 //! layout_meta::export_module! { name: "m", version: "1.0.0", types: [Outer, Impostor] }
 //! ```
 //!
+//! Nor under the name of the exported type an elements field holds
+//! (`Vec<Widget>`: clients read its elements, and the library clones values
+//! they pass, as the module's type of that name):
+//!
+//! ```compile_fail
+//! mod dep {
+//!     #[derive(layout_meta::Resilient, Clone)]
+//!     #[resilient(prefix = "dep_")]
+//!     pub struct Widget { pub name: String, pub id: u64 }
+//! }
+//! #[derive(layout_meta::Resilient)]
+//! pub struct Outer { pub all: Vec<dep::Widget> }
+//! #[derive(layout_meta::Resilient, Clone, Copy)]
+//! #[resilient(name = "Widget", prefix = "impostor_")]
+//! pub struct Impostor { pub a: u64, pub b: u64, pub c: u64, pub d: u64 }
+//! layout_meta::export_module! { name: "m", version: "1.0.0", types: [Outer, Impostor] }
+//! ```
+//!
 //! A field exported `opaque` (by its written name) must be `bytemuck::Pod`:
 //! a name does not say which bit patterns are values.
 //!
@@ -182,6 +200,7 @@
 
 extern crate alloc;
 
+pub mod accessor;
 pub mod compat;
 pub mod diff;
 pub mod encode;
@@ -193,6 +212,7 @@ mod layout;
 pub mod needs;
 mod validate;
 
+pub use accessor::{AccessorDescriptor, AccessorType};
 pub use format::{
     enum_flags, flags, kind, CaseDescriptor, CaseOfFn, CloneFn, DefaultInitFn, DropFn,
     EnumDescriptor, FieldDescriptor, LocateFn, Manifest, TypeDescriptor, TypeIdentity,
@@ -201,8 +221,8 @@ pub use format::{
 pub use function::{ExportedFn, ExportedImpl, Param, Return};
 pub use identity::FieldType;
 pub use layout::{
-    CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout,
-    ParamLayout, TypeLayout, WitnessAddrs,
+    AccessorLayout, CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ImplLayout,
+    ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
 };
 pub use validate::{
     decode, type_record_addresses, validate, validate_library, verify, verify_c_symbols,
@@ -298,6 +318,96 @@ pub use layout_meta_derive::export;
 ///
 /// **`crate = "path"`** — where `layout-meta` is, for a crate that renames
 /// the dependency.
+///
+/// **`computed(name: Type, get = path, set = path)`** — a computed field:
+/// hosts read and write `name` through the type's own getter (`fn(&Self) ->
+/// Type`) and setter (`fn(&mut Self, Type)`), one call each, with the same
+/// view they use for a stored field. A library may turn a stored field into
+/// a computed one in a later version (or back) without breaking a host
+/// (`docs/FORMAT.md`, "Accessor and computed fields"). Repeat the option for
+/// several fields. The getter and setter must not panic (a panic aborts,
+/// as in a value witness).
+///
+/// ```
+/// #[derive(layout_meta::Resilient)]
+/// #[resilient(computed(celsius: f32, get = Self::celsius, set = Self::set_celsius))]
+/// pub struct Probe { kelvin: f32 }
+///
+/// impl Probe {
+///     pub fn celsius(&self) -> f32 { self.kelvin - 273.15 }
+///     pub fn set_celsius(&mut self, c: f32) { self.kelvin = c + 273.15 }
+/// }
+///
+/// use layout_meta::Resilient as _;
+/// let t = Probe::DESCRIPTOR.to_layout();
+/// assert!(t.field("celsius").is_none());
+/// assert_eq!(t.accessor("celsius").unwrap().to_string(), "f32 (computed)");
+/// ```
+///
+/// A host may read a computed field from several threads at once and write
+/// it from another thread than the value's owner (its `Ref` is `Sync`, its
+/// `Mut` is `Send`), as it calls an exported function taking `&T` or
+/// `&mut T`: a type with computed fields is `Sync` and `Send`. A getter
+/// that counts its reads in a `Cell` does not compile:
+///
+/// ```compile_fail
+/// #[derive(layout_meta::Resilient)]
+/// #[resilient(computed(celsius: f32, get = Self::celsius, set = Self::set_celsius))]
+/// pub struct Probe { kelvin: f32, reads: std::cell::Cell<u32> }
+///
+/// impl Probe {
+///     pub fn celsius(&self) -> f32 { self.reads.set(self.reads.get() + 1); self.kelvin - 273.15 }
+///     pub fn set_celsius(&mut self, c: f32) { self.kelvin = c + 273.15 }
+/// }
+/// ```
+///
+/// A computed field's name is not an exported field's (a name is one
+/// field: a loader refuses a type that repeats one):
+///
+/// ```compile_fail
+/// #[derive(layout_meta::Resilient)]
+/// #[resilient(computed(kelvin: f32, get = Self::kelvin, set = Self::set_kelvin))]
+/// pub struct Probe { pub kelvin: f32 }
+///
+/// impl Probe {
+///     pub fn kelvin(&self) -> f32 { self.kelvin }
+///     pub fn set_kelvin(&mut self, k: f32) { self.kelvin = k }
+/// }
+/// ```
+///
+/// **Fields without a stable layout.** A `pub` field of type `String`,
+/// `Box<str>`, `Option<String>`, `Vec<T>` or `Box<[T]>` (of a plain `T`:
+/// a scalar, an array of them; or of a `Clone` type the module exports,
+/// which hosts read through its view) is exported through accessors the derive
+/// generates: hosts borrow its contents (`&str`, `&[T]`) and replace them
+/// through the library, which allocates and frees with its own allocator.
+/// The field keeps its Rust type; the library changes nothing. A type
+/// written another way (an alias) is marked **`#[resilient(accessor)]`**.
+///
+/// ```
+/// #[derive(layout_meta::Resilient)]
+/// pub struct Account {
+///     pub id: u64,
+///     pub owner: String,
+///     pub history: Vec<i64>,
+///     pub note: Option<String>,
+/// }
+///
+/// use layout_meta::Resilient as _;
+/// let t = Account::DESCRIPTOR.to_layout();
+/// let exported: Vec<String> = t.accessors.iter().map(|a| format!("{}: {a}", a.name)).collect();
+/// assert_eq!(exported, ["owner: String", "history: Vec<i64>", "note: Option<String>"]);
+/// assert_eq!(t.fields.len(), 1); // `id`, stored
+/// ```
+///
+/// A frozen type has neither (its whole layout is its promise):
+///
+/// ```compile_fail
+/// #[derive(layout_meta::Resilient)]
+/// #[repr(C)]
+/// #[resilient(frozen)]
+/// pub struct Tag { pub name: String }
+/// ```
 ///
 /// Field attributes:
 ///
@@ -434,6 +544,21 @@ impl TypeDescriptor {
                     write_case: write_case.map_or(0, |f| f as usize),
                 }
             }),
+            accessors: self
+                .accessors()
+                .iter()
+                .map(|a| {
+                    let (get, set) = a.code();
+                    AccessorLayout {
+                        name: a.name().into(),
+                        shape: a.shape(),
+                        flags: a.flags() & accessor::accessor_flags::KNOWN,
+                        identity: Identity::from_record(a.identity()),
+                        get,
+                        set,
+                    }
+                })
+                .collect(),
         }
     }
 }

@@ -17,16 +17,19 @@
 use std::ffi::{c_int, c_void, CStr};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use layout_meta::Memory;
 use resilient_offline::elf::PT_DYNAMIC;
 use resilient_offline::{DynamicSymbols, ProgramHeader, Regions, SymbolTables};
 
 /// The segments of one loaded object.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct LoadedImage {
-    /// Where metadata may be read, the code, and the object's segments.
-    regions: Regions,
+    /// Where metadata may be read, the code, and the object's segments
+    /// (shared with the loader's record of the object, `load::Held`, so that
+    /// reopening an object still loaded does not search for it again).
+    regions: Arc<Regions>,
     /// Its load bias (`dlpi_addr`).
     base: usize,
     /// The object's name as the dynamic loader knows it (empty for an
@@ -117,7 +120,7 @@ unsafe extern "C" fn visit(
     // SAFETY: `info` is this running callback's.
     let phdrs = unsafe { program_headers(info) };
     search.found = Some(LoadedImage {
-        regions: Regions::of(&phdrs, base),
+        regions: Arc::new(Regions::of(&phdrs, base)),
         base,
         // The name is for messages about objects found by address only.
         name: if info.dlpi_name.is_null() || search.dynamic != 0 {
@@ -155,6 +158,30 @@ impl LoadedImage {
         }
         // SAFETY: the caller's contract.
         unsafe { Self::search(0, dynamic) }
+    }
+
+    /// The image found before of an object that has stayed loaded since:
+    /// its segments and load bias, as [`LoadedImage::with_dynamic`] gave
+    /// them (the program headers of a loaded object do not change while it
+    /// stays loaded).
+    ///
+    /// # Safety
+    ///
+    /// `regions` and `base` were found by [`LoadedImage::with_dynamic`] for
+    /// an object that has not been unloaded since, and, as for
+    /// [`LoadedImage::containing`], the result may only be read through
+    /// while that object stays loaded.
+    pub(crate) unsafe fn recorded(regions: Arc<Regions>, base: usize) -> LoadedImage {
+        LoadedImage {
+            regions,
+            base,
+            name: PathBuf::new(),
+        }
+    }
+
+    /// What [`LoadedImage::recorded`] takes back.
+    pub(crate) fn parts(&self) -> (Arc<Regions>, usize) {
+        (Arc::clone(&self.regions), self.base)
     }
 
     /// # Safety

@@ -60,7 +60,7 @@ struct Loaded {
     symbols: Option<SymbolTables>,
     /// Keeps the library loaded (as does every type and function).
     handle: Arc<dyn std::any::Any + Send + Sync>,
-    origin: Origin,
+    origin: Arc<Origin>,
     /// The manifest, checked at open; each type checked when asked for.
     types: Types,
     functions: HashMap<String, Arc<ForeignFunction>>,
@@ -90,7 +90,7 @@ impl Loaded {
 /// library's code) from the library `owner` keeps loaded.
 unsafe fn foreign(
     t: TypeLayout,
-    origin: &Origin,
+    origin: &Arc<Origin>,
     owner: &Arc<dyn std::any::Any + Send + Sync>,
 ) -> ForeignType {
     let w = t.witnesses;
@@ -104,7 +104,7 @@ unsafe fn foreign(
     //   same size;
     // - `owner` keeps the library loaded while the type lives.
     unsafe {
-        ForeignType::new(
+        ForeignType::with_shared_origin(
             t,
             Witnesses {
                 drop: (w.drop != 0)
@@ -115,7 +115,7 @@ unsafe fn foreign(
                     std::mem::transmute::<usize, layout_meta::DefaultInitFn>(w.default_init)
                 }),
             },
-            origin.clone(),
+            Arc::clone(origin),
             Arc::clone(owner),
         )
     }
@@ -188,21 +188,29 @@ impl Library {
     /// As [`Library::open`].
     pub fn open_with(path: impl AsRef<Path>, policy: UnloadPolicy) -> Result<Library, Error> {
         let path = file_path(path.as_ref());
-        let opened = load::open(&path)?;
-        // SAFETY: we read the image only below, while `opened` (then
-        // `handle`) keeps it loaded.
-        let image = unsafe { LoadedImage::with_dynamic(opened.dynamic) }
-            .ok_or(Error::NoManifest { path: path.clone() })?;
-        let addr = match image.symbols(opened.symbols).address_of(MANIFEST_SYMBOL) {
-            Some(addr) => addr,
-            None => manifest_elsewhere(&opened, &image, &path)?,
-        };
-        let invalid = |source| Error::InvalidMetadata {
-            path: path.clone(),
-            source,
+        let mut opened = load::open(&path)?;
+        let image = match opened.image.take() {
+            // Recorded at an earlier open of the object, loaded since.
+            Some(image) => image,
+            None => {
+                // SAFETY: we read the image only below, while `opened` (then
+                // `handle`) keeps it loaded.
+                let image = unsafe { LoadedImage::with_dynamic(opened.dynamic) }
+                    .ok_or(Error::NoManifest { path: path.clone() })?;
+                opened._held.record_image(&image);
+                image
+            }
         };
         let (index, checked) = {
             let syms = image.symbols(opened.symbols);
+            let addr = match syms.address_of(MANIFEST_SYMBOL) {
+                Some(addr) => addr,
+                None => manifest_elsewhere(&opened, &image, &path)?,
+            };
+            let invalid = |source| Error::InvalidMetadata {
+                path: path.clone(),
+                source,
+            };
             ModuleIndex::new(&image, addr, Some(&syms)).map_err(invalid)?
         };
         let symbols = opened.symbols;
@@ -210,13 +218,13 @@ impl Library {
             opened: Some(opened),
             policy,
         });
-        let origin = Origin {
+        let origin = Arc::new(Origin {
             library: path
                 .to_str()
                 .map_or_else(|| path.display().to_string(), str::to_owned),
             module: index.name().to_owned(),
             version: index.version().to_owned(),
-        };
+        });
         let types = Types::new(index, checked, |t| {
             // SAFETY: `ModuleIndex::new` accepted `t` with the library
             // checks; `handle` keeps the library loaded.
@@ -239,7 +247,7 @@ impl Library {
                     ForeignFunction::new(
                         f.clone(),
                         std::mem::transmute::<usize, layout_meta::function::ThunkFn>(f.thunk),
-                        origin.clone(),
+                        Origin::clone(&origin),
                         Arc::clone(&handle),
                     )
                 };
@@ -440,7 +448,10 @@ impl TypeSource for Library {
         self.loaded.type_at(i)?.as_ref().ok().cloned()
     }
     fn origin(&self) -> Origin {
-        self.loaded.origin.clone()
+        Origin::clone(&self.loaded.origin)
+    }
+    fn module_name(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self.loaded.origin.module)
     }
     fn function(&self, name: &str) -> Option<Arc<ForeignFunction>> {
         self.loaded.functions.get(name).cloned()

@@ -75,12 +75,14 @@ use std::os::fd::AsRawFd as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use libloading::os::unix::Library as UnixLibrary;
 use parking_lot::Mutex;
 use resilient_offline::elf::PT_DYNAMIC;
-use resilient_offline::{FileId, Preflight, SymbolTables};
+use resilient_offline::{FileId, Preflight, Regions, SymbolTables};
 
+use crate::image::LoadedImage;
 use crate::Error;
 
 /// A library handed to the dynamic loader, known to map the checked file.
@@ -93,6 +95,9 @@ pub(crate) struct Opened {
     pub(crate) dynamic: usize,
     /// Where the file's dynamic symbol tables are (link-time addresses).
     pub(crate) symbols: Option<SymbolTables>,
+    /// The object's image, if recorded when it was opened before (and it
+    /// has stayed loaded since): `None` on a first load.
+    pub(crate) image: Option<LoadedImage>,
 }
 
 /// What `dlopen` gave back: the handle, the object's dynamic section and
@@ -122,10 +127,11 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
     }
     let symbols = checked.headers.symbols;
     Ok(Opened {
-        _held: Held::register(h.dynamic, checked.id, h.name, symbols),
+        _held: Held::register(h.dynamic, checked.id, h.name, symbols, None),
         lib: h.lib,
         dynamic: h.dynamic,
         symbols,
+        image: None,
     })
 }
 
@@ -198,11 +204,20 @@ fn reopen(path: &Path, id: FileId) -> Result<Option<Opened>, Error> {
     if h.dynamic != known.dynamic || before.is_none() || unloads() != before {
         return Ok(None);
     }
+    // SAFETY: the record's image was found for the object at
+    // `known.dynamic` (`Held::record_image`), which has stayed loaded since
+    // (the record held at `before` and no object was unloaded since); the
+    // `Opened` keeps it loaded while the image is read.
+    let image = known
+        .image
+        .clone()
+        .map(|(regions, base)| unsafe { LoadedImage::recorded(regions, base) });
     Ok(Some(Opened {
-        _held: Held::register(h.dynamic, id, h.name, known.symbols),
+        _held: Held::register(h.dynamic, id, h.name, known.symbols, known.image),
         lib: h.lib,
         dynamic: h.dynamic,
         symbols: known.symbols,
+        image,
     }))
 }
 
@@ -410,6 +425,8 @@ struct Record {
     name: Option<Vec<u8>>,
     /// Where its file's dynamic symbol tables are.
     symbols: Option<SymbolTables>,
+    /// Its image (segments and load bias), once found.
+    image: Option<(Arc<Regions>, usize)>,
     /// How many of this crate's handles hold it.
     holders: usize,
     /// Once none does: the unload count then (the record holds while it
@@ -435,6 +452,7 @@ const MAX_UNHELD: usize = 64;
 struct Known {
     dynamic: usize,
     symbols: Option<SymbolTables>,
+    image: Option<(Arc<Regions>, usize)>,
 }
 
 /// One handle's record that the object at `dynamic` maps a file.
@@ -451,6 +469,7 @@ impl Held {
         id: FileId,
         name: Option<Vec<u8>>,
         symbols: Option<SymbolTables>,
+        image: Option<(Arc<Regions>, usize)>,
     ) -> Held {
         let mut held = HELD.lock();
         match held.iter_mut().find(|e| e.dynamic == dynamic) {
@@ -458,6 +477,7 @@ impl Held {
                 e.id = id;
                 e.name = name;
                 e.symbols = symbols;
+                e.image = image;
                 e.holders += 1;
                 e.since = None;
             }
@@ -466,6 +486,7 @@ impl Held {
                 id,
                 name,
                 symbols,
+                image,
                 holders: 1,
                 since: None,
             }),
@@ -491,7 +512,16 @@ impl Held {
             .map(|e| Known {
                 dynamic: e.dynamic,
                 symbols: e.symbols,
+                image: e.image.clone(),
             })
+    }
+
+    /// Records the image found of the object this handle holds, for the
+    /// next open of it while it stays loaded ([`LoadedImage::recorded`]).
+    pub(crate) fn record_image(&self, image: &LoadedImage) {
+        if let Some(e) = HELD.lock().iter_mut().find(|e| e.dynamic == self.dynamic) {
+            e.image = Some(image.parts());
+        }
     }
 }
 
@@ -541,8 +571,8 @@ mod tests {
     fn held_records_count_handles_and_outlive_them_until_an_unload() {
         let id = FileId { dev: 1, ino: 2 };
         let (a, b) = (
-            Held::register(7, id, Some(b"x".to_vec()), None),
-            Held::register(7, id, Some(b"x".to_vec()), None),
+            Held::register(7, id, Some(b"x".to_vec()), None, None),
+            Held::register(7, id, Some(b"x".to_vec()), None, None),
         );
         let now = unloads();
         assert_eq!(Held::identity(7, now), Some(id));
@@ -555,5 +585,26 @@ mod tests {
         let next = now.map(|n| n + 1);
         assert_eq!(Held::identity(7, now), now.map(|_| id));
         assert_eq!(Held::identity(7, next), None);
+    }
+
+    #[test]
+    fn the_image_found_is_recorded_with_the_object_and_forgotten_with_it() {
+        let id = FileId { dev: 3, ino: 4 };
+        let a = Held::register(9, id, Some(b"z".to_vec()), None, None);
+        let now = unloads();
+        let known = |now| Held::loaded_as(id, b"z", now).and_then(|k| k.image);
+        assert!(known(now).is_none(), "nothing recorded before it is found");
+        // SAFETY: never read through (an image of nothing).
+        let image = unsafe { LoadedImage::recorded(Arc::new(Regions::default()), 5) };
+        a.record_image(&image);
+        assert_eq!(known(now).map(|(_, base)| base), Some(5));
+        drop(a);
+        // Unheld: kept while nothing was unloaded, never after.
+        assert_eq!(known(now).map(|(_, base)| base), now.map(|_| 5));
+        assert!(known(now.map(|n| n + 1)).is_none());
+        // A new object at the same address starts without one.
+        let b = Held::register(9, id, Some(b"z".to_vec()), None, None);
+        assert!(known(now).is_none());
+        drop(b);
     }
 }

@@ -9,7 +9,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use layout_meta::needs::{
-    decode_fn_need, decode_view, is_fn_need, FnNeed, ViewNeed, VIEWS_SECTION,
+    decode_enum_view, decode_fn_need, decode_view, is_enum_need, is_fn_need, EnumNeed, FnNeed,
+    ViewNeed, VIEWS_SECTION,
 };
 use layout_meta::{Memory, ModuleIndex, ModuleLayout, TypeLayout, MANIFEST_SYMBOL};
 use object::elf::{self, FileHeader64};
@@ -415,10 +416,30 @@ impl Image {
     pub fn views(&self) -> Result<Vec<ViewNeed>, Error> {
         let mut needs = Vec::new();
         self.records(|memory, ptr| {
-            if is_fn_need(memory, ptr) {
+            if is_fn_need(memory, ptr) || is_enum_need(memory, ptr) {
                 return Ok(0);
             }
             let need = decode_view(memory, ptr)?;
+            let bytes = need.heap_bytes();
+            needs.push(need);
+            Ok(bytes)
+        })?;
+        Ok(needs)
+    }
+
+    /// The enum view records a consumer binary carries (`enum_view!`,
+    /// `RSL_ENUM_VIEW`; empty if none).
+    ///
+    /// # Errors
+    ///
+    /// As [`Image::views`].
+    pub fn enum_needs(&self) -> Result<Vec<EnumNeed>, Error> {
+        let mut needs = Vec::new();
+        self.records(|memory, ptr| {
+            if !is_enum_need(memory, ptr) {
+                return Ok(0);
+            }
+            let need = decode_enum_view(memory, ptr)?;
             let bytes = need.heap_bytes();
             needs.push(need);
             Ok(bytes)

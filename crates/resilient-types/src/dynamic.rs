@@ -590,6 +590,26 @@ fn all_valid<T: CheckedBitPattern>(bytes: &[u8]) -> bool {
             .all(|c| bytemuck::checked::try_pod_read_unaligned::<T>(c).is_ok())
 }
 
+/// Whether the member rule (`compat::bind_member`, the one rule) places
+/// view field `f` on accessor `i` (`a`) of `layout` exactly at `want`: how a
+/// placement handed to [`DynBound::new`] is checked to be the verdict.
+fn placed_by_rule(
+    layout: &layout_meta::TypeLayout,
+    f: &FieldNeed,
+    i: usize,
+    a: &layout_meta::AccessorLayout,
+    want: compat::Place,
+) -> bool {
+    let query = compat::FieldQuery {
+        name: &f.name,
+        required: f.required,
+        identity: &f.identity,
+        access: f.access,
+    };
+    a.name == f.name
+        && compat::bind_member(layout, query, layout.field(&f.name), Some((i, a))) == Ok(Some(want))
+}
+
 /// Where a bound field is, and what it may hold; for a payload field of an
 /// enum view, its case (the view's index) and where it is in a value of
 /// that case.
@@ -599,6 +619,50 @@ struct Slot {
     size: usize,
     bits: Bits,
     payload: Option<(usize, Place)>,
+    reach: Reach,
+}
+
+/// How a struct's bound field is reached: in place, or through the
+/// library's code (`docs/FORMAT.md`, "Accessor and computed fields").
+#[derive(Clone, Copy, Debug)]
+enum Reach {
+    /// At `offset` in the value.
+    Stored,
+    /// A computed field: the library's getter and setter.
+    Computed(crate::view::Computed),
+    /// A text or elements accessor field.
+    Accessor(DynAccessor),
+}
+
+/// A bound text or elements accessor.
+#[derive(Clone, Copy, Debug)]
+struct DynAccessor {
+    get: layout_meta::accessor::BorrowFn,
+    set: layout_meta::accessor::ReplaceFn,
+    /// Text (UTF-8 bytes), else elements.
+    text: bool,
+    /// `Option<String>`: a null pointer is `None`.
+    optional: bool,
+    /// Elements of an exported type (`Vec<Widget>`): read as bytes here;
+    /// replaced only through the Rust host's `ElemsOf` (the library clones
+    /// values of its type, which raw bytes are not).
+    exported: bool,
+    /// Which bytes an element may hold (`Any` for text, checked as UTF-8):
+    /// a `Vec<bool>` or `Vec<char>` is replaced by valid elements only.
+    bits: Bits,
+    /// The size and alignment of one element (1 for text).
+    elem: usize,
+    align: usize,
+}
+
+/// What an accessor field holds, as [`DynBound::borrow`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Borrowed<'a> {
+    /// The bytes (text, or the elements' bytes); `None` for an optional
+    /// field that holds nothing.
+    pub bytes: Option<&'a [u8]>,
+    /// The number of elements (bytes, for text).
+    pub len: usize,
 }
 
 /// What an enum view's binding knows of its cases.
@@ -697,7 +761,7 @@ impl DynBound {
         for (f, place) in need.fields.iter().zip(placement) {
             let slot = match place {
                 None => None,
-                Some(offset) => {
+                Some(compat::Place::Stored(offset)) => {
                     let found = layout
                         .field(&f.name)
                         .filter(|found| found.offset == *offset)
@@ -707,6 +771,66 @@ impl DynBound {
                         size: found.identity.size(),
                         bits: bits_of(&found.identity),
                         payload: None,
+                        reach: Reach::Stored,
+                    })
+                }
+                Some(compat::Place::Computed(i)) => {
+                    let a = layout
+                        .accessors
+                        .get(*i)
+                        .filter(|a| placed_by_rule(layout, f, *i, a, compat::Place::Computed(*i)))
+                        .ok_or_else(mismatch)?;
+                    Some(Slot {
+                        offset: 0,
+                        size: a.identity.size(),
+                        bits: bits_of(&a.identity),
+                        payload: None,
+                        // SAFETY: `a` is a validated computed field of the
+                        // bound type (checked above to be the one the view
+                        // names, of its identity).
+                        reach: Reach::Computed(unsafe { crate::view::Computed::of(a) }),
+                    })
+                }
+                Some(compat::Place::Accessor(i)) => {
+                    use layout_meta::accessor::shape;
+                    let a = layout
+                        .accessors
+                        .get(*i)
+                        .filter(|a| placed_by_rule(layout, f, *i, a, compat::Place::Accessor(*i)))
+                        .ok_or_else(mismatch)?;
+                    // SAFETY: a validated text or elements accessor of the
+                    // bound type (checked above), whose functions' signatures
+                    // the format fixes.
+                    let (get, set) = unsafe {
+                        (
+                            core::mem::transmute::<*const (), layout_meta::accessor::BorrowFn>(
+                                core::ptr::with_exposed_provenance::<()>(a.get),
+                            ),
+                            core::mem::transmute::<*const (), layout_meta::accessor::ReplaceFn>(
+                                core::ptr::with_exposed_provenance::<()>(a.set),
+                            ),
+                        )
+                    };
+                    let text = a.shape == shape::STR;
+                    Some(Slot {
+                        offset: 0,
+                        size: 0,
+                        bits: Bits::None,
+                        payload: None,
+                        reach: Reach::Accessor(DynAccessor {
+                            get,
+                            set,
+                            text,
+                            optional: a.is_optional(),
+                            exported: matches!(a.identity, Identity::Resilient { .. }),
+                            bits: if text {
+                                Bits::Any
+                            } else {
+                                bits_of(&a.identity)
+                            },
+                            elem: if text { 1 } else { a.identity.size() },
+                            align: if text { 1 } else { a.identity.align() },
+                        }),
                     })
                 }
             };
@@ -797,6 +921,7 @@ impl DynBound {
                     size: f.identity.size(),
                     bits: bits_of(&f.identity),
                     payload: Some((host, Place::of(&ty, *lib_index, *at, f.offset))),
+                    reach: Reach::Stored,
                 });
             }
             binding.supply.push(supply);
@@ -986,6 +1111,10 @@ impl DynBound {
     /// writes during the call.
     pub unsafe fn case_of(&self, value: *const u8) -> Result<Option<usize>, Error> {
         let e = self.enum_binding()?;
+        if e.keys_of.reads_through_witness() {
+            // The library's `case_of` takes the value as a reference.
+            self.check_value(value)?;
+        }
         // SAFETY: the caller's contract.
         let key = unsafe { e.keys_of.key(value) };
         Ok(key.and_then(|k| e.cases.iter().position(|c| c.1 == k)))
@@ -1221,6 +1350,10 @@ impl DynBound {
                 found: found.and_then(|c| self.case_name(c)).map(str::to_owned),
             });
         }
+        if place.is_witness() {
+            // The library's `locate` takes the value as a reference.
+            self.check_value(value)?;
+        }
         // SAFETY: a live value of the enum, in the field's case (checked).
         let at = unsafe { place.address(value) };
         if at.is_null() {
@@ -1309,6 +1442,14 @@ impl DynBound {
         out: &mut [u8],
     ) -> Result<(), Error> {
         let slot = self.by_value(token, out.len(), "read")?;
+        if let Reach::Computed(c) = slot.reach {
+            self.check_value(value)?;
+            // SAFETY: the caller's contract: a live value of this binding's
+            // type, whose library is loaded (the binding holds it); `out`
+            // is the field's size (checked by `by_value`).
+            unsafe { c.read_into(value, out.as_mut_ptr()) };
+            return self.check_bits(slot, token.index, out);
+        }
         // SAFETY: the caller's contract: a live value of this binding's type.
         let at = unsafe { self.field_at(value, slot, token.index) }?;
         // SAFETY:
@@ -1347,6 +1488,14 @@ impl DynBound {
             });
         }
         self.check_bits(slot, token.index, bytes)?;
+        if let Reach::Computed(c) = slot.reach {
+            self.check_value(value)?;
+            // SAFETY: the caller's contract (a live value, exclusively);
+            // `bytes` is one valid value of the field's type (size and bits
+            // checked above).
+            unsafe { c.write_from(value, bytes.as_ptr()) };
+            return Ok(());
+        }
         // SAFETY:
         // - as for `read`: the field lies inside the live value, which the
         //   caller lends us writable and exclusively;
@@ -1354,6 +1503,202 @@ impl DynBound {
         //   above for `bool` and `char`; any bytes for the other kinds);
         // - `copy` allows overlap.
         unsafe { core::ptr::copy(bytes.as_ptr(), value.add(slot.offset), slot.size) };
+        Ok(())
+    }
+
+    /// Refuses a value address the library's code may not take as `&T`: a
+    /// computed or accessor field's getter and setter, and an enum's
+    /// `case_of` and `locate` witnesses, form a reference to the value,
+    /// which must be aligned (a stored field or a plain tag is read in
+    /// place, unaligned, so only these paths check).
+    fn check_value(&self, value: *const u8) -> Result<(), Error> {
+        let align = self.ty.layout().align.max(1);
+        if value.is_null() || (value as usize) % align != 0 {
+            return Err(Error::BadView {
+                reason: format!(
+                    "the value at {value:p} is not a value of `{}` (null, or not aligned to {align} bytes): the library's accessors take it as a reference",
+                    self.ty.layout().name
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The accessor field a token names, checked.
+    fn accessor(&self, token: DynToken, op: &'static str) -> Result<DynAccessor, Error> {
+        let slot = self.slot(token, op)?;
+        match slot.reach {
+            Reach::Accessor(a) => Ok(a),
+            _ => Err(Error::Undeclared {
+                field: self.field_name(usize::try_from(token.index).unwrap_or(usize::MAX)),
+                reason: "it is not a text or elements field: it is read by value".into(),
+            }),
+        }
+    }
+
+    /// Borrows accessor field `token` of the value at `value` through the
+    /// library's getter: its bytes (text, or the elements' bytes) and its
+    /// length in elements, valid until the value is next written or
+    /// dropped. Text is returned as the library holds it (a C++
+    /// `std::string` may hold bytes that are not UTF-8: the caller checks
+    /// if it needs `str`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongBinding`], [`Error::Undeclared`] for a field read by
+    /// value; [`Error::Undeclared`] if the library's getter returns a
+    /// misaligned or oversized slice (a broken library); [`Error::BadView`]
+    /// if `value` is null or not aligned for the type.
+    ///
+    /// # Safety
+    ///
+    /// `value` points at a live value of this binding's type, not written
+    /// for `'a`.
+    pub unsafe fn borrow<'a>(
+        &self,
+        value: *const u8,
+        token: DynToken,
+    ) -> Result<Borrowed<'a>, Error> {
+        let a = self.accessor(token, "read")?;
+        if a.exported {
+            // Values of an exported type may hold padding (uninitialised
+            // bytes), which a `&[u8]` may not show: they are read through the
+            // Rust host's `ElemsOf`, by their view.
+            return Err(Error::Undeclared {
+                field: self.field_name(usize::try_from(token.index).unwrap_or(usize::MAX)),
+                reason: "its elements are values of an exported type, read through their view, not as bytes".into(),
+            });
+        }
+        self.check_value(value)?;
+        // SAFETY: the caller's contract: a live value of this binding's type
+        // (whose library the binding keeps loaded); the getter is its own.
+        let s = unsafe { (a.get)(value) };
+        if s.ptr.is_null() {
+            // `None` for an optional field; a required field's getter that
+            // returns null is read as empty.
+            return Ok(Borrowed {
+                bytes: (!a.optional).then_some(&[]),
+                len: 0,
+            });
+        }
+        if s.len == 0 {
+            return Ok(Borrowed {
+                bytes: Some(&[]),
+                len: 0,
+            });
+        }
+        match s.len.checked_mul(a.elem) {
+            Some(n) if n <= isize::MAX as usize && (s.ptr as usize) % a.align == 0 => {
+                Ok(Borrowed {
+                    // SAFETY: the accessor contract: `len` elements at `ptr`,
+                    // valid while the value is not written (`'a`).
+                    bytes: Some(unsafe { core::slice::from_raw_parts(s.ptr, n) }),
+                    len: s.len,
+                })
+            }
+            _ => Err(Error::Undeclared {
+                field: self.field_name(usize::try_from(token.index).unwrap_or(usize::MAX)),
+                reason: "the library's getter returned a misaligned or oversized slice".into(),
+            }),
+        }
+    }
+
+    /// Replaces accessor field `token` of the value at `value` with a copy
+    /// of `bytes` made by the library (`None` empties an optional field).
+    /// Text must be UTF-8 (a Rust library's `String` relies on it);
+    /// elements are `bytes.len() / size` elements, aligned.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongBinding`], [`Error::Undeclared`] for a field written by
+    /// value or `None` for a required field; [`Error::NotUtf8`] for text
+    /// that is not UTF-8; [`Error::FieldSize`] if the bytes are not whole
+    /// elements; [`Error::BadView`] if they are not aligned for the element,
+    /// or if `value` is null or not aligned for the type.
+    ///
+    /// # Safety
+    ///
+    /// `value` points at a live value of this binding's type that nothing
+    /// else accesses during the call.
+    pub unsafe fn replace(
+        &self,
+        value: *mut u8,
+        token: DynToken,
+        bytes: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        let a = self.accessor(token, "write")?;
+        self.check_value(value)?;
+        let field = || self.field_name(usize::try_from(token.index).unwrap_or(usize::MAX));
+        if a.exported {
+            return Err(Error::Undeclared {
+                field: field(),
+                reason: "its elements are values of an exported type, which the library clones: bytes cannot replace them".into(),
+            });
+        }
+        let Some(bytes) = bytes else {
+            if !a.optional {
+                return Err(Error::Undeclared {
+                    field: field(),
+                    reason: "only an optional field holds nothing".into(),
+                });
+            }
+            // SAFETY: the caller's contract; null is `None` for an optional
+            // field's setter.
+            unsafe { (a.set)(value, core::ptr::null(), 0) };
+            return Ok(());
+        };
+        let len = if a.text {
+            if let Err(e) = core::str::from_utf8(bytes) {
+                return Err(Error::NotUtf8 {
+                    field: field(),
+                    valid_up_to: e.valid_up_to(),
+                    len: bytes.len(),
+                });
+            }
+            bytes.len()
+        } else {
+            if bytes.len() % a.elem != 0 {
+                return Err(Error::FieldSize {
+                    field: field(),
+                    size: a.elem,
+                    found: bytes.len(),
+                });
+            }
+            if (bytes.as_ptr() as usize) % a.align != 0 {
+                return Err(Error::BadView {
+                    reason: format!(
+                        "field `{}`: the elements are not aligned to {} bytes",
+                        field(),
+                        a.align
+                    ),
+                });
+            }
+            let valid = match a.bits {
+                Bits::Any => Ok(()),
+                Bits::Bool if all_valid::<bool>(bytes) => Ok(()),
+                Bits::Char if all_valid::<char>(bytes) => Ok(()),
+                Bits::Bool => Err("bool"),
+                Bits::Char => Err("char"),
+                Bits::None => {
+                    return Err(Error::Undeclared {
+                        field: field(),
+                        reason: "its elements' valid bit patterns are unknown to this client: bytes cannot replace them".into(),
+                    });
+                }
+            };
+            if let Err(scalar) = valid {
+                return Err(Error::InvalidBits {
+                    field: field(),
+                    scalar,
+                });
+            }
+            bytes.len() / a.elem
+        };
+        // SAFETY: the caller's contract (a live value, exclusively); `len`
+        // valid elements at a non-null, aligned pointer (UTF-8 for text,
+        // checked; elements of a type with invalid bit patterns, checked;
+        // any bytes are other plain elements).
+        unsafe { (a.set)(value, bytes.as_ptr(), len) };
         Ok(())
     }
 
@@ -1555,6 +1900,32 @@ impl DynValue {
         // exclusively with `self`.
         unsafe { self.bound.write(self.block.ptr(), token, bytes) }
     }
+
+    /// Borrows accessor field `token` (text or elements) through the
+    /// library's getter, for the borrow of `self` (see
+    /// [`DynBound::borrow`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::borrow`].
+    pub fn borrow(&self, token: DynToken) -> Result<Borrowed<'_>, Error> {
+        // SAFETY: the block holds a live value of the bound type, which
+        // `&self` keeps from being written while the borrow lives.
+        unsafe { self.bound.borrow(self.block.ptr(), token) }
+    }
+
+    /// Replaces accessor field `token` with a copy the library makes of
+    /// `bytes` (`None`: nothing, for an optional field; see
+    /// [`DynBound::replace`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`DynBound::replace`].
+    pub fn replace(&mut self, token: DynToken, bytes: Option<&[u8]>) -> Result<(), Error> {
+        // SAFETY: the block holds a live value of the bound type, borrowed
+        // exclusively with `self`.
+        unsafe { self.bound.replace(self.block.ptr(), token, bytes) }
+    }
 }
 
 /// Room on the heap for one value of a [`DynBound`]'s type, holding none
@@ -1720,7 +2091,7 @@ impl DynInterface {
         self.methods.push(DynMethod {
             want: FunctionLayout {
                 name: name.into(),
-                abi: layout_meta::function::abi::THUNK_V1,
+                abi: layout_meta::function::abi::THUNK_V2,
                 flags: 0,
                 params,
                 ret: ParamLayout {
@@ -1764,8 +2135,10 @@ impl DynInterface {
                 self.methods
                     .iter()
                     .map(|m| {
-                        cx.bind_layout(m.want.clone(), true, m.required)
-                            .map(|(function, bindings)| DynMethodBound { function, bindings })
+                        let mut bindings = vec![BindingId::DIRECT; m.want.params.len()];
+                        let want = layout_meta::compat::Expected::of(&m.want);
+                        cx.bind_layout(want, true, m.required, &mut bindings)
+                            .map(|function| DynMethodBound { function, bindings })
                     })
                     .collect::<Vec<_>>(),
             )
@@ -1844,7 +2217,7 @@ mod tests {
     use crate::InProcess;
     use crate::TypeSource;
     use layout_meta::compat::bind_view;
-    use layout_meta::function::CallError;
+    use layout_meta::function::{CallError, Ret};
 
     #[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
     #[resilient(pod, clone, default)]
@@ -2039,11 +2412,11 @@ mod tests {
                 core::mem::transmute(f.thunk());
             let mut e = CallError::EMPTY;
             assert_eq!(grow(v.as_mut_ptr(), 3.0, core::ptr::null_mut(), &mut e), 0);
-            let area: unsafe extern "C" fn(*const u8, *mut f64, *mut CallError) -> u32 =
+            let area: unsafe extern "C" fn(*const u8, *mut (), *mut CallError) -> Ret<f64> =
                 core::mem::transmute(imp.method(area).unwrap().0.thunk());
-            let mut out = 0.0;
-            assert_eq!(area(v.as_ptr(), &mut out, &mut e), 0);
-            assert_eq!(out, 9.0);
+            let r = area(v.as_ptr(), core::ptr::null_mut(), &mut e);
+            assert_eq!(r.status, 0);
+            assert_eq!(r.assume_ok(), 9.0);
         }
     }
 
@@ -2230,7 +2603,9 @@ mod tests {
         assert!(b.nested(0).is_err(), "no view of its own");
         assert_eq!(
             compat::bind_view(plain.need(), &module).unwrap(),
-            vec![Some(b.token(0).unwrap().unwrap().offset)]
+            vec![Some(compat::Place::Stored(
+                b.token(0).unwrap().unwrap().offset
+            ))]
         );
     }
 
@@ -2287,5 +2662,119 @@ mod tests {
             b.init_at(p, 64).unwrap();
             b.drop_at(p);
         }
+    }
+
+    /// Elements of an exported type are neither read as bytes (their
+    /// padding is not initialised) nor replaced by bytes (the library would
+    /// clone them as values of its type) through the C API.
+    #[test]
+    fn elements_of_an_exported_type_are_not_replaced_by_bytes() {
+        #[derive(layout_meta::Resilient, Clone, Default)]
+        #[resilient(clone, default)]
+        pub struct Dot {
+            pub x: i32,
+        }
+        #[derive(layout_meta::Resilient, Default)]
+        #[resilient(default)]
+        pub struct Dots {
+            pub all: Vec<Dot>,
+        }
+        let src = InProcess::new("m", "1.0.0").with::<Dot>().with::<Dots>();
+        let mut v = DynView::new("m", "Dots").unwrap();
+        v.add("all", true, Access::Elements, nested("Dot").unwrap())
+            .unwrap();
+        let module = layout_meta::ModuleLayout {
+            name: "m".into(),
+            version: "1.0.0".into(),
+            types: ["Dot", "Dots"]
+                .map(|n| src.foreign_type(n).unwrap().layout().clone())
+                .to_vec(),
+            functions: Vec::new(),
+            impls: Vec::new(),
+        };
+        let placement = bind_view(v.need(), &module).unwrap();
+        let b = DynBound::new(src.foreign_type("Dots").unwrap(), &v, &placement).unwrap();
+        let token = b.token(0).unwrap().unwrap();
+        let mut dots = Dots {
+            all: vec![Dot { x: 3 }],
+        };
+        let p = core::ptr::from_mut(&mut dots).cast::<u8>();
+        // SAFETY: `p` is a live `Dots`, the bound type, used by nobody else.
+        let e = unsafe { b.borrow(p, token) }.unwrap_err();
+        assert!(e.to_string().contains("not as bytes"), "{e}");
+        let bytes = [0u8; 4];
+        // SAFETY: as above.
+        let e = unsafe { b.replace(p, token, Some(&bytes)) }.unwrap_err();
+        assert!(e.to_string().contains("bytes cannot replace them"), "{e}");
+        assert_eq!(dots.all[0].x, 3);
+    }
+
+    /// Elements of a type with invalid bit patterns (`Vec<bool>`,
+    /// `Box<[char]>`: a library's elements field may hold any `Clone` field
+    /// type) are replaced by bytes only if every element is valid: the
+    /// library takes them as its `bool`s and `char`s.
+    #[test]
+    fn elements_with_invalid_bit_patterns_are_checked_on_replace() {
+        #[derive(layout_meta::Resilient, Default)]
+        #[resilient(default)]
+        #[resilient(prefix = "bits_")]
+        pub struct Flags {
+            pub on: Vec<bool>,
+            pub letters: Box<[char]>,
+        }
+        let src = InProcess::new("m", "1.0.0").with::<Flags>();
+        let mut v = DynView::new("m", "Flags").unwrap();
+        v.add("on", true, Access::Elements, scalar("bool").unwrap())
+            .unwrap();
+        v.add("letters", true, Access::Elements, scalar("char").unwrap())
+            .unwrap();
+        let module = layout_meta::ModuleLayout {
+            name: "m".into(),
+            version: "1.0.0".into(),
+            types: vec![src.foreign_type("Flags").unwrap().layout().clone()],
+            functions: Vec::new(),
+            impls: Vec::new(),
+        };
+        let placement = bind_view(v.need(), &module).unwrap();
+        let b = DynBound::new(src.foreign_type("Flags").unwrap(), &v, &placement).unwrap();
+        let (on, letters) = (b.token(0).unwrap().unwrap(), b.token(1).unwrap().unwrap());
+        let mut flags = Flags {
+            on: vec![true],
+            letters: vec!['a'].into(),
+        };
+        let p = core::ptr::from_mut(&mut flags).cast::<u8>();
+        let bad_chars = [u32::from('b'), 0xD800];
+        // SAFETY: `p` is a live `Flags`, the bound type, used by nobody else.
+        let (e1, e2) = unsafe {
+            (
+                b.replace(p, on, Some(&[1, 2, 0])).unwrap_err(),
+                b.replace(p, letters, Some(bytemuck::cast_slice(&bad_chars)))
+                    .unwrap_err(),
+            )
+        };
+        assert!(
+            matches!(e1, Error::InvalidBits { scalar: "bool", .. }),
+            "{e1}"
+        );
+        assert!(
+            matches!(e2, Error::InvalidBits { scalar: "char", .. }),
+            "{e2}"
+        );
+        assert_eq!(
+            (&flags.on[..], &flags.letters[..]),
+            (&[true][..], &['a'][..])
+        );
+        let p = core::ptr::from_mut(&mut flags).cast::<u8>();
+        let chars = [u32::from('b'), u32::from('c')];
+        // SAFETY: as above.
+        unsafe {
+            b.replace(p, on, Some(&[0, 1])).unwrap();
+            b.replace(p, letters, Some(bytemuck::cast_slice(&chars)))
+                .unwrap();
+        }
+        assert_eq!(
+            (&flags.on[..], &flags.letters[..]),
+            (&[false, true][..], &['b', 'c'][..])
+        );
     }
 }

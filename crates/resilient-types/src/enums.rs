@@ -54,6 +54,12 @@ impl CaseKeys {
         }
     }
 
+    /// Whether a value's case is read by the library's `case_of` witness
+    /// (which takes the value as a reference) rather than from a plain tag.
+    pub(crate) fn reads_through_witness(&self) -> bool {
+        self.tag.is_none() && self.case_of.is_some()
+    }
+
     /// The library's key of the value at `ptr`'s case (its tag, or its case
     /// index: what [`case_key`] gives for each case); `None` if the enum
     /// has neither a plain tag nor a `case_of` witness.
@@ -119,6 +125,18 @@ impl<const K: usize> EnumReader<K> {
             return K;
         };
         self.keys.iter().position(|k| *k == key).unwrap_or(K)
+    }
+    /// The library's key (plain tag or case index) of the value at `ptr`
+    /// (`u64::MAX` if the enum gives none): what a refusal of a case the
+    /// view does not know names.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a live value of the bound enum.
+    #[inline]
+    pub unsafe fn raw_key(&self, ptr: *const u8) -> u64 {
+        // SAFETY: the caller's contract.
+        unsafe { self.keys_of.key(ptr) }.unwrap_or(u64::MAX)
     }
     /// The binding it was made for.
     pub fn binding(&self) -> BindingId {
@@ -191,6 +209,12 @@ impl Place {
     ///
     /// `ptr` points to a live value of the enum this place was made for,
     /// in the field's case.
+    /// Whether the field is found by the library's `locate` witness (which
+    /// takes the value as a reference) rather than at a plain offset.
+    pub(crate) fn is_witness(self) -> bool {
+        matches!(self, Place::Locate { .. })
+    }
+
     #[inline]
     pub(crate) unsafe fn address(self, ptr: *const u8) -> *const u8 {
         match self {
@@ -650,6 +674,15 @@ impl<'a> BindCx<'a> {
         P::resolve(&mut cx)
     }
 
+    /// Applies the frozen enum view rule ([`compat::bind_frozen_cases`]):
+    /// a view expecting the enum frozen (`frozen`) names every case
+    /// (`named`, the view's cases).
+    pub fn frozen_cases(&mut self, frozen: Option<u64>, named: &[&str]) {
+        if let Err(m) = compat::bind_frozen_cases(self.layout(), frozen, named.iter().copied()) {
+            self.push(m);
+        }
+    }
+
     /// The reader of the enum being bound, once its cases are.
     pub fn enum_reader<const K: usize>(&self, keys: [u64; K]) -> EnumReader<K> {
         EnumReader {
@@ -719,11 +752,65 @@ pub fn __case_of<V: crate::View, const K: usize>(
 /// ```
 ///
 /// Tuple cases name their fields `_0`, `_1`, ... (the library's `0`, `1`).
+///
+/// # Frozen enums: exhaustive matches
+///
+/// A view of an enum its library marks frozen (`#[resilient(frozen)]`, a
+/// promise never to change it) may add `frozen(<fingerprint>)` after the
+/// enum's name (the fingerprint `resilient inspect` shows, and `resilient
+/// gen rust` writes). Its case enum then has no `Unknown` arm, so a `match`
+/// is exhaustive, and binding requires, by the rules of
+/// `layout_meta::compat` (`bind_frozen`, `bind_frozen_cases`), the enum
+/// frozen with exactly that fingerprint and every one of its cases named
+/// by the view (an exhaustive match has an arm for each).
+///
+/// A frozen library cannot add a case, so a value's case is always one the
+/// view names; should a library break that promise (a tag, or a `case_of`
+/// witness, giving a case its metadata does not list), `read` panics (a
+/// typed, safe refusal, never another case's arm or undefined behaviour)
+/// and `try_read` returns [`Error::UnknownCase`](crate::Error::UnknownCase).
+///
+/// ```
+/// use resilient_types::{enum_view, Bound, Field, InProcess, Value};
+///
+/// #[derive(layout_meta::Resilient, Clone, Copy, Default)]
+/// #[repr(u8)]
+/// #[resilient(frozen, clone, default)]
+/// pub enum Level {
+///     #[default]
+///     Low,
+///     High { boost: u16 },
+/// }
+///
+/// # use layout_meta::Resilient as _;
+/// # const FP: u64 = Level::DESCRIPTOR.fingerprint();
+/// enum_view! {
+///     pub enum LevelCase: LevelView = "levels"::"Level" frozen(FP) {
+///         Low,
+///         High(HighView { boost: Field<u16> }),
+///     }
+/// }
+///
+/// let src = InProcess::new("levels", "1.0.0").with::<Level>();
+/// let levels = Bound::<LevelView>::bind(&src)?;
+/// let high = levels.High.make(&levels, 7)?;
+/// let boost = match levels.read(high.as_ref()) {   // no `Unknown` arm
+///     LevelCase::Low(_) => 0,
+///     LevelCase::High(h) => h.get(h.boost),
+/// };
+/// assert_eq!(boost, 7);
+/// # Ok::<(), resilient_types::Error>(())
+/// ```
+///
+/// Every view is also recorded in the binary (an enum view record in the
+/// ELF section `resilient_views`, docs/FORMAT.md "Consumer needs"), so that
+/// `resilient check LIB --consumer BIN` checks a library against it
+/// offline, by the rule the binder applies.
 #[macro_export]
 macro_rules! enum_view {
     (
         $(#[$meta:meta])*
-        $vis:vis enum $read:ident : $view:ident = $module:literal :: $ty:literal {
+        $vis:vis enum $read:ident : $view:ident = $module:literal :: $ty:literal $(frozen($fp:expr))? {
             $(
                 $(#[$cmeta:meta])*
                 $case:ident $( ( $payload:ident {
@@ -784,15 +871,12 @@ macro_rules! enum_view {
             )?
         )*
 
-        $(#[$meta])*
-        #[derive(::core::fmt::Debug)]
-        $vis enum $read<'a> {
-            $(
-                $(#[$cmeta])*
-                $case($crate::__private::Case<'a, $crate::__enum_payload!($($payload)?)>),
-            )*
-            /// A case this view does not name (one a later library added).
-            Unknown,
+        $crate::__enum_view_cases! {
+            [$($fp)?]
+            $(#[$meta])*
+            $vis enum $read : $view {
+                $( $(#[$cmeta])* $case [$crate::__enum_payload!($($payload)?)], )*
+            }
         }
 
         #[doc = ::core::concat!("The bound view of enum `", $ty, "` of module `", $module, "` (see [`", ::core::stringify!($read), "`]).")]
@@ -823,13 +907,14 @@ macro_rules! enum_view {
         }
 
         impl<S: $crate::Strategy> $view<S> {
-            /// The case of `value`, to `match` on.
-            ///
-            /// # Panics
-            ///
-            /// If `value` is of another binding than this view.
+            /// The case of `value` among the cases this view names, or
+            /// `Err` with the value itself (its address) for a case it
+            /// does not name.
             #[allow(unused_assignments, reason = "the last case's index")]
-            pub fn read<'a>(&'a self, value: $crate::Ref<'a, $view>) -> $read<'a> {
+            fn __known<'a>(
+                &'a self,
+                value: $crate::Ref<'a, $view>,
+            ) -> ::core::result::Result<$read<'a>, *const u8> {
                 let (case, ptr) = $crate::__private::case_of(&self.__reader, value);
                 let binding = self.__reader.binding();
                 let mut __i = 0usize;
@@ -837,13 +922,13 @@ macro_rules! enum_view {
                     if case == __i {
                         // SAFETY: `ptr` is the live value `value` borrows
                         // for `'a`, in host case `__i` (its reader said so).
-                        return $read::$case(unsafe {
+                        return ::core::result::Result::Ok($read::$case(unsafe {
                             $crate::__private::Case::__new(ptr, self.__reader.key(__i), binding, &self.$case)
-                        });
+                        }));
                     }
                     __i += 1;
                 )*
-                $read::Unknown
+                ::core::result::Result::Err(ptr)
             }
         }
 
@@ -852,7 +937,7 @@ macro_rules! enum_view {
             type Strategy = S;
             const MODULE: &'static str = $module;
             const TYPE_NAME: &'static str = $ty;
-            const FROZEN: ::core::option::Option<u64> = ::core::option::Option::None;
+            const FROZEN: ::core::option::Option<u64> = $crate::__view_frozen!($($fp)?);
             const FIELDS: &'static [$crate::FieldSpec] = &[];
             const IS_ENUM: bool = true;
             fn shape(&self) -> $crate::Shape {
@@ -883,11 +968,152 @@ macro_rules! enum_view {
                     );
                     __i += 1;
                 )*
+                cx.frozen_cases(
+                    <Self as $crate::View>::FROZEN,
+                    &[$( $crate::__private::unraw(::core::stringify!($case)) ),*],
+                );
                 ::core::option::Option::Some($view {
                     $( $case: $case?, )*
                     __reader: cx.enum_reader(keys),
                     __shape: cx.shape(),
                     __strategy: ::core::marker::PhantomData,
+                })
+            }
+        }
+
+        // What this view needs, recorded as data in the consumer binary (ELF
+        // section `resilient_views`) so tools can check a library against it
+        // offline (`resilient check LIB --consumer BIN`).
+        const _: () = {
+            static RECORD: $crate::__private::EnumViewRecord = $crate::__private::EnumViewRecord::new(
+                $module,
+                $ty,
+                $crate::__view_frozen!($($fp)?),
+                &[$( $crate::__private::CaseNeedRecord::new(
+                    $crate::__private::unraw(::core::stringify!($case)),
+                    &[$($( $crate::__private::ViewFieldRecord::new(
+                        $crate::__private::payload_name(::core::stringify!($pfield)),
+                        <$ptok as $crate::__private::PayloadToken>::REQUIRED,
+                        $crate::__private::Access::ByValue,
+                        <$ptok as $crate::__private::PayloadToken>::IDENTITY,
+                    ), )*)?],
+                ), )*],
+            );
+            #[used]
+            #[cfg_attr(target_os = "linux", link_section = "resilient_views")]
+            static POINTER: &$crate::__private::EnumViewRecord = &RECORD;
+        };
+    };
+}
+
+/// The case enum of an [`enum_view!`](crate::enum_view) and its `read`:
+/// with an `Unknown` arm, or (a frozen view) without one.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __enum_view_cases {
+    (
+        []
+        $(#[$meta:meta])*
+        $vis:vis enum $read:ident : $view:ident {
+            $( $(#[$cmeta:meta])* $case:ident [$payload:ty], )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(::core::fmt::Debug)]
+        $vis enum $read<'a> {
+            $(
+                $(#[$cmeta])*
+                $case($crate::__private::Case<'a, $payload>),
+            )*
+            /// A case this view does not name (one a later library added).
+            Unknown,
+        }
+
+        impl<S: $crate::Strategy> $view<S> {
+            /// The case of `value`, to `match` on: `Unknown` for a case
+            /// this view does not name.
+            ///
+            /// # Panics
+            ///
+            /// If `value` is of another binding than this view.
+            pub fn read<'a>(&'a self, value: $crate::Ref<'a, $view>) -> $read<'a> {
+                match self.__known(value) {
+                    ::core::result::Result::Ok(case) => case,
+                    ::core::result::Result::Err(_) => $read::Unknown,
+                }
+            }
+
+            /// As [`read`](Self::read) (which never fails for a view that
+            /// is not frozen: a case it does not name is `Unknown`).
+            ///
+            /// # Errors
+            ///
+            /// None for this view; the signature is a frozen view's.
+            ///
+            /// # Panics
+            ///
+            /// If `value` is of another binding than this view.
+            pub fn try_read<'a>(
+                &'a self,
+                value: $crate::Ref<'a, $view>,
+            ) -> ::core::result::Result<$read<'a>, $crate::Error> {
+                ::core::result::Result::Ok(self.read(value))
+            }
+        }
+    };
+    (
+        [$fp:expr]
+        $(#[$meta:meta])*
+        $vis:vis enum $read:ident : $view:ident {
+            $( $(#[$cmeta:meta])* $case:ident [$payload:ty], )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(::core::fmt::Debug)]
+        $vis enum $read<'a> {
+            $(
+                $(#[$cmeta])*
+                $case($crate::__private::Case<'a, $payload>),
+            )*
+        }
+
+        impl<S: $crate::Strategy> $view<S> {
+            /// The case of `value`, to `match` on exhaustively (the enum is
+            /// frozen, and binding checked that this view names every case).
+            ///
+            /// # Panics
+            ///
+            /// If `value` is of another binding than this view, or if the
+            /// library breaks its frozen promise and the value is in a case
+            /// its metadata does not list (see [`try_read`](Self::try_read)).
+            #[track_caller]
+            pub fn read<'a>(&'a self, value: $crate::Ref<'a, $view>) -> $read<'a> {
+                match self.try_read(value) {
+                    ::core::result::Result::Ok(case) => case,
+                    ::core::result::Result::Err(e) => ::core::panic!("{e}"),
+                }
+            }
+
+            /// The case of `value`, to `match` on exhaustively.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::UnknownCase`]($crate::Error::UnknownCase) if the
+            /// value is in a case the library's metadata does not list (a
+            /// frozen library that broke its promise): never another
+            /// case's arm.
+            ///
+            /// # Panics
+            ///
+            /// If `value` is of another binding than this view.
+            pub fn try_read<'a>(
+                &'a self,
+                value: $crate::Ref<'a, $view>,
+            ) -> ::core::result::Result<$read<'a>, $crate::Error> {
+                self.__known(value).map_err(|ptr| $crate::Error::UnknownCase {
+                    ty: ::core::convert::From::from(<Self as $crate::View>::TYPE_NAME),
+                    // SAFETY: `ptr` is the live value `value` borrows.
+                    key: unsafe { self.__reader.raw_key(ptr) },
                 })
             }
         }

@@ -48,6 +48,16 @@ pub enum Error {
         /// The library's module.
         found: String,
     },
+    /// A text field's bytes are not UTF-8 (a C++ `std::string` may hold any
+    /// bytes): `Ref::text_bytes` reads them as they are.
+    NotUtf8 {
+        /// The field.
+        field: String,
+        /// How many leading bytes are valid UTF-8.
+        valid_up_to: usize,
+        /// How many bytes there are.
+        len: usize,
+    },
     /// A token was used with a value of another binding.
     WrongBinding {
         /// What was attempted.
@@ -69,6 +79,17 @@ pub enum Error {
         /// The case the value is in: `Some(name)` for a case the view
         /// names, `None` for one it does not (a case added later).
         found: Option<String>,
+    },
+    /// A value of a frozen enum is in a case its library's metadata does
+    /// not list (the library broke its frozen promise): what a frozen enum
+    /// view's `try_read` returns, and its `read` panics with, instead of
+    /// an arm of another case.
+    UnknownCase {
+        /// The enum.
+        ty: String,
+        /// The value's key: its plain tag, or the case index its library's
+        /// `case_of` witness gave (`u64::MAX`: none).
+        key: u64,
     },
     /// A case was asked of a binding of a struct view (cases are read and
     /// built through an enum view's binding).
@@ -204,6 +225,14 @@ impl fmt::Display for Error {
                 f,
                 "{library} exports module `{found}`, the view is of module `{expected}`"
             ),
+            Error::NotUtf8 {
+                field,
+                valid_up_to,
+                len,
+            } => write!(
+                f,
+                "field `{field}` holds {len} bytes that are not UTF-8 (the first bad byte is at {valid_up_to}): read them with `text_bytes`"
+            ),
             Error::WrongBinding { operation } => write!(
                 f,
                 "{operation}: the token belongs to another binding (another type or library version)"
@@ -221,6 +250,10 @@ impl fmt::Display for Error {
                     "field `{field}` is read from a value in a case the view does not name, not in its own"
                 ),
             },
+            Error::UnknownCase { ty, key } => write!(
+                f,
+                "a value of frozen enum `{ty}` is in a case its library does not list (tag or case index {key}): the library broke its frozen promise"
+            ),
             Error::NotAnEnum { ty } => write!(
                 f,
                 "`{ty}` is bound by a struct view: cases are read and built through an enum view"

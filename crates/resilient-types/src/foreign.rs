@@ -30,8 +30,30 @@ impl BindingId {
     /// serves every [`ForeignType`] and every [`crate::dynamic::DynBound`].
     pub(crate) fn fresh() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        // Relaxed: only uniqueness matters; a u64 does not wrap in practice.
+        // Relaxed: only uniqueness matters; a u64 does not wrap in practice
+        // (nor reaches `COMPUTED`, the bit computed tokens set).
         BindingId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The bit a computed field's token sets in the binding it holds, so
+    /// that a handle's one compare (`token == handle`) is true for stored
+    /// fields only; a computed read takes the other (cold) branch, which
+    /// compares the binding without the bit and calls the library.
+    const COMPUTED: u64 = 1 << 63;
+
+    /// This binding as a computed field's token holds it.
+    pub(crate) const fn computed(self) -> Self {
+        BindingId(self.0 | Self::COMPUTED)
+    }
+
+    /// The binding a token belongs to, stored or computed.
+    pub(crate) const fn untagged(self) -> Self {
+        BindingId(self.0 & !Self::COMPUTED)
+    }
+
+    /// Whether a token holding this binding reaches a computed field.
+    pub(crate) const fn is_computed(self) -> bool {
+        self.0 & Self::COMPUTED != 0
     }
 }
 
@@ -69,7 +91,8 @@ pub struct ForeignType {
     id: BindingId,
     layout: TypeLayout,
     witnesses: Witnesses,
-    origin: Origin,
+    /// Shared by the types of one library (one copy of its names).
+    origin: Arc<Origin>,
     owner: Arc<dyn Any + Send + Sync>,
     /// The address of the last in-domain descriptor this layout was
     /// compared with, bit 0 set if it differed (0: none yet): a one-entry
@@ -109,6 +132,23 @@ impl ForeignType {
         layout: TypeLayout,
         witnesses: Witnesses,
         origin: Origin,
+        owner: Arc<dyn Any + Send + Sync>,
+    ) -> Self {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { Self::with_shared_origin(layout, witnesses, Arc::new(origin), owner) }
+    }
+
+    /// [`ForeignType::new`] with an origin shared with the other types of
+    /// its library (what a loader that makes many types of one library
+    /// passes, instead of a copy of the origin's names per type).
+    ///
+    /// # Safety
+    ///
+    /// As [`ForeignType::new`].
+    pub unsafe fn with_shared_origin(
+        layout: TypeLayout,
+        witnesses: Witnesses,
+        origin: Arc<Origin>,
         owner: Arc<dyn Any + Send + Sync>,
     ) -> Self {
         ForeignType {
@@ -235,6 +275,12 @@ pub trait TypeSource {
     fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>>;
     /// The module's name, version and library.
     fn origin(&self) -> Origin;
+    /// The module's name: what binding compares a view's or an API's module
+    /// with. By default [`TypeSource::origin`]'s; a source that holds its
+    /// origin lends the name instead of copying the whole origin.
+    fn module_name(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.origin().module)
+    }
     /// The function called `name`, if the module exports it (none by
     /// default: a source of types only).
     fn function(&self, name: &str) -> Option<Arc<crate::ForeignFunction>> {
@@ -319,6 +365,9 @@ impl TypeSource for InProcess {
     }
     fn origin(&self) -> Origin {
         self.origin.clone()
+    }
+    fn module_name(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self.origin.module)
     }
     fn function(&self, name: &str) -> Option<Arc<crate::ForeignFunction>> {
         self.functions

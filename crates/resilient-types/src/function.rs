@@ -18,8 +18,8 @@ use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use std::sync::Arc;
 
-use layout_meta::compat::{self, Mismatch};
-use layout_meta::function::{pass, status, CallError, RawSlice, ThunkFn};
+use layout_meta::compat::{self, IdentityFacts as _, Mismatch};
+use layout_meta::function::{pass, status, CallError, RawSlice, Ret, ThunkFn};
 use layout_meta::{FunctionLayout, Identity, ParamLayout, TypeIdentity};
 
 use crate::access::{Mut, Ref};
@@ -208,16 +208,18 @@ pub unsafe trait HostArg: crate::sealed::Sealed {
 /// How a result crosses, host side (sealed: scalars, `()` and [`Out`]).
 ///
 /// A call makes the result's room ([`HostRet::room`]), hands the thunk a
-/// pointer into it, and on success raises the room into the output.
+/// pointer into it, and on success raises what the thunk returned and the
+/// room into the output.
 ///
 /// # Safety
 ///
-/// `Ffi` is the lowered form of `PASS` for `IDENTITY`: `room` gives room
-/// the library may write one result of that identity into (for a scalar, a
-/// `MaybeUninit` of its own type; for an owned value, a block of the bound
-/// type's size and alignment), and every bit pattern the library writes
-/// there is read as the output only through `raise`, which is sound once
-/// the thunk returned [`status::OK`].
+/// `Ffi` and `Reg` are the lowered form of `PASS` for `IDENTITY`
+/// (`layout_meta::Return`'s): a scalar comes back in `Reg` (a
+/// [`layout_meta::function::Ret`]) and has no room; any other result has
+/// room the library may write one result of that identity into (for an
+/// owned value, a block of the bound type's size and alignment). Every bit
+/// pattern the library hands over is read as the output only through
+/// `raise`, which is sound once the thunk returned [`status::OK`].
 pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     /// How it crosses.
     const PASS: u32;
@@ -232,6 +234,8 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     type Room;
     /// What the thunk's result pointer points to.
     type Ffi;
+    /// What the thunk returns (the status, with a scalar result).
+    type Reg: layout_meta::function::Status;
     /// Binds the result's type against `source`, pushing any mismatch.
     #[doc(hidden)]
     fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::State>;
@@ -256,36 +260,40 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     ///
     /// # Safety
     ///
-    /// The thunk returned [`status::OK`]: it wrote one result into `room`.
+    /// The thunk returned `reg` with [`status::OK`]: the result is in
+    /// `reg` or it wrote one into `room`.
     #[doc(hidden)]
-    unsafe fn raise(room: Self::Room, state: &Self::State, owner: &Owner) -> Self::Output;
+    unsafe fn raise(
+        reg: Self::Reg,
+        room: Self::Room,
+        state: &Self::State,
+        owner: &Owner,
+    ) -> Self::Output;
 }
 
-/// Room and raising of a result that crosses as itself (a scalar, `()`).
+/// Room and raising of a result with no room (a scalar, `()`).
 macro_rules! plain_ret {
-    () => {
+    ($reg:ty, |$r:ident| $out:expr) => {
         type Output = Self;
         type State = ();
-        type Room = MaybeUninit<Self>;
-        type Ffi = Self;
+        type Room = ();
+        type Ffi = ();
+        type Reg = $reg;
         #[inline(always)]
         fn bind(_: &dyn TypeSource, _: &mut Vec<Mismatch>) -> Option<()> {
             Some(())
         }
         #[inline(always)]
-        fn room((): &()) -> Result<MaybeUninit<Self>, CallFailed> {
-            Ok(MaybeUninit::uninit())
+        fn room((): &()) -> Result<(), CallFailed> {
+            Ok(())
         }
         #[inline(always)]
-        fn ptr(room: &mut MaybeUninit<Self>) -> *mut Self {
-            room.as_mut_ptr()
+        fn ptr((): &mut ()) -> *mut () {
+            core::ptr::null_mut()
         }
         #[inline(always)]
-        unsafe fn raise(room: MaybeUninit<Self>, (): &(), _: &Owner) -> Self {
-            // SAFETY: on `OK` the thunk wrote a value of this scalar type
-            // (the identity binding checked; nothing, for `()`, which has
-            // no bytes).
-            unsafe { room.assume_init() }
+        unsafe fn raise($r: $reg, (): (), (): &(), _: &Owner) -> Self {
+            $out
         }
     };
 }
@@ -304,13 +312,15 @@ macro_rules! scalar_args {
                 (input, None)
             }
         }
-        // SAFETY: the library writes a `$t` of identity `$t` (bound), and
-        // every bit pattern it may write is checked by `raise`'s caller to
-        // be one the library's `$t` had.
+        // SAFETY: the library returns a `$t` of identity `$t` (bound) in
+        // the `Ret`, a valid one on `OK` only, and it is read only then.
         unsafe impl HostRet for $t {
             const PASS: u32 = pass::VALUE;
             const IDENTITY: TypeIdentity = <$t as layout_meta::FieldType>::IDENTITY;
-            plain_ret!();
+            plain_ret!(Ret<$t>, |reg| {
+                // SAFETY: `raise` runs only on `OK`.
+                unsafe { reg.assume_ok() }
+            });
         }
     )*};
 }
@@ -318,11 +328,11 @@ macro_rules! scalar_args {
 scalar_args!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char);
 
 impl crate::sealed::Sealed for () {}
-// SAFETY: nothing is written for `()`.
+// SAFETY: nothing is handed over for `()`.
 unsafe impl HostRet for () {
     const PASS: u32 = pass::UNIT;
     const IDENTITY: TypeIdentity = <() as layout_meta::FieldType>::IDENTITY;
-    plain_ret!();
+    plain_ret!(u32, |_status| ());
 }
 
 /// What keeps a library loaded.
@@ -436,6 +446,7 @@ macro_rules! owned_buf_ret {
         type State = ();
         type Room = MaybeUninit<CallError>;
         type Ffi = CallError;
+        type Reg = u32;
         fn bind(_: &dyn TypeSource, _: &mut Vec<Mismatch>) -> Option<()> {
             Some(())
         }
@@ -447,7 +458,7 @@ macro_rules! owned_buf_ret {
         fn ptr(room: &mut MaybeUninit<CallError>) -> *mut CallError {
             room.as_mut_ptr()
         }
-        unsafe fn raise(room: MaybeUninit<CallError>, (): &(), owner: &Owner) -> $output {
+        unsafe fn raise(_: u32, room: MaybeUninit<CallError>, (): &(), owner: &Owner) -> $output {
             // SAFETY: on `OK` the thunk wrote the record.
             let buf = unsafe { room.assume_init() };
             let buf = LibBuf {
@@ -519,6 +530,7 @@ unsafe impl<V: Bindable> HostRet for Out<V> {
     type State = Bound<V>;
     type Room = Block;
     type Ffi = u8;
+    type Reg = u32;
     fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Bound<V>> {
         Bound::bind_into(source, mismatches)
     }
@@ -535,7 +547,7 @@ unsafe impl<V: Bindable> HostRet for Out<V> {
         room.ptr()
     }
     #[inline]
-    unsafe fn raise(room: Block, state: &Bound<V>, _: &Owner) -> Value<V> {
+    unsafe fn raise(_: u32, room: Block, state: &Bound<V>, _: &Owner) -> Value<V> {
         // SAFETY: on `OK` the library moved a live value of the bound type
         // into the block (the calling convention of `pass::OWNED`).
         unsafe { Value::from_block(room, state.clone()) }
@@ -803,7 +815,8 @@ macro_rules! signatures {
                     };
                 )*
                 let mut ret = R::room(&self.ret)?;
-                let mut err = CallError::EMPTY;
+                // Written by the thunk exactly when the status is not `OK`.
+                let mut err = MaybeUninit::<CallError>::uninit();
                 // SAFETY: binding proved (`compat::bind_function`) that the
                 // thunk's record has exactly these parameters and result,
                 // each passed the same way with the same identity, so its
@@ -813,19 +826,21 @@ macro_rules! signatures {
                 let thunk = unsafe {
                     core::mem::transmute::<
                         ThunkFn,
-                        unsafe extern "C" fn($($a::Ffi,)* *mut R::Ffi, *mut CallError) -> u32,
+                        unsafe extern "C" fn($($a::Ffi,)* *mut R::Ffi, *mut CallError) -> R::Reg,
                     >(self.thunk)
                 };
                 // SAFETY: every argument is valid for the call (`HostArg`:
                 // live values of the library's type, checked by binding
                 // above; slices of live elements); `ret` is room for one
                 // result and `err` is writable; the thunk never unwinds.
-                let st = unsafe { thunk($($a,)* R::ptr(&mut ret), &mut err) };
+                let reg = unsafe { thunk($($a,)* R::ptr(&mut ret), err.as_mut_ptr()) };
+                let st = layout_meta::function::Status::status(&reg);
                 if st == status::OK {
-                    // SAFETY: on `OK` the thunk wrote the result.
-                    Ok(unsafe { R::raise(ret, &self.ret, &self.function._owner) })
+                    // SAFETY: on `OK` the result is in `reg` or `ret`.
+                    Ok(unsafe { R::raise(reg, ret, &self.ret, &self.function._owner) })
                 } else {
-                    Err(self.failed(st, err))
+                    // SAFETY: the thunk wrote `err` (its status is not `OK`).
+                    Err(self.failed(st, unsafe { err.assume_init() }))
                 }
             }
         }
@@ -902,15 +917,17 @@ impl<'a> ApiCx<'a> {
     }
 
     fn bind<S: Signature>(&mut self, name: &'static str, required: bool) -> Option<Func<S>> {
-        let want = FunctionLayout {
-            name: name.into(),
-            abi: layout_meta::function::abi::THUNK_V1,
-            flags: 0,
-            params: S::params(),
-            ret: S::ret(),
-            thunk: 0,
+        // The host's static records, compared as they are (no owned layout
+        // is built to compare them).
+        let want = compat::Expected {
+            name,
+            abi: layout_meta::function::abi::THUNK_V2,
+            params: S::PARAM_RECORDS,
+            ret: &S::RET_RECORD,
+            receiver: None,
         };
-        let (function, found) = self.bind_layout(want, S::has_receiver(), required)?;
+        let mut found = [BindingId::DIRECT; MAX_ARITY];
+        let function = self.bind_layout(want, S::has_receiver(), required, &mut found)?;
         let ret = S::bind_ret(self.source, &mut self.mismatches)?;
         if let Some(t) = S::ret_type(&ret) {
             if let Err(reason) = function.accepts(None, t) {
@@ -923,13 +940,9 @@ impl<'a> ApiCx<'a> {
                 return None;
             }
         }
-        let mut bindings = [BindingId::DIRECT; MAX_ARITY];
-        for (b, f) in bindings.iter_mut().zip(found) {
-            *b = f;
-        }
         Some(Func {
             thunk: function.thunk,
-            bindings,
+            bindings: found,
             ret,
             function,
             _sig: PhantomData,
@@ -938,50 +951,37 @@ impl<'a> ApiCx<'a> {
 
     /// Binds the function (or, binding an implementation, the method)
     /// `want.name` with the signature `want` by the one function rule,
-    /// `compat::bind_function`; `receiver`: the first parameter is the
+    /// `compat::bind_expected`; `receiver`: the first parameter is the
     /// method's receiver, whatever the implementing type is. Returns the
-    /// library's function and, per parameter, the binding of the library's
-    /// type a reference points to (`BindingId::DIRECT` for the others);
-    /// `None` if an optional function is absent or a mismatch was recorded
-    /// (naming the type and interface, for a method). What `api!`,
-    /// `interface!` and the data-described interfaces of the C API
-    /// (`crate::dynamic::DynInterface`) all call.
-    pub(crate) fn bind_layout(
+    /// library's function, and writes to `bindings`, per parameter, the
+    /// binding of the library's type a reference points to
+    /// (`BindingId::DIRECT` for the others; `bindings` has at least as many
+    /// entries as `want` has parameters); `None` if an optional function is
+    /// absent or a mismatch was recorded (naming the type and interface,
+    /// for a method). What `api!`, `interface!` (from the host's static
+    /// records) and the data-described interfaces of the C API
+    /// (`crate::dynamic::DynInterface`, from owned layouts) all call.
+    pub(crate) fn bind_layout<P: compat::ExpectedParam>(
         &mut self,
-        mut want: FunctionLayout,
+        want: compat::Expected<'_, P>,
         receiver: bool,
         required: bool,
-    ) -> Option<(Arc<ForeignFunction>, Vec<BindingId>)> {
-        // The exported type each reference points to, by name (the
-        // receiver's is the implementing type, whatever its name).
-        let referents: Vec<Option<String>> = want
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| match (&p.identity, p.pass) {
-                _ if receiver && i == 0 => None,
-                (Identity::Resilient { name, .. }, pass::REF | pass::MUT | pass::OPT_REF) => {
-                    Some(name.clone())
-                }
-                _ => None,
-            })
-            .collect();
-        let found = match self.receiver {
-            // A method: the receiver is the implementing type, and the
-            // function comes from its method table.
-            Some(imp) => {
-                if let Some(Identity::Resilient { name: n, .. }) =
-                    want.params.first_mut().map(|p| &mut p.identity)
-                {
-                    if receiver {
-                        *n = imp.type_name().into();
-                    }
-                }
-                imp.method(&want.name)
-            }
-            None => self.source.function(&want.name),
+        bindings: &mut [BindingId],
+    ) -> Option<Arc<ForeignFunction>> {
+        // A method: the receiver is the implementing type, and the function
+        // comes from its method table.
+        let want = compat::Expected {
+            receiver: match self.receiver {
+                Some(imp) if receiver => Some(imp.type_name()),
+                _ => want.receiver,
+            },
+            ..want
         };
-        let verdict = compat::bind_function(
+        let found = match self.receiver {
+            Some(imp) => imp.method(want.name),
+            None => self.source.function(want.name),
+        };
+        let verdict = compat::bind_expected(
             &want,
             required,
             found.as_deref().map(ForeignFunction::layout),
@@ -1002,32 +1002,39 @@ impl<'a> ApiCx<'a> {
             }
         }
         let function = found?;
-        let mut bindings = vec![BindingId::DIRECT; want.params.len()];
         if let (Some(imp), true, Some(first)) = (self.receiver, receiver, bindings.first_mut()) {
             *first = imp.foreign_type().id();
         }
-        for (i, (b, referent)) in bindings.iter_mut().zip(&referents).enumerate() {
-            if let Some(ty) = referent {
-                // The library's type of that name (the validator requires
-                // the module to list it).
-                let Some(t) = self.source.foreign_type(ty) else {
-                    self.mismatches
-                        .push(Mismatch::MissingType { ty: ty.clone() });
-                    return None;
-                };
-                if let Err(reason) = function.accepts(Some(i), &t) {
-                    self.mismatches.push(Mismatch::NestedMismatch {
-                        ty: function.layout.name.clone(),
-                        field: function.layout.params[i].name.clone(),
-                        nested: ty.clone(),
-                        reason,
-                    });
-                    return None;
-                }
-                *b = t.id();
+        for (i, (b, p)) in bindings.iter_mut().zip(want.params).enumerate() {
+            // The exported type a reference points to, by name (the
+            // receiver's is the implementing type, whatever its name).
+            let id = p.identity();
+            let referent = !(receiver && i == 0)
+                && matches!(p.pass(), pass::REF | pass::MUT | pass::OPT_REF)
+                && id.kind_code() == layout_meta::kind::RESILIENT;
+            if !referent {
+                continue;
             }
+            let ty = id.name();
+            // The library's type of that name (the validator requires
+            // the module to list it).
+            let Some(t) = self.source.foreign_type(ty) else {
+                self.mismatches
+                    .push(Mismatch::MissingType { ty: ty.into() });
+                return None;
+            };
+            if let Err(reason) = function.accepts(Some(i), &t) {
+                self.mismatches.push(Mismatch::NestedMismatch {
+                    ty: function.layout.name.clone(),
+                    field: function.layout.params[i].name.clone(),
+                    nested: ty.into(),
+                    reason,
+                });
+                return None;
+            }
+            *b = t.id();
         }
-        Some((function, bindings))
+        Some(function)
     }
 }
 
@@ -1054,8 +1061,8 @@ pub unsafe trait Api: Sized {
     /// [`Error::BindFunctions`] with every mismatch (function, parameter,
     /// expected and found types).
     fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
-        let origin = source.origin();
-        if compat::bind_module(Self::MODULE, &origin.module).is_err() {
+        if compat::bind_module(Self::MODULE, &source.module_name()).is_err() {
+            let origin = source.origin();
             return Err(Error::ModuleMismatch {
                 library: origin.library,
                 expected: Self::MODULE.into(),
@@ -1066,7 +1073,7 @@ pub unsafe trait Api: Sized {
         match Self::resolve(&mut cx) {
             Some(api) if cx.mismatches.is_empty() => Ok(api),
             _ => Err(Error::BindFunctions {
-                origin,
+                origin: source.origin(),
                 mismatches: cx.into_mismatches(),
             }),
         }

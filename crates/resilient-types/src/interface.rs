@@ -230,6 +230,7 @@ impl<I: Interface> Implementation<I> {
     pub fn create(self: &Arc<Self>) -> Result<Object<I>, Error> {
         Ok(Object {
             value: DynValue::new(&self.values)?,
+            binding: self.imp.foreign_type().id(),
             imp: Arc::clone(self),
         })
     }
@@ -240,6 +241,10 @@ impl<I: Interface> Implementation<I> {
 /// library's drop witness.
 pub struct Object<I> {
     value: DynValue,
+    /// The implementing type's binding (`imp`'s), kept beside the value so
+    /// that a method call reads it with the value, one load from the
+    /// object instead of two dependent ones through the implementation.
+    binding: BindingId,
     imp: Arc<Implementation<I>>,
 }
 
@@ -256,7 +261,7 @@ impl<I: Interface> Object<I> {
     pub fn this(&self) -> DynRef<'_> {
         DynRef {
             ptr: self.value.as_ptr(),
-            binding: self.imp.imp.foreign_type().id(),
+            binding: self.binding,
             _p: PhantomData,
         }
     }
@@ -264,14 +269,14 @@ impl<I: Interface> Object<I> {
     pub fn this_mut(&mut self) -> DynMut<'_> {
         DynMut {
             ptr: self.value.as_mut_ptr(),
-            binding: self.imp.imp.foreign_type().id(),
+            binding: self.binding,
             _p: PhantomData,
         }
     }
     /// The value's methods and the value itself (for `&mut self` calls:
     /// `let (m, this) = obj.split(); m.grow.call(this, 2.0)`).
     pub fn split(&mut self) -> (&I, DynMut<'_>) {
-        let binding = self.imp.imp.foreign_type().id();
+        let binding = self.binding;
         (
             &self.imp.methods,
             DynMut {

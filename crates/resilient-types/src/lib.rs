@@ -265,8 +265,8 @@ pub use stack::{with_inline, with_stack, INLINE_ALIGN, SMALL_STACK, STACK_CAP};
 pub use strategy::{Access, Const, Direct, Indirect, NoDirectNested, Strategy, TokenFor};
 pub use value::{Array, Sendable, Value};
 pub use view::{
-    BindCx, Bindable, Bound, Client, DirectView, Field, FieldSpec, FieldValue, Nested, Shape,
-    Token, View,
+    BindCx, Bindable, Bound, Client, DirectView, Elems, ElemsOf, Field, FieldSpec, FieldValue,
+    Nested, OptText, Shape, Text, Token, View,
 };
 
 /// What the macros need; not part of the public API.
@@ -277,6 +277,9 @@ pub mod __private {
         PayloadView,
     };
     pub use crate::strategy::{name_hash, DirectToken};
-    pub use layout_meta::needs::{FnNeedRecord, ViewFieldRecord, ViewRecord};
+    pub use layout_meta::compat::Access;
+    pub use layout_meta::needs::{
+        CaseNeedRecord, EnumViewRecord, FnNeedRecord, ViewFieldRecord, ViewRecord,
+    };
     pub use layout_meta::{unraw, Resilient};
 }

@@ -52,6 +52,13 @@ pub trait Strategy: Copy + Send + Sync + fmt::Debug + 'static + crate::sealed::S
         + 'static;
     /// The token of a nested resilient field.
     type Nested<W: View, const NAME: u64>: Copy + Send + Sync + fmt::Debug + 'static;
+    /// The token of an accessor field (`Text`, `OptText`, `Elems<T>`):
+    /// itself when bound; none in a direct view.
+    type Accessor<A: Copy + Send + Sync + fmt::Debug + 'static>: Copy
+        + Send
+        + Sync
+        + fmt::Debug
+        + 'static;
 }
 
 /// Offsets loaded from a library at bind time: tokens are [`Field`]s held in
@@ -67,6 +74,7 @@ impl<D, W> crate::sealed::Sealed for NoDirectNested<D, W> {}
 impl Strategy for Indirect {
     type Field<T: crate::view::FieldValue, const NAME: u64> = Field<T>;
     type Nested<W: View, const NAME: u64> = Nested<W>;
+    type Accessor<A: Copy + Send + Sync + fmt::Debug + 'static> = A;
 }
 
 /// Offsets of the in-domain type `D`, known at compile time: tokens are
@@ -88,6 +96,7 @@ impl<D> fmt::Debug for Direct<D> {
 impl<D: Resilient + 'static> Strategy for Direct<D> {
     type Field<T: crate::view::FieldValue, const NAME: u64> = Const<D, T, NAME>;
     type Nested<W: View, const NAME: u64> = NoDirectNested<D, W>;
+    type Accessor<A: Copy + Send + Sync + fmt::Debug + 'static> = NoDirectNested<D, A>;
 }
 
 /// A token whose offset is a compile-time constant: the offset of the field
@@ -191,11 +200,11 @@ impl<D: Resilient, T: FieldType, const NAME: u64> DirectToken for Option<Const<D
 // Generic over `D` so that the error fires only when a direct view with a
 // nested field is actually built.
 impl<D, W> DirectToken for NoDirectNested<D, W> {
-    const NEW: Self = panic!("a direct view cannot hold a nested resilient field (yet)");
+    const NEW: Self = panic!("a direct view holds neither a nested resilient field (yet) nor an accessor field (`Text`, `OptText`, `Elems`)");
 }
 
 impl<D, W> DirectToken for Option<NoDirectNested<D, W>> {
-    const NEW: Self = panic!("a direct view cannot hold a nested resilient field (yet)");
+    const NEW: Self = panic!("a direct view holds neither a nested resilient field (yet) nor an accessor field (`Text`, `OptText`, `Elems`)");
 }
 
 /// A token that reaches a field of type `T` under strategy
@@ -211,13 +220,40 @@ pub trait Access<T>: Copy + crate::sealed::Sealed {
     fn offset(self) -> usize;
     /// Panics unless the token may be used on a value of `binding`.
     fn assert_binding(self, binding: BindingId, operation: &'static str);
+    /// The library's getter and setter, for a field it computes (`None`:
+    /// the field is stored at [`Access::offset`]).
+    #[doc(hidden)]
+    #[allow(
+        private_interfaces,
+        reason = "sealed: only this crate implements or calls it"
+    )]
+    fn computed(self) -> Option<crate::view::Computed>;
+    /// Whether the token reaches a stored field of a value of `binding` at
+    /// [`Access::offset`]: the one compare of the hot path. `false` for a
+    /// computed field or another binding (then [`Access::assert_binding`]
+    /// and [`Access::computed`] decide, off the hot path).
+    #[doc(hidden)]
+    fn stored_in(self, binding: BindingId) -> bool;
 }
 
 impl<T> Access<T> for Field<T> {
     type Strategy = Indirect;
     #[inline(always)]
     fn offset(self) -> usize {
-        Field::offset(self)
+        // Read only where the token reaches a stored field (`stored_in`, or
+        // `computed()` was `None`): no test of the computed bit here.
+        self.raw_offset()
+    }
+    #[inline(always)]
+    #[allow(private_interfaces, reason = "sealed")]
+    fn computed(self) -> Option<crate::view::Computed> {
+        Field::computed(self)
+    }
+    #[inline(always)]
+    fn stored_in(self, binding: BindingId) -> bool {
+        // A computed token holds its binding with the computed bit, which
+        // no handle's binding has.
+        self.fast_binding() == binding
     }
     #[inline(always)]
     #[track_caller]
@@ -233,6 +269,17 @@ impl<D: Resilient + 'static, T: FieldType, const NAME: u64> Access<T> for Const<
     #[inline(always)]
     fn offset(self) -> usize {
         Self::OFFSET
+    }
+    #[inline(always)]
+    #[allow(private_interfaces, reason = "sealed")]
+    fn computed(self) -> Option<crate::view::Computed> {
+        // The in-domain type's fields are stored: `OFFSET` is one of them.
+        None
+    }
+    #[inline(always)]
+    fn stored_in(self, _: BindingId) -> bool {
+        // As `assert_binding`: direct handles hold only `D`'s values.
+        true
     }
     #[inline(always)]
     fn assert_binding(self, _: BindingId, _: &'static str) {
@@ -254,6 +301,22 @@ impl<T: crate::view::FieldValue> TokenFor for Field<T> {
 
 impl<W: crate::Bindable> TokenFor for Nested<W> {
     type In<S: Strategy, const N: u64> = S::Nested<W, N>;
+}
+
+// Accessor fields are reached through the library under every strategy:
+// the same token; a direct view cannot hold one (`DirectToken` below).
+impl TokenFor for crate::view::Text {
+    type In<S: Strategy, const N: u64> = S::Accessor<crate::view::Text>;
+}
+impl TokenFor for crate::view::OptText {
+    type In<S: Strategy, const N: u64> = S::Accessor<crate::view::OptText>;
+}
+impl<T: layout_meta::accessor::Element + Send + Sync + 'static> TokenFor for crate::view::Elems<T> {
+    type In<S: Strategy, const N: u64> = S::Accessor<crate::view::Elems<T>>;
+}
+
+impl<W: crate::Bindable> TokenFor for crate::view::ElemsOf<W> {
+    type In<S: Strategy, const N: u64> = S::Accessor<crate::view::ElemsOf<W>>;
 }
 
 impl<T: TokenFor> TokenFor for Option<T> {

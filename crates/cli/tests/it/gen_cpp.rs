@@ -488,6 +488,7 @@ fn hostile_module_and_type_names_stay_inside_escaped_literals() {
                     ),
                 ],
                 witnesses: WitnessAddrs::default(),
+                accessors: Vec::new(),
                 enum_info: None,
             },
             // Nothing read by value: the tokens struct is empty.
@@ -500,6 +501,7 @@ fn hostile_module_and_type_names_stay_inside_escaped_literals() {
                 fingerprint: 0,
                 fields: vec![field("only", scalar("usize", 8))],
                 witnesses: WitnessAddrs::default(),
+                accessors: Vec::new(),
                 enum_info: None,
             },
         ],
@@ -631,6 +633,12 @@ fn generated_functions_and_interfaces_are_called_through_the_client() {
         "    ::rsl::Function<double(::rsl::Ref)> weight_lb;\n",
         "        api.function<::std::uint64_t(::rsl::Ref)>(\"widget_id\", {\"Widget\"}),\n",
         "    ::rsl::Method<void(::rsl::ThisMut, ::std::uint64_t)> set_key;\n",
+        // Accessor and computed fields (the header compiles them below).
+        "    view.field<::rsl::Text>(\"name\"); // through the library's accessors\n",
+        "    view.field<::rsl::OptText>(\"nick\"); // through the library's accessors\n",
+        "    view.field<::rsl::Elems<::std::uint32_t>>(\"tags\"); // through the library's accessors\n",
+        "    view.field<::std::uint32_t>(\"score\"); // computed by the library\n",
+        "    ::rsl::Field<::rsl::Text> name;\n",
         "    auto key = declaration.method<::std::uint64_t(::rsl::This)>(\"key\");\n",
     ] {
         assert!(header.contains(decl), "{decl:?} in:\n{header}");
@@ -735,6 +743,7 @@ fn functions_and_methods_the_client_cannot_declare_are_left_out() {
         fingerprint: 0,
         fields: vec![field("id", scalar("u64", 8))],
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     let u64_ = || param(pass::VALUE, scalar("u64", 8));

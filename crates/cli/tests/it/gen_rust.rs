@@ -17,7 +17,7 @@ use crate::{plugin, run};
 mod widgets_1_2 {
     include!("generated/widgets_1_2.rs");
 }
-use widgets_1_2::{Api, DescribeIface, PointView, WidgetView};
+use widgets_1_2::{Api, DescribeIface, LevelCase, LevelView, PointView, WidgetView};
 
 const GENERATED: &str = include_str!("generated/widgets_1_2.rs");
 
@@ -68,6 +68,16 @@ fn the_generated_declarations_bind_and_call_the_library() {
         f64::from(made.as_ref().get(w.weight)) * 2.204_622_6
     );
 
+    // The frozen enum's view: matched exhaustively (no `Unknown` arm).
+    let levels = lib.bind::<LevelView>().unwrap();
+    let boost = |v: &Value<LevelView>| match levels.read(v.as_ref()) {
+        LevelCase::Low(_) => 0,
+        LevelCase::Normal(_) => 1,
+        LevelCase::High(h) => h.get(h.boost),
+    };
+    assert_eq!(boost(&Value::new(&levels).unwrap()), 0);
+    assert_eq!(boost(&levels.High.make(&levels, 300).unwrap()), 300);
+
     let mut keys = Vec::new();
     for imp in lib.implementations::<DescribeIface>().unwrap() {
         let mut obj = imp.create().unwrap();
@@ -84,4 +94,38 @@ fn the_generated_declarations_bind_and_call_the_library() {
             ("Widget".to_owned(), 0x0000_0002_0000_0003)
         ]
     );
+}
+
+/// The generated view of `Profile` (a `String`, a `Vec<u32>`, an
+/// `Option<String>` and `score`, computed in 1.1) binds every version and
+/// reads through the library's accessors; and `check`, reading the views
+/// this test binary records (the generated ones among them), gives the
+/// same verdicts offline, by the same rule.
+#[test]
+fn generated_accessor_views_bind_and_check_offline() {
+    use widgets_1_2::ProfileView;
+    for v in 1..=4 {
+        let lib = Library::open(plugin(&format!("widget-v{v}"))).unwrap();
+        let bound = lib.bind::<ProfileView>().unwrap();
+        let p = *bound.view();
+        let mut value = Value::new(&bound).unwrap();
+        let mut m = value.as_mut();
+        m.set_text(p.name, "grace");
+        m.set_elems(p.tags, &[4, 5]);
+        m.set(p.score, 30);
+        let r = value.as_ref();
+        assert_eq!(
+            (r.text(p.name).unwrap(), r.elems(p.tags), r.get(p.score)),
+            ("grace", &[4u32, 5][..], 30)
+        );
+        assert_eq!(p.score.is_computed(), v == 2);
+        let me = std::env::current_exe().unwrap();
+        let (_, out, err) = run(&[
+            Path::new("check"),
+            &plugin(&format!("widget-v{v}")),
+            Path::new("--consumer"),
+            &me,
+        ]);
+        assert!(out.contains("view of `Profile`: binds"), "{out}{err}");
+    }
 }

@@ -255,8 +255,17 @@ fn check_reads_the_consumers_recorded_views() {
     let (code, out, _) = run(&[p("check"), &plugin("widget-v3"), p("--consumer"), &host]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("view of `Widget`: binds"), "{out}");
+    // Its enum view (`enum_view!`), by the enum view rule.
+    assert!(out.contains("enum view of `Status`: binds\n"), "{out}");
     let (code, out, _) = run(&[p("check"), &plugin("widget-v4"), p("--consumer"), &host]);
     assert_eq!(code, 8, "{out}");
+    // 2.0 removed a case the host reads: refused, naming it.
+    assert!(
+        out.contains(
+            "enum view of `Status`: refused: case `Status::Failed` is missing (`Status` has "
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("field `Widget.weight` is f64, the view expects f32"),
         "{out}"
@@ -322,8 +331,9 @@ fn check_reads_a_cpp_hosts_recorded_needs_as_a_rust_hosts() {
     for v in 1..=4 {
         let lib = plugin(&format!("widget-v{v}"));
         let (rust_code, rust_out, _) = run(&[p("check"), &lib, p("--consumer"), &rust_host]);
-        // The Rust host also reads the Job's Status enum (view of `Job`);
-        // the C++ host has no enum views yet, so it records no Job.
+        // Both record the Status enum view (`enum_view!`,
+        // `RSL_ENUM_VIEW`); the Rust host also reads the Job holding one
+        // (view of `Job`), which the C++ host does not declare.
         let rust_out: String = rust_out
             .lines()
             .filter(|l| !l.starts_with("view of `Job`"))
@@ -336,14 +346,28 @@ fn check_reads_a_cpp_hosts_recorded_needs_as_a_rust_hosts() {
             assert_eq!(sorted(&out), sorted(&rust_out), "v{v}");
             assert_eq!(
                 out.lines().count(),
-                6,
-                "two views and four functions: {out}"
+                7,
+                "two views, an enum view and four functions: {out}"
             );
         }
         match v {
-            2 => assert_eq!(rust_code, 0, "{rust_out}"),
+            2 => {
+                assert_eq!(rust_code, 0, "{rust_out}");
+                assert!(
+                    rust_out.contains("enum view of `Status`: binds\n"),
+                    "{rust_out}"
+                );
+            }
             4 => {
                 assert_eq!(rust_code, 8, "{rust_out}");
+                // The case 2.0 removed, named (the C++ host's line is the
+                // same: compared above).
+                assert!(
+                    rust_out.contains(
+                        "enum view of `Status`: refused: case `Status::Failed` is missing"
+                    ),
+                    "{rust_out}"
+                );
                 assert!(
                     rust_out.contains("field `Widget.weight` is f64, the view expects f32"),
                     "{rust_out}"
@@ -400,6 +424,10 @@ fn check_json_has_a_verdict_per_need() {
         })
     );
     assert_eq!(need("view", "Point")["verdict"], "binds");
+    assert_eq!(
+        need("enum_view", "Status")["problems"][0],
+        "case `Status::Failed` is missing (`Status` has `Paused`, `Idle`, `Busy`)"
+    );
     let widget = need("view", "Widget");
     assert_eq!(widget["verdict"], "refused");
     assert_eq!(
@@ -411,6 +439,7 @@ fn check_json_has_a_verdict_per_need() {
     for n in j["needs"].as_array().unwrap() {
         let label = match n["kind"].as_str().unwrap() {
             "view" => format!("view of `{}`", n["name"].as_str().unwrap()),
+            "enum_view" => format!("enum view of `{}`", n["name"].as_str().unwrap()),
             _ => format!("function `{}`", n["name"].as_str().unwrap()),
         };
         let line = if n["verdict"] == "binds" {
@@ -444,7 +473,7 @@ fn check_json_has_a_verdict_per_need() {
         .all(|n| n["verdict"] == "binds" && n["problems"] == serde_json::json!([])));
 }
 
-/// A binary that records nothing of the module (a C++ host, `/bin/ls`)
+/// A binary that records nothing of the module (`/bin/ls`)
 /// used to pass with status 0: nothing was checked.
 #[test]
 fn check_of_a_consumer_that_records_nothing_is_status_3() {
@@ -452,9 +481,11 @@ fn check_of_a_consumer_that_records_nothing_is_status_3() {
     let ls = p("/bin/ls");
     let said = "resilient: /bin/ls records no view or function of module `widgets`: \
                 nothing was checked\n  \
-                pass the host that uses `widgets`: a Rust host records each `view!` and \
-                `api!` it declares (section `resilient_views`); C and C++ hosts and \
-                `interface!` record nothing, so test those by running them against the library\n";
+                pass the host that uses `widgets`: a Rust host records each `view!`, \
+                `enum_view!` and `api!` it declares, a C++ host each `RSL_VIEW`, \
+                `RSL_ENUM_VIEW` and `RSL_FUNCTION` (section `resilient_views`); C hosts, views \
+                made at run time and `interface!` record nothing, so test those by running \
+                them against the library\n";
     let (code, out, err) = run(&[p("check"), &lib, p("--consumer"), ls]);
     assert_eq!((code, out.as_str(), err.as_str()), (3, "", said));
     let (code, json, err) = run(&[p("check"), &lib, p("--consumer"), ls, p("--json")]);
@@ -479,7 +510,7 @@ fn check_of_a_consumer_that_records_nothing_is_status_3() {
         frozen: None,
         fields: Vec::new(),
     };
-    let report = resilient_cli::check(&module, &[need("gadgets"), need("gizmos")], &[]);
+    let report = resilient_cli::check(&module, &[need("gadgets"), need("gizmos")], &[], &[]);
     assert_eq!(resilient_cli::check_status(&report), 3);
     assert_eq!(resilient_cli::check_text(&report), "");
     assert_eq!(
@@ -604,6 +635,7 @@ fn gen_refuses_names_that_are_not_identifiers() {
                 },
             }],
             witnesses: WitnessAddrs::default(),
+            accessors: Vec::new(),
             enum_info: None,
         }],
         functions: Vec::new(),
@@ -722,7 +754,7 @@ fn functions_are_inspected_diffed_and_generated() {
     let (_, out, _) = run(&[p("gen"), p("rust"), &v4]);
     assert!(
         // Exactly the names the declarations use.
-        out.contains("use resilient_types::{api, enum_view, interface, view, Field, Func, In, InMut, Nested, Out, OwnedSlice, OwnedStr, Str, This, ThisMut};"),
+        out.contains("use resilient_types::{api, enum_view, interface, view, Elems, ElemsOf, Field, Func, In, InMut, Nested, OptText, Out, OwnedSlice, OwnedStr, Str, Text, This, ThisMut};"),
         "{out}"
     );
     assert!(
@@ -788,7 +820,7 @@ fn gen_rust_of_some_types_declares_the_views_they_nest() {
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err,
-        "resilient: cannot generate: module `widgets` has no type \"Circle\" (it has `Widget`, `Point`, `Status`, `Job`)\n"
+        "resilient: cannot generate: module `widgets` has no type \"Circle\" (it has `Widget`, `Point`, `Status`, `Job`, `Profile`, `Level`)\n"
     );
     let (code, _, err) = run(&[p("gen"), p("cpp"), &lib, p("Circle")]);
     assert_eq!(code, 1);
@@ -824,6 +856,7 @@ fn gen_rust_follows_nested_types_transitively() {
             },
         }],
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     let module = ModuleLayout {
@@ -959,4 +992,106 @@ fn diff_reports_implementations() {
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["impl-added", "function-added"]);
+}
+
+/// A Rust host's enum views as this test binary records them: one built
+/// against a `Status` whose `Busy.load` was an `f64` (widgets has an `f32`:
+/// a retyped payload), beside the generated frozen `Level` view
+/// (`gen_rust`'s declarations are compiled into this binary too).
+#[allow(dead_code, unreachable_pub, reason = "recorded, not bound")]
+mod wide_load {
+    resilient_types::enum_view! {
+        /// `Status` with an `f64` load.
+        pub enum WideLoadCase: WideLoadView = "widgets"::"Status" {
+            Idle,
+            Busy(WideBusy { jobs: resilient_types::Field<u32>, load: resilient_types::Field<f64> }),
+        }
+    }
+}
+
+/// `check` checks enum views, Rust (`enum_view!`) and C++
+/// (`RSL_ENUM_VIEW`) alike, by `compat::bind_enum_view`: a retyped payload
+/// field is refused naming it, a frozen view binds to its frozen enum, and
+/// a library without the enum is refused naming it.
+#[test]
+fn check_reports_a_retyped_payload_of_rust_and_cpp_enum_views() {
+    let v3 = plugin("widget-v3");
+    let module = Image::read_library(&v3).unwrap().module().unwrap();
+    let level = module.get("Level").unwrap();
+    assert!(level.is_frozen());
+    let rust_host = std::env::current_exe().unwrap();
+    let scratch = resilient_testkit::scratch_dir("check-enum-consumers");
+    let source = scratch.join("enum_consumer.cpp");
+    std::fs::write(
+        &source,
+        format!(
+            r#"#include "resilient/client.hpp"
+RSL_ENUM_VIEW(wide_load, "widgets", "Status",
+              rsl::enum_case("Idle"),
+              rsl::enum_case("Busy"), rsl::payload<std::uint32_t>("jobs"), rsl::payload<double>("load"));
+RSL_ENUM_VIEW(level_view, "widgets", "Level", rsl::frozen({:#x}ull),
+              rsl::enum_case("Low"), rsl::enum_case("Normal"),
+              rsl::enum_case("High"), rsl::payload<std::uint16_t>("boost"));
+int main() {{ return 0; }}
+"#,
+            level.fingerprint
+        ),
+    )
+    .unwrap();
+    let cpp_host = scratch.join("enum-consumer-cpp");
+    let out = Command::new("g++")
+        .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(
+            resilient_testkit::workspace_root()
+                .join("cpp")
+                .join("include"),
+        )
+        .arg(&source)
+        .arg("-o")
+        .arg(&cpp_host)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let retyped = "enum view of `Status`: refused: field `Status::Busy.load` is f32, \
+                   the view expects f64\n";
+    for host in [&rust_host, &cpp_host] {
+        let (code, out, err) = run(&[p("check"), &v3, p("--consumer"), host]);
+        assert_eq!(code, 8, "{}: {out}{err}", host.display());
+        assert!(out.contains(retyped), "{}: {out}", host.display());
+        assert!(
+            out.contains("enum view of `Level`: binds\n"),
+            "{}: {out}",
+            host.display()
+        );
+        // 1.1 has no `Level`: refused, naming it.
+        let (code, out, _) = run(&[p("check"), &plugin("widget-v2"), p("--consumer"), host]);
+        assert_eq!(code, 8, "{out}");
+        assert!(
+            out.contains("enum view of `Level`: refused: type `Level` is missing\n"),
+            "{}: {out}",
+            host.display()
+        );
+        // `--json`: the kind is `enum_view`.
+        let (_, json, _) = run(&[p("check"), &v3, p("--consumer"), host, p("--json")]);
+        let j: Value = serde_json::from_str(&json).unwrap();
+        schema::assert_valid(&j, "check.schema.json");
+        let levels: Vec<&Value> = j["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["name"] == "Level")
+            .collect();
+        assert!(!levels.is_empty(), "{json}");
+        for n in levels {
+            assert_eq!(n["kind"], "enum_view", "{json}");
+            assert_eq!(n["verdict"], "binds", "{json}");
+        }
+    }
+    // The C++ consumer records exactly its two enum views.
+    let (_, out, _) = run(&[p("check"), &v3, p("--consumer"), &cpp_host]);
+    assert_eq!(out.lines().count(), 2, "{out}");
 }

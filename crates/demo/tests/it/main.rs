@@ -127,6 +127,74 @@ fn offsets(path: &Path) -> Vec<(String, usize)> {
     v
 }
 
+/// `Job`'s field offsets by name; `Status`'s size and alignment; the
+/// offsets of `Status::Busy`'s payload fields in a value, by name.
+type EnumLayout = (Vec<(String, usize)>, (usize, usize), Vec<(String, usize)>);
+
+/// Where the library at `path` lays out its enum: the fields of `Job` (the
+/// struct holding a `Status`), `Status`'s size and alignment, and where the
+/// payload fields of `Status::Busy` sit in a value. 1.1's `Status` has
+/// Rust's default representation, whose payload offsets are not plain data,
+/// and a `Busy` of two fields (`load`, `jobs`) a seed may reorder: the
+/// library's own `locate` witness finds each in the busy status of a
+/// default `Job` (1.0's and 1.1's default jobs are busy), as a host's read
+/// does.
+fn enum_layout(path: &Path) -> EnumLayout {
+    use layout_meta::format::{CaseOfFn, DefaultInitFn, DropFn, LocateFn};
+    let lib = Library::open(path).unwrap();
+    let module = lib.module().unwrap();
+    let job = module.get("Job").unwrap();
+    let status = module.get("Status").unwrap();
+    let e = status.enum_info.as_ref().unwrap();
+    let mut job_fields: Vec<(String, usize)> = job
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), f.offset))
+        .collect();
+    job_fields.sort();
+    let (busy, case) = e.case("Busy").unwrap();
+    let at = job.field("status").unwrap().offset;
+    let layout = std::alloc::Layout::from_size_align(job.size, job.align).unwrap();
+    let mut payload = Vec::new();
+    // SAFETY: the validated layout's witnesses are the library's functions
+    // of their documented signatures (the library stays loaded: `lib`);
+    // `room` is fresh memory of `Job`'s size and alignment, initialised by
+    // `default_init`, read while live, dropped once, then freed.
+    unsafe {
+        let room = std::alloc::alloc_zeroed(layout);
+        assert!(!room.is_null());
+        let fun = |addr: usize| std::ptr::with_exposed_provenance::<()>(addr);
+        let init: DefaultInitFn = std::mem::transmute(fun(job.witnesses.default_init));
+        init(room);
+        let value = room.add(at).cast_const();
+        let case_of: CaseOfFn = std::mem::transmute(fun(e.case_of));
+        assert_eq!(case_of(value) as usize, busy, "the default job is busy");
+        for (i, f) in case.fields.iter().enumerate() {
+            let offset = if e.payload_plain {
+                f.offset
+            } else {
+                let locate: LocateFn = std::mem::transmute(fun(e.locate));
+                let field = locate(
+                    value,
+                    u32::try_from(busy).unwrap(),
+                    u32::try_from(i).unwrap(),
+                );
+                assert!(!field.is_null());
+                usize::try_from(field.offset_from(value)).unwrap()
+            };
+            payload.push((f.name.clone(), offset));
+        }
+        let drop: DropFn = std::mem::transmute(fun(job.witnesses.drop));
+        drop(room);
+        std::alloc::dealloc(room, layout);
+    }
+    (job_fields, (status.size, status.align), payload)
+}
+
+/// Distinct enum layouts (`Status` payloads, the `Job` holding one) the
+/// seeds must produce in widgets 1.1, every one read by the one host binary.
+const MIN_DISTINCT_ENUM_SEEDED: usize = 2;
+
 /// How many `-Zrandomize-layout` seeds the plugin is built with.
 const SEEDS: u64 = 12;
 /// Distinct `Widget` layouts the seeds must produce (every one compatible
@@ -157,21 +225,44 @@ fn randomized_layouts_and_another_compiler() {
     build.target = Some(host_triple());
     let mut nightly = None;
     let mut seeded = std::collections::BTreeMap::new();
+    let mut seeded_enums = std::collections::BTreeMap::new();
     let flags = std::iter::once(String::new())
         .chain((1..=SEEDS).map(|i| format!("-Zrandomize-layout -Zlayout-seed={}", layout_seed(i))));
     for (i, flags) in flags.enumerate() {
         build.rustflags.clone_from(&flags);
-        let dir = build.run(&["widget-v1"]);
+        let dir = build.run(&["widget-v1", "widget-v2"]);
         let copy = scratch.join(format!("libwidget-{i}.so"));
         std::fs::copy(plugin_in(&dir, "widget-v1"), &copy).unwrap();
         let layout = offsets(&copy);
         println!("nightly {flags:?}: {layout:?}");
         let run = run_installed(&copy, &scratch);
         assert_compatible(&run, &format!("stable host, nightly plugin {flags:?}"));
+        // 1.1, for its enum: the host reads the job's status (an enum in a
+        // struct) by case, whatever the layout.
+        let enum_copy = scratch.join(format!("libwidget-1.1-{i}.so"));
+        std::fs::copy(plugin_in(&dir, "widget-v2"), &enum_copy).unwrap();
+        let enums = enum_layout(&enum_copy);
+        println!("nightly {flags:?}: 1.1's enum {enums:?}");
+        let enum_run = run_installed(&enum_copy, &scratch);
+        assert_compatible(&enum_run, &format!("stable host, nightly 1.1 {flags:?}"));
+        for (run, n) in [(&run, 1), (&enum_run, 2)] {
+            let read = run.read.as_deref().unwrap();
+            assert!(
+                read.ends_with(&format!("status=Busy(jobs={n})")),
+                "{flags:?}: {read}"
+            );
+        }
         if flags.is_empty() {
             nightly = Some(layout);
         } else {
-            seeded.entry(layout).or_insert_with(Vec::new).push(flags);
+            seeded
+                .entry(layout)
+                .or_insert_with(Vec::new)
+                .push(flags.clone());
+            seeded_enums
+                .entry(enums)
+                .or_insert_with(Vec::new)
+                .push(flags);
         }
     }
     // The seeds really moved the fields: enough distinct layouts, and
@@ -180,6 +271,19 @@ fn randomized_layouts_and_another_compiler() {
         seeded.len() >= MIN_DISTINCT_SEEDED,
         "{} distinct layouts from {} seeds, {MIN_DISTINCT_SEEDED} required: {seeded:#?}",
         seeded.len(),
+        SEEDS,
+    );
+    // The enum's layouts moved too, and the host read each: both the
+    // `Status` payload (`Busy`'s fields, found by the library's `locate`)
+    // and the `Job` holding a `Status`.
+    let payloads: std::collections::BTreeSet<_> = seeded_enums.keys().map(|e| &e.2).collect();
+    let jobs: std::collections::BTreeSet<_> = seeded_enums.keys().map(|e| &e.0).collect();
+    assert!(
+        payloads.len() >= MIN_DISTINCT_ENUM_SEEDED && jobs.len() >= MIN_DISTINCT_ENUM_SEEDED,
+        "{} distinct `Status::Busy` payload layouts and {} distinct `Job` layouts from {} seeds, \
+         {MIN_DISTINCT_ENUM_SEEDED} of each required: {seeded_enums:#?}",
+        payloads.len(),
+        jobs.len(),
         SEEDS,
     );
     let unrandomized = [Some(&stable), nightly.as_ref()];

@@ -14,8 +14,8 @@ use crate::format::{
     MAGIC, MANIFEST_V1_0_SIZE, NATIVE_ENDIANNESS, NATIVE_POINTER_WIDTH, TYPE_RECORD_V1_0_SIZE,
 };
 use crate::layout::{
-    CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ImplLayout, ModuleLayout,
-    ParamLayout, TypeLayout, WitnessAddrs,
+    AccessorLayout, CaseLayout, EnumLayout, FieldLayout, FunctionLayout, Identity, ImplLayout,
+    ModuleLayout, ParamLayout, TypeLayout, WitnessAddrs,
 };
 use crate::limits;
 
@@ -99,6 +99,17 @@ const T_FIELD_COUNT: usize = offsets::of("rsl_type_descriptor", "field_count");
 const T_FIELDS: usize = offsets::of("rsl_type_descriptor", "fields");
 const T_WITNESSES: usize = offsets::of("rsl_type_descriptor", "witnesses");
 const T_ENUM_INFO: usize = offsets::of("rsl_type_descriptor", "enum_info");
+const T_ACCESSOR_SIZE: usize = offsets::of("rsl_type_descriptor", "accessor_record_size");
+const T_ACCESSOR_COUNT: usize = offsets::of("rsl_type_descriptor", "accessor_count");
+const T_ACCESSORS: usize = offsets::of("rsl_type_descriptor", "accessors");
+const A_NAME: usize = offsets::of("rsl_accessor_descriptor", "name");
+const A_SHAPE: usize = offsets::of("rsl_accessor_descriptor", "shape");
+const A_FLAGS: usize = offsets::of("rsl_accessor_descriptor", "flags");
+const A_IDENTITY: usize = offsets::of("rsl_accessor_descriptor", "identity");
+const A_GET: usize = offsets::of("rsl_accessor_descriptor", "get");
+const A_SET: usize = offsets::of("rsl_accessor_descriptor", "set");
+/// The smallest accessor record a reader accepts (format 1.3's).
+const ACCESSOR_RECORD_SIZE: u32 = crate::accessor::ACCESSOR_RECORD_SIZE;
 const E_RECORD_SIZE: usize = offsets::of("rsl_enum_descriptor", "enum_record_size");
 const E_CASE_SIZE: usize = offsets::of("rsl_enum_descriptor", "case_record_size");
 const E_FLAGS: usize = offsets::of("rsl_enum_descriptor", "enum_flags");
@@ -258,6 +269,13 @@ pub(crate) fn name_in<'m, M: Memory + ?Sized>(
         };
     }
     let bytes = read(mem, ptr, len, what)?.0;
+    // Printable ASCII (the names of nearly every module) is UTF-8 without
+    // control characters: one pass over the bytes. Any other name takes
+    // the full checks below, in their order.
+    if bytes.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+        // SAFETY: every byte is ASCII, and ASCII is UTF-8.
+        return Ok(unsafe { core::str::from_utf8_unchecked(bytes) });
+    }
     let s = core::str::from_utf8(bytes).map_err(|_| Error::InvalidName {
         what: what(),
         reason: "it is not UTF-8",
@@ -721,6 +739,20 @@ pub(crate) fn decode_type<M: Memory + ?Sized>(
         }
         (true, at) => Some(decode_enum(mem, at, field_size, &name, budget)?),
     };
+    // The accessor list is there if the record is large enough (format 1.3).
+    let accessors = if type_size >= T_ACCESSORS + WORD && t.word(T_ACCESSOR_COUNT) != 0 {
+        decode_accessors(
+            mem,
+            t.word(T_ACCESSORS),
+            t.word(T_ACCESSOR_COUNT),
+            t.u32(T_ACCESSOR_SIZE),
+            &name,
+            fields.len(),
+            budget,
+        )?
+    } else {
+        Vec::new()
+    };
     Ok(TypeLayout {
         flags,
         size: t.word(T_SIZE),
@@ -735,7 +767,52 @@ pub(crate) fn decode_type<M: Memory + ?Sized>(
         name,
         fields,
         enum_info,
+        accessors,
     })
+}
+
+/// The `count` accessor records of `record_size` bytes at `addr`, of type
+/// `ty`, which has `stored` stored fields (`docs/FORMAT.md`, "Accessor and
+/// computed fields").
+fn decode_accessors<M: Memory + ?Sized>(
+    mem: &M,
+    addr: usize,
+    count: usize,
+    record_size: u32,
+    ty: &str,
+    stored: usize,
+    budget: &mut Budget,
+) -> Result<Vec<AccessorLayout>> {
+    let size = self::record_size(record_size, ACCESSOR_RECORD_SIZE, "accessor record")?;
+    // Stored and accessor fields share the per-type field limit.
+    limit_of(
+        || format!("number of fields of `{ty}`"),
+        count.saturating_add(stored),
+        limits::MAX_FIELDS,
+    )?;
+    budget.take(count.saturating_mul(core::mem::size_of::<AccessorLayout>()))?;
+    let len = count
+        .checked_mul(size)
+        .ok_or_else(|| overflow("accessor list length"))?;
+    let list = read(mem, addr, len, || format!("accessor list of `{ty}`"))?;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let rec = list.sub(i * size);
+        let name = read_name(mem, &rec, A_NAME, limits::MAX_NAME_LEN, false, &|| {
+            format!("name of accessor #{i} of `{ty}`")
+        })?;
+        let identity = decode_identity(mem, &rec, A_IDENTITY, 0, ty, &name)?;
+        budget.take(name.len() + identity.heap_bytes())?;
+        out.push(AccessorLayout {
+            name,
+            shape: rec.u32(A_SHAPE),
+            flags: rec.u32(A_FLAGS) & crate::accessor::accessor_flags::KNOWN,
+            identity,
+            get: rec.word(A_GET),
+            set: rec.word(A_SET),
+        });
+    }
+    Ok(out)
 }
 
 fn bad_enum(ty: &str, case: &str, reason: &'static str) -> Error {

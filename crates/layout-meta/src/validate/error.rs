@@ -104,6 +104,16 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// An accessor or computed field breaks a rule of `docs/FORMAT.md`,
+    /// "Accessor and computed fields".
+    BadAccessor {
+        /// The type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A field reaches past the end of its type.
     FieldOutOfBounds {
         /// The type.
@@ -211,6 +221,9 @@ impl fmt::Display for Error {
             }
             Error::BadEnum { ty, case, reason } => {
                 write!(f, "case `{ty}::{case}`: {reason}")
+            }
+            Error::BadAccessor { ty, field, reason } => {
+                write!(f, "accessor field `{ty}.{field}`: {reason}")
             }
             Error::BadMagic { found } => {
                 write!(f, "bad magic {found:02x?}, expected {MAGIC:02x?}")

@@ -85,7 +85,9 @@ impl ModuleIndex {
                 + core::mem::size_of::<Entry>()
                 + core::mem::size_of::<(u64, u32)>(),
         ))?;
-        let mut names = String::new();
+        // Room for names of 16 bytes on average (one allocation for most
+        // modules; within what the budget charged each type above).
+        let mut names = String::with_capacity(n.saturating_mul(16));
         let mut entries = Vec::with_capacity(n);
         let mut by_hash = Vec::with_capacity(n);
         for i in 0..n {
@@ -162,14 +164,19 @@ impl ModuleIndex {
                 .iter()
                 .position(|e| e.0 != hash)
                 .map_or(self.by_hash.len(), |k| run + k);
-            // Within one hash (a handful of names), every pair.
-            let group = &self.by_hash[run..end];
-            for (k, a) in group.iter().enumerate() {
-                for b in &group[k + 1..] {
-                    // Sorted by index within a hash: `b` comes later.
-                    if self.type_name(a.1 as usize) == self.type_name(b.1 as usize) {
-                        let later = b.1 as usize;
-                        if first_repeat.is_none_or(|f| later < f) {
+            // Within one hash (one name, or a collision), sorted by name
+            // then index: a name's second occurrence follows its first.
+            // Sorting keeps it `n log n` even if every name is the same.
+            if end - run > 1 {
+                let mut group: Vec<(&str, u32)> = self.by_hash[run..end]
+                    .iter()
+                    .map(|e| (self.type_name(e.1 as usize), e.1))
+                    .collect();
+                group.sort_unstable();
+                for pair in group.windows(2) {
+                    if let [(a, _), (b, later)] = pair {
+                        let later = *later as usize;
+                        if a == b && first_repeat.is_none_or(|f| later < f) {
                             first_repeat = Some(later);
                         }
                     }

@@ -15,9 +15,7 @@ mod symbols;
 mod verify;
 
 pub use decode::{decode, type_record_addresses, validate};
-pub(crate) use decode::{
-    decode_identity_at, decode_param, read_name_at, record, Record as RecordRef,
-};
+pub(crate) use decode::{decode_identity_at, decode_param, read_name_at, record, Record};
 pub use error::Error;
 pub(crate) use error::Result;
 pub use index::{validate_library, LibrarySymbols, ModuleIndex};

@@ -50,8 +50,15 @@ pub(crate) fn check_nested(
         .iter()
         .flat_map(|e| &e.cases)
         .flat_map(|c| &c.fields);
-    for f in t.fields.iter().chain(payloads) {
-        let mut id = &f.identity;
+    let accessors = t.accessors.iter().map(|a| (&a.name, &a.identity));
+    for (fname, fid) in t
+        .fields
+        .iter()
+        .chain(payloads)
+        .map(|f| (&f.name, &f.identity))
+        .chain(accessors)
+    {
+        let mut id = fid;
         while let Identity::Array { element, .. } = id {
             id = element;
         }
@@ -62,7 +69,7 @@ pub(crate) fn check_nested(
             if differs {
                 return Err(Error::BadIdentity {
                     ty: t.name.clone(),
-                    field: f.name.clone(),
+                    field: fname.clone(),
                     reason: "the module's type of the nested name has another size or alignment",
                 });
             }
@@ -293,6 +300,7 @@ pub(crate) fn check_type(t: &TypeLayout) -> Result<()> {
             .iter()
             .map(|f| (f.name.as_str(), f.offset, f.identity.size())),
     )?;
+    check_accessors(t)?;
     let computed = t.compute_fingerprint();
     if computed != t.fingerprint {
         return Err(Error::FingerprintMismatch {
@@ -302,6 +310,80 @@ pub(crate) fn check_type(t: &TypeLayout) -> Result<()> {
         });
     }
     check_witnesses(t)
+}
+
+/// The accessor and computed fields of `t` (`docs/FORMAT.md`, "Accessor
+/// and computed fields"): names distinct from each other and from the
+/// stored fields', identities well formed and of the shape's kind, both
+/// functions present, none on a frozen type or an enum. (Whether the
+/// functions lie in code is [`check_type_code`]'s.)
+fn check_accessors(t: &TypeLayout) -> Result<()> {
+    use crate::accessor::shape;
+    if t.accessors.is_empty() {
+        return Ok(());
+    }
+    let ty = t.name.as_str();
+    let bad = |field: &str, reason| {
+        Err(Error::BadAccessor {
+            ty: ty.to_owned(),
+            field: field.to_owned(),
+            reason,
+        })
+    };
+    if t.is_frozen() {
+        return bad(&t.accessors[0].name, "a frozen type has only stored fields");
+    }
+    if t.is_enum() {
+        return bad(&t.accessors[0].name, "an enum has no accessor fields");
+    }
+    if let Some(twice) = first_repeat(
+        t.fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .chain(t.accessors.iter().map(|a| a.name.as_str()))
+            .collect::<Vec<_>>()
+            .into_iter(),
+    ) {
+        return Err(Error::DuplicateField {
+            ty: ty.to_owned(),
+            field: twice.to_owned(),
+        });
+    }
+    for a in &t.accessors {
+        check_identity(&a.identity, ty, &a.name)?;
+        if a.get == 0 || a.set == 0 {
+            return bad(&a.name, "its getter or setter is missing");
+        }
+        match a.shape {
+            shape::VALUE if crate::compat::contains_resilient(&a.identity) => {
+                return bad(&a.name, "it holds a resilient type by value");
+            }
+            // Elements of an exported type (`Vec<Widget>`) are the type
+            // itself, bound through its own view; inside an array, they
+            // would be by value.
+            shape::SLICE
+                if crate::compat::contains_resilient(&a.identity)
+                    && !matches!(a.identity, Identity::Resilient { .. }) =>
+            {
+                return bad(&a.name, "it holds a resilient type inside an array");
+            }
+            shape::STR if !matches!(&a.identity, Identity::Opaque { name, .. } if name == "str") => {
+                return bad(&a.name, "a text field's identity is not `str`");
+            }
+            shape::VALUE if a.is_optional() => {
+                return bad(&a.name, "a computed field is not optional");
+            }
+            // A reader counts elements by their bytes (`len * size`): with
+            // no size, the length would be lost (and a division by it
+            // panics).
+            shape::SLICE if a.identity.size() == 0 => {
+                return bad(&a.name, "an elements field's element has no size");
+            }
+            // A later revision's shape: kept; binding refuses it.
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Fields of type (or case) `ty` of a value of `size` bytes: distinct
@@ -527,6 +609,15 @@ pub(crate) fn check_type_code<M: Memory + ?Sized>(mem: &M, t: &TypeLayout) -> Re
                 ty: t.name.clone(),
                 witness,
                 reason: "its address is not in the library's code",
+            });
+        }
+    }
+    for a in &t.accessors {
+        if !mem.is_code(a.get) || !mem.is_code(a.set) {
+            return Err(Error::BadAccessor {
+                ty: t.name.clone(),
+                field: a.name.clone(),
+                reason: "its getter or setter is not in the library's code",
             });
         }
     }

@@ -257,7 +257,7 @@ fn a_method_removed_from_an_implementation_is_listed_under_it() {
     use layout_meta::{FunctionLayout, Identity, ImplLayout, ParamLayout};
     let method = |name: &str| FunctionLayout {
         name: name.into(),
-        abi: abi::THUNK_V1,
+        abi: abi::THUNK_V2,
         flags: 0,
         params: vec![ParamLayout {
             name: "self".into(),

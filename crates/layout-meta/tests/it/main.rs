@@ -7,6 +7,7 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod accessors;
 mod diff;
 mod enums;
 mod producer;

@@ -286,6 +286,7 @@ fn witness_enum(payload: layout_meta::Identity, flags: u32) -> layout_meta::Modu
         fingerprint: 0,
         fields: Vec::new(),
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: Some(EnumLayout {
             tag: None,
             payload_plain: false,

@@ -88,6 +88,7 @@ fn type_layout(index: usize) -> impl Strategy<Value = TypeLayout> {
                     clone: if clonable { CODE.0 + 16 } else { 0 },
                     ..WitnessAddrs::default()
                 },
+                accessors: Vec::new(),
                 enum_info: None,
             };
             t.fingerprint = t.compute_fingerprint();
@@ -223,6 +224,7 @@ fn valid() -> ModuleLayout {
             },
         ],
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();
@@ -450,6 +452,7 @@ fn a_type_record_listed_many_times_hits_the_module_budget() {
             })
             .collect(),
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();
@@ -712,7 +715,7 @@ fn with_function() -> ModuleLayout {
     };
     m.functions.push(FunctionLayout {
         name: "f".into(),
-        abi: abi::THUNK_V1,
+        abi: abi::THUNK_V2,
         flags: 0,
         params: vec![ParamLayout {
             name: "w".into(),
@@ -923,6 +926,7 @@ fn with_enum(plain: bool) -> ModuleLayout {
         fingerprint: 0,
         fields: Vec::new(),
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: Some(EnumLayout {
             tag: plain.then_some((0, 1)),
             payload_plain: plain,
@@ -1120,11 +1124,13 @@ fn a_function_of_another_calling_convention_is_refused_naming_it() {
     let want = m.functions[0].clone();
     let mut found = want.clone();
     layout_meta::compat::bind_function(&want, true, Some(&found)).unwrap();
-    found.abi = 2;
+    // A library of the unreleased convention 1 (every result through
+    // memory) is refused by a client of convention 2.
+    found.abi = 1;
     let err = layout_meta::compat::bind_function(&want, true, Some(&found)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "function `f` has calling convention 2, the client calls convention 1"
+        "function `f` has calling convention 1, the client calls convention 2"
     );
     // An optional function that is absent binds to nothing.
     assert!(layout_meta::compat::bind_function(&want, false, None)

@@ -14,6 +14,7 @@ mod functions;
 mod lifetime;
 mod registry;
 mod specialize;
+mod strings;
 
 use resilient_types::{view, Field, Nested};
 

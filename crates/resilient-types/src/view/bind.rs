@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use layout_meta::compat::{self, Access as Reach, FieldQuery};
-use layout_meta::{FieldLayout, Identity, TypeIdentity};
+use layout_meta::compat::{self, Access as Reach, FieldQuery, Place};
+use layout_meta::{AccessorLayout, FieldLayout, Identity, TypeIdentity};
 
+use super::token::Found;
 use super::{Bindable, Shape, Token};
 use crate::error::Mismatch;
 use crate::foreign::{ForeignType, TypeSource};
@@ -21,6 +22,8 @@ pub struct BindCx<'a> {
     /// The type's fields by name, when a scan per field would make binding
     /// quadratic (many fields bound against a type of many fields).
     by_name: Option<BTreeMap<&'a str, &'a FieldLayout>>,
+    /// The same for the type's accessor fields.
+    accessors_by_name: Option<BTreeMap<&'a str, (usize, &'a AccessorLayout)>>,
 }
 
 impl<'a> BindCx<'a> {
@@ -31,16 +34,16 @@ impl<'a> BindCx<'a> {
         self.mismatches.push(m);
     }
 
-    /// Applies the field rule ([`compat::bind_field`]) to the field being
+    /// Applies the member rule ([`compat::bind_member`]) to the field being
     /// resolved; records the mismatch and returns `None` if it fails or the
     /// (optional) field is absent.
-    pub(super) fn bind_field<'f>(
+    pub(super) fn bind_member(
         &mut self,
         required: bool,
         access: Reach,
         id: &TypeIdentity,
-        found: Option<&'f FieldLayout>,
-    ) -> Option<&'f FieldLayout> {
+        found: Found<'_>,
+    ) -> Option<Place> {
         let identity = Identity::from_record(id);
         let want = FieldQuery {
             name: self.field,
@@ -48,13 +51,18 @@ impl<'a> BindCx<'a> {
             identity: &identity,
             access,
         };
-        match compat::bind_field(self.ty.layout(), want, found) {
-            Ok(f) => f,
+        match compat::bind_member(self.ty.layout(), want, found.stored, found.accessor) {
+            Ok(p) => p,
             Err(m) => {
                 self.push(m);
                 None
             }
         }
+    }
+
+    /// The name of the field being resolved.
+    pub(super) fn field_name(&self) -> &'static str {
+        self.field
     }
 
     /// The type a nested field `f` holds, bound by the nested rule
@@ -65,6 +73,28 @@ impl<'a> BindCx<'a> {
         let inner = self.source.foreign_type(f.identity.name());
         let verdict =
             compat::bind_nested(self.ty.layout(), f, inner.as_deref().map(|t| t.layout()));
+        self.same_library(verdict, inner, &f.name, f.identity.name())
+    }
+
+    /// The exported type an elements field `a` holds (`Vec<Widget>`),
+    /// bound by the elements rule ([`compat::bind_elements`]) and coming
+    /// from the same library, as [`BindCx::nested`].
+    pub(super) fn elements(&mut self, a: &AccessorLayout) -> Option<Arc<ForeignType>> {
+        let inner = self.source.foreign_type(a.identity.name());
+        let verdict =
+            compat::bind_elements(self.ty.layout(), a, inner.as_deref().map(|t| t.layout()));
+        self.same_library(verdict, inner, &a.name, a.identity.name())
+    }
+
+    /// `inner` if `verdict` accepted it and it comes from the outer type's
+    /// library; else records why and returns `None`.
+    fn same_library(
+        &mut self,
+        verdict: Result<(), compat::Mismatch>,
+        inner: Option<Arc<ForeignType>>,
+        field: &str,
+        nested: &str,
+    ) -> Option<Arc<ForeignType>> {
         if let Err(m) = verdict {
             self.push(m);
             return None;
@@ -73,8 +103,8 @@ impl<'a> BindCx<'a> {
         if !Arc::ptr_eq(inner.owner(), self.ty.owner()) || inner.origin() != self.ty.origin() {
             self.push(Mismatch::NestedMismatch {
                 ty: self.type_name(),
-                field: f.name.clone(),
-                nested: f.identity.name().into(),
+                field: field.into(),
+                nested: nested.into(),
                 reason: format!(
                     "from {}, not from the library of the outer type",
                     inner.origin()
@@ -106,11 +136,20 @@ impl<'a> BindCx<'a> {
     pub fn field<T: Token>(&mut self, name: &'static str) -> Option<T> {
         self.field = name;
         let ty = self.ty;
-        let found = match &self.by_name {
+        let stored = match &self.by_name {
             Some(map) => map.get(name).copied(),
             None => ty.layout().field(name),
         };
-        T::resolve(found, self)
+        let accessor = match &self.accessors_by_name {
+            Some(map) => map.get(name).copied(),
+            None => ty
+                .layout()
+                .accessors
+                .iter()
+                .enumerate()
+                .find(|(_, a)| a.name == name),
+        };
+        T::resolve(Found { stored, accessor }, self)
     }
 
     /// The shape of the type being bound.
@@ -135,12 +174,21 @@ pub(crate) fn bind_view<V: Bindable>(
     let fields = &ty.layout().fields;
     let by_name = (V::FIELDS.len() > 4 && fields.len() > 16)
         .then(|| fields.iter().map(|f| (f.name.as_str(), f)).collect());
+    let accessors = &ty.layout().accessors;
+    let accessors_by_name = (V::FIELDS.len() > 4 && accessors.len() > 16).then(|| {
+        accessors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.as_str(), (i, a)))
+            .collect()
+    });
     let mut cx = BindCx {
         ty,
         source,
         mismatches,
         field: "",
         by_name,
+        accessors_by_name,
     };
     let view = V::resolve(&mut cx);
     if mismatches.len() > before {

@@ -55,8 +55,8 @@ impl<V: Bindable> Bound<V> {
     /// [`Error::Bind`] listing every mismatch at once (type, field, expected,
     /// found).
     pub fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
-        let origin = source.origin();
-        if compat::bind_module(V::MODULE, &origin.module).is_err() {
+        if compat::bind_module(V::MODULE, &source.module_name()).is_err() {
+            let origin = source.origin();
             return Err(Error::ModuleMismatch {
                 library: origin.library,
                 expected: V::MODULE.into(),
@@ -67,7 +67,7 @@ impl<V: Bindable> Bound<V> {
         match Self::bind_into(source, &mut mismatches) {
             Some(bound) if mismatches.is_empty() => Ok(bound),
             _ => Err(Error::Bind {
-                origin,
+                origin: source.origin(),
                 ty: V::TYPE_NAME.into(),
                 mismatches,
             }),

@@ -4,7 +4,7 @@
 /// the fields this consumer uses, each as a token type.
 ///
 /// ```
-/// use resilient_types::{view, Field, Nested};
+/// use resilient_types::{view, Elems, Field, Nested, Text};
 ///
 /// view! {
 ///     /// A point, as this consumer sees it.

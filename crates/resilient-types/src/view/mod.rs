@@ -16,7 +16,10 @@ use crate::foreign::{BindingId, ForeignType};
 
 pub use bind::BindCx;
 pub use bound::{Bound, Client};
-pub use token::{Field, FieldValue, Nested, Token};
+#[doc(hidden)]
+pub use token::AccessorFns;
+pub(crate) use token::Computed;
+pub use token::{Elems, ElemsOf, Field, FieldValue, Nested, OptText, Text, Token};
 
 /// Size, alignment and stride of a bound type, plus its binding: what a
 /// handle needs besides field tokens.

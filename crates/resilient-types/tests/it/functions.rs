@@ -213,3 +213,81 @@ fn an_error_whose_display_fails_or_panics_is_still_an_error() {
     );
     assert!(err.to_string().contains("Display panicked"), "{err}");
 }
+
+/// A library written by hand (as a C or C++ thunk is) that fails a call
+/// returning `bool` and leaves a byte that is no `bool` in the result slot.
+struct GarbageBool;
+
+mod garbage {
+    use core::mem::MaybeUninit;
+    use layout_meta::function::{__private, pass, status, CallError, ParamDescriptor, Ret};
+    use layout_meta::FieldType;
+
+    pub(super) unsafe extern "C" fn thunk(
+        _n: u32,
+        _ret: *mut (),
+        err: *mut CallError,
+    ) -> Ret<bool> {
+        let mut value = MaybeUninit::<bool>::uninit();
+        // SAFETY: one byte of room: a `bool`'s storage, written with 2.
+        unsafe { value.as_mut_ptr().cast::<u8>().write(2) };
+        // SAFETY: the caller's error slot (the thunk convention).
+        unsafe { err.write(__private::message("no".into())) };
+        Ret {
+            value,
+            status: status::FAILED,
+        }
+    }
+
+    pub(super) static PARAMS: [ParamDescriptor; 1] = [ParamDescriptor::new(
+        "n",
+        pass::VALUE,
+        <u32 as FieldType>::IDENTITY,
+    )];
+}
+
+// SAFETY: the descriptor's thunk has the signature its records give
+// (`(u32) -> bool`, calling convention 2, fallible).
+unsafe impl layout_meta::ExportedFn for GarbageBool {
+    const DESCRIPTOR: &'static layout_meta::function::FunctionDescriptor = &{
+        use layout_meta::function::{fn_flags, pass, FunctionDescriptor, ParamDescriptor};
+        FunctionDescriptor::new(
+            "garbage_bool",
+            fn_flags::FALLIBLE,
+            &garbage::PARAMS,
+            ParamDescriptor::new("", pass::VALUE, <bool as layout_meta::FieldType>::IDENTITY),
+            // SAFETY: called only through its signature, above.
+            unsafe {
+                core::mem::transmute::<
+                    unsafe extern "C" fn(
+                        u32,
+                        *mut (),
+                        *mut layout_meta::function::CallError,
+                    ) -> layout_meta::function::Ret<bool>,
+                    layout_meta::function::ThunkFn,
+                >(garbage::thunk)
+            },
+        )
+    };
+}
+
+api! {
+    pub struct Garbage = "shapes" {
+        pub garbage_bool: Func<fn(u32) -> bool>,
+    }
+}
+
+/// Regression: a failed call's scalar slot is a `MaybeUninit` in `Ret`
+/// and never read as the result type, so a library that leaves a byte
+/// that is no `bool` there (C and C++ thunks may) is no undefined
+/// behaviour. Natively the call fails either way; under Miri (CI runs this
+/// file) a `Ret` whose `value` was a plain `bool` was the error.
+#[test]
+fn a_failed_call_never_reads_its_scalar_slot_as_the_result_type() {
+    let src = InProcess::new("shapes", "1.0.0").with_fn::<GarbageBool>();
+    let api = Garbage::bind(&src).unwrap();
+    for _ in 0..3 {
+        let e = api.garbage_bool.call(7).unwrap_err().to_string();
+        assert!(e.contains("garbage_bool") && e.contains("no"), "{e}");
+    }
+}

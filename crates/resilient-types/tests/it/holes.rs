@@ -20,6 +20,7 @@ fn pod(name: &str, size: usize, stride: usize) -> TypeLayout {
         fingerprint: 0,
         fields: Vec::new(),
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();

@@ -7,6 +7,8 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod accessors;
+mod frozen_enums;
 mod functions;
 mod handmade;
 mod holes;

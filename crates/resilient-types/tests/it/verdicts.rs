@@ -87,6 +87,7 @@ fn lay_out(name: &str, fields: Vec<(String, Identity)>, gap: usize, frozen: bool
         fingerprint: 0,
         fields,
         witnesses: WitnessAddrs::default(),
+        accessors: Vec::new(),
         enum_info: None,
     };
     t.fingerprint = t.compute_fingerprint();

@@ -83,6 +83,29 @@ impl Widget {
     }
 }
 
+/// A profile: fields without a stable layout (`String`, `Vec<u32>`,
+/// `Option<String>`), exported through the accessors the derive generates,
+/// and `score`, stored in 1.0 (computed in 1.1).
+#[derive(layout_meta::Resilient, Default)]
+#[resilient(default)]
+pub struct Profile {
+    /// Identifier.
+    pub id: u64,
+    /// Points: a `Vec` of an exported type, read through its view.
+    pub points: Vec<Point>,
+    /// A name: a `String` hosts read as `&str`.
+    pub name: String,
+    /// Tags: a `Vec<u32>` hosts read as `&[u32]`.
+    pub tags: Vec<u32>,
+    /// A nickname, if any.
+    pub nick: Option<String>,
+    /// A score, stored.
+    pub score: u32,
+    /// A rank, stored (computed in 1.1, without side effects: what the
+    /// benchmarks compare with a stored read).
+    pub rank: u32,
+}
+
 include!("../../common.rs");
 
 export_widgets!();

@@ -96,6 +96,49 @@ impl Widget {
     }
 }
 
+/// A profile: in 1.1 `score` became a computed field (a getter and a
+/// setter over a private field; each read is counted: `score_reads`).
+#[derive(layout_meta::Resilient, Default)]
+#[resilient(default)]
+#[resilient(computed(score: u32, get = Self::score, set = Self::set_score))]
+#[resilient(computed(rank: u32, get = Self::rank, set = Self::set_rank))]
+pub struct Profile {
+    /// A nickname, if any.
+    pub nick: Option<String>,
+    /// Tags: a `Vec<u32>` hosts read as `&[u32]`.
+    pub tags: Vec<u32>,
+    /// Identifier.
+    pub id: u64,
+    /// Points: a `Vec` of an exported type, read through its view.
+    pub points: Vec<Point>,
+    /// A name: a `String` hosts read as `&str`.
+    pub name: String,
+    /// What `score` reads, in tenths.
+    tenths: u64,
+    /// What `rank` reads.
+    stored_rank: u32,
+}
+
+impl Profile {
+    /// The computed `score`: counts its reads.
+    pub fn score(&self) -> u32 {
+        SCORE_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        u32::try_from(self.tenths / 10).unwrap_or(u32::MAX)
+    }
+    /// Sets `score`.
+    pub fn set_score(&mut self, score: u32) {
+        self.tenths = u64::from(score) * 10;
+    }
+    /// The computed `rank`: a plain read, no side effect.
+    pub fn rank(&self) -> u32 {
+        self.stored_rank
+    }
+    /// Sets `rank`.
+    pub fn set_rank(&mut self, rank: u32) {
+        self.stored_rank = rank;
+    }
+}
+
 include!("../../common.rs");
 
 /// New in 1.1: the weight in pounds.

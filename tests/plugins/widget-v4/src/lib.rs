@@ -41,6 +41,25 @@ pub enum Status {
     },
 }
 
+/// How urgent a job is (from 1.2 on): a frozen enum, whose fixed
+/// `repr(u8)` layout is a promise hosts may compile in and match
+/// exhaustively (`enum_view! { .. frozen(..) }`).
+#[derive(layout_meta::Resilient, Clone, Copy, Debug, PartialEq, Default)]
+#[repr(u8)]
+#[resilient(frozen, clone, default)]
+pub enum Level {
+    /// Whenever.
+    #[default]
+    Low,
+    /// Soon.
+    Normal,
+    /// Now, boosted.
+    High {
+        /// How much sooner.
+        boost: u16,
+    },
+}
+
 /// A job: a struct with a field of an exported enum type.
 #[derive(layout_meta::Resilient)]
 #[resilient(clone, default)]
@@ -84,6 +103,27 @@ impl Widget {
     }
 }
 
+/// A profile: in 1.2 `score` is stored again (and the fields reordered).
+#[derive(layout_meta::Resilient, Default)]
+#[resilient(default)]
+pub struct Profile {
+    /// A score, stored.
+    pub score: u32,
+    /// A rank, stored (computed in 1.1, without side effects: what the
+    /// benchmarks compare with a stored read).
+    pub rank: u32,
+    /// Points: a `Vec` of an exported type, read through its view.
+    pub points: Vec<Point>,
+    /// A name: a `String` hosts read as `&str`.
+    pub name: String,
+    /// Identifier.
+    pub id: u64,
+    /// Tags: a `Vec<u32>` hosts read as `&[u32]`.
+    pub tags: Vec<u32>,
+    /// A nickname, if any.
+    pub nick: Option<String>,
+}
+
 include!("../../common.rs");
 
 /// Retyped in 2.0: the weight in pounds is an `f32` now (a breaking change
@@ -96,7 +136,7 @@ pub fn weight_lb(w: &Widget) -> f32 {
     lb
 }
 
-export_widgets!(weight_lb);
+export_widgets!(types: [Level]; weight_lb);
 
 #[layout_meta::export]
 impl Describe for Widget {
