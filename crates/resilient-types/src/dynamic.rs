@@ -392,7 +392,7 @@ impl DynView {
         required: bool,
         view: &DynView,
     ) -> Result<usize, Error> {
-        if view.need.module != self.need.module {
+        if !compat::nested_view_in_module(&self.need.module, &view.need.module) {
             return Err(Error::BadView {
                 reason: format!(
                     "field `{name}`: the nested view of `{}` is of module `{}`, the view of `{}` of module `{}`",

@@ -282,4 +282,20 @@ pub mod __private {
         CaseNeedRecord, EnumViewRecord, FnNeedRecord, ViewFieldRecord, ViewRecord,
     };
     pub use layout_meta::{unraw, Resilient};
+
+    /// `view!`'s compile-time check of a field's nested view (the nested
+    /// module rule, [`layout_meta::compat::nested_view_in_module`]).
+    ///
+    /// # Panics
+    ///
+    /// (At compile time.) If `nested` is another module than `outer`.
+    pub const fn nested_in_module(outer: &str, nested: Option<&str>) {
+        if let Some(nested) = nested {
+            assert!(
+                layout_meta::compat::nested_view_in_module(outer, nested),
+                "a nested view (`Nested<V>`, `ElemsOf<V>`) must name its outer view's module: \
+                 the nested type comes from the outer type's library"
+            );
+        }
+    }
 }

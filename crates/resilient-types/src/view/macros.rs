@@ -105,6 +105,9 @@ macro_rules! view {
         // section `resilient_views`) so tools can check a library against it
         // offline (`resilient check LIB --consumer BIN`).
         const _: () = {
+            // A nested view names this view's module (the nested module
+            // rule): refused here, at compile time.
+            $( $crate::__private::nested_in_module($module, <$token as $crate::Token>::NESTED_MODULE); )*
             static RECORD: $crate::__private::ViewRecord = $crate::__private::ViewRecord::new(
                 $module,
                 $ty,

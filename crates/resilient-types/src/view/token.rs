@@ -295,6 +295,11 @@ pub trait Token: Copy + Send + Sync + 'static + crate::sealed::Sealed {
     const ACCESS: Reach;
     /// The identity the field must have.
     const IDENTITY: TypeIdentity;
+    /// The module of the view nested in this token (`Nested<V>`,
+    /// `ElemsOf<V>`), which `view!` checks at compile time is the outer
+    /// view's ([`compat::nested_view_in_module`]).
+    #[doc(hidden)]
+    const NESTED_MODULE: Option<&'static str> = None;
     #[doc(hidden)]
     fn resolve(found: Found<'_>, cx: &mut BindCx<'_>) -> Option<Self>;
 }
@@ -382,6 +387,7 @@ impl<T: FieldValue> Token for Field<T> {
 
 impl<V: Bindable> Token for Nested<V> {
     const REQUIRED: bool = true;
+    const NESTED_MODULE: Option<&'static str> = Some(V::MODULE);
     const ACCESS: Reach = Reach::Nested;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
     fn resolve(found: Found<'_>, cx: &mut BindCx<'_>) -> Option<Self> {
@@ -400,6 +406,7 @@ impl<V: Bindable> Token for Nested<V> {
 
 impl<T: Token> Token for Option<T> {
     const REQUIRED: bool = false;
+    const NESTED_MODULE: Option<&'static str> = T::NESTED_MODULE;
     const ACCESS: Reach = T::ACCESS;
     const IDENTITY: TypeIdentity = T::IDENTITY;
     fn resolve(found: Found<'_>, cx: &mut BindCx<'_>) -> Option<Self> {
@@ -572,6 +579,7 @@ impl Token for OptText {
 
 impl<V: Bindable> Token for ElemsOf<V> {
     const REQUIRED: bool = true;
+    const NESTED_MODULE: Option<&'static str> = Some(V::MODULE);
     const ACCESS: Reach = Reach::Elements;
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
     fn resolve(found: Found<'_>, cx: &mut BindCx<'_>) -> Option<Self> {
