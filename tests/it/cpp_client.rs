@@ -25,7 +25,7 @@ use crate::cross_language::{cpp_lib, rust_lib, PointView};
 use crate::{include_dir, link_capi, run, write};
 
 /// Builds the C++ host `source` (linked with the C API) in `dir`.
-fn host(dir: &Path, name: &str, source: &str) -> PathBuf {
+pub(crate) fn host(dir: &Path, name: &str, source: &str) -> PathBuf {
     let src = write(dir, &format!("{name}.cpp"), source);
     let exe = dir.join(name);
     run(link_capi(
@@ -40,7 +40,7 @@ fn host(dir: &Path, name: &str, source: &str) -> PathBuf {
 }
 
 /// Builds the C++ plugin `source` (export side only: links nothing).
-fn plugin(dir: &Path, name: &str, source: &str) -> PathBuf {
+pub(crate) fn plugin(dir: &Path, name: &str, source: &str) -> PathBuf {
     let src = write(dir, &format!("{name}.cpp"), source);
     let lib = dir.join(format!("lib{name}.so"));
     run(Command::new("g++")

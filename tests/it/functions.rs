@@ -712,3 +712,77 @@ RESILIENT_EXPORT_TYPE(Gadget, id)
         );
     }
 }
+
+/// A C++ library that breaks the calling convention: `flag(0)` returns a
+/// `bool` whose byte is 2 (through a volatile byte, so that the compiler
+/// cannot fold it), `flag(1)` returns `true`.
+const BAD_BOOL_PLUGIN: &str = r#"#include <cstdint>
+#include <cstring>
+#include "resilient/export.hpp"
+struct Flag { std::uint32_t n = 0; };
+RESILIENT_EXPORT_TYPE(Flag, n)
+namespace {
+bool flag(std::uint32_t n) noexcept {
+    volatile unsigned char two = 2;
+    unsigned char byte = n == 1 ? 1 : two;
+    bool b;
+    std::memcpy(&b, &byte, 1);
+    return b;
+}
+}  // namespace
+RESILIENT_EXPORT_FUNCTION(flag)
+RESILIENT_EXPORT_MODULE_WITH_FUNCTIONS("flags", "1.0.0", (Flag), (flag))
+"#;
+
+/// The C++ host's side of the same call: `true` for 1, an error for 0.
+const BAD_BOOL_HOST: &str = r#"#include "resilient/client.hpp"
+#include <cstdio>
+int main(int, char **argv) {
+    rsl::Library lib = rsl::Library::open(argv[1]);
+    rsl::Api api = lib.api("flags");
+    auto flag = api.function<bool(std::uint32_t)>("flag");
+    std::printf("flag(1) %d\n", flag(1) ? 1 : 0);
+    try {
+        flag(0);
+        std::puts("accepted");
+        return 1;
+    } catch (const rsl::Error &e) {
+        std::printf("refused: %s\n", e.what());
+        return 0;
+    }
+}
+"#;
+
+api! {
+    pub struct FlagFns = "flags" {
+        pub flag: Func<fn(u32) -> bool>,
+    }
+}
+
+/// Regression: a call that succeeds with a `bool` result whose byte is
+/// not 0 or 1 is an error in both hosts (naming the function), never a
+/// `bool` of 2 in the host; a valid result still comes back.
+#[test]
+fn both_hosts_refuse_a_successful_result_that_is_no_bool() {
+    let dir = resilient_testkit::scratch_dir("functions-bad-bool");
+    let lib_path = crate::cpp_client::plugin(&dir, "badbool", BAD_BOOL_PLUGIN);
+    let lib = Library::open(&lib_path).unwrap();
+    let api = lib.bind_api::<FlagFns>().unwrap();
+    assert!(api.flag.call(1).unwrap());
+    let err = api.flag.call(0).unwrap_err();
+    assert!(
+        matches!(err.error(), Error::InvalidResult { scalar: "bool", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`flag` of"), "{err}");
+
+    let host = crate::cpp_client::host(&dir, "badbool_host", BAD_BOOL_HOST);
+    let out = Command::new(&host).arg(&lib_path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("flag(1) 1"), "{stdout}");
+    assert!(
+        stdout.contains("refused: `flag` returned bytes that are not a valid bool"),
+        "{stdout}"
+    );
+}

@@ -1157,6 +1157,7 @@ struct Ret<void> {
     using output = void;
     using reg = std::uint32_t;
     static std::uint32_t status(reg r) noexcept { return r; }
+    static const char *invalid(reg) noexcept { return nullptr; }
     struct slot {
         explicit slot(const Bound *) noexcept {}
         void *ptr() noexcept { return nullptr; }
@@ -1170,9 +1171,21 @@ struct Ret<R, std::enable_if_t<lowering::is_scalar<R>>> {
     static constexpr const rsl_type_identity *identity() { return &::rsl::identity<R>::value; }
     using ffi = void;
     using output = R;
-    // The value comes back in registers with the status; no room.
-    using reg = ::rsl::ret<typename lowering::lowered<R>::type>;
+    // The value comes back in registers with the status; no room. A bool
+    // comes back as its byte (same size and registers), checked before it
+    // is one: a byte of 2 read as a bool would be undefined behaviour.
+    using reg = ::rsl::ret<std::conditional_t<std::is_same<R, bool>::value, std::uint8_t,
+                                              typename lowering::lowered<R>::type>>;
     static std::uint32_t status(const reg &r) noexcept { return r.status; }
+    // Why a successful result's bits are no value of R (nullptr: they are).
+    static const char *invalid(const reg &r) noexcept {
+        if constexpr (std::is_same<R, bool>::value)
+            return r.value > 1 ? "bool" : nullptr;
+        else if constexpr (std::is_same<R, char32_t>::value)
+            return lowering::valid_char(r.value) ? nullptr : "char";
+        else
+            return nullptr;
+    }
     struct slot {
         explicit slot(const Bound *) noexcept {}
         void *ptr() noexcept { return nullptr; }
@@ -1212,6 +1225,7 @@ struct Ret<Owned> {
     using output = Value;
     using reg = std::uint32_t;
     static std::uint32_t status(reg r) noexcept { return r; }
+    static const char *invalid(reg) noexcept { return nullptr; }
     using slot = OwnedSlot;
 };
 
@@ -1372,11 +1386,18 @@ class Function<R(A...)> {
         const auto reg = thunk_(detail::Arg<A>::lower(a)..., ret.ptr(), &e);
         const std::uint32_t st = detail::Ret<R>::status(reg);
         if (st != RSL_STATUS_OK) failed(st, e);
+        if (const char *scalar = detail::Ret<R>::invalid(reg)) invalid_result(scalar);
         return ret.get(reg);
     }
 
     [[noreturn]] void refused(std::size_t index, const char *why) const {
         throw Error("`" + name_ + "` (parameter " + std::to_string(index + 1) + "): " + why);
+    }
+
+    // A successful call whose result's bits are no value of its type: the
+    // Rust host's error (Error::InvalidResult), in its words.
+    [[noreturn]] void invalid_result(const char *scalar) const {
+        throw Error("`" + name_ + "` returned bytes that are not a valid " + scalar);
     }
 
     // Frees the library's message through its own free and throws the Rust

@@ -260,7 +260,10 @@ typedef struct rsl_param_descriptor {
 /* What a thunk returns for a result passed by value (RSL_PASS_VALUE): the
  * value and the status, in registers on the usual 64-bit ABIs. `value`
  * means nothing unless `status` is RSL_STATUS_OK. In C, name one per type:
- *     typedef RSL_RET(uint64_t) rsl_ret_u64; */
+ *     typedef RSL_RET(uint64_t) rsl_ret_u64;
+ * A host receives a bool as uint8_t and a char as uint32_t and checks them
+ * (0 or 1; a Unicode scalar value) before using them as such, as the Rust
+ * host and the C++ client do. */
 #define RSL_RET(T) \
     struct {       \
         T value;   \

@@ -119,7 +119,8 @@ pub mod fn_flags {
 
 /// What a thunk returns.
 pub mod status {
-    /// The function returned; its result is in `*ret`.
+    /// The function returned; its result is in the [`Ret`](super::Ret)
+    /// (a result passed by value) or in `*ret` (any other).
     pub const OK: u32 = 0;
     /// The function returned an error; its message is in `*err`.
     pub const FAILED: u32 = 1;

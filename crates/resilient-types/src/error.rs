@@ -23,6 +23,17 @@ pub enum Error {
         /// The library's message.
         message: String,
     },
+    /// A call succeeded with bits that are no value of its scalar result
+    /// (a `bool` other than 0 or 1, a `char` that is not a Unicode scalar
+    /// value): the library broke the calling convention; no value is made.
+    InvalidResult {
+        /// The function.
+        function: String,
+        /// Its library.
+        origin: Origin,
+        /// The result's scalar (`bool`, `char`).
+        scalar: &'static str,
+    },
     /// An API's functions do not bind: every mismatch, at once.
     BindFunctions {
         /// The module and library bound against.
@@ -193,6 +204,14 @@ impl fmt::Display for Error {
             Error::Call {
                 origin, message, ..
             } => write!(f, "{message} (in {origin}; the panic was caught)"),
+            Error::InvalidResult {
+                function,
+                origin,
+                scalar,
+            } => write!(
+                f,
+                "`{function}` of {origin} returned bytes that are not a valid {scalar}"
+            ),
             Error::BindFunctions { origin, mismatches } => {
                 write!(f, "cannot bind the functions the host calls to {origin}: ")?;
                 for (i, m) in mismatches.iter().enumerate() {

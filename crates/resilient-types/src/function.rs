@@ -18,6 +18,7 @@ use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use std::sync::Arc;
 
+use bytemuck::CheckedBitPattern;
 use layout_meta::compat::{self, IdentityFacts as _, Mismatch};
 use layout_meta::function::{pass, status, CallError, RawSlice, Ret, ThunkFn};
 use layout_meta::{FunctionLayout, Identity, ParamLayout, TypeIdentity};
@@ -256,7 +257,12 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     #[doc(hidden)]
     fn ptr(room: &mut Self::Room) -> *mut Self::Ffi;
     /// The output; `owner` keeps the library loaded (an owned buffer holds
-    /// it, to free the buffer with the library's own function).
+    /// it, to free the buffer with the library's own function). `None` if
+    /// the bits the library returned are not a value of the result's type
+    /// (a `bool` other than 0 or 1, a `char` that is not a Unicode scalar
+    /// value): the library's code is trusted to keep the calling
+    /// convention, not to hand over valid values of types with invalid bit
+    /// patterns, which every other read from a library checks too.
     ///
     /// # Safety
     ///
@@ -268,7 +274,7 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
         room: Self::Room,
         state: &Self::State,
         owner: &Owner,
-    ) -> Self::Output;
+    ) -> Option<Self::Output>;
 }
 
 /// Room and raising of a result with no room (a scalar, `()`).
@@ -292,7 +298,7 @@ macro_rules! plain_ret {
             core::ptr::null_mut()
         }
         #[inline(always)]
-        unsafe fn raise($r: $reg, (): (), (): &(), _: &Owner) -> Self {
+        unsafe fn raise($r: $reg, (): (), (): &(), _: &Owner) -> Option<Self> {
             $out
         }
     };
@@ -318,8 +324,23 @@ macro_rules! scalar_args {
             const PASS: u32 = pass::VALUE;
             const IDENTITY: TypeIdentity = <$t as layout_meta::FieldType>::IDENTITY;
             plain_ret!(Ret<$t>, |reg| {
-                // SAFETY: `raise` runs only on `OK`.
-                unsafe { reg.assume_ok() }
+                // Every bit pattern of an integer or a float is a value (the
+                // test folds away); a `bool` or a `char` is checked.
+                // SAFETY: `raise` runs only on `OK`, when the thunk wrote
+                // the value's bytes (initialised, though perhaps not a
+                // valid `$t`), and `Bits` has `$t`'s size.
+                let bits = unsafe {
+                    reg.value
+                        .as_ptr()
+                        .cast::<<$t as CheckedBitPattern>::Bits>()
+                        .read()
+                };
+                if <$t as CheckedBitPattern>::is_valid_bit_pattern(&bits) {
+                    // SAFETY: as above, and the bits are a valid `$t`.
+                    Some(unsafe { reg.assume_ok() })
+                } else {
+                    None
+                }
             });
         }
     )*};
@@ -332,7 +353,7 @@ impl crate::sealed::Sealed for () {}
 unsafe impl HostRet for () {
     const PASS: u32 = pass::UNIT;
     const IDENTITY: TypeIdentity = <() as layout_meta::FieldType>::IDENTITY;
-    plain_ret!(u32, |_status| ());
+    plain_ret!(u32, |_status| Some(()));
 }
 
 /// What keeps a library loaded.
@@ -458,14 +479,19 @@ macro_rules! owned_buf_ret {
         fn ptr(room: &mut MaybeUninit<CallError>) -> *mut CallError {
             room.as_mut_ptr()
         }
-        unsafe fn raise(_: u32, room: MaybeUninit<CallError>, (): &(), owner: &Owner) -> $output {
+        unsafe fn raise(
+            _: u32,
+            room: MaybeUninit<CallError>,
+            (): &(),
+            owner: &Owner,
+        ) -> Option<$output> {
             // SAFETY: on `OK` the thunk wrote the record.
             let buf = unsafe { room.assume_init() };
             let buf = LibBuf {
                 buf,
                 _owner: Arc::clone(owner),
             };
-            $wrap(buf)
+            Some($wrap(buf))
         }
     };
 }
@@ -547,10 +573,10 @@ unsafe impl<V: Bindable> HostRet for Out<V> {
         room.ptr()
     }
     #[inline]
-    unsafe fn raise(_: u32, room: Block, state: &Bound<V>, _: &Owner) -> Value<V> {
+    unsafe fn raise(_: u32, room: Block, state: &Bound<V>, _: &Owner) -> Option<Value<V>> {
         // SAFETY: on `OK` the library moved a live value of the bound type
         // into the block (the calling convention of `pass::OWNED`).
-        unsafe { Value::from_block(room, state.clone()) }
+        Some(unsafe { Value::from_block(room, state.clone()) })
     }
 }
 
@@ -743,6 +769,16 @@ impl<S: Signature> Func<S> {
 
     #[cold]
     #[inline(never)]
+    fn invalid_result(&self, scalar: &'static str) -> CallFailed {
+        CallFailed(Box::new(Error::InvalidResult {
+            function: self.function.layout.name.clone(),
+            origin: self.function.origin.clone(),
+            scalar,
+        }))
+    }
+
+    #[cold]
+    #[inline(never)]
     fn wrong_value(&self, index: usize) -> CallFailed {
         CallFailed(Box::new(Error::WrongBinding {
             operation: if index == 0 {
@@ -837,7 +873,10 @@ macro_rules! signatures {
                 let st = layout_meta::function::Status::status(&reg);
                 if st == status::OK {
                     // SAFETY: on `OK` the result is in `reg` or `ret`.
-                    Ok(unsafe { R::raise(reg, ret, &self.ret, &self.function._owner) })
+                    match unsafe { R::raise(reg, ret, &self.ret, &self.function._owner) } {
+                        Some(out) => Ok(out),
+                        None => Err(self.invalid_result(R::IDENTITY.name())),
+                    }
                 } else {
                     // SAFETY: the thunk wrote `err` (its status is not `OK`).
                     Err(self.failed(st, unsafe { err.assume_init() }))

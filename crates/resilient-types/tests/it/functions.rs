@@ -214,8 +214,9 @@ fn an_error_whose_display_fails_or_panics_is_still_an_error() {
     assert!(err.to_string().contains("Display panicked"), "{err}");
 }
 
-/// A library written by hand (as a C or C++ thunk is) that fails a call
-/// returning `bool` and leaves a byte that is no `bool` in the result slot.
+/// A library written by hand (as a C or C++ thunk is) returning `bool`:
+/// for `n` 0 it succeeds with a byte that is no `bool` (2), for 1 with
+/// `true`, and otherwise it fails and leaves 2 in the result slot.
 struct GarbageBool;
 
 mod garbage {
@@ -223,14 +224,20 @@ mod garbage {
     use layout_meta::function::{__private, pass, status, CallError, ParamDescriptor, Ret};
     use layout_meta::FieldType;
 
-    pub(super) unsafe extern "C" fn thunk(
-        _n: u32,
-        _ret: *mut (),
-        err: *mut CallError,
-    ) -> Ret<bool> {
+    pub(super) unsafe extern "C" fn thunk(n: u32, _ret: *mut (), err: *mut CallError) -> Ret<bool> {
         let mut value = MaybeUninit::<bool>::uninit();
         // SAFETY: one byte of room: a `bool`'s storage, written with 2.
         unsafe { value.as_mut_ptr().cast::<u8>().write(2) };
+        match n {
+            0 => {
+                return Ret {
+                    value,
+                    status: status::OK,
+                }
+            }
+            1 => return Ret::ok(true),
+            _ => {}
+        }
         // SAFETY: the caller's error slot (the thunk convention).
         unsafe { err.write(__private::message("no".into())) };
         Ret {
@@ -290,4 +297,26 @@ fn a_failed_call_never_reads_its_scalar_slot_as_the_result_type() {
         let e = api.garbage_bool.call(7).unwrap_err().to_string();
         assert!(e.contains("garbage_bool") && e.contains("no"), "{e}");
     }
+}
+
+/// Regression: a call that succeeds with bits that are no value of its
+/// scalar result (a `bool` of 2; a C library returns `RSL_RET(uint8_t)`
+/// for a `bool`, and nothing else checks it) is an error naming the
+/// function and the type, never a `bool` of 2 in safe code; a valid result
+/// still comes back.
+#[test]
+fn a_successful_call_returning_bits_that_are_no_bool_is_an_error() {
+    let src = InProcess::new("shapes", "1.0.0").with_fn::<GarbageBool>();
+    let api = Garbage::bind(&src).unwrap();
+    let err = api.garbage_bool.call(0).unwrap_err();
+    assert!(
+        matches!(err.error(), Error::InvalidResult { scalar: "bool", .. }),
+        "{err}"
+    );
+    let e = err.to_string();
+    assert!(
+        e.contains("`garbage_bool` of") && e.contains("not a valid bool"),
+        "{e}"
+    );
+    assert!(api.garbage_bool.call(1).unwrap());
 }
