@@ -539,12 +539,14 @@ pub const fn same_module(a: &str, b: &str) -> bool {
 }
 
 /// The nested module rule: a view nested in another (a struct view's
-/// nested field, the elements of a `Vec` of an exported type) describes a
-/// type of the outer type's library, so it names the outer view's module.
+/// nested field, the elements of a `Vec` of an exported type) or read from
+/// a function's owned result describes a type of the outer type's (the
+/// function's) library, so it names the outer view's (the API's) module.
 /// `check` verifies each view of the library's module and skips the
 /// others, so a nested view of another module would be bound at run time
 /// and never checked offline: it is refused where the view is declared
-/// (at compile time by `view!`, at `rsl_view_add_nested` in the C API).
+/// (at compile time by `view!`, `api!` and `interface!`; at
+/// `rsl_view_add_nested` in the C API).
 pub const fn nested_view_in_module(outer: &str, nested: &str) -> bool {
     same_module(outer, nested)
 }

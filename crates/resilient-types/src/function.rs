@@ -237,6 +237,11 @@ pub unsafe trait HostRet: Sized + crate::sealed::Sealed {
     type Ffi;
     /// What the thunk returns (the status, with a scalar result).
     type Reg: layout_meta::function::Status;
+    /// The module of the view an owned result is read through (`Out<V>`),
+    /// which `api!` and `interface!` check at compile time is theirs
+    /// ([`compat::nested_view_in_module`]).
+    #[doc(hidden)]
+    const VIEW_MODULE: Option<&'static str> = None;
     /// Binds the result's type against `source`, pushing any mismatch.
     #[doc(hidden)]
     fn bind(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::State>;
@@ -551,6 +556,7 @@ impl<V> crate::sealed::Sealed for Out<V> {}
 // one the function returns); on `OK` the library moved one value into it.
 unsafe impl<V: Bindable> HostRet for Out<V> {
     const PASS: u32 = pass::OWNED;
+    const VIEW_MODULE: Option<&'static str> = Some(V::MODULE);
     const IDENTITY: TypeIdentity = TypeIdentity::resilient::<()>(V::TYPE_NAME);
     type Output = Value<V>;
     type State = Bound<V>;
@@ -689,6 +695,9 @@ pub trait Signature: crate::sealed::Sealed + 'static {
     const RET_RECORD: layout_meta::function::ParamDescriptor;
     /// What binding keeps for the result.
     type RetState: Clone;
+    /// The module of the result's view ([`HostRet`]'s `VIEW_MODULE`).
+    #[doc(hidden)]
+    const RESULT_MODULE: Option<&'static str>;
     /// Binds the result's type (an owned value's view) against `source`.
     #[doc(hidden)]
     fn bind_ret(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<Self::RetState>;
@@ -812,6 +821,7 @@ macro_rules! signatures {
             const RET_RECORD: layout_meta::function::ParamDescriptor =
                 layout_meta::function::ParamDescriptor::new("return", R::PASS, R::IDENTITY);
             type RetState = R::State;
+            const RESULT_MODULE: Option<&'static str> = R::VIEW_MODULE;
             fn bind_ret(source: &dyn TypeSource, mismatches: &mut Vec<Mismatch>) -> Option<R::State> {
                 R::bind(source, mismatches)
             }
@@ -905,6 +915,9 @@ pub trait FnToken: Sized + crate::sealed::Sealed {
     const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor];
     /// The signature's result record.
     const RET_RECORD: layout_meta::function::ParamDescriptor;
+    /// The module of the result's view ([`Signature::RESULT_MODULE`]).
+    #[doc(hidden)]
+    const RESULT_MODULE: Option<&'static str>;
     #[doc(hidden)]
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self>;
 }
@@ -913,6 +926,7 @@ impl<S: Signature> crate::sealed::Sealed for Func<S> {}
 
 impl<S: Signature> FnToken for Func<S> {
     const REQUIRED: bool = true;
+    const RESULT_MODULE: Option<&'static str> = S::RESULT_MODULE;
     const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor] = S::PARAM_RECORDS;
     const RET_RECORD: layout_meta::function::ParamDescriptor = S::RET_RECORD;
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self> {
@@ -922,6 +936,7 @@ impl<S: Signature> FnToken for Func<S> {
 
 impl<S: Signature> FnToken for Option<Func<S>> {
     const REQUIRED: bool = false;
+    const RESULT_MODULE: Option<&'static str> = S::RESULT_MODULE;
     const PARAM_RECORDS: &'static [layout_meta::function::ParamDescriptor] = S::PARAM_RECORDS;
     const RET_RECORD: layout_meta::function::ParamDescriptor = S::RET_RECORD;
     fn resolve(name: &'static str, cx: &mut ApiCx<'_>) -> Option<Self> {
@@ -1183,6 +1198,9 @@ macro_rules! api {
         // --consumer BIN` checks the functions too.
         $(
             const _: () = {
+                // An owned result's view names this module (the nested
+                // module rule): refused here, at compile time.
+                $crate::__private::nested_in_module($module, <$token as $crate::FnToken>::RESULT_MODULE);
                 static RECORD: $crate::__private::FnNeedRecord = $crate::__private::FnNeedRecord::new(
                     $module,
                     $crate::__private::unraw(::core::stringify!($field)),

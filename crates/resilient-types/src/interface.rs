@@ -432,5 +432,11 @@ macro_rules! interface {
                 })
             }
         }
+
+        // An owned result's view names this module (the nested module
+        // rule): refused here, at compile time.
+        const _: () = {
+            $( $crate::__private::nested_in_module($module, <$token as $crate::FnToken>::RESULT_MODULE); )*
+        };
     };
 }

@@ -283,8 +283,9 @@ pub mod __private {
     };
     pub use layout_meta::{unraw, Resilient};
 
-    /// `view!`'s compile-time check of a field's nested view (the nested
-    /// module rule, [`layout_meta::compat::nested_view_in_module`]).
+    /// The compile-time check of `view!` (a field's nested view), `api!`
+    /// and `interface!` (an owned result's view): the nested module rule,
+    /// [`layout_meta::compat::nested_view_in_module`].
     ///
     /// # Panics
     ///
@@ -293,8 +294,9 @@ pub mod __private {
         if let Some(nested) = nested {
             assert!(
                 layout_meta::compat::nested_view_in_module(outer, nested),
-                "a nested view (`Nested<V>`, `ElemsOf<V>`) must name its outer view's module: \
-                 the nested type comes from the outer type's library"
+                "a view nested in a view or returned by a function (`Nested<V>`, `ElemsOf<V>`, \
+                 `Out<V>`) must name the module of the view or API that holds it: its type \
+                 comes from that library"
             );
         }
     }
