@@ -1789,7 +1789,7 @@ pub fn check_consumer(
 ) -> Vec<NeedVerdict> {
     needs
         .iter()
-        .filter(|n| n.module == module.name)
+        .filter(|n| layout_meta::compat::same_module(&n.module, &module.name))
         .map(|n| NeedVerdict {
             kind: NeedKind::View,
             name: n.type_name.clone(),
@@ -1825,7 +1825,7 @@ pub fn check_consumer_enums(
 ) -> Vec<NeedVerdict> {
     needs
         .iter()
-        .filter(|n| n.module == module.name)
+        .filter(|n| layout_meta::compat::same_module(&n.module, &module.name))
         .map(|n| NeedVerdict {
             kind: NeedKind::EnumView,
             name: n.type_name.clone(),
@@ -1844,7 +1844,7 @@ pub fn check_consumer_functions(
 ) -> Vec<NeedVerdict> {
     needs
         .iter()
-        .filter(|n| n.module == module.name)
+        .filter(|n| layout_meta::compat::same_module(&n.module, &module.name))
         .map(|n| {
             let found = module.function(&n.function.name);
             let problems = match layout_meta::compat::bind_function(&n.function, n.required, found)
@@ -1894,7 +1894,7 @@ pub fn check(
         .map(|v| v.module.as_str())
         .chain(enums.iter().map(|e| e.module.as_str()))
         .chain(functions.iter().map(|f| f.module.as_str()))
-        .filter(|m| *m != module.name)
+        .filter(|m| !layout_meta::compat::same_module(m, &module.name))
         .collect();
     CheckReport {
         module: module.name.clone(),

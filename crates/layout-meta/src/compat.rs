@@ -524,18 +524,7 @@ pub fn contains_resilient(id: &Identity) -> bool {
 /// Whether module names `a` and `b` name the same module (byte for byte;
 /// `const`, so that a view's declaration is checked at compile time).
 pub const fn same_module(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    crate::str_eq(a, b)
 }
 
 /// The nested module rule: a view nested in another (a struct view's
