@@ -56,7 +56,7 @@ fn seed(target: &str, name: &str, bytes: &[u8]) {
 
 fn scalar(name: &str, size: usize) -> Identity {
     Identity::Scalar {
-        name: name.into(),
+        name: Identity::scalar_name(name),
         size,
         align: size,
     }

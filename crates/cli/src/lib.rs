@@ -1093,7 +1093,7 @@ impl Lang {
 fn cpp_value_type(id: &Identity) -> Option<String> {
     match id {
         Identity::Scalar { name, .. } => Some(
-            match name.as_str() {
+            match &**name {
                 "u8" => "::std::uint8_t",
                 "u16" => "::std::uint16_t",
                 "u32" => "::std::uint32_t",

@@ -1430,7 +1430,7 @@ mod tests {
 
     fn scalar(name: &str, size: usize) -> Identity {
         Identity::Scalar {
-            name: name.into(),
+            name: Identity::scalar_name(name),
             size,
             align: size,
         }

@@ -2,6 +2,7 @@
 //! manifest. Every number here satisfies the invariants listed on each type;
 //! unsafe code may rely on them.
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -404,8 +405,11 @@ impl FieldLayout {
 pub enum Identity {
     /// A primitive scalar.
     Scalar {
-        /// Canonical name (`u32`, `f64`, `bool`, ...).
-        name: String,
+        /// Canonical name (`u32`, `f64`, `bool`, ...): one of the
+        /// primitive names ([`Identity::scalar_name`]) is borrowed from a
+        /// static table, so that decoding a layout allocates nothing for
+        /// its scalars; any other name is owned.
+        name: Cow<'static, str>,
         /// Size in bytes.
         size: usize,
         /// Alignment.
@@ -464,9 +468,8 @@ impl Identity {
     /// The name (empty for arrays).
     pub fn name(&self) -> &str {
         match self {
-            Identity::Scalar { name, .. }
-            | Identity::Resilient { name, .. }
-            | Identity::Opaque { name, .. } => name,
+            Identity::Scalar { name, .. } => name,
+            Identity::Resilient { name, .. } | Identity::Opaque { name, .. } => name,
             Identity::Array { .. } => "",
         }
     }
@@ -505,9 +508,24 @@ impl Identity {
         }
     }
 
+    /// A scalar's name as [`Identity::Scalar`] holds it: borrowed from a
+    /// static table if it is the name of one of Rust's primitive scalars
+    /// (`u8` to `u128`, `i8` to `i128`, `usize`, `isize`, `f32`, `f64`,
+    /// `bool`, `char`), else owned.
+    pub fn scalar_name(name: &str) -> Cow<'static, str> {
+        const PRIMITIVES: [&str; 16] = [
+            "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+            "f32", "f64", "bool", "char",
+        ];
+        match PRIMITIVES.iter().find(|&&p| p == name) {
+            Some(&p) => Cow::Borrowed(p),
+            None => Cow::Owned(name.into()),
+        }
+    }
+
     /// The identity described by a producer's record.
     pub fn from_record(id: &crate::format::TypeIdentity) -> Identity {
-        let (name, size, align) = (String::from(id.name()), id.size(), id.align());
+        let (name, size, align) = (id.name(), id.size(), id.align());
         match (id.kind(), id.element()) {
             (kind::ARRAY, Some(e)) => Identity::Array {
                 element: Box::new(Identity::from_record(e)),
@@ -515,9 +533,21 @@ impl Identity {
                 size,
                 align,
             },
-            (kind::SCALAR, _) => Identity::Scalar { name, size, align },
-            (kind::RESILIENT, _) => Identity::Resilient { name, size, align },
-            _ => Identity::Opaque { name, size, align },
+            (kind::SCALAR, _) => Identity::Scalar {
+                name: Identity::scalar_name(name),
+                size,
+                align,
+            },
+            (kind::RESILIENT, _) => Identity::Resilient {
+                name: name.into(),
+                size,
+                align,
+            },
+            _ => Identity::Opaque {
+                name: name.into(),
+                size,
+                align,
+            },
         }
     }
 }

@@ -62,7 +62,10 @@
 //! returns that object without reading the file (glibc matches names
 //! first): the pre-flight is skipped, and the object returned must be the
 //! recorded one, with no unload in between. Anything else takes the
-//! checked road above.
+//! checked road above. The `stat` is made only when some object is
+//! recorded under the name: a first open goes straight to the pre-flight,
+//! which opens the path once (non-blocking, so that a FIFO is refused
+//! rather than waited on) and takes the identity from that descriptor.
 //!
 //! Left open: a `rename` over the path between the pre-flight and a
 //! `dlopen` that loads the path for the first time loads the new file
@@ -108,13 +111,20 @@ struct Handle {
     name: Option<Vec<u8>>,
 }
 
-/// Checks `path` (one `stat`, and the pre-flight unless the file is one
-/// already checked and loaded under that name), loads it, and makes sure
-/// that the object loaded is the file checked.
+/// Checks `path` (the pre-flight, or one `stat` when an object is recorded
+/// under that name), loads it, and makes sure that the object loaded is
+/// the file checked.
 pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
-    let id = check_path(path)?;
-    if let Some(opened) = reopen(path, id)? {
-        return Ok(opened);
+    let name = path.as_os_str().as_bytes();
+    // The fast road needs the file's identity before anything else (one
+    // `stat` of the path); the checked road gets it from the pre-flight's
+    // own `fstat`, so a first open does not walk the path twice.
+    let now = unloads();
+    if Held::named(name, now) {
+        let id = check_path(path)?;
+        if let Some(opened) = reopen(path, id, now)? {
+            return Ok(opened);
+        }
     }
     let checked = resilient_offline::preflight(path).map_err(|e| offline_error(path, e))?;
     let before = loaded_objects();
@@ -136,28 +146,12 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
 }
 
 /// What the path names now (one `stat`, following symlinks as `dlopen`
-/// does): a regular file, or the error that says why not.
+/// does): a regular file (`resilient_offline::library_file`, the rule the
+/// pre-flight applies to the file it opens), or the error that says why
+/// not.
 pub(crate) fn check_path(path: &Path) -> Result<FileId, Error> {
-    use std::os::unix::fs::MetadataExt as _;
     let meta = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
-    if meta.is_dir() {
-        return Err(Error::Io {
-            source: std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory, not a library file",
-            ),
-            path: path.to_path_buf(),
-        });
-    }
-    if !meta.is_file() {
-        return Err(Error::NotFound {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(FileId {
-        dev: meta.dev(),
-        ino: meta.ino(),
-    })
+    resilient_offline::library_file(path, &meta).map_err(|e| offline_error(path, e))
 }
 
 /// The loader's error for what `resilient-offline` found in the file at
@@ -192,9 +186,8 @@ fn io_error(path: &Path, source: std::io::Error) -> Error {
 
 /// The fast road (see the module docs): `Some` if the file `id` at `path`
 /// is recorded as loaded under the name `path`, and `dlopen(path)` returned
-/// that very object.
-fn reopen(path: &Path, id: FileId) -> Result<Option<Opened>, Error> {
-    let before = unloads();
+/// that very object. `before` is the unload count read before `id` was.
+fn reopen(path: &Path, id: FileId, before: Option<u64>) -> Result<Option<Opened>, Error> {
     let Some(known) = Held::loaded_as(id, path.as_os_str().as_bytes(), before) else {
         return Ok(None);
     };
@@ -501,6 +494,14 @@ impl Held {
             .iter()
             .find(|e| e.dynamic == dynamic && e.valid(now))
             .map(|e| e.id)
+    }
+
+    /// Whether an object is recorded under the name `name` whose record
+    /// still holds (`now`: the current unload count).
+    fn named(name: &[u8], now: Option<u64>) -> bool {
+        HELD.lock()
+            .iter()
+            .any(|e| e.name.as_deref() == Some(name) && e.valid(now))
     }
 
     /// The object recorded as mapping file `id` under the name `name`, if

@@ -8,8 +8,9 @@
 //! refusal as a typed error; the whole thing is a few fixed-offset integer
 //! reads, each bounds-checked by `slice::get`.
 
+use std::borrow::Cow;
 use std::fs::File;
-use std::os::unix::fs::{FileExt as _, MetadataExt as _};
+use std::os::unix::fs::{FileExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::limits::{MAX_PROGRAM_HEADERS, MAX_READABLE_BYTES, MAX_SEGMENTS};
@@ -138,7 +139,9 @@ pub struct Headers {
 
 impl Headers {
     /// Reads and checks the headers of a file of `len` bytes through
-    /// `read(offset, len)` (which returns exactly those bytes, or fails).
+    /// `read(offset, len)` (which returns exactly those bytes, or fails:
+    /// borrowed where the reader already holds them, as the pre-flight
+    /// holds the head of the file and an image the whole of it).
     ///
     /// Checks, in this order: the ELF magic; the class, byte order, OS ABI
     /// and machine against this machine's; the ELF version; the file type
@@ -157,15 +160,16 @@ impl Headers {
     /// [`Error::NotElf`], [`Error::Truncated`], [`Error::WrongTarget`],
     /// [`Error::WrongType`], [`Error::Malformed`], [`Error::TooLarge`]; and
     /// whatever `read` returns.
-    pub fn parse(
+    pub fn parse<'a>(
         path: &Path,
         len: u64,
         expect: Expect,
-        mut read: impl FnMut(u64, usize) -> Result<Vec<u8>, Error>,
+        mut read: impl FnMut(u64, usize) -> Result<Cow<'a, [u8]>, Error>,
     ) -> Result<Headers, Error> {
         let p = || path.to_path_buf();
         let head = usize::try_from(len.min(EHDR_SIZE as u64)).unwrap_or(EHDR_SIZE);
         let ehdr = read(0, head)?;
+        let ehdr = &*ehdr;
         if !ehdr.starts_with(b"\x7fELF") {
             return Err(Error::NotElf { path: p() });
         }
@@ -177,7 +181,7 @@ impl Headers {
                 len,
             });
         }
-        let f = Fields { bytes: &ehdr };
+        let f = Fields { bytes: ehdr };
         let target = |property, found: u8, expected: u8| -> Result<(), Error> {
             if found == expected {
                 Ok(())
@@ -248,8 +252,7 @@ impl Headers {
             table as u64,
             len,
         )?;
-        let raw = read(phoff, table)?;
-        let program_headers: Vec<ProgramHeader> = raw
+        let program_headers: Vec<ProgramHeader> = read(phoff, table)?
             .chunks_exact(PHDR_SIZE)
             .map(|b| {
                 let f = Fields { bytes: b };
@@ -409,6 +412,38 @@ pub struct FileId {
     pub ino: u64,
 }
 
+/// What a library path must name, from its metadata (`stat` of the path,
+/// or `fstat` of the file opened by it): a regular file, whose identity is
+/// returned.
+///
+/// # Errors
+///
+/// [`Error::Io`] of kind [`std::io::ErrorKind::IsADirectory`] for a
+/// directory, and of kind [`std::io::ErrorKind::NotFound`] for anything
+/// else that is not a regular file (a FIFO, a device, a socket).
+pub fn library_file(path: &Path, meta: &std::fs::Metadata) -> Result<FileId, Error> {
+    let refuse = |kind, reason: &str| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(kind, reason),
+    };
+    if meta.is_dir() {
+        return Err(refuse(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory, not a library file",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(refuse(
+            std::io::ErrorKind::NotFound,
+            "is not a regular file",
+        ));
+    }
+    Ok(FileId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    })
+}
+
 /// A file that passed the pre-flight: still open, so that a caller can
 /// hand exactly this file to the dynamic loader (see `resilient-loader`).
 #[derive(Debug)]
@@ -439,8 +474,15 @@ pub fn preflight(path: &Path) -> Result<Preflight, Error> {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(io)?;
+    // Non-blocking: a path naming a FIFO opens at once (and is refused
+    // below) instead of waiting for a writer. Regular files ignore it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io)?;
     let meta = file.metadata().map_err(io)?;
+    let id = library_file(path, &meta)?;
     // The ELF header and the program headers (which follow it in every
     // linker's output) in one read; anything else in its own.
     let head_len = usize::try_from(meta.len().min(HEAD_READ as u64)).unwrap_or(HEAD_READ);
@@ -453,18 +495,15 @@ pub fn preflight(path: &Path) -> Result<Preflight, Error> {
             .ok()
             .and_then(|o| head.get(o..o.checked_add(len)?));
         if let Some(bytes) = within {
-            return Ok(bytes.to_vec());
+            return Ok(Cow::Borrowed(bytes));
         }
         let mut buf = vec![0u8; len];
         file.read_exact_at(&mut buf, offset).map_err(io)?;
-        Ok(buf)
+        Ok(Cow::Owned(buf))
     })?;
     Ok(Preflight {
         path: path.to_path_buf(),
-        id: FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-        },
+        id,
         file,
         headers,
     })
@@ -501,7 +540,7 @@ mod tests {
     fn parse(bytes: &[u8], expect: Expect) -> Result<Headers, Error> {
         Headers::parse(Path::new("x.so"), bytes.len() as u64, expect, |o, n| {
             let o = usize::try_from(o).unwrap();
-            Ok(bytes[o..o + n].to_vec())
+            Ok(Cow::Borrowed(&bytes[o..o + n]))
         })
     }
 

@@ -4,6 +4,7 @@
 //! validator reading the result through the same [`Regions`] rule as the
 //! loader.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -176,7 +177,7 @@ impl Image {
                     reason: format!("cannot read {size} bytes at offset {offset}"),
                 })
         };
-        let headers = Headers::parse(path, len, expect, |o, n| read(o, n).map(<[u8]>::to_vec))?;
+        let headers = Headers::parse(path, len, expect, |o, n| read(o, n).map(Cow::Borrowed))?;
         let regions = Regions::of(&headers.program_headers, 0);
         let view_regions = match expect {
             Expect::SharedObject => regions.clone(),

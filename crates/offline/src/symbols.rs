@@ -98,21 +98,19 @@ impl SymbolTables {
     /// `sh_link` names, and the GNU hash, SysV hash and version tables
     /// linked to it. `None` without a dynamic symbol table.
     pub fn from_section_headers(raw: &[u8]) -> Option<SymbolTables> {
-        let headers: Vec<&[u8]> = raw.chunks_exact(SHDR_SIZE).take(MAX_SECTIONS).collect();
+        let count = (raw.len() / SHDR_SIZE).min(MAX_SECTIONS);
+        let header = |i: usize| raw.get(i * SHDR_SIZE..(i + 1) * SHDR_SIZE);
+        let headers = || (0..count).filter_map(header);
         let kind = |h: &[u8]| u32_at(h, 4);
         let addr = |h: &[u8]| u64_at(h, 16);
         let size = |h: &[u8]| u64_at(h, 32);
         let link = |h: &[u8]| u32_at(h, 40) as usize;
-        let (index, dynsym) = headers
-            .iter()
-            .enumerate()
-            .find(|(_, h)| kind(h) == SHT_DYNSYM)?;
-        let strings = headers.get(link(dynsym))?;
+        let (index, dynsym) = headers().enumerate().find(|(_, h)| kind(h) == SHT_DYNSYM)?;
+        let strings = Some(link(dynsym)).filter(|&i| i < count).and_then(header)?;
         let linked = |t: u32| {
-            headers
-                .iter()
+            headers()
                 .find(|h| kind(h) == t && link(h) == index)
-                .map(|h| addr(h))
+                .map(addr)
         };
         Some(SymbolTables {
             dynsym: (addr(dynsym), size(dynsym)),

@@ -567,7 +567,7 @@ enum Bits {
 
 fn bits_of(id: &Identity) -> Bits {
     match id {
-        Identity::Scalar { name, size, .. } => match name.as_str() {
+        Identity::Scalar { name, size, .. } => match &**name {
             "bool" if *size == size_of::<bool>() => Bits::Bool,
             "char" if *size == size_of::<char>() => Bits::Char,
             "bool" | "char" => Bits::None,

@@ -416,7 +416,7 @@ fn optional_fields_bind_against_older_libraries() {
 
 fn scalar(name: &str, size: usize) -> Identity {
     Identity::Scalar {
-        name: name.into(),
+        name: Identity::scalar_name(name),
         size,
         align: size,
     }

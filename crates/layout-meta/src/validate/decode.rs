@@ -969,7 +969,14 @@ fn decode_identity<M: Memory + ?Sized>(
             }
         }
         kind::SCALAR => Identity::Scalar {
-            name: read_name(mem, rec, at + I_NAME, limits::MAX_NAME_LEN, false, &what)?,
+            name: Identity::scalar_name(name_in(
+                mem,
+                rec,
+                at + I_NAME,
+                limits::MAX_NAME_LEN,
+                false,
+                &what,
+            )?),
             size,
             align,
         },

@@ -45,7 +45,7 @@ fn need<V: View>() -> ViewNeed {
 
 fn scalar(name: &str, size: usize) -> Identity {
     Identity::Scalar {
-        name: name.into(),
+        name: Identity::scalar_name(name),
         size,
         align: size,
     }
