@@ -513,14 +513,25 @@ impl Identity {
     /// (`u8` to `u128`, `i8` to `i128`, `usize`, `isize`, `f32`, `f64`,
     /// `bool`, `char`), else owned.
     pub fn scalar_name(name: &str) -> Cow<'static, str> {
-        const PRIMITIVES: [&str; 16] = [
-            "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
-            "f32", "f64", "bool", "char",
-        ];
-        match PRIMITIVES.iter().find(|&&p| p == name) {
-            Some(&p) => Cow::Borrowed(p),
-            None => Cow::Owned(name.into()),
-        }
+        Cow::Borrowed(match name {
+            "u8" => "u8",
+            "u16" => "u16",
+            "u32" => "u32",
+            "u64" => "u64",
+            "u128" => "u128",
+            "usize" => "usize",
+            "i8" => "i8",
+            "i16" => "i16",
+            "i32" => "i32",
+            "i64" => "i64",
+            "i128" => "i128",
+            "isize" => "isize",
+            "f32" => "f32",
+            "f64" => "f64",
+            "bool" => "bool",
+            "char" => "char",
+            _ => return Cow::Owned(name.into()),
+        })
     }
 
     /// The identity described by a producer's record.
