@@ -405,10 +405,11 @@ impl FieldLayout {
 pub enum Identity {
     /// A primitive scalar.
     Scalar {
-        /// Canonical name (`u32`, `f64`, `bool`, ...): one of the
-        /// primitive names ([`Identity::scalar_name`]) is borrowed from a
-        /// static table, so that decoding a layout allocates nothing for
-        /// its scalars; any other name is owned.
+        /// Canonical name (`u32`, `f64`, `bool`, ...). The decoder
+        /// borrows the primitive names from static strings
+        /// ([`Identity::scalar_name`]), so that decoding a layout allocates
+        /// nothing for its scalars; whether a name is borrowed or owned
+        /// never matters to equality, hashing or display.
         name: Cow<'static, str>,
         /// Size in bytes.
         size: usize,

@@ -62,10 +62,7 @@
 //! returns that object without reading the file (glibc matches names
 //! first): the pre-flight is skipped, and the object returned must be the
 //! recorded one, with no unload in between. Anything else takes the
-//! checked road above. The `stat` is made only when some object is
-//! recorded under the name: a first open goes straight to the pre-flight,
-//! which opens the path once (non-blocking, so that a FIFO is refused
-//! rather than waited on) and takes the identity from that descriptor.
+//! checked road above.
 //!
 //! Left open: a `rename` over the path between the pre-flight and a
 //! `dlopen` that loads the path for the first time loads the new file
@@ -111,20 +108,19 @@ struct Handle {
     name: Option<Vec<u8>>,
 }
 
-/// Checks `path` (the pre-flight, or one `stat` when an object is recorded
-/// under that name), loads it, and makes sure that the object loaded is
-/// the file checked.
+/// Checks `path` (one `stat`, and the pre-flight unless the file is one
+/// already checked and loaded under that name), loads it, and makes sure
+/// that the object loaded is the file checked.
+///
+/// The `stat` comes before any `open`: opening a path runs whatever the
+/// thing it names does on open (a FIFO waits for a writer, a device's
+/// driver acts, a terminal may become the controlling one), so a path is
+/// opened only once it is known to name a regular file.
 pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
-    let name = path.as_os_str().as_bytes();
-    // The fast road needs the file's identity before anything else (one
-    // `stat` of the path); the checked road gets it from the pre-flight's
-    // own `fstat`, so a first open does not walk the path twice.
-    let now = unloads();
-    if Held::named(name, now) {
-        let id = check_path(path)?;
-        if let Some(opened) = reopen(path, id, now)? {
-            return Ok(opened);
-        }
+    let before = unloads();
+    let id = check_path(path)?;
+    if let Some(opened) = reopen(path, id, before)? {
+        return Ok(opened);
     }
     let checked = resilient_offline::preflight(path).map_err(|e| offline_error(path, e))?;
     let before = loaded_objects();
@@ -494,14 +490,6 @@ impl Held {
             .iter()
             .find(|e| e.dynamic == dynamic && e.valid(now))
             .map(|e| e.id)
-    }
-
-    /// Whether an object is recorded under the name `name` whose record
-    /// still holds (`now`: the current unload count).
-    fn named(name: &[u8], now: Option<u64>) -> bool {
-        HELD.lock()
-            .iter()
-            .any(|e| e.name.as_deref() == Some(name) && e.valid(now))
     }
 
     /// The object recorded as mapping file `id` under the name `name`, if

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::os::unix::fs::{FileExt as _, MetadataExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::{FileExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::limits::{MAX_PROGRAM_HEADERS, MAX_READABLE_BYTES, MAX_SEGMENTS};
@@ -414,7 +414,8 @@ pub struct FileId {
 
 /// What a library path must name, from its metadata (`stat` of the path,
 /// or `fstat` of the file opened by it): a regular file, whose identity is
-/// returned.
+/// returned. Check the `stat` of a path before opening it: opening a FIFO
+/// waits for a writer, and opening a device runs its driver.
 ///
 /// # Errors
 ///
@@ -467,20 +468,18 @@ pub struct Preflight {
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if the file cannot be opened or read, and the errors of
+/// [`Error::Io`] if the file cannot be opened or read, or if what was
+/// opened is not a regular file ([`library_file`]), and the errors of
 /// [`Headers::parse`].
 pub fn preflight(path: &Path) -> Result<Preflight, Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    // Non-blocking: a path naming a FIFO opens at once (and is refused
-    // below) instead of waiting for a writer. Regular files ignore it.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(io)?;
+    // A caller that must not open a FIFO or a device checks the path
+    // with `library_file` first (the loader does); what was opened is
+    // checked again, in case the path changed in between.
+    let file = File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     let id = library_file(path, &meta)?;
     // The ELF header and the program headers (which follow it in every
