@@ -125,9 +125,10 @@ impl Image {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`], and those of [`Headers::parse`]; [`Error::Malformed`]
-    /// if the section headers, dynamic symbols or relocations are
-    /// inconsistent.
+    /// [`Error::Io`] (also for a path that names no regular file:
+    /// [`crate::library_file`], checked before the file is opened), and
+    /// those of [`Headers::parse`]; [`Error::Malformed`] if the section
+    /// headers, dynamic symbols or relocations are inconsistent.
     pub fn read_library(path: &Path) -> Result<Image, Error> {
         Self::read_file(path, Expect::SharedObject)
     }
@@ -147,8 +148,14 @@ impl Image {
             path: path.to_path_buf(),
             source,
         };
+        // What the path names is checked before it is opened (opening a
+        // FIFO waits for a writer, a device runs its driver), and what was
+        // opened again (the path may have changed in between).
+        crate::elf::library_file(path, &std::fs::metadata(path).map_err(io)?)?;
         let file = File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let meta = file.metadata().map_err(io)?;
+        crate::elf::library_file(path, &meta)?;
+        let len = meta.len();
         let cache = ReadCache::new(file);
         Self::build(path, &cache, len, expect)
     }
