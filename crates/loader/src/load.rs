@@ -108,19 +108,23 @@ struct Handle {
     name: Option<Vec<u8>>,
 }
 
-/// Checks `path` (one `stat`, and the pre-flight unless the file is one
-/// already checked and loaded under that name), loads it, and makes sure
-/// that the object loaded is the file checked.
+/// Checks `path` (the pre-flight, or one `stat` when an object is recorded
+/// under that name), loads it, and makes sure that the object loaded is
+/// the file checked.
 ///
-/// The `stat` comes before any `open`: opening a path runs whatever the
-/// thing it names does on open (a FIFO waits for a writer, a device's
-/// driver acts, a terminal may become the controlling one), so a path is
-/// opened only once it is known to name a regular file.
+/// Nothing here opens the path before its `stat` says it names a regular
+/// file: the fast road's `stat` comes first, and the pre-flight makes its
+/// own before it opens (`resilient_offline::open_library_file`).
 pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
     let before = unloads();
-    let id = check_path(path)?;
-    if let Some(opened) = reopen(path, id, before)? {
-        return Ok(opened);
+    // The fast road needs the file's identity first; with no object
+    // recorded under the name it cannot be taken, and the pre-flight's
+    // `stat` is the only one.
+    if Held::named(path.as_os_str().as_bytes(), before) {
+        let id = check_path(path)?;
+        if let Some(opened) = reopen(path, id, before)? {
+            return Ok(opened);
+        }
     }
     let checked = resilient_offline::preflight(path).map_err(|e| offline_error(path, e))?;
     let before = loaded_objects();
@@ -143,8 +147,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
 
 /// What the path names now (one `stat`, following symlinks as `dlopen`
 /// does): a regular file (`resilient_offline::library_file`, the rule the
-/// pre-flight applies to the file it opens), or the error that says why
-/// not.
+/// pre-flight applies too), or the error that says why not.
 pub(crate) fn check_path(path: &Path) -> Result<FileId, Error> {
     let meta = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
     resilient_offline::library_file(path, &meta).map_err(|e| offline_error(path, e))
@@ -490,6 +493,14 @@ impl Held {
             .iter()
             .find(|e| e.dynamic == dynamic && e.valid(now))
             .map(|e| e.id)
+    }
+
+    /// Whether an object is recorded under the name `name` whose record
+    /// still holds (`now`: the current unload count).
+    fn named(name: &[u8], now: Option<u64>) -> bool {
+        HELD.lock()
+            .iter()
+            .any(|e| e.name.as_deref() == Some(name) && e.valid(now))
     }
 
     /// The object recorded as mapping file `id` under the name `name`, if

@@ -414,8 +414,7 @@ pub struct FileId {
 
 /// What a library path must name, from its metadata (`stat` of the path,
 /// or `fstat` of the file opened by it): a regular file, whose identity is
-/// returned. Check the `stat` of a path before opening it: opening a FIFO
-/// waits for a writer, and opening a device runs its driver.
+/// returned. [`open_library_file`] applies it before and after opening.
 ///
 /// # Errors
 ///
@@ -445,6 +444,27 @@ pub fn library_file(path: &Path, meta: &std::fs::Metadata) -> Result<FileId, Err
     })
 }
 
+/// Opens `path` for reading once its `stat` says it names a regular file
+/// ([`library_file`]: opening a FIFO waits for a writer, opening a device
+/// runs its driver), then checks what was opened the same way (the path
+/// may have changed in between). Returns the file and its metadata.
+///
+/// # Errors
+///
+/// [`Error::Io`]: the path cannot be read or opened, or names no regular
+/// file.
+pub fn open_library_file(path: &Path) -> Result<(File, std::fs::Metadata), Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    library_file(path, &std::fs::metadata(path).map_err(io)?)?;
+    let file = File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    library_file(path, &meta)?;
+    Ok((file, meta))
+}
+
 /// A file that passed the pre-flight: still open, so that a caller can
 /// hand exactly this file to the dynamic loader (see `resilient-loader`).
 #[derive(Debug)]
@@ -468,19 +488,15 @@ pub struct Preflight {
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if the file cannot be opened or read, or if what was
-/// opened is not a regular file ([`library_file`]), and the errors of
+/// [`Error::Io`] if the path names no regular file or the file cannot be
+/// opened or read ([`open_library_file`]), and the errors of
 /// [`Headers::parse`].
 pub fn preflight(path: &Path) -> Result<Preflight, Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    // A caller that must not open a FIFO or a device checks the path
-    // with `library_file` first (the loader does); what was opened is
-    // checked again, in case the path changed in between.
-    let file = File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
+    let (file, meta) = open_library_file(path)?;
     let id = library_file(path, &meta)?;
     // The ELF header and the program headers (which follow it in every
     // linker's output) in one read; anything else in its own.

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use layout_meta::needs::{
@@ -126,7 +125,7 @@ impl Image {
     /// # Errors
     ///
     /// [`Error::Io`] (also for a path that names no regular file:
-    /// [`crate::library_file`], checked before the file is opened), and
+    /// [`crate::open_library_file`]), and
     /// those of [`Headers::parse`]; [`Error::Malformed`] if the section
     /// headers, dynamic symbols or relocations are inconsistent.
     pub fn read_library(path: &Path) -> Result<Image, Error> {
@@ -144,20 +143,9 @@ impl Image {
     }
 
     fn read_file(path: &Path, expect: Expect) -> Result<Image, Error> {
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        // What the path names is checked before it is opened (opening a
-        // FIFO waits for a writer, a device runs its driver), and what was
-        // opened again (the path may have changed in between).
-        crate::elf::library_file(path, &std::fs::metadata(path).map_err(io)?)?;
-        let file = File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        crate::elf::library_file(path, &meta)?;
-        let len = meta.len();
+        let (file, meta) = crate::elf::open_library_file(path)?;
         let cache = ReadCache::new(file);
-        Self::build(path, &cache, len, expect)
+        Self::build(path, &cache, meta.len(), expect)
     }
 
     /// Parses `bytes`, the contents of `path`, as [`Image::read_library`]

@@ -74,7 +74,9 @@ mod image;
 pub mod regions;
 pub mod symbols;
 
-pub use elf::{library_file, preflight, Expect, FileId, Headers, Preflight, ProgramHeader};
+pub use elf::{
+    library_file, open_library_file, preflight, Expect, FileId, Headers, Preflight, ProgramHeader,
+};
 pub use error::Error;
 pub use image::Image;
 pub use regions::{Region, Regions};

@@ -168,6 +168,45 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A FIFO at `path` (anything there first removed), for tests that a path
+/// naming one is refused without being opened.
+pub fn make_fifo(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// `f()`, run on a thread, or a panic naming `what` if it has not returned
+/// within 20 s. Before that panic, a thread stuck opening `fifo` for
+/// reading is released (a non-blocking open for writing, which fails at
+/// once if nothing waits), so that a regression fails instead of hanging.
+pub fn returns_soon<T: Send + 'static>(
+    what: &str,
+    fifo: &Path,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    /// `O_NONBLOCK` on Linux.
+    const O_NONBLOCK: i32 = 0o4000;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(out) => out,
+        Err(_) => {
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(O_NONBLOCK)
+                .open(fifo);
+            panic!("{what} did not return within 20 s");
+        }
+    }
+}
+
 /// The host's target triple (for [`Build::target`]).
 pub fn host_triple() -> String {
     let out = Command::new("rustc").arg("-vV").output();

@@ -412,30 +412,18 @@ fn a_failed_main_prints_the_sentence_not_the_structure() {
 
 /// A path naming a FIFO or a device is refused at once as no library file,
 /// without opening it: opening a FIFO waits for a writer (regression guard
-/// for the order of `load::open`: the path's `stat` before any `open`).
+/// for the order of `load::open`: a `stat` before any `open`).
 #[test]
 fn a_fifo_or_a_device_is_refused_without_waiting() {
     let fifo = scratch("fifo").join("libfifo.so");
-    let _ = std::fs::remove_file(&fifo);
-    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: `c_path` is a NUL-terminated path that outlives the call.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    resilient_testkit::make_fifo(&fifo);
     for path in [fifo.clone(), PathBuf::from("/dev/zero")] {
-        let (tx, rx) = std::sync::mpsc::channel();
         let p = path.clone();
-        std::thread::spawn(move || {
-            let _ = tx.send(Library::open(&p).map(|_| ()).unwrap_err());
-        });
-        let Ok(err) = rx.recv_timeout(std::time::Duration::from_secs(20)) else {
-            // Release an open stuck on the FIFO before failing (a
-            // non-blocking open for writing fails at once if none is).
-            use std::os::unix::fs::OpenOptionsExt as _;
-            let _ = std::fs::OpenOptions::new()
-                .write(true)
-                .custom_flags(libc::O_NONBLOCK)
-                .open(&fifo);
-            panic!("opening {} did not return", path.display());
-        };
+        let err = resilient_testkit::returns_soon(
+            &format!("opening {}", path.display()),
+            &fifo,
+            move || Library::open(&p).map(|_| ()).unwrap_err(),
+        );
         assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
         names_path(&err, &path);
     }

@@ -105,49 +105,42 @@ fn truncated_copies_are_refused_at_every_length() {
     }
 }
 
-/// The offline reader refuses a path that names no regular file before
-/// opening it: a FIFO (whose open would wait for a writer), a device, a
-/// directory; each an `Error::Io` naming why, at once.
+/// A reader of a library file, its result dropped.
+type Reader = fn(&Path) -> Result<(), Error>;
+
+/// The offline reader and the pre-flight refuse a path that names no
+/// regular file before opening it: a FIFO (whose open would wait for a
+/// writer), a device, a directory; each an `Error::Io` naming why, at
+/// once.
 #[test]
 fn a_fifo_a_device_and_a_directory_are_refused_without_opening() {
     let dir = resilient_testkit::scratch_dir("offline-not-a-file");
     let fifo = dir.join("libfifo.so");
-    let _ = std::fs::remove_file(&fifo);
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success(), "mkfifo {}", fifo.display());
+    resilient_testkit::make_fifo(&fifo);
     for (path, kind) in [
         (fifo.clone(), std::io::ErrorKind::NotFound),
         (PathBuf::from("/dev/zero"), std::io::ErrorKind::NotFound),
         (dir.clone(), std::io::ErrorKind::IsADirectory),
     ] {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let p = path.clone();
-        std::thread::spawn(move || {
-            let _ = tx.send(Image::read_library(&p).map(|_| ()));
-        });
-        let Ok(result) = rx.recv_timeout(std::time::Duration::from_secs(20)) else {
-            // Release a read stuck on the FIFO's open before failing: an
-            // open for writing that does not wait (it fails if no reader
-            // waits).
-            use std::os::unix::fs::OpenOptionsExt as _;
-            let _ = std::fs::OpenOptions::new()
-                .write(true)
-                .custom_flags(libc::O_NONBLOCK)
-                .open(&fifo);
-            panic!("reading {} did not return", path.display());
-        };
-        match result {
-            Err(Error::Io {
-                path: named,
-                source,
-            }) => {
-                assert_eq!(named, path);
-                assert_eq!(source.kind(), kind, "{source}");
+        let readers: [(&str, Reader); 2] = [
+            ("Image::read_library", |p| {
+                Image::read_library(p).map(|_| ())
+            }),
+            ("preflight", |p| preflight(p).map(|_| ())),
+        ];
+        for (reader, read) in readers {
+            let p = path.clone();
+            let what = format!("{reader} of {}", path.display());
+            match resilient_testkit::returns_soon(&what, &fifo, move || read(&p)) {
+                Err(Error::Io {
+                    path: named,
+                    source,
+                }) => {
+                    assert_eq!(named, path, "{what}");
+                    assert_eq!(source.kind(), kind, "{what}: {source}");
+                }
+                other => panic!("{what}: {other:?}"),
             }
-            other => panic!("{}: {other:?}", path.display()),
         }
     }
 }
