@@ -460,6 +460,10 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
     view! { struct UView = "hostile"::"U" { pub y: Field<u64> } }
     let path = compile_library(&dir, "lazy", &source);
     let lib = Library::open(&path).unwrap();
+    // A second open of the same load, which checks `T` first: it shares
+    // what it checks with `lib`, verdicts and words (below).
+    let again = Library::open(&path).unwrap();
+    let first = again.bind::<TView>().unwrap_err().to_string();
     assert_eq!(lib.type_count(), 2);
     let u = lib.bind::<UView>().unwrap();
     assert_eq!(u.shape().size, 8);
@@ -476,6 +480,9 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
         lib.bind::<TView>().unwrap_err().to_string(),
         err.to_string()
     );
+    assert_eq!(first, err.to_string());
+    assert_eq!(again.module().unwrap_err().to_string(), err.to_string());
+    assert_eq!(again.bind::<UView>().unwrap().shape().size, 8);
 }
 
 /// A hand-written library whose type `P` has a stored `id` and one accessor

@@ -44,6 +44,10 @@
 //! first time a view of it (or of a type nesting it) is bound; a bad type
 //! is then refused by an error naming it, and no byte of it is used before.
 //! [`Library::module`] checks every type (the C API does so at open).
+//! An open of a load already checked shares what was checked instead of
+//! checking it again: while another [`Library`] holds the object, or when
+//! the same path is opened again with no shared object of the process
+//! unloaded since (the path's `stat` is still made).
 //!
 //! What validation proves is that the metadata is **self-consistent** and
 //! lies inside the library: every field inside its type, no overlap, sizes

@@ -13,7 +13,7 @@ use resilient_types::{
 
 use crate::image::LoadedImage;
 use crate::load::{self, Opened};
-use crate::types::{Checked, Types};
+use crate::types::{Checked, Manifest, Types};
 use crate::Error;
 
 /// What to do with the library once nothing uses it any more.
@@ -61,7 +61,8 @@ struct Loaded {
     /// Keeps the library loaded (as does every type and function).
     handle: Arc<dyn std::any::Any + Send + Sync>,
     origin: Arc<Origin>,
-    /// The manifest, checked at open; each type checked when asked for.
+    /// The manifest, checked at open (or lent, checked by an earlier open
+    /// of the same load); each type checked when asked for.
     types: Types,
     functions: HashMap<String, Arc<ForeignFunction>>,
     /// The whole module, once asked for.
@@ -75,8 +76,11 @@ impl Loaded {
             i,
             |index, i| index.validate_type(&self.image, i, Some(&self.image.symbols(self.symbols))),
             // SAFETY: `validate_type` accepted the layout with the library
-            // checks (its witnesses lie in the library's code); `handle`
-            // keeps the library loaded.
+            // checks (its witnesses lie in the library's code), against
+            // this very object: by this open, or by another open of the
+            // same load whose manifest this one was lent (`load`'s module
+            // docs, "What a reopen is lent"); `handle` keeps the library
+            // loaded.
             |t| unsafe { foreign(t, &self.origin, &self.handle) },
         )
     }
@@ -89,7 +93,7 @@ impl Loaded {
 /// `t` was accepted with the library checks (its witnesses lie in the
 /// library's code) from the library `owner` keeps loaded.
 unsafe fn foreign(
-    t: TypeLayout,
+    t: Arc<TypeLayout>,
     origin: &Arc<Origin>,
     owner: &Arc<dyn std::any::Any + Send + Sync>,
 ) -> ForeignType {
@@ -159,6 +163,12 @@ impl Library {
     /// version installed at the path by `rename`), the file now at the path
     /// is loaded, under another name.
     ///
+    /// A library whose object another [`Library`] holds, or that is opened
+    /// again by the same path with no shared object of the process
+    /// unloaded since, is not checked again: the new open shares the
+    /// manifest and the layouts checked in that load (the object and its
+    /// read-only bytes are the same). Its types are its own.
+    ///
     /// Opening runs the library's initialisers: code is trusted, metadata is
     /// not. The trust boundary is the path, which is why this function is
     /// safe (the crate docs, "Why `Library::open` is a safe function").
@@ -201,17 +211,28 @@ impl Library {
                 image
             }
         };
-        let (index, checked) = {
-            let syms = image.symbols(opened.symbols);
-            let addr = match syms.address_of(MANIFEST_SYMBOL) {
-                Some(addr) => addr,
-                None => manifest_elsewhere(&opened, &image, &path)?,
-            };
-            let invalid = |source| Error::InvalidMetadata {
-                path: path.clone(),
-                source,
-            };
-            ModuleIndex::new(&image, addr, Some(&syms)).map_err(invalid)?
+        let manifest = match opened.manifest.take() {
+            // Checked at an earlier open of the object, loaded since: the
+            // same bytes at the same addresses.
+            Some(manifest) => manifest,
+            None => {
+                let syms = image.symbols(opened.symbols);
+                let addr = match syms.address_of(MANIFEST_SYMBOL) {
+                    Some(addr) => addr,
+                    None => manifest_elsewhere(&opened, &image, &path)?,
+                };
+                let invalid = |source| Error::InvalidMetadata {
+                    path: path.clone(),
+                    source,
+                };
+                let (index, checked) =
+                    ModuleIndex::new(&image, addr, Some(&syms)).map_err(invalid)?;
+                // Another open of the object may have recorded its own
+                // meanwhile: all then share that one.
+                opened
+                    ._held
+                    .record_manifest(Arc::new(Manifest::new(index, checked)))
+            }
         };
         let symbols = opened.symbols;
         let handle: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Handle {
@@ -222,12 +243,14 @@ impl Library {
             library: path
                 .to_str()
                 .map_or_else(|| path.display().to_string(), str::to_owned),
-            module: index.name().to_owned(),
-            version: index.version().to_owned(),
+            module: manifest.index().name().to_owned(),
+            version: manifest.index().version().to_owned(),
         });
-        let types = Types::new(index, checked, |t| {
+        let types = Types::new(manifest, |t| {
             // SAFETY: `ModuleIndex::new` accepted `t` with the library
-            // checks; `handle` keeps the library loaded.
+            // checks, against this very object (by this open, or by an
+            // open of the same load whose manifest this one was lent);
+            // `handle` keeps the library loaded.
             unsafe { foreign(t, &origin, &handle) }
         });
         let functions = types
@@ -240,8 +263,8 @@ impl Library {
                 //   library's thunk as its producer generated it (the record
                 //   and the thunk come from one `#[export]` or C++ export);
                 // - its address lies in the library's code (checked with
-                //   the manifest); `usize` and function pointers have the
-                //   same size;
+                //   the manifest, against this very object, as above);
+                //   `usize` and function pointers have the same size;
                 // - `handle` keeps the library loaded while it lives.
                 let function = unsafe {
                     ForeignFunction::new(

@@ -64,6 +64,33 @@
 //! recorded one, with no unload in between. Anything else takes the
 //! checked road above.
 //!
+//! ## What a reopen is lent
+//!
+//! The record also keeps what was found in the object: its image (where
+//! its segments are) and its checked manifest (`types::Manifest`: the
+//! manifest's index and each type's layout once checked, or why it is not
+//! valid). Both were read from the object's bytes at its address and from
+//! the dynamic symbol tables of the file the record names (the file id
+//! ties the two), and every byte read lies in a read-only or RELRO segment
+//! (`resilient_offline::Regions`). So they are true of the object for as
+//! long as its record is, and an open of the same load is lent them: it
+//! reads and checks nothing again, and shares the layouts checked (each
+//! open still makes its own types, with their own binding ids, and keeps
+//! the object loaded by its own handle). The manifest holds the object's
+//! run-time addresses (witnesses, thunks): it never serves another object.
+//!
+//! An open is lent them when it takes the fast road (a record under the
+//! path's name held, or unheld with no shared object of the process
+//! unloaded since, by anyone), or when, by the checked road, it finds the
+//! object held all along by another handle of this crate
+//! (`Held::register`). Two opens that race may each check the same load;
+//! the first manifest recorded is the one both then use. What a record no
+//! handle holds lends is dropped with it: at the next close of a library
+//! by this crate once a shared object was unloaded, or when more than
+//! `MAX_UNHELD` such records are kept. A library opened with
+//! `UnloadPolicy::Never` keeps its record, and what it lends, for the life
+//! of the process, as it keeps the object.
+//!
 //! Left open: a `rename` over the path between the pre-flight and a
 //! `dlopen` that loads the path for the first time loads the new file
 //! unchecked (the window is one `dlopen`; installers rename once). On musl,
@@ -83,9 +110,15 @@ use resilient_offline::elf::PT_DYNAMIC;
 use resilient_offline::{FileId, Preflight, Regions, SymbolTables};
 
 use crate::image::LoadedImage;
+use crate::types::Manifest;
 use crate::Error;
 
 /// A library handed to the dynamic loader, known to map the checked file.
+///
+/// `lib` is never moved out while `_held` lives: a record held by a handle
+/// of this crate is what says that the object was never unloaded, and so
+/// that what was found in it (addresses of its code among them) is still
+/// true and may be lent to the next open.
 pub(crate) struct Opened {
     /// Dropped first: the object is forgotten before it may be unloaded.
     pub(crate) _held: Held,
@@ -95,9 +128,12 @@ pub(crate) struct Opened {
     pub(crate) dynamic: usize,
     /// Where the file's dynamic symbol tables are (link-time addresses).
     pub(crate) symbols: Option<SymbolTables>,
-    /// The object's image, if recorded when it was opened before (and it
-    /// has stayed loaded since): `None` on a first load.
+    /// The object's image, lent if an earlier open of the same load
+    /// recorded it (`Held::register`): `None` on a first load.
     pub(crate) image: Option<LoadedImage>,
+    /// Its checked manifest, lent likewise: checked against this very
+    /// object, its addresses are this object's.
+    pub(crate) manifest: Option<Arc<Manifest>>,
 }
 
 /// What `dlopen` gave back: the handle, the object's dynamic section and
@@ -135,14 +171,37 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
         drop(h);
         h = open_by_descriptor(&checked)?;
     }
-    let symbols = checked.headers.symbols;
-    Ok(Opened {
-        _held: Held::register(h.dynamic, checked.id, h.name, symbols, None),
-        lib: h.lib,
-        dynamic: h.dynamic,
-        symbols,
-        image: None,
-    })
+    // SAFETY: nothing is claimed of the object.
+    Ok(unsafe { Opened::new(h, checked.id, checked.headers.symbols, Found::default()) })
+}
+
+impl Opened {
+    /// The object `h` gave, recorded as mapping file `id` (whose dynamic
+    /// symbol tables are `symbols`), with what is known of it: `found`, or
+    /// what an open that has held the object all along found in it
+    /// ([`Held::register`]).
+    ///
+    /// # Safety
+    ///
+    /// `found` is true of the object `h` holds: read from the record of
+    /// that very object, with no unload since.
+    unsafe fn new(h: Handle, id: FileId, symbols: Option<SymbolTables>, found: Found) -> Opened {
+        let (held, found) = Held::register(h.dynamic, id, h.name, symbols, found);
+        // SAFETY: the image was found for the object at `h.dynamic`, which
+        // has stayed loaded since (the caller's contract, or the record
+        // held all along); the `Opened` keeps it loaded while it is read.
+        let image = found
+            .image
+            .map(|(regions, base)| unsafe { LoadedImage::recorded(regions, base) });
+        Opened {
+            _held: held,
+            lib: h.lib,
+            dynamic: h.dynamic,
+            symbols,
+            image,
+            manifest: found.manifest,
+        }
+    }
 }
 
 /// What the path names now (one `stat`, following symlinks as `dlopen`
@@ -196,20 +255,11 @@ fn reopen(path: &Path, id: FileId, before: Option<u64>) -> Result<Option<Opened>
     if h.dynamic != known.dynamic || before.is_none() || unloads() != before {
         return Ok(None);
     }
-    // SAFETY: the record's image was found for the object at
-    // `known.dynamic` (`Held::record_image`), which has stayed loaded since
-    // (the record held at `before` and no object was unloaded since); the
-    // `Opened` keeps it loaded while the image is read.
-    let image = known
-        .image
-        .clone()
-        .map(|(regions, base)| unsafe { LoadedImage::recorded(regions, base) });
-    Ok(Some(Opened {
-        _held: Held::register(h.dynamic, id, h.name, known.symbols, known.image),
-        lib: h.lib,
-        dynamic: h.dynamic,
-        symbols: known.symbols,
-        image,
+    // SAFETY: `known.found` was read from the record of the object at
+    // `known.dynamic`, which has stayed loaded since (the record held at
+    // `before` and no object was unloaded since).
+    Ok(Some(unsafe {
+        Opened::new(h, id, known.symbols, known.found)
     }))
 }
 
@@ -417,8 +467,8 @@ struct Record {
     name: Option<Vec<u8>>,
     /// Where its file's dynamic symbol tables are.
     symbols: Option<SymbolTables>,
-    /// Its image (segments and load bias), once found.
-    image: Option<(Arc<Regions>, usize)>,
+    /// What was found in it so far.
+    found: Found,
     /// How many of this crate's handles hold it.
     holders: usize,
     /// Once none does: the unload count then (the record holds while it
@@ -440,11 +490,23 @@ static HELD: Mutex<Vec<Record>> = Mutex::new(Vec::new());
 /// Most records kept of objects no handle of this crate holds.
 const MAX_UNHELD: usize = 64;
 
+/// What was found in a loaded object, once read: true of the object as
+/// long as its record holds, since an object cannot leave its address
+/// but by being unloaded.
+#[derive(Clone, Default)]
+struct Found {
+    /// Its image (segments and load bias).
+    image: Option<(Arc<Regions>, usize)>,
+    /// Its manifest and the layouts checked so far (their witness and
+    /// thunk addresses are the object's at that address).
+    manifest: Option<Arc<Manifest>>,
+}
+
 /// What [`Held::loaded_as`] found.
 struct Known {
     dynamic: usize,
     symbols: Option<SymbolTables>,
-    image: Option<(Arc<Regions>, usize)>,
+    found: Found,
 }
 
 /// One handle's record that the object at `dynamic` maps a file.
@@ -453,37 +515,55 @@ struct Known {
 /// may be another object's.
 pub(crate) struct Held {
     dynamic: usize,
+    /// The file this handle's open checked: what it found is recorded
+    /// only while the record says the same.
+    id: FileId,
 }
 
 impl Held {
+    /// Records one more handle of the object at `dynamic`, mapping file
+    /// `id`, with `found`, and gives back what is known of the object:
+    /// `found`, or, if a handle of this crate has held the object all
+    /// along (so it was never unloaded) what that record says.
     fn register(
         dynamic: usize,
         id: FileId,
         name: Option<Vec<u8>>,
         symbols: Option<SymbolTables>,
-        image: Option<(Arc<Regions>, usize)>,
-    ) -> Held {
+        found: Found,
+    ) -> (Held, Found) {
         let mut held = HELD.lock();
-        match held.iter_mut().find(|e| e.dynamic == dynamic) {
+        // What an earlier object at this address left is dropped after
+        // the lock is released (a manifest may be large).
+        let (known, _earlier) = match held.iter_mut().find(|e| e.dynamic == dynamic) {
             Some(e) => {
+                let same = e.holders > 0 && e.id == id;
                 e.id = id;
                 e.name = name;
                 e.symbols = symbols;
-                e.image = image;
                 e.holders += 1;
                 e.since = None;
+                if same {
+                    (e.found.clone(), Some(found))
+                } else {
+                    (found.clone(), Some(std::mem::replace(&mut e.found, found)))
+                }
             }
-            None => held.push(Record {
-                dynamic,
-                id,
-                name,
-                symbols,
-                image,
-                holders: 1,
-                since: None,
-            }),
-        }
-        Held { dynamic }
+            None => {
+                held.push(Record {
+                    dynamic,
+                    id,
+                    name,
+                    symbols,
+                    found: found.clone(),
+                    holders: 1,
+                    since: None,
+                });
+                (found, None)
+            }
+        };
+        drop(held);
+        (Held { dynamic, id }, known)
     }
 
     /// The file the object at `dynamic` maps, if recorded and still true
@@ -512,16 +592,49 @@ impl Held {
             .map(|e| Known {
                 dynamic: e.dynamic,
                 symbols: e.symbols,
-                image: e.image.clone(),
+                found: e.found.clone(),
             })
     }
 
     /// Records the image found of the object this handle holds, for the
     /// next open of it while it stays loaded ([`LoadedImage::recorded`]).
     pub(crate) fn record_image(&self, image: &LoadedImage) {
-        if let Some(e) = HELD.lock().iter_mut().find(|e| e.dynamic == self.dynamic) {
-            e.image = Some(image.parts());
+        if let Some(e) = self.record(&mut HELD.lock()) {
+            e.found.image = Some(image.parts());
         }
+    }
+
+    /// Records `manifest`, checked in the object this handle holds, for
+    /// the next open of it while it stays loaded (that open checks nothing
+    /// again), and gives back the one to use: a manifest another open of
+    /// the object recorded first, if any, so that all share one, else
+    /// `manifest`.
+    pub(crate) fn record_manifest(&self, manifest: Arc<Manifest>) -> Arc<Manifest> {
+        let mut held = HELD.lock();
+        let Some(e) = self.record(&mut held) else {
+            return manifest;
+        };
+        match &e.found.manifest {
+            Some(first) => {
+                let first = Arc::clone(first);
+                // Ours is dropped after the lock is released.
+                drop(held);
+                drop(manifest);
+                first
+            }
+            None => {
+                e.found.manifest = Some(Arc::clone(&manifest));
+                manifest
+            }
+        }
+    }
+
+    /// This handle's record, if it still says the file this handle's open
+    /// checked (another open may have recorded the object as mapping
+    /// another file since: what this one found is then not recorded).
+    fn record<'a>(&self, held: &'a mut [Record]) -> Option<&'a mut Record> {
+        held.iter_mut()
+            .find(|e| e.dynamic == self.dynamic && e.id == self.id)
     }
 }
 
@@ -536,15 +649,28 @@ impl Drop for Held {
                 e.since = now;
             }
         }
-        // Forget what no longer holds, and the oldest unheld past a bound.
-        held.retain(|e| e.valid(now));
+        // Forget what no longer holds, and the oldest unheld past a bound;
+        // what they found is dropped after the lock is released.
+        let mut forgotten = Vec::new();
+        held.retain_mut(|e| {
+            let keep = e.valid(now);
+            if !keep {
+                forgotten.push(std::mem::take(&mut e.found));
+            }
+            keep
+        });
         let unheld = held.iter().filter(|e| e.holders == 0).count();
         let mut extra = unheld.saturating_sub(MAX_UNHELD);
-        held.retain(|e| {
+        held.retain_mut(|e| {
             let drop = extra > 0 && e.holders == 0;
             extra -= usize::from(drop);
+            if drop {
+                forgotten.push(std::mem::take(&mut e.found));
+            }
             !drop
         });
+        drop(held);
+        drop(forgotten);
     }
 }
 
@@ -571,8 +697,8 @@ mod tests {
     fn held_records_count_handles_and_outlive_them_until_an_unload() {
         let id = FileId { dev: 1, ino: 2 };
         let (a, b) = (
-            Held::register(7, id, Some(b"x".to_vec()), None, None),
-            Held::register(7, id, Some(b"x".to_vec()), None, None),
+            Held::register(7, id, Some(b"x".to_vec()), None, Found::default()).0,
+            Held::register(7, id, Some(b"x".to_vec()), None, Found::default()).0,
         );
         let now = unloads();
         assert_eq!(Held::identity(7, now), Some(id));
@@ -588,11 +714,58 @@ mod tests {
     }
 
     #[test]
+    fn a_handle_of_an_object_held_all_along_gets_what_was_found_in_it() {
+        let manifest = || Arc::new(crate::types::test_manifest().1);
+        let base = |found: &Found| found.image.as_ref().map(|(_, base)| *base);
+        let same = |found: &Found, m: &Arc<Manifest>| {
+            found.manifest.as_ref().is_some_and(|f| Arc::ptr_eq(f, m))
+        };
+        let (id, other) = (FileId { dev: 5, ino: 6 }, FileId { dev: 5, ino: 8 });
+        let name = || Some(b"w".to_vec());
+        let (a, found) = Held::register(11, id, name(), None, Found::default());
+        assert_eq!(base(&found), None);
+        assert!(found.manifest.is_none());
+        // SAFETY: never read through (an image of nothing).
+        let image = unsafe { LoadedImage::recorded(Arc::new(Regions::default()), 7) };
+        a.record_image(&image);
+        let m1 = manifest();
+        assert!(Arc::ptr_eq(&a.record_manifest(Arc::clone(&m1)), &m1));
+
+        // Held all along: what was found is lent, and the first manifest
+        // recorded is the one every open uses.
+        let (b, found) = Held::register(11, id, name(), None, Found::default());
+        assert_eq!(base(&found), Some(7));
+        assert!(same(&found, &m1));
+        assert!(Arc::ptr_eq(&b.record_manifest(manifest()), &m1));
+
+        // Another file recorded at the address is not lent the first's, and
+        // what a handle of the first file finds is no longer recorded.
+        let (c, found) = Held::register(11, other, name(), None, Found::default());
+        assert_eq!(base(&found), None);
+        assert!(found.manifest.is_none());
+        let m3 = manifest();
+        assert!(Arc::ptr_eq(&a.record_manifest(Arc::clone(&m3)), &m3));
+        a.record_image(&image);
+        let (d, found) = Held::register(11, other, name(), None, Found::default());
+        assert!(found.manifest.is_none() && found.image.is_none());
+        // SAFETY: as above.
+        let image = unsafe { LoadedImage::recorded(Arc::new(Regions::default()), 9) };
+        c.record_image(&image);
+        drop((a, b, c, d));
+
+        // Held by none: the next handle is lent nothing it did not bring,
+        // even of the same file (the object may have been unloaded).
+        let (e, found) = Held::register(11, other, name(), None, Found::default());
+        assert_eq!(base(&found), None);
+        drop(e);
+    }
+
+    #[test]
     fn the_image_found_is_recorded_with_the_object_and_forgotten_with_it() {
         let id = FileId { dev: 3, ino: 4 };
-        let a = Held::register(9, id, Some(b"z".to_vec()), None, None);
+        let a = Held::register(9, id, Some(b"z".to_vec()), None, Found::default()).0;
         let now = unloads();
-        let known = |now| Held::loaded_as(id, b"z", now).and_then(|k| k.image);
+        let known = |now| Held::loaded_as(id, b"z", now).and_then(|k| k.found.image);
         assert!(known(now).is_none(), "nothing recorded before it is found");
         // SAFETY: never read through (an image of nothing).
         let image = unsafe { LoadedImage::recorded(Arc::new(Regions::default()), 5) };
@@ -603,7 +776,7 @@ mod tests {
         assert_eq!(known(now).map(|(_, base)| base), now.map(|_| 5));
         assert!(known(now.map(|n| n + 1)).is_none());
         // A new object at the same address starts without one.
-        let b = Held::register(9, id, Some(b"z".to_vec()), None, None);
+        let b = Held::register(9, id, Some(b"z".to_vec()), None, Found::default()).0;
         assert!(known(now).is_none());
         drop(b);
     }

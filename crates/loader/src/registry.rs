@@ -7,7 +7,7 @@ use parking_lot::{Mutex, RwLock};
 use resilient_offline::Image;
 use resilient_types::{Bindable, Bound, ForeignType, Origin, TypeSource, Witnesses};
 
-use crate::types::{Checked, Types};
+use crate::types::{Checked, Manifest, Types};
 use crate::{Error, Library, UnloadPolicy};
 
 /// A directory of plugin files, each a version of some module.
@@ -170,7 +170,9 @@ impl<'a> FileTypes<'a> {
             version: index.version().to_owned(),
         };
         let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(());
-        let types = Types::new(index, checked, |t| witnessless(t, &origin, &owner));
+        let types = Types::new(Arc::new(Manifest::new(index, checked)), |t| {
+            witnessless(t, &origin, &owner)
+        });
         FileTypes {
             image,
             origin,
@@ -191,7 +193,7 @@ impl<'a> FileTypes<'a> {
 /// A type of a file read offline, for a verdict: its checked layout and no
 /// witnesses.
 fn witnessless(
-    t: layout_meta::TypeLayout,
+    t: Arc<layout_meta::TypeLayout>,
     origin: &Origin,
     owner: &Arc<dyn std::any::Any + Send + Sync>,
 ) -> ForeignType {

@@ -89,7 +89,9 @@ const _: () = assert!(
 /// owner that keeps the library loaded for as long as this lives.
 pub struct ForeignType {
     id: BindingId,
-    layout: TypeLayout,
+    /// May be shared with other foreign types made from the same
+    /// validated layout.
+    layout: Arc<TypeLayout>,
     witnesses: Witnesses,
     /// Shared by the types of one library (one copy of its names).
     origin: Arc<Origin>,
@@ -129,7 +131,7 @@ impl ForeignType {
     /// - the code and data those point into stay valid as long as `owner`
     ///   lives.
     pub unsafe fn new(
-        layout: TypeLayout,
+        layout: impl Into<Arc<TypeLayout>>,
         witnesses: Witnesses,
         origin: Origin,
         owner: Arc<dyn Any + Send + Sync>,
@@ -140,20 +142,22 @@ impl ForeignType {
 
     /// [`ForeignType::new`] with an origin shared with the other types of
     /// its library (what a loader that makes many types of one library
-    /// passes, instead of a copy of the origin's names per type).
+    /// passes, instead of a copy of the origin's names per type). The
+    /// layout, too, may be shared (an `Arc<TypeLayout>`): types made anew
+    /// from one validated layout then copy nothing.
     ///
     /// # Safety
     ///
     /// As [`ForeignType::new`].
     pub unsafe fn with_shared_origin(
-        layout: TypeLayout,
+        layout: impl Into<Arc<TypeLayout>>,
         witnesses: Witnesses,
         origin: Arc<Origin>,
         owner: Arc<dyn Any + Send + Sync>,
     ) -> Self {
         ForeignType {
             id: BindingId::fresh(),
-            layout,
+            layout: layout.into(),
             witnesses,
             origin,
             owner,

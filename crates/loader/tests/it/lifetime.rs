@@ -50,3 +50,40 @@ fn bindings_and_libraries_are_send_sync() {
     bounds::<resilient_types::Bound<WidgetView>>();
     bounds::<resilient_types::Field<u64>>();
 }
+
+/// A second open of a library still loaded checks nothing again: both
+/// opens share the layouts checked once (the same bytes at the same
+/// addresses), but each makes its own types, with their own binding ids,
+/// and each counts its own users. A private copy: no other test opens it.
+#[test]
+fn a_second_open_of_a_loaded_library_shares_its_checked_layouts() {
+    let dir = resilient_testkit::scratch_dir("loader-shared-manifest");
+    let path = dir.join("libwidget.so");
+    std::fs::copy(plugin("widget-v2"), &path).unwrap();
+    let first = Library::open(&path).unwrap();
+    let a = first.bind::<WidgetView>().unwrap();
+    // The same path (the fast road), and another name of the same file
+    // (the checked road, which finds the object held all along).
+    let link = dir.join("liblink.so");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    for other in [&path, &link] {
+        let second = Library::open(other).unwrap();
+        let b = second.bind::<WidgetView>().unwrap();
+        assert!(
+            std::ptr::eq(a.foreign_type().layout(), b.foreign_type().layout()),
+            "{}: the layout checked by the first open serves the second",
+            other.display()
+        );
+        assert_ne!(a.foreign_type().id(), b.foreign_type().id());
+        assert_eq!(second.users(), 1);
+        drop(b);
+        second.unload().unwrap();
+    }
+    assert_eq!(first.users(), 1);
+    // The first open's binding and values are still its own.
+    let value = Value::new(&a).unwrap();
+    assert_eq!(value.as_ref().get(a.id), 2);
+    drop(value);
+    drop(a);
+    first.unload().unwrap();
+}

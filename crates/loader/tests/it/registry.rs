@@ -216,9 +216,13 @@ fn upgrade_by_rename_to_the_same_path_loads_the_new_file() {
     let fresh = Value::new(&v2).unwrap();
     assert_eq!(fresh.as_ref().get(v2.id), 2, "v2's own default_init ran");
 
-    // Opening the path again, while both are loaded, gives the file there.
+    // Opening the path again, while both are loaded, gives the file there,
+    // and is lent what was checked in its load (v2's), not v1's.
     let again = resilient_loader::Library::open(&path).unwrap();
     assert_eq!(again.version_str(), "1.1.0");
+    let layout = again.bind::<WidgetView>().unwrap().foreign_type().layout() as *const _;
+    assert!(std::ptr::eq(layout, v2.foreign_type().layout()));
+    assert!(!std::ptr::eq(layout, v1.foreign_type().layout()));
     drop(again);
 
     // And once more, to v3, while v1 and v2 are still in use.
