@@ -87,3 +87,31 @@ fn a_second_open_of_a_loaded_library_shares_its_checked_layouts() {
     drop(a);
     first.unload().unwrap();
 }
+
+/// Opens that race: threads open, bind, use and close one private copy at
+/// once, so that lending what an open found, the first manifest recorded,
+/// and the reset after the last close (when the object is unloaded)
+/// interleave. Every value reads what the library's own code wrote.
+#[test]
+fn racing_opens_of_one_library_each_read_right() {
+    let dir = resilient_testkit::scratch_dir("loader-racing-opens");
+    let path = dir.join("libwidget.so");
+    std::fs::copy(plugin("widget-v2"), &path).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    let lib = Library::open(&path).unwrap();
+                    let w = lib.bind::<WidgetView>().unwrap();
+                    let value = Value::new(&w).unwrap();
+                    assert_eq!(value.as_ref().get(w.id), 2);
+                    assert_eq!(value.as_ref().get(w.weight), 2.5);
+                    let copy = value.try_clone().unwrap();
+                    assert_eq!(copy.as_ref().get(w.id), 2);
+                    drop((copy, value, w));
+                    lib.unload().unwrap();
+                }
+            });
+        }
+    });
+}
