@@ -482,7 +482,11 @@ const rsl_manifest resilient_manifest = {{{{'R','S','L','N','T','M','F',0}}, 1, 
     );
     assert_eq!(first, err.to_string());
     assert_eq!(again.module().unwrap_err().to_string(), err.to_string());
-    assert_eq!(again.bind::<UView>().unwrap().shape().size, 8);
+    let u_again = again.bind::<UView>().unwrap();
+    assert!(
+        std::ptr::eq(u.foreign_type().layout(), u_again.foreign_type().layout()),
+        "`U`, checked by the first open, is shared with the second"
+    );
 }
 
 /// A hand-written library whose type `P` has a stored `id` and one accessor

@@ -45,9 +45,11 @@
 //! is then refused by an error naming it, and no byte of it is used before.
 //! [`Library::module`] checks every type (the C API does so at open).
 //! An open of a load already checked shares what was checked instead of
-//! checking it again: while another [`Library`] holds the object, or when
-//! the same path is opened again with no shared object of the process
-//! unloaded since (the path's `stat` is still made).
+//! checking it again: while a [`Library`], binding or value of this crate
+//! holds the object (the file opened being the same), or when the object
+//! is opened again by the name the dynamic loader knows it by (the path
+//! it was first opened by, unless an upgrade loaded it under another) with
+//! no shared object of the process unloaded since.
 //!
 //! What validation proves is that the metadata is **self-consistent** and
 //! lies inside the library: every field inside its type, no overlap, sizes

@@ -163,11 +163,12 @@ impl Library {
     /// version installed at the path by `rename`), the file now at the path
     /// is loaded, under another name.
     ///
-    /// A library whose object another [`Library`] holds, or that is opened
-    /// again by the same path with no shared object of the process
-    /// unloaded since, is not checked again: the new open shares the
-    /// manifest and the layouts checked in that load (the object and its
-    /// read-only bytes are the same). Its types are its own.
+    /// A library whose object a [`Library`], binding or value of this crate
+    /// holds (the file at `path` being that object's), or that is opened
+    /// again by the path it was first opened by with no shared object of
+    /// the process unloaded since, is not checked again: the new open
+    /// shares the manifest and the layouts checked in that load (the object
+    /// and its read-only bytes are the same). Its types are its own.
     ///
     /// Opening runs the library's initialisers: code is trusted, metadata is
     /// not. The trust boundary is the path, which is why this function is

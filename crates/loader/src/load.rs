@@ -256,8 +256,8 @@ fn reopen(path: &Path, id: FileId, before: Option<u64>) -> Result<Option<Opened>
         return Ok(None);
     }
     // SAFETY: `known.found` was read from the record of the object at
-    // `known.dynamic`, which has stayed loaded since (the record held at
-    // `before` and no object was unloaded since).
+    // `known.dynamic`, which has stayed loaded since (the record was valid
+    // at `before` and no object was unloaded since).
     Ok(Some(unsafe {
         Opened::new(h, id, known.symbols, known.found)
     }))
@@ -524,7 +524,8 @@ impl Held {
     /// Records one more handle of the object at `dynamic`, mapping file
     /// `id`, with `found`, and gives back what is known of the object:
     /// `found`, or, if a handle of this crate has held the object all
-    /// along (so it was never unloaded) what that record says.
+    /// along (so it was never unloaded) as mapping the same file `id`,
+    /// what that record says.
     fn register(
         dynamic: usize,
         id: FileId,

@@ -67,7 +67,9 @@ pub(crate) struct Types {
 }
 
 impl Types {
-    /// The types of `manifest`, those already checked made with `make`.
+    /// The types of `manifest`; those the functions refer to (checked
+    /// with the manifest) made now with `make`, every other one when
+    /// first asked for.
     pub(crate) fn new(
         manifest: Arc<Manifest>,
         mut make: impl FnMut(Arc<TypeLayout>) -> ForeignType,

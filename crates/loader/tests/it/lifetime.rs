@@ -91,7 +91,11 @@ fn a_second_open_of_a_loaded_library_shares_its_checked_layouts() {
 /// Opens that race: threads open, bind, use and close one private copy at
 /// once, so that lending what an open found, the first manifest recorded,
 /// and the reset after the last close (when the object is unloaded)
-/// interleave. Every value reads what the library's own code wrote.
+/// interleave. Every value reads what the library's own code wrote. A
+/// smoke test: a reloaded object mostly lands at its old address, so a
+/// stale lend would often go unseen here; the rules themselves are tested
+/// one by one in `load`'s unit tests (lending from a record no handle
+/// holds is seen only in the mapped benchmark, `benches/open.rs`).
 #[test]
 fn racing_opens_of_one_library_each_read_right() {
     let dir = resilient_testkit::scratch_dir("loader-racing-opens");
