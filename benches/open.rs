@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use layout_meta::compat::{bind_view, Access};
 use layout_meta::needs::{FieldNeed, ViewNeed};
 use layout_meta::{FieldLayout, Identity, ModuleIndex, ModuleLayout, TypeLayout, WitnessAddrs};
@@ -102,6 +102,23 @@ fn open(c: &mut Criterion) {
     });
     grp.bench_function("mapped/open-validate-bind/10", |b| {
         b.iter(|| open_bind::<Gen10>(black_box(&path)))
+    });
+    // The same, lent nothing: before each iteration (untimed), another
+    // library is loaded and unloaded, so that no record of an earlier open
+    // holds (an object may have left its address). Each open then checks
+    // everything again, by the checked road, and learns from
+    // `/proc/self/maps` which file the object (loaded by someone else)
+    // maps: what the first open by this crate of a library already loaded
+    // costs.
+    let other = plugin(&dir, "bench-module-1");
+    grp.bench_function("mapped/open-validate-bind-unlent/10", |b| {
+        b.iter_batched(
+            || {
+                black_box(dlopen_dlsym(&other));
+            },
+            |()| open_bind::<Gen10>(black_box(&path)),
+            BatchSize::PerIteration,
+        )
     });
     grp.bench_function("mapped/abi_stable-load-check/10", |b| {
         b.iter(|| {
