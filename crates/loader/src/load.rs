@@ -50,8 +50,11 @@
 //! dynamic loader counts unloads (`dlpi_subs` of `dl_iterate_phdr`), and
 //! an object can only leave its address by being unloaded. For an object
 //! loaded by someone else, the mapping of its dynamic section in
-//! `/proc/self/maps` names the device and inode (reading it costs tens of
-//! microseconds, so only once). If that cannot be read, or names another
+//! `/proc/self/maps` names the device and inode: asked of the kernel for
+//! that one address where it answers (`PROCMAP_QUERY`, Linux 6.11 and
+//! later, a few microseconds), else read from the text of every mapping of
+//! the process (tens of microseconds), so only once per load. If that
+//! cannot be read, or names another
 //! file (as on overlay file systems, which report the lower file there),
 //! the file is loaded by the symlink, which is right in every case.
 //!
@@ -432,10 +435,21 @@ fn maps(dynamic: usize, id: FileId) -> bool {
 }
 
 /// The device and inode of the file mapped at `addr`, from
-/// `/proc/self/maps` (`start-end perms offset major:minor inode path`).
+/// `/proc/self/maps`: asked for that one address (`PROCMAP_QUERY`, Linux
+/// 6.11 and later), else read from its text, a line per mapping of the
+/// process (tens of microseconds).
 fn mapped_file(addr: usize) -> Option<FileId> {
-    use std::io::BufRead as _;
     let maps = std::fs::File::open("/proc/self/maps").ok()?;
+    match query_mapping(&maps, addr) {
+        Some(answer) => answer,
+        None => mapped_file_in_text(maps, addr),
+    }
+}
+
+/// [`mapped_file`] from the text of `/proc/self/maps` (`start-end perms
+/// offset major:minor inode path`).
+fn mapped_file_in_text(maps: std::fs::File, addr: usize) -> Option<FileId> {
+    use std::io::BufRead as _;
     for line in std::io::BufReader::new(maps).lines() {
         let line = line.ok()?;
         let mut fields = line.split_ascii_whitespace();
@@ -455,6 +469,70 @@ fn mapped_file(addr: usize) -> Option<FileId> {
         });
     }
     None
+}
+
+/// `struct procmap_query` of `<linux/fs.h>` (Linux 6.11): which mapping
+/// covers one address of the process.
+#[repr(C)]
+#[derive(Default)]
+struct ProcmapQuery {
+    size: u64,
+    query_flags: u64,
+    query_addr: u64,
+    vma_start: u64,
+    vma_end: u64,
+    vma_flags: u64,
+    vma_page_size: u64,
+    vma_offset: u64,
+    inode: u64,
+    dev_major: u32,
+    dev_minor: u32,
+    vma_name_size: u32,
+    build_id_size: u32,
+    vma_name_addr: u64,
+    build_id_addr: u64,
+}
+
+/// `PROCMAP_QUERY`: `_IOWR('f', 17, struct procmap_query)`.
+const PROCMAP_QUERY: u64 =
+    (3 << 30) | ((core::mem::size_of::<ProcmapQuery>() as u64) << 16) | ((b'f' as u64) << 8) | 17;
+const _: () = assert!(
+    core::mem::size_of::<ProcmapQuery>() == 104,
+    "the kernel's layout"
+);
+
+/// Asks the kernel which file is mapped at `addr` (`maps` is
+/// `/proc/self/maps`): `Some(None)` if nothing is, `None` if the kernel
+/// does not answer (before 6.11, or any other failure).
+fn query_mapping(maps: &std::fs::File, addr: usize) -> Option<Option<FileId>> {
+    let mut q = ProcmapQuery {
+        size: core::mem::size_of::<ProcmapQuery>() as u64,
+        query_addr: addr as u64,
+        ..ProcmapQuery::default()
+    };
+    // The request's bits, as the C library's `ioctl` takes them (musl's
+    // is an `int`).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_possible_wrap,
+        reason = "the request is 32 bits; only its bits matter"
+    )]
+    let request = PROCMAP_QUERY as libc::Ioctl;
+    // SAFETY: `q` is a `procmap_query` of the size its `size` says, live
+    // for the call; with no name or build-id buffer (sizes 0, addresses
+    // 0), the kernel writes only into `q`. A kernel that does not know the
+    // request fails with `ENOTTY` and writes nothing.
+    let rc = unsafe { libc::ioctl(maps.as_raw_fd(), request, &raw mut q) };
+    if rc == 0 {
+        return Some(Some(FileId {
+            dev: libc::makedev(q.dev_major, q.dev_minor),
+            ino: q.inode,
+        }));
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::ENOENT) => Some(None),
+        _ => None,
+    }
 }
 
 /// What is recorded of one checked object.
@@ -692,6 +770,25 @@ mod tests {
                 ino: exe.ino(),
             })
         );
+    }
+
+    #[test]
+    fn the_kernels_answer_for_one_address_is_the_texts() {
+        let open = || std::fs::File::open("/proc/self/maps").ok();
+        let Some(maps) = open() else { return };
+        let code = the_kernels_answer_for_one_address_is_the_texts as fn() as usize;
+        let data = &raw const HELD as usize;
+        let heap = Box::new(0u8);
+        let heap = &raw const *heap as usize;
+        for addr in [code, data, heap, 0x1000, usize::MAX - 0xfff] {
+            let text = open().and_then(|m| mapped_file_in_text(m, addr));
+            match query_mapping(&maps, addr) {
+                // A kernel before 6.11: the text is the only answer.
+                None => return,
+                Some(answer) => assert_eq!(answer, text, "{addr:#x}"),
+            }
+        }
+        assert!(mapped_file(code).is_some());
     }
 
     #[test]
