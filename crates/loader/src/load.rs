@@ -54,9 +54,9 @@
 //! that one address where it answers (`PROCMAP_QUERY`, Linux 6.11 and
 //! later, a few microseconds), else read from the text of every mapping of
 //! the process (tens of microseconds), so only once per load. If that
-//! cannot be read, or names another
-//! file (as on overlay file systems, which report the lower file there),
-//! the file is loaded by the symlink, which is right in every case.
+//! cannot be read, or names another file (as on overlay file systems
+//! before Linux 6.8, which report the lower file there), the file is
+//! loaded by the symlink, which is right in every case.
 //!
 //! ## Reopening a checked file
 //!
@@ -441,8 +441,8 @@ fn maps(dynamic: usize, id: FileId) -> bool {
 fn mapped_file(addr: usize) -> Option<FileId> {
     let maps = std::fs::File::open("/proc/self/maps").ok()?;
     match query_mapping(&maps, addr) {
-        Some(answer) => answer,
-        None => mapped_file_in_text(maps, addr),
+        Ok(answer) => answer,
+        Err(_) => mapped_file_in_text(maps, addr),
     }
 }
 
@@ -496,15 +496,25 @@ struct ProcmapQuery {
 /// `PROCMAP_QUERY`: `_IOWR('f', 17, struct procmap_query)`.
 const PROCMAP_QUERY: u64 =
     (3 << 30) | ((core::mem::size_of::<ProcmapQuery>() as u64) << 16) | ((b'f' as u64) << 8) | 17;
-const _: () = assert!(
-    core::mem::size_of::<ProcmapQuery>() == 104,
-    "the kernel's layout"
-);
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<ProcmapQuery>() == 104, "the kernel's layout");
+    assert!(offset_of!(ProcmapQuery, query_addr) == 16);
+    assert!(offset_of!(ProcmapQuery, vma_start) == 24);
+    assert!(offset_of!(ProcmapQuery, inode) == 64);
+    assert!(offset_of!(ProcmapQuery, dev_major) == 72);
+    assert!(offset_of!(ProcmapQuery, dev_minor) == 76);
+    assert!(offset_of!(ProcmapQuery, vma_name_size) == 80);
+    assert!(offset_of!(ProcmapQuery, build_id_size) == 84);
+    assert!(offset_of!(ProcmapQuery, vma_name_addr) == 88);
+    assert!(offset_of!(ProcmapQuery, build_id_addr) == 96);
+};
 
 /// Asks the kernel which file is mapped at `addr` (`maps` is
-/// `/proc/self/maps`): `Some(None)` if nothing is, `None` if the kernel
-/// does not answer (before 6.11, or any other failure).
-fn query_mapping(maps: &std::fs::File, addr: usize) -> Option<Option<FileId>> {
+/// `/proc/self/maps`): `Ok(None)` if no mapping of the process covers it,
+/// `Err` if the kernel does not answer (`ENOTTY` before 6.11), fails
+/// otherwise, or answers of another range.
+fn query_mapping(maps: &std::fs::File, addr: usize) -> std::io::Result<Option<FileId>> {
     let mut q = ProcmapQuery {
         size: core::mem::size_of::<ProcmapQuery>() as u64,
         query_addr: addr as u64,
@@ -518,21 +528,31 @@ fn query_mapping(maps: &std::fs::File, addr: usize) -> Option<Option<FileId>> {
         reason = "the request is 32 bits; only its bits matter"
     )]
     let request = PROCMAP_QUERY as libc::Ioctl;
-    // SAFETY: `q` is a `procmap_query` of the size its `size` says, live
-    // for the call; with no name or build-id buffer (sizes 0, addresses
-    // 0), the kernel writes only into `q`. A kernel that does not know the
-    // request fails with `ENOTTY` and writes nothing.
+    // SAFETY: `q` is a `procmap_query` of the size its `size` says (and
+    // the request encodes), every byte initialised, live for the call. The
+    // kernel reads `size` bytes of it and writes back at most as many;
+    // every field is an integer, so any bytes written are a valid value.
+    // With no name or build-id buffer (sizes and addresses 0) it writes
+    // nowhere else. A kernel that does not know the request fails with
+    // `ENOTTY` and writes nothing.
     let rc = unsafe { libc::ioctl(maps.as_raw_fd(), request, &raw mut q) };
-    if rc == 0 {
-        return Some(Some(FileId {
-            dev: libc::makedev(q.dev_major, q.dev_minor),
-            ino: q.inode,
-        }));
+    if rc != 0 {
+        let e = std::io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::ENOENT) => Ok(None),
+            _ => Err(e),
+        };
     }
-    match std::io::Error::last_os_error().raw_os_error() {
-        Some(libc::ENOENT) => Some(None),
-        _ => None,
+    let covers = (q.vma_start..q.vma_end).contains(&(addr as u64));
+    if !covers {
+        return Err(std::io::Error::other(
+            "the kernel answered of another range",
+        ));
     }
+    Ok(Some(FileId {
+        dev: libc::makedev(q.dev_major, q.dev_minor),
+        ino: q.inode,
+    }))
 }
 
 /// What is recorded of one checked object.
@@ -772,23 +792,37 @@ mod tests {
         );
     }
 
+    /// Whether this kernel has `PROCMAP_QUERY` (6.11 and later), by its
+    /// release (`6.18.44-...`); `false` if unreadable.
+    fn answers() -> bool {
+        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+        let mut parts = release.split(|c: char| !c.is_ascii_digit());
+        let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        (major, minor) >= (6, 11)
+    }
+
     #[test]
     fn the_kernels_answer_for_one_address_is_the_texts() {
         let open = || std::fs::File::open("/proc/self/maps").ok();
         let Some(maps) = open() else { return };
         let code = the_kernels_answer_for_one_address_is_the_texts as fn() as usize;
+        assert!(
+            mapped_file(code).is_some(),
+            "this binary's code maps a file"
+        );
         let data = &raw const HELD as usize;
         let heap = Box::new(0u8);
         let heap = &raw const *heap as usize;
         for addr in [code, data, heap, 0x1000, usize::MAX - 0xfff] {
             let text = open().and_then(|m| mapped_file_in_text(m, addr));
             match query_mapping(&maps, addr) {
+                Ok(answer) => assert_eq!(answer, text, "{addr:#x}"),
                 // A kernel before 6.11: the text is the only answer.
-                None => return,
-                Some(answer) => assert_eq!(answer, text, "{addr:#x}"),
+                Err(e) if e.raw_os_error() == Some(libc::ENOTTY) && !answers() => return,
+                Err(e) => panic!("{addr:#x}: the kernel knows the request but failed: {e}"),
             }
         }
-        assert!(mapped_file(code).is_some());
     }
 
     #[test]
