@@ -632,9 +632,10 @@ impl Held {
         found: Found,
     ) -> (Held, Found) {
         let mut held = HELD.lock();
-        // What an earlier object at this address left is dropped after
-        // the lock is released (a manifest may be large).
-        let (known, _earlier) = match held.iter_mut().find(|e| e.dynamic == dynamic) {
+        // What is not kept (an earlier object's finds, or the caller's when
+        // the record's are lent) is dropped after the lock is released: a
+        // manifest may be large.
+        let (known, _dropped) = match held.iter_mut().find(|e| e.dynamic == dynamic) {
             Some(e) => {
                 let same = e.holders > 0 && e.id == id;
                 e.id = id;

@@ -58,6 +58,17 @@ impl Manifest {
     pub(crate) fn index(&self) -> &ModuleIndex {
         &self.index
     }
+
+    /// Type `i`'s layout: checked with `check` the first time any open of
+    /// the manifest asks, remembered after.
+    fn layout(
+        &self,
+        i: usize,
+        check: impl FnOnce(&ModuleIndex, usize) -> Result<TypeLayout, layout_meta::Error>,
+    ) -> Option<&Layout> {
+        let slot = self.layouts.get(i)?;
+        Some(slot.get_or_init(|| check(&self.index, i).map(Arc::new)))
+    }
 }
 
 /// The types of one module as one open made them (see the module docs).
@@ -77,9 +88,8 @@ impl Types {
         let slots: Vec<OnceLock<Checked>> =
             (0..manifest.index.len()).map(|_| OnceLock::new()).collect();
         for &i in &manifest.referred {
-            if let (Some(slot), Some(Some(Ok(t)))) =
-                (slots.get(i), manifest.layouts.get(i).map(OnceLock::get))
-            {
+            let checked = manifest.layouts.get(i).and_then(OnceLock::get);
+            if let (Some(slot), Some(Ok(t))) = (slots.get(i), checked) {
                 let _ = slot.set(Ok(Arc::new(make(Arc::clone(t)))));
             }
         }
@@ -88,7 +98,7 @@ impl Types {
 
     /// The manifest's index.
     pub(crate) fn index(&self) -> &ModuleIndex {
-        &self.manifest.index
+        self.manifest.index()
     }
 
     /// Type `i`: its layout checked with `check` the first time any open
@@ -101,13 +111,8 @@ impl Types {
         make: impl FnOnce(Arc<TypeLayout>) -> ForeignType,
     ) -> Option<&Checked> {
         let slot = self.slots.get(i)?;
-        let layout = self.manifest.layouts.get(i)?;
-        Some(slot.get_or_init(|| {
-            let t = layout.get_or_init(|| check(&self.manifest.index, i).map(Arc::new));
-            Ok(Arc::new(make(Arc::clone(
-                t.as_ref().map_err(Clone::clone)?,
-            ))))
-        }))
+        let layout = self.manifest.layout(i, check)?;
+        Some(slot.get_or_init(|| layout.clone().map(|t| Arc::new(make(t)))))
     }
 
     /// The types made so far.
@@ -123,7 +128,7 @@ impl Types {
         name: &str,
         get: &dyn Fn(usize) -> Option<&'a Checked>,
     ) -> Result<(), layout_meta::Error> {
-        let Some(first) = self.manifest.index.find(name) else {
+        let Some(first) = self.index().find(name) else {
             return Ok(());
         };
         // Most types nest none: nothing is allocated for them.
@@ -147,7 +152,7 @@ impl Types {
                     id = element;
                 }
                 if let Identity::Resilient { name, .. } = id {
-                    if let Some(j) = self.manifest.index.find(name) {
+                    if let Some(j) = self.index().find(name) {
                         if seen.is_empty() {
                             seen.insert(first);
                         }
@@ -168,7 +173,7 @@ impl Types {
         &self,
         get: &dyn Fn(usize) -> Option<&'a Checked>,
     ) -> Result<ModuleLayout, layout_meta::Error> {
-        for i in self.manifest.index.order(&self.manifest.referred) {
+        for i in self.index().order(&self.manifest.referred) {
             if let Some(Err(e)) = get(i) {
                 return Err(e.clone());
             }
