@@ -356,6 +356,13 @@ int main(int, char **argv) {
         refused("a value of another version", [&] { widget_id(other); });
         refused("a string that is not UTF-8", [&] { parse_id(std::string_view("\xff\xfe", 2)); });
         refused("an exclusive value passed twice", [&] { copy_label(a, a); });
+        auto rename = api1.function<void(rsl::Mut, std::string_view)>("rename", {"Widget"});
+        refused("an exclusive value's bytes lent as a string", [&] {
+            rename(a, std::string_view(reinterpret_cast<const char *>(a.data()), 1)); });
+        auto checksum = api1.function<std::uint64_t(rsl::Slice<std::uint8_t>)>("checksum");
+        refused("a null slice of three bytes", [&] { checksum(rsl::Slice<std::uint8_t>(nullptr, 3)); });
+        std::printf("checksum of nothing %llu\n",
+                    static_cast<unsigned long long>(checksum(rsl::Slice<std::uint8_t>(nullptr, 0))));
         copy_label(a, b);
         std::printf("label_len %zu %zu\n", static_cast<std::size_t>(label_len(a)), static_cast<std::size_t>(label_len(b)));
         refused("a reference without its type's name", [&] { api1.function<std::uint64_t(rsl::Ref)>("widget_id"); });
@@ -409,7 +416,10 @@ fn the_cpp_host_refuses_what_it_cannot_pass_with_rust_messages() {
         "widget_id 1\n".to_owned(),
         "refused a value of another version: `widget_id` (parameter 1): the value belongs to another type, library or version than the function takes\n".into(),
         "refused a string that is not UTF-8: `parse_id` (parameter 1): the string is not UTF-8\n".into(),
-        "refused an exclusive value passed twice: `copy_label` (parameter 1): a value passed as rsl::Mut (exclusive) is passed again\n".into(),
+        "refused an exclusive value passed twice: `copy_label` (parameter 1): a value passed as rsl::Mut (exclusive) is lent again, in whole or in part, by another parameter\n".into(),
+        "refused an exclusive value's bytes lent as a string: `rename` (parameter 1): a value passed as rsl::Mut (exclusive) is lent again, in whole or in part, by another parameter\n".into(),
+        "refused a null slice of three bytes: `checksum` (parameter 1): a null slice of a nonzero length\n".into(),
+        "checksum of nothing 0\n".into(),
         "label_len 42 42\n".into(),
         "refused a reference without its type's name: `widget_id`: 1 reference parameter(s), 0 type name(s) given\n".into(),
         format!("refused a signature the library does not have: cannot bind the functions the host calls to {origin}: function `widget_id` returns u64, the client expects u32\n"),
@@ -785,4 +795,59 @@ fn both_hosts_refuse_a_successful_result_that_is_no_bool() {
         stdout.contains("refused: `flag` returned bytes that are not a valid bool"),
         "{stdout}"
     );
+}
+
+resilient_types::view! {
+    /// A view that names no field: it would bind to any type handed out
+    /// under its name.
+    struct AnyWidget = "widgets"::"Widget" {}
+}
+
+api! {
+    struct RenameFns = "widgets" {
+        pub label_len: Func<fn(In<AnyWidget>) -> usize>,
+        pub rename: Func<fn(InMut<AnyWidget>, Str)>,
+    }
+}
+
+/// Hands out the library's `Point` when asked for `Widget`: a safe
+/// `TypeSource`.
+struct Renaming<'a>(&'a Library);
+
+impl resilient_types::TypeSource for Renaming<'_> {
+    fn foreign_type(&self, name: &str) -> Option<std::sync::Arc<resilient_types::ForeignType>> {
+        self.0
+            .foreign_type(if name == "Widget" { "Point" } else { name })
+    }
+    fn origin(&self) -> resilient_types::Origin {
+        self.0.origin()
+    }
+    fn function(&self, name: &str) -> Option<std::sync::Arc<resilient_types::ForeignFunction>> {
+        self.0.function(name)
+    }
+}
+
+/// Was UB (valgrind: `rename` wrote a `String` past an 8-byte `Point`
+/// bound as the `Widget` view, and `label_len` read past it): binding takes
+/// a type only under its own name, so the renamed one counts as missing,
+/// for views and for the functions' reference parameters alike.
+#[test]
+fn review_a_source_that_renames_types_binds_nothing() {
+    use resilient_types::{Api as _, Bound, TypeSource as _};
+    let lib = Library::open(rust_lib(2)).unwrap();
+    let src = Renaming(&lib);
+    let err = Bound::<AnyWidget>::bind(&src).unwrap_err().to_string();
+    assert!(err.contains("`Widget`"), "{err}");
+    let err = RenameFns::bind(&src).expect_err("refused").to_string();
+    assert!(err.contains("`Widget`"), "{err}");
+    // The library itself binds both, and the call works.
+    let w = Bound::<AnyWidget>::bind(&lib).unwrap();
+    let fns = RenameFns::bind(&lib).unwrap();
+    let mut v = Value::new(&w).unwrap();
+    fns.rename.call(v.as_mut(), "a longer label").unwrap();
+    assert_eq!(
+        fns.label_len.call(v.as_ref()).unwrap(),
+        "a longer label".len()
+    );
+    assert_eq!(lib.foreign_type("Widget").unwrap().layout().name, "Widget");
 }

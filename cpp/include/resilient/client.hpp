@@ -1027,10 +1027,24 @@ inline bool utf8(const char *s, std::size_t n) noexcept {
     return true;
 }
 
+// The bytes an argument lends the library for the call (none for a
+// scalar): a value passed by reference, a slice's or a string's contents.
+struct Bytes {
+    const void *data = nullptr;
+    std::size_t size = 0;
+    // Whether both lend a byte in common.
+    bool overlaps(const Bytes &o) const noexcept {
+        if (data == nullptr || o.data == nullptr || size == 0 || o.size == 0) return false;
+        const auto a = reinterpret_cast<std::uintptr_t>(data), b = reinterpret_cast<std::uintptr_t>(o.data);
+        return a < b + o.size && b < a + size;
+    }
+};
+
 // How a parameter of a host-side signature crosses: its pass code and type
 // (`identity`: null for references, named when binding, and strings), what
-// the call takes (`input`), its form in the thunk's signature (`ffi`), and
-// why a value cannot be passed (`refuse`: null if it can).
+// the call takes (`input`), its form in the thunk's signature (`ffi`), why
+// a value cannot be passed (`refuse`: null if it can), and the bytes it
+// lends (`extent`).
 template <class T, class = void>
 struct Arg {
     static_assert(lowering::always_false<T>,
@@ -1052,7 +1066,7 @@ struct Arg<T, std::enable_if_t<lowering::is_scalar<T>>> {
         return nullptr;
     }
     static ffi lower(T v) noexcept { return static_cast<ffi>(v); }
-    static const void *address(T) noexcept { return nullptr; }
+    static Bytes extent(T) noexcept { return {}; }
 };
 
 template <>
@@ -1066,7 +1080,7 @@ struct Arg<std::string_view> {
         return utf8(v.data(), v.size()) ? nullptr : "the string is not UTF-8";
     }
     static ffi lower(std::string_view v) noexcept { return lowering::lower_slice(v.data(), v.size()); }
-    static const void *address(std::string_view) noexcept { return nullptr; }
+    static Bytes extent(std::string_view v) noexcept { return {v.data(), v.size()}; }
 };
 
 template <class T>
@@ -1077,12 +1091,15 @@ struct Arg<Slice<T>> {
     static constexpr const rsl_type_identity *identity() { return &::rsl::identity<T>::value; }
     using input = Slice<T>;
     using ffi = rsl_slice;
-    static const char *refuse(Slice<T>, std::uint64_t) noexcept { return nullptr; }
+    static const char *refuse(Slice<T> v, std::uint64_t) noexcept {
+        return v.data() == nullptr && v.size() != 0 ? "a null slice of a nonzero length" : nullptr;
+    }
     static ffi lower(Slice<T> v) noexcept { return lowering::lower_slice(v.data(), v.size()); }
-    static const void *address(Slice<T>) noexcept { return nullptr; }
+    static Bytes extent(Slice<T> v) noexcept { return {v.data(), v.size() * sizeof(T)}; }
 };
 
 constexpr const char *other_type = "the value belongs to another type, library or version than the function takes";
+
 constexpr const char *moved_from = "the value was moved from";
 
 // Why the value `v` cannot be passed as a reference to a value of type
@@ -1101,7 +1118,7 @@ struct Arg<Ref> {
     using ffi = const void *;
     static const char *refuse(const Place &v, std::uint64_t type) noexcept { return refuse_value(v, type); }
     static ffi lower(const Place &v) noexcept { return v.data(); }
-    static const void *address(const Place &v) noexcept { return v.data(); }
+    static Bytes extent(const Place &v) noexcept { return {v.data(), v.bound().size()}; }
 };
 
 template <>
@@ -1113,7 +1130,7 @@ struct Arg<Mut> {
     using ffi = void *;
     static const char *refuse(const Place &v, std::uint64_t type) noexcept { return refuse_value(v, type); }
     static ffi lower(PlaceMut &v) noexcept { return v.data(); }
-    static const void *address(const Place &v) noexcept { return v.data(); }
+    static Bytes extent(const Place &v) noexcept { return {v.data(), v.bound().size()}; }
 };
 
 template <>
@@ -1127,7 +1144,9 @@ struct Arg<OptRef> {
         return v == nullptr ? nullptr : refuse_value(*v, type);
     }
     static ffi lower(const Place *v) noexcept { return v != nullptr ? v->data() : nullptr; }
-    static const void *address(const Place *v) noexcept { return v != nullptr ? v->data() : nullptr; }
+    static Bytes extent(const Place *v) noexcept {
+        return v != nullptr ? Bytes{v->data(), v->bound().size()} : Bytes{};
+    }
 };
 
 // The receiver: a value of the implementing type (its type is the
@@ -1373,13 +1392,16 @@ class Function<R(A...)> {
         for (std::size_t i = 0; i < sizeof...(A); ++i)
             if (why[i]) refused(i, why[i]);
         if constexpr ((detail::Arg<A>::exclusive || ... || false) && sizeof...(A) > 1) {
-            // Rust's &mut is exclusive: the value it points to is passed once.
-            const void *at[] = {detail::Arg<A>::address(a)...};
+            // Rust's &mut is exclusive: no byte of the value it points to is
+            // lent again, as the value, a value nested in it or one that
+            // holds it, or a slice or string of its bytes.
+            const detail::Bytes at[] = {detail::Arg<A>::extent(a)...};
             const bool exclusive[] = {detail::Arg<A>::exclusive...};
             for (std::size_t i = 0; i < sizeof...(A); ++i)
                 for (std::size_t j = 0; j < sizeof...(A); ++j)
-                    if (exclusive[i] && i != j && at[i] != nullptr && at[i] == at[j])
-                        refused(i, "a value passed as rsl::Mut (exclusive) is passed again");
+                    if (exclusive[i] && i != j && at[i].overlaps(at[j]))
+                        refused(i, "a value passed as rsl::Mut (exclusive) is lent again, in whole or in part, "
+                                   "by another parameter");
         }
         rsl_call_error e;  // written by the thunk exactly when the status is not OK
         typename detail::Ret<R>::slot ret(result_.get());

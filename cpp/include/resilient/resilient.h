@@ -297,8 +297,10 @@ rsl_status rsl_view_add_field(rsl_view *view, const char *name, int required, in
  * layout_meta::compat::bind_nested), reporting its mismatches with this
  * view's, in the Rust host's order (as its Nested<V> does). Its index is
  * the number of fields added before it. RSL_ERROR_ARGUMENT for an empty or
- * repeated name, a nested view of another module, or views nested more
- * than 32 deep. */
+ * repeated name, a nested view of another module, views nested more
+ * than 32 deep, or a view that would hold more than 65536 fields counting
+ * its nested views' (each as many times as it is nested: binding visits
+ * each once). */
 rsl_status rsl_view_add_nested(rsl_view *view, const char *name, int required, const rsl_view *nested,
                                rsl_error *err);
 /* Expects the type frozen, with exactly the layout of `fingerprint`. */
@@ -375,7 +377,9 @@ rsl_status rsl_bound_nested_at(const rsl_bound *bound, void *value, rsl_field fi
  * data) in `room`. RSL_ERROR_WITNESS if the type has neither. */
 rsl_status rsl_bound_init_at(const rsl_bound *bound, void *room, size_t room_size, rsl_error *err);
 /* A copy of the live value at `src` (clone witness, or bitwise for plain old
- * data) in `room`, which must not overlap it. */
+ * data) in `room`, which must not overlap it. RSL_ERROR_ARGUMENT if `src` is
+ * not aligned to rsl_bound_align (the clone witness takes it as a
+ * reference). */
 rsl_status rsl_bound_clone_at(const rsl_bound *bound, void *room, size_t room_size, const void *src,
                               rsl_error *err);
 /* Drops the value at `value` (drop witness, if any): one made by
@@ -385,12 +389,14 @@ void rsl_bound_drop_at(const rsl_bound *bound, void *value);
 /* Reads field `field` of the live value at `value` into `out`, `size` bytes
  * (exactly the field's: else RSL_ERROR_VALUE). RSL_ERROR_BINDING for a token
  * of another binding; RSL_ERROR_VALUE if the value holds bytes that are not
- * a bool (0/1) or a char (a Unicode scalar value) where the field is one. */
+ * a bool (0/1) or a char (a Unicode scalar value) where the field is one.
+ * `out` must not overlap the value (as for memcpy). */
 rsl_status rsl_bound_get(const rsl_bound *bound, const void *value, rsl_field field, void *out, size_t size,
                          rsl_error *err);
 /* Writes field `field` of the live value at `value` from `in`, `size` bytes:
  * the bytes must be a valid value of the field's type (a bool 0 or 1, a char
- * a Unicode scalar value), or nothing is written (RSL_ERROR_VALUE). */
+ * a Unicode scalar value), or nothing is written (RSL_ERROR_VALUE). `in`
+ * must not overlap the value (as for memcpy). */
 rsl_status rsl_bound_set(const rsl_bound *bound, void *value, rsl_field field, const void *in, size_t size,
                          rsl_error *err);
 

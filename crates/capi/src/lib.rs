@@ -43,7 +43,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use layout_meta::compat::{self, Access, Mismatch};
+use layout_meta::compat::Access;
 /// `&str` and `&[T]` as they cross (layout.h's `rsl_slice`): a pointer and
 /// a length in elements.
 pub use layout_meta::function::RawSlice as rsl_slice;
@@ -53,7 +53,7 @@ use resilient_loader::Library;
 use resilient_types::dynamic::{
     self, DynBound, DynImpl, DynInterface, DynRoom, DynToken, DynValue, DynView,
 };
-use resilient_types::{Error as TypesError, ForeignFunction, TypeSource};
+use resilient_types::{Error as TypesError, ForeignFunction};
 
 /// What a call did. `RSL_OK` and `RSL_ABSENT` are successes; every other
 /// code is an error whose message, if an [`rsl_error`] was passed, is in it.
@@ -1228,7 +1228,8 @@ pub unsafe extern "C" fn rsl_bound_drop_at(bound: *const rsl_bound, value: *mut 
 ///
 /// `bound` is NULL or a live bound view; `value` is NULL or a live value of
 /// the bound type that nobody writes during the call; `out` is NULL or
-/// writable for `size` bytes; `err` is NULL or a live error.
+/// writable for `size` bytes, and does not overlap the value; `err` is NULL
+/// or a live error.
 #[no_mangle]
 pub unsafe extern "C" fn rsl_bound_get(
     bound: *const rsl_bound,
@@ -1268,7 +1269,8 @@ pub unsafe extern "C" fn rsl_bound_get(
 ///
 /// `bound` is NULL or a live bound view; `value` is NULL or a live value of
 /// the bound type that nobody else accesses during the call; `in_` is NULL
-/// or readable for `size` bytes; `err` is NULL or a live error.
+/// or readable for `size` bytes, and does not overlap the value; `err` is
+/// NULL or a live error.
 #[no_mangle]
 pub unsafe extern "C" fn rsl_bound_set(
     bound: *const rsl_bound,
@@ -1386,7 +1388,8 @@ pub unsafe extern "C" fn rsl_value_data(value: *mut rsl_value) -> *mut c_void {
 /// # Safety
 ///
 /// `value` is NULL or a live value nobody writes during the call; `out` is
-/// NULL or writable for `size` bytes; `err` is NULL or a live error.
+/// NULL or writable for `size` bytes, and does not overlap the value; `err`
+/// is NULL or a live error.
 #[no_mangle]
 pub unsafe extern "C" fn rsl_value_get(
     value: *const rsl_value,
@@ -1420,7 +1423,8 @@ pub unsafe extern "C" fn rsl_value_get(
 /// # Safety
 ///
 /// `value` is NULL or a live value nobody else uses during the call; `in_`
-/// is NULL or readable for `size` bytes; `err` is NULL or a live error.
+/// is NULL or readable for `size` bytes, and does not overlap the value;
+/// `err` is NULL or a live error.
 #[no_mangle]
 pub unsafe extern "C" fn rsl_value_set(
     value: *mut rsl_value,
@@ -1451,15 +1455,16 @@ pub unsafe extern "C" fn rsl_value_set(
 
 /// Where the view's field `field.index` is declared, if `field` is this
 /// binding's token of it.
-fn declared(b: &rsl_bound, field: rsl_field) -> Res<&layout_meta::needs::FieldNeed> {
+fn declared<'b>(
+    b: &'b dynamic::DynBound,
+    field: rsl_field,
+    operation: &'static str,
+) -> Res<&'b layout_meta::needs::FieldNeed> {
     let index = usize::try_from(field.index).unwrap_or(usize::MAX);
-    let ours = matches!(b.bound.token(index), Ok(Some(t)) if rsl_field::from(t) == field);
-    match b.bound.need().fields.get(index) {
+    let ours = matches!(b.token(index), Ok(Some(t)) if rsl_field::from(t) == field);
+    match b.need().fields.get(index) {
         Some(f) if ours => Ok(f),
-        _ => Err(TypesError::WrongBinding {
-            operation: "borrow or replace",
-        }
-        .into()),
+        _ => Err(TypesError::WrongBinding { operation }.into()),
     }
 }
 
@@ -1578,7 +1583,7 @@ pub unsafe extern "C" fn rsl_bound_borrow(
         if value.is_null() || out.is_null() {
             return Err(Failure::null("the value or the output slice"));
         }
-        let f = declared(b, field)?;
+        let f = declared(&b.bound, field, "borrow")?;
         // SAFETY: `value` is a live value of the bound type, not written
         // while the contents are used (the caller's contract).
         let borrowed = unsafe { b.bound.borrow(value.cast(), field.into()) }?;
@@ -1613,7 +1618,7 @@ pub unsafe extern "C" fn rsl_bound_text(
         if value.is_null() || out.is_null() {
             return Err(Failure::null("the value or the output slice"));
         }
-        let f = declared(b, field)?;
+        let f = declared(&b.bound, field, "borrow")?;
         if f.access == Access::Elements {
             return Err(Failure::argument(format!(
                 "`{}.{}` is an elements field, not text",
@@ -1666,7 +1671,7 @@ pub unsafe extern "C" fn rsl_bound_replace(
         if value.is_null() {
             return Err(Failure::null("the value"));
         }
-        let f = declared(b, field)?;
+        let f = declared(&b.bound, field, "replace")?;
         // SAFETY: `ptr` is NULL or readable for `len` elements (the
         // caller's contract).
         let bytes = unsafe { contents(f, ptr, len) }?;
@@ -1730,16 +1735,8 @@ pub unsafe extern "C" fn rsl_value_replace(
         // SAFETY: `value` is NULL or a live value nobody else uses during
         // the call (the caller's contract).
         let v = unsafe { handle_mut(value, "the value") }?;
-        let index = usize::try_from(field.index).unwrap_or(usize::MAX);
-        let f = match v.value.bound().need().fields.get(index) {
-            Some(f) => f.clone(),
-            None => {
-                return Err(TypesError::WrongBinding {
-                    operation: "replace",
-                }
-                .into())
-            }
-        };
+        // The token first: no buffer is formed by another binding's field.
+        let f = declared(v.value.bound(), field, "replace")?.clone();
         // SAFETY: `ptr` is NULL or readable for `len` elements (the
         // caller's contract).
         let bytes = unsafe { contents(&f, ptr, len) }?;
@@ -2337,77 +2334,22 @@ pub unsafe extern "C" fn rsl_function_bind(
             ret: unsafe { param_of(result, "return".into(), true) }?,
             thunk: 0,
         };
-        let origin = l.lib.origin();
-        if compat::bind_module(module, &origin.module).is_err() {
-            return Err(TypesError::ModuleMismatch {
-                library: origin.library,
-                expected: module.into(),
-                found: origin.module,
-            }
-            .into());
-        }
-        let refuse = |m: Mismatch| -> Failure {
-            TypesError::BindFunctions {
-                origin: origin.clone(),
-                mismatches: vec![m],
-            }
-            .into()
-        };
-        let found = l.lib.function(name);
-        match compat::bind_function(
-            &want,
-            required != 0,
-            found.as_deref().map(ForeignFunction::layout),
-        ) {
-            Ok(Some(_)) => {}
-            Ok(None) => return Ok(RSL_ABSENT),
-            Err(m) => return Err(refuse(m)),
-        }
-        let function = found.ok_or_else(|| Failure::argument(format!("`{name}` vanished")))?;
-        let mut types = Vec::with_capacity(want.params.len());
-        for p in &want.params {
-            let id = match (p.pass, &p.identity) {
-                (pass::REF | pass::MUT | pass::OPT_REF, Identity::Resilient { name, .. }) => {
-                    // The library's type of that name (the validator
-                    // requires the module to list it).
-                    match l.lib.foreign_type(name) {
-                        Some(t) => t.id().get(),
-                        None => return Err(refuse(Mismatch::MissingType { ty: name.clone() })),
-                    }
-                }
-                _ => 0,
-            };
-            types.push(id);
-        }
-        let result_type = match owned_result(&want) {
-            Some(ty) => match l.lib.foreign_type(ty) {
-                Some(t) => t.id().get(),
-                None => {
-                    return Err(refuse(Mismatch::MissingType { ty: ty.into() }));
-                }
-            },
-            None => 0,
+        // The binder `api!` binds with: the one function rule, and each
+        // type a reference or the result refers to.
+        let Some(bound) = dynamic::DynFunction::bind(&l.lib, module, &want, required != 0)? else {
+            return Ok(RSL_ABSENT);
         };
         let handle = rsl_function {
-            function,
+            function: Arc::clone(bound.function()),
             name: c_string(name.into()),
-            types,
-            result_type,
+            types: bound.bindings().iter().map(|b| b.get()).collect(),
+            result_type: bound.result_type().map_or(0, |t| t.id().get()),
         };
         // SAFETY: `out` is NULL or writable (the caller's contract).
         unsafe { give(out, handle) }
     };
     // SAFETY: `err` is NULL or a live error, unshared (the caller's contract).
     unsafe { guard(err, run) }
-}
-
-/// The exported type an owned result (`pass::OWNED`) is a value of, by
-/// name; `None` for any other result.
-fn owned_result(f: &FunctionLayout) -> Option<&str> {
-    match (f.ret.pass, &f.ret.identity) {
-        (pass::OWNED, Identity::Resilient { name, .. }) => Some(name),
-        _ => None,
-    }
 }
 
 /// Frees a bound function. NULL is ignored. The library is unloaded after
@@ -2750,12 +2692,7 @@ pub unsafe extern "C" fn rsl_interface_bind(
             .into_iter()
             .map(|imp| {
                 let result_types = (0..imp.method_count())
-                    .map(|m| {
-                        imp.method(m)
-                            .and_then(|(f, _)| owned_result(f.layout()))
-                            .and_then(|ty| l.lib.foreign_type(ty))
-                            .map_or(0, |t| t.id().get())
-                    })
+                    .map(|m| imp.method_result_type(m).map_or(0, |t| t.id().get()))
                     .collect();
                 Arc::new(ImplHandle {
                     type_name: c_string(imp.type_name().into()),

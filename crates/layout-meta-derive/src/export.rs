@@ -166,6 +166,7 @@ fn expand_impl(o: &Options, krate: &Path, imp: ItemImpl) -> syn::Result<TokenStr
     };
     let mut thunks = Vec::new();
     let mut descriptors = Vec::new();
+    let mut referents = Vec::new();
     for item in &imp.items {
         let ImplItem::Fn(m) = item else { continue };
         let name = syn::ext::IdentExt::unraw(&m.sig.ident).to_string();
@@ -179,6 +180,7 @@ fn expand_impl(o: &Options, krate: &Path, imp: ItemImpl) -> syn::Result<TokenStr
         )?;
         thunks.push(g.thunk);
         descriptors.push(g.descriptor);
+        referents.push(g.referents);
     }
     Ok(quote! {
         #imp
@@ -196,6 +198,8 @@ fn expand_impl(o: &Options, krate: &Path, imp: ItemImpl) -> syn::Result<TokenStr
                         <#self_ty as #krate::FieldType>::IDENTITY.name(),
                         &[#(&#descriptors),*],
                     );
+                const REFERENTS: &'static [&'static [::core::option::Option<&'static #krate::TypeDescriptor>]] =
+                    &[#(#referents),*];
             }
         };
     })

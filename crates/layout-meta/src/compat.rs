@@ -521,6 +521,27 @@ pub fn contains_resilient(id: &Identity) -> bool {
     }
 }
 
+/// The by-value crossing rule: a parameter or result passed by value, in a
+/// slice or in an owned slice is copied as the bytes of its identity, so
+/// its identity holds no resilient type (whose layout may change without
+/// the other side knowing; two versions of one name may differ in size).
+/// The validator applies it to a library's records, and binding a function
+/// to the records of a module nobody validated (one compiled into this
+/// program). `Err` says why not.
+///
+/// # Errors
+///
+/// The reason, for a resilient identity passed so.
+pub fn crossing(pass: u32, id: &Identity) -> Result<(), &'static str> {
+    use crate::function::pass;
+    match pass {
+        pass::VALUE | pass::SLICE | pass::OWNED_SLICE if contains_resilient(id) => {
+            Err("a resilient type never crosses by value or in a slice")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether module names `a` and `b` name the same module (byte for byte;
 /// `const`, so that a view's declaration is checked at compile time).
 pub const fn same_module(a: &str, b: &str) -> bool {
@@ -929,12 +950,40 @@ pub fn bind_case<'a>(ty: &'a TypeLayout, name: &str) -> Result<(usize, &'a CaseL
 
 /// The nested rule: a nested resilient field `field` of type `ty` is bound
 /// through the module's type of the nested name, `inner` (`None` if the
-/// module has none), which must have the size and alignment the field holds.
+/// module has none), which must have the size and alignment the field
+/// holds; and the field must be aligned for it in every value of `ty` (its
+/// offset a multiple of the nested type's alignment, `ty`'s alignment at
+/// least that), since a view of the nested type reaches its value in place
+/// and may hand it to the library's code as a reference. A nested field of
+/// a packed type is not: its own fields are read by value instead (a
+/// packed type's scalar fields are read unaligned).
 ///
 /// # Errors
 ///
 /// [`Mismatch::NestedMissing`], [`Mismatch::NestedMismatch`].
 pub fn bind_nested(
+    ty: &TypeLayout,
+    field: &FieldLayout,
+    inner: Option<&TypeLayout>,
+) -> Result<(), Mismatch> {
+    bind_nested_type(ty, field, inner)?;
+    let align = field.identity.align();
+    if !field.is_aligned() || ty.align < align {
+        return Err(Mismatch::NestedMismatch {
+            ty: ty.name.clone(),
+            field: field.name.clone(),
+            nested: field.identity.name().into(),
+            reason: alloc::format!(
+                "at offset {} of a type aligned to {}, where it needs alignment {align} (a packed field): it cannot be reached through a view of its type, only its fields by value",
+                field.offset, ty.align
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// [`bind_nested`]'s type half: `inner` is the type `field` holds.
+fn bind_nested_type(
     ty: &TypeLayout,
     field: &FieldLayout,
     inner: Option<&TypeLayout>,
@@ -966,8 +1015,9 @@ pub fn bind_nested(
 
 /// The elements rule: an elements field `a` of type `ty` whose element is an
 /// exported type (`Vec<Widget>`) is bound through the module's type of that
-/// name, `inner`, by the nested rule ([`bind_nested`]), and that type's
-/// stride must be its size (a `Vec`'s elements are `size_of` apart: a host
+/// name, `inner`, by the nested rule's type half ([`bind_nested`]: the
+/// elements lie in the library's buffer, whose alignment is checked when
+/// they are borrowed, not in `ty`), and that type's stride must be its size (a `Vec`'s elements are `size_of` apart: a host
 /// steps through them by the bound type's stride).
 ///
 /// # Errors
@@ -979,7 +1029,7 @@ pub fn bind_elements(
     inner: Option<&TypeLayout>,
 ) -> Result<(), Mismatch> {
     let field = a.as_element_field();
-    bind_nested(ty, &field, inner)?;
+    bind_nested_type(ty, &field, inner)?;
     match inner {
         Some(inner) if inner.stride != inner.size => Err(Mismatch::NestedMismatch {
             ty: ty.name.clone(),
@@ -1199,6 +1249,19 @@ pub fn bind_expected<'a, P: ExpectedParam>(
                 _ => same_identity_of(id, &g.identity),
             }
     };
+    // The library's side of each crossing (the host's is the same where
+    // the identities agree): a record of a module compiled into this
+    // program was never validated.
+    for g in f.params.iter().chain(core::iter::once(&f.ret)) {
+        if let Err(reason) = crossing(g.pass, &g.identity) {
+            return Err(Mismatch::NestedMismatch {
+                ty: f.name.clone(),
+                field: g.name.clone(),
+                nested: g.identity.name().into(),
+                reason: reason.into(),
+            });
+        }
+    }
     let params = want.params.iter().zip(&f.params).map(Some);
     for (i, pair) in params.chain(core::iter::once(None)).enumerate() {
         let (index, (w, g)) = match pair {

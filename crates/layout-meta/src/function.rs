@@ -410,10 +410,18 @@ impl ImplDescriptor {
 /// # Safety
 ///
 /// Every method record's thunk has the signature its record gives, with the
-/// receiver first, and honours the calling convention.
+/// receiver first, and honours the calling convention; [`Self::REFERENTS`]
+/// lists the types the thunks were compiled with.
 pub unsafe trait ExportedImpl<const INTERFACE: u64> {
     /// The implementation's record.
     const DESCRIPTOR: &'static ImplDescriptor;
+    /// Per method, in the record's order, the descriptors of the exported
+    /// types its references point to, as [`ExportedFn::REFERENTS`] (one
+    /// entry per parameter, then the result): the receiver's is the
+    /// implementing type's. A host that binds the implementation compiled
+    /// into its own program (`resilient_types::InProcess`) calls the
+    /// methods only on values of exactly these types.
+    const REFERENTS: &'static [&'static [Option<&'static crate::TypeDescriptor>]];
 }
 
 /// Size of a version-1 interface-implementation record, in bytes.

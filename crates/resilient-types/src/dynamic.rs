@@ -142,6 +142,13 @@ pub fn nested(name: &str) -> Result<Identity, Error> {
 /// How deep views may nest views of nested fields ([`DynView::add_nested`]).
 pub const MAX_VIEW_DEPTH: usize = 32;
 
+/// How many fields a view may hold counting those of its nested views, as
+/// many times as each is nested ([`DynView::add_nested`]): binding a view
+/// visits each of them once, so this bounds its time and memory. (A view
+/// nested in itself doubles it at each step: without the bound, 31 steps
+/// would ask for 2^31 fields.)
+pub const MAX_VIEW_FIELDS: usize = 1 << 16;
+
 /// How many cases an enum view may name (the format's limit of cases).
 pub const MAX_CASES: usize = 4096;
 
@@ -156,8 +163,14 @@ pub const MAX_CASES: usize = 4096;
 pub struct DynView {
     need: ViewNeed,
     /// Per field: the view of the nested type (added with
-    /// [`DynView::add_nested`]), else `None`.
-    nested: Vec<Option<DynView>>,
+    /// [`DynView::add_nested`]), else `None`; shared, so that a copy of a
+    /// view copies no nested view.
+    nested: Vec<Option<Arc<DynView>>>,
+    /// How many views deep this one is (1 without nested views).
+    depth: usize,
+    /// Its fields and those of its nested views, each counted once per
+    /// place it is nested (at most [`MAX_VIEW_FIELDS`]).
+    fields: usize,
     /// An enum view's cases (`need.fields` is then empty).
     cases: Option<EnumNeed>,
     /// An enum view's payload fields, in the order they were added (their
@@ -194,6 +207,8 @@ impl DynView {
                 fields: Vec::new(),
             },
             nested: Vec::new(),
+            depth: 1,
+            fields: 0,
             cases: None,
             payload: Vec::new(),
         })
@@ -359,9 +374,14 @@ impl DynView {
                 reason: format!("field name `{name}` is empty or declared twice"),
             });
         }
-        if self.need.fields.len() >= layout_meta::limits::MAX_FIELDS {
+        if self.need.fields.len() >= layout_meta::limits::MAX_FIELDS
+            || self.fields >= MAX_VIEW_FIELDS
+        {
             return Err(Error::BadView {
-                reason: "too many fields".into(),
+                reason: format!(
+                    "field `{name}`: too many fields (a view holds at most {} of its own, and {MAX_VIEW_FIELDS} with those of its nested views)",
+                    layout_meta::limits::MAX_FIELDS
+                ),
             });
         }
         self.need.fields.push(FieldNeed {
@@ -371,6 +391,7 @@ impl DynView {
             identity,
         });
         self.nested.push(None);
+        self.fields += 1;
         Ok(self.need.fields.len() - 1)
     }
 
@@ -400,9 +421,18 @@ impl DynView {
                 ),
             });
         }
-        if view.depth() >= MAX_VIEW_DEPTH {
+        if view.depth >= MAX_VIEW_DEPTH {
             return Err(Error::BadView {
                 reason: format!("field `{name}`: views nest more than {MAX_VIEW_DEPTH} deep"),
+            });
+        }
+        // The field itself, then its view's fields, within the bound.
+        if view.fields >= MAX_VIEW_FIELDS - self.fields.min(MAX_VIEW_FIELDS) {
+            return Err(Error::BadView {
+                reason: format!(
+                    "field `{name}`: the view of `{}` would hold more than {MAX_VIEW_FIELDS} fields with those of its nested views ({} here, {} in the nested view)",
+                    self.need.type_name, self.fields, view.fields
+                ),
             });
         }
         let index = self.add(
@@ -411,21 +441,10 @@ impl DynView {
             Access::Nested,
             nested(&view.need.type_name)?,
         )?;
-        self.nested[index] = Some(view.clone());
+        self.nested[index] = Some(Arc::new(view.clone()));
+        self.fields += view.fields;
+        self.depth = self.depth.max(view.depth + 1);
         Ok(index)
-    }
-
-    /// How many views deep this one is (1 without nested views).
-    ///
-    /// (An enum view nests none: its payload fields are read by value.)
-    fn depth(&self) -> usize {
-        1 + self
-            .nested
-            .iter()
-            .flatten()
-            .map(DynView::depth)
-            .max()
-            .unwrap_or(0)
     }
 
     /// Binds this view, and the view of each nested field it was given,
@@ -488,8 +507,7 @@ impl DynView {
         let vanished = |name: &str| Error::BadView {
             reason: format!("type `{name}` vanished from {}", source.origin()),
         };
-        let ty = source
-            .foreign_type(&self.need.type_name)
+        let ty = crate::foreign::named_type(source, &self.need.type_name)
             .ok_or_else(|| vanished(&self.need.type_name))?;
         if let Some(cases) = &verdict.cases {
             return DynBound::new_enum(ty, self, cases);
@@ -1434,7 +1452,8 @@ impl DynBound {
     /// # Safety
     ///
     /// `value` points at a live value of this binding's type, readable for
-    /// its whole size, that nobody writes during the call.
+    /// its whole size, that nobody writes during the call and that `out`
+    /// does not overlap.
     pub unsafe fn read(
         &self,
         value: *const u8,
@@ -1459,10 +1478,9 @@ impl DynBound {
         //   by `field_at`), where the library's layout or `locate` puts it:
         //   the source lies inside the live value the caller passes,
         //   readable;
-        // - `out` is `size` writable bytes (checked above);
-        // - `copy` allows overlap, should the caller's buffer lie inside
-        //   the value.
-        unsafe { core::ptr::copy(at, out.as_mut_ptr(), slot.size) };
+        // - `out` is `size` writable bytes (checked above), a slice the
+        //   caller lends exclusively, so it does not overlap the value.
+        unsafe { core::ptr::copy_nonoverlapping(at, out.as_mut_ptr(), slot.size) };
         self.check_bits(slot, token.index, out)
     }
 
@@ -1477,7 +1495,8 @@ impl DynBound {
     /// # Safety
     ///
     /// `value` points at a live value of this binding's type, writable for
-    /// its whole size, that nobody else accesses during the call.
+    /// its whole size, that nobody else accesses during the call and that
+    /// `bytes` does not overlap.
     pub unsafe fn write(&self, value: *mut u8, token: DynToken, bytes: &[u8]) -> Result<(), Error> {
         let slot = self.by_value(token, bytes.len(), "write")?;
         if slot.payload.is_some() {
@@ -1501,8 +1520,11 @@ impl DynBound {
         //   caller lends us writable and exclusively;
         // - the bytes are a valid value of the field's type (checked just
         //   above for `bool` and `char`; any bytes for the other kinds);
-        // - `copy` allows overlap.
-        unsafe { core::ptr::copy(bytes.as_ptr(), value.add(slot.offset), slot.size) };
+        // - the value is lent exclusively, so `bytes` (a shared slice
+        //   alive for the call) does not overlap it.
+        unsafe {
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), value.add(slot.offset), slot.size)
+        };
         Ok(())
     }
 
@@ -1740,7 +1762,9 @@ impl DynBound {
     ///
     /// # Errors
     ///
-    /// As [`DynBound::init_at`].
+    /// As [`DynBound::init_at`]; [`Error::BadView`] if `src` is null or
+    /// not aligned for the type (the clone witness takes it as a
+    /// reference).
     ///
     /// # Safety
     ///
@@ -1748,6 +1772,7 @@ impl DynBound {
     /// binding's type that does not overlap the room.
     pub unsafe fn clone_at(&self, room: *mut u8, len: usize, src: *const u8) -> Result<(), Error> {
         self.check_room(room, len)?;
+        self.check_value(src)?;
         // SAFETY: the room is checked (aligned, `size` bytes); `src` is a
         // live value of the type, apart from the room (caller's contract).
         unsafe { clone_into(&self.ty, room, src) }
@@ -1990,6 +2015,91 @@ impl Drop for DynValue {
     }
 }
 
+// -------------------------------------------------------------- functions
+
+/// A function described as data, bound: what a host calls it with, checked
+/// by the code `api!` binds with (the one function rule,
+/// `layout_meta::compat::bind_function`; each reference parameter's type
+/// and an owned result's, of the function's own library, under their own
+/// names). What the C API's `rsl_function` is.
+///
+/// # Thread safety
+///
+/// `Send + Sync`: immutable once made.
+#[derive(Debug)]
+pub struct DynFunction {
+    function: Arc<ForeignFunction>,
+    bindings: Vec<BindingId>,
+    result: Option<Arc<ForeignType>>,
+}
+
+impl DynFunction {
+    /// Binds function `want.name` of module `module`, exported by `source`,
+    /// to be called with `want`'s parameters and result (their names do
+    /// not matter): required, or optional (`Ok(None)` if `source` lacks
+    /// it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ModuleMismatch`] for another module;
+    /// [`Error::BindFunctions`] with the mismatch (the function missing, a
+    /// parameter or the result retyped, with both types; a type a
+    /// reference or the result refers to missing or of another library).
+    pub fn bind(
+        source: &dyn TypeSource,
+        module: &str,
+        want: &FunctionLayout,
+        required: bool,
+    ) -> Result<Option<DynFunction>, Error> {
+        if compat::bind_module(module, &source.module_name()).is_err() {
+            let origin = source.origin();
+            return Err(Error::ModuleMismatch {
+                library: origin.library,
+                expected: module.into(),
+                found: origin.module,
+            });
+        }
+        let mut cx = crate::ApiCx::new(source, None);
+        let mut bindings = vec![BindingId::DIRECT; want.params.len()];
+        let expected = compat::Expected::of(want);
+        let bound = cx
+            .bind_layout(expected, false, required, &mut bindings)
+            .and_then(|function| {
+                let result = cx.owned_result(&function)?;
+                Some(DynFunction {
+                    function,
+                    bindings,
+                    result,
+                })
+            });
+        let mismatches = cx.into_mismatches();
+        if mismatches.is_empty() {
+            Ok(bound)
+        } else {
+            Err(Error::BindFunctions {
+                origin: source.origin(),
+                mismatches,
+            })
+        }
+    }
+
+    /// The library's function.
+    pub fn function(&self) -> &Arc<ForeignFunction> {
+        &self.function
+    }
+    /// Per parameter, the binding id a value passed by reference must
+    /// have (its type's, [`ForeignType::id`]); [`BindingId::DIRECT`] for
+    /// the other parameters.
+    pub fn bindings(&self) -> &[BindingId] {
+        &self.bindings
+    }
+    /// The library's type an owned result is a value of; `None` for any
+    /// other result.
+    pub fn result_type(&self) -> Option<&Arc<ForeignType>> {
+        self.result.as_ref()
+    }
+}
+
 // ------------------------------------------------------------- interfaces
 
 /// One method of a [`DynInterface`]: the signature the host calls it with,
@@ -2137,8 +2247,13 @@ impl DynInterface {
                     .map(|m| {
                         let mut bindings = vec![BindingId::DIRECT; m.want.params.len()];
                         let want = layout_meta::compat::Expected::of(&m.want);
-                        cx.bind_layout(want, true, m.required, &mut bindings)
-                            .map(|function| DynMethodBound { function, bindings })
+                        let function = cx.bind_layout(want, true, m.required, &mut bindings)?;
+                        let result = cx.owned_result(&function)?;
+                        Some(DynMethodBound {
+                            function,
+                            bindings,
+                            result,
+                        })
                     })
                     .collect::<Vec<_>>(),
             )
@@ -2164,6 +2279,8 @@ impl DynInterface {
 struct DynMethodBound {
     function: Arc<ForeignFunction>,
     bindings: Vec<BindingId>,
+    /// The type an owned result is a value of.
+    result: Option<Arc<ForeignType>>,
 }
 
 /// One type's implementation of a [`DynInterface`], bound: its methods in
@@ -2202,6 +2319,12 @@ impl DynImpl {
             .get(index)?
             .as_ref()
             .map(|m| (&m.function, m.bindings.as_slice()))
+    }
+    /// The library's type declared method `index`'s owned result is a value
+    /// of (bound as [`DynFunction::result_type`]); `None` for another
+    /// result, a method this type lacks, or an index out of range.
+    pub fn method_result_type(&self, index: usize) -> Option<&Arc<ForeignType>> {
+        self.methods.get(index)?.as_ref()?.result.as_ref()
     }
     /// A binding of the implementing type without fields: its values
     /// ([`DynValue::new`], [`DynBound::init_at`]) are made and dropped by
@@ -2342,10 +2465,75 @@ mod tests {
         }
     }
 
+    #[layout_meta::export]
+    fn make_square(side: f64) -> Square {
+        Square { side }
+    }
+
+    #[layout_meta::export]
+    fn side_of(s: &Square) -> f64 {
+        s.side
+    }
+
     fn shapes() -> InProcess {
         InProcess::new("shapes", "1.0.0")
             .with::<Square>()
             .with_impl::<Square, { layout_meta::name_hash("Shape") }>()
+            .with_fn::<make_square>()
+            .with_fn::<side_of>()
+    }
+
+    fn square_ref() -> ParamLayout {
+        ParamLayout {
+            name: "ignored".into(),
+            pass: pass::REF,
+            identity: nested("Square").unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_function_described_as_data_binds_its_types_as_api_does() {
+        let src = shapes();
+        let square = src.foreign_type("Square").unwrap();
+        let fn_of = |name: &str, params: Vec<ParamLayout>, ret: ParamLayout| FunctionLayout {
+            name: name.into(),
+            abi: layout_meta::function::abi::THUNK_V2,
+            flags: 0,
+            params,
+            ret,
+            thunk: 0,
+        };
+        let owned = ParamLayout {
+            name: "return".into(),
+            pass: pass::OWNED,
+            identity: nested("Square").unwrap(),
+        };
+        let make = fn_of("make_square", vec![value(pass::VALUE, "f64")], owned);
+        let f = DynFunction::bind(&src, "shapes", &make, true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.bindings(), [BindingId::DIRECT]);
+        assert_eq!(f.result_type().unwrap().id(), square.id());
+        let side = fn_of("side_of", vec![square_ref()], value(pass::VALUE, "f64"));
+        let f = DynFunction::bind(&src, "shapes", &side, true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.bindings(), [square.id()]);
+        assert!(f.result_type().is_none());
+        // Absent and optional; absent and required; retyped; another module.
+        let gone = fn_of("gone", vec![], value(pass::VALUE, "f64"));
+        assert!(DynFunction::bind(&src, "shapes", &gone, false)
+            .unwrap()
+            .is_none());
+        let err = DynFunction::bind(&src, "shapes", &gone, true).unwrap_err();
+        assert!(err.to_string().contains("`gone`"), "{err}");
+        let retyped = fn_of("side_of", vec![square_ref()], value(pass::VALUE, "f32"));
+        let err = DynFunction::bind(&src, "shapes", &retyped, true).unwrap_err();
+        assert!(err.to_string().contains("f32"), "{err}");
+        assert!(matches!(
+            DynFunction::bind(&src, "gadgets", &side, true),
+            Err(Error::ModuleMismatch { .. })
+        ));
     }
 
     fn value(pass: u32, scalar_name: &str) -> ParamLayout {
@@ -2622,9 +2810,57 @@ mod tests {
             let mut next = dyn_view("Inner", &[]);
             next.add_nested("inner", true, &deep).unwrap();
             deep = next;
-            assert_eq!(deep.depth(), i + 1);
+            assert_eq!(deep.depth, i + 1);
         }
         assert!(outer.add_nested("inner", true, &deep).is_err());
+    }
+
+    #[test]
+    fn a_view_nested_in_itself_stops_at_the_field_bound() {
+        // Each step doubles the fields (2f + 1): 2^31 after 31 steps
+        // without the bound, which is reached at the 16th step, long
+        // before the depth limit.
+        let mut v = dyn_view("Inner", &[("a", "u32")]);
+        let mut refused = None;
+        for i in 0..31 {
+            let copy = v.clone();
+            if let Err(e) = v.add_nested(&format!("f{i}"), true, &copy) {
+                refused = Some((i, e));
+                break;
+            }
+        }
+        let (i, e) = refused.expect("refused");
+        assert_eq!(i, 15);
+        assert_eq!(v.fields, MAX_VIEW_FIELDS - 1);
+        assert!(v.depth < MAX_VIEW_DEPTH);
+        let Error::BadView { reason } = e else {
+            panic!("{e:?}")
+        };
+        assert!(reason.contains("more than 65536 fields"), "{reason}");
+        // A copy shares the nested views instead of copying them.
+        let copy = v.clone();
+        assert!(Arc::ptr_eq(
+            copy.nested[1].as_ref().unwrap(),
+            v.nested[1].as_ref().unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_clone_of_a_misaligned_source_is_refused() {
+        let b = bound();
+        let v = DynValue::new(&b).unwrap();
+        let (size, align, _) = b.shape();
+        assert!(align > 1);
+        let mut room = vec![0u64; size.div_ceil(8)];
+        let at = room.as_mut_ptr().cast::<u8>();
+        // SAFETY: `room` is aligned and large enough; the source is refused
+        // before it is read.
+        let err = unsafe { b.clone_at(at, size, v.as_ptr().wrapping_add(1)) }.unwrap_err();
+        assert!(err.to_string().contains("not aligned"), "{err}");
+        // SAFETY: as above, with a live, aligned source.
+        unsafe { b.clone_at(at, size, v.as_ptr()) }.unwrap();
+        // SAFETY: made just above, dropped once.
+        unsafe { b.drop_at(at) };
     }
 
     #[test]

@@ -274,6 +274,12 @@ impl ForeignType {
 
 /// Something that hands out the foreign types of one module: a loaded
 /// library, or an in-process registry.
+///
+/// Safe to implement: binding does not trust a source to hand out the
+/// right type. A type of another name than the one asked for counts as
+/// missing, a type of another library than a function's
+/// is refused, and a function compiled into this program binds only to
+/// exactly the types it was compiled with.
 pub trait TypeSource {
     /// The type called `name`, if the module has it.
     fn foreign_type(&self, name: &str) -> Option<Arc<ForeignType>>;
@@ -298,6 +304,30 @@ pub trait TypeSource {
     }
 }
 
+/// An implementation compiled into this program: its record and the types
+/// its methods were compiled with (`ExportedImpl::DESCRIPTOR`, `REFERENTS`).
+struct CompiledImpl {
+    record: &'static layout_meta::function::ImplDescriptor,
+    referents: &'static [&'static [Option<&'static layout_meta::TypeDescriptor>]],
+}
+
+impl fmt::Debug for CompiledImpl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.record, f)
+    }
+}
+
+/// The type `source` has under `name`, as binding asks for it: `None` if it
+/// has none, or hands out a type named otherwise (a source is safe to
+/// implement, and a view, a reference parameter or an owned result bound
+/// to another type than the one its name says would size values and pass
+/// them by that other type's layout).
+pub(crate) fn named_type(source: &dyn TypeSource, name: &str) -> Option<Arc<ForeignType>> {
+    source
+        .foreign_type(name)
+        .filter(|t| t.layout().name == name)
+}
+
 /// A module whose types are compiled into this program: a [`TypeSource`]
 /// for in-domain use, tests and examples.
 ///
@@ -313,7 +343,7 @@ pub struct InProcess {
     origin: Origin,
     types: Vec<Arc<ForeignType>>,
     functions: Vec<Arc<crate::ForeignFunction>>,
-    impls: Vec<&'static layout_meta::function::ImplDescriptor>,
+    impls: Vec<CompiledImpl>,
     owner: Arc<dyn Any + Send + Sync>,
 }
 
@@ -337,7 +367,10 @@ impl InProcess {
     /// to `H` (`layout_meta::name_hash("Shape")`) by type `T` (made by
     /// `#[layout_meta::export] impl Shape for T`); add `T` too.
     pub fn with_impl<T: layout_meta::ExportedImpl<H>, const H: u64>(mut self) -> Self {
-        self.impls.push(T::DESCRIPTOR);
+        self.impls.push(CompiledImpl {
+            record: T::DESCRIPTOR,
+            referents: T::REFERENTS,
+        });
         self
     }
 
@@ -380,13 +413,30 @@ impl TypeSource for InProcess {
             .cloned()
     }
     fn impls(&self, interface: &str) -> Vec<crate::ForeignImpl> {
+        // The implementing type is the one the methods were compiled for,
+        // among the types of its name (two versions of one type may be
+        // listed): an implementation of a type not added is not listed.
         self.impls
             .iter()
-            .filter(|d| d.interface() == interface)
-            .filter_map(|d| {
-                let ty = self.foreign_type(d.type_name())?;
-                Some(crate::ForeignImpl::in_process(d, ty, &self.origin))
-            })
+            .filter(|c| c.record.interface() == interface)
+            .filter_map(
+                |&CompiledImpl {
+                     record: d,
+                     referents,
+                 }| {
+                    self.types
+                        .iter()
+                        .filter(|t| t.layout().name == d.type_name())
+                        .find_map(|t| {
+                            crate::ForeignImpl::in_process_of(
+                                d,
+                                referents,
+                                Arc::clone(t),
+                                &self.origin,
+                            )
+                        })
+                },
+            )
             .collect()
     }
 }

@@ -134,8 +134,18 @@ impl ForeignFunction {
         // `#[export]` (the `ExportedFn` contract) in this program, which
         // outlives every call.
         let mut f = unsafe { ForeignFunction::new(d.to_layout(), d.thunk(), origin, owner) };
-        f.referents = Some(F::REFERENTS);
+        f.set_referents(F::REFERENTS);
         f
+    }
+
+    /// The exported types the function was compiled with, per parameter
+    /// then the result (`ExportedFn::REFERENTS`): binding refuses any other
+    /// type for them ([`ForeignFunction::accepts`]).
+    pub(crate) fn set_referents(
+        &mut self,
+        list: &'static [Option<&'static layout_meta::TypeDescriptor>],
+    ) {
+        self.referents = Some(list);
     }
 
     /// Whether `t` may be what parameter `index` (`None`: the result)
@@ -1003,6 +1013,40 @@ impl<'a> ApiCx<'a> {
         })
     }
 
+    /// The library's type an owned result (`pass::OWNED`) of `function`
+    /// is a value of: the type of the result's name, bound as `Out<V>`
+    /// binds it (under its own name, of the function's library, and,
+    /// compiled into this program, exactly the type compiled with).
+    /// `Some(None)` for any other result; `None` once a mismatch is
+    /// recorded. What the data-described binders (`crate::dynamic`, the C
+    /// API) call; the typed one binds the result's view instead.
+    pub(crate) fn owned_result(
+        &mut self,
+        function: &ForeignFunction,
+    ) -> Option<Option<Arc<crate::ForeignType>>> {
+        let ret = &function.layout.ret;
+        let (pass::OWNED, layout_meta::Identity::Resilient { name, .. }) =
+            (ret.pass, &ret.identity)
+        else {
+            return Some(None);
+        };
+        let Some(t) = crate::foreign::named_type(self.source, name) else {
+            self.mismatches
+                .push(Mismatch::MissingType { ty: name.clone() });
+            return None;
+        };
+        if let Err(reason) = function.accepts(None, &t) {
+            self.mismatches.push(Mismatch::NestedMismatch {
+                ty: function.layout.name.clone(),
+                field: "return".into(),
+                nested: name.clone(),
+                reason,
+            });
+            return None;
+        }
+        Some(Some(t))
+    }
+
     /// Binds the function (or, binding an implementation, the method)
     /// `want.name` with the signature `want` by the one function rule,
     /// `compat::bind_expected`; `receiver`: the first parameter is the
@@ -1072,7 +1116,7 @@ impl<'a> ApiCx<'a> {
             let ty = id.name();
             // The library's type of that name (the validator requires
             // the module to list it).
-            let Some(t) = self.source.foreign_type(ty) else {
+            let Some(t) = crate::foreign::named_type(self.source, ty) else {
                 self.mismatches
                     .push(Mismatch::MissingType { ty: ty.into() });
                 return None;

@@ -65,29 +65,58 @@ impl ForeignImpl {
         }
     }
 
-    /// An implementation compiled into this program.
-    pub fn in_process(
-        d: &'static layout_meta::function::ImplDescriptor,
+    /// `T`'s implementation of the interface whose name hashes to `H`,
+    /// compiled into this program, for values of `ty`: `None` unless `ty`
+    /// is exactly the type the methods were compiled for (a type of the
+    /// same name and another layout, such as another version's, would have
+    /// them read and write past its values).
+    pub fn in_process<T: layout_meta::ExportedImpl<H>, const H: u64>(
         ty: Arc<ForeignType>,
         origin: &Origin,
-    ) -> Self {
+    ) -> Option<Self> {
+        Self::in_process_of(T::DESCRIPTOR, T::REFERENTS, ty, origin)
+    }
+
+    /// [`ForeignImpl::in_process`] for a record and its referents
+    /// (`ExportedImpl::DESCRIPTOR` and `REFERENTS` of one implementation).
+    pub(crate) fn in_process_of(
+        d: &'static layout_meta::function::ImplDescriptor,
+        referents: &'static [&'static [Option<&'static layout_meta::TypeDescriptor>]],
+        ty: Arc<ForeignType>,
+        origin: &Origin,
+    ) -> Option<Self> {
+        if referents.len() != d.methods().len() {
+            return None;
+        }
+        // Each method's receiver is the implementing type.
+        for list in referents {
+            match list.first() {
+                Some(Some(receiver)) if ty.is_in_domain(receiver) => {}
+                _ => return None,
+            }
+        }
         let methods = d
             .methods()
             .iter()
-            .map(|m| {
+            .zip(referents)
+            .map(|(m, list)| {
                 // SAFETY: the record and its thunk were generated together
                 // by `#[export]` in this program.
-                Arc::new(unsafe {
+                let mut f = unsafe {
                     ForeignFunction::new(
                         m.to_layout(),
                         m.thunk(),
                         origin.clone(),
                         Arc::clone(ty.owner()),
                     )
-                })
+                };
+                // Its other reference parameters and its result bind only
+                // to the types it was compiled with, as a function's.
+                f.set_referents(list);
+                Arc::new(f)
             })
             .collect();
-        ForeignImpl {
+        Some(ForeignImpl {
             layout: ImplLayout {
                 interface: d.interface().into(),
                 type_name: d.type_name().into(),
@@ -95,7 +124,7 @@ impl ForeignImpl {
             },
             ty,
             methods,
-        }
+        })
     }
 
     /// The interface's name.

@@ -165,14 +165,8 @@ fn check_function<'t>(
     let is_ret = |p: &ParamLayout| core::ptr::eq(p, &f.ret);
     for p in f.params.iter().chain(core::iter::once(&f.ret)) {
         check_identity(&p.identity, &f.name, &p.name)?;
-        let resilient = crate::compat::contains_resilient(&p.identity);
+        crate::compat::crossing(p.pass, &p.identity).map_err(|reason| bad(&p.name, reason))?;
         match p.pass {
-            pass::VALUE | pass::SLICE if resilient => {
-                return Err(bad(
-                    &p.name,
-                    "a resilient type never crosses by value or in a slice",
-                ))
-            }
             pass::REF | pass::MUT | pass::OPT_REF | pass::OWNED => {
                 let Identity::Resilient { name, .. } = &p.identity else {
                     return Err(bad(
@@ -216,12 +210,6 @@ fn check_function<'t>(
                     || p.identity.name() != "str" =>
             {
                 return Err(bad(&p.name, "an owned string has the identity `str`"))
-            }
-            pass::OWNED_SLICE if resilient => {
-                return Err(bad(
-                    &p.name,
-                    "a resilient type never crosses by value or in a slice",
-                ))
             }
             pass::SLICE if is_ret(p) => return Err(bad(&p.name, "a result is not borrowed")),
             pass::UNIT if !is_ret(p) || p.identity.size() != 0 => {

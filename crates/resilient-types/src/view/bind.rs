@@ -70,7 +70,7 @@ impl<'a> BindCx<'a> {
     /// outer type (a type source is safe to implement, so it is not
     /// trusted to hand out the right one).
     pub(super) fn nested(&mut self, f: &FieldLayout) -> Option<Arc<ForeignType>> {
-        let inner = self.source.foreign_type(f.identity.name());
+        let inner = crate::foreign::named_type(self.source, f.identity.name());
         let verdict =
             compat::bind_nested(self.ty.layout(), f, inner.as_deref().map(|t| t.layout()));
         self.same_library(verdict, inner, &f.name, f.identity.name())
@@ -80,7 +80,7 @@ impl<'a> BindCx<'a> {
     /// bound by the elements rule ([`compat::bind_elements`]) and coming
     /// from the same library, as [`BindCx::nested`].
     pub(super) fn elements(&mut self, a: &AccessorLayout) -> Option<Arc<ForeignType>> {
-        let inner = self.source.foreign_type(a.identity.name());
+        let inner = crate::foreign::named_type(self.source, a.identity.name());
         let verdict =
             compat::bind_elements(self.ty.layout(), a, inner.as_deref().map(|t| t.layout()));
         self.same_library(verdict, inner, &a.name, a.identity.name())

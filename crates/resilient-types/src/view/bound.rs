@@ -80,7 +80,7 @@ impl<V: Bindable> Bound<V> {
         source: &dyn TypeSource,
         mismatches: &mut Vec<Mismatch>,
     ) -> Option<Self> {
-        let Some(ty) = source.foreign_type(V::TYPE_NAME) else {
+        let Some(ty) = crate::foreign::named_type(source, V::TYPE_NAME) else {
             mismatches.push(Mismatch::MissingType {
                 ty: V::TYPE_NAME.into(),
             });

@@ -13,6 +13,7 @@ mod functions;
 mod handmade;
 mod holes;
 mod names;
+mod review_calls;
 mod review_enums;
 mod send;
 mod stack_probe;

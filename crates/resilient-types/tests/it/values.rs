@@ -20,9 +20,10 @@ fn counts() -> (isize, isize, isize) {
 }
 
 macro_rules! counted {
-    ($name:ident, $align:literal, $payload:ty) => {
+    ($name:ident, $align:literal, $payload:ty, $prefix:literal) => {
+        /// Exported as `T`, the name the view asks for.
         #[derive(layout_meta::Resilient)]
-        #[resilient(clone, default)]
+        #[resilient(clone, default, name = "T", prefix = $prefix)]
         #[repr(C, align($align))]
         pub struct $name {
             pub tag: u32,
@@ -60,14 +61,14 @@ macro_rules! counted {
     };
 }
 
-counted!(A1, 1, u8);
-counted!(A8, 8, u64);
-counted!(A64, 64, [u8; 32]);
-counted!(A4096, 4096, u8);
-counted!(A65536, 65536, u8);
+counted!(A1, 1, u8, "a1_");
+counted!(A8, 8, u64, "a8_");
+counted!(A64, 64, [u8; 32], "a64_");
+counted!(A4096, 4096, u8, "a4096_");
+counted!(A65536, 65536, u8, "a65536_");
 
 #[derive(layout_meta::Resilient)]
-#[resilient(clone, default)]
+#[resilient(clone, default, name = "T", prefix = "big_")]
 pub struct Big {
     pub tag: u32,
     pub payload: [u8; STACK_CAP + 1],
@@ -109,19 +110,8 @@ view! {
 }
 
 fn bound<T: layout_meta::Resilient>() -> Bound<TagView> {
-    // Every counted type is exported under the name the view asks for.
-    struct Renamed(InProcess);
-    impl resilient_types::TypeSource for Renamed {
-        fn foreign_type(&self, _: &str) -> Option<std::sync::Arc<resilient_types::ForeignType>> {
-            self.0.foreign_type(T_NAME.with(|n| n.get()))
-        }
-        fn origin(&self) -> resilient_types::Origin {
-            self.0.origin()
-        }
-    }
-    thread_local! { static T_NAME: Cell<&'static str> = const { Cell::new("") }; }
-    T_NAME.set(T::DESCRIPTOR.name());
-    Bound::bind(&Renamed(InProcess::new("counted", "1.0.0").with::<T>())).unwrap()
+    // Every counted type is exported as `T`, one per module.
+    Bound::bind(&InProcess::new("counted", "1.0.0").with::<T>()).unwrap()
 }
 
 /// Runs every way of holding a value of `T` and checks the witness counts.
