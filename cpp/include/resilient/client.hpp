@@ -786,6 +786,11 @@ class Place {
     // written or dropped), checked to be UTF-8 as the Rust host's `text`
     // checks it: bytes that are not (a C++ library's std::string may hold
     // any) throw rsl::Error with the Rust message; text_bytes reads them.
+    // The bytes are the library's, outside the value: never pass them to a
+    // function together with the value as rsl::Mut (the call would write
+    // the value while the library reads them; the check of rsl::Mut sees
+    // the value's own bytes only). Copy them first. The same holds for
+    // elems().
     std::string_view text(Field<Text> f) const { return view(borrow(f.raw(), true)); }
     // Text field `f` as the library holds it: bytes, not checked.
     std::string_view text_bytes(Field<Text> f) const { return view(borrow(f.raw(), false)); }

@@ -236,6 +236,18 @@ pub enum Mismatch {
         /// What the library takes.
         found: String,
     },
+    /// A parameter or the result would cross by value, in a slice or in an
+    /// owned `Vec` although its type is resilient ([`crossing`]).
+    CrossesByValue {
+        /// The function.
+        function: String,
+        /// The parameter's position (0-based), `None` for the result.
+        index: Option<usize>,
+        /// Its name in the library.
+        param: String,
+        /// How it is passed, in Rust (`&[P]`).
+        passed: String,
+    },
 }
 
 impl fmt::Display for Mismatch {
@@ -368,6 +380,21 @@ impl fmt::Display for Mismatch {
                 f,
                 "function `{function}` returns {found}, the client expects {expected}"
             ),
+            Mismatch::CrossesByValue {
+                function,
+                index,
+                param,
+                passed,
+            } => {
+                match index {
+                    Some(i) => write!(f, "function `{function}`: parameter {} (`{param}`)", i + 1)?,
+                    None => write!(f, "function `{function}`: the result")?,
+                }
+                write!(
+                    f,
+                    " is {passed}: a resilient type never crosses by value or in a slice (its layout may change under its name)"
+                )
+            }
         }
     }
 }
@@ -955,8 +982,8 @@ pub fn bind_case<'a>(ty: &'a TypeLayout, name: &str) -> Result<(usize, &'a CaseL
 /// offset a multiple of the nested type's alignment, `ty`'s alignment at
 /// least that), since a view of the nested type reaches its value in place
 /// and may hand it to the library's code as a reference. A nested field of
-/// a packed type is not: its own fields are read by value instead (a
-/// packed type's scalar fields are read unaligned).
+/// a packed type is not, and cannot be viewed (a packed type's scalar
+/// fields can: they are read unaligned).
 ///
 /// # Errors
 ///
@@ -968,18 +995,27 @@ pub fn bind_nested(
 ) -> Result<(), Mismatch> {
     bind_nested_type(ty, field, inner)?;
     let align = field.identity.align();
-    if !field.is_aligned() || ty.align < align {
+    if !nested_aligned(ty, field) {
         return Err(Mismatch::NestedMismatch {
             ty: ty.name.clone(),
             field: field.name.clone(),
             nested: field.identity.name().into(),
             reason: alloc::format!(
-                "at offset {} of a type aligned to {}, where it needs alignment {align} (a packed field): it cannot be reached through a view of its type, only its fields by value",
+                "at offset {} of a type aligned to {}, where it needs alignment {align} (a packed field): a view of its type would reach it misaligned",
                 field.offset, ty.align
             ),
         });
     }
     Ok(())
+}
+
+/// [`bind_nested`]'s placement half: whether nested field `field` of `ty` is
+/// aligned for the type it holds in every value of `ty` (its offset a
+/// multiple of that type's alignment, `ty`'s alignment at least that).
+/// `resilient diff` asks it too: a field that stops being so breaks every
+/// view that reaches it.
+pub fn nested_aligned(ty: &TypeLayout, field: &FieldLayout) -> bool {
+    field.is_aligned() && ty.align >= field.identity.align()
 }
 
 /// [`bind_nested`]'s type half: `inner` is the type `field` holds.
@@ -1252,13 +1288,18 @@ pub fn bind_expected<'a, P: ExpectedParam>(
     // The library's side of each crossing (the host's is the same where
     // the identities agree): a record of a module compiled into this
     // program was never validated.
-    for g in f.params.iter().chain(core::iter::once(&f.ret)) {
-        if let Err(reason) = crossing(g.pass, &g.identity) {
-            return Err(Mismatch::NestedMismatch {
-                ty: f.name.clone(),
-                field: g.name.clone(),
-                nested: g.identity.name().into(),
-                reason: reason.into(),
+    let sides = f.params.iter().map(Some).enumerate();
+    for (i, g) in sides.chain(core::iter::once((f.params.len(), None))) {
+        let (index, g) = match g {
+            Some(g) => (Some(i), g),
+            None => (None, &f.ret),
+        };
+        if crossing(g.pass, &g.identity).is_err() {
+            return Err(Mismatch::CrossesByValue {
+                function: f.name.clone(),
+                index,
+                param: g.name.clone(),
+                passed: g.to_string(),
             });
         }
     }

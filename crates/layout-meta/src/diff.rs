@@ -99,6 +99,10 @@ pub enum ChangeKind {
     FieldComputed,
     /// A computed field became a stored one of the same type: compatible.
     FieldStored,
+    /// A nested field is no longer aligned for its type in every value (the
+    /// type became packed, or the field moved to such an offset): breaking,
+    /// a view of it no longer binds ([`crate::compat::nested_aligned`]).
+    FieldMisaligned,
 }
 
 impl ChangeKind {
@@ -129,6 +133,7 @@ impl ChangeKind {
         ChangeKind::CaseRemoved,
         ChangeKind::FieldComputed,
         ChangeKind::FieldStored,
+        ChangeKind::FieldMisaligned,
     ];
 
     /// The kebab-case name tools print (`field-added`, ...).
@@ -159,6 +164,7 @@ impl ChangeKind {
             ChangeKind::CaseRemoved => "case-removed",
             ChangeKind::FieldComputed => "field-computed",
             ChangeKind::FieldStored => "field-stored",
+            ChangeKind::FieldMisaligned => "field-misaligned",
         }
     }
 }
@@ -478,6 +484,22 @@ fn diff_members(o: &TypeLayout, n: &TypeLayout, push: &mut Push<'_>) {
         }
         push(kind, item.as_deref(), a, b);
     }
+    // A nested field that a view could reach and no longer can.
+    for f in &o.fields {
+        if let (crate::Identity::Resilient { .. }, Some(g)) = (&f.identity, n_fields.get(&f.name)) {
+            if same_identity(&f.identity, &g.identity)
+                && crate::compat::nested_aligned(o, f)
+                && !crate::compat::nested_aligned(n, g)
+            {
+                push(
+                    K::FieldMisaligned,
+                    Some(&f.name),
+                    format!("at {} of align {}", f.offset, o.align),
+                    format!("at {} of align {}", g.offset, n.align),
+                );
+            }
+        }
+    }
     for x in &n.accessors {
         if o_acc.get(&x.name).is_none() && o_fields.get(&x.name).is_none() {
             push(K::FieldAdded, Some(&x.name), String::new(), x.to_string());
@@ -569,7 +591,8 @@ fn change(ty: &str, kind: ChangeKind, item: Option<&str>, old: &str, new: &str) 
         | K::FunctionChanged
         | K::ImplRemoved
         | K::KindChanged
-        | K::CaseRemoved => Severity::Breaking,
+        | K::CaseRemoved
+        | K::FieldMisaligned => Severity::Breaking,
         _ => Severity::Compatible,
     };
     Change {

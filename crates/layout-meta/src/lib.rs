@@ -495,8 +495,12 @@ pub mod limits {
 /// [`Self::DESCRIPTOR`] describes `Self` exactly: its size and alignment are
 /// `size_of::<Self>()` and `align_of::<Self>()`, every field offset is the
 /// field's `offset_of!`, every field identity is the field's type, and the
-/// witnesses act on `Self`. `#[derive(Resilient)]` implements it so; write it
-/// by hand only with the same guarantees.
+/// witnesses act on `Self`. It points at a `static` of `Self`'s own (the
+/// derive's exported `<Type>_descriptor`), which no other type's descriptor
+/// shares: a host that calls code compiled for `Self` knows a value of
+/// `Self` by that address, since two types may have equal descriptors (the
+/// descriptor omits private fields). `#[derive(Resilient)]` implements it
+/// so; write it by hand only with the same guarantees.
 pub unsafe trait Resilient: Sized {
     /// The type's descriptor (the one exported as `<Type>_descriptor`).
     const DESCRIPTOR: &'static TypeDescriptor;

@@ -178,6 +178,42 @@ pub struct DynView {
     payload: Vec<(usize, usize)>,
 }
 
+/// A module's types by name, for [`DynView::build`]: a scan for the first
+/// few, then a map, as the nested rule looks them up
+/// (`compat::bind_view_nested`), so that building stays `O(n log n)`
+/// however many views nest.
+struct TypesByName<'m> {
+    module: &'m ModuleLayout,
+    scans: core::cell::Cell<usize>,
+    map: std::cell::OnceCell<std::collections::BTreeMap<&'m str, &'m layout_meta::TypeLayout>>,
+}
+
+impl<'m> TypesByName<'m> {
+    fn new(module: &'m ModuleLayout) -> Self {
+        TypesByName {
+            module,
+            scans: core::cell::Cell::new(0),
+            map: std::cell::OnceCell::new(),
+        }
+    }
+    fn get(&self, name: &str) -> Option<&'m layout_meta::TypeLayout> {
+        if self.map.get().is_none() && self.scans.get() < 4 {
+            self.scans.set(self.scans.get() + 1);
+            return self.module.get(name);
+        }
+        self.map
+            .get_or_init(|| {
+                self.module
+                    .types
+                    .iter()
+                    .map(|t| (t.name.as_str(), t))
+                    .collect()
+            })
+            .get(name)
+            .copied()
+    }
+}
+
 /// The verdict on a view and the views of its nested fields: where each
 /// field is, and the same for each nested view; for an enum view, where
 /// each case and payload field is.
@@ -462,7 +498,9 @@ impl DynView {
     pub fn bind(&self, source: &dyn TypeSource, module: &ModuleLayout) -> Result<DynBound, Error> {
         let mut mismatches = Vec::new();
         match self.verdict(module, &mut mismatches) {
-            Some(verdict) if mismatches.is_empty() => self.build(verdict, source),
+            Some(verdict) if mismatches.is_empty() => {
+                self.build(verdict, source, &TypesByName::new(module))
+            }
             _ => Err(self.refusal(source.origin(), mismatches)),
         }
     }
@@ -503,12 +541,29 @@ impl DynView {
     }
 
     /// The binding a verdict places, with the bindings of the nested views.
-    fn build(&self, verdict: Verdict, source: &dyn TypeSource) -> Result<DynBound, Error> {
+    fn build(
+        &self,
+        verdict: Verdict,
+        source: &dyn TypeSource,
+        module: &TypesByName<'_>,
+    ) -> Result<DynBound, Error> {
         let vanished = |name: &str| Error::BadView {
             reason: format!("type `{name}` vanished from {}", source.origin()),
         };
         let ty = crate::foreign::named_type(source, &self.need.type_name)
             .ok_or_else(|| vanished(&self.need.type_name))?;
+        // The verdict was reached on `module`'s layout: the type built on
+        // must be that very layout (a source and a module are both the
+        // caller's, and a source is safe to implement).
+        if module.get(&self.need.type_name) != Some(ty.layout()) {
+            return Err(Error::BadView {
+                reason: format!(
+                    "{}'s type `{}` is not the module's the view was checked against",
+                    source.origin(),
+                    self.need.type_name
+                ),
+            });
+        }
         if let Some(cases) = &verdict.cases {
             return DynBound::new_enum(ty, self, cases);
         }
@@ -520,7 +575,7 @@ impl DynView {
             if verdict.placement.get(i).copied().flatten().is_none() {
                 continue;
             }
-            let b = view.build(inner, source)?;
+            let b = view.build(inner, source, module)?;
             // The same library's type (a type source is safe to implement,
             // so it is not trusted to hand out the right one).
             if !Arc::ptr_eq(b.ty.owner(), bound.ty.owner()) || b.ty.origin() != bound.ty.origin() {
@@ -1534,11 +1589,17 @@ impl DynBound {
     /// which must be aligned (a stored field or a plain tag is read in
     /// place, unaligned, so only these paths check).
     fn check_value(&self, value: *const u8) -> Result<(), Error> {
+        self.check_reference(value, "the library's accessors take")
+    }
+
+    /// [`DynBound::check_value`], saying which code of the library takes
+    /// the value as a reference (`who`).
+    fn check_reference(&self, value: *const u8, who: &str) -> Result<(), Error> {
         let align = self.ty.layout().align.max(1);
         if value.is_null() || (value as usize) % align != 0 {
             return Err(Error::BadView {
                 reason: format!(
-                    "the value at {value:p} is not a value of `{}` (null, or not aligned to {align} bytes): the library's accessors take it as a reference",
+                    "the value at {value:p} is not a value of `{}` (null, or not aligned to {align} bytes): {who} it as a reference",
                     self.ty.layout().name
                 ),
             });
@@ -1772,7 +1833,7 @@ impl DynBound {
     /// binding's type that does not overlap the room.
     pub unsafe fn clone_at(&self, room: *mut u8, len: usize, src: *const u8) -> Result<(), Error> {
         self.check_room(room, len)?;
-        self.check_value(src)?;
+        self.check_reference(src, "the library's clone witness takes")?;
         // SAFETY: the room is checked (aligned, `size` bytes); `src` is a
         // live value of the type, apart from the room (caller's contract).
         unsafe { clone_into(&self.ty, room, src) }
@@ -2843,6 +2904,31 @@ mod tests {
             copy.nested[1].as_ref().unwrap(),
             v.nested[1].as_ref().unwrap()
         ));
+    }
+
+    /// Found by review: the verdict was reached on the caller's module, and
+    /// the binding built on the source's type of that name, whatever its
+    /// layout.
+    #[test]
+    fn a_view_is_built_only_on_the_layout_it_was_checked_against() {
+        let src = InProcess::new("m", "1.0.0").with::<Flags>();
+        let mut v = DynView::new("m", "Flags").unwrap();
+        v.add("n", true, Access::ByValue, scalar("u32").unwrap())
+            .unwrap();
+        let real = src.foreign_type("Flags").unwrap().layout().clone();
+        let mut other = real.clone();
+        other.size += 64;
+        other.stride += 64;
+        let module = |t: layout_meta::TypeLayout| layout_meta::ModuleLayout {
+            name: "m".into(),
+            version: "1.0.0".into(),
+            types: vec![t],
+            functions: Vec::new(),
+            impls: Vec::new(),
+        };
+        let err = v.bind(&src, &module(other)).unwrap_err();
+        assert!(err.to_string().contains("is not the module's"), "{err}");
+        assert!(v.bind(&src, &module(real)).is_ok());
     }
 
     #[test]

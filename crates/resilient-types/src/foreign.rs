@@ -100,6 +100,9 @@ pub struct ForeignType {
     /// compared with, bit 0 set if it differed (0: none yet): a one-entry
     /// cache for [`ForeignType::is_in_domain`].
     same_as: AtomicUsize,
+    /// For a type compiled into this program: its descriptor, whose address
+    /// is the type's alone ([`ForeignType::is_compiled_from`]).
+    compiled: Option<&'static layout_meta::TypeDescriptor>,
 }
 
 impl fmt::Debug for ForeignType {
@@ -162,6 +165,7 @@ impl ForeignType {
             origin,
             owner,
             same_as: AtomicUsize::new(0),
+            compiled: None,
         }
     }
 
@@ -209,7 +213,7 @@ impl ForeignType {
         // - the witnesses are the derive's, compiled into this program, with
         //   the documented signatures;
         // - they live in this program, which outlives every value.
-        unsafe {
+        let mut t = unsafe {
             ForeignType::new(
                 d.to_layout(),
                 *w,
@@ -220,7 +224,19 @@ impl ForeignType {
                 },
                 owner,
             )
-        }
+        };
+        t.compiled = Some(d);
+        t
+    }
+
+    /// Whether this is the type compiled into this program whose
+    /// descriptor is `d` (`Resilient::DESCRIPTOR`): the same address, not an
+    /// equal layout. What binding asks before it lets code compiled for a
+    /// type take a value of this one ([`ForeignType::is_in_domain`]
+    /// compares layouts, which is what a direct field access needs: two
+    /// types of equal layouts may differ in their private fields).
+    pub fn is_compiled_from(&self, d: &'static layout_meta::TypeDescriptor) -> bool {
+        self.compiled.is_some_and(|c| core::ptr::eq(c, d))
     }
 
     /// Its binding id.

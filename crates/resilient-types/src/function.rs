@@ -150,7 +150,8 @@ impl ForeignFunction {
 
     /// Whether `t` may be what parameter `index` (`None`: the result)
     /// refers to: a type of the function's own library and, for a function
-    /// compiled into this program, exactly the type it was compiled with.
+    /// compiled into this program, exactly the type it was compiled with
+    /// (by its descriptor's address: [`crate::ForeignType::is_compiled_from`]).
     /// A type source is safe to implement, so it is not trusted to hand
     /// out the right type.
     fn accepts(&self, index: Option<usize>, t: &crate::ForeignType) -> Result<(), String> {
@@ -166,8 +167,8 @@ impl ForeignFunction {
                 None => list.last(),
             };
             if let Some(Some(d)) = slot {
-                if !t.is_in_domain(d) {
-                    return Err("of another layout than the function's".into());
+                if !t.is_compiled_from(d) {
+                    return Err("not the type the function was compiled for".into());
                 }
             }
         }

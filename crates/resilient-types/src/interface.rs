@@ -91,7 +91,7 @@ impl ForeignImpl {
         // Each method's receiver is the implementing type.
         for list in referents {
             match list.first() {
-                Some(Some(receiver)) if ty.is_in_domain(receiver) => {}
+                Some(Some(receiver)) if ty.is_compiled_from(receiver) => {}
                 _ => return None,
             }
         }

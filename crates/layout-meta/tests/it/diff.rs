@@ -297,3 +297,51 @@ fn a_method_removed_from_an_implementation_is_listed_under_it() {
     assert_eq!(kinds(&c), [(K::FunctionRemoved, None, Severity::Breaking)]);
     assert_eq!(c[0].ty, "impl Describe for W: fn tag");
 }
+
+mod packing {
+    #[derive(layout_meta::Resilient)]
+    #[resilient(prefix = "diff_pack_")]
+    #[repr(C)]
+    pub struct In {
+        pub v: u32,
+    }
+    #[derive(layout_meta::Resilient)]
+    #[resilient(name = "Out", prefix = "diff_pack_a_")]
+    #[repr(C)]
+    pub struct Aligned {
+        pub tag: u8,
+        pub inner: In,
+    }
+    #[derive(layout_meta::Resilient)]
+    #[resilient(name = "Out", prefix = "diff_pack_p_")]
+    #[repr(C, packed)]
+    pub struct Packed {
+        pub tag: u8,
+        pub inner: In,
+    }
+}
+
+/// Found by review: a nested field that a view reached and no longer can
+/// (the type became packed) was only "moved" and "align changed", both
+/// compatible, while every view of it stopped binding.
+#[test]
+fn a_nested_field_that_loses_its_alignment_breaks() {
+    let (aligned, packed) = (layout::<packing::Aligned>(), layout::<packing::Packed>());
+    let c = diff_type(&aligned, &packed);
+    let misaligned: Vec<_> = c.iter().filter(|c| c.kind == K::FieldMisaligned).collect();
+    assert_eq!(misaligned.len(), 1, "{c:#?}");
+    assert_eq!(misaligned[0].item.as_deref(), Some("inner"));
+    assert_eq!(misaligned[0].severity, Severity::Breaking);
+    assert_eq!(
+        misaligned[0].detail(),
+        "inner: at 4 of align 4 -> at 1 of align 1"
+    );
+    assert_eq!(verdicts(&c), [("Out".to_owned(), Severity::Breaking)]);
+    // Back to aligned is compatible, as is any move that keeps it aligned.
+    let back = diff_type(&packed, &aligned);
+    assert!(
+        back.iter().all(|c| c.kind != K::FieldMisaligned),
+        "{back:#?}"
+    );
+    assert_eq!(verdicts(&back), [("Out".to_owned(), Severity::Compatible)]);
+}

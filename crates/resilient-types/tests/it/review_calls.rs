@@ -85,6 +85,81 @@ fn review_in_process_implementation_of_a_type_of_the_same_name() {
     );
 }
 
+/// Two types of one name, size and public layout, which differ only in a
+/// private field: equal descriptors but for the witnesses. A method
+/// compiled for `SqA` reads its `Box`; run on an `SqB` it would read the
+/// integer as a pointer.
+#[derive(layout_meta::Resilient, Default)]
+#[resilient(default, name = "Sq2", prefix = "sq2a_")]
+#[repr(C)]
+pub struct SqA {
+    pub side: u64,
+    secret: Box<u64>,
+}
+
+#[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+#[resilient(pod, default, name = "Sq2", prefix = "sq2b_")]
+#[repr(C)]
+pub struct SqB {
+    pub side: u64,
+    raw: u64,
+}
+
+pub trait Peek {
+    fn peek(&self) -> u64;
+}
+
+#[layout_meta::export]
+impl Peek for SqA {
+    fn peek(&self) -> u64 {
+        *self.secret
+    }
+}
+
+#[layout_meta::export]
+pub fn peek_a(s: &SqA) -> u64 {
+    *s.secret
+}
+
+interface! {
+    pub struct PeekI = "sq2"::"Peek" { pub peek: Func<fn(This) -> u64> }
+}
+
+view! {
+    pub struct Sq2View = "sq2"::"Sq2" { pub side: Field<u64> }
+}
+
+api! {
+    pub struct PeekFns = "sq2" { pub peek_a: Func<fn(resilient_types::In<Sq2View>) -> u64> }
+}
+
+/// Was UB after the first fix (a crash: the integer read as a pointer),
+/// found by the review of that fix: a type compiled into the program is
+/// known by its descriptor's address, not by an equal layout.
+#[test]
+fn review_a_type_of_equal_public_layout_is_not_the_compiled_one() {
+    let b = InProcess::new("sq2", "1.0.0")
+        .with::<SqB>()
+        .with_impl::<SqA, { layout_meta::name_hash("Peek") }>()
+        .with_fn::<peek_a>();
+    assert!(implementations::<PeekI>(&b).unwrap().is_empty());
+    let err = PeekFns::bind(&b).expect_err("refused").to_string();
+    assert!(
+        err.contains("not the type the function was compiled for"),
+        "{err}"
+    );
+    let a = InProcess::new("sq2", "1.0.0")
+        .with::<SqA>()
+        .with_impl::<SqA, { layout_meta::name_hash("Peek") }>()
+        .with_fn::<peek_a>();
+    let impls = implementations::<PeekI>(&a).unwrap();
+    let obj = impls[0].create().unwrap();
+    assert_eq!(obj.methods().peek.call(obj.this()).unwrap(), 0);
+    let fns = PeekFns::bind(&a).unwrap();
+    let v = Value::new(&Bound::<Sq2View>::bind(&a).unwrap()).unwrap();
+    assert_eq!(fns.peek_a.call(v.as_ref()).unwrap(), 0);
+}
+
 // ---------------------------------------------------------------------------
 // 2. Binding took whatever type a source handed out for a name: a view of
 //    `Huge`, and the result of a function returning one, were sized by
@@ -190,9 +265,8 @@ fn review_a_slice_of_a_resilient_type_is_refused_at_bind() {
         .with_fn::<make_ps>();
     let err = Points::bind(&src).expect_err("refused").to_string();
     for want in [
-        "sum_p",
-        "make_ps",
-        "a resilient type never crosses by value or in a slice",
+        "function `sum_p`: parameter 1 (`ps`) is &[resilient P]: a resilient type never crosses by value or in a slice",
+        "function `make_ps`: the result is Vec<resilient P>: a resilient type never crosses",
     ] {
         assert!(err.contains(want), "{want}: {err}");
     }

@@ -249,7 +249,7 @@ fn review_owned_result_in_process_type_of_another_layout() {
     let err = Squares::bind(&src).unwrap_err();
     assert!(
         err.to_string()
-            .contains("of another layout than the function's"),
+            .contains("not the type the function was compiled for"),
         "{err}"
     );
     let good = InProcess::new("squares", "1.0.0")
