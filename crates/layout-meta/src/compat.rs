@@ -247,6 +247,8 @@ pub enum Mismatch {
         param: String,
         /// How it is passed, in Rust (`&[P]`).
         passed: String,
+        /// Why not ([`crossing`]'s words).
+        reason: &'static str,
     },
 }
 
@@ -385,15 +387,13 @@ impl fmt::Display for Mismatch {
                 index,
                 param,
                 passed,
+                reason,
             } => {
                 match index {
                     Some(i) => write!(f, "function `{function}`: parameter {} (`{param}`)", i + 1)?,
                     None => write!(f, "function `{function}`: the result")?,
                 }
-                write!(
-                    f,
-                    " is {passed}: a resilient type never crosses by value or in a slice (its layout may change under its name)"
-                )
+                write!(f, " is {passed}: {reason}")
             }
         }
     }
@@ -562,9 +562,9 @@ pub fn contains_resilient(id: &Identity) -> bool {
 pub fn crossing(pass: u32, id: &Identity) -> Result<(), &'static str> {
     use crate::function::pass;
     match pass {
-        pass::VALUE | pass::SLICE | pass::OWNED_SLICE if contains_resilient(id) => {
-            Err("a resilient type never crosses by value or in a slice")
-        }
+        pass::VALUE | pass::SLICE | pass::OWNED_SLICE if contains_resilient(id) => Err(
+            "a resilient type never crosses by value or in a slice (its layout may change under its name)",
+        ),
         _ => Ok(()),
     }
 }
@@ -1294,12 +1294,13 @@ pub fn bind_expected<'a, P: ExpectedParam>(
             Some(g) => (Some(i), g),
             None => (None, &f.ret),
         };
-        if crossing(g.pass, &g.identity).is_err() {
+        if let Err(reason) = crossing(g.pass, &g.identity) {
             return Err(Mismatch::CrossesByValue {
                 function: f.name.clone(),
                 index,
                 param: g.name.clone(),
                 passed: g.to_string(),
+                reason,
             });
         }
     }

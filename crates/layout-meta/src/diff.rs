@@ -623,8 +623,9 @@ pub fn verdicts(changes: &[Change]) -> Vec<(String, Severity)> {
 
 /// The changes that break a consumer with view `need` (which bound to the
 /// old version): the view's type removed; a change to its layout if it
-/// expects the type frozen; a field it uses removed (if required), retyped
-/// or resized. Other changes do not touch it, breaking or not for others.
+/// expects the type frozen; a field it uses removed (if required), retyped,
+/// resized or, nested, no longer aligned for its type. Other changes do not
+/// touch it, breaking or not for others.
 ///
 /// An independent road to the verdict of [`crate::compat::bind_view`] on the
 /// new version: the two are tested to agree.
@@ -643,7 +644,7 @@ pub fn breaking_for<'a>(changes: &'a [Change], need: &crate::needs::ViewNeed) ->
             (K::TypeRemoved, _) => true,
             (K::FrozenChanged, _) => need.frozen.is_some(),
             (K::FieldRemoved, Some(f)) => uses(f) == Some(true),
-            (K::FieldRetyped | K::FieldResized, Some(f)) => uses(f).is_some(),
+            (K::FieldRetyped | K::FieldResized | K::FieldMisaligned, Some(f)) => uses(f).is_some(),
             _ => false,
         })
         .collect()

@@ -589,8 +589,17 @@ impl<'a, T> ByName<'a, T> {
     /// Past this many items a map is built.
     const SCAN: usize = 16;
 
+    /// The map keeps the first item of each name, as the scan finds it, so
+    /// that a list that repeats a name (one nobody validated) reads the
+    /// same however long it is.
     pub(crate) fn new(list: &'a [T], name: fn(&T) -> &str) -> Self {
-        let map = (list.len() > Self::SCAN).then(|| list.iter().map(|t| (name(t), t)).collect());
+        let map = (list.len() > Self::SCAN).then(|| {
+            let mut map = BTreeMap::new();
+            for t in list {
+                map.entry(name(t)).or_insert(t);
+            }
+            map
+        });
         ByName { list, map, name }
     }
 

@@ -178,48 +178,15 @@ pub struct DynView {
     payload: Vec<(usize, usize)>,
 }
 
-/// A module's types by name, for [`DynView::build`]: a scan for the first
-/// few, then a map, as the nested rule looks them up
-/// (`compat::bind_view_nested`), so that building stays `O(n log n)`
-/// however many views nest.
-struct TypesByName<'m> {
-    module: &'m ModuleLayout,
-    scans: core::cell::Cell<usize>,
-    map: std::cell::OnceCell<std::collections::BTreeMap<&'m str, &'m layout_meta::TypeLayout>>,
-}
-
-impl<'m> TypesByName<'m> {
-    fn new(module: &'m ModuleLayout) -> Self {
-        TypesByName {
-            module,
-            scans: core::cell::Cell::new(0),
-            map: std::cell::OnceCell::new(),
-        }
-    }
-    fn get(&self, name: &str) -> Option<&'m layout_meta::TypeLayout> {
-        if self.map.get().is_none() && self.scans.get() < 4 {
-            self.scans.set(self.scans.get() + 1);
-            return self.module.get(name);
-        }
-        self.map
-            .get_or_init(|| {
-                self.module
-                    .types
-                    .iter()
-                    .map(|t| (t.name.as_str(), t))
-                    .collect()
-            })
-            .get(name)
-            .copied()
-    }
-}
-
 /// The verdict on a view and the views of its nested fields: where each
 /// field is, and the same for each nested view; for an enum view, where
 /// each case and payload field is.
-struct Verdict {
+struct Verdict<'m> {
+    /// The module's type the verdict was reached on: the binding is built
+    /// on exactly this layout.
+    layout: &'m layout_meta::TypeLayout,
     placement: Placement,
-    nested: Vec<Option<Verdict>>,
+    nested: Vec<Option<Verdict<'m>>>,
     cases: Option<CasePlacement>,
 }
 
@@ -498,19 +465,25 @@ impl DynView {
     pub fn bind(&self, source: &dyn TypeSource, module: &ModuleLayout) -> Result<DynBound, Error> {
         let mut mismatches = Vec::new();
         match self.verdict(module, &mut mismatches) {
-            Some(verdict) if mismatches.is_empty() => {
-                self.build(verdict, source, &TypesByName::new(module))
-            }
+            Some(verdict) if mismatches.is_empty() => self.build(verdict, source),
             _ => Err(self.refusal(source.origin(), mismatches)),
         }
     }
 
     /// The verdict on this view and its nested views against `module`;
     /// every mismatch pushed to `mismatches`.
-    fn verdict(&self, module: &ModuleLayout, mismatches: &mut Vec<Mismatch>) -> Option<Verdict> {
+    fn verdict<'m>(
+        &self,
+        module: &'m ModuleLayout,
+        mismatches: &mut Vec<Mismatch>,
+    ) -> Option<Verdict<'m>> {
+        // The type the rule binds (`ModuleLayout::get`: the first of the
+        // name, as every lookup of the rule finds it).
+        let layout = module.get(&self.need.type_name);
         if let Some(e) = &self.cases {
             return match compat::bind_enum_view(e, module) {
                 Ok(cases) => Some(Verdict {
+                    layout: layout?,
                     placement: Vec::new(),
                     nested: Vec::new(),
                     cases: Some(cases),
@@ -521,7 +494,7 @@ impl DynView {
                 }
             };
         }
-        let mut nested: Vec<Option<Verdict>> = self.nested.iter().map(|_| None).collect();
+        let mut nested: Vec<Option<Verdict<'m>>> = self.nested.iter().map(|_| None).collect();
         let result = compat::bind_view_nested(&self.need, module, &mut |i, _, found| {
             if let (Some(Some(view)), Some(slot)) = (self.nested.get(i), nested.get_mut(i)) {
                 *slot = view.verdict(module, found);
@@ -529,6 +502,7 @@ impl DynView {
         });
         match result {
             Ok(placement) => Some(Verdict {
+                layout: layout?,
                 placement,
                 nested,
                 cases: None,
@@ -541,12 +515,7 @@ impl DynView {
     }
 
     /// The binding a verdict places, with the bindings of the nested views.
-    fn build(
-        &self,
-        verdict: Verdict,
-        source: &dyn TypeSource,
-        module: &TypesByName<'_>,
-    ) -> Result<DynBound, Error> {
+    fn build(&self, verdict: Verdict<'_>, source: &dyn TypeSource) -> Result<DynBound, Error> {
         let vanished = |name: &str| Error::BadView {
             reason: format!("type `{name}` vanished from {}", source.origin()),
         };
@@ -555,7 +524,7 @@ impl DynView {
         // The verdict was reached on `module`'s layout: the type built on
         // must be that very layout (a source and a module are both the
         // caller's, and a source is safe to implement).
-        if module.get(&self.need.type_name) != Some(ty.layout()) {
+        if verdict.layout != ty.layout() {
             return Err(Error::BadView {
                 reason: format!(
                     "{}'s type `{}` is not the module's the view was checked against",
@@ -575,10 +544,23 @@ impl DynView {
             if verdict.placement.get(i).copied().flatten().is_none() {
                 continue;
             }
-            let b = view.build(inner, source, module)?;
+            let b = view.build(inner, source)?;
             // The same library's type (a type source is safe to implement,
-            // so it is not trusted to hand out the right one).
-            if !Arc::ptr_eq(b.ty.owner(), bound.ty.owner()) || b.ty.origin() != bound.ty.origin() {
+            // so it is not trusted to hand out the right one), and, compiled
+            // into this program, the very type the outer one nests.
+            let reason = if !Arc::ptr_eq(b.ty.owner(), bound.ty.owner())
+                || b.ty.origin() != bound.ty.origin()
+            {
+                Some(format!(
+                    "from {}, not from the library of the outer type",
+                    b.ty.origin()
+                ))
+            } else if !bound.ty.nests(&b.ty) {
+                Some("not the type the outer type was compiled with".into())
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
                 let field = &self.need.fields[i];
                 return Err(self.refusal(
                     source.origin(),
@@ -586,10 +568,7 @@ impl DynView {
                         ty: self.need.type_name.clone(),
                         field: field.name.clone(),
                         nested: view.need.type_name.clone(),
-                        reason: format!(
-                            "from {}, not from the library of the outer type",
-                            b.ty.origin()
-                        ),
+                        reason,
                     }],
                 ));
             }

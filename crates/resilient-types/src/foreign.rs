@@ -101,8 +101,12 @@ pub struct ForeignType {
     /// cache for [`ForeignType::is_in_domain`].
     same_as: AtomicUsize,
     /// For a type compiled into this program: its descriptor, whose address
-    /// is the type's alone ([`ForeignType::is_compiled_from`]).
-    compiled: Option<&'static layout_meta::TypeDescriptor>,
+    /// is the type's alone ([`ForeignType::is_compiled_from`]), and the
+    /// descriptors of the types its fields nest (`Resilient::NESTED`).
+    compiled: Option<(
+        &'static layout_meta::TypeDescriptor,
+        &'static [Option<&'static layout_meta::TypeDescriptor>],
+    )>,
 }
 
 impl fmt::Debug for ForeignType {
@@ -225,7 +229,7 @@ impl ForeignType {
                 owner,
             )
         };
-        t.compiled = Some(d);
+        t.compiled = Some((d, T::NESTED));
         t
     }
 
@@ -236,7 +240,27 @@ impl ForeignType {
     /// compares layouts, which is what a direct field access needs: two
     /// types of equal layouts may differ in their private fields).
     pub fn is_compiled_from(&self, d: &'static layout_meta::TypeDescriptor) -> bool {
-        self.compiled.is_some_and(|c| core::ptr::eq(c, d))
+        self.compiled.is_some_and(|(c, _)| core::ptr::eq(c, d))
+    }
+
+    /// Whether `inner` may be the type this one's fields of `inner`'s name
+    /// nest (in place, or as the elements of a `Vec`): for a type compiled
+    /// into this program, exactly the type every such field was compiled
+    /// with ([`ForeignType::is_compiled_from`]), since the outer type's own
+    /// code (its clone and drop, its accessors) acts on them as that type;
+    /// for a loaded type, any (binding checks that it is the same
+    /// library's, whose validated module names each type once).
+    pub fn nests(&self, inner: &ForeignType) -> bool {
+        let Some((_, nested)) = self.compiled else {
+            return true;
+        };
+        let name = inner.layout.name.as_str();
+        let mut fields = nested
+            .iter()
+            .flatten()
+            .filter(|d| d.name() == name)
+            .peekable();
+        fields.peek().is_some() && fields.all(|d| inner.is_compiled_from(d))
     }
 
     /// Its binding id.

@@ -112,6 +112,15 @@ impl<'a> BindCx<'a> {
             });
             return None;
         }
+        if !self.ty.nests(&inner) {
+            self.push(Mismatch::NestedMismatch {
+                ty: self.type_name(),
+                field: field.into(),
+                nested: nested.into(),
+                reason: "not the type the outer type was compiled with".into(),
+            });
+            return None;
+        }
         Some(inner)
     }
 

@@ -363,3 +363,71 @@ fn review_a_packed_nested_field_is_not_viewed_in_place() {
         0
     );
 }
+
+// ---------------------------------------------------------------------------
+// 5. (From the review of the second round.) A nested field's type was
+//    found by name and checked by layout: with `InB` listed as `In`, a view
+//    of `OuterAB` reached its `InA` field as an `InB`, which a function
+//    compiled for `InB` then took, reading `InA`'s integer as `InB`'s box.
+
+#[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+#[resilient(pod, default, name = "In", prefix = "in_a_")]
+#[repr(C)]
+pub struct InA {
+    pub side: u64,
+    raw: u64,
+}
+
+#[derive(layout_meta::Resilient, Default)]
+#[resilient(default, name = "In", prefix = "in_b_")]
+#[repr(C)]
+pub struct InB {
+    pub side: u64,
+    secret: Box<u64>,
+}
+
+#[derive(layout_meta::Resilient, Clone, Copy, Default, bytemuck::Zeroable)]
+#[resilient(pod, default)]
+#[repr(C)]
+pub struct OuterAB {
+    pub inner: InA,
+}
+
+#[layout_meta::export]
+pub fn peek_b(b: &InB) -> u64 {
+    *b.secret
+}
+
+view! {
+    pub struct InView = "nests"::"In" { pub side: Field<u64> }
+}
+
+view! {
+    pub struct OuterABView = "nests"::"OuterAB" { pub inner: resilient_types::Nested<InView> }
+}
+
+api! {
+    pub struct NestFns = "nests" { pub peek_b: Func<fn(resilient_types::In<InView>) -> u64> }
+}
+
+/// Was UB: a nested field of a type compiled into the program binds only to
+/// exactly the type it was compiled with.
+#[test]
+fn review_a_nested_field_of_a_compiled_type_is_its_own_type() {
+    let src = InProcess::new("nests", "1.0.0")
+        .with::<OuterAB>()
+        .with::<InB>()
+        .with_fn::<peek_b>();
+    NestFns::bind(&src).expect("peek_b takes the listed In, which is InB");
+    let err = Bound::<OuterABView>::bind(&src).unwrap_err().to_string();
+    assert!(
+        err.contains("not the type the outer type was compiled with"),
+        "{err}"
+    );
+    let good = InProcess::new("nests", "1.0.0")
+        .with::<OuterAB>()
+        .with::<InA>();
+    let b = Bound::<OuterABView>::bind(&good).unwrap();
+    let v = Value::new(&b).unwrap();
+    assert_eq!(v.as_ref().nested(b.inner).get(b.inner.view().side), 0);
+}

@@ -61,14 +61,24 @@ fn bytes(name: &str) -> Identity {
 }
 
 /// A type of these fields laid out in order (each at its alignment, after
-/// `gap` bytes), POD, with no witnesses.
-fn lay_out(name: &str, fields: Vec<(String, Identity)>, gap: usize, frozen: bool) -> TypeLayout {
+/// `gap` bytes; packed: right after `gap` bytes, the type aligned to 1),
+/// POD, with no witnesses.
+fn lay_out(
+    name: &str,
+    fields: Vec<(String, Identity)>,
+    gap: usize,
+    frozen: bool,
+    packed: bool,
+) -> TypeLayout {
     let (mut at, mut align) = (0, 1);
     let fields = fields
         .into_iter()
         .map(|(name, identity)| {
-            at = (at + gap).next_multiple_of(identity.align());
-            align = align.max(identity.align());
+            at += gap;
+            if !packed {
+                at = at.next_multiple_of(identity.align());
+                align = align.max(identity.align());
+            }
             let f = FieldLayout {
                 name,
                 offset: at,
@@ -96,7 +106,13 @@ fn lay_out(name: &str, fields: Vec<(String, Identity)>, gap: usize, frozen: bool
 
 /// The version every view here was written against.
 fn base() -> ModuleLayout {
-    let inner = lay_out("Inner", vec![("x".into(), scalar("u16", 2))], 0, false);
+    let inner = lay_out(
+        "Inner",
+        vec![("x".into(), scalar("u16", 2))],
+        0,
+        false,
+        false,
+    );
     let nested = Identity::Resilient {
         name: "Inner".into(),
         size: inner.size,
@@ -111,6 +127,7 @@ fn base() -> ModuleLayout {
             ("d".into(), bytes("u8")),
         ],
         0,
+        false,
         false,
     );
     module(vec![outer, inner])
@@ -151,6 +168,9 @@ prop_compose! {
         gap in 0usize..3,
         shuffle in any::<u64>(),
         frozen in any::<bool>(),
+        // A packed `Outer` puts its nested field out of alignment (unless
+        // it happens to land aligned, and `Inner` is aligned to 1).
+        packed in prop::bool::weighted(0.15),
         inner_present in prop::bool::weighted(0.9),
     ) -> ModuleLayout {
         let mut inner_fields = Vec::new();
@@ -165,7 +185,7 @@ prop_compose! {
             size: pad,
             align: 1,
         }));
-        let inner = lay_out("Inner", inner_fields, gap, false);
+        let inner = lay_out("Inner", inner_fields, gap, false, false);
         let (a, b, c, d, e) = outer;
         let mut fields: Vec<(String, Identity)> = [a, b, c, d, e]
             .into_iter()
@@ -178,7 +198,7 @@ prop_compose! {
             let j = usize::try_from((shuffle >> (i * 3)) % (n as u64)).unwrap();
             fields.swap(i, j);
         }
-        let outer = lay_out("Outer", fields, gap, frozen);
+        let outer = lay_out("Outer", fields, gap, frozen, packed);
         let mut types = vec![outer];
         if inner_present {
             types.push(inner);
