@@ -455,7 +455,10 @@ const _: () = assert!(
 ///
 /// [`Self::DESCRIPTOR`]'s thunk has exactly the signature its parameters and
 /// result give (module docs), never unwinds, and honours the status and
-/// error conventions.
+/// error conventions. [`Self::REFERENTS`] names, for each reference
+/// parameter and an owned result, the type the thunk was compiled for (a
+/// host that binds the function compiled into its own program refuses any
+/// other type there, and any type where the list names none).
 pub unsafe trait ExportedFn {
     /// The function's record.
     const DESCRIPTOR: &'static FunctionDescriptor;

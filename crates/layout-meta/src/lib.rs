@@ -499,8 +499,11 @@ pub mod limits {
 /// derive's exported `<Type>_descriptor`), which no other type's descriptor
 /// shares: a host that calls code compiled for `Self` knows a value of
 /// `Self` by that address, since two types may have equal descriptors (the
-/// descriptor omits private fields). `#[derive(Resilient)]` implements it
-/// so; write it by hand only with the same guarantees.
+/// descriptor omits private fields). [`Self::NESTED`] names the types its
+/// exported fields nest (in place, or as `Vec` elements), each by its own
+/// descriptor: a host that binds `Self` compiled into its own program binds
+/// a nested field only to exactly that type. `#[derive(Resilient)]`
+/// implements it so; write it by hand only with the same guarantees.
 pub unsafe trait Resilient: Sized {
     /// The type's descriptor (the one exported as `<Type>_descriptor`).
     const DESCRIPTOR: &'static TypeDescriptor;

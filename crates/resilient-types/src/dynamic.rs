@@ -1278,9 +1278,10 @@ impl DynBound {
     /// built by the library's `write_case` witness from `values`: one
     /// pointer per payload field the view names for the case, in the
     /// view's order, each to a value of the field's size (a field the
-    /// library lacks, optional, is not read: its pointer may be null). The
-    /// bytes of `bool` and `char` fields are checked first. The value is
-    /// dropped with [`DynBound::drop_at`] exactly once.
+    /// library lacks, optional, is not read: its pointer may be null), at
+    /// any alignment (a value not aligned for its field's type is copied
+    /// first). The bytes of `bool` and `char` fields are checked first. The
+    /// value is dropped with [`DynBound::drop_at`] exactly once.
     ///
     /// # Errors
     ///
@@ -1288,8 +1289,9 @@ impl DynBound {
     /// another number of values; [`Error::CannotConstruct`] if the
     /// library's case has a payload field the view does not name, or the
     /// library exports no `write_case` (the Rust host's words);
-    /// [`Error::InvalidBits`]; [`Error::Room`]. Nothing is written on
-    /// error.
+    /// [`Error::NotByValue`] for a payload field the placement names that
+    /// is not read by value (a resilient type); [`Error::InvalidBits`];
+    /// [`Error::Room`]. Nothing is written on error.
     ///
     /// # Safety
     ///
@@ -1332,8 +1334,19 @@ impl DynBound {
                 missing,
             ));
         };
+        let lib_fields = self
+            .ty
+            .layout()
+            .enum_info
+            .as_ref()
+            .and_then(|info| info.cases.get(usize::try_from(*lib_case).ok()?))
+            .map_or(&[][..], |c| c.fields.as_slice());
         let mut payload = Vec::with_capacity(supply.len());
-        for j in supply.iter().flatten() {
+        // Copies of payloads the caller gave unaligned: the witness reads
+        // each as a value of its type, in place.
+        let mut aligned = Vec::new();
+        for (at, j) in supply.iter().enumerate() {
+            let Some(j) = j else { continue };
             // Every supplied field is one the view names and the library has
             // (`new_enum` placed it): anything else would leave the witness
             // a pointer short.
@@ -1352,10 +1365,27 @@ impl DynBound {
                     reason: format!("the value of `{}` is NULL", self.field_name(index)),
                 });
             }
+            // Only a field read by value is built from bytes: a placement
+            // made by hand (`new_enum` is safe) may name any field.
+            if slot.bits == Bits::None {
+                return Err(Error::NotByValue {
+                    field: self.field_name(index),
+                });
+            }
             // SAFETY: the caller's contract: `slot.size` readable bytes.
             let bytes = unsafe { core::slice::from_raw_parts(ptr, slot.size) };
             self.check_bits(slot, u32::try_from(index).unwrap_or(u32::MAX), bytes)?;
-            payload.push(ptr);
+            let align = lib_fields.get(at).map_or(1, |f| f.identity.align().max(1));
+            if (ptr as usize) % align == 0 {
+                payload.push(ptr);
+            } else {
+                let copy = crate::value::Block::new(&self.field_name(index), slot.size, align)?;
+                // SAFETY: `bytes` is `slot.size` readable bytes; the block
+                // is `slot.size` writable bytes of its own.
+                unsafe { core::ptr::copy_nonoverlapping(ptr, copy.ptr(), slot.size) };
+                payload.push(copy.ptr().cast_const());
+                aligned.push(copy);
+            }
         }
         self.check_room(room, len)?;
         // SAFETY: the room is checked (aligned, `size` bytes, writable by
@@ -2908,6 +2938,73 @@ mod tests {
         let err = v.bind(&src, &module(other)).unwrap_err();
         assert!(err.to_string().contains("is not the module's"), "{err}");
         assert!(v.bind(&src, &module(real)).is_ok());
+    }
+
+    #[derive(layout_meta::Resilient, Clone, Default)]
+    #[resilient(clone, default)]
+    pub enum Job {
+        #[default]
+        Idle,
+        Busy(u64),
+        Held(Square),
+    }
+
+    fn jobs() -> (InProcess, layout_meta::ModuleLayout) {
+        let src = InProcess::new("jobs", "1.0.0")
+            .with::<Square>()
+            .with::<Job>();
+        let module = layout_meta::ModuleLayout {
+            name: "jobs".into(),
+            version: "1.0.0".into(),
+            types: ["Square", "Job"]
+                .map(|t| src.foreign_type(t).unwrap().layout().clone())
+                .to_vec(),
+            functions: Vec::new(),
+            impls: Vec::new(),
+        };
+        (src, module)
+    }
+
+    /// Found by review: the witness reads each payload as a value of its
+    /// type in place, so one given unaligned is copied first.
+    #[test]
+    fn a_case_is_built_from_a_payload_at_any_alignment() {
+        let (src, module) = jobs();
+        let mut v = DynView::new_enum("jobs", "Job").unwrap();
+        let busy = v.add_case("Busy").unwrap();
+        v.add_payload(busy, "0", true, scalar("u64").unwrap())
+            .unwrap();
+        let b = Arc::new(v.bind(&src, &module).unwrap());
+        let mut bytes = [0u8; 9];
+        bytes[1..].copy_from_slice(&77u64.to_ne_bytes());
+        let at = bytes.as_ptr().wrapping_add(1);
+        // SAFETY: `at` is 8 readable bytes (unaligned).
+        let value = unsafe { DynValue::new_case(&b, busy, &[at]) }.unwrap();
+        assert_eq!(value.case_of().unwrap(), Some(busy));
+        let token = b.payload_token(busy, "0", None).unwrap().unwrap();
+        let mut out = [0u8; 8];
+        value.read(token, &mut out).unwrap();
+        assert_eq!(u64::from_ne_bytes(out), 77);
+    }
+
+    /// Found by review: `new_enum` is safe and takes any placement, so a
+    /// hand-made one could have a resilient payload built from bytes.
+    #[test]
+    fn a_case_is_never_built_from_bytes_of_a_resilient_payload() {
+        let (src, _) = jobs();
+        let mut v = DynView::new_enum("jobs", "Job").unwrap();
+        let held = v.add_case("Held").unwrap();
+        v.add_payload(held, "0", true, scalar("u64").unwrap())
+            .unwrap();
+        let ty = src.foreign_type("Job").unwrap();
+        let b = DynBound::new_enum(ty, &v, &vec![(2, vec![Some(0)])]).unwrap();
+        let junk = 0xdead_u64.to_ne_bytes();
+        let mut room = vec![0u64; 4];
+        // SAFETY: `room` is aligned and large enough; `junk` is 8
+        // readable bytes; the case is refused before the witness runs.
+        let err = unsafe { b.write_case_at(room.as_mut_ptr().cast(), 32, held, &[junk.as_ptr()]) }
+            .unwrap_err();
+        assert!(matches!(err, Error::NotByValue { .. }), "{err}");
     }
 
     #[test]

@@ -162,13 +162,18 @@ impl ForeignFunction {
             ));
         }
         if let Some(list) = self.referents {
-            let slot = match index {
-                Some(i) => list.get(i),
-                None => list.last(),
-            };
-            if let Some(Some(d)) = slot {
-                if !t.is_compiled_from(d) {
-                    return Err("not the type the function was compiled for".into());
+            // One entry per parameter, then the result's. A list that
+            // names no type where one is asked about refuses it (fails
+            // closed): a hand-written `ExportedFn` may leave it empty.
+            let slot = list.get(index.unwrap_or(self.layout.params.len()));
+            match slot {
+                Some(Some(d)) if t.is_compiled_from(d) => {}
+                Some(Some(_)) => return Err("not the type the function was compiled for".into()),
+                _ => {
+                    return Err(
+                        "its record does not say which type it was compiled for (`REFERENTS`)"
+                            .into(),
+                    )
                 }
             }
         }
