@@ -538,11 +538,13 @@ rsl_status rsl_bound_payload_at(const rsl_bound *bound, size_t case_index, size_
  * witness from `values`: `count` pointers, one per payload field the view
  * declared for the case, in the order it declared them, each to a value of
  * the field's type (a bool 0 or 1, a char a Unicode scalar value: checked
- * first; NULL only for an optional field this library lacks). The values
- * are copied, not consumed. Dropped with rsl_bound_drop_at exactly once.
+ * first; NULL only for an optional field this library lacks), at any
+ * alignment (an unaligned one is copied first). The values are copied, not
+ * consumed. Dropped with rsl_bound_drop_at exactly once.
  * RSL_ERROR_CONSTRUCT with the Rust host's message if the library's case
  * has a payload field the view does not name, or the library builds none;
- * RSL_ERROR_ARGUMENT for a case out of range or another count; nothing is
+ * RSL_ERROR_ARGUMENT for a case out of range or another count;
+ * RSL_ERROR_ALLOC if an unaligned value cannot be copied; nothing is
  * written on error. */
 rsl_status rsl_bound_write_case(const rsl_bound *bound, size_t case_index, const void *const *values, size_t count,
                                 void *room, size_t room_size, rsl_error *err);

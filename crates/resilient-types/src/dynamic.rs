@@ -1291,7 +1291,8 @@ impl DynBound {
     /// library exports no `write_case` (the Rust host's words);
     /// [`Error::NotByValue`] for a payload field the placement names that
     /// is not read by value (a resilient type); [`Error::InvalidBits`];
-    /// [`Error::Room`]. Nothing is written on error.
+    /// [`Error::Room`]; [`Error::Alloc`] if an unaligned payload cannot be
+    /// copied. Nothing is written on error.
     ///
     /// # Safety
     ///
@@ -1375,7 +1376,11 @@ impl DynBound {
             // SAFETY: the caller's contract: `slot.size` readable bytes.
             let bytes = unsafe { core::slice::from_raw_parts(ptr, slot.size) };
             self.check_bits(slot, u32::try_from(index).unwrap_or(u32::MAX), bytes)?;
-            let align = lib_fields.get(at).map_or(1, |f| f.identity.align().max(1));
+            let Some(align) = lib_fields.get(at).map(|f| f.identity.align().max(1)) else {
+                return Err(Error::BadView {
+                    reason: format!("case `{name}`: the library's case has no payload field {at}"),
+                });
+            };
             if (ptr as usize) % align == 0 {
                 payload.push(ptr);
             } else {
@@ -2975,9 +2980,13 @@ mod tests {
         v.add_payload(busy, "0", true, scalar("u64").unwrap())
             .unwrap();
         let b = Arc::new(v.bind(&src, &module).unwrap());
-        let mut bytes = [0u8; 9];
-        bytes[1..].copy_from_slice(&77u64.to_ne_bytes());
-        let at = bytes.as_ptr().wrapping_add(1);
+        // Eight bytes at an odd address: one past a `u64`'s start.
+        let mut words = [0u64; 2];
+        let at = words.as_mut_ptr().cast::<u8>().wrapping_add(1);
+        // SAFETY: bytes 1..9 of the 16 bytes of `words`.
+        unsafe { core::ptr::copy_nonoverlapping(77u64.to_ne_bytes().as_ptr(), at, 8) };
+        let at = at.cast_const();
+        assert_eq!(at as usize % 8, 1);
         // SAFETY: `at` is 8 readable bytes (unaligned).
         let value = unsafe { DynValue::new_case(&b, busy, &[at]) }.unwrap();
         assert_eq!(value.case_of().unwrap(), Some(busy));
