@@ -1053,8 +1053,9 @@ fn bind_nested_type(
 /// exported type (`Vec<Widget>`) is bound through the module's type of that
 /// name, `inner`, by the nested rule's type half ([`bind_nested`]: the
 /// elements lie in the library's buffer, whose alignment is checked when
-/// they are borrowed, not in `ty`), and that type's stride must be its size (a `Vec`'s elements are `size_of` apart: a host
-/// steps through them by the bound type's stride).
+/// they are borrowed, not in `ty`), and that type's stride must be its
+/// size (a `Vec`'s elements are `size_of` apart: a host steps through them
+/// by the bound type's stride).
 ///
 /// # Errors
 ///
@@ -1288,12 +1289,8 @@ pub fn bind_expected<'a, P: ExpectedParam>(
     // The library's side of each crossing (the host's is the same where
     // the identities agree): a record of a module compiled into this
     // program was never validated.
-    let sides = f.params.iter().map(Some).enumerate();
-    for (i, g) in sides.chain(core::iter::once((f.params.len(), None))) {
-        let (index, g) = match g {
-            Some(g) => (Some(i), g),
-            None => (None, &f.ret),
-        };
+    let params = f.params.iter().enumerate().map(|(i, g)| (Some(i), g));
+    for (index, g) in params.chain(core::iter::once((None, &f.ret))) {
         if let Err(reason) = crossing(g.pass, &g.identity) {
             return Err(Mismatch::CrossesByValue {
                 function: f.name.clone(),

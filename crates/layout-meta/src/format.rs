@@ -112,6 +112,29 @@ impl RawStr {
     }
 }
 
+/// The function of type `F` (a function pointer type: a witness, a thunk,
+/// an accessor) at code address `addr`, as a layout holds it. The address
+/// came from a function pointer cast to an integer (an `as` cast exposes
+/// its provenance: a descriptor's `to_layout`, or a loaded library's
+/// relocated records, whose mappings the dynamic loader exposed), so the
+/// provenance is taken back (`with_exposed_provenance`) rather than
+/// conjured by a `transmute` of the integer. Every reader turns addresses
+/// into functions through this one place.
+///
+/// # Safety
+///
+/// `addr` is the address of a function of type `F`, in code that stays
+/// mapped while the result is used.
+pub unsafe fn code_at<F: Copy>(addr: usize) -> F {
+    const {
+        assert!(core::mem::size_of::<F>() == core::mem::size_of::<*const ()>());
+    }
+    let p = core::ptr::with_exposed_provenance::<()>(addr);
+    // SAFETY: `F` is a function pointer type of a pointer's size (checked
+    // above); the caller's contract makes `p` a function of that type.
+    unsafe { core::mem::transmute_copy::<*const (), F>(&p) }
+}
+
 /// Destroys the value at `value` in place (`drop_in_place`).
 pub type DropFn = unsafe extern "C" fn(value: *mut u8);
 /// Writes a copy of the value at `src` into the uninitialised `dst`.

@@ -111,10 +111,13 @@ unsafe fn foreign(
         ForeignType::with_shared_origin(
             t,
             Witnesses {
-                drop: (w.drop != 0).then(|| code::<layout_meta::DropFn>(w.drop)),
-                clone: (w.clone != 0).then(|| code::<layout_meta::CloneFn>(w.clone)),
-                default_init: (w.default_init != 0)
-                    .then(|| code::<layout_meta::DefaultInitFn>(w.default_init)),
+                drop: (w.drop != 0)
+                    .then(|| layout_meta::format::code_at::<layout_meta::DropFn>(w.drop)),
+                clone: (w.clone != 0)
+                    .then(|| layout_meta::format::code_at::<layout_meta::CloneFn>(w.clone)),
+                default_init: (w.default_init != 0).then(|| {
+                    layout_meta::format::code_at::<layout_meta::DefaultInitFn>(w.default_init)
+                }),
             },
             Arc::clone(origin),
             Arc::clone(owner),
@@ -267,7 +270,7 @@ impl Library {
                 let function = unsafe {
                     ForeignFunction::new(
                         f.clone(),
-                        code::<layout_meta::function::ThunkFn>(f.thunk),
+                        layout_meta::format::code_at::<layout_meta::function::ThunkFn>(f.thunk),
                         Origin::clone(&origin),
                         Arc::clone(&handle),
                     )
@@ -502,7 +505,9 @@ impl TypeSource for Library {
                         Arc::new(unsafe {
                             ForeignFunction::new(
                                 m.clone(),
-                                code::<layout_meta::function::ThunkFn>(m.thunk),
+                                layout_meta::format::code_at::<layout_meta::function::ThunkFn>(
+                                    m.thunk,
+                                ),
                                 origin.clone(),
                                 Arc::clone(ty.owner()),
                             )
@@ -515,25 +520,4 @@ impl TypeSource for Library {
             })
             .collect()
     }
-}
-
-/// The function of type `F` (a function pointer type) at code address
-/// `addr`, read from a validated manifest: the address comes from the
-/// library's relocated records, whose provenance the dynamic loader
-/// exposed when it mapped the library, so it is taken back
-/// (`with_exposed_provenance`) rather than conjured by a `transmute` of
-/// the integer.
-///
-/// # Safety
-///
-/// `addr` is the address of a function of type `F` in a library that
-/// stays loaded while the result is used.
-unsafe fn code<F: Copy>(addr: usize) -> F {
-    const {
-        assert!(std::mem::size_of::<F>() == std::mem::size_of::<*const ()>());
-    }
-    let p = std::ptr::with_exposed_provenance::<()>(addr);
-    // SAFETY: `F` is a function pointer type of a pointer's size (checked
-    // above); the caller's contract makes `p` a function of that type.
-    unsafe { std::mem::transmute_copy::<*const (), F>(&p) }
 }

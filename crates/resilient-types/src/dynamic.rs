@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use bytemuck::CheckedBitPattern;
 use layout_meta::compat::{self, Access, CasePlacement, Mismatch, Placement};
-use layout_meta::format::WriteCaseFn;
+use layout_meta::format::{code_at, WriteCaseFn};
 use layout_meta::function::pass;
 use layout_meta::needs::{CaseNeed, EnumNeed, FieldNeed, ViewNeed};
 use layout_meta::{FieldType, FunctionLayout, Identity, ModuleLayout, ParamLayout};
@@ -545,22 +545,7 @@ impl DynView {
                 continue;
             }
             let b = view.build(inner, source)?;
-            // The same library's type (a type source is safe to implement,
-            // so it is not trusted to hand out the right one), and, compiled
-            // into this program, the very type the outer one nests.
-            let reason = if !Arc::ptr_eq(b.ty.owner(), bound.ty.owner())
-                || b.ty.origin() != bound.ty.origin()
-            {
-                Some(format!(
-                    "from {}, not from the library of the outer type",
-                    b.ty.origin()
-                ))
-            } else if !bound.ty.nests(&b.ty) {
-                Some("not the type the outer type was compiled with".into())
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
+            if let Err(reason) = bound.ty.accepts_nested(&b.ty) {
                 let field = &self.need.fields[i];
                 return Err(self.refusal(
                     source.origin(),
@@ -855,12 +840,8 @@ impl DynBound {
                     // the format fixes.
                     let (get, set) = unsafe {
                         (
-                            core::mem::transmute::<*const (), layout_meta::accessor::BorrowFn>(
-                                core::ptr::with_exposed_provenance::<()>(a.get),
-                            ),
-                            core::mem::transmute::<*const (), layout_meta::accessor::ReplaceFn>(
-                                core::ptr::with_exposed_provenance::<()>(a.set),
-                            ),
+                            code_at::<layout_meta::accessor::BorrowFn>(a.get),
+                            code_at::<layout_meta::accessor::ReplaceFn>(a.set),
                         )
                     };
                     let text = a.shape == shape::STR;
@@ -2126,36 +2107,17 @@ impl DynFunction {
         want: &FunctionLayout,
         required: bool,
     ) -> Result<Option<DynFunction>, Error> {
-        if compat::bind_module(module, &source.module_name()).is_err() {
-            let origin = source.origin();
-            return Err(Error::ModuleMismatch {
-                library: origin.library,
-                expected: module.into(),
-                found: origin.module,
-            });
-        }
-        let mut cx = crate::ApiCx::new(source, None);
-        let mut bindings = vec![BindingId::DIRECT; want.params.len()];
-        let expected = compat::Expected::of(want);
-        let bound = cx
-            .bind_layout(expected, false, required, &mut bindings)
-            .and_then(|function| {
-                let result = cx.owned_result(&function)?;
-                Some(DynFunction {
-                    function,
-                    bindings,
-                    result,
-                })
-            });
-        let mismatches = cx.into_mismatches();
-        if mismatches.is_empty() {
-            Ok(bound)
-        } else {
-            Err(Error::BindFunctions {
-                origin: source.origin(),
-                mismatches,
+        crate::function::bind_functions(source, module, |cx| {
+            let mut bindings = vec![BindingId::DIRECT; want.params.len()];
+            let expected = compat::Expected::of(want);
+            let function = cx.bind_layout(expected, false, required, &mut bindings)?;
+            let result = cx.owned_result(&function)?;
+            Some(DynFunction {
+                function,
+                bindings,
+                result,
             })
-        }
+        })
     }
 
     /// The library's function.

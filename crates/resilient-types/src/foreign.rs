@@ -244,15 +244,27 @@ impl ForeignType {
     }
 
     /// Whether `inner` may be the type this one's fields of `inner`'s name
-    /// nest (in place, or as the elements of a `Vec`): for a type compiled
-    /// into this program, exactly the type every such field was compiled
-    /// with ([`ForeignType::is_compiled_from`]), since the outer type's own
-    /// code (its clone and drop, its accessors) acts on them as that type;
-    /// for a loaded type, any (binding checks that it is the same
-    /// library's, whose validated module names each type once).
-    pub fn nests(&self, inner: &ForeignType) -> bool {
+    /// nest (in place, or as the elements of a `Vec`), as binding a nested
+    /// view asks (a type source is safe to implement, so it is not trusted
+    /// to hand out the right one): a type of the same library, and, for a
+    /// type compiled into this program, exactly the type every such field
+    /// was compiled with ([`ForeignType::is_compiled_from`]), since the
+    /// outer type's own code (its clone and drop, its accessors) acts on
+    /// them as that type. (A loaded library's validated module names each
+    /// type once.) `Err` says why not.
+    ///
+    /// # Errors
+    ///
+    /// The reason `inner` is refused.
+    pub fn accepts_nested(&self, inner: &ForeignType) -> Result<(), String> {
+        if !Arc::ptr_eq(&inner.owner, &self.owner) || inner.origin != self.origin {
+            return Err(format!(
+                "from {}, not from the library of the outer type",
+                inner.origin
+            ));
+        }
         let Some((_, nested)) = self.compiled else {
-            return true;
+            return Ok(());
         };
         let name = inner.layout.name.as_str();
         let mut fields = nested
@@ -260,7 +272,11 @@ impl ForeignType {
             .flatten()
             .filter(|d| d.name() == name)
             .peekable();
-        fields.peek().is_some() && fields.all(|d| inner.is_compiled_from(d))
+        if fields.peek().is_some() && fields.all(|d| inner.is_compiled_from(d)) {
+            Ok(())
+        } else {
+            Err("not the type the outer type was compiled with".into())
+        }
     }
 
     /// Its binding id.
@@ -282,23 +298,17 @@ impl ForeignType {
         if e.case_of == 0 {
             return None;
         }
-        // The addresses came from function pointers cast to integers (an
-        // `as` cast exposes their provenance: `TypeDescriptor::to_layout`,
-        // or a library's relocated records); take it back before calling.
-        let code = |addr: usize| core::ptr::with_exposed_provenance::<()>(addr);
+        use layout_meta::format::code_at;
         // SAFETY: `new`'s contract: each nonzero witness address of a
         // validated layout is a function of its documented signature
         // (`layout_meta::format::{CaseOfFn, LocateFn, WriteCaseFn}`) that
         // honours its contract, alive as long as `self`.
         unsafe {
             Some(crate::enums::EnumWitnesses {
-                case_of: core::mem::transmute::<*const (), layout_meta::CaseOfFn>(code(e.case_of)),
-                locate: (e.locate != 0).then(|| {
-                    core::mem::transmute::<*const (), layout_meta::LocateFn>(code(e.locate))
-                }),
-                write_case: (e.write_case != 0).then(|| {
-                    core::mem::transmute::<*const (), layout_meta::WriteCaseFn>(code(e.write_case))
-                }),
+                case_of: code_at::<layout_meta::CaseOfFn>(e.case_of),
+                locate: (e.locate != 0).then(|| code_at::<layout_meta::LocateFn>(e.locate)),
+                write_case: (e.write_case != 0)
+                    .then(|| code_at::<layout_meta::WriteCaseFn>(e.write_case)),
             })
         }
     }
@@ -355,6 +365,21 @@ impl fmt::Debug for CompiledImpl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.record, f)
     }
+}
+
+/// The module rule for every binder ([`layout_meta::compat::bind_module`]):
+/// `source` exports module `expected`, else the error naming the library
+/// and both modules.
+pub(crate) fn check_module(source: &dyn TypeSource, expected: &str) -> Result<(), crate::Error> {
+    if layout_meta::compat::bind_module(expected, &source.module_name()).is_ok() {
+        return Ok(());
+    }
+    let origin = source.origin();
+    Err(crate::Error::ModuleMismatch {
+        library: origin.library,
+        expected: expected.into(),
+        found: origin.module,
+    })
 }
 
 /// The type `source` has under `name`, as binding asks for it: `None` if it
@@ -459,24 +484,15 @@ impl TypeSource for InProcess {
         self.impls
             .iter()
             .filter(|c| c.record.interface() == interface)
-            .filter_map(
-                |&CompiledImpl {
-                     record: d,
-                     referents,
-                 }| {
-                    self.types
-                        .iter()
-                        .filter(|t| t.layout().name == d.type_name())
-                        .find_map(|t| {
-                            crate::ForeignImpl::in_process_of(
-                                d,
-                                referents,
-                                Arc::clone(t),
-                                &self.origin,
-                            )
-                        })
-                },
-            )
+            .filter_map(|c| {
+                self.types
+                    .iter()
+                    .filter(|t| t.layout().name == c.record.type_name())
+                    .find_map(|t| {
+                        let ty = Arc::clone(t);
+                        crate::ForeignImpl::in_process_of(c.record, c.referents, ty, &self.origin)
+                    })
+            })
             .collect()
     }
 }

@@ -962,6 +962,33 @@ impl<S: Signature> FnToken for Option<Func<S>> {
     }
 }
 
+/// Binds functions of module `module` exported by `source`: `resolve`
+/// binds them with a fresh context, and returns what it made (`None`: an
+/// optional function absent, if it recorded no mismatch). What `api!` and
+/// the data-described [`crate::dynamic::DynFunction`] both run.
+///
+/// # Errors
+///
+/// [`Error::ModuleMismatch`]; [`Error::BindFunctions`] with every mismatch
+/// `resolve` recorded.
+pub(crate) fn bind_functions<T>(
+    source: &dyn TypeSource,
+    module: &str,
+    resolve: impl FnOnce(&mut ApiCx<'_>) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    crate::foreign::check_module(source, module)?;
+    let mut cx = ApiCx::new(source, None);
+    let made = resolve(&mut cx);
+    if cx.mismatches.is_empty() {
+        Ok(made)
+    } else {
+        Err(Error::BindFunctions {
+            origin: source.origin(),
+            mismatches: cx.into_mismatches(),
+        })
+    }
+}
+
 /// Binding state handed to the tokens of one API.
 #[doc(hidden)]
 pub struct ApiCx<'a> {
@@ -1165,22 +1192,10 @@ pub unsafe trait Api: Sized {
     /// [`Error::BindFunctions`] with every mismatch (function, parameter,
     /// expected and found types).
     fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
-        if compat::bind_module(Self::MODULE, &source.module_name()).is_err() {
-            let origin = source.origin();
-            return Err(Error::ModuleMismatch {
-                library: origin.library,
-                expected: Self::MODULE.into(),
-                found: origin.module,
-            });
-        }
-        let mut cx = ApiCx::new(source, None);
-        match Self::resolve(&mut cx) {
-            Some(api) if cx.mismatches.is_empty() => Ok(api),
-            _ => Err(Error::BindFunctions {
-                origin: source.origin(),
-                mismatches: cx.into_mismatches(),
-            }),
-        }
+        bind_functions(source, Self::MODULE, Self::resolve)?.ok_or_else(|| Error::BindFunctions {
+            origin: source.origin(),
+            mismatches: Vec::new(),
+        })
     }
 }
 

@@ -354,14 +354,7 @@ pub(crate) fn bind_impls<M>(
     interface: &str,
     mut resolve: impl FnMut(&mut ApiCx<'_>) -> Option<M>,
 ) -> Result<Vec<(ForeignImpl, M, Arc<DynBound>)>, Error> {
-    let origin = source.origin();
-    if layout_meta::compat::bind_module(module, &origin.module).is_err() {
-        return Err(Error::ModuleMismatch {
-            library: origin.library,
-            expected: module.into(),
-            found: origin.module,
-        });
-    }
+    crate::foreign::check_module(source, module)?;
     let mut out = Vec::new();
     let mut mismatches = Vec::new();
     for imp in source.impls(interface) {
@@ -385,7 +378,10 @@ pub(crate) fn bind_impls<M>(
     if mismatches.is_empty() {
         Ok(out)
     } else {
-        Err(Error::BindFunctions { origin, mismatches })
+        Err(Error::BindFunctions {
+            origin: source.origin(),
+            mismatches,
+        })
     }
 }
 

@@ -100,24 +100,12 @@ impl<'a> BindCx<'a> {
             return None;
         }
         let inner = inner?;
-        if !Arc::ptr_eq(inner.owner(), self.ty.owner()) || inner.origin() != self.ty.origin() {
+        if let Err(reason) = self.ty.accepts_nested(&inner) {
             self.push(Mismatch::NestedMismatch {
                 ty: self.type_name(),
                 field: field.into(),
                 nested: nested.into(),
-                reason: format!(
-                    "from {}, not from the library of the outer type",
-                    inner.origin()
-                ),
-            });
-            return None;
-        }
-        if !self.ty.nests(&inner) {
-            self.push(Mismatch::NestedMismatch {
-                ty: self.type_name(),
-                field: field.into(),
-                nested: nested.into(),
-                reason: "not the type the outer type was compiled with".into(),
+                reason,
             });
             return None;
         }

@@ -5,8 +5,6 @@ use core::fmt;
 use core::ops::Deref;
 use std::sync::Arc;
 
-use layout_meta::compat;
-
 use super::bind::bind_view;
 use super::{Bindable, DirectView, Shape, View};
 use crate::error::{Error, Mismatch};
@@ -55,14 +53,7 @@ impl<V: Bindable> Bound<V> {
     /// [`Error::Bind`] listing every mismatch at once (type, field, expected,
     /// found).
     pub fn bind(source: &dyn TypeSource) -> Result<Self, Error> {
-        if compat::bind_module(V::MODULE, &source.module_name()).is_err() {
-            let origin = source.origin();
-            return Err(Error::ModuleMismatch {
-                library: origin.library,
-                expected: V::MODULE.into(),
-                found: origin.module,
-            });
-        }
+        crate::foreign::check_module(source, V::MODULE)?;
         let mut mismatches = Vec::new();
         match Self::bind_into(source, &mut mismatches) {
             Some(bound) if mismatches.is_empty() => Ok(bound),

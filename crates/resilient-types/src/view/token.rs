@@ -55,12 +55,8 @@ impl Computed {
         // format fixes.
         unsafe {
             Computed {
-                get: core::mem::transmute::<*const (), GetValueFn>(
-                    core::ptr::with_exposed_provenance::<()>(a.get),
-                ),
-                set: core::mem::transmute::<*const (), SetValueFn>(
-                    core::ptr::with_exposed_provenance::<()>(a.set),
-                ),
+                get: layout_meta::format::code_at::<GetValueFn>(a.get),
+                set: layout_meta::format::code_at::<SetValueFn>(a.set),
             }
         }
     }
@@ -534,12 +530,8 @@ impl AccessorFns {
                 // fixes.
                 let (get, set) = unsafe {
                     (
-                        core::mem::transmute::<*const (), BorrowFn>(
-                            core::ptr::with_exposed_provenance::<()>(a.get),
-                        ),
-                        core::mem::transmute::<*const (), ReplaceFn>(
-                            core::ptr::with_exposed_provenance::<()>(a.set),
-                        ),
+                        layout_meta::format::code_at::<BorrowFn>(a.get),
+                        layout_meta::format::code_at::<ReplaceFn>(a.set),
                     )
                 };
                 Some((
